@@ -1,0 +1,65 @@
+using DropSync.Core.Files;
+using DropSync.Core.Ports;
+
+namespace DropSync.Core.Blocks;
+
+/// <summary>
+/// Garbage collection: expires abandoned upload sessions, then deletes blocks that no revision and no live session
+/// references once they have been unreferenced for the grace period, and sweeps stored bytes the index never recorded
+/// (left by a crash between writing a block and recording it).
+/// </summary>
+public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUploadSessionStore sessions, BlockLocks locks, DropSyncOptions options, TimeProvider clock)
+{
+    public sealed record Report(int ExpiredSessions, int CollectedBlocks, int SweptOrphans);
+
+    public async Task<Report> RunOnceAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var cutoff = now - options.BlockGracePeriod;
+        var expired = await sessions.DeleteExpiredAsync(now, ct);
+
+        var collected = 0;
+        while (true)
+        {
+            var batch = await index.ListUnreferencedAsync(cutoff, now, 500, ct);
+            var removedThisRound = 0;
+            foreach (var block in batch)
+            {
+                using (await locks.AcquireAsync(block.Hash, ct))
+                {
+                    if (await index.TryForgetAsync(block.Hash, now, ct))
+                    {
+                        await store.DeleteAsync(block.Hash, ct);
+                        removedThisRound++;
+                    }
+                }
+            }
+
+            collected += removedThisRound;
+            if (batch.Count < 500 || removedThisRound == 0)
+            {
+                break;
+            }
+        }
+
+        var swept = 0;
+        await foreach (var (hash, writtenAt) in store.ListAsync(ct))
+        {
+            if (writtenAt >= cutoff)
+            {
+                continue;
+            }
+
+            using (await locks.AcquireAsync(hash, ct))
+            {
+                if (!await index.IsKnownAsync(hash, ct))
+                {
+                    await store.DeleteAsync(hash, ct);
+                    swept++;
+                }
+            }
+        }
+
+        return new Report(expired, collected, swept);
+    }
+}

@@ -1,0 +1,126 @@
+using DropSync.Core.Accounts;
+using DropSync.Core.Errors;
+using DropSync.Core.Model;
+using DropSync.Core.Paths;
+using DropSync.Core.Ports;
+
+namespace DropSync.Core.Files;
+
+/// <summary>
+/// Commits new content at a path with optimistic concurrency: it reads the head, decides, and applies one atomic batch
+/// conditioned on the head it read; if another commit got there first it reads again. Of many commits racing on one
+/// path, the first one the store applies wins; a loser in <c>add</c> or <c>update</c> mode is not lost but committed
+/// as a conflicted copy beside the winner, and the caller gets a <c>conflict</c> error naming both.
+/// </summary>
+public sealed class FileCommitter(IFileMetadataStore meta, IChangePublisher publisher, TimeProvider clock)
+{
+    private const int MaxAttempts = 32;
+
+    public async Task<FileEntry> CommitAsync(
+        Caller caller, DropPath path, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
+    {
+        var outcome = await TryCommitAsync(caller, path, content, mode, expectedRev, kind, ct);
+        if (outcome.Committed is { } committed)
+        {
+            return committed;
+        }
+
+        var current = outcome.ConflictWith!;
+        var copy = await CommitConflictedCopyAsync(caller, path, content, ct);
+        throw Errors.Errors.Conflict(
+            "conflict",
+            $"\"{current.PathDisplay}\" was changed by another device first. Your version was kept as \"{copy.PathDisplay}\"; compare the two and keep what you need.",
+            new Dictionary<string, object?> { ["current"] = FileMetadata.From(current), ["conflicted_copy"] = FileMetadata.From(copy) });
+    }
+
+    private async Task<FileEntry> CommitConflictedCopyAsync(Caller caller, DropPath path, NewContent content, CancellationToken ct)
+    {
+        foreach (var name in ConflictNames.Candidates(path.Name, caller.DeviceName, clock.GetUtcNow()).Take(1000))
+        {
+            var candidate = path.Parent.Child(name);
+            var outcome = await TryCommitAsync(caller, candidate, content, WriteMode.Add, null, ChangeKind.Added, ct);
+            if (outcome.Committed is { } copy)
+            {
+                return copy;
+            }
+        }
+
+        throw new DropSyncException(ErrorKind.Conflict, "conflict", $"Too many conflicted copies of \"{path.Display}\" exist; clean some up and try again.");
+    }
+
+    private async Task<(FileEntry? Committed, FileEntry? ConflictWith)> TryCommitAsync(
+        Caller caller, DropPath path, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
+    {
+        var ns = caller.RootNamespaceId;
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var now = clock.GetUtcNow();
+            var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, path, now, ct);
+            var current = await meta.GetEntryAsync(ns, path.Key, ct);
+            var live = current is { IsDeleted: false } ? current : null;
+            if (live is { Kind: EntryKind.Folder })
+            {
+                throw Errors.Errors.Conflict("path_is_folder", $"\"{live.PathDisplay}\" is a folder; choose another name for the file.");
+            }
+
+            if (live is not null && live.Name != path.Name)
+            {
+                throw Errors.Errors.Conflict(
+                    "name_clash",
+                    $"\"{live.PathDisplay}\" already exists, and names that differ only by case or Unicode form are the same name in DropSync. Use that name, or move it first.");
+            }
+
+            if (live is not null)
+            {
+                var sameContent = live.ContentHash == content.ContentHash && live.Size == content.Size;
+                var allowed = mode switch
+                {
+                    WriteMode.Overwrite => true,
+                    WriteMode.Update => live.Rev == expectedRev,
+                    _ => false,
+                };
+                if (!allowed)
+                {
+                    // Uploading what is already there is not a conflict (a retried request, or two devices with the same edit).
+                    return sameContent ? (live, null) : (null, live);
+                }
+            }
+
+            var entry = new FileEntry
+            {
+                NamespaceId = ns,
+                PathDisplay = live?.PathDisplay ?? parentDisplay + "/" + path.Name,
+                Kind = EntryKind.File,
+                Rev = Ids.NewRev(),
+                Size = content.Size,
+                ContentHash = content.ContentHash,
+                ServerModified = now,
+                DeviceId = caller.DeviceId,
+            };
+            var revision = new FileRevision
+            {
+                NamespaceId = ns,
+                Rev = entry.Rev,
+                PathDisplay = entry.PathDisplay,
+                Size = content.Size,
+                ContentHash = content.ContentHash,
+                ServerModified = now,
+                DeviceId = caller.DeviceId,
+                Blocks = content.Blocks,
+            };
+            writes.Add(new MetadataWrite.PutEntry(entry, EntryExpectation.Matching(current)));
+            writes.Add(new MetadataWrite.AddRevision(revision));
+            writes.Add(new MetadataWrite.AppendChange(Changes.For(entry, kind ?? (live is null ? ChangeKind.Added : ChangeKind.Edited), now)));
+
+            var result = await meta.ApplyAsync(writes, ct);
+            if (result.Applied)
+            {
+                // Published after the commit, whatever happens to the request now: the change is durable.
+                await publisher.PublishAsync(result.Changes, CancellationToken.None);
+                return (entry, null);
+            }
+        }
+
+        throw new DropSyncException(ErrorKind.Unavailable, "too_many_writes", $"\"{path.Display}\" is changing too fast to commit; try again in a moment.");
+    }
+}

@@ -1,0 +1,24 @@
+using DropSync.Core.Model;
+
+namespace DropSync.Core.Files;
+
+/// <summary>The public view of an entry, as the API answers it (<c>tag</c> is "file", "folder" or "deleted").</summary>
+public sealed record FileMetadata(
+    string Tag,
+    string Path,
+    string Name,
+    string? Rev,
+    long? Size,
+    string? ContentHash,
+    DateTimeOffset? ServerModified,
+    string? DeviceId)
+{
+    public static FileMetadata From(FileEntry e) => e switch
+    {
+        { IsDeleted: true } => new("deleted", e.PathDisplay, e.Name, e.Rev, null, null, e.ServerModified, e.DeviceId),
+        { Kind: EntryKind.Folder } => new("folder", e.PathDisplay, e.Name, null, null, null, null, null),
+        _ => new("file", e.PathDisplay, e.Name, e.Rev, e.Size, e.ContentHash, e.ServerModified, e.DeviceId),
+    };
+
+    public static FileMetadata RootFolder { get; } = new("folder", "/", "", null, null, null, null, null);
+}

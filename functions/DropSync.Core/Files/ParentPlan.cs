@@ -1,0 +1,51 @@
+using DropSync.Core.Accounts;
+using DropSync.Core.Model;
+using DropSync.Core.Paths;
+using DropSync.Core.Ports;
+
+namespace DropSync.Core.Files;
+
+/// <summary>
+/// Makes sure the folders above a path exist: existing ones are checked in the batch (so a concurrent delete fails it),
+/// missing ones are created in it. Existing folders keep their casing, so "/docs/a.txt" lands in "/Docs" if that exists.
+/// </summary>
+internal static class ParentPlan
+{
+    public static async Task<(List<MetadataWrite> Writes, string ParentDisplay)> BuildAsync(
+        IFileMetadataStore meta, Caller caller, string ns, DropPath path, DateTimeOffset now, CancellationToken ct)
+    {
+        var writes = new List<MetadataWrite>();
+        var display = "";
+        foreach (var ancestor in path.Ancestors())
+        {
+            var wanted = display + "/" + ancestor.Name;
+            var existing = await meta.GetEntryAsync(ns, ancestor.Key, ct);
+            if (existing is { IsDeleted: false, Kind: EntryKind.File })
+            {
+                throw Errors.Errors.Conflict("path_conflict", $"\"{existing.PathDisplay}\" is a file, so \"{path.Display}\" cannot be created inside it.");
+            }
+
+            if (existing is { IsDeleted: false, Kind: EntryKind.Folder })
+            {
+                writes.Add(new MetadataWrite.CheckEntry(ns, ancestor.Key, EntryExpectation.IsLiveFolder));
+                display = existing.PathDisplay;
+                continue;
+            }
+
+            var folder = new FileEntry
+            {
+                NamespaceId = ns,
+                PathDisplay = wanted,
+                Kind = EntryKind.Folder,
+                Rev = Ids.NewRev(),
+                ServerModified = now,
+                DeviceId = caller.DeviceId,
+            };
+            writes.Add(new MetadataWrite.PutEntry(folder, EntryExpectation.Matching(existing)));
+            writes.Add(new MetadataWrite.AppendChange(Changes.For(folder, ChangeKind.FolderCreated, now)));
+            display = wanted;
+        }
+
+        return (writes, display);
+    }
+}

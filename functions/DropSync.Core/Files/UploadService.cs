@@ -1,0 +1,272 @@
+using System.Buffers;
+using DropSync.Core.Accounts;
+using DropSync.Core.Blocks;
+using DropSync.Core.Content;
+using DropSync.Core.Errors;
+using DropSync.Core.Model;
+using DropSync.Core.Paths;
+using DropSync.Core.Ports;
+
+namespace DropSync.Core.Files;
+
+/// <summary>
+/// Uploads: a whole file in one request body (<c>uploadType=media</c>), or resumable by blocks: declare the block list,
+/// PUT the blocks the server lacks to their signed URLs, then finish. Either way each block is verified before it is
+/// stored and the file is committed only when every block is durable.
+/// </summary>
+public sealed class UploadService(
+    BlockService blocks,
+    IBlockStore blockStore,
+    IBlockIndex index,
+    IUploadSessionStore sessions,
+    IBlockTransferUrls urls,
+    IFileMetadataStore meta,
+    FileCommitter committer,
+    DropSyncOptions options,
+    TimeProvider clock)
+{
+    /// <summary>Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it.</summary>
+    public async Task<FileEntry> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct)
+    {
+        var path = DropPath.Parse(rawPath, allowRoot: false);
+        CheckMode(mode, rev);
+        var refs = new List<BlockRef>();
+        using var hasher = new ContentHasher();
+        var pool = ArrayPool<byte>.Shared;
+        byte[] reading = pool.Rent(Limits.MaxBlockSize), storing = pool.Rent(Limits.MaxBlockSize);
+        Task pendingStore = Task.CompletedTask;
+        long total = 0;
+        try
+        {
+            while (true)
+            {
+                var n = await BlockService.ReadUpToAsync(body, reading.AsMemory(0, Limits.MaxBlockSize), ct);
+                total += n;
+                if (total > Limits.MaxFileSize)
+                {
+                    throw FileTooLarge();
+                }
+
+                if (n == 0)
+                {
+                    break;
+                }
+
+                var hash = BlockHash.Of(reading.AsSpan(0, n));
+                hasher.AppendPieceDigest(Convert.FromHexString(hash.Hex), n);
+                refs.Add(new BlockRef(hash, n));
+
+                // Store this block while the next one is read from the network.
+                await pendingStore;
+                (reading, storing) = (storing, reading);
+                pendingStore = blocks.StoreAsync(caller.UserId, hash, storing.AsMemory(0, n), ct);
+                if (n < Limits.MaxBlockSize)
+                {
+                    break;
+                }
+            }
+
+            await pendingStore;
+        }
+        finally
+        {
+            await pendingStore.ContinueWith(_ => { }, TaskScheduler.Default);
+            pool.Return(reading);
+            pool.Return(storing);
+        }
+
+        return await committer.CommitAsync(caller, path, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
+    }
+
+    public async Task<ResumableUploadState> BeginAsync(Caller caller, ResumableUploadRequest request, CancellationToken ct)
+    {
+        var path = DropPath.Parse(request.Path, allowRoot: false);
+        CheckMode(request.Mode, request.Rev);
+        if (request.Size < 0)
+        {
+            throw Errors.Errors.BadRequest("invalid_size", "size must be zero or more.");
+        }
+
+        if (request.Size > Limits.MaxFileSize)
+        {
+            throw FileTooLarge();
+        }
+
+        if (request.Blocks.Count > Limits.MaxBlocksPerFile)
+        {
+            throw Errors.Errors.BadRequest("too_many_blocks", $"A file has at most {Limits.MaxBlocksPerFile} blocks.");
+        }
+
+        long sum = 0;
+        foreach (var block in request.Blocks)
+        {
+            if (block.Size is <= 0 or > Limits.MaxBlockSize)
+            {
+                throw Errors.Errors.TooLarge("block_too_large", $"Each block must be 1 to {Limits.MaxBlockSize} bytes (block {block.Hash} is {block.Size}).");
+            }
+
+            sum += block.Size;
+        }
+
+        if (sum != request.Size)
+        {
+            throw Errors.Errors.BadRequest("size_mismatch", $"The blocks add up to {sum} bytes but size says {request.Size}.");
+        }
+
+        if (request.ContentHash is not null && !BlockHash.TryParse(request.ContentHash, out _))
+        {
+            throw Errors.Errors.BadRequest("malformed_content_hash", "content_hash is 64 hex digits (Dropbox's content hash).");
+        }
+
+        var now = clock.GetUtcNow();
+        var session = new UploadSession
+        {
+            UploadId = Ids.New("up_", 16),
+            UserId = caller.UserId,
+            DeviceId = caller.DeviceId,
+            NamespaceId = caller.RootNamespaceId,
+            PathDisplay = path.Display,
+            Size = request.Size,
+            Blocks = request.Blocks,
+            Mode = request.Mode,
+            ExpectedRev = request.Rev,
+            ClientContentHash = request.ContentHash?.ToLowerInvariant(),
+            CreatedAt = now,
+            ExpiresAt = now + options.UploadSessionLifetime,
+        };
+        await sessions.CreateAsync(session, ct);
+        return await StateAsync(session, ct);
+    }
+
+    public async Task<ResumableUploadState> ResumeAsync(Caller caller, string? uploadId, CancellationToken ct) =>
+        await StateAsync(await GetSessionAsync(caller, uploadId, ct), ct);
+
+    public async Task<FileEntry> FinishAsync(Caller caller, string? uploadId, CancellationToken ct)
+    {
+        var session = await GetSessionAsync(caller, uploadId, ct);
+        if (session.CommittedRev is not null)
+        {
+            return await CommittedEntryAsync(session, ct) ?? throw UploadNotFound();
+        }
+
+        var held = await index.FindHeldAsync(caller.UserId, session.Blocks.Select(b => b.Hash).ToHashSet(), ct);
+        var missing = session.Blocks.Where(b => !held.ContainsKey(b.Hash)).Select(b => b.Hash.Hex).Distinct().ToList();
+        if (missing.Count > 0)
+        {
+            throw Errors.Errors.Conflict(
+                "blocks_missing",
+                $"{missing.Count} block(s) have not been uploaded yet; upload them (ask again with upload_id for fresh URLs), then finish.",
+                new Dictionary<string, object?> { ["missing"] = missing });
+        }
+
+        var wrongSize = session.Blocks.FirstOrDefault(b => held[b.Hash] != b.Size);
+        if (wrongSize is not null)
+        {
+            throw Errors.Errors.BadRequest("block_size_mismatch", $"Block {wrongSize.Hash} is {held[wrongSize.Hash]} bytes, but the upload declared {wrongSize.Size}.");
+        }
+
+        var contentHash = await ComputeContentHashAsync(session.Blocks, ct);
+        if (session.ClientContentHash is not null && session.ClientContentHash != contentHash)
+        {
+            throw Errors.Errors.BadRequest("content_hash_mismatch", $"The uploaded blocks make content hash {contentHash}, not the {session.ClientContentHash} declared; nothing was committed.");
+        }
+
+        var entry = await committer.CommitAsync(
+            caller, DropPath.Parse(session.PathDisplay, false), new NewContent(session.Blocks, session.Size, contentHash), session.Mode, session.ExpectedRev, null, ct);
+        await sessions.MarkCommittedAsync(session.UploadId, entry.Rev, ct);
+        return entry;
+    }
+
+    /// <summary>
+    /// The Dropbox content hash of a block list. When the blocks are the fixed 4 MiB pieces it is derived from their
+    /// names; otherwise (content-defined blocks) the blocks are read back, which also proves they decrypt and verify.
+    /// </summary>
+    private async Task<string> ComputeContentHashAsync(IReadOnlyList<BlockRef> refs, CancellationToken ct)
+    {
+        using var hasher = new ContentHasher();
+        var aligned = refs.Take(refs.Count - 1).All(b => b.Size == ContentHasher.PieceSize);
+        foreach (var block in refs)
+        {
+            if (aligned)
+            {
+                hasher.AppendPieceDigest(block.Hash.ToBytes(), block.Size);
+            }
+            else
+            {
+                hasher.Append(await blockStore.ReadAsync(block.Hash, ct));
+            }
+        }
+
+        return hasher.GetHashHex();
+    }
+
+    private async Task<ResumableUploadState> StateAsync(UploadSession session, CancellationToken ct)
+    {
+        if (session.CommittedRev is not null)
+        {
+            var committed = await CommittedEntryAsync(session, ct);
+            return new ResumableUploadState(session.UploadId, [], session.ExpiresAt, committed is null ? null : FileMetadata.From(committed));
+        }
+
+        var distinct = session.Blocks.DistinctBy(b => b.Hash).ToList();
+        var held = await index.FindHeldAsync(session.UserId, distinct.Select(b => b.Hash).ToList(), ct);
+        var missing = distinct
+            .Where(b => !held.ContainsKey(b.Hash))
+            .Select(b => urls.UploadUrl(session.UserId, b, options.BlockUrlLifetime).ToMissing(b))
+            .ToList();
+        return new ResumableUploadState(session.UploadId, missing, session.ExpiresAt, null);
+    }
+
+    private async Task<FileEntry?> CommittedEntryAsync(UploadSession session, CancellationToken ct)
+    {
+        var revision = await meta.GetRevisionAsync(session.NamespaceId, session.CommittedRev!, ct);
+        return revision is null
+            ? null
+            : new FileEntry
+            {
+                NamespaceId = revision.NamespaceId,
+                PathDisplay = revision.PathDisplay,
+                Kind = EntryKind.File,
+                Rev = revision.Rev,
+                Size = revision.Size,
+                ContentHash = revision.ContentHash,
+                ServerModified = revision.ServerModified,
+                DeviceId = revision.DeviceId,
+            };
+    }
+
+    private async Task<UploadSession> GetSessionAsync(Caller caller, string? uploadId, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(uploadId))
+        {
+            throw Errors.Errors.BadRequest("missing_upload_id", "upload_id is required.");
+        }
+
+        var session = await sessions.GetAsync(uploadId, ct);
+        if (session is null || session.UserId != caller.UserId)
+        {
+            throw UploadNotFound();
+        }
+
+        if (session.ExpiresAt <= clock.GetUtcNow())
+        {
+            throw Errors.Errors.Gone("upload_expired", "This upload expired; start a new one (blocks already sent are reused).");
+        }
+
+        return session;
+    }
+
+    internal static void CheckMode(WriteMode mode, string? rev)
+    {
+        if (mode == WriteMode.Update && string.IsNullOrEmpty(rev))
+        {
+            throw Errors.Errors.BadRequest("missing_rev", "mode=update needs the rev you last saw (rev=...).");
+        }
+    }
+
+    private static DropSyncException UploadNotFound() =>
+        Errors.Errors.NotFound("upload_not_found", "No such upload; start a new one with uploadType=resumable.");
+
+    private static DropSyncException FileTooLarge() =>
+        Errors.Errors.TooLarge("file_too_large", $"A file is at most {Limits.MaxFileSize} bytes (10 GiB).");
+}

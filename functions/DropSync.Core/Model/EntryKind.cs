@@ -1,0 +1,7 @@
+namespace DropSync.Core.Model;
+
+public enum EntryKind
+{
+    File,
+    Folder,
+}

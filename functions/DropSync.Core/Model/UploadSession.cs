@@ -1,0 +1,36 @@
+using DropSync.Core.Content;
+
+namespace DropSync.Core.Model;
+
+/// <summary>A resumable upload: the file's declared block list, kept until it is finished or expires. Its blocks are pinned
+/// against garbage collection while it lives.</summary>
+public sealed record UploadSession
+{
+    public required string UploadId { get; init; }
+
+    public required string UserId { get; init; }
+
+    public required string DeviceId { get; init; }
+
+    public required string NamespaceId { get; init; }
+
+    public required string PathDisplay { get; init; }
+
+    public required long Size { get; init; }
+
+    public required IReadOnlyList<BlockRef> Blocks { get; init; }
+
+    public required WriteMode Mode { get; init; }
+
+    public string? ExpectedRev { get; init; }
+
+    /// <summary>The content hash the client computed, if it sent one; checked at finish.</summary>
+    public string? ClientContentHash { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>Set once finished, so that a retried finish answers the same file instead of failing.</summary>
+    public string? CommittedRev { get; init; }
+}

@@ -1,0 +1,30 @@
+using DropSync.Core.Content;
+
+namespace DropSync.Core.Ports;
+
+/// <summary>
+/// Where block bytes live (embedded: encrypted files on local disk; AWS: S3). Blocks are immutable and named by the
+/// SHA-256 of their plaintext.
+/// Contract:
+/// <list type="bullet">
+/// <item><see cref="PutAsync"/> verifies that the bytes hash to the name and throws <c>block_hash_mismatch</c> otherwise, storing nothing;
+/// putting a block that exists is a no-op; a reader never sees a partly written block.</item>
+/// <item><see cref="ReadAsync"/> returns the exact plaintext, verified against its name; throws <c>block_not_found</c>
+/// for an unknown block and <c>block_corrupt</c> if the stored bytes fail verification.</item>
+/// <item><see cref="DeleteAsync"/> of an absent block is a no-op.</item>
+/// </list>
+/// </summary>
+public interface IBlockStore
+{
+    Task PutAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken);
+
+    Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken);
+
+    /// <summary>Reads a whole block into a new buffer (blocks are at most 4 MiB).</summary>
+    Task<byte[]> ReadAsync(BlockHash hash, CancellationToken cancellationToken);
+
+    Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken);
+
+    /// <summary>Every stored block with when it was written; used to sweep blocks the index never heard of.</summary>
+    IAsyncEnumerable<(BlockHash Hash, DateTimeOffset WrittenAt)> ListAsync(CancellationToken cancellationToken);
+}

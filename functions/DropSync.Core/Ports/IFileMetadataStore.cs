@@ -1,0 +1,41 @@
+using DropSync.Core.Model;
+
+namespace DropSync.Core.Ports;
+
+/// <summary>
+/// Entries, revisions and the change journal of every namespace.
+/// Contract:
+/// <list type="bullet">
+/// <item><see cref="ApplyAsync"/> is all-or-nothing: either every write applies and the journal entries get consecutive,
+/// strictly increasing sequence numbers in the namespace, or nothing changes and the index of the first write whose
+/// expectation failed is returned. Concurrent batches on one path: exactly one whose expectation held wins.</item>
+/// <item>Reads never see part of a batch.</item>
+/// <item>Path keys are compared exactly (the core has already normalised them).</item>
+/// </list>
+/// </summary>
+public interface IFileMetadataStore
+{
+    Task<BatchResult> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken);
+
+    /// <summary>The entry at a path, including a tombstone; null if the path never existed.</summary>
+    Task<FileEntry?> GetEntryAsync(string namespaceId, string pathKey, CancellationToken cancellationToken);
+
+    /// <summary>Live entries directly in a folder (or everything below it when <paramref name="recursive"/>), ordered by path key.
+    /// <paramref name="folderKey"/> is "" for the root.</summary>
+    Task<IReadOnlyList<FileEntry>> ListAsync(string namespaceId, string folderKey, bool recursive, CancellationToken cancellationToken);
+
+    /// <summary>Deleted entries below a folder, for the "deleted files" view.</summary>
+    Task<IReadOnlyList<FileEntry>> ListDeletedAsync(string namespaceId, string folderKey, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Revisions of one path, newest first.</summary>
+    Task<IReadOnlyList<FileRevision>> ListRevisionsAsync(string namespaceId, string pathKey, int limit, CancellationToken cancellationToken);
+
+    /// <summary>One revision with its block list; null if unknown in this namespace.</summary>
+    Task<FileRevision?> GetRevisionAsync(string namespaceId, string rev, CancellationToken cancellationToken);
+
+    /// <summary>Journal entries with sequence greater than <paramref name="afterSequence"/>, in order, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<ChangeRecord>> ReadJournalAsync(string namespaceId, long afterSequence, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The highest sequence number in the namespace's journal, 0 if empty.</summary>
+    Task<long> GetLatestSequenceAsync(string namespaceId, CancellationToken cancellationToken);
+}
