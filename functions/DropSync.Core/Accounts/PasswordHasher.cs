@@ -14,6 +14,9 @@ public sealed class PasswordHasher(int iterations = PasswordHasher.DefaultIterat
     private const int HashBytes = 32;
     private const string Scheme = "pbkdf2-sha256";
 
+    // Bounds the work a tampered record can make a sign-in do.
+    private const int MaxIterations = 10_000_000;
+
     public string Hash(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
@@ -24,13 +27,28 @@ public sealed class PasswordHasher(int iterations = PasswordHasher.DefaultIterat
     public bool Verify(string password, string encoded)
     {
         var parts = encoded.Split('$');
-        if (parts.Length != 4 || parts[0] != Scheme || !int.TryParse(parts[1], out var iter) || iter < 1)
+        if (parts.Length != 4 || parts[0] != Scheme || !int.TryParse(parts[1], out var iter) || iter is < 1 or > MaxIterations)
         {
             return false;
         }
 
-        var salt = Convert.FromBase64String(parts[2]);
-        var expected = Convert.FromBase64String(parts[3]);
+        byte[] salt, expected;
+        try
+        {
+            salt = Convert.FromBase64String(parts[2]);
+            expected = Convert.FromBase64String(parts[3]);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        // A stored hash of the wrong length (an empty one would compare equal to an empty result) never verifies.
+        if (salt.Length != SaltBytes || expected.Length != HashBytes)
+        {
+            return false;
+        }
+
         var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iter, HashAlgorithmName.SHA256, expected.Length);
         return CryptographicOperations.FixedTimeEquals(actual, expected);
     }

@@ -45,7 +45,19 @@ public sealed record DropPath
         }
     }
 
-    public DropPath Child(string name) => Parse(Display + "/" + name, allowRoot: false);
+    /// <summary>The entry called <paramref name="name"/> in this folder; the name must be one valid name, not a path.</summary>
+    public DropPath Child(string name)
+    {
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            throw Errors.Errors.BadRequest("malformed_path", "A name cannot contain \"/\".");
+        }
+
+        CheckUnicode(name);
+        name = name.Normalize(NormalizationForm.FormC);
+        CheckName(name);
+        return Parse(Display + "/" + name, allowRoot: false);
+    }
 
     /// <summary>True when <paramref name="other"/> is this path or lies below it.</summary>
     public bool Contains(DropPath other) =>
@@ -59,7 +71,8 @@ public sealed record DropPath
             throw new ArgumentException($"{Display} is not below {from.Display}", nameof(from));
         }
 
-        return FromComponents(to.Components.Concat(Components.Skip(from.Components.Count)));
+        var rebased = FromComponents(to.Components.Concat(Components.Skip(from.Components.Count)));
+        return rebased.Display.Length > MaxPathLength ? throw TooLong() : rebased;
     }
 
     public static string KeyOf(string display) => display.ToLowerInvariant();
@@ -77,6 +90,7 @@ public sealed record DropPath
             throw TooLong();
         }
 
+        CheckUnicode(raw);
         if (!raw.IsNormalized(NormalizationForm.FormC))
         {
             raw = raw.Normalize(NormalizationForm.FormC);
@@ -126,25 +140,32 @@ public sealed record DropPath
             throw Errors.Errors.BadRequest("malformed_path", "Paths cannot contain \".\" or \"..\"; give the full path from the root.");
         }
 
-        var rest = name.AsSpan();
-        while (!rest.IsEmpty)
+        foreach (var rune in name.EnumerateRunes())
         {
-            if (Rune.DecodeFromUtf16(rest, out var rune, out var used) != System.Buffers.OperationStatus.Done)
-            {
-                throw Errors.Errors.BadRequest("malformed_path", "The path is not valid Unicode (it has a lone surrogate).");
-            }
-
             if (Rune.IsControl(rune) || rune.Value == '\\')
             {
                 throw Errors.Errors.BadRequest("malformed_path", $"The name \"{Printable(name)}\" contains a control character or backslash, which DropSync does not allow.");
             }
-
-            rest = rest[used..];
         }
 
         if (Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
         {
             throw Errors.Errors.BadRequest("malformed_path", $"A name may be at most {MaxNameBytes} bytes of UTF-8.");
+        }
+    }
+
+    /// <summary>Lone surrogates are not text: refuse them before normalisation, which would throw on them.</summary>
+    private static void CheckUnicode(string text)
+    {
+        var rest = text.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(rest, out _, out var used) != System.Buffers.OperationStatus.Done)
+            {
+                throw Errors.Errors.BadRequest("malformed_path", "The path is not valid Unicode (it has a lone surrogate).");
+            }
+
+            rest = rest[used..];
         }
     }
 
