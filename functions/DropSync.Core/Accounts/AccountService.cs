@@ -85,7 +85,9 @@ public sealed class AccountService(IAccountStore store, PasswordHasher hasher, T
         return account is null ? null : new Caller(account.UserId, account.Email, device.DeviceId, device.Name, account.RootNamespaceId);
     }
 
-    public Task<IReadOnlyList<Device>> ListDevicesAsync(Caller caller, CancellationToken ct) => store.ListDevicesAsync(caller.UserId, ct);
+    /// <summary>The account's signed-in devices (revoked ones are gone for the user).</summary>
+    public async Task<IReadOnlyList<Device>> ListDevicesAsync(Caller caller, CancellationToken ct) =>
+        (await store.ListDevicesAsync(caller.UserId, ct)).Where(d => !d.IsRevoked).ToList();
 
     public async Task RevokeDeviceAsync(Caller caller, string? deviceId, CancellationToken ct)
     {

@@ -27,6 +27,10 @@ public interface IBlockIndex
     /// <summary>Whether any block index record exists for the hash (for sweeping block-store files the index never recorded).</summary>
     Task<bool> IsKnownAsync(BlockHash hash, CancellationToken cancellationToken);
 
-    /// <summary>Removes the block's records if it is still unreferenced; true if removed (the caller then deletes the bytes).</summary>
+    /// <summary>
+    /// Removes the block's records if it is still unreferenced and was last recorded before <paramref name="now"/> (the
+    /// time the caller took before listing candidates, so a block re-uploaded since is kept for the commit that will
+    /// reference it); true if removed, and the caller then deletes the bytes.
+    /// </summary>
     Task<bool> TryForgetAsync(BlockHash hash, DateTimeOffset now, CancellationToken cancellationToken);
 }

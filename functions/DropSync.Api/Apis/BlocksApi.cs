@@ -1,0 +1,69 @@
+using System.Globalization;
+using DropSync.Api.Blocks;
+using DropSync.Core.Blocks;
+using DropSync.Core.Content;
+using DropSync.Core.Errors;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>Block transfer through signed URLs (the embedded stand-in for presigned S3 URLs).</summary>
+internal static class BlocksApi
+{
+    public static IEndpointRouteBuilder MapBlocksApi(this IEndpointRouteBuilder routes)
+    {
+        var blocks = routes.MapGroup("/blocks").AllowAnonymous().WithTags("Blocks");
+        blocks.MapPut("/{hash}", PutBlockAsync).WithSummary("Upload one block to a signed URL from /files/upload?uploadType=resumable.");
+        blocks.MapGet("/{hash}", GetBlockAsync).WithSummary("Download one block from a signed URL from /files/get_blocks.");
+        return routes;
+    }
+
+    private static async Task<IResult> PutBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
+    {
+        var (block, userId, size) = Authorize(context, hash, SignedBlockUrls.Put, urls);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = Limits.MaxBlockSize + 1;
+        }
+
+        if (context.Request.ContentLength is { } length && length != size)
+        {
+            throw Errors.BadRequest("block_size_mismatch", $"This URL is for a block of {size} bytes; the body is {length}.");
+        }
+
+        var stored = await blockService.StoreFromStreamAsync(userId, block, context.Request.Body, context.RequestAborted);
+        return Results.Ok(new { Hash = block.Hex, Size = stored });
+    }
+
+    private static async Task<IResult> GetBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
+    {
+        var (block, _, _) = Authorize(context, hash, SignedBlockUrls.Get, urls);
+        var bytes = await blockService.ReadAsync(block, context.RequestAborted);
+        return Results.Bytes(bytes, "application/octet-stream", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{block.Hex}\""));
+    }
+
+    private static (BlockHash Block, string UserId, long Size) Authorize(HttpContext context, string hash, string op, SignedBlockUrls urls)
+    {
+        var query = context.Request.Query;
+        var block = BlockHash.Parse(hash);
+        if (query["op"] != op
+            || string.IsNullOrEmpty(query["u"])
+            || !long.TryParse(query["size"], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+            || !long.TryParse(query["exp"], NumberStyles.None, CultureInfo.InvariantCulture, out var exp)
+            || string.IsNullOrEmpty(query["sig"]))
+        {
+            throw Errors.Forbidden("invalid_signature", "This block URL is incomplete or not for this operation; ask the API for a new one.");
+        }
+
+        var userId = query["u"].ToString();
+        switch (urls.Verify(op, userId, block, size, exp, query["sig"].ToString()))
+        {
+            case "url_expired":
+                throw Errors.Forbidden("url_expired", "This block URL has expired; ask the API for a fresh one (resume the upload with its upload_id, or call /files/get_blocks again).");
+            case not null:
+                throw Errors.Forbidden("invalid_signature", "This block URL's signature does not match; URLs are good only for the one block and operation they were made for.");
+        }
+
+        return (block, userId, size);
+    }
+}

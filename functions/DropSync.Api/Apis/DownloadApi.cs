@@ -1,0 +1,97 @@
+using System.Text.Json;
+using DropSync.Api.Auth;
+using DropSync.Core.Errors;
+using DropSync.Core.Files;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>
+/// Downloads: the whole content streamed block by block with HTTP Range support, or the block list with signed URLs.
+/// Range is handled here rather than by ASP.NET's file results, which only honour it on GET and HEAD while the
+/// Dropbox-style API downloads with POST.
+/// </summary>
+internal static class DownloadApi
+{
+    private const int CopyBufferSize = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapDownloadApi(this IEndpointRouteBuilder routes)
+    {
+        var files = routes.MapGroup("/files").WithTags("Files");
+        files.MapPost("/download", DownloadAsync).WithSummary("Stream a file's content (current or a given rev); honours Range.");
+        files.MapGet("/download", (HttpContext context, FileService service, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, string? path, string? rev) =>
+                DownloadAsync(new PathRequest(path, rev), context, service, json))
+            .WithSummary("The same, with path and rev in the query string.");
+        files.MapPost("/get_blocks", GetBlocksAsync).WithSummary("A file's ordered blocks, each with a signed URL to GET it.");
+        return routes;
+    }
+
+    private static async Task<IResult> GetBlocksAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(await files.GetBlocksAsync(context.Caller(), request.Path, request.Rev, ct));
+
+    private static async Task<IResult> DownloadAsync(PathRequest request, HttpContext context, FileService files, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    {
+        var ct = context.RequestAborted;
+        var (metadata, revision) = await files.ResolveRevisionAsync(context.Caller(), request.Path, request.Rev, ct);
+        var response = context.Response;
+        response.ContentType = "application/octet-stream";
+        response.Headers.AcceptRanges = "bytes";
+        response.Headers.ETag = $"\"{metadata.ContentHash}\"";
+        // Non-ASCII is escaped by the default encoder, so the metadata is a valid header value.
+        response.Headers["DropSync-API-Result"] = JsonSerializer.Serialize(metadata, json.Value.SerializerOptions);
+
+        var length = revision.Size;
+        long from = 0, count = length;
+        if (RangeHeaderValue.TryParse(context.Request.Headers.Range.ToString(), out var range)
+            && range.Unit.Equals("bytes", StringComparison.OrdinalIgnoreCase) && range.Ranges.Count == 1)
+        {
+            var r = range.Ranges.First();
+            (from, var to) = (r.From, r.To) switch
+            {
+                (null, { } suffix) => (Math.Max(0, length - suffix), length - 1),
+                ({ } start, null) => (start, length - 1),
+                ({ } start, { } end) => (start, Math.Min(end, length - 1)),
+                _ => (0, -1),
+            };
+            if (from >= length || from > to)
+            {
+                response.Headers.ContentRange = $"bytes */{length}";
+                throw new DropSyncException(ErrorKind.RangeNotSatisfiable, "range_not_satisfiable", $"The file is {length} bytes; the requested range is outside it.");
+            }
+
+            count = to - from + 1;
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            response.Headers.ContentRange = $"bytes {from}-{to}/{length}";
+        }
+
+        response.ContentLength = count;
+        await using var content = files.OpenContent(revision);
+        content.Position = from;
+        await CopyAsync(content, response.Body, count, ct);
+        return Results.Empty;
+    }
+
+    private static async Task CopyAsync(Stream source, Stream destination, long count, CancellationToken ct)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            while (count > 0)
+            {
+                var n = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), ct);
+                if (n == 0)
+                {
+                    throw new InvalidDataException("The file's content ended before its recorded size.");
+                }
+
+                await destination.WriteAsync(buffer.AsMemory(0, n), ct);
+                count -= n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

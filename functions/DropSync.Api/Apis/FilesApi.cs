@@ -1,0 +1,56 @@
+using DropSync.Api.Auth;
+using DropSync.Core.Files;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>Metadata, listings, revisions and organising files. Uploads are in <see cref="UploadApi"/>, downloads in <see cref="DownloadApi"/>.</summary>
+internal static class FilesApi
+{
+    public static IEndpointRouteBuilder MapFilesApi(this IEndpointRouteBuilder routes)
+    {
+        var files = routes.MapGroup("/files").WithTags("Files");
+        files.MapPost("/get_metadata", GetMetadataAsync).WithSummary("Metadata of a file or folder.");
+        files.MapPost("/list_folder", ListFolderAsync).WithSummary("The entries of a folder, optionally recursive.");
+        files.MapPost("/list_deleted", ListDeletedAsync).WithSummary("Deleted files below a folder, newest first; restore them with /files/restore.");
+        files.MapPost("/list_revisions", ListRevisionsAsync).WithSummary("A file's revisions, newest first.");
+        files.MapPost("/restore", RestoreAsync).WithSummary("Make an old revision the current one (also brings back deleted files).");
+        files.MapPost("/create_folder", CreateFolderAsync).WithSummary("Create a folder (and any missing parents).");
+        files.MapPost("/delete", DeleteAsync).WithSummary("Delete a file or a folder with its contents; revisions are kept.");
+        files.MapPost("/move", MoveAsync).WithSummary("Move or rename a file or folder.");
+        files.MapPost("/copy", CopyAsync).WithSummary("Copy a file or folder.");
+        return routes;
+    }
+
+    private static async Task<IResult> GetMetadataAsync(MetadataRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(await files.GetMetadataAsync(context.Caller(), request.Path, request.IncludeDeleted, ct));
+
+    private static async Task<IResult> ListFolderAsync(ListFolderRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(new { Entries = await files.ListFolderAsync(context.Caller(), request.Path, request.Recursive, ct), HasMore = false });
+
+    private static async Task<IResult> ListDeletedAsync(ListDeletedRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(new { Entries = await files.ListDeletedAsync(context.Caller(), request.Path, request.Limit ?? 500, ct) });
+
+    private static async Task<IResult> ListRevisionsAsync(ListRevisionsRequest request, HttpContext context, FileService files, CancellationToken ct)
+    {
+        var revisions = await files.ListRevisionsAsync(context.Caller(), request.Path, request.Limit ?? 10, ct);
+        return Results.Ok(new
+        {
+            Entries = revisions.Select(r => new { r.Rev, Path = r.PathDisplay, r.Size, r.ContentHash, r.ServerModified, r.DeviceId }),
+        });
+    }
+
+    private static async Task<IResult> RestoreAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(await files.RestoreAsync(context.Caller(), request.Path, request.Rev, ct));
+
+    private static async Task<IResult> CreateFolderAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(await files.CreateFolderAsync(context.Caller(), request.Path, ct));
+
+    private static async Task<IResult> DeleteAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(await files.DeleteAsync(context.Caller(), request.Path, ct));
+
+    private static async Task<IResult> MoveAsync(RelocationRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(await files.MoveAsync(context.Caller(), request.FromPath, request.ToPath, ct));
+
+    private static async Task<IResult> CopyAsync(RelocationRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        Results.Ok(await files.CopyAsync(context.Caller(), request.FromPath, request.ToPath, ct));
+}

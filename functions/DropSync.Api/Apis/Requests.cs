@@ -1,0 +1,27 @@
+namespace DropSync.Api.Apis;
+
+// JSON request bodies (snake_case on the wire). Every field is nullable so that a missing one reaches the core's
+// validation and gets a specific error instead of a generic binding failure.
+internal sealed record RegisterRequest(string? Email, string? Password);
+
+internal sealed record LoginRequest(string? Email, string? Password, string? DeviceName);
+
+internal sealed record RevokeDeviceRequest(string? DeviceId);
+
+internal sealed record PathRequest(string? Path, string? Rev);
+
+internal sealed record MetadataRequest(string? Path, bool IncludeDeleted);
+
+internal sealed record ListFolderRequest(string? Path, bool Recursive);
+
+internal sealed record ListDeletedRequest(string? Path, int? Limit);
+
+internal sealed record ListRevisionsRequest(string? Path, int? Limit);
+
+internal sealed record RelocationRequest(string? FromPath, string? ToPath);
+
+internal sealed record BlockRequest(string? Hash, int Size);
+
+internal sealed record ResumableRequest(string? Path, long? Size, IReadOnlyList<BlockRequest>? Blocks, string? Mode, string? Rev, string? ContentHash);
+
+internal sealed record FinishRequest(string? UploadId);

@@ -1,0 +1,91 @@
+using DropSync.Api.Auth;
+using DropSync.Core.Content;
+using DropSync.Core.Errors;
+using DropSync.Core.Files;
+using DropSync.Core.Model;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>
+/// <c>POST /files/upload</c>: <c>uploadType=media</c> takes the file as the body; <c>uploadType=resumable</c> takes the
+/// block list as JSON and answers where to PUT the missing blocks (or, with <c>upload_id</c>, what is still missing).
+/// </summary>
+internal static class UploadApi
+{
+    public static IEndpointRouteBuilder MapUploadApi(this IEndpointRouteBuilder routes)
+    {
+        var files = routes.MapGroup("/files").WithTags("Files");
+        // No Accepts metadata: it would make routing refuse bodies of other content types, and a media upload takes any bytes.
+        files.MapPost("/upload", UploadAsync)
+            .WithSummary("Upload a file: uploadType=media (body is the file) or uploadType=resumable (JSON block list; add upload_id to resume).");
+        files.MapPost("/upload/finish", FinishAsync).WithSummary("Commit a resumable upload once its blocks are uploaded.");
+        return routes;
+    }
+
+    private static async Task<IResult> UploadAsync(
+        HttpContext context,
+        UploadService uploads,
+        [FromQuery] string? uploadType,
+        [FromQuery] string? path,
+        [FromQuery] string? mode,
+        [FromQuery] string? rev,
+        [FromQuery(Name = "upload_id")] string? uploadId,
+        CancellationToken ct)
+    {
+        var caller = context.Caller();
+        switch (uploadType)
+        {
+            case "media":
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                {
+                    // The core stops reading past 10 GiB; the transport must not stop it earlier.
+                    limit.MaxRequestBodySize = Limits.MaxFileSize + 1;
+                }
+
+                var entry = await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct);
+                return Results.Ok(FileMetadata.From(entry));
+            case "resumable" when uploadId is not null:
+                return Results.Ok(await uploads.ResumeAsync(caller, uploadId, ct));
+            case "resumable":
+                var request = await ReadJsonAsync<ResumableRequest>(context, ct);
+                var blocks = (request.Blocks ?? []).Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)).ToList();
+                var declared = new ResumableUploadRequest(
+                    request.Path, request.Size ?? throw Errors.BadRequest("missing_size", "size (the file's length in bytes) is required."), blocks,
+                    ParseMode(request.Mode), request.Rev, request.ContentHash);
+                return Results.Ok(await uploads.BeginAsync(caller, declared, ct));
+            default:
+                throw Errors.BadRequest("invalid_upload_type", "uploadType must be \"media\" or \"resumable\".");
+        }
+    }
+
+    private static async Task<IResult> FinishAsync(FinishRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
+        Results.Ok(FileMetadata.From(await uploads.FinishAsync(context.Caller(), request.UploadId, ct)));
+
+    internal static WriteMode ParseMode(string? mode) => mode switch
+    {
+        null or "" or "add" => WriteMode.Add,
+        "overwrite" => WriteMode.Overwrite,
+        "update" => WriteMode.Update,
+        _ => throw Errors.BadRequest("invalid_mode", "mode must be add, overwrite or update."),
+    };
+
+    private static async Task<T> ReadJsonAsync<T>(HttpContext context, CancellationToken ct)
+    {
+        if (!context.Request.HasJsonContentType())
+        {
+            throw Errors.BadRequest("invalid_request", "Send the block list as JSON (Content-Type: application/json).");
+        }
+
+        try
+        {
+            return await context.Request.ReadFromJsonAsync<T>(ct)
+                ?? throw Errors.BadRequest("invalid_request", "The JSON body is empty.");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw Errors.BadRequest("invalid_request", $"The JSON body is malformed: {e.Message}");
+        }
+    }
+}

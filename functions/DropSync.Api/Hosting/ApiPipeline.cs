@@ -1,0 +1,23 @@
+using DropSync.Api.Apis;
+using DropSync.Api.Auth;
+
+namespace DropSync.Api.Hosting;
+
+/// <summary>The HTTP pipeline and the endpoint map.</summary>
+internal static class ApiPipeline
+{
+    public static WebApplication UseDropSync(this WebApplication app)
+    {
+        app.UseDropSyncErrors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapGet("/healthz", () => Results.Ok(new { Status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        app.MapAuthApi();
+        app.MapUploadApi();
+        app.MapDownloadApi();
+        app.MapFilesApi();
+        app.MapBlocksApi();
+        return app;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Text;
+using DropSync.Api.Auth;
+using DropSync.Api.Blocks;
+using DropSync.Core.Accounts;
+using DropSync.Core.Blocks;
+using DropSync.Core.Files;
+using DropSync.Core.Ports;
+using DropSync.Embedded;
+using DropSync.Embedded.Blocks;
+using DropSync.Embedded.Keys;
+using DropSync.Embedded.Metadata;
+
+namespace DropSync.Api.Hosting;
+
+/// <summary>Wires the core's services to the embedded adapters. Configuration keys are listed in the README.</summary>
+internal static class DropSyncServices
+{
+    public static WebApplicationBuilder AddDropSync(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var services = builder.Services;
+
+        // "--data <folder>" on the command line, or DropSync:DataDirectory.
+        var dataDirectory = Path.GetFullPath(config["data"] ?? config["DropSync:DataDirectory"] ?? "./dropsync-data");
+        Directory.CreateDirectory(dataDirectory);
+
+        var options = new DropSyncOptions();
+        config.GetSection("DropSync").Bind(options);
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+
+        services.ConfigureHttpJsonOptions(json => JsonSetup.Configure(json.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddHttpContextAccessor();
+        services.AddOpenApi();
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        // Embedded adapters: one SQLite file for metadata, encrypted block files beside it, the master key kept apart.
+        var masterKey = new MasterKeyProvider(
+            dataDirectory,
+            new MasterKeyOptions { MasterKey = config["DropSync:MasterKey"], KeysFolder = config["DropSync:KeysDirectory"] }).GetOrCreate();
+        services.AddSingleton(masterKey);
+        services.AddSingleton(_ => new SqliteMetadataStore(Path.Combine(dataDirectory, "metadata.db")));
+        services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IBlockIndex>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IUploadSessionStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IBlockStore>(_ => new EncryptedDiskBlockStore(Path.Combine(dataDirectory, "blocks"), masterKey));
+        services.AddSingleton<IChangePublisher, JournalOnlyChangePublisher>();
+
+        // Block URLs are signed with a key derived from the master key, so there is no second secret to keep.
+        var signingKey = new byte[32];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey.Bytes, signingKey, salt: [], info: Encoding.UTF8.GetBytes("dropsync/block-url-signing/v1"));
+        services.AddSingleton(sp => new SignedBlockUrls(
+            signingKey, sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<TimeProvider>(), config["DropSync:PublicBaseUrl"]));
+        services.AddSingleton<IBlockTransferUrls>(sp => sp.GetRequiredService<SignedBlockUrls>());
+
+        services.AddDropSyncCore(options);
+        services.AddHostedService<BlockCollectionService>();
+        return builder;
+    }
+
+    /// <summary>The core's services; the same in every mode.</summary>
+    public static IServiceCollection AddDropSyncCore(this IServiceCollection services, DropSyncOptions options)
+    {
+        services.AddSingleton(new PasswordHasher(options.PasswordIterations));
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<BlockLocks>();
+        services.AddSingleton<BlockService>();
+        services.AddSingleton<BlockCollector>();
+        services.AddSingleton<FileCommitter>();
+        services.AddSingleton<UploadService>();
+        services.AddSingleton<FileService>();
+        return services;
+    }
+}

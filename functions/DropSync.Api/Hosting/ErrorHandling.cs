@@ -1,0 +1,60 @@
+using DropSync.Core.Errors;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace DropSync.Api.Hosting;
+
+/// <summary>Turns exceptions and bodiless error statuses into the JSON error shape.</summary>
+internal static class ErrorHandling
+{
+    public static IApplicationBuilder UseDropSyncErrors(this IApplicationBuilder app)
+    {
+        // Unexpected failures: logged with their stack, answered without details.
+        app.UseExceptionHandler(errors => errors.Run(async context =>
+        {
+            var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DropSync.Errors");
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            await ErrorResponses.WriteAsync(context, 500, "internal_error", "Something went wrong on the server; try again, and report it if it persists.");
+        }));
+
+        // Expected failures (bad input, conflicts, not found): answered as JSON, not logged as server errors.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (DropSyncException e) when (!context.Response.HasStarted)
+            {
+                await ErrorResponses.WriteAsync(context, ErrorResponses.StatusOf(e.Kind), e.Code, e.Message, e.Details);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                var (code, message) = e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? ("payload_too_large", "The request body is larger than this endpoint accepts.")
+                    : ("invalid_request", RequestProblem(e));
+                await ErrorResponses.WriteAsync(context, e.StatusCode, code, message);
+            }
+        });
+
+        app.UseStatusCodePages(async status =>
+        {
+            var context = status.HttpContext;
+            if (context.Response.HasStarted || context.Response.ContentLength > 0 || context.Response.ContentType is not null)
+            {
+                return;
+            }
+
+            var (code, message) = ErrorResponses.ForStatus(context.Response.StatusCode);
+            await ErrorResponses.WriteAsync(context, context.Response.StatusCode, code, message);
+        });
+        return app;
+    }
+
+    private static string RequestProblem(BadHttpRequestException e) =>
+        e.InnerException is System.Text.Json.JsonException json
+            ? $"The JSON body is malformed: {json.Message}"
+            : e.Message.Contains("body", StringComparison.OrdinalIgnoreCase)
+                ? "A JSON body is required (Content-Type: application/json); see /openapi/v1.json for its fields."
+                : e.Message;
+}

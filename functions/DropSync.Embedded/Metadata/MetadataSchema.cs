@@ -1,0 +1,171 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace DropSync.Embedded.Metadata;
+
+/// <summary>
+/// The metadata database's schema, versioned by <c>PRAGMA user_version</c>. Times are unix milliseconds, block hashes
+/// their 32 raw bytes, enums their member names. Path keys compare as UTF-8 bytes (BINARY collation), which is what
+/// the range queries on path_key rely on.
+/// </summary>
+internal static class MetadataSchema
+{
+    // Step i takes the schema from version i to i + 1. Never edit a released step; append a new one.
+    private static readonly string[] Steps =
+    [
+        """
+        CREATE TABLE accounts (
+            user_id       TEXT NOT NULL PRIMARY KEY,
+            email         TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            root_ns       TEXT NOT NULL,
+            created_at    INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE devices (
+            device_id  TEXT NOT NULL PRIMARY KEY,
+            user_id    TEXT NOT NULL REFERENCES accounts (user_id),
+            name       TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        ) STRICT;
+        CREATE INDEX devices_by_user ON devices (user_id, created_at);
+
+        CREATE TABLE entries (
+            ns              TEXT NOT NULL,
+            path_key        TEXT NOT NULL,
+            parent_key      TEXT NOT NULL,
+            path_display    TEXT NOT NULL,
+            kind            TEXT NOT NULL,
+            rev             TEXT NOT NULL,
+            size            INTEGER NOT NULL,
+            content_hash    TEXT,
+            server_modified INTEGER NOT NULL,
+            device_id       TEXT NOT NULL,
+            is_deleted      INTEGER NOT NULL,
+            PRIMARY KEY (ns, path_key)
+        ) STRICT;
+        CREATE INDEX entries_by_parent ON entries (ns, parent_key, path_key);
+
+        CREATE TABLE revisions (
+            ns              TEXT NOT NULL,
+            rev             TEXT NOT NULL,
+            path_key        TEXT NOT NULL,
+            path_display    TEXT NOT NULL,
+            size            INTEGER NOT NULL,
+            content_hash    TEXT NOT NULL,
+            server_modified INTEGER NOT NULL,
+            device_id       TEXT NOT NULL,
+            PRIMARY KEY (ns, rev)
+        ) STRICT;
+        CREATE INDEX revisions_by_path ON revisions (ns, path_key, server_modified DESC);
+
+        CREATE TABLE revision_blocks (
+            ns   TEXT NOT NULL,
+            rev  TEXT NOT NULL,
+            idx  INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (ns, rev, idx),
+            FOREIGN KEY (ns, rev) REFERENCES revisions (ns, rev) ON DELETE CASCADE
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX revision_blocks_by_hash ON revision_blocks (hash);
+
+        CREATE TABLE journal (
+            ns           TEXT NOT NULL,
+            seq          INTEGER NOT NULL,
+            kind         TEXT NOT NULL,
+            path_display TEXT NOT NULL,
+            from_path    TEXT,
+            rev          TEXT,
+            entry_kind   TEXT NOT NULL,
+            size         INTEGER NOT NULL,
+            content_hash TEXT,
+            device_id    TEXT NOT NULL,
+            time         INTEGER NOT NULL,
+            PRIMARY KEY (ns, seq)
+        ) STRICT;
+
+        CREATE TABLE blocks (
+            hash      BLOB NOT NULL PRIMARY KEY,
+            size      INTEGER NOT NULL,
+            stored_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX blocks_by_stored_at ON blocks (stored_at);
+
+        CREATE TABLE block_holders (
+            user_id TEXT NOT NULL,
+            hash    BLOB NOT NULL REFERENCES blocks (hash) ON DELETE CASCADE,
+            PRIMARY KEY (user_id, hash)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX block_holders_by_hash ON block_holders (hash);
+
+        CREATE TABLE upload_sessions (
+            upload_id           TEXT NOT NULL PRIMARY KEY,
+            user_id             TEXT NOT NULL,
+            device_id           TEXT NOT NULL,
+            ns                  TEXT NOT NULL,
+            path_display        TEXT NOT NULL,
+            size                INTEGER NOT NULL,
+            mode                TEXT NOT NULL,
+            expected_rev        TEXT,
+            client_content_hash TEXT,
+            created_at          INTEGER NOT NULL,
+            expires_at          INTEGER NOT NULL,
+            committed_rev       TEXT
+        ) STRICT;
+        CREATE INDEX upload_sessions_by_expiry ON upload_sessions (expires_at);
+
+        CREATE TABLE upload_session_blocks (
+            upload_id TEXT NOT NULL REFERENCES upload_sessions (upload_id) ON DELETE CASCADE,
+            idx       INTEGER NOT NULL,
+            hash      BLOB NOT NULL,
+            size      INTEGER NOT NULL,
+            PRIMARY KEY (upload_id, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX upload_session_blocks_by_hash ON upload_session_blocks (hash);
+        """,
+    ];
+
+    public static int LatestVersion => Steps.Length;
+
+    /// <summary>Brings the database up to <see cref="LatestVersion"/>, one transaction per step.</summary>
+    public static void Migrate(SqliteConnection connection)
+    {
+        while (true)
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var version = ReadVersion(transaction);
+            if (version > LatestVersion)
+            {
+                throw new InvalidOperationException(
+                    $"The metadata database {connection.DataSource} has schema version {version}, newer than this DropSync build knows ({LatestVersion}); run a newer build.");
+            }
+
+            if (version == LatestVersion)
+            {
+                return;
+            }
+
+            using (var step = transaction.Command(Steps[version]))
+            {
+                step.ExecuteNonQuery();
+            }
+
+            // A pragma takes no parameters; the value is our own integer.
+            using (var bump = transaction.Command("PRAGMA user_version = " + (version + 1).ToString(CultureInfo.InvariantCulture) + ";"))
+            {
+                bump.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    private static int ReadVersion(SqliteTransaction transaction)
+    {
+        using var command = transaction.Command("PRAGMA user_version;");
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+}

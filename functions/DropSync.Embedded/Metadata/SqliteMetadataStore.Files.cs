@@ -1,0 +1,332 @@
+using DropSync.Core.Content;
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
+using Microsoft.Data.Sqlite;
+
+namespace DropSync.Embedded.Metadata;
+
+/// <summary>Entries, revisions and the change journal (<see cref="IFileMetadataStore"/>).</summary>
+public sealed partial class SqliteMetadataStore
+{
+    private const string EntryColumns = "ns, path_display, kind, rev, size, content_hash, server_modified, device_id, is_deleted";
+    private const string RevisionColumns = "ns, rev, path_display, size, content_hash, server_modified, device_id";
+    private const string JournalColumns = "ns, seq, kind, path_display, from_path, rev, entry_kind, size, content_hash, device_id, time";
+
+    public Task<BatchResult> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        return WriteAsync<BatchResult>(
+            async (transaction, ct) =>
+            {
+                using var batch = new BatchCommands(transaction);
+                var changes = new List<ChangeRecord>();
+                for (var i = 0; i < writes.Count; i++)
+                {
+                    switch (writes[i])
+                    {
+                        case MetadataWrite.PutEntry put:
+                            if (!await batch.MeetsAsync(put.Entry.NamespaceId, put.Entry.PathKey, put.Expected, ct))
+                            {
+                                return (BatchResult.Failed(i), false);
+                            }
+
+                            await batch.UpsertEntryAsync(put.Entry, ct);
+                            break;
+                        case MetadataWrite.CheckEntry check:
+                            if (!await batch.MeetsAsync(check.NamespaceId, check.PathKey, check.Expected, ct))
+                            {
+                                return (BatchResult.Failed(i), false);
+                            }
+
+                            break;
+                        case MetadataWrite.AddRevision add:
+                            await batch.InsertRevisionAsync(add.Revision, ct);
+                            break;
+                        case MetadataWrite.AppendChange append:
+                            changes.Add(await batch.AppendChangeAsync(append.Change, ct));
+                            break;
+                        default:
+                            throw new ArgumentException($"Unknown metadata write {writes[i]?.GetType().Name ?? "null"} at index {i}.", nameof(writes));
+                    }
+                }
+
+                return (new BatchResult(true, -1, changes), true);
+            },
+            cancellationToken);
+    }
+
+    public Task<FileEntry?> GetEntryAsync(string namespaceId, string pathKey, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command(
+                    $"SELECT {EntryColumns} FROM entries WHERE ns = $ns AND path_key = $key;", ("$ns", namespaceId), ("$key", pathKey));
+                return await command.ReadFirstOrDefaultAsync(ReadEntry, ct);
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<FileEntry>> ListAsync(string namespaceId, string folderKey, bool recursive, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<FileEntry>>(
+            async (transaction, ct) =>
+            {
+                using var command = recursive
+                    ? transaction.Command(
+                        $"SELECT {EntryColumns} FROM entries WHERE ns = $ns AND path_key > $low AND path_key < $high AND is_deleted = 0 ORDER BY path_key;",
+                        ("$ns", namespaceId), ("$low", DescendantsLow(folderKey)), ("$high", DescendantsHigh(folderKey)))
+                    : transaction.Command(
+                        $"SELECT {EntryColumns} FROM entries WHERE ns = $ns AND parent_key = $parent AND is_deleted = 0 ORDER BY path_key;",
+                        ("$ns", namespaceId), ("$parent", folderKey));
+                return await command.ReadAllAsync(ReadEntry, ct);
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<FileEntry>> ListDeletedAsync(string namespaceId, string folderKey, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return ReadAsync<IReadOnlyList<FileEntry>>(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command(
+                    $"""
+                    SELECT {EntryColumns} FROM entries
+                    WHERE ns = $ns AND path_key > $low AND path_key < $high AND is_deleted = 1
+                    ORDER BY server_modified DESC, path_key LIMIT $limit;
+                    """,
+                    ("$ns", namespaceId), ("$low", DescendantsLow(folderKey)), ("$high", DescendantsHigh(folderKey)), ("$limit", limit));
+                return await command.ReadAllAsync(ReadEntry, ct);
+            },
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<FileRevision>> ListRevisionsAsync(string namespaceId, string pathKey, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return ReadAsync<IReadOnlyList<FileRevision>>(
+            async (transaction, ct) =>
+            {
+                // Revs are time-ordered, so they break ties between revisions written in the same millisecond.
+                using var command = transaction.Command(
+                    $"SELECT {RevisionColumns} FROM revisions WHERE ns = $ns AND path_key = $key ORDER BY server_modified DESC, rev DESC LIMIT $limit;",
+                    ("$ns", namespaceId), ("$key", pathKey), ("$limit", limit));
+                var heads = await command.ReadAllAsync(ReadRevisionHead, ct);
+                using var blocks = PrepareRevisionBlocksQuery(transaction);
+                var revisions = new List<FileRevision>(heads.Count);
+                foreach (var head in heads)
+                {
+                    revisions.Add(head with { Blocks = await ReadRevisionBlocksAsync(blocks, head, ct) });
+                }
+
+                return revisions;
+            },
+            cancellationToken);
+    }
+
+    public Task<FileRevision?> GetRevisionAsync(string namespaceId, string rev, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command(
+                    $"SELECT {RevisionColumns} FROM revisions WHERE ns = $ns AND rev = $rev;", ("$ns", namespaceId), ("$rev", rev));
+                var head = await command.ReadFirstOrDefaultAsync(ReadRevisionHead, ct);
+                if (head is null)
+                {
+                    return null;
+                }
+
+                using var blocks = PrepareRevisionBlocksQuery(transaction);
+                return head with { Blocks = await ReadRevisionBlocksAsync(blocks, head, ct) };
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<ChangeRecord>> ReadJournalAsync(string namespaceId, long afterSequence, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return ReadAsync<IReadOnlyList<ChangeRecord>>(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command(
+                    $"SELECT {JournalColumns} FROM journal WHERE ns = $ns AND seq > $after ORDER BY seq LIMIT $limit;",
+                    ("$ns", namespaceId), ("$after", afterSequence), ("$limit", limit));
+                return await command.ReadAllAsync(ReadChange, ct);
+            },
+            cancellationToken);
+    }
+
+    public Task<long> GetLatestSequenceAsync(string namespaceId, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command("SELECT COALESCE(MAX(seq), 0) FROM journal WHERE ns = $ns;", ("$ns", namespaceId));
+                return (long)(await command.ExecuteScalarAsync(ct))!;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// The bounds of the keys strictly below a folder: everything after "folder/" and before "folder0" ('0' is the byte
+    /// after '/'). A range, not LIKE, because names may contain % and _.
+    /// </summary>
+    private static string DescendantsLow(string folderKey) => folderKey + "/";
+
+    private static string DescendantsHigh(string folderKey) => folderKey + "0";
+
+    private static string ParentKeyOf(string pathKey) => pathKey[..Math.Max(0, pathKey.LastIndexOf('/'))];
+
+    private static FileEntry ReadEntry(SqliteDataReader reader) => new()
+    {
+        NamespaceId = reader.GetString(0),
+        PathDisplay = reader.GetString(1),
+        Kind = reader.GetEnum<EntryKind>(2),
+        Rev = reader.GetString(3),
+        Size = reader.GetInt64(4),
+        ContentHash = reader.GetNullableString(5),
+        ServerModified = reader.GetUnixMs(6),
+        DeviceId = reader.GetString(7),
+        IsDeleted = reader.GetInt64(8) != 0,
+    };
+
+    /// <summary>A revision row without its blocks, which are read separately.</summary>
+    private static FileRevision ReadRevisionHead(SqliteDataReader reader) => new()
+    {
+        NamespaceId = reader.GetString(0),
+        Rev = reader.GetString(1),
+        PathDisplay = reader.GetString(2),
+        Size = reader.GetInt64(3),
+        ContentHash = reader.GetString(4),
+        ServerModified = reader.GetUnixMs(5),
+        DeviceId = reader.GetString(6),
+        Blocks = [],
+    };
+
+    private static ChangeRecord ReadChange(SqliteDataReader reader) => new()
+    {
+        NamespaceId = reader.GetString(0),
+        Sequence = reader.GetInt64(1),
+        Kind = reader.GetEnum<ChangeKind>(2),
+        PathDisplay = reader.GetString(3),
+        FromPath = reader.GetNullableString(4),
+        Rev = reader.GetNullableString(5),
+        EntryKind = reader.GetEnum<EntryKind>(6),
+        Size = reader.GetInt64(7),
+        ContentHash = reader.GetNullableString(8),
+        DeviceId = reader.GetString(9),
+        Time = reader.GetUnixMs(10),
+    };
+
+    private static SqliteCommand PrepareRevisionBlocksQuery(SqliteTransaction transaction) =>
+        transaction.Prepare("SELECT hash, size FROM revision_blocks WHERE ns = $ns AND rev = $rev ORDER BY idx;", "$ns", "$rev");
+
+    private static Task<List<BlockRef>> ReadRevisionBlocksAsync(SqliteCommand query, FileRevision head, CancellationToken ct) =>
+        query.Bind(head.NamespaceId, head.Rev).ReadAllAsync(ReadBlockRef, ct);
+
+    private static BlockRef ReadBlockRef(SqliteDataReader reader) =>
+        new(BlockHash.FromDigest(reader.GetFieldValue<byte[]>(0)), reader.GetInt32(1));
+
+    /// <summary>The statements of one batch, prepared once and re-bound for each write (a revision may have 65,536 blocks).</summary>
+    private sealed class BatchCommands(SqliteTransaction transaction) : IDisposable
+    {
+        private readonly List<SqliteCommand> _prepared = [];
+        private SqliteCommand? _readEntry;
+        private SqliteCommand? _upsertEntry;
+        private SqliteCommand? _insertRevision;
+        private SqliteCommand? _insertRevisionBlock;
+        private SqliteCommand? _appendChange;
+
+        /// <summary>Whether the entry, as it is now in this transaction (earlier writes of the batch included), meets the expectation.</summary>
+        public async Task<bool> MeetsAsync(string namespaceId, string pathKey, EntryExpectation expected, CancellationToken ct)
+        {
+            var command = Get(ref _readEntry, "SELECT rev, kind, is_deleted FROM entries WHERE ns = $ns AND path_key = $key;", "$ns", "$key");
+            await using var reader = await command.Bind(namespaceId, pathKey).ExecuteReaderAsync(ct);
+            var exists = await reader.ReadAsync(ct);
+            var rev = exists ? reader.GetString(0) : null;
+            var isLiveFolder = exists && reader.GetEnum<EntryKind>(1) == EntryKind.Folder && reader.GetInt64(2) == 0;
+            var isDeleted = exists && reader.GetInt64(2) != 0;
+            return expected switch
+            {
+                EntryExpectation.Absent => !exists || isDeleted,
+                EntryExpectation.HasRev has => exists && rev == has.Rev,
+                EntryExpectation.LiveFolder => isLiveFolder,
+                _ => throw new ArgumentException($"Unknown expectation {expected?.GetType().Name ?? "null"}.", nameof(expected)),
+            };
+        }
+
+        public async Task UpsertEntryAsync(FileEntry entry, CancellationToken ct)
+        {
+            var command = Get(
+                ref _upsertEntry,
+                """
+                INSERT INTO entries (ns, path_key, parent_key, path_display, kind, rev, size, content_hash, server_modified, device_id, is_deleted)
+                VALUES ($ns, $key, $parent, $display, $kind, $rev, $size, $hash, $modified, $device, $deleted)
+                ON CONFLICT (ns, path_key) DO UPDATE SET
+                    path_display = excluded.path_display, kind = excluded.kind, rev = excluded.rev, size = excluded.size,
+                    content_hash = excluded.content_hash, server_modified = excluded.server_modified,
+                    device_id = excluded.device_id, is_deleted = excluded.is_deleted;
+                """,
+                "$ns", "$key", "$parent", "$display", "$kind", "$rev", "$size", "$hash", "$modified", "$device", "$deleted");
+            var key = entry.PathKey;
+            await command.Bind(
+                entry.NamespaceId, key, ParentKeyOf(key), entry.PathDisplay, entry.Kind.ToString(), entry.Rev, entry.Size, entry.ContentHash,
+                entry.ServerModified.ToUnixMs(), entry.DeviceId, entry.IsDeleted ? 1 : 0).ExecuteNonQueryAsync(ct);
+        }
+
+        public async Task InsertRevisionAsync(FileRevision revision, CancellationToken ct)
+        {
+            var head = Get(
+                ref _insertRevision,
+                """
+                INSERT INTO revisions (ns, rev, path_key, path_display, size, content_hash, server_modified, device_id)
+                VALUES ($ns, $rev, $key, $display, $size, $hash, $modified, $device);
+                """,
+                "$ns", "$rev", "$key", "$display", "$size", "$hash", "$modified", "$device");
+            await head.Bind(
+                revision.NamespaceId, revision.Rev, revision.PathKey, revision.PathDisplay, revision.Size, revision.ContentHash,
+                revision.ServerModified.ToUnixMs(), revision.DeviceId).ExecuteNonQueryAsync(ct);
+
+            var block = Get(
+                ref _insertRevisionBlock,
+                "INSERT INTO revision_blocks (ns, rev, idx, hash, size) VALUES ($ns, $rev, $idx, $hash, $size);",
+                "$ns", "$rev", "$idx", "$hash", "$size");
+            for (var i = 0; i < revision.Blocks.Count; i++)
+            {
+                var blockRef = revision.Blocks[i];
+                await block.Bind(revision.NamespaceId, revision.Rev, i, blockRef.Hash.ToBytes(), blockRef.Size).ExecuteNonQueryAsync(ct);
+            }
+        }
+
+        /// <summary>Appends the change with the namespace's next sequence number and answers it as stored.</summary>
+        public async Task<ChangeRecord> AppendChangeAsync(ChangeRecord change, CancellationToken ct)
+        {
+            var command = Get(
+                ref _appendChange,
+                """
+                INSERT INTO journal (ns, seq, kind, path_display, from_path, rev, entry_kind, size, content_hash, device_id, time)
+                SELECT $ns, COALESCE(MAX(seq), 0) + 1, $kind, $display, $from, $rev, $entryKind, $size, $hash, $device, $time
+                FROM journal WHERE ns = $ns
+                RETURNING seq;
+                """,
+                "$ns", "$kind", "$display", "$from", "$rev", "$entryKind", "$size", "$hash", "$device", "$time");
+            var sequence = (long)(await command.Bind(
+                change.NamespaceId, change.Kind.ToString(), change.PathDisplay, change.FromPath, change.Rev, change.EntryKind.ToString(),
+                change.Size, change.ContentHash, change.DeviceId, change.Time.ToUnixMs()).ExecuteScalarAsync(ct))!;
+            return change with { Sequence = sequence };
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _prepared)
+            {
+                command.Dispose();
+            }
+        }
+
+        private SqliteCommand Get(ref SqliteCommand? slot, string sql, params string[] parameterNames)
+        {
+            if (slot is null)
+            {
+                slot = transaction.Prepare(sql, parameterNames);
+                _prepared.Add(slot);
+            }
+
+            return slot;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every DropSync test on this machine, installing what the tests need first.
+# Usage: ./scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Api]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+echo "==> restoring and building"
+dotnet build DropSync.sln -c Release --nologo -v quiet -clp:ErrorsOnly
+
+echo "==> running tests"
+log=$(mktemp)
+status=0
+dotnet test DropSync.sln -c Release --no-build --nologo -v quiet "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole run, summed over the test projects' own summaries.
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi

@@ -1,0 +1,106 @@
+using DropSync.Core.Content;
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
+using Xunit;
+using static DropSync.Contracts.MetadataSamples;
+
+namespace DropSync.Contracts;
+
+/// <summary>The behaviour every <see cref="IUploadSessionStore"/> adapter must have.</summary>
+public abstract class UploadSessionStoreContract
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly BlockRef[] NoBlocks = [];
+
+    /// <summary>A new, empty store, isolated from every other test's; the subclass cleans it up.</summary>
+    protected abstract Task<IUploadSessionStore> CreateStoreAsync();
+
+    [Fact]
+    public async Task A_session_round_trips_with_its_blocks_in_order()
+    {
+        var store = await CreateStoreAsync();
+        var session = NewSession(At(100), Block("b", 5), Block("a", 7), Block("b", 5), Block("c", 1)) with
+        {
+            Mode = WriteMode.Update,
+            ExpectedRev = NewRev(),
+            ClientContentHash = new string('c', 64),
+        };
+
+        await store.CreateAsync(session, None);
+
+        AssertSameSession(session, await store.GetAsync(session.UploadId, None));
+        Assert.Null(await store.GetAsync("up_unknown", None));
+    }
+
+    [Fact]
+    public async Task A_session_of_an_empty_file_and_one_of_many_blocks_round_trip()
+    {
+        var store = await CreateStoreAsync();
+        var empty = NewSession(At(100));
+        var large = NewSession(At(100), Enumerable.Range(0, 5000).Select(i => Block("part " + i, 1 + (i % 4096))).ToArray());
+
+        await store.CreateAsync(empty, None);
+        await store.CreateAsync(large, None);
+
+        AssertSameSession(empty, await store.GetAsync(empty.UploadId, None));
+        AssertSameSession(large, await store.GetAsync(large.UploadId, None));
+    }
+
+    [Fact]
+    public async Task Marking_a_session_committed_records_the_rev_and_keeps_the_rest()
+    {
+        var store = await CreateStoreAsync();
+        var session = NewSession(At(100), Block("x"));
+        var other = NewSession(At(100), Block("y"));
+        await store.CreateAsync(session, None);
+        await store.CreateAsync(other, None);
+        var rev = NewRev();
+
+        await store.MarkCommittedAsync(session.UploadId, rev, None);
+
+        AssertSameSession(session with { CommittedRev = rev }, await store.GetAsync(session.UploadId, None));
+        AssertSameSession(other, await store.GetAsync(other.UploadId, None));
+    }
+
+    [Fact]
+    public async Task Only_sessions_that_expired_before_now_are_deleted()
+    {
+        var store = await CreateStoreAsync();
+        var expired = NewSession(At(10), Block("e1"));
+        var alsoExpired = NewSession(At(20), Block("e2"));
+        var live = NewSession(At(31), Block("l"));
+        foreach (var session in new[] { expired, alsoExpired, live })
+        {
+            await store.CreateAsync(session, None);
+        }
+
+        Assert.Equal(2, await store.DeleteExpiredAsync(At(30), None));
+
+        Assert.Null(await store.GetAsync(expired.UploadId, None));
+        Assert.Null(await store.GetAsync(alsoExpired.UploadId, None));
+        AssertSameSession(live, await store.GetAsync(live.UploadId, None));
+        Assert.Equal(0, await store.DeleteExpiredAsync(At(30), None));
+    }
+
+    private static UploadSession NewSession(DateTimeOffset expiresAt, params BlockRef[] blocks) => new()
+    {
+        UploadId = "up_" + Guid.NewGuid().ToString("N"),
+        UserId = "u_alice",
+        DeviceId = "dev_laptop",
+        NamespaceId = NewNamespace(),
+        PathDisplay = "/Uploads/hello? sausage/Hello, 世界.bin",
+        Size = blocks.Sum(b => (long)b.Size),
+        Blocks = blocks,
+        Mode = WriteMode.Add,
+        CreatedAt = At(1),
+        ExpiresAt = expiresAt,
+    };
+
+    private static void AssertSameSession(UploadSession expected, UploadSession? actual)
+    {
+        Assert.NotNull(actual);
+        // Blocks are compared by content below; the record compares lists by reference.
+        Assert.Equal(expected with { Blocks = NoBlocks }, actual with { Blocks = NoBlocks });
+        Assert.Equal<BlockRef>(expected.Blocks, actual.Blocks);
+    }
+}

@@ -1,0 +1,233 @@
+using System.Text;
+using DropSync.Contracts;
+using DropSync.Core.Content;
+using DropSync.Core.Errors;
+using DropSync.Core.Ports;
+using DropSync.Embedded.Blocks;
+using DropSync.Embedded.Keys;
+
+namespace DropSync.Embedded.Tests;
+
+public sealed class EncryptedDiskBlockStoreTests : BlockStoreContract, IDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "dropsync-tests", Guid.NewGuid().ToString("N"));
+    private readonly MasterKey _key = MasterKey.Generate();
+    private readonly List<IDisposable> _owned = [];
+
+    private string BlocksFolder => Path.Combine(_root, "blocks");
+
+    protected override Task<IBlockStore> CreateStoreAsync() => Task.FromResult<IBlockStore>(Open(_key));
+
+    /// <summary>Flips one bit in the middle of the stored ciphertext.</summary>
+    protected override async Task CorruptAsync(BlockHash hash)
+    {
+        var path = Open(_key).PathOf(hash);
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[EncryptedDiskBlockStore.HeaderSize + ((bytes.Length - EncryptedDiskBlockStore.HeaderSize) / 2)] ^= 0x10;
+        await File.WriteAllBytesAsync(path, bytes);
+    }
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+
+        _key.Dispose();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Stored_files_do_not_contain_the_plaintext()
+    {
+        var store = Open(_key);
+        var marker = "DROPSYNC-PLAINTEXT-MARKER-0123456789"u8.ToArray();
+        var compressible = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"DROPSYNC-PLAINTEXT-MARKER-0123456789 line {i}\n")));
+        var random = RandomBytes(1_000_000);
+        marker.CopyTo(random, 500_000);
+
+        foreach (var data in new[] { compressible, random, marker })
+        {
+            var hash = BlockHash.Of(data);
+            await store.PutAsync(hash, data, None);
+
+            var file = await File.ReadAllBytesAsync(store.PathOf(hash));
+            Assert.True(file.AsSpan().IndexOf(marker) < 0, "The plaintext is readable in the block file.");
+            Assert.True(file.AsSpan().IndexOf(marker.AsSpan(0, 16)) < 0, "Part of the plaintext is readable in the block file.");
+            AssertSameBytes(data, await store.ReadAsync(hash, None));
+        }
+    }
+
+    [Fact]
+    public async Task Compressible_blocks_take_less_disk_and_random_ones_barely_more()
+    {
+        var store = Open(_key);
+        var text = CompressibleBytes(Limits.MaxBlockSize);
+        var random = RandomBytes(Limits.MaxBlockSize);
+        var textHash = BlockHash.Of(text);
+        var randomHash = BlockHash.Of(random);
+
+        await store.PutAsync(textHash, text, None);
+        await store.PutAsync(randomHash, random, None);
+
+        var textFile = new FileInfo(store.PathOf(textHash)).Length;
+        var randomFile = new FileInfo(store.PathOf(randomHash)).Length;
+        Assert.True(textFile < text.Length / 2, $"A compressible 4 MiB block took {textFile} bytes.");
+        Assert.Equal(random.Length + EncryptedDiskBlockStore.HeaderSize, randomFile);
+    }
+
+    [Fact]
+    public async Task A_block_whose_start_does_not_compress_is_stored_raw_and_reads_back()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(1_000_000);
+        new byte[800_000].CopyTo(data, 200_000);
+        var hash = BlockHash.Of(data);
+
+        await store.PutAsync(hash, data, None);
+
+        Assert.Equal(data.Length + EncryptedDiskBlockStore.HeaderSize, new FileInfo(store.PathOf(hash)).Length);
+        AssertSameBytes(data, await store.ReadAsync(hash, None));
+    }
+
+    [Fact]
+    public async Task A_store_with_another_master_key_refuses_to_read_and_says_which_key_is_needed()
+    {
+        var data = RandomBytes(10_000);
+        var hash = BlockHash.Of(data);
+        await Open(_key).PutAsync(hash, data, None);
+        using var otherKey = MasterKey.Generate();
+
+        var error = await Assert.ThrowsAsync<DropSyncException>(() => Open(otherKey).ReadAsync(hash, None));
+
+        Assert.Equal("master_key_mismatch", error.Code);
+        Assert.Contains(_key.KeyId, error.Message, StringComparison.Ordinal);
+        Assert.Contains(otherKey.KeyId, error.Message, StringComparison.Ordinal);
+        Assert.Contains("DropSync:MasterKey", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_key.ToBase64(), error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(otherKey.ToBase64(), error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)] // magic
+    [InlineData(4)] // version
+    [InlineData(5)] // flags
+    [InlineData(14)] // plaintext length
+    [InlineData(20)] // wrap nonce
+    [InlineData(40)] // wrapped data key
+    [InlineData(70)] // wrap tag
+    [InlineData(80)] // data nonce
+    [InlineData(100)] // data tag
+    public async Task A_flipped_header_bit_makes_the_block_corrupt(int offset)
+    {
+        var store = Open(_key);
+        var data = CompressibleBytes(100_000);
+        var hash = BlockHash.Of(data);
+        await store.PutAsync(hash, data, None);
+        var bytes = await File.ReadAllBytesAsync(store.PathOf(hash));
+        bytes[offset] ^= 0x01;
+        await File.WriteAllBytesAsync(store.PathOf(hash), bytes);
+
+        var error = await Assert.ThrowsAsync<DropSyncException>(() => store.ReadAsync(hash, None));
+
+        Assert.Equal("block_corrupt", error.Code);
+    }
+
+    [Fact]
+    public async Task A_file_copied_to_another_blocks_name_makes_that_block_corrupt()
+    {
+        var store = Open(_key);
+        var first = RandomBytes(5_000);
+        var second = RandomBytes(5_000);
+        await store.PutAsync(BlockHash.Of(first), first, None);
+        await store.PutAsync(BlockHash.Of(second), second, None);
+
+        File.Copy(store.PathOf(BlockHash.Of(first)), store.PathOf(BlockHash.Of(second)), overwrite: true);
+
+        var error = await Assert.ThrowsAsync<DropSyncException>(() => store.ReadAsync(BlockHash.Of(second), None));
+        Assert.Equal("block_corrupt", error.Code);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(50)]
+    [InlineData(EncryptedDiskBlockStore.HeaderSize)]
+    [InlineData(EncryptedDiskBlockStore.HeaderSize + 1000)]
+    public async Task A_truncated_file_makes_the_block_corrupt(int keep)
+    {
+        var store = Open(_key);
+        var data = RandomBytes(5_000);
+        var hash = BlockHash.Of(data);
+        await store.PutAsync(hash, data, None);
+        using (var file = File.OpenWrite(store.PathOf(hash)))
+        {
+            file.SetLength(keep);
+        }
+
+        var error = await Assert.ThrowsAsync<DropSyncException>(() => store.ReadAsync(hash, None));
+
+        Assert.Equal("block_corrupt", error.Code);
+    }
+
+    [Fact]
+    public async Task Stale_temp_files_are_deleted_when_the_store_opens_and_puts_leave_none()
+    {
+        var store = Open(_key);
+        var stale = Path.Combine(BlocksFolder, EncryptedDiskBlockStore.TempFolderName, "0123.tmp");
+        await File.WriteAllBytesAsync(stale, RandomBytes(1000));
+
+        var reopened = Open(_key);
+        Assert.False(File.Exists(stale));
+
+        var data = RandomBytes(1000);
+        await reopened.PutAsync(BlockHash.Of(data), data, None);
+        await Assert.ThrowsAsync<DropSyncException>(() => reopened.PutAsync(BlockHash.Of(RandomBytes(10)), data, None));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(BlocksFolder, EncryptedDiskBlockStore.TempFolderName)));
+        Assert.True(await store.ExistsAsync(BlockHash.Of(data), None));
+    }
+
+    [Fact]
+    public async Task List_skips_temp_files_and_files_that_are_not_blocks()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(1000);
+        var hash = BlockHash.Of(data);
+        await store.PutAsync(hash, data, None);
+        var folder = Path.GetDirectoryName(store.PathOf(hash))!;
+        var misplaced = new string('a', 64);
+        await File.WriteAllTextAsync(Path.Combine(folder, "notes.txt"), "x");
+        await File.WriteAllTextAsync(Path.Combine(folder, misplaced), "x");
+        await File.WriteAllTextAsync(Path.Combine(folder, hash.Hex + ".bak"), "x");
+        await File.WriteAllTextAsync(Path.Combine(BlocksFolder, EncryptedDiskBlockStore.TempFolderName, hash.Hex), "x");
+        Directory.CreateDirectory(Path.Combine(BlocksFolder, "zz", "zz"));
+        await File.WriteAllTextAsync(Path.Combine(BlocksFolder, "zz", "zz", misplaced), "x");
+
+        var listed = await ListAsync(store);
+
+        Assert.Equal([hash], listed.Select(b => b.Hash));
+    }
+
+    [Fact]
+    public async Task Blocks_larger_than_4_MiB_are_refused()
+    {
+        var store = Open(_key);
+        var data = new byte[Limits.MaxBlockSize + 1];
+
+        var error = await Assert.ThrowsAsync<DropSyncException>(() => store.PutAsync(BlockHash.Of(data), data, None));
+
+        Assert.Equal("block_too_large", error.Code);
+    }
+
+    private EncryptedDiskBlockStore Open(MasterKey key)
+    {
+        var store = new EncryptedDiskBlockStore(BlocksFolder, key);
+        _owned.Add(store);
+        return store;
+    }
+}

@@ -1,0 +1,44 @@
+using DropSync.Contracts;
+using DropSync.Core.Ports;
+
+namespace DropSync.Embedded.Tests.Metadata;
+
+public sealed class SqliteFileMetadataStoreTests : FileMetadataStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<IFileMetadataStore> CreateStoreAsync() => Task.FromResult<IFileMetadataStore>(_database.Open());
+
+    public void Dispose() => _database.Dispose();
+}
+
+public sealed class SqliteAccountStoreTests : AccountStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<IAccountStore> CreateStoreAsync() => Task.FromResult<IAccountStore>(_database.Open());
+
+    public void Dispose() => _database.Dispose();
+}
+
+public sealed class SqliteBlockIndexTests : BlockIndexContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<BlockIndexSubjects> CreateStoresAsync()
+    {
+        var store = _database.Open();
+        return Task.FromResult(new BlockIndexSubjects(store, store, store));
+    }
+
+    public void Dispose() => _database.Dispose();
+}
+
+public sealed class SqliteUploadSessionStoreTests : UploadSessionStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<IUploadSessionStore> CreateStoreAsync() => Task.FromResult<IUploadSessionStore>(_database.Open());
+
+    public void Dispose() => _database.Dispose();
+}
