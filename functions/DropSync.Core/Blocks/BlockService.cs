@@ -8,17 +8,12 @@ namespace DropSync.Core.Blocks;
 /// <summary>Stores and reads single blocks for a user: size limit, hash verification, then store and index, in that order.</summary>
 public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLocks locks, TimeProvider clock)
 {
-    /// <summary>Stores bytes already in memory (the hash is verified here and again by the store).</summary>
+    /// <summary>Stores bytes already in memory. The block store verifies the hash (its contract), so it is not hashed here again.</summary>
     public async Task StoreAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         if (data.Length > Limits.MaxBlockSize)
         {
             throw BlockTooLarge();
-        }
-
-        if (BlockHash.Of(data.Span) != hash)
-        {
-            throw Errors.Errors.BadRequest("block_hash_mismatch", $"The bytes sent do not hash to {hash}; nothing was stored. Re-read the block and send it again.");
         }
 
         using (await locks.AcquireAsync(hash, ct))

@@ -1,0 +1,154 @@
+using System.Globalization;
+
+namespace DropSync.Benchmarks;
+
+/// <summary>
+/// The server process's memory from <c>/proc/&lt;pid&gt;/status</c>: VmRSS sampled every 50 ms while a step runs, and VmHWM
+/// (the kernel's exact peak RSS). Before each step the peak is reset by writing 5 to <c>/proc/&lt;pid&gt;/clear_refs</c>
+/// (Linux 4.0+; allowed because we own the process), so each step's VmHWM is that step's own peak. Where the reset is
+/// refused, the sampled maximum is all there is.
+/// </summary>
+internal sealed class ServerMemory(int pid)
+{
+    private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly string _status = $"/proc/{pid}/status";
+    private readonly string _clearRefs = $"/proc/{pid}/clear_refs";
+    private readonly string _stat = $"/proc/{pid}/stat";
+
+    /// <summary>USER_HZ, the unit of /proc/&lt;pid&gt;/stat's CPU times: 100 on every mainstream Linux build.</summary>
+    private const double ClockTicksPerSecond = 100;
+
+    /// <summary>Whether per-step peaks come from VmHWM (reset before each step) and not only from 50 ms samples.</summary>
+    public bool PeakResetWorks { get; private set; } = true;
+
+    public (long Rss, long Hwm) Read() => ReadStatus(_status);
+
+    /// <summary>The server's CPU time so far (user + system, all threads), in seconds.</summary>
+    public double CpuSeconds()
+    {
+        try
+        {
+            // "pid (comm) state ppid ...": the fields after the last ')' start at field 3; utime and stime are fields 14 and 15.
+            var text = File.ReadAllText(_stat);
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BenchmarkException($"cannot read {_stat} (did the server exit?): {e.Message}");
+        }
+    }
+
+    /// <summary>This benchmark's own peak RSS (VmHWM of /proc/self), to show the client holds no file either.</summary>
+    public static long ClientPeak() => ReadStatus("/proc/self/status").Hwm;
+
+    /// <summary>Starts watching one step; dispose the monitor (after the step) to stop, and read <see cref="Monitor.Peak"/>.</summary>
+    public Monitor Watch()
+    {
+        if (PeakResetWorks)
+        {
+            try
+            {
+                File.WriteAllText(_clearRefs, "5");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                PeakResetWorks = false;
+            }
+        }
+
+        return new Monitor(this);
+    }
+
+    private static (long Rss, long Hwm) ReadStatus(string path)
+    {
+        long rss = 0, hwm = 0;
+        try
+        {
+            foreach (var line in File.ReadLines(path))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    rss = ParseKilobytes(line);
+                }
+                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    hwm = ParseKilobytes(line);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BenchmarkException($"cannot read {path} (did the server exit?): {e.Message}");
+        }
+
+        return (rss, hwm);
+    }
+
+    /// <summary>"VmRSS:\t  123456 kB" to bytes.</summary>
+    private static long ParseKilobytes(string line)
+    {
+        var digits = line.AsSpan(line.IndexOf(':') + 1).Trim();
+        digits = digits[..digits.IndexOf(' ')];
+        return long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public sealed class Monitor : IAsyncDisposable
+    {
+        private readonly ServerMemory _owner;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _sampler;
+        private readonly double _serverCpuAtStart;
+        private readonly TimeSpan _clientCpuAtStart;
+        private long _sampledPeak;
+
+        internal Monitor(ServerMemory owner)
+        {
+            _owner = owner;
+            _sampledPeak = owner.Read().Rss;
+            _serverCpuAtStart = owner.CpuSeconds();
+            _clientCpuAtStart = Environment.CpuUsage.TotalTime;
+            _sampler = SampleAsync();
+        }
+
+        /// <summary>CPU seconds the server used during the step.</summary>
+        public double ServerCpuSeconds { get; private set; }
+
+        /// <summary>CPU seconds this benchmark used during the step (generating, hashing, HTTP).</summary>
+        public double ClientCpuSeconds { get; private set; }
+
+        /// <summary>The step's peak RSS in bytes: the larger of the sampled maximum and VmHWM (when it was reset for the step).</summary>
+        public long Peak { get; private set; }
+
+        public int Samples { get; private set; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _sampler;
+            _stop.Dispose();
+            ServerCpuSeconds = _owner.CpuSeconds() - _serverCpuAtStart;
+            ClientCpuSeconds = (Environment.CpuUsage.TotalTime - _clientCpuAtStart).TotalSeconds;
+            var (rss, hwm) = _owner.Read();
+            Peak = Math.Max(Math.Max(_sampledPeak, rss), _owner.PeakResetWorks ? hwm : 0);
+        }
+
+        private async Task SampleAsync()
+        {
+            using var timer = new PeriodicTimer(SampleInterval);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(_stop.Token))
+                {
+                    _sampledPeak = Math.Max(_sampledPeak, _owner.Read().Rss);
+                    Samples++;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The step ended.
+            }
+        }
+    }
+}

@@ -1,0 +1,433 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace DropSync.Benchmarks;
+
+/// <summary>One measured step: bytes moved, wall time, the server's peak RSS during it, and notes.</summary>
+internal sealed record StepResult(string Name, long Bytes, double Seconds, ServerMemory.Monitor Monitor, string Detail)
+{
+    public long ServerPeakRss => Monitor.Peak;
+
+    public double MebibytesPerSecond => Bytes / (double)ByteSize.MiB / Seconds;
+
+    public double GigabytesPerSecond => Bytes / 1e9 / Seconds;
+}
+
+/// <summary>What a run measured, for the report.</summary>
+internal sealed record TransferReport(
+    string ServerAssembly,
+    string Configuration,
+    long Size,
+    int Parallel,
+    double ClientHashSeconds,
+    long StartupPeakRss,
+    long BaselineRss,
+    bool ExactPeaks,
+    IReadOnlyList<StepResult> Steps,
+    long ClientPeakRss);
+
+/// <summary>
+/// <c>transfer</c>: media upload, media download, resumable upload and block download of generated files against the
+/// real server, each verified by content hash, with the server's memory watched throughout.
+/// </summary>
+internal static class TransferBenchmark
+{
+    private const string MediaPath = "/bench/media.bin";
+    private const string ResumablePath = "/bench/resumable.bin";
+    private const ulong MediaSeed = 0x6D656469615F3031; // two different files, so the second upload cannot dedup against the first
+    private const ulong ResumableSeed = 0x726573756D5F3032;
+    private const int DownloadBufferSize = 1024 * 1024;
+
+    public static async Task<TransferReport> RunAsync(long size, int parallel, CancellationToken ct)
+    {
+        var (assembly, configuration) = BenchServer.Locate();
+        if (configuration != "Release")
+        {
+            Console.Error.WriteLine($"warning: no Release build of the server; using {configuration}: figures will be lower than they should be.");
+        }
+
+        Console.Error.WriteLine($"server: {assembly}");
+        Console.Error.WriteLine("[client] generating and hashing the media file's blocks (not timed as a transfer) ...");
+        var clock = Stopwatch.StartNew();
+        var mediaDigests = HashBlocks("client hash", MediaSeed, size, ct);
+        var clientHashSeconds = clock.Elapsed.TotalSeconds;
+        var mediaHash = ContentHash.FromPieceDigests(mediaDigests);
+
+        await using var server = await BenchServer.StartAsync(assembly, ct);
+        Console.Error.WriteLine($"server: pid {server.ProcessId} at {server.BaseAddress} with data in {server.DataRoot}");
+        try
+        {
+            var memory = new ServerMemory(server.ProcessId);
+            using var api = new BenchApi(server.BaseAddress);
+            await api.LoginAsync($"bench-{Guid.NewGuid():N}@example.com", "benchmark-password-" + Guid.NewGuid().ToString("N"), ct);
+
+            // Let start-up settle for a moment, so the baseline is the idle server rather than a GC in progress.
+            await Task.Delay(500, ct);
+            var (baselineRss, startupPeak) = memory.Read();
+            var steps = new List<StepResult>
+            {
+                await MediaUploadAsync(api, memory, size, mediaHash, ct),
+            };
+            steps.Add(await MediaDownloadAsync(api, memory, size, mediaHash, ct));
+            steps.Add(await ResumableUploadAsync(api, memory, size, parallel, ct));
+            steps.Add(await BlockDownloadAsync(api, memory, size, parallel, ct));
+
+            return new TransferReport(
+                assembly, configuration, size, parallel, clientHashSeconds, startupPeak, baselineRss, memory.PeakResetWorks, steps, ServerMemory.ClientPeak());
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is BenchmarkException && server.HasExited))
+        {
+            // A broken transfer or a dead server: what the server logged says why (it is killed when this method returns).
+            var state = server.HasExited ? "the server process has exited" : "the server is still running";
+            throw new BenchmarkException($"{e.Message}{Environment.NewLine}  {state}; its last output:{Environment.NewLine}{server.RecentLog()}", e);
+        }
+    }
+
+    /// <summary>Step 1: the whole file as one request body, generated while it is sent.</summary>
+    private static async Task<StepResult> MediaUploadAsync(BenchApi api, ServerMemory memory, long size, string expectedHash, CancellationToken ct)
+    {
+        const string Name = "media upload";
+        Console.Error.WriteLine($"[1/4] {Name}: POST /files/upload?uploadType=media, {ByteSize.Format(size)} generated on the fly ...");
+        JsonNode metadata;
+        double seconds;
+        var monitor = memory.Watch();
+        await using (monitor)
+        {
+            await using var progress = new TransferProgress(Name, size);
+            using var content = new GeneratedContent(MediaSeed, size, progress);
+            var clock = Stopwatch.StartNew();
+            using (var response = await api.Api.PostAsync(new Uri($"/files/upload?uploadType=media&path={Uri.EscapeDataString(MediaPath)}&mode=overwrite", UriKind.Relative), content, ct))
+            {
+                metadata = await BenchApi.ReadJsonAsync(response, Name, ct);
+            }
+
+            seconds = clock.Elapsed.TotalSeconds;
+        }
+
+        CheckMetadata(metadata, Name, size, expectedHash);
+        return new StepResult(Name, size, seconds, monitor, "one request, Content-Length body; server hashes and stores 4 MiB blocks as they arrive");
+    }
+
+    /// <summary>Step 2: the whole file streamed back, hashed as it arrives and thrown away.</summary>
+    private static async Task<StepResult> MediaDownloadAsync(BenchApi api, ServerMemory memory, long size, string expectedHash, CancellationToken ct)
+    {
+        const string Name = "media download";
+        Console.Error.WriteLine($"[2/4] {Name}: POST /files/download, streamed and hashed, not stored ...");
+        string actualHash;
+        long received = 0;
+        double seconds;
+        var monitor = memory.Watch();
+        await using (monitor)
+        {
+            await using var progress = new TransferProgress(Name, size);
+            using var hasher = new ContentHash();
+            var buffer = ArrayPool<byte>.Shared.Rent(DownloadBufferSize);
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/files/download", UriKind.Relative))
+                {
+                    Content = JsonContent.Create(new { path = MediaPath }),
+                };
+                using var response = await api.Api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                await BenchApi.EnsureSuccessAsync(response, Name, ct);
+                if (response.Content.Headers.ContentLength is { } length && length != size)
+                {
+                    throw new BenchmarkException($"{Name}: Content-Length is {length}, the file is {size} bytes");
+                }
+
+                if (response.Headers.TryGetValues("DropSync-API-Result", out var values))
+                {
+                    CheckMetadata(JsonNode.Parse(values.First())!, $"{Name} (DropSync-API-Result header)", size, expectedHash);
+                }
+
+                await using (var body = await response.Content.ReadAsStreamAsync(ct))
+                {
+                    int n;
+                    while ((n = await body.ReadAsync(buffer.AsMemory(0, DownloadBufferSize), ct)) > 0)
+                    {
+                        hasher.Append(buffer.AsSpan(0, n));
+                        received += n;
+                        progress.Add(n);
+                    }
+                }
+
+                actualHash = hasher.Finish();
+                seconds = clock.Elapsed.TotalSeconds;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        if (received != size)
+        {
+            throw new BenchmarkException($"{Name}: received {received} bytes, the file is {size}");
+        }
+
+        if (actualHash != expectedHash)
+        {
+            throw new BenchmarkException($"{Name}: content hash mismatch: the bytes downloaded hash to {actualHash}, the upload's metadata says {expectedHash}");
+        }
+
+        return new StepResult(Name, size, seconds, monitor, "one response read with ResponseHeadersRead; content hash verified");
+    }
+
+    /// <summary>Step 3: hash the blocks, declare them, PUT the missing ones <paramref name="parallel"/> at a time, finish.</summary>
+    private static async Task<StepResult> ResumableUploadAsync(BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
+    {
+        const string Name = "resumable upload";
+        Console.Error.WriteLine($"[3/4] {Name}: hash blocks, begin, {parallel} parallel PUTs, finish ...");
+        double seconds, hashSeconds, beginSeconds, putSeconds, finishSeconds;
+        int missingCount;
+        long putBytes;
+        string expectedHash;
+        JsonNode metadata;
+        var monitor = memory.Watch();
+        await using (monitor)
+        {
+            var clock = Stopwatch.StartNew();
+            var digests = HashBlocks("resumable: hash", ResumableSeed, size, ct);
+            expectedHash = ContentHash.FromPieceDigests(digests);
+            hashSeconds = clock.Elapsed.TotalSeconds;
+
+            var mark = clock.Elapsed;
+            var blocks = digests.Select((d, i) => new { hash = Convert.ToHexStringLower(d), size = PseudoRandomBlock.LengthOf(size, i) }).ToList();
+            var state = await api.PostJsonAsync(
+                "/files/upload?uploadType=resumable",
+                new { path = ResumablePath, size, blocks, mode = "overwrite", content_hash = expectedHash },
+                $"{Name}: begin",
+                ct);
+            var uploadId = BenchApi.Text(state, "upload_id", $"{Name}: begin");
+            var missing = state["missing"]?.AsArray() ?? throw new BenchmarkException($"{Name}: begin answered no \"missing\" list");
+            missingCount = missing.Count;
+            beginSeconds = (clock.Elapsed - mark).TotalSeconds;
+
+            mark = clock.Elapsed;
+            var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < blocks.Count; i++)
+            {
+                indexOf.TryAdd(blocks[i].hash, i);
+            }
+
+            putBytes = missing.Sum(m => indexOf.TryGetValue(BenchApi.Text(m!, "hash", Name), out var i) ? PseudoRandomBlock.LengthOf(size, i) : 0L);
+            await using (var progress = new TransferProgress($"{Name}: PUT", putBytes))
+            {
+                await Parallel.ForEachAsync(
+                    missing,
+                    new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
+                    async (block, token) =>
+                    {
+                        var hash = BenchApi.Text(block!, "hash", Name);
+                        if (!indexOf.TryGetValue(hash, out var index))
+                        {
+                            throw new BenchmarkException($"{Name}: the server asked for block {hash}, which the file does not have");
+                        }
+
+                        await PutBlockAsync(api, block!, index, size, token);
+                        progress.Add(PseudoRandomBlock.LengthOf(size, index));
+                    });
+            }
+
+            putSeconds = (clock.Elapsed - mark).TotalSeconds;
+
+            mark = clock.Elapsed;
+            metadata = await api.PostJsonAsync("/files/upload/finish", new { upload_id = uploadId }, $"{Name}: finish", ct);
+            finishSeconds = (clock.Elapsed - mark).TotalSeconds;
+            seconds = clock.Elapsed.TotalSeconds;
+        }
+
+        CheckMetadata(metadata, Name, size, expectedHash);
+        return new StepResult(
+            Name,
+            size,
+            seconds,
+            monitor,
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"hash {hashSeconds:0.00} s ({size / (double)ByteSize.MiB / hashSeconds:0} MiB/s), begin {beginSeconds:0.00} s, " +
+                $"PUT {missingCount} blocks {putSeconds:0.00} s ({putBytes / (double)ByteSize.MiB / putSeconds:0} MiB/s), finish {finishSeconds:0.00} s"));
+    }
+
+    private static async Task PutBlockAsync(BenchApi api, JsonNode block, int index, long size, CancellationToken ct)
+    {
+        var url = BenchApi.Text(block, "url", "resumable upload");
+        var buffer = ArrayPool<byte>.Shared.Rent(PseudoRandomBlock.BlockSize);
+        try
+        {
+            var length = PseudoRandomBlock.Generate(ResumableSeed, size, index, buffer).Length;
+            using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(url, UriKind.Absolute))
+            {
+                Content = new ReadOnlyMemoryContent(buffer.AsMemory(0, length)),
+            };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            if (block["headers"] is JsonObject headers)
+            {
+                foreach (var (name, value) in headers)
+                {
+                    var text = value?.GetValue<string>() ?? "";
+                    if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+                    {
+                        request.Content.Headers.Remove(name);
+                        request.Content.Headers.TryAddWithoutValidation(name, text);
+                    }
+                    else
+                    {
+                        request.Headers.TryAddWithoutValidation(name, text);
+                    }
+                }
+            }
+
+            using var response = await api.Blocks.SendAsync(request, ct);
+            await BenchApi.EnsureSuccessAsync(response, $"resumable upload: PUT block {index}", ct);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Step 4: get_blocks, then GET every block's signed URL <paramref name="parallel"/> at a time, each verified.</summary>
+    private static async Task<StepResult> BlockDownloadAsync(BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
+    {
+        const string Name = "block download";
+        Console.Error.WriteLine($"[4/4] {Name}: POST /files/get_blocks, then {parallel} parallel GETs, each block's SHA-256 verified ...");
+        double seconds;
+        var monitor = memory.Watch();
+        await using (monitor)
+        {
+            var clock = Stopwatch.StartNew();
+            var list = await api.PostJsonAsync("/files/get_blocks", new { path = ResumablePath }, $"{Name}: get_blocks", ct);
+            var blocks = list["blocks"]?.AsArray() ?? throw new BenchmarkException($"{Name}: get_blocks answered no \"blocks\" list");
+            var expectedHash = list["metadata"] is JsonNode m ? BenchApi.Text(m, "content_hash", Name) : throw new BenchmarkException($"{Name}: get_blocks answered no metadata");
+            var digests = new byte[blocks.Count][];
+            var total = blocks.Sum(b => BenchApi.Number(b!, "size", Name));
+            if (total != size)
+            {
+                throw new BenchmarkException($"{Name}: the blocks add up to {total} bytes, the file is {size}");
+            }
+
+            await using (var progress = new TransferProgress(Name, size))
+            {
+                await Parallel.ForEachAsync(
+                    Enumerable.Range(0, blocks.Count),
+                    new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
+                    async (i, token) =>
+                    {
+                        digests[i] = await GetBlockAsync(api, blocks[i]!, i, token);
+                        progress.Add(BenchApi.Number(blocks[i]!, "size", Name));
+                    });
+            }
+
+            var actualHash = ContentHash.FromPieceDigests(digests);
+            seconds = clock.Elapsed.TotalSeconds;
+            if (actualHash != expectedHash)
+            {
+                throw new BenchmarkException($"{Name}: content hash mismatch: the blocks downloaded make {actualHash}, get_blocks' metadata says {expectedHash}");
+            }
+
+            var uploaded = ContentHash.FromPieceDigests(HashBlocks("block download: reference", ResumableSeed, size, ct, quiet: true));
+            if (actualHash != uploaded)
+            {
+                throw new BenchmarkException($"{Name}: content hash mismatch: the blocks downloaded make {actualHash}, the file uploaded was {uploaded}");
+            }
+        }
+
+        return new StepResult(Name, size, seconds, monitor, "ResponseHeadersRead; each block's SHA-256 and the content hash verified (reference re-hash after timing)");
+    }
+
+    private static async Task<byte[]> GetBlockAsync(BenchApi api, JsonNode block, int index, CancellationToken ct)
+    {
+        var what = $"block download: GET block {index}";
+        var hash = BenchApi.Text(block, "hash", what);
+        var size = (int)BenchApi.Number(block, "size", what);
+        var buffer = ArrayPool<byte>.Shared.Rent(PseudoRandomBlock.BlockSize);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BenchApi.Text(block, "url", what), UriKind.Absolute));
+            using var response = await api.Blocks.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            await BenchApi.EnsureSuccessAsync(response, what, ct);
+            var received = 0;
+            await using (var body = await response.Content.ReadAsStreamAsync(ct))
+            {
+                int n;
+                while ((n = await body.ReadAsync(buffer.AsMemory(received, Math.Min(buffer.Length - received, DownloadBufferSize)), ct)) > 0)
+                {
+                    received += n;
+                    if (received > size)
+                    {
+                        throw new BenchmarkException($"{what}: more than the {size} bytes get_blocks announced");
+                    }
+                }
+            }
+
+            if (received != size)
+            {
+                throw new BenchmarkException($"{what}: received {received} bytes, get_blocks announced {size}");
+            }
+
+            var digest = SHA256.HashData(buffer.AsSpan(0, received));
+            return Convert.ToHexStringLower(digest) == hash
+                ? digest
+                : throw new BenchmarkException($"{what}: the bytes hash to {Convert.ToHexStringLower(digest)}, not {hash}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The SHA-256 of each 4 MiB block of the file generated from <paramref name="seed"/>, one block per core at a time:
+    /// nothing but the blocks being hashed is in memory.
+    /// </summary>
+    private static byte[][] HashBlocks(string label, ulong seed, long size, CancellationToken ct, bool quiet = false)
+    {
+        var count = PseudoRandomBlock.BlockCount(size);
+        var digests = new byte[count][];
+        var progress = quiet ? null : new TransferProgress(label, size);
+        try
+        {
+            Parallel.For(
+                0,
+                count,
+                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
+                () => ArrayPool<byte>.Shared.Rent(PseudoRandomBlock.BlockSize),
+                (i, _, buffer) =>
+                {
+                    var block = PseudoRandomBlock.Generate(seed, size, i, buffer);
+                    digests[i] = SHA256.HashData(block);
+                    progress?.Add(block.Length);
+                    return buffer;
+                },
+                buffer => ArrayPool<byte>.Shared.Return(buffer));
+        }
+        finally
+        {
+            progress?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return digests;
+    }
+
+    private static void CheckMetadata(JsonNode metadata, string what, long size, string expectedHash)
+    {
+        var actualSize = BenchApi.Number(metadata, "size", what);
+        var actualHash = BenchApi.Text(metadata, "content_hash", what);
+        if (actualSize != size)
+        {
+            throw new BenchmarkException($"{what}: the server's metadata says {actualSize} bytes; {size} were sent");
+        }
+
+        if (actualHash != expectedHash)
+        {
+            throw new BenchmarkException($"{what}: content hash mismatch: the server's metadata says {actualHash}; the bytes sent hash to {expectedHash}");
+        }
+    }
+}
