@@ -29,9 +29,11 @@ internal static class AuthApi
         return Results.Ok(new { AccessToken = token, device.DeviceId, device.UserId, DeviceName = device.Name });
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext context, AccountService accounts, CancellationToken ct)
+    private static async Task<IResult> LogoutAsync(HttpContext context, AccountService accounts, Live.WebSocketHub hub, CancellationToken ct)
     {
-        await accounts.LogoutAsync(context.Caller(), ct);
+        var caller = context.Caller();
+        await accounts.LogoutAsync(caller, ct);
+        await hub.DisconnectDeviceAsync(caller.UserId, caller.DeviceId);
         return Results.Ok(new { });
     }
 
@@ -45,9 +47,11 @@ internal static class AuthApi
         });
     }
 
-    private static async Task<IResult> RevokeDeviceAsync(RevokeDeviceRequest request, HttpContext context, AccountService accounts, CancellationToken ct)
+    private static async Task<IResult> RevokeDeviceAsync(RevokeDeviceRequest request, HttpContext context, AccountService accounts, Live.WebSocketHub hub, CancellationToken ct)
     {
-        await accounts.RevokeDeviceAsync(context.Caller(), request.DeviceId, ct);
+        var caller = context.Caller();
+        await accounts.RevokeDeviceAsync(caller, request.DeviceId, ct);
+        await hub.DisconnectDeviceAsync(caller.UserId, request.DeviceId!);
         return Results.Ok(new { });
     }
 }

@@ -32,14 +32,21 @@ internal static class DownloadApi
 
     private static async Task<IResult> DownloadAsync(PathRequest request, HttpContext context, FileService files, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
+        var (metadata, revision) = await files.ResolveRevisionAsync(context.Caller(), request.Path, request.Rev, context.RequestAborted);
+        await WriteContentAsync(context, metadata, revision, files, json.Value.SerializerOptions);
+        return Results.Empty;
+    }
+
+    /// <summary>Streams a revision as the response, honouring a single-range Range header.</summary>
+    public static async Task WriteContentAsync(HttpContext context, FileMetadata metadata, Core.Model.FileRevision revision, FileService files, JsonSerializerOptions json)
+    {
         var ct = context.RequestAborted;
-        var (metadata, revision) = await files.ResolveRevisionAsync(context.Caller(), request.Path, request.Rev, ct);
         var response = context.Response;
         response.ContentType = "application/octet-stream";
         response.Headers.AcceptRanges = "bytes";
         response.Headers.ETag = $"\"{metadata.ContentHash}\"";
         // Non-ASCII is escaped by the default encoder, so the metadata is a valid header value.
-        response.Headers["DropSync-API-Result"] = JsonSerializer.Serialize(metadata, json.Value.SerializerOptions);
+        response.Headers["DropSync-API-Result"] = JsonSerializer.Serialize(metadata, json);
 
         var length = revision.Size;
         long from = 0, count = length;
@@ -69,7 +76,6 @@ internal static class DownloadApi
         await using var content = files.OpenContent(revision);
         content.Position = from;
         await CopyAsync(content, response.Body, count, ct);
-        return Results.Empty;
     }
 
     private static async Task CopyAsync(Stream source, Stream destination, long count, CancellationToken ct)

@@ -24,8 +24,12 @@ internal static class FilesApi
     private static async Task<IResult> GetMetadataAsync(MetadataRequest request, HttpContext context, FileService files, CancellationToken ct) =>
         Results.Ok(await files.GetMetadataAsync(context.Caller(), request.Path, request.IncludeDeleted, ct));
 
-    private static async Task<IResult> ListFolderAsync(ListFolderRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(new { Entries = await files.ListFolderAsync(context.Caller(), request.Path, request.Recursive, ct), HasMore = false });
+    private static async Task<IResult> ListFolderAsync(ListFolderRequest request, HttpContext context, FileService files, Core.Feed.ChangeFeed feed, CancellationToken ct)
+    {
+        // The cursor is taken before listing, so a change made during the listing is delivered again rather than missed.
+        var cursor = await feed.LatestCursorAsync(context.Caller(), request.Path, request.Recursive, ct);
+        return Results.Ok(new { Entries = await files.ListFolderAsync(context.Caller(), request.Path, request.Recursive, ct), Cursor = cursor, HasMore = false });
+    }
 
     private static async Task<IResult> ListDeletedAsync(ListDeletedRequest request, HttpContext context, FileService files, CancellationToken ct) =>
         Results.Ok(new { Entries = await files.ListDeletedAsync(context.Caller(), request.Path, request.Limit ?? 500, ct) });

@@ -25,3 +25,15 @@ internal sealed record BlockRequest(string? Hash, int Size);
 internal sealed record ResumableRequest(string? Path, long? Size, IReadOnlyList<BlockRequest>? Blocks, string? Mode, string? Rev, string? ContentHash);
 
 internal sealed record FinishRequest(string? UploadId);
+
+internal sealed record ContinueRequest(string? Cursor, int? Limit);
+
+internal sealed record MemberRequest(string? Path, string? Email, string? Role);
+
+internal sealed record LinkRequest(string? Path, DateTimeOffset? Expires, string? Password);
+
+internal sealed record RevokeLinkRequest(string? LinkId);
+
+internal sealed record NotificationsRequest(int? Limit, string? Cursor);
+
+internal sealed record MarkReadRequest(IReadOnlyList<string>? Ids);

@@ -44,8 +44,7 @@ internal static class UploadApi
                     limit.MaxRequestBodySize = Limits.MaxFileSize + 1;
                 }
 
-                var entry = await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct);
-                return Results.Ok(FileMetadata.From(entry));
+                return Results.Ok(await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct));
             case "resumable" when uploadId is not null:
                 return Results.Ok(await uploads.ResumeAsync(caller, uploadId, ct));
             case "resumable":
@@ -61,7 +60,7 @@ internal static class UploadApi
     }
 
     private static async Task<IResult> FinishAsync(FinishRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
-        Results.Ok(FileMetadata.From(await uploads.FinishAsync(context.Caller(), request.UploadId, ct)));
+        Results.Ok(await uploads.FinishAsync(context.Caller(), request.UploadId, ct));
 
     internal static WriteMode ParseMode(string? mode) => mode switch
     {

@@ -9,6 +9,8 @@ internal static class ApiPipeline
     public static WebApplication UseDropSync(this WebApplication app)
     {
         app.UseDropSyncErrors();
+        // The server pings idle change-feed sockets and drops those that stop answering.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
@@ -18,6 +20,10 @@ internal static class ApiPipeline
         app.MapDownloadApi();
         app.MapFilesApi();
         app.MapBlocksApi();
+        app.MapFeedApi();
+        app.MapSharingApi();
+        app.MapPublicLinksApi();
+        app.MapNotificationsApi();
         return app;
     }
 }

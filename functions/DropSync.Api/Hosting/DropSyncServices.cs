@@ -2,10 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using DropSync.Api.Auth;
 using DropSync.Api.Blocks;
+using DropSync.Api.Live;
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
+using DropSync.Core.Feed;
 using DropSync.Core.Files;
 using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
 using DropSync.Embedded;
 using DropSync.Embedded.Blocks;
 using DropSync.Embedded.Keys;
@@ -49,19 +52,34 @@ internal static class DropSyncServices
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IBlockIndex>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IUploadSessionStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<ISharingStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IBlockStore>(_ => new EncryptedDiskBlockStore(Path.Combine(dataDirectory, "blocks"), masterKey));
-        services.AddSingleton<IChangePublisher, JournalOnlyChangePublisher>();
+        // Changes travel commit → bus → ordered dispatcher → fan-out → WebSocket hub, all in this process.
+        services.AddSingleton<InProcessChangeBus>();
+        services.AddSingleton<IChangePublisher>(sp => sp.GetRequiredService<InProcessChangeBus>());
+        services.AddSingleton<WebSocketHub>();
+        services.AddSingleton<IPushGateway>(sp => sp.GetRequiredService<WebSocketHub>());
+        services.AddHostedService<ChangeDispatchService>();
 
         // Block URLs are signed with a key derived from the master key, so there is no second secret to keep.
-        var signingKey = new byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey.Bytes, signingKey, salt: [], info: Encoding.UTF8.GetBytes("dropsync/block-url-signing/v1"));
+        var signingKey = DeriveKey(masterKey, "dropsync/block-url-signing/v1");
         services.AddSingleton(sp => new SignedBlockUrls(
             signingKey, sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<TimeProvider>(), config["DropSync:PublicBaseUrl"]));
         services.AddSingleton<IBlockTransferUrls>(sp => sp.GetRequiredService<SignedBlockUrls>());
+        services.AddSingleton(new LinkTokens(DeriveKey(masterKey, "dropsync/link-tokens/v1")));
 
         services.AddDropSyncCore(options);
         services.AddHostedService<BlockCollectionService>();
         return builder;
+    }
+
+    /// <summary>A purpose-bound key derived from the master key (HKDF), so there are no more secrets to keep.</summary>
+    private static byte[] DeriveKey(MasterKey masterKey, string purpose)
+    {
+        var key = new byte[32];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey.Bytes, key, salt: [], info: Encoding.UTF8.GetBytes(purpose));
+        return key;
     }
 
     /// <summary>The core's services; the same in every mode.</summary>
@@ -75,6 +93,13 @@ internal static class DropSyncServices
         services.AddSingleton<FileCommitter>();
         services.AddSingleton<UploadService>();
         services.AddSingleton<FileService>();
+        services.AddSingleton<PathResolver>();
+        services.AddSingleton<SharingService>();
+        services.AddSingleton<LinkService>();
+        services.AddSingleton<ChangeFeed>();
+        services.AddSingleton<ChangeFanout>();
+        services.AddSingleton<OrderedDispatcher>();
+        services.AddSingleton<NotificationService>();
         return services;
     }
 }

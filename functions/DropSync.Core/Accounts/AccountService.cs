@@ -22,12 +22,13 @@ public sealed class AccountService(IAccountStore store, PasswordHasher hasher, T
             throw Errors.Errors.BadRequest("weak_password", $"Choose a password of at least {MinPasswordLength} characters.");
         }
 
+        var userId = Ids.New("u_");
         var account = new Account
         {
-            UserId = Ids.New("u_"),
+            UserId = userId,
             Email = normalized,
             PasswordHash = hasher.Hash(password),
-            RootNamespaceId = Ids.New("ns_"),
+            RootNamespaceId = Namespaces.RootOf(userId),
             CreatedAt = clock.GetUtcNow(),
         };
         if (!await store.TryCreateAccountAsync(account, ct))

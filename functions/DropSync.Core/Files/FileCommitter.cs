@@ -3,6 +3,7 @@ using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
 using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
 
 namespace DropSync.Core.Files;
 
@@ -17,27 +18,29 @@ public sealed class FileCommitter(IFileMetadataStore meta, IChangePublisher publ
     private const int MaxAttempts = 32;
 
     public async Task<FileEntry> CommitAsync(
-        Caller caller, DropPath path, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
+        Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
     {
-        var outcome = await TryCommitAsync(caller, path, content, mode, expectedRev, kind, ct);
+        at.RequireWrite();
+        var outcome = await TryCommitAsync(caller, at, content, mode, expectedRev, kind, ct);
         if (outcome.Committed is { } committed)
         {
             return committed;
         }
 
-        var current = outcome.ConflictWith!;
-        var copy = await CommitConflictedCopyAsync(caller, path, content, ct);
+        var current = FileMetadata.From(outcome.ConflictWith!, at);
+        var copy = FileMetadata.From(await CommitConflictedCopyAsync(caller, at, content, ct), at);
         throw Errors.Errors.Conflict(
             "conflict",
-            $"\"{current.PathDisplay}\" was changed by another device first. Your version was kept as \"{copy.PathDisplay}\"; compare the two and keep what you need.",
-            new Dictionary<string, object?> { ["current"] = FileMetadata.From(current), ["conflicted_copy"] = FileMetadata.From(copy) });
+            $"\"{current.Path}\" was changed by another device first. Your version was kept as \"{copy.Path}\"; compare the two and keep what you need.",
+            new Dictionary<string, object?> { ["current"] = current, ["conflicted_copy"] = copy });
     }
 
-    private async Task<FileEntry> CommitConflictedCopyAsync(Caller caller, DropPath path, NewContent content, CancellationToken ct)
+    private async Task<FileEntry> CommitConflictedCopyAsync(Caller caller, Location at, NewContent content, CancellationToken ct)
     {
+        var path = at.Inner;
         foreach (var name in ConflictNames.Candidates(path.Name, caller.DeviceName, clock.GetUtcNow()).Take(1000))
         {
-            var candidate = path.Parent.Child(name);
+            var candidate = at.At(path.Parent.Child(name));
             var outcome = await TryCommitAsync(caller, candidate, content, WriteMode.Add, null, ChangeKind.Added, ct);
             if (outcome.Committed is { } copy)
             {
@@ -45,13 +48,14 @@ public sealed class FileCommitter(IFileMetadataStore meta, IChangePublisher publ
             }
         }
 
-        throw new DropSyncException(ErrorKind.Conflict, "conflict", $"Too many conflicted copies of \"{path.Display}\" exist; clean some up and try again.");
+        throw new DropSyncException(ErrorKind.Conflict, "conflict", $"Too many conflicted copies of \"{path.Name}\" exist; clean some up and try again.");
     }
 
     private async Task<(FileEntry? Committed, FileEntry? ConflictWith)> TryCommitAsync(
-        Caller caller, DropPath path, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
+        Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
     {
-        var ns = caller.RootNamespaceId;
+        var ns = at.NamespaceId;
+        var path = at.Inner;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var now = clock.GetUtcNow();
@@ -60,14 +64,14 @@ public sealed class FileCommitter(IFileMetadataStore meta, IChangePublisher publ
             var live = current is { IsDeleted: false } ? current : null;
             if (live is { Kind: EntryKind.Folder })
             {
-                throw Errors.Errors.Conflict("path_is_folder", $"\"{live.PathDisplay}\" is a folder; choose another name for the file.");
+                throw Errors.Errors.Conflict("path_is_folder", $"\"{at.ToView(live.PathDisplay)}\" is a folder; choose another name for the file.");
             }
 
             if (live is not null && live.Name != path.Name)
             {
                 throw Errors.Errors.Conflict(
                     "name_clash",
-                    $"\"{live.PathDisplay}\" already exists, and names that differ only by case or Unicode form are the same name in DropSync. Use that name, or move it first.");
+                    $"\"{at.ToView(live.PathDisplay)}\" already exists, and names that differ only by case or Unicode form are the same name in DropSync. Use that name, or move it first.");
             }
 
             if (live is not null)
@@ -121,6 +125,6 @@ public sealed class FileCommitter(IFileMetadataStore meta, IChangePublisher publ
             }
         }
 
-        throw new DropSyncException(ErrorKind.Unavailable, "too_many_writes", $"\"{path.Display}\" is changing too fast to commit; try again in a moment.");
+        throw new DropSyncException(ErrorKind.Unavailable, "too_many_writes", $"\"{path.Name}\" is changing too fast to commit; try again in a moment.");
     }
 }

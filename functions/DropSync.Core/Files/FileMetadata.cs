@@ -20,5 +20,12 @@ public sealed record FileMetadata(
         _ => new("file", e.PathDisplay, e.Name, e.Rev, e.Size, e.ContentHash, e.ServerModified, e.DeviceId),
     };
 
+    /// <summary>The entry as the user at <paramref name="at"/> sees it (its path mapped into their tree).</summary>
+    public static FileMetadata From(FileEntry e, Sharing.Location at)
+    {
+        var metadata = From(e);
+        return metadata with { Path = at.ToView(e.PathDisplay) ?? e.PathDisplay, Name = at.IsMountRoot && at.Inner.Key == e.PathKey ? at.ViewRoot.Name : metadata.Name };
+    }
+
     public static FileMetadata RootFolder { get; } = new("folder", "/", "", null, null, null, null, null);
 }

@@ -3,15 +3,22 @@ using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
 using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
 
 namespace DropSync.Core.Files;
 
-/// <summary>Reading and organising files: metadata, listings, revisions, downloads, folders, delete, move, copy, restore.</summary>
+/// <summary>
+/// Reading and organising files: metadata, listings, revisions, downloads, folders, delete, move, copy, restore. Every
+/// path is the caller's view: it is resolved to its namespace (the caller's own, or the owner's for a shared folder),
+/// and paths in answers are mapped back.
+/// </summary>
 public sealed class FileService(
     IFileMetadataStore meta,
+    ISharingStore sharing,
     IBlockStore blockStore,
     IBlockTransferUrls urls,
     FileCommitter committer,
+    PathResolver resolver,
     IChangePublisher publisher,
     DropSyncOptions options,
     TimeProvider clock)
@@ -26,23 +33,48 @@ public sealed class FileService(
             return FileMetadata.RootFolder;
         }
 
-        var entry = await meta.GetEntryAsync(caller.RootNamespaceId, path.Key, ct);
-        return entry is null || (entry.IsDeleted && !includeDeleted) ? throw NotFound(path) : FileMetadata.From(entry);
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        var entry = await meta.GetEntryAsync(at.NamespaceId, at.Inner.Key, ct);
+        return entry is null || (entry.IsDeleted && !includeDeleted) ? throw NotFound(path) : FileMetadata.From(entry, at);
     }
 
     public async Task<IReadOnlyList<FileMetadata>> ListFolderAsync(Caller caller, string? rawPath, bool recursive, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: true);
-        await RequireFolderAsync(caller, path, ct);
-        var entries = await meta.ListAsync(caller.RootNamespaceId, path.Key, recursive, ct);
-        return entries.Select(FileMetadata.From).ToList();
+        var view = await resolver.ViewAsync(caller, ct);
+        var at = view.Resolve(path);
+        await RequireFolderAsync(at, path, ct);
+        var entries = (await meta.ListAsync(at.NamespaceId, at.Inner.Key, recursive, ct)).Select(e => FileMetadata.From(e, at)).ToList();
+        if (at.Membership is null)
+        {
+            // Shared folders mounted in the caller's tree appear where they are mounted.
+            foreach (var place in view.Places().Skip(1))
+            {
+                if (place.ViewRoot.Parent.Key == path.Key || (recursive && path.Contains(place.ViewRoot)))
+                {
+                    var root = await meta.GetEntryAsync(place.NamespaceId, place.InnerRoot.Key, ct);
+                    if (root is { IsDeleted: false })
+                    {
+                        entries.Add(FileMetadata.From(root, place));
+                    }
+
+                    if (recursive)
+                    {
+                        entries.AddRange((await meta.ListAsync(place.NamespaceId, place.InnerRoot.Key, true, ct)).Select(e => FileMetadata.From(e, place)));
+                    }
+                }
+            }
+        }
+
+        return entries.OrderBy(e => DropPath.KeyOf(e.Path), StringComparer.Ordinal).ToList();
     }
 
     public async Task<IReadOnlyList<FileMetadata>> ListDeletedAsync(Caller caller, string? rawPath, int limit, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: true);
-        var entries = await meta.ListDeletedAsync(caller.RootNamespaceId, path.Key, Math.Clamp(limit, 1, 2000), ct);
-        return entries.Select(FileMetadata.From).ToList();
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        var entries = await meta.ListDeletedAsync(at.NamespaceId, at.Inner.Key, Math.Clamp(limit, 1, 2000), ct);
+        return entries.Select(e => FileMetadata.From(e, at)).ToList();
     }
 
     public async Task<IReadOnlyList<FileRevision>> ListRevisionsAsync(Caller caller, string? rawPath, int limit, CancellationToken ct)
@@ -53,34 +85,44 @@ public sealed class FileService(
             throw Errors.Errors.BadRequest("invalid_limit", "limit is 1 to 100.");
         }
 
-        var revisions = await meta.ListRevisionsAsync(caller.RootNamespaceId, path.Key, limit, ct);
-        return revisions.Count == 0 ? throw NotFound(path) : revisions;
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        var revisions = await meta.ListRevisionsAsync(at.NamespaceId, at.Inner.Key, limit, ct);
+        return revisions.Count == 0
+            ? throw NotFound(path)
+            : revisions.Select(r => r with { PathDisplay = at.ToView(r.PathDisplay) ?? path.Display }).ToList();
     }
 
     /// <summary>The revision to read: the current one, or the named one of this path.</summary>
     public async Task<(FileMetadata Metadata, FileRevision Revision)> ResolveRevisionAsync(Caller caller, string? rawPath, string? rev, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        return await ReadRevisionAsync(at, path, rev, ct);
+    }
+
+    /// <summary>The revision at a resolved location (also used for shared links, which have no caller).</summary>
+    public async Task<(FileMetadata Metadata, FileRevision Revision)> ReadRevisionAsync(Location at, DropPath shownAs, string? rev, CancellationToken ct)
+    {
         FileRevision? revision;
         if (string.IsNullOrEmpty(rev))
         {
-            var entry = await meta.GetEntryAsync(caller.RootNamespaceId, path.Key, ct);
+            var entry = await meta.GetEntryAsync(at.NamespaceId, at.Inner.Key, ct);
             if (entry is null || entry.IsDeleted)
             {
-                throw NotFound(path);
+                throw NotFound(shownAs);
             }
 
             if (entry.Kind == EntryKind.Folder)
             {
-                throw Errors.Errors.Conflict("path_is_folder", $"\"{entry.PathDisplay}\" is a folder; download its files one by one.");
+                throw Errors.Errors.Conflict("path_is_folder", $"\"{shownAs}\" is a folder; download its files one by one.");
             }
 
-            revision = await meta.GetRevisionAsync(caller.RootNamespaceId, entry.Rev, ct);
+            revision = await meta.GetRevisionAsync(at.NamespaceId, entry.Rev, ct);
         }
         else
         {
-            revision = await meta.GetRevisionAsync(caller.RootNamespaceId, rev, ct);
-            if (revision is not null && revision.PathKey != path.Key)
+            revision = await meta.GetRevisionAsync(at.NamespaceId, rev, ct);
+            if (revision is not null && revision.PathKey != at.Inner.Key)
             {
                 revision = null;
             }
@@ -88,10 +130,10 @@ public sealed class FileService(
 
         if (revision is null)
         {
-            throw Errors.Errors.NotFound("rev_not_found", $"\"{path.Display}\" has no revision {rev}; list them with /files/list_revisions.");
+            throw Errors.Errors.NotFound("rev_not_found", $"\"{shownAs}\" has no revision {rev}; list them with /files/list_revisions.");
         }
 
-        var metadata = new FileMetadata("file", revision.PathDisplay, path.Name, revision.Rev, revision.Size, revision.ContentHash, revision.ServerModified, revision.DeviceId);
+        var metadata = new FileMetadata("file", shownAs.Display, shownAs.Name, revision.Rev, revision.Size, revision.ContentHash, revision.ServerModified, revision.DeviceId);
         return (metadata, revision);
     }
 
@@ -119,31 +161,35 @@ public sealed class FileService(
             throw Errors.Errors.BadRequest("missing_rev", "rev is required: the revision to restore (see /files/list_revisions).");
         }
 
-        var (_, revision) = await ResolveRevisionAsync(caller, rawPath, rev, ct);
         var path = DropPath.Parse(rawPath, allowRoot: false);
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        at.RequireWrite();
+        var (_, revision) = await ReadRevisionAsync(at, path, rev, ct);
         var entry = await committer.CommitAsync(
-            caller, path, new NewContent(revision.Blocks, revision.Size, revision.ContentHash), WriteMode.Overwrite, null, ChangeKind.Restored, ct);
-        return FileMetadata.From(entry);
+            caller, at, new NewContent(revision.Blocks, revision.Size, revision.ContentHash), WriteMode.Overwrite, null, ChangeKind.Restored, ct);
+        return FileMetadata.From(entry, at);
     }
 
     public async Task<FileMetadata> CreateFolderAsync(Caller caller, string? rawPath, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
-        var ns = caller.RootNamespaceId;
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        at.RequireWrite();
+        var ns = at.NamespaceId;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var now = clock.GetUtcNow();
-            var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, path, now, ct);
-            var current = await meta.GetEntryAsync(ns, path.Key, ct);
+            var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, at.Inner, now, ct);
+            var current = await meta.GetEntryAsync(ns, at.Inner.Key, ct);
             if (current is { IsDeleted: false })
             {
-                throw Errors.Errors.Conflict("path_exists", $"\"{current.PathDisplay}\" already exists.");
+                throw Errors.Errors.Conflict("path_exists", $"\"{at.ToView(current.PathDisplay)}\" already exists.");
             }
 
             var folder = new FileEntry
             {
                 NamespaceId = ns,
-                PathDisplay = parentDisplay + "/" + path.Name,
+                PathDisplay = parentDisplay + "/" + at.Inner.Name,
                 Kind = EntryKind.Folder,
                 Rev = Ids.NewRev(),
                 ServerModified = now,
@@ -153,22 +199,34 @@ public sealed class FileService(
             writes.Add(new MetadataWrite.AppendChange(Changes.For(folder, ChangeKind.FolderCreated, now)));
             if (await ApplyAsync(writes, ct))
             {
-                return FileMetadata.From(folder);
+                return FileMetadata.From(folder, at);
             }
         }
 
         throw TooBusy(path);
     }
 
-    /// <summary>Deletes a file, or a folder with everything below it. Revisions stay, so each file can be restored.</summary>
+    /// <summary>
+    /// Deletes a file, or a folder with everything below it; revisions stay, so each file can be restored. Deleting the top
+    /// of a folder shared with you leaves it; deleting a folder you shared ends the share for everyone.
+    /// </summary>
     public async Task<FileMetadata> DeleteAsync(Caller caller, string? rawPath, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
-        var ns = caller.RootNamespaceId;
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        if (at.IsMountRoot)
+        {
+            var now = clock.GetUtcNow();
+            await ApplyOrThrowAsync(SharingWrites.Leave(at.Membership!, caller.DeviceId, now), path, ct);
+            return new FileMetadata("deleted", path.Display, path.Name, null, null, null, now, caller.DeviceId);
+        }
+
+        at.RequireWrite();
+        var ns = at.NamespaceId;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var now = clock.GetUtcNow();
-            var current = await meta.GetEntryAsync(ns, path.Key, ct);
+            var current = await meta.GetEntryAsync(ns, at.Inner.Key, ct);
             if (current is null || current.IsDeleted)
             {
                 throw NotFound(path);
@@ -185,9 +243,14 @@ public sealed class FileService(
             // One journal entry for the top: a device deleting a folder removes what is below it.
             var top = ((MetadataWrite.PutEntry)writes[0]).Entry;
             writes.Add(new MetadataWrite.AppendChange(Changes.For(top with { IsDeleted = true }, ChangeKind.Deleted, now)));
+            foreach (var share in await SharesWithinAsync(ns, at.Inner, ct))
+            {
+                writes.AddRange(SharingWrites.EndShare(share, await sharing.ListMembersAsync(share.ShareId, ct), caller.DeviceId, now));
+            }
+
             if (await ApplyAsync(writes, ct))
             {
-                return FileMetadata.From(current);
+                return FileMetadata.From(current, at);
             }
         }
 
@@ -200,87 +263,182 @@ public sealed class FileService(
 
     private async Task<FileMetadata> RelocateAsync(Caller caller, string? rawFrom, string? rawTo, bool move, CancellationToken ct)
     {
-        var from = DropPath.Parse(rawFrom, allowRoot: false);
-        var to = DropPath.Parse(rawTo, allowRoot: false);
-        var caseOnlyRename = move && from.Key == to.Key;
-        if (from.Contains(to) && !caseOnlyRename)
+        var fromPath = DropPath.Parse(rawFrom, allowRoot: false);
+        var toPath = DropPath.Parse(rawTo, allowRoot: false);
+        var caseOnlyRename = move && fromPath.Key == toPath.Key;
+        if (fromPath.Contains(toPath) && !caseOnlyRename)
         {
-            throw Errors.Errors.BadRequest("cant_move_into_itself", $"\"{from.Display}\" cannot be moved or copied into itself.");
+            throw Errors.Errors.BadRequest("cant_move_into_itself", $"\"{fromPath}\" cannot be moved or copied into itself.");
         }
 
-        var ns = caller.RootNamespaceId;
+        var view = await resolver.ViewAsync(caller, ct);
+        var from = view.Resolve(fromPath);
+        var to = view.Resolve(toPath);
+        if (move && from.IsMountRoot)
+        {
+            return await RenameMountAsync(view, from, toPath, ct);
+        }
+
+        if (move)
+        {
+            from.RequireWrite();
+        }
+
+        to.RequireWrite();
+        if (to.IsMountRoot)
+        {
+            throw Errors.Errors.Conflict("to_exists", $"\"{toPath}\" is a shared folder.");
+        }
+
+        var crossNamespace = from.NamespaceId != to.NamespaceId;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var now = clock.GetUtcNow();
-            var source = await meta.GetEntryAsync(ns, from.Key, ct);
+            var source = await meta.GetEntryAsync(from.NamespaceId, from.Inner.Key, ct);
             if (source is null || source.IsDeleted)
             {
-                throw NotFound(from);
+                throw NotFound(fromPath);
             }
 
-            if (caseOnlyRename && source.Name == to.Name)
+            if (caseOnlyRename && source.Name == toPath.Name)
             {
-                return FileMetadata.From(source);
+                return FileMetadata.From(source, from);
             }
 
-            var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, to, now, ct);
-            var target = caseOnlyRename ? null : await meta.GetEntryAsync(ns, to.Key, ct);
+            var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, to.NamespaceId, to.Inner, now, ct);
+            var target = caseOnlyRename ? null : await meta.GetEntryAsync(to.NamespaceId, to.Inner.Key, ct);
             if (target is { IsDeleted: false })
             {
-                throw Errors.Errors.Conflict("to_exists", $"\"{target.PathDisplay}\" already exists; move or delete it first.");
+                throw Errors.Errors.Conflict("to_exists", $"\"{toPath}\" already exists; move or delete it first.");
             }
 
-            var newTop = DropPath.Parse(parentDisplay + "/" + to.Name, false);
-            var subtree = source.Kind == EntryKind.Folder ? await meta.ListAsync(ns, source.PathKey, recursive: true, ct) : [];
+            var newTop = DropPath.Parse(parentDisplay + "/" + to.Inner.Name, false);
             var sourcePath = DropPath.Parse(source.PathDisplay, false);
+            await CheckSharesAsync(from, to, sourcePath, newTop, move, crossNamespace, writes, ct);
+
+            var subtree = source.Kind == EntryKind.Folder ? await meta.ListAsync(from.NamespaceId, source.PathKey, recursive: true, ct) : [];
             FileEntry? movedTop = null;
             foreach (var entry in subtree.Prepend(source))
             {
                 var newPath = DropPath.Parse(entry.PathDisplay, false).Rebase(sourcePath, newTop);
-                var moved = entry with { PathDisplay = newPath.Display, Rev = Ids.NewRev(), ServerModified = now, DeviceId = caller.DeviceId };
+                var moved = entry with { NamespaceId = to.NamespaceId, PathDisplay = newPath.Display, Rev = Ids.NewRev(), ServerModified = now, DeviceId = caller.DeviceId };
                 movedTop ??= moved;
-                var keyUnchanged = newPath.Key == entry.PathKey;
+                var keyUnchanged = !crossNamespace && newPath.Key == entry.PathKey;
                 if (move && !keyUnchanged)
                 {
-                    writes.Add(new MetadataWrite.PutEntry(entry with { Rev = Ids.NewRev(), IsDeleted = true, ServerModified = now, DeviceId = caller.DeviceId }, new EntryExpectation.HasRev(entry.Rev)));
+                    var tombstone = entry with { Rev = Ids.NewRev(), IsDeleted = true, ServerModified = now, DeviceId = caller.DeviceId };
+                    writes.Add(new MetadataWrite.PutEntry(tombstone, new EntryExpectation.HasRev(entry.Rev)));
                 }
 
-                var existingAtTarget = keyUnchanged ? entry : await meta.GetEntryAsync(ns, newPath.Key, ct);
+                var existingAtTarget = keyUnchanged ? entry : await meta.GetEntryAsync(to.NamespaceId, newPath.Key, ct);
                 writes.Add(new MetadataWrite.PutEntry(moved, EntryExpectation.Matching(existingAtTarget)));
                 if (entry.Kind == EntryKind.File)
                 {
-                    var revision = await meta.GetRevisionAsync(ns, entry.Rev, ct)
+                    var revision = await meta.GetRevisionAsync(from.NamespaceId, entry.Rev, ct)
                         ?? throw new InvalidOperationException($"Revision {entry.Rev} of {entry.PathDisplay} is missing.");
-                    writes.Add(new MetadataWrite.AddRevision(revision with { Rev = moved.Rev, PathDisplay = moved.PathDisplay, ServerModified = now, DeviceId = caller.DeviceId }));
+                    writes.Add(new MetadataWrite.AddRevision(revision with { NamespaceId = to.NamespaceId, Rev = moved.Rev, PathDisplay = moved.PathDisplay, ServerModified = now, DeviceId = caller.DeviceId }));
                 }
+
+                // One journal entry per entry, so a device that applies them one by one ends with the same tree. Across
+                // namespaces a move is an add there and a delete here.
+                var kind = crossNamespace ? ChangeKind.Added : move ? ChangeKind.Moved : ChangeKind.Copied;
+                writes.Add(new MetadataWrite.AppendChange(Changes.For(moved, kind, now, fromPath: crossNamespace ? null : entry.PathDisplay)));
             }
 
-            writes.Add(new MetadataWrite.AppendChange(Changes.For(movedTop!, move ? ChangeKind.Moved : ChangeKind.Copied, now, fromPath: source.PathDisplay)));
+            if (move && crossNamespace)
+            {
+                writes.Add(new MetadataWrite.AppendChange(Changes.For(source with { Rev = Ids.NewRev(), IsDeleted = true, DeviceId = caller.DeviceId }, ChangeKind.Deleted, now)));
+            }
+
             if (await ApplyAsync(writes, ct))
             {
-                return FileMetadata.From(movedTop!);
+                return FileMetadata.From(movedTop!, to);
             }
         }
 
-        throw TooBusy(from);
+        throw TooBusy(fromPath);
     }
 
-    private async Task RequireFolderAsync(Caller caller, DropPath path, CancellationToken ct)
+    /// <summary>
+    /// Shares move with their folders; they may not end up inside another share, nor leave their owner's namespace.
+    /// </summary>
+    private async Task CheckSharesAsync(Location from, Location to, DropPath sourcePath, DropPath newTop, bool move, bool crossNamespace, List<MetadataWrite> writes, CancellationToken ct)
     {
-        if (path.IsRoot)
+        if (!move)
+        {
+            // A copy of a shared folder is an ordinary folder.
+            return;
+        }
+
+        var inside = await SharesWithinAsync(from.NamespaceId, sourcePath, ct);
+        if (inside.Count > 0 && crossNamespace)
+        {
+            throw Errors.Errors.Conflict("nested_share", "A folder you share cannot be moved into a folder shared with you; unshare it first.");
+        }
+
+        var others = (await sharing.ListSharesInNamespaceAsync(to.NamespaceId, ct)).Where(s => inside.All(i => i.ShareId != s.ShareId)).ToList();
+        foreach (var share in inside)
+        {
+            var newFolder = DropPath.Parse(share.FolderPath, false).Rebase(sourcePath, newTop);
+            if (others.Any(o => DropPath.Parse(o.FolderPath, false).Contains(newFolder) || newFolder.Contains(DropPath.Parse(o.FolderPath, false))))
+            {
+                throw Errors.Errors.Conflict("nested_share", "A shared folder cannot be put inside another shared folder.");
+            }
+
+            writes.Add(new MetadataWrite.PutShare(share with { FolderPath = newFolder.Display }, MustBeNew: false));
+        }
+    }
+
+    private async Task<FileMetadata> RenameMountAsync(UserView view, Location from, DropPath toPath, CancellationToken ct)
+    {
+        if (toPath.Components.Count != 1 || view.Resolve(toPath).Membership is not null)
+        {
+            throw Errors.Errors.BadRequest("invalid_mount_path", "A folder shared with you stays at the top of your tree; pick a new top-level name for it.");
+        }
+
+        if (await meta.GetEntryAsync(view.Caller.RootNamespaceId, toPath.Key, ct) is { IsDeleted: false })
+        {
+            throw Errors.Errors.Conflict("to_exists", $"\"{toPath}\" already exists; move or delete it first.");
+        }
+
+        var member = from.Membership!.Member with { MountPath = toPath.Display };
+        var now = clock.GetUtcNow();
+        var writes = new List<MetadataWrite>
+        {
+            new MetadataWrite.PutMember(member),
+            new MetadataWrite.AppendChange(SharingWrites.MountChange(view.Caller.RootNamespaceId, ChangeKind.Moved, toPath.Display, from.ViewRoot.Display, view.Caller.DeviceId, now)),
+        };
+        await ApplyOrThrowAsync(writes, toPath, ct);
+        return new FileMetadata("folder", toPath.Display, toPath.Name, null, null, null, null, null);
+    }
+
+    private async Task<IReadOnlyList<Share>> SharesWithinAsync(string ns, DropPath folder, CancellationToken ct) =>
+        (await sharing.ListSharesInNamespaceAsync(ns, ct)).Where(s => folder.Contains(DropPath.Parse(s.FolderPath, false))).ToList();
+
+    private async Task RequireFolderAsync(Location at, DropPath shownAs, CancellationToken ct)
+    {
+        if (at.Inner.IsRoot)
         {
             return;
         }
 
-        var entry = await meta.GetEntryAsync(caller.RootNamespaceId, path.Key, ct);
+        var entry = await meta.GetEntryAsync(at.NamespaceId, at.Inner.Key, ct);
         if (entry is null || entry.IsDeleted)
         {
-            throw NotFound(path);
+            throw NotFound(shownAs);
         }
 
         if (entry.Kind != EntryKind.Folder)
         {
-            throw Errors.Errors.Conflict("not_folder", $"\"{entry.PathDisplay}\" is a file, not a folder.");
+            throw Errors.Errors.Conflict("not_folder", $"\"{shownAs}\" is a file, not a folder.");
+        }
+    }
+
+    private async Task ApplyOrThrowAsync(IReadOnlyList<MetadataWrite> writes, DropPath path, CancellationToken ct)
+    {
+        if (!await ApplyAsync(writes, ct))
+        {
+            throw Errors.Errors.Conflict("path_exists", $"\"{path}\" is taken; pick another name.");
         }
     }
 

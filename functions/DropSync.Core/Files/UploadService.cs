@@ -6,6 +6,7 @@ using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
 using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
 
 namespace DropSync.Core.Files;
 
@@ -22,14 +23,17 @@ public sealed class UploadService(
     IBlockTransferUrls urls,
     IFileMetadataStore meta,
     FileCommitter committer,
+    PathResolver resolver,
     DropSyncOptions options,
     TimeProvider clock)
 {
     /// <summary>Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it.</summary>
-    public async Task<FileEntry> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct)
+    public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
         CheckMode(mode, rev);
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        at.RequireWrite();
         var refs = new List<BlockRef>();
         using var hasher = new ContentHasher();
         var pool = ArrayPool<byte>.Shared;
@@ -75,13 +79,16 @@ public sealed class UploadService(
             pool.Return(storing);
         }
 
-        return await committer.CommitAsync(caller, path, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
+        var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
+        return FileMetadata.From(entry, at);
     }
 
     public async Task<ResumableUploadState> BeginAsync(Caller caller, ResumableUploadRequest request, CancellationToken ct)
     {
         var path = DropPath.Parse(request.Path, allowRoot: false);
         CheckMode(request.Mode, request.Rev);
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        at.RequireWrite();
         if (request.Size < 0)
         {
             throw Errors.Errors.BadRequest("invalid_size", "size must be zero or more.");
@@ -124,7 +131,7 @@ public sealed class UploadService(
             UploadId = Ids.New("up_", 16),
             UserId = caller.UserId,
             DeviceId = caller.DeviceId,
-            NamespaceId = caller.RootNamespaceId,
+            NamespaceId = at.NamespaceId,
             PathDisplay = path.Display,
             Size = request.Size,
             Blocks = request.Blocks,
@@ -141,12 +148,20 @@ public sealed class UploadService(
     public async Task<ResumableUploadState> ResumeAsync(Caller caller, string? uploadId, CancellationToken ct) =>
         await StateAsync(await GetSessionAsync(caller, uploadId, ct), ct);
 
-    public async Task<FileEntry> FinishAsync(Caller caller, string? uploadId, CancellationToken ct)
+    public async Task<FileMetadata> FinishAsync(Caller caller, string? uploadId, CancellationToken ct)
     {
         var session = await GetSessionAsync(caller, uploadId, ct);
+        var path = DropPath.Parse(session.PathDisplay, false);
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
         if (session.CommittedRev is not null)
         {
-            return await CommittedEntryAsync(session, ct) ?? throw UploadNotFound();
+            var committed = await CommittedEntryAsync(session, ct) ?? throw UploadNotFound();
+            return FileMetadata.From(committed, at);
+        }
+
+        if (at.NamespaceId != session.NamespaceId)
+        {
+            throw Errors.Errors.Forbidden("no_write_permission", $"You no longer have access to \"{path.Parent}\"; the upload cannot be committed there.");
         }
 
         var held = await index.FindHeldAsync(caller.UserId, session.Blocks.Select(b => b.Hash).ToHashSet(), ct);
@@ -172,9 +187,9 @@ public sealed class UploadService(
         }
 
         var entry = await committer.CommitAsync(
-            caller, DropPath.Parse(session.PathDisplay, false), new NewContent(session.Blocks, session.Size, contentHash), session.Mode, session.ExpectedRev, null, ct);
+            caller, at, new NewContent(session.Blocks, session.Size, contentHash), session.Mode, session.ExpectedRev, null, ct);
         await sessions.MarkCommittedAsync(session.UploadId, entry.Rev, ct);
-        return entry;
+        return FileMetadata.From(entry, at);
     }
 
     /// <summary>
@@ -205,7 +220,7 @@ public sealed class UploadService(
         if (session.CommittedRev is not null)
         {
             var committed = await CommittedEntryAsync(session, ct);
-            return new ResumableUploadState(session.UploadId, [], session.ExpiresAt, committed is null ? null : FileMetadata.From(committed));
+            return new ResumableUploadState(session.UploadId, [], session.ExpiresAt, committed is null ? null : FileMetadata.From(committed) with { Path = session.PathDisplay });
         }
 
         var distinct = session.Blocks.DistinctBy(b => b.Hash).ToList();

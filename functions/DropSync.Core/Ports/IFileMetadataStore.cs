@@ -38,4 +38,10 @@ public interface IFileMetadataStore
 
     /// <summary>The highest sequence number in the namespace's journal, 0 if empty.</summary>
     Task<long> GetLatestSequenceAsync(string namespaceId, CancellationToken cancellationToken);
+
+    /// <summary>Drops journal entries with sequence at most <paramref name="throughSequence"/>; later reads from before it must reset.</summary>
+    Task CompactJournalAsync(string namespaceId, long throughSequence, CancellationToken cancellationToken);
+
+    /// <summary>The highest sequence number compacted away, 0 if none: a cursor before it cannot be continued.</summary>
+    Task<long> GetCompactedThroughAsync(string namespaceId, CancellationToken cancellationToken);
 }

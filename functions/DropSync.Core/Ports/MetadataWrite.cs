@@ -42,6 +42,20 @@ public abstract record MetadataWrite
 
     /// <summary>Appends to the namespace's journal; the store assigns the next sequence number.</summary>
     public sealed record AppendChange(ChangeRecord Change) : MetadataWrite;
+
+    /// <summary>Creates or updates a share (its folder moves with the folder). Fails the batch if
+    /// <paramref name="MustBeNew"/> and a share with this id exists, or if another share has the same folder.</summary>
+    public sealed record PutShare(Share Share, bool MustBeNew) : MetadataWrite;
+
+    /// <summary>Removes a share and all its members.</summary>
+    public sealed record DeleteShare(string ShareId) : MetadataWrite;
+
+    /// <summary>Adds or updates one member (role, mount path). Fails the batch if the member's mount path is taken by
+    /// another of the member's mounts.</summary>
+    public sealed record PutMember(ShareMember Member) : MetadataWrite;
+
+    /// <summary>Removes one member; a no-op if absent.</summary>
+    public sealed record DeleteMember(string ShareId, string UserId) : MetadataWrite;
 }
 
 /// <summary>The outcome of a batch: applied with the journal entries as stored (sequence numbers set), or not applied at all.</summary>

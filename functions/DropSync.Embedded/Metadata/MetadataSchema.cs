@@ -126,6 +126,68 @@ internal static class MetadataSchema
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX upload_session_blocks_by_hash ON upload_session_blocks (hash);
         """,
+        """
+        -- Each namespace's journal counter, so sequence numbers go on from the true latest after compaction empties the
+        -- journal, and how far the journal was compacted. Backfilled from the journal as it stands.
+        CREATE TABLE journal_state (
+            ns                TEXT NOT NULL PRIMARY KEY,
+            latest_seq        INTEGER NOT NULL,
+            compacted_through INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO journal_state (ns, latest_seq, compacted_through) SELECT ns, MAX(seq), 0 FROM journal GROUP BY ns;
+
+        CREATE TABLE shares (
+            share_id    TEXT NOT NULL PRIMARY KEY,
+            owner_user  TEXT NOT NULL,
+            ns          TEXT NOT NULL,
+            folder_path TEXT NOT NULL,
+            folder_key  TEXT NOT NULL,
+            created_at  INTEGER NOT NULL
+        ) STRICT;
+        -- Also the index of shares by namespace.
+        CREATE UNIQUE INDEX shares_by_folder ON shares (ns, folder_key);
+
+        CREATE TABLE share_members (
+            share_id   TEXT NOT NULL REFERENCES shares (share_id) ON DELETE CASCADE,
+            user_id    TEXT NOT NULL,
+            email      TEXT NOT NULL,
+            role       TEXT NOT NULL,
+            mount_path TEXT NOT NULL,
+            mount_key  TEXT NOT NULL,
+            added_at   INTEGER NOT NULL,
+            PRIMARY KEY (share_id, user_id)
+        ) STRICT, WITHOUT ROWID;
+        -- One mount per path in a user's tree; also the index of memberships by user, in mount order.
+        CREATE UNIQUE INDEX share_members_by_user ON share_members (user_id, mount_key);
+        CREATE INDEX share_members_by_added ON share_members (share_id, added_at);
+
+        CREATE TABLE shared_links (
+            link_id         TEXT NOT NULL PRIMARY KEY,
+            token_hash      TEXT NOT NULL UNIQUE,
+            owner_user      TEXT NOT NULL,
+            ns              TEXT NOT NULL,
+            path            TEXT NOT NULL,
+            owner_view_path TEXT NOT NULL,
+            expires_at      INTEGER,
+            password_hash   TEXT,
+            created_at      INTEGER NOT NULL,
+            revoked_at      INTEGER
+        ) STRICT;
+        CREATE INDEX shared_links_by_owner ON shared_links (owner_user, created_at DESC, link_id DESC);
+
+        CREATE TABLE notifications (
+            notification_id TEXT NOT NULL PRIMARY KEY,
+            user_id         TEXT NOT NULL,
+            kind            TEXT NOT NULL,
+            path            TEXT NOT NULL,
+            actor_email     TEXT NOT NULL,
+            actor_device    TEXT NOT NULL,
+            time            INTEGER NOT NULL,
+            is_read         INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX notifications_by_user ON notifications (user_id, time DESC, notification_id DESC);
+        CREATE INDEX notifications_unread ON notifications (user_id) WHERE is_read = 0;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

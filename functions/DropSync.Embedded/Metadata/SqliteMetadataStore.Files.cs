@@ -45,6 +45,26 @@ public sealed partial class SqliteMetadataStore
                         case MetadataWrite.AppendChange append:
                             changes.Add(await batch.AppendChangeAsync(append.Change, ct));
                             break;
+                        case MetadataWrite.PutShare putShare:
+                            if (!await TryPutShareAsync(transaction, putShare.Share, putShare.MustBeNew, ct))
+                            {
+                                return (BatchResult.Failed(i), false);
+                            }
+
+                            break;
+                        case MetadataWrite.DeleteShare deleteShare:
+                            await DeleteShareAsync(transaction, deleteShare.ShareId, ct);
+                            break;
+                        case MetadataWrite.PutMember putMember:
+                            if (!await TryPutMemberAsync(transaction, putMember.Member, ct))
+                            {
+                                return (BatchResult.Failed(i), false);
+                            }
+
+                            break;
+                        case MetadataWrite.DeleteMember deleteMember:
+                            await DeleteMemberAsync(transaction, deleteMember.ShareId, deleteMember.UserId, ct);
+                            break;
                         default:
                             throw new ArgumentException($"Unknown metadata write {writes[i]?.GetType().Name ?? "null"} at index {i}.", nameof(writes));
                     }
@@ -156,7 +176,43 @@ public sealed partial class SqliteMetadataStore
         ReadAsync(
             async (transaction, ct) =>
             {
-                using var command = transaction.Command("SELECT COALESCE(MAX(seq), 0) FROM journal WHERE ns = $ns;", ("$ns", namespaceId));
+                // The counter, not MAX(seq): compaction may have emptied the journal.
+                using var command = transaction.Command(
+                    "SELECT COALESCE((SELECT latest_seq FROM journal_state WHERE ns = $ns), 0);", ("$ns", namespaceId));
+                return (long)(await command.ExecuteScalarAsync(ct))!;
+            },
+            cancellationToken);
+
+    public Task CompactJournalAsync(string namespaceId, long throughSequence, CancellationToken cancellationToken) =>
+        WriteAsync(
+            async (transaction, ct) =>
+            {
+                // Never past the latest sequence: entries appended later must stay readable by every cursor.
+                using var state = transaction.Command(
+                    """
+                    UPDATE journal_state SET compacted_through = MAX(compacted_through, MIN($through, latest_seq))
+                    WHERE ns = $ns
+                    RETURNING compacted_through;
+                    """,
+                    ("$ns", namespaceId), ("$through", throughSequence));
+                var compactedThrough = await state.ExecuteScalarAsync(ct);
+                if (compactedThrough is null)
+                {
+                    return 0;
+                }
+
+                using var delete = transaction.Command(
+                    "DELETE FROM journal WHERE ns = $ns AND seq <= $through;", ("$ns", namespaceId), ("$through", (long)compactedThrough));
+                return await delete.ExecuteNonQueryAsync(ct);
+            },
+            cancellationToken);
+
+    public Task<long> GetCompactedThroughAsync(string namespaceId, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command(
+                    "SELECT COALESCE((SELECT compacted_through FROM journal_state WHERE ns = $ns), 0);", ("$ns", namespaceId));
                 return (long)(await command.ExecuteScalarAsync(ct))!;
             },
             cancellationToken);
@@ -229,6 +285,7 @@ public sealed partial class SqliteMetadataStore
         private SqliteCommand? _upsertEntry;
         private SqliteCommand? _insertRevision;
         private SqliteCommand? _insertRevisionBlock;
+        private SqliteCommand? _nextSequence;
         private SqliteCommand? _appendChange;
 
         /// <summary>Whether the entry, as it is now in this transaction (earlier writes of the batch included), meets the expectation.</summary>
@@ -295,18 +352,27 @@ public sealed partial class SqliteMetadataStore
         /// <summary>Appends the change with the namespace's next sequence number and answers it as stored.</summary>
         public async Task<ChangeRecord> AppendChangeAsync(ChangeRecord change, CancellationToken ct)
         {
+            // The namespace's counter, which survives compaction of the rows themselves.
+            var next = Get(
+                ref _nextSequence,
+                """
+                INSERT INTO journal_state (ns, latest_seq, compacted_through) VALUES ($ns, 1, 0)
+                ON CONFLICT (ns) DO UPDATE SET latest_seq = latest_seq + 1
+                RETURNING latest_seq;
+                """,
+                "$ns");
+            var sequence = (long)(await next.Bind(change.NamespaceId).ExecuteScalarAsync(ct))!;
+
             var command = Get(
                 ref _appendChange,
                 """
                 INSERT INTO journal (ns, seq, kind, path_display, from_path, rev, entry_kind, size, content_hash, device_id, time)
-                SELECT $ns, COALESCE(MAX(seq), 0) + 1, $kind, $display, $from, $rev, $entryKind, $size, $hash, $device, $time
-                FROM journal WHERE ns = $ns
-                RETURNING seq;
+                VALUES ($ns, $seq, $kind, $display, $from, $rev, $entryKind, $size, $hash, $device, $time);
                 """,
-                "$ns", "$kind", "$display", "$from", "$rev", "$entryKind", "$size", "$hash", "$device", "$time");
-            var sequence = (long)(await command.Bind(
-                change.NamespaceId, change.Kind.ToString(), change.PathDisplay, change.FromPath, change.Rev, change.EntryKind.ToString(),
-                change.Size, change.ContentHash, change.DeviceId, change.Time.ToUnixMs()).ExecuteScalarAsync(ct))!;
+                "$ns", "$seq", "$kind", "$display", "$from", "$rev", "$entryKind", "$size", "$hash", "$device", "$time");
+            await command.Bind(
+                change.NamespaceId, sequence, change.Kind.ToString(), change.PathDisplay, change.FromPath, change.Rev, change.EntryKind.ToString(),
+                change.Size, change.ContentHash, change.DeviceId, change.Time.ToUnixMs()).ExecuteNonQueryAsync(ct);
             return change with { Sequence = sequence };
         }
 

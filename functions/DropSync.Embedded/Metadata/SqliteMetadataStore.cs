@@ -4,12 +4,12 @@ using Microsoft.Data.Sqlite;
 namespace DropSync.Embedded.Metadata;
 
 /// <summary>
-/// The embedded metadata store: files, accounts, the block index and upload sessions in one SQLite database.
+/// The embedded metadata store: files, accounts, the block index, upload sessions, sharing and notifications in one SQLite database.
 /// Writes are serialised in this process and each runs in one <c>BEGIN IMMEDIATE</c> transaction on a dedicated
 /// connection; reads use pooled connections and a snapshot transaction each, so they never wait for a write and never
 /// see part of one.
 /// </summary>
-public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountStore, IBlockIndex, IUploadSessionStore, IDisposable, IAsyncDisposable
+public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountStore, IBlockIndex, IUploadSessionStore, ISharingStore, INotificationStore, IDisposable, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;

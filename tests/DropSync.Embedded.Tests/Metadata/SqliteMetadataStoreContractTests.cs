@@ -42,3 +42,34 @@ public sealed class SqliteUploadSessionStoreTests : UploadSessionStoreContract, 
 
     public void Dispose() => _database.Dispose();
 }
+
+public sealed class SqliteJournalCompactionTests : JournalCompactionContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<IFileMetadataStore> CreateStoreAsync() => Task.FromResult<IFileMetadataStore>(_database.Open());
+
+    public void Dispose() => _database.Dispose();
+}
+
+public sealed class SqliteSharingStoreTests : SharingStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<SharingStoreSubjects> CreateStoresAsync()
+    {
+        var store = _database.Open();
+        return Task.FromResult(new SharingStoreSubjects(store, store));
+    }
+
+    public void Dispose() => _database.Dispose();
+}
+
+public sealed class SqliteNotificationStoreTests : NotificationStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<INotificationStore> CreateStoreAsync() => Task.FromResult<INotificationStore>(_database.Open());
+
+    public void Dispose() => _database.Dispose();
+}

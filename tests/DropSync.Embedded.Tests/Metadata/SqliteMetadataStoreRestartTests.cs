@@ -1,5 +1,6 @@
 using DropSync.Contracts;
 using DropSync.Core.Model;
+using DropSync.Core.Ports;
 using DropSync.Embedded.Metadata;
 using Microsoft.Data.Sqlite;
 using static DropSync.Contracts.MetadataSamples;
@@ -54,6 +55,83 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
         Assert.Equal([block], (await reopened.GetAsync("up_a", None))?.Blocks);
         var next = await reopened.MustApplyAsync(Append(file, ChangeKind.Edited));
         Assert.Equal(2, next.Changes[0].Sequence);
+    }
+
+    [Fact]
+    public async Task Shares_links_notifications_and_the_journal_counter_survive_a_reopen()
+    {
+        var ns = NewNamespace();
+        var share = new Share { ShareId = "sh_a", OwnerUserId = "u_a", NamespaceId = ns, FolderPath = "/Project", CreatedAt = At(1) };
+        var member = new ShareMember { ShareId = "sh_a", UserId = "u_b", Email = "b@example.com", Role = ShareRole.Editor, MountPath = "/Project", AddedAt = At(2) };
+        var link = new SharedLink
+        {
+            LinkId = "lnk_a",
+            TokenHash = "th",
+            OwnerUserId = "u_a",
+            NamespaceId = ns,
+            Path = "/Project",
+            OwnerViewPath = "/Project",
+            CreatedAt = At(3),
+        };
+        var notification = new Notification
+        {
+            NotificationId = "n_a",
+            UserId = "u_b",
+            Kind = "shared",
+            Path = "/Project",
+            ActorEmail = "a@example.com",
+            ActorDeviceId = "dev_a",
+            Time = At(4),
+        };
+
+        await using (var store = _database.Open())
+        {
+            await store.MustApplyAsync(new MetadataWrite.PutShare(share, true), new MetadataWrite.PutMember(member), Append(Folder(ns, "/Project")), Append(File(ns, "/Project/a")));
+            await store.CreateLinkAsync(link, None);
+            await store.AddAsync([notification], None);
+            await store.CompactJournalAsync(ns, 2, None);
+        }
+
+        await using var reopened = _database.Open();
+
+        Assert.Equal([new Membership(share, member)], await reopened.ListMembershipsAsync("u_b", None));
+        Assert.Equal(link, await reopened.FindLinkByTokenHashAsync("th", None));
+        Assert.Equal([notification], await reopened.ListAsync("u_b", null, 10, None));
+        Assert.Equal(2, await reopened.GetCompactedThroughAsync(ns, None));
+        Assert.Equal(2, await reopened.GetLatestSequenceAsync(ns, None));
+        Assert.Equal(3, (await reopened.MustApplyAsync(Append(File(ns, "/b")))).Changes[0].Sequence);
+    }
+
+    [Fact]
+    public async Task Upgrading_a_version_1_database_carries_each_journals_latest_sequence_over()
+    {
+        var nsA = NewNamespace();
+        var nsB = NewNamespace();
+        await using (var store = _database.Open())
+        {
+            await store.MustApplyAsync(Append(File(nsA, "/1")), Append(File(nsA, "/2")), Append(File(nsA, "/3")), Append(File(nsB, "/x")));
+        }
+
+        // Back to version 1: the tables of later steps go, the version-1 journal stays.
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _database.DatabasePath, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                DROP TABLE journal_state; DROP TABLE share_members; DROP TABLE shares; DROP TABLE shared_links; DROP TABLE notifications;
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var upgraded = _database.Open();
+
+        Assert.Equal(3, await upgraded.GetLatestSequenceAsync(nsA, None));
+        Assert.Equal(1, await upgraded.GetLatestSequenceAsync(nsB, None));
+        Assert.Equal(0, await upgraded.GetCompactedThroughAsync(nsA, None));
+        Assert.Equal(4, (await upgraded.MustApplyAsync(Append(File(nsA, "/4")))).Changes[0].Sequence);
+        Assert.Equal(2, (await upgraded.MustApplyAsync(Append(File(nsB, "/y")))).Changes[0].Sequence);
+        Assert.Equal(4, (await upgraded.ReadJournalAsync(nsA, 0, 10, None)).Count);
     }
 
     [Fact]

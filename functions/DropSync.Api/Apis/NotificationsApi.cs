@@ -1,0 +1,25 @@
+using DropSync.Api.Auth;
+using DropSync.Core.Feed;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>Notification history with read state (live ones arrive on the WebSocket).</summary>
+internal static class NotificationsApi
+{
+    public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder routes)
+    {
+        var notifications = routes.MapGroup("/notifications").WithTags("Notifications");
+        notifications.MapPost("/list", ListAsync).WithSummary("Your notifications, newest first, with the unread count.");
+        notifications.MapPost("/mark_read", MarkReadAsync).WithSummary("Mark notifications read (all of them when ids is left out).");
+        return routes;
+    }
+
+    private static async Task<IResult> ListAsync(NotificationsRequest request, HttpContext context, NotificationService notifications, CancellationToken ct) =>
+        Results.Ok(await notifications.ListAsync(context.Caller(), request.Limit, request.Cursor, ct));
+
+    private static async Task<IResult> MarkReadAsync(MarkReadRequest request, HttpContext context, NotificationService notifications, CancellationToken ct)
+    {
+        await notifications.MarkReadAsync(context.Caller(), request.Ids, ct);
+        return Results.Ok(new { });
+    }
+}

@@ -1,0 +1,56 @@
+using DropSync.Core.Files;
+using DropSync.Core.Model;
+using DropSync.Core.Paths;
+using DropSync.Core.Sharing;
+using Microsoft.Extensions.Options;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>
+/// What a shared link's visitor can do, without an account: see the linked file or folder, and download it or anything
+/// below it. The link's token is the only credential; its password, if it has one, comes in the DropSync-Link-Password
+/// header (or the password query parameter, for plain browser links).
+/// </summary>
+internal static class PublicLinksApi
+{
+    public static IEndpointRouteBuilder MapPublicLinksApi(this IEndpointRouteBuilder routes)
+    {
+        var links = routes.MapGroup("/s").AllowAnonymous().WithTags("Shared links");
+        links.MapGet("/{token}", OpenAsync).WithSummary("The linked file's metadata, or the linked folder's listing.");
+        links.MapGet("/{token}/download", DownloadAsync).WithSummary("Download the linked file, or a file in the linked folder (path=/<folder>/...).");
+        return routes;
+    }
+
+    private static async Task<IResult> OpenAsync(string token, HttpContext context, LinkService links, Core.Ports.IFileMetadataStore reader, CancellationToken ct)
+    {
+        var (_, root, entry) = await links.OpenAsync(token, Password(context), ct);
+        var metadata = FileMetadata.From(entry, root);
+        if (entry.Kind == EntryKind.File)
+        {
+            return Results.Ok(new { Metadata = metadata });
+        }
+
+        var entries = await reader.ListAsync(root.NamespaceId, root.InnerRoot.Key, recursive: true, ct);
+        return Results.Ok(new { Metadata = metadata, Entries = entries.Select(e => FileMetadata.From(e, root)) });
+    }
+
+    private static async Task<IResult> DownloadAsync(
+        string token, string? path, HttpContext context, LinkService links, FileService files, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    {
+        var ct = context.RequestAborted;
+        var (_, root, _) = await links.OpenAsync(token, Password(context), ct);
+        var shown = string.IsNullOrEmpty(path) ? root.ViewRoot : DropPath.Parse(path, allowRoot: false);
+        if (!root.ViewRoot.Contains(shown))
+        {
+            throw Core.Errors.Errors.NotFound("not_found", $"\"{shown}\" is not in this link; paths start with \"{root.ViewRoot}\".");
+        }
+
+        var (metadata, revision) = await files.ReadRevisionAsync(root.At(shown.Rebase(root.ViewRoot, root.InnerRoot)), shown, null, ct);
+        context.Response.Headers.ContentDisposition = $"attachment; filename*=UTF-8''{Uri.EscapeDataString(shown.Name)}";
+        await DownloadApi.WriteContentAsync(context, metadata, revision, files, json.Value.SerializerOptions);
+        return Results.Empty;
+    }
+
+    private static string? Password(HttpContext context) =>
+        context.Request.Headers.TryGetValue("DropSync-Link-Password", out var header) ? header.ToString() : context.Request.Query["password"].ToString() is { Length: > 0 } q ? q : null;
+}

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
+using DropSync.Core.Accounts;
+using DropSync.Core.Feed;
+using DropSync.Core.Ports;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace DropSync.Api.Live;
+
+/// <summary>
+/// The embedded push port: the WebSockets of connected devices, by user. Each connection keeps the journal position of
+/// every place its device sees and stamps each change event with the cursor after it, so a device that stays connected
+/// can continue from the last event's cursor; after a reconnect it continues from the cursor it saved.
+/// </summary>
+public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<WebSocketHub> logger) : IPushGateway
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, DeviceConnection>> _byUser = new(StringComparer.Ordinal);
+
+    public int ConnectionCount => _byUser.Values.Sum(c => c.Count);
+
+    public async Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken)
+    {
+        if (!_byUser.TryGetValue(userId, out var connections))
+        {
+            return;
+        }
+
+        foreach (var connection in connections.Values)
+        {
+            var body = new Dictionary<string, object?>(message.Body) { ["type"] = message.Type };
+            if (message.Type == "change" && connection.Advance(body))
+            {
+                body["cursor"] = connection.Cursor();
+            }
+
+            if (message.OriginDeviceId == connection.Caller.DeviceId && !connection.Echo)
+            {
+                continue;
+            }
+
+            await connection.SendAsync(JsonSerializer.SerializeToUtf8Bytes(body, json.Value.SerializerOptions), logger);
+        }
+    }
+
+    /// <summary>Serves one device's socket until it closes.</summary>
+    public async Task RunAsync(WebSocket socket, Caller caller, FeedCursor start, bool echo, CancellationToken ct)
+    {
+        var connection = new DeviceConnection(socket, caller, echo, start);
+        var id = Guid.NewGuid();
+        var mine = _byUser.GetOrAdd(caller.UserId, _ => new ConcurrentDictionary<Guid, DeviceConnection>());
+        mine[id] = connection;
+        LogConnected(caller.UserId, caller.DeviceId);
+        try
+        {
+            var hello = new Dictionary<string, object?> { ["type"] = "hello", ["device_id"] = caller.DeviceId, ["cursor"] = connection.Cursor() };
+            await connection.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, json.Value.SerializerOptions), logger);
+            var buffer = new byte[4096];
+            while (socket.State == WebSocketState.Open && !ct.IsCancellationRequested)
+            {
+                // Devices do not send anything but close frames; reading keeps the connection's control frames flowing.
+                var received = await socket.ReceiveAsync(buffer, ct);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The device went away.
+        }
+        finally
+        {
+            mine.TryRemove(id, out _);
+            LogDisconnected(caller.UserId, caller.DeviceId);
+        }
+    }
+
+    /// <summary>Closes the sockets of a device that was signed out.</summary>
+    public async Task DisconnectDeviceAsync(string userId, string deviceId)
+    {
+        if (_byUser.TryGetValue(userId, out var connections))
+        {
+            foreach (var connection in connections.Values.Where(c => c.Caller.DeviceId == deviceId))
+            {
+                await connection.CloseAsync();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Device {DeviceId} of {UserId} connected to the change feed")]
+    private partial void LogConnected(string userId, string deviceId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Device {DeviceId} of {UserId} disconnected from the change feed")]
+    private partial void LogDisconnected(string userId, string deviceId);
+}

@@ -1,0 +1,114 @@
+using DropSync.Core.Accounts;
+using DropSync.Core.Model;
+using DropSync.Core.Paths;
+using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
+
+namespace DropSync.Core.Feed;
+
+/// <summary>
+/// Works out who is concerned by each committed change — the namespace's owner and the members of any share that
+/// contains it — and hands each of them the change as they see it (the push port delivers it to their devices), plus a
+/// notification when someone else edited, deleted or shared something of theirs. The same code runs in-process in the
+/// embedded mode and in the SQS-triggered fan-out in AWS mode. Idempotent per change: a change delivered twice is
+/// pushed twice (devices ignore sequence numbers they have) but recorded as a notification once per id.
+/// </summary>
+public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, INotificationStore notifications, IPushGateway push)
+{
+    public async Task DispatchAsync(ChangeRecord change, CancellationToken ct)
+    {
+        var actor = await accounts.GetDeviceAsync(change.DeviceId, ct);
+        var actorEmail = actor is null ? "" : (await accounts.GetAccountAsync(actor.UserId, ct))?.Email ?? "";
+        var notes = new List<Notification>();
+        foreach (var (userId, place) in await ConcernedAsync(change, ct))
+        {
+            var entries = ChangeTranslator.Translate(change, place);
+            foreach (var entry in entries)
+            {
+                var body = new Dictionary<string, object?>
+                {
+                    ["kind"] = entry.Change,
+                    ["tag"] = entry.Tag,
+                    ["path"] = entry.Path,
+                    ["from_path"] = entry.FromPath,
+                    ["rev"] = entry.Rev,
+                    ["size"] = entry.Size,
+                    ["content_hash"] = entry.ContentHash,
+                    ["device_id"] = change.DeviceId,
+                    ["place"] = ChangeFeed.PlaceId(place),
+                    ["seq"] = change.Sequence,
+                };
+                await push.PushAsync(userId, new PushMessage("change", body, change.DeviceId), ct);
+            }
+
+            // Sharing is announced to each person once, from the entry in their own namespace.
+            var kind = place.Membership is not null && change.Kind is ChangeKind.Shared or ChangeKind.Unshared ? null : NotificationKind(change.Kind);
+            var shownPath = entries.Count > 0 ? entries[^1].Path : null;
+            if (kind is not null && shownPath is not null && actor is not null && actor.UserId != userId)
+            {
+                notes.Add(new Notification
+                {
+                    NotificationId = $"n_{change.NamespaceId}_{change.Sequence}_{userId}",
+                    UserId = userId,
+                    Kind = kind,
+                    Path = shownPath,
+                    ActorEmail = actorEmail,
+                    ActorDeviceId = change.DeviceId,
+                    Time = change.Time,
+                });
+            }
+        }
+
+        if (notes.Count > 0)
+        {
+            await notifications.AddAsync(notes, ct);
+            foreach (var note in notes)
+            {
+                var body = new Dictionary<string, object?>
+                {
+                    ["notification_id"] = note.NotificationId,
+                    ["kind"] = note.Kind,
+                    ["path"] = note.Path,
+                    ["actor_email"] = note.ActorEmail,
+                    ["time"] = note.Time,
+                };
+                await push.PushAsync(note.UserId, new PushMessage("notification", body, null), ct);
+            }
+        }
+    }
+
+    /// <summary>The owner of the namespace at its own place, and each member whose share contains the change.</summary>
+    private async Task<IReadOnlyList<(string UserId, Location Place)>> ConcernedAsync(ChangeRecord change, CancellationToken ct)
+    {
+        var ownerId = Namespaces.OwnerOf(change.NamespaceId);
+        var result = new List<(string, Location)> { (ownerId, new Location(change.NamespaceId, DropPath.Root, DropPath.Root, DropPath.Root, Access.Owner, null)) };
+        var path = DropPath.Parse(change.PathDisplay, allowRoot: true);
+        var from = change.FromPath is null ? null : DropPath.Parse(change.FromPath, allowRoot: true);
+        foreach (var share in await sharing.ListSharesInNamespaceAsync(change.NamespaceId, ct))
+        {
+            var folder = DropPath.Parse(share.FolderPath, false);
+            if (!folder.Contains(path) && (from is null || !folder.Contains(from)))
+            {
+                continue;
+            }
+
+            foreach (var member in await sharing.ListMembersAsync(share.ShareId, ct))
+            {
+                var mount = DropPath.Parse(member.MountPath, false);
+                var access = member.Role == ShareRole.Editor ? Access.Editor : Access.Viewer;
+                result.Add((member.UserId, new Location(share.NamespaceId, folder, mount, folder, access, new Membership(share, member))));
+            }
+        }
+
+        return result;
+    }
+
+    private static string? NotificationKind(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Edited or ChangeKind.Restored => "edited",
+        ChangeKind.Deleted => "deleted",
+        ChangeKind.Shared => "shared",
+        ChangeKind.Unshared => "unshared",
+        _ => null,
+    };
+}

@@ -1,0 +1,100 @@
+using DropSync.Core.Accounts;
+using DropSync.Core.Files;
+using DropSync.Core.Model;
+using DropSync.Core.Paths;
+using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
+
+namespace DropSync.Core.Feed;
+
+/// <summary>A page of changes and the cursor to continue from.</summary>
+public sealed record FeedPage(IReadOnlyList<FeedEntry> Entries, string Cursor, bool HasMore);
+
+/// <summary>
+/// Cursors and catch-up: what changed in a user's tree since a cursor, read from the journals of the places the user
+/// sees, in journal order per place, in pages. A place seen for the first time (a folder newly shared with the user) is
+/// listed whole. A cursor older than a compacted journal gets <c>reset</c>: the device lists afresh, never a silent gap.
+/// </summary>
+public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver)
+{
+    public const int DefaultPageSize = 2000;
+
+    public async Task<string> LatestCursorAsync(Caller caller, string? rawPath, bool recursive, CancellationToken ct)
+    {
+        var path = DropPath.Parse(rawPath, allowRoot: true);
+        var view = await resolver.ViewAsync(caller, ct);
+        var positions = new Dictionary<string, long>();
+        foreach (var place in view.Places())
+        {
+            positions[PlaceId(place)] = await meta.GetLatestSequenceAsync(place.NamespaceId, ct);
+        }
+
+        return new FeedCursor(caller.UserId, path.Display, recursive, positions).Encode();
+    }
+
+    public async Task<FeedPage> ContinueAsync(Caller caller, string? cursorText, int pageSize, CancellationToken ct)
+    {
+        var cursor = FeedCursor.Decode(cursorText, caller.UserId);
+        var scope = DropPath.Parse(cursor.Scope, allowRoot: true);
+        var view = await resolver.ViewAsync(caller, ct);
+        var entries = new List<FeedEntry>();
+        var positions = new Dictionary<string, long>();
+        var hasMore = false;
+        var budget = Math.Clamp(pageSize, 1, 10_000);
+        foreach (var place in view.Places())
+        {
+            var id = PlaceId(place);
+            if (!cursor.Positions.TryGetValue(id, out var position))
+            {
+                // New to this device: list it whole, then follow its journal from where the listing began.
+                positions[id] = await meta.GetLatestSequenceAsync(place.NamespaceId, ct);
+                entries.AddRange((await ListPlaceAsync(place, ct)).Where(e => InScope(scope, cursor.Recursive, e.Path)));
+                continue;
+            }
+
+            if (position < await meta.GetCompactedThroughAsync(place.NamespaceId, ct))
+            {
+                throw Errors.Errors.Conflict("reset", "This cursor is older than the change history kept; list the folder again and continue from the new cursor.");
+            }
+
+            var changes = budget > 0 ? await meta.ReadJournalAsync(place.NamespaceId, position, budget, ct) : [];
+            foreach (var change in changes)
+            {
+                entries.AddRange(ChangeTranslator.Translate(change, place).Where(e => InScope(scope, cursor.Recursive, e.Path)));
+                position = change.Sequence;
+            }
+
+            budget -= changes.Count;
+            hasMore |= budget <= 0 && await meta.GetLatestSequenceAsync(place.NamespaceId, ct) > position;
+            positions[id] = position;
+        }
+
+        return new FeedPage(entries, new FeedCursor(caller.UserId, cursor.Scope, cursor.Recursive, positions).Encode(), hasMore);
+    }
+
+    /// <summary>The stable id of a place in a cursor: the user's own namespace, or the share.</summary>
+    public static string PlaceId(Location place) => place.Membership is null ? place.NamespaceId : "share:" + place.Membership.Share.ShareId;
+
+    private async Task<IEnumerable<FeedEntry>> ListPlaceAsync(Location place, CancellationToken ct)
+    {
+        var entries = new List<FeedEntry>();
+        var root = await meta.GetEntryAsync(place.NamespaceId, place.InnerRoot.Key, ct);
+        if (root is { IsDeleted: false })
+        {
+            entries.Add(FeedEntry.From(FileMetadata.From(root, place), "shared"));
+        }
+
+        foreach (var entry in await meta.ListAsync(place.NamespaceId, place.InnerRoot.Key, recursive: true, ct))
+        {
+            entries.Add(FeedEntry.From(FileMetadata.From(entry, place), "added"));
+        }
+
+        return entries;
+    }
+
+    private static bool InScope(DropPath scope, bool recursive, string path)
+    {
+        var p = DropPath.Parse(path, allowRoot: true);
+        return recursive ? scope.Contains(p) && p.Key != scope.Key : p.Parent.Key == scope.Key && !p.IsRoot;
+    }
+}

@@ -1,0 +1,41 @@
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
+
+namespace DropSync.Core.Feed;
+
+/// <summary>
+/// Hands changes to the fan-out strictly in journal order per namespace, with none skipped: commits publish after they
+/// land, so two racing commits can publish out of order; a change that arrives ahead of its predecessors first pulls
+/// the missing ones from the journal, and one already handled that way is dropped. Single-threaded by design.
+/// </summary>
+public sealed class OrderedDispatcher(IFileMetadataStore meta, ChangeFanout fanout)
+{
+    private readonly Dictionary<string, long> _dispatched = new(StringComparer.Ordinal);
+
+    public async Task HandleAsync(ChangeRecord change, CancellationToken ct)
+    {
+        var last = _dispatched.TryGetValue(change.NamespaceId, out var seen) ? seen : change.Sequence - 1;
+        if (change.Sequence <= last)
+        {
+            return;
+        }
+
+        while (last + 1 < change.Sequence)
+        {
+            var missing = await meta.ReadJournalAsync(change.NamespaceId, last, (int)Math.Min(1000, change.Sequence - last - 1), ct);
+            if (missing.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var earlier in missing.Where(m => m.Sequence < change.Sequence))
+            {
+                await fanout.DispatchAsync(earlier, ct);
+                last = earlier.Sequence;
+            }
+        }
+
+        await fanout.DispatchAsync(change, ct);
+        _dispatched[change.NamespaceId] = change.Sequence;
+    }
+}

@@ -1,0 +1,15 @@
+namespace DropSync.Core.Ports;
+
+/// <summary>A message for a user's connected devices: a change event or a notification, as JSON-ready data.</summary>
+public sealed record PushMessage(string Type, IReadOnlyDictionary<string, object?> Body, string? OriginDeviceId);
+
+/// <summary>
+/// Delivers messages to a user's live device connections (embedded: WebSockets held by this process; AWS: API Gateway
+/// @connections). Delivery is best effort: a device that misses a message catches up from the journal by its cursor.
+/// A message is not sent to the device it came from (<see cref="PushMessage.OriginDeviceId"/>) unless that device asked
+/// for echoes.
+/// </summary>
+public interface IPushGateway
+{
+    Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken);
+}

@@ -1,0 +1,107 @@
+using DropSync.Core.Accounts;
+using DropSync.Core.Errors;
+using DropSync.Core.Model;
+using DropSync.Core.Paths;
+using DropSync.Core.Ports;
+
+namespace DropSync.Core.Sharing;
+
+/// <summary>A created link: its record and the token (shown once; only its hash is stored).</summary>
+public sealed record CreatedLink(SharedLink Link, string Token);
+
+/// <summary>
+/// Shared links: anyone with the URL (and the password, if set) can download the file, or list and download the
+/// folder's contents, until the link expires or is revoked. Opening a link resolves to a location whose root is the
+/// linked item, so nothing outside it can be reached.
+/// </summary>
+public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, PathResolver resolver, PasswordHasher hasher, LinkTokens tokens, TimeProvider clock)
+{
+    public async Task<CreatedLink> CreateAsync(Caller caller, string? rawPath, DateTimeOffset? expires, string? password, CancellationToken ct)
+    {
+        var path = DropPath.Parse(rawPath, allowRoot: false);
+        var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+        var entry = await meta.GetEntryAsync(at.NamespaceId, at.Inner.Key, ct);
+        if (entry is null || entry.IsDeleted)
+        {
+            throw Errors.Errors.NotFound("not_found", $"Nothing is at \"{path}\".");
+        }
+
+        var now = clock.GetUtcNow();
+        if (expires is { } e && e <= now)
+        {
+            throw Errors.Errors.BadRequest("invalid_expiry", "expires must be in the future.");
+        }
+
+        if (password is { Length: > 1024 })
+        {
+            throw Errors.Errors.BadRequest("invalid_password", "A link password is at most 1024 characters.");
+        }
+
+        var linkId = Ids.New("lnk_");
+        var token = tokens.For(linkId);
+        var link = new SharedLink
+        {
+            LinkId = linkId,
+            TokenHash = Ids.Sha256Hex(token),
+            OwnerUserId = caller.UserId,
+            NamespaceId = at.NamespaceId,
+            Path = entry.PathDisplay,
+            OwnerViewPath = path.Display,
+            ExpiresAt = expires,
+            PasswordHash = string.IsNullOrEmpty(password) ? null : hasher.Hash(password),
+            CreatedAt = now,
+        };
+        await sharing.CreateLinkAsync(link, ct);
+        return new CreatedLink(link, token);
+    }
+
+    public async Task<IReadOnlyList<CreatedLink>> ListAsync(Caller caller, CancellationToken ct) =>
+        (await sharing.ListLinksAsync(caller.UserId, ct)).Select(l => new CreatedLink(l, tokens.For(l.LinkId))).ToList();
+
+    public async Task RevokeAsync(Caller caller, string? linkId, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(linkId) || !await sharing.RevokeLinkAsync(caller.UserId, linkId, clock.GetUtcNow(), ct))
+        {
+            throw Errors.Errors.NotFound("link_not_found", "You have no link with that link_id; list them with /sharing/list_links.");
+        }
+    }
+
+    /// <summary>Opens a link for an anonymous visitor: checks revocation, expiry and password, and answers its location.</summary>
+    public async Task<(SharedLink Link, Location Root, FileEntry Entry)> OpenAsync(string? token, string? password, CancellationToken ct)
+    {
+        var link = string.IsNullOrEmpty(token) || token.Length > 100 ? null : await sharing.FindLinkByTokenHashAsync(Ids.Sha256Hex(token), ct);
+        if (link is null)
+        {
+            throw Errors.Errors.NotFound("link_not_found", "This link does not exist; check the address.");
+        }
+
+        if (link.RevokedAt is not null)
+        {
+            throw Errors.Errors.Gone("link_revoked", "This link was turned off by its owner.");
+        }
+
+        if (link.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
+        {
+            throw Errors.Errors.Gone("link_expired", "This link has expired; ask its owner for a new one.");
+        }
+
+        if (link.PasswordHash is not null && (string.IsNullOrEmpty(password) || !hasher.Verify(password, link.PasswordHash)))
+        {
+            throw new DropSyncException(
+                ErrorKind.Unauthorized,
+                string.IsNullOrEmpty(password) ? "link_password_required" : "wrong_link_password",
+                "This link needs a password; send it in the DropSync-Link-Password header.");
+        }
+
+        var root = DropPath.Parse(link.Path, allowRoot: false);
+        var entry = await meta.GetEntryAsync(link.NamespaceId, root.Key, ct);
+        if (entry is null || entry.IsDeleted)
+        {
+            throw Errors.Errors.NotFound("not_found", "What this link pointed to has been deleted.");
+        }
+
+        // The visitor sees the linked item as "/<name>": nothing above it is reachable or named.
+        var location = new Location(link.NamespaceId, root, DropPath.Root.Child(root.Name), root, Access.Viewer, null);
+        return (link, location, entry);
+    }
+}
