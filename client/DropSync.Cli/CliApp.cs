@@ -1,0 +1,440 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Http;
+using System.Text.Json;
+using DropSync.Client.Api;
+using DropSync.Client.Config;
+using DropSync.Client.Sync;
+using Spectre.Console;
+
+namespace DropSync.Cli;
+
+/// <summary>Exit codes: meaningful to scripts.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+    public const int NotSignedIn = 3;
+    public const int Unreachable = 4;
+    /// <summary>A safety net stopped the sync (missing or empty folder, mass deletion): check, then use --force.</summary>
+    public const int SafetyStop = 5;
+    /// <summary>The sync finished but some files failed; run it again.</summary>
+    public const int Partial = 6;
+    public const int Interrupted = 130;
+}
+
+/// <summary>The <c>dropsync</c> command line. <see cref="RunAsync"/> is the whole program (tests call it in-process).</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, CancellationToken ct = default)
+    {
+        output ??= Console.Out;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+
+        var configOption = new Option<string?>("--config") { Description = "Config folder (default ~/.config/dropsync); use one per device to run several on one machine.", Recursive = true };
+        var jsonOption = new Option<bool>("--json") { Description = "Machine-readable output.", Recursive = true };
+        var root = new RootCommand("dropsync: sync a folder with a DropSync server.") { configOption, jsonOption };
+
+        var serverArg = new Argument<string>("server-url") { Description = "e.g. http://localhost:5000" };
+        var emailOption = new Option<string?>("--email") { Description = "Account email (or env DROPSYNC_EMAIL; prompted otherwise)." };
+        var passwordOption = new Option<string?>("--password") { Description = "Password (or env DROPSYNC_PASSWORD; prompted otherwise)." };
+        var deviceOption = new Option<string?>("--device-name") { Description = "Name of this device (default: the machine name)." };
+        var login = new Command("login", "Sign this device in and remember its token.") { serverArg, emailOption, passwordOption, deviceOption };
+        root.Add(login);
+
+        var logout = new Command("logout", "Sign this device out and forget its token.");
+        root.Add(logout);
+
+        var folderArg = new Argument<string>("folder") { Description = "The local folder to sync with your DropSync root." };
+        var watchOption = new Option<bool>("--watch") { Description = "Keep running: sync on local changes and poll the server." };
+        var forceOption = new Option<bool>("--force") { Description = "Go past the safety nets (empty or missing folder, deleting more than half the files)." };
+        var intervalOption = new Option<double>("--interval") { Description = "Seconds between server polls with --watch.", DefaultValueFactory = _ => 2.0 };
+        var sync = new Command("sync", "Two-way sync of a folder.") { folderArg, watchOption, forceOption, intervalOption };
+        root.Add(sync);
+        var push = new Command("push", "Send local changes only (nothing local is changed).") { folderArg, forceOption };
+        root.Add(push);
+        var pull = new Command("pull", "Fetch server changes only (nothing on the server is changed).") { folderArg, forceOption };
+        root.Add(pull);
+
+        var pathArg = new Argument<string>("path") { Description = "A path in your DropSync, e.g. /Docs/a.txt." };
+        var optionalPath = new Argument<string>("path") { Description = "A folder in your DropSync.", DefaultValueFactory = _ => "/" };
+        var recursiveOption = new Option<bool>("--recursive", "-r") { Description = "List everything below the folder." };
+        var ls = new Command("ls", "List a folder on the server.") { optionalPath, recursiveOption };
+        root.Add(ls);
+        var revisions = new Command("revisions", "List a file's revisions, newest first.") { pathArg };
+        root.Add(revisions);
+        var revArg = new Argument<string>("rev") { Description = "A revision from `dropsync revisions`." };
+        var restore = new Command("restore", "Make an old revision of a file current again (also undeletes).") { pathArg, revArg };
+        root.Add(restore);
+        var statusFolder = new Argument<string?>("folder") { Description = "A sync folder to report on.", DefaultValueFactory = _ => null };
+        var status = new Command("status", "Who is signed in, and what a sync folder would send and fetch.") { statusFolder };
+        root.Add(status);
+
+        ClientConfig Config(ParseResult p) => new(p.GetValue(configOption) ?? ClientConfig.DefaultFolder);
+
+        login.SetAction((p, c) => Guard(p, async () =>
+        {
+            var server = new Uri(p.GetValue(serverArg)!.TrimEnd('/') + "/");
+            var email = p.GetValue(emailOption) ?? Environment.GetEnvironmentVariable("DROPSYNC_EMAIL") ?? Ask(console, "Email:", secret: false);
+            var password = p.GetValue(passwordOption) ?? Environment.GetEnvironmentVariable("DROPSYNC_PASSWORD") ?? Ask(console, "Password:", secret: true);
+            var device = p.GetValue(deviceOption) ?? Environment.MachineName;
+            using var api = new DropSyncApi(server, null);
+            var result = await api.LoginAsync(email, password, device, c);
+            var account = new Account(server.ToString(), email, result.AccessToken, result.DeviceId, device);
+            Config(p).Save(account);
+            return Done(p, new { signed_in = email, server = server.ToString(), device_id = result.DeviceId, device_name = device },
+                $"Signed in as {email} on {server} (device {device}).");
+        }));
+
+        logout.SetAction((p, c) => Guard(p, async () =>
+        {
+            var config = Config(p);
+            var account = RequireAccount(config);
+            using var api = Api(account);
+            try
+            {
+                await api.LogoutAsync(c);
+            }
+            catch (DropSyncApiException e) when (e.Status == HttpStatusCode.Unauthorized)
+            {
+                // Already revoked on the server: forget it here all the same.
+            }
+
+            config.Remove(account);
+            return Done(p, new { signed_out = account.Email }, $"Signed out {account.Email}; this device's token is revoked.");
+        }));
+
+        Func<ParseResult, CancellationToken, Task<int>> SyncAction(SyncDirection direction) => (p, c) => Guard(p, async () =>
+        {
+            var config = Config(p);
+            var account = RequireAccount(config);
+            var folder = Path.GetFullPath(p.GetValue(folderArg)!);
+            var force = p.GetValue(forceOption);
+            var known = config.KnownFolders();
+            if (known.ContainsKey(folder) && !force && !File.Exists(Path.Combine(folder, LocalIndex.StateFolder, "index.db")))
+            {
+                throw new SyncSafetyException(
+                    $"{folder} was synced before but its state is gone (missing folder, or a drive that is not mounted?). " +
+                    "Mount or restore it and try again, or run with --force to sync it afresh.");
+            }
+
+            if (!Directory.Exists(folder))
+            {
+                if (known.ContainsKey(folder) && !force)
+                {
+                    throw new SyncSafetyException($"The sync folder {folder} does not exist. If it is on a drive that is not mounted, mount it and try again; to start afresh, run with --force.");
+                }
+
+                Directory.CreateDirectory(folder);
+            }
+
+            using var api = Api(account);
+            var source = new ListFolderChangeSource(api);
+            var engine = new SyncEngine(api, folder, source, account.DeviceName);
+            var json = p.GetValue(jsonOption);
+            void Log(string line)
+            {
+                if (!json)
+                {
+                    console.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
+                }
+            }
+
+            if (p.GetValue(watchOption))
+            {
+                var interval = TimeSpan.FromSeconds(Math.Max(0.1, p.GetValue(intervalOption)));
+                if (!json)
+                {
+                    console.MarkupLine($"Watching [bold]{Markup.Escape(folder)}[/] (server polled every {interval.TotalSeconds:0.#} s). Ctrl+C to stop.");
+                }
+
+                var watcher = new SyncWatcher(engine, source);
+                var options = new SyncOptions { Direction = direction, Force = force, Log = Log };
+                try
+                {
+                    await watcher.RunAsync(options, interval, r =>
+                    {
+                        config.RememberFolder(folder, account);
+                        if (json)
+                        {
+                            output.WriteLine(JsonSerializer.Serialize(ReportJson(r), DropSyncApi.Json));
+                        }
+                        else if (r.FilesUploaded + r.FilesDownloaded + r.DeletedLocal + r.DeletedRemote + r.Moved > 0 || r.Conflicts.Count > 0 || r.Errors.Count > 0)
+                        {
+                            PrintReport(console, r, DateTime.Now.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + " ");
+                        }
+                    }, e => Log($"sync failed: {e.Message} (will retry)"), c);
+                }
+                catch (OperationCanceledException) when (c.IsCancellationRequested)
+                {
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            SyncReport report;
+            if (interactive && !json)
+            {
+                report = await console.Progress()
+                    .AutoClear(true)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                    .StartAsync(async ctx =>
+                    {
+                        var task = ctx.AddTask(direction switch { SyncDirection.Push => "push", SyncDirection.Pull => "pull", _ => "sync" }, autoStart: true, maxValue: 1);
+                        var progress = new DirectProgress(t =>
+                        {
+                            task.MaxValue = Math.Max(1, t.Total);
+                            task.Value = Math.Min(t.Done, task.MaxValue);
+                        });
+                        return await engine.SyncAsync(new SyncOptions { Direction = direction, Force = force, Log = Log, Progress = progress }, c);
+                    });
+            }
+            else
+            {
+                report = await engine.SyncAsync(new SyncOptions { Direction = direction, Force = force, Log = Log }, c);
+            }
+
+            config.RememberFolder(folder, account);
+            if (json)
+            {
+                output.WriteLine(JsonSerializer.Serialize(ReportJson(report), DropSyncApi.Json));
+            }
+            else
+            {
+                PrintReport(console, report, "");
+            }
+
+            return report.Errors.Count > 0 ? ExitCodes.Partial : ExitCodes.Ok;
+        });
+
+        sync.SetAction(SyncAction(SyncDirection.Both));
+        push.SetAction(SyncAction(SyncDirection.Push));
+        pull.SetAction(SyncAction(SyncDirection.Pull));
+
+        ls.SetAction((p, c) => Guard(p, async () =>
+        {
+            using var api = Api(RequireAccount(Config(p)));
+            var path = p.GetValue(optionalPath)!;
+            var entries = await api.ListFolderAsync(path == "/" ? "" : path, p.GetValue(recursiveOption), c);
+            if (p.GetValue(jsonOption))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { entries }, DropSyncApi.Json));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("path", "size", "modified", "rev");
+            foreach (var e in entries.OrderBy(e => e.Path, StringComparer.OrdinalIgnoreCase))
+            {
+                table.AddRow(Markup.Escape(e.Path + (e.IsFolder ? "/" : "")), e.Size is { } s ? Bytes(s) : "", e.ServerModified?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) ?? "", e.Rev ?? "");
+            }
+
+            console.Write(table);
+            return ExitCodes.Ok;
+        }));
+
+        revisions.SetAction((p, c) => Guard(p, async () =>
+        {
+            using var api = Api(RequireAccount(Config(p)));
+            var list = await api.ListRevisionsAsync(p.GetValue(pathArg)!, 100, c);
+            if (p.GetValue(jsonOption))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { entries = list }, DropSyncApi.Json));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("rev", "size", "modified", "device");
+            foreach (var r in list)
+            {
+                table.AddRow(r.Rev, Bytes(r.Size), r.ServerModified.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), r.DeviceId ?? "");
+            }
+
+            console.Write(table);
+            return ExitCodes.Ok;
+        }));
+
+        restore.SetAction((p, c) => Guard(p, async () =>
+        {
+            using var api = Api(RequireAccount(Config(p)));
+            var restored = await api.RestoreAsync(p.GetValue(pathArg)!, p.GetValue(revArg)!, c);
+            return Done(p, restored, $"Restored {restored.Path} (now rev {restored.Rev}); sync to bring it to this device.");
+        }));
+
+        status.SetAction((p, c) => Guard(p, async () =>
+        {
+            var config = Config(p);
+            var account = config.Current();
+            var folder = p.GetValue(statusFolder);
+            int? pendingUploads = null, indexed = null;
+            if (folder is not null && File.Exists(Path.Combine(folder, LocalIndex.StateFolder, "index.db")))
+            {
+                using var index = LocalIndex.Open(Path.GetFullPath(folder));
+                var entries = index.LoadAll();
+                indexed = entries.Values.Count(e => !e.IsDir);
+                pendingUploads = 0;
+                foreach (var e in entries.Values.Where(e => !e.IsDir))
+                {
+                    var info = new FileInfo(Path.Combine(folder, e.Path.TrimStart('/')));
+                    if (!info.Exists || info.Length != e.Size || info.LastWriteTimeUtc.Ticks != e.Mtime)
+                    {
+                        pendingUploads++;
+                    }
+                }
+            }
+
+            await Task.CompletedTask;
+            return Done(p,
+                new { signed_in = account?.Email, server = account?.Server, device = account?.DeviceName, folder, synced_files = indexed, locally_changed = pendingUploads, known_folders = config.KnownFolders().Keys },
+                account is null
+                    ? "Not signed in. Run `dropsync login <server-url>`."
+                    : $"Signed in as {account.Email} on {account.Server} (device {account.DeviceName})."
+                        + (indexed is null ? "" : $"\n{folder}: {indexed} files synced, {pendingUploads} changed or deleted locally since the last sync."));
+        }));
+
+        int Done(ParseResult p, object json, string text)
+        {
+            if (p.GetValue(jsonOption))
+            {
+                output.WriteLine(JsonSerializer.Serialize(json, DropSyncApi.Json));
+            }
+            else
+            {
+                console.MarkupLine(Markup.Escape(text));
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        async Task<int> Guard(ParseResult p, Func<Task<int>> action)
+        {
+            var json = p.GetValue(jsonOption);
+            int Fail(int code, string error, string message)
+            {
+                if (json)
+                {
+                    output.WriteLine(JsonSerializer.Serialize(new { error, message, exit_code = code }, DropSyncApi.Json));
+                }
+                else
+                {
+                    console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+                }
+
+                return code;
+            }
+
+            try
+            {
+                return await action();
+            }
+            catch (NotSignedInException e)
+            {
+                return Fail(ExitCodes.NotSignedIn, "not_signed_in", e.Message);
+            }
+            catch (DropSyncApiException e) when (e.Status == HttpStatusCode.Unauthorized)
+            {
+                return Fail(ExitCodes.NotSignedIn, e.Code, $"{e.ServerMessage} Sign in again with `dropsync login <server-url>`.");
+            }
+            catch (DropSyncApiException e)
+            {
+                return Fail(ExitCodes.Error, e.Code, e.ServerMessage);
+            }
+            catch (HttpRequestException e)
+            {
+                return Fail(ExitCodes.Unreachable, "unreachable", $"Cannot reach the server ({e.Message}). Check the URL and your network, then try again.");
+            }
+            catch (SyncSafetyException e)
+            {
+                return Fail(ExitCodes.SafetyStop, "safety_stop", e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                return Fail(ExitCodes.Interrupted, "interrupted", "Interrupted. Run the same command again to continue where it stopped.");
+            }
+            catch (IOException e)
+            {
+                return Fail(ExitCodes.Error, "io_error", e.Message);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                return Fail(ExitCodes.Error, "access_denied", e.Message);
+            }
+        }
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
+            }
+
+            console.MarkupLine("Run `dropsync --help` for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output }, ct);
+    }
+
+    private static Account RequireAccount(ClientConfig config) =>
+        config.Current() ?? throw new NotSignedInException($"Not signed in (config folder {config.Folder}). Run `dropsync login <server-url>` first.");
+
+    private static DropSyncApi Api(Account account) => new(new Uri(account.Server), account.AccessToken);
+
+    private static string Ask(IAnsiConsole console, string prompt, bool secret)
+    {
+        if (Console.IsInputRedirected)
+        {
+            return Console.ReadLine() ?? throw new NotSignedInException("No credentials given: pass --email/--password or set DROPSYNC_EMAIL/DROPSYNC_PASSWORD.");
+        }
+
+        var text = new TextPrompt<string>(prompt);
+        return console.Prompt(secret ? text.Secret() : text);
+    }
+
+    private static object ReportJson(SyncReport r) => new
+    {
+        files_uploaded = r.FilesUploaded,
+        bytes_uploaded = r.BytesUploaded,
+        files_downloaded = r.FilesDownloaded,
+        bytes_downloaded = r.BytesDownloaded,
+        bytes_reused_locally = r.BytesReusedLocally,
+        deleted_local = r.DeletedLocal,
+        deleted_remote = r.DeletedRemote,
+        moved = r.Moved,
+        folders_created = r.FoldersCreated,
+        conflicts = r.Conflicts,
+        errors = r.Errors,
+    };
+
+    private static void PrintReport(IAnsiConsole console, SyncReport r, string prefix)
+    {
+        console.MarkupLine(Markup.Escape(
+            $"{prefix}up: {r.FilesUploaded} files ({Bytes(r.BytesUploaded)} sent) · down: {r.FilesDownloaded} files ({Bytes(r.BytesDownloaded)} received, {Bytes(r.BytesReusedLocally)} reused) · " +
+            $"deleted: {r.DeletedRemote} on server, {r.DeletedLocal} here · moved: {r.Moved}"));
+        foreach (var c in r.Conflicts)
+        {
+            console.MarkupLine($"[yellow]conflict:[/] {Markup.Escape(c)}");
+        }
+
+        foreach (var e in r.Errors)
+        {
+            console.MarkupLine($"[red]failed:[/] {Markup.Escape(e)} Run the sync again to retry.");
+        }
+    }
+
+    internal static string Bytes(long n) => n switch
+    {
+        < 1024 => $"{n} B",
+        < 1024 * 1024 => $"{n / 1024.0:0.#} KiB",
+        < 1024L * 1024 * 1024 => $"{n / 1024.0 / 1024:0.#} MiB",
+        _ => $"{n / 1024.0 / 1024 / 1024:0.##} GiB",
+    };
+
+    private sealed class DirectProgress(Action<TransferProgress> report) : IProgress<TransferProgress>
+    {
+        public void Report(TransferProgress value) => report(value);
+    }
+}
+
+public sealed class NotSignedInException(string message) : Exception(message);

@@ -1,0 +1,55 @@
+using MAB.DotIgnore;
+
+namespace DropSync.Client.Sync;
+
+/// <summary>
+/// What is never synced: the state folder, common editor and OS temp files, and the patterns of the folder's
+/// <c>.dropsyncignore</c> (gitignore syntax). Paths are relative to the sync folder, with '/' separators.
+/// </summary>
+public sealed class IgnoreRules
+{
+    public const string FileName = ".dropsyncignore";
+
+    public static readonly IReadOnlyList<string> Defaults = ["/.dropsync/", "*.swp", "~$*", ".DS_Store", "*.tmp", ".#*", "*.dropsync-part"];
+
+    private readonly IgnoreList _list;
+
+    private IgnoreRules(IEnumerable<string> rules) => _list = new IgnoreList(rules, MatchFlags.PATHNAME);
+
+    public static IgnoreRules Load(string root)
+    {
+        var file = Path.Combine(root, FileName);
+        var user = File.Exists(file)
+            ? File.ReadAllLines(file).Where(l => !string.IsNullOrWhiteSpace(l) && !l.TrimStart().StartsWith('#'))
+            : [];
+        return new IgnoreRules(Defaults.Concat(user));
+    }
+
+    public static IgnoreRules FromPatterns(IEnumerable<string> patterns) => new(Defaults.Concat(patterns));
+
+    public bool IsIgnored(string relativePath, bool isDirectory)
+    {
+        var trimmed = relativePath.TrimStart('/');
+        if (trimmed.Length == 0)
+        {
+            return false;
+        }
+
+        if (trimmed.Equals(".dropsync", StringComparison.Ordinal) || trimmed.StartsWith(".dropsync/", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        // A path below an ignored folder is ignored too (a remote listing is flat, so check each ancestor).
+        var parts = trimmed.Split('/');
+        for (var i = 1; i < parts.Length; i++)
+        {
+            if (_list.IsIgnored(string.Join('/', parts.Take(i)), true))
+            {
+                return true;
+            }
+        }
+
+        return _list.IsIgnored(trimmed, isDirectory);
+    }
+}

@@ -1,0 +1,205 @@
+using System.Globalization;
+using DropSync.Core.Content;
+using Microsoft.Data.Sqlite;
+
+namespace DropSync.Client.Sync;
+
+/// <summary>What the index remembers of one synced path: its state on disk and on the server when they last agreed.</summary>
+public sealed record IndexEntry(string Key, string Path, bool IsDir, long Size, long Mtime, string? Rev, string? ContentHash, IReadOnlyList<BlockRef> Blocks);
+
+/// <summary>An unfinished resumable upload: resumed on the next run if the file is unchanged.</summary>
+public sealed record PendingUpload(string Key, string UploadId, long Size, long Mtime, IReadOnlyList<BlockRef> Blocks, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// The local index: a SQLite database in the sync folder's <c>.dropsync/</c> state folder. It remembers each synced
+/// file's size, mtime, blocks and rev (so unchanged files are never re-read), unfinished uploads, and settings.
+/// </summary>
+public sealed class LocalIndex : IDisposable
+{
+    public const string StateFolder = ".dropsync";
+
+    private readonly SqliteConnection _db;
+    private readonly Lock _lock = new();
+    private readonly List<Action<SqliteCommand>> _pending = [];
+
+    private LocalIndex(SqliteConnection db) => _db = db;
+
+    public static LocalIndex Open(string root)
+    {
+        var dir = Path.Combine(root, StateFolder);
+        Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(Path.Combine(dir, "tmp"));
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "index.db"), Pooling = false }.ToString());
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = """
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=NORMAL;
+            CREATE TABLE IF NOT EXISTS files(key TEXT PRIMARY KEY, path TEXT NOT NULL, is_dir INTEGER NOT NULL, size INTEGER NOT NULL,
+                mtime INTEGER NOT NULL, rev TEXT, content_hash TEXT, blocks TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS uploads(key TEXT PRIMARY KEY, upload_id TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
+                blocks TEXT NOT NULL, expires INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS settings(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+            """;
+        cmd.ExecuteNonQuery();
+        return new LocalIndex(db);
+    }
+
+    public string TempFolder => Path.Combine(Path.GetDirectoryName(_db.DataSource)!, "tmp");
+
+    public Dictionary<string, IndexEntry> LoadAll()
+    {
+        lock (_lock)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT key, path, is_dir, size, mtime, rev, content_hash, blocks FROM files";
+            using var r = cmd.ExecuteReader();
+            var all = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
+            while (r.Read())
+            {
+                all[r.GetString(0)] = new IndexEntry(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetInt64(3), r.GetInt64(4),
+                    r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), DecodeBlocks(r.GetString(7)));
+            }
+
+            return all;
+        }
+    }
+
+    public void Put(IndexEntry e) => Enqueue(cmd =>
+    {
+        cmd.CommandText = "INSERT OR REPLACE INTO files VALUES($k, $p, $d, $s, $m, $r, $h, $b)";
+        cmd.Parameters.AddWithValue("$k", e.Key);
+        cmd.Parameters.AddWithValue("$p", e.Path);
+        cmd.Parameters.AddWithValue("$d", e.IsDir ? 1 : 0);
+        cmd.Parameters.AddWithValue("$s", e.Size);
+        cmd.Parameters.AddWithValue("$m", e.Mtime);
+        cmd.Parameters.AddWithValue("$r", (object?)e.Rev ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$h", (object?)e.ContentHash ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$b", EncodeBlocks(e.Blocks));
+    });
+
+    public void Remove(string key) => Enqueue(cmd =>
+    {
+        cmd.CommandText = "DELETE FROM files WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+    });
+
+    private void Enqueue(Action<SqliteCommand> write)
+    {
+        lock (_lock)
+        {
+            _pending.Add(write);
+            if (_pending.Count >= 500)
+            {
+                FlushLocked();
+            }
+        }
+    }
+
+    /// <summary>Writes queued changes in one transaction. Queued rather than written one by one so 10,000 small files cost a few commits.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            FlushLocked();
+        }
+    }
+
+    private void FlushLocked()
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        using var tx = _db.BeginTransaction();
+        foreach (var write in _pending)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.Transaction = tx;
+            write(cmd);
+            cmd.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+        _pending.Clear();
+    }
+
+    public PendingUpload? GetUpload(string key)
+    {
+        lock (_lock)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT upload_id, size, mtime, blocks, expires FROM uploads WHERE key = $k";
+            cmd.Parameters.AddWithValue("$k", key);
+            using var r = cmd.ExecuteReader();
+            return r.Read()
+                ? new PendingUpload(key, r.GetString(0), r.GetInt64(1), r.GetInt64(2), DecodeBlocks(r.GetString(3)), DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(4)))
+                : null;
+        }
+    }
+
+    /// <summary>Written at once (not queued): a killed client must find it on the next run.</summary>
+    public void PutUpload(PendingUpload u) => Execute(cmd =>
+    {
+        cmd.CommandText = "INSERT OR REPLACE INTO uploads VALUES($k, $u, $s, $m, $b, $e)";
+        cmd.Parameters.AddWithValue("$k", u.Key);
+        cmd.Parameters.AddWithValue("$u", u.UploadId);
+        cmd.Parameters.AddWithValue("$s", u.Size);
+        cmd.Parameters.AddWithValue("$m", u.Mtime);
+        cmd.Parameters.AddWithValue("$b", EncodeBlocks(u.Blocks));
+        cmd.Parameters.AddWithValue("$e", u.ExpiresAt.ToUnixTimeSeconds());
+    });
+
+    public void RemoveUpload(string key) => Execute(cmd =>
+    {
+        cmd.CommandText = "DELETE FROM uploads WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+    });
+
+    public string? GetSetting(string name)
+    {
+        lock (_lock)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT v FROM settings WHERE k = $k";
+            cmd.Parameters.AddWithValue("$k", name);
+            return cmd.ExecuteScalar() as string;
+        }
+    }
+
+    public void SetSetting(string name, string value) => Execute(cmd =>
+    {
+        cmd.CommandText = "INSERT OR REPLACE INTO settings VALUES($k, $v)";
+        cmd.Parameters.AddWithValue("$k", name);
+        cmd.Parameters.AddWithValue("$v", value);
+    });
+
+    private void Execute(Action<SqliteCommand> write)
+    {
+        lock (_lock)
+        {
+            using var cmd = _db.CreateCommand();
+            write(cmd);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    internal static string EncodeBlocks(IReadOnlyList<BlockRef> blocks) =>
+        string.Join(';', blocks.Select(b => b.Hash.Hex + ":" + b.Size.ToString(CultureInfo.InvariantCulture)));
+
+    internal static IReadOnlyList<BlockRef> DecodeBlocks(string text) =>
+        text.Length == 0
+            ? []
+            : text.Split(';').Select(p =>
+            {
+                var colon = p.IndexOf(':', StringComparison.Ordinal);
+                return new BlockRef(BlockHash.Parse(p[..colon]), int.Parse(p[(colon + 1)..], CultureInfo.InvariantCulture));
+            }).ToList();
+
+    public void Dispose()
+    {
+        Flush();
+        _db.Dispose();
+    }
+}

@@ -1,0 +1,75 @@
+namespace DropSync.Client.Sync;
+
+public enum SyncDirection
+{
+    Both,
+    /// <summary>Only local changes go up; nothing local is changed.</summary>
+    Push,
+    /// <summary>Only server changes come down; nothing on the server is changed.</summary>
+    Pull,
+}
+
+public sealed class SyncOptions
+{
+    public SyncDirection Direction { get; init; } = SyncDirection.Both;
+
+    /// <summary>Go ahead past the safety nets (empty or missing folder, mass deletion).</summary>
+    public bool Force { get; init; }
+
+    /// <summary>How many files transfer at once.</summary>
+    public int Parallelism { get; init; } = 16;
+
+    /// <summary>How many blocks of one large file transfer at once.</summary>
+    public int BlockParallelism { get; init; } = 6;
+
+    /// <summary>Files up to this size go up in one request (uploadType=media) and come down whole.</summary>
+    public long SmallFileLimit { get; init; } = 1024 * 1024;
+
+    /// <summary>A sync that would delete more than this share of the indexed files stops unless forced.</summary>
+    public double MaxDeleteFraction { get; init; } = 0.5;
+
+    /// <summary>Below this many indexed files the mass-deletion check does not apply.</summary>
+    public int MassDeleteMinimumFiles { get; init; } = 4;
+
+    public IProgress<TransferProgress>? Progress { get; init; }
+
+    /// <summary>Human-readable notes on what happened (conflicts, skipped files), as they happen.</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>Bytes moved so far out of the bytes this sync plans to move (for progress bars with rate and ETA).</summary>
+public readonly record struct TransferProgress(long Done, long Total, string? CurrentPath);
+
+public sealed class SyncReport
+{
+    private long _bytesUploaded, _bytesDownloaded, _bytesReused;
+    private int _filesUploaded, _filesDownloaded;
+
+    public int FilesUploaded => _filesUploaded;
+    public int FilesDownloaded => _filesDownloaded;
+
+    /// <summary>Bytes actually sent (block PUTs and media bodies).</summary>
+    public long BytesUploaded => _bytesUploaded;
+
+    /// <summary>Bytes actually received (block GETs and whole downloads).</summary>
+    public long BytesDownloaded => _bytesDownloaded;
+
+    /// <summary>Bytes of downloaded files taken from blocks already on this device.</summary>
+    public long BytesReusedLocally => _bytesReused;
+
+    public int DeletedLocal { get; set; }
+    public int DeletedRemote { get; set; }
+    public int Moved { get; set; }
+    public int FoldersCreated { get; set; }
+    public List<string> Conflicts { get; } = [];
+    public List<string> Errors { get; } = [];
+
+    internal void Uploaded(long bytes) => Interlocked.Add(ref _bytesUploaded, bytes);
+    internal void Downloaded(long bytes) => Interlocked.Add(ref _bytesDownloaded, bytes);
+    internal void Reused(long bytes) => Interlocked.Add(ref _bytesReused, bytes);
+    internal void FileUploaded() => Interlocked.Increment(ref _filesUploaded);
+    internal void FileDownloaded() => Interlocked.Increment(ref _filesDownloaded);
+}
+
+/// <summary>A sync stopped before changing anything because going on could spread a mistake (exit code 5 in the CLI).</summary>
+public sealed class SyncSafetyException(string message) : Exception(message);

@@ -1,0 +1,157 @@
+using System.Net.Http.Json;
+using DropSync.Client.Api;
+using DropSync.Client.Sync;
+
+namespace DropSync.Client.Tests.Infrastructure;
+
+/// <summary>One real server process for the end-to-end tests; each test signs up its own account.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dropsync-client-server-").FullName;
+
+    public ServerProcess Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Server = await ServerProcess.StartAsync(Path.Combine(_dir, "data"), Path.Combine(_dir, "keys"));
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>A new account; answers its email (the password is <see cref="Password"/>).</summary>
+    public async Task<string> NewAccountAsync()
+    {
+        var email = $"u{Guid.NewGuid():N}@example.com";
+        using var http = Server.CreateClient();
+        (await http.PostAsJsonAsync("/auth/register", new { email, password = Password })).EnsureSuccessStatusCode();
+        return email;
+    }
+
+    public const string Password = "correct horse battery staple";
+
+    public async Task<Device> DeviceAsync(string email, string name)
+    {
+        var counter = new CountingHandler();
+        using var anonymous = new DropSyncApi(Server.BaseAddress, null);
+        var login = await anonymous.LoginAsync(email, Password, name, default);
+        return new Device(name, new DropSyncApi(Server.BaseAddress, login.AccessToken, counter), counter);
+    }
+}
+
+[CollectionDefinition("server")]
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>;
+
+/// <summary>One device: its own folder, token and HTTP byte counter.</summary>
+public sealed class Device : IDisposable
+{
+    public Device(string name, DropSyncApi api, CountingHandler counter)
+    {
+        Name = name;
+        Api = api;
+        Counter = counter;
+        Folder = Directory.CreateTempSubdirectory($"dropsync-{name}-").FullName;
+        Engine = new SyncEngine(api, Folder, new ListFolderChangeSource(api), name);
+    }
+
+    public string Name { get; }
+    public DropSyncApi Api { get; }
+    public CountingHandler Counter { get; }
+    public string Folder { get; }
+    public SyncEngine Engine { get; }
+
+    public Task<SyncReport> SyncAsync(bool force = false, SyncDirection direction = SyncDirection.Both, CancellationToken ct = default, int blockParallelism = 6) =>
+        Engine.SyncAsync(new SyncOptions { Force = force, Direction = direction, BlockParallelism = blockParallelism }, ct);
+
+    public string PathOf(string rel) => Path.Combine(Folder, rel.Replace('/', Path.DirectorySeparatorChar));
+
+    public void Write(string rel, string text) => Write(rel, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public void Write(string rel, byte[] bytes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(PathOf(rel))!);
+        File.WriteAllBytes(PathOf(rel), bytes);
+        // A distinct mtime even on coarse file systems and within one test's fast edits.
+        File.SetLastWriteTimeUtc(PathOf(rel), DateTime.UtcNow.AddSeconds(Random.Shared.Next(1, 100_000)));
+    }
+
+    public string Read(string rel) => File.ReadAllText(PathOf(rel));
+
+    public bool Exists(string rel) => File.Exists(PathOf(rel));
+
+    /// <summary>Every file below the folder (not the state folder), relative, '/'-separated, sorted.</summary>
+    public List<string> Files() =>
+        Directory.EnumerateFiles(Folder, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Folder, f).Replace('\\', '/'))
+            .Where(f => !f.StartsWith(".dropsync/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    public void Dispose()
+    {
+        Api.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>Counts the bytes of block PUTs/GETs and whole uploads/downloads, and can cancel after N block transfers.</summary>
+public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefaultHandler())
+{
+    private long _sent, _received;
+    private int _blockTransfers;
+
+    public long Sent => Interlocked.Read(ref _sent);
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Cancel this source once this many block transfers have completed.</summary>
+    public (int After, CancellationTokenSource Source)? CancelAfterBlocks { get; set; }
+
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _sent, 0);
+        Interlocked.Exchange(ref _received, 0);
+        Interlocked.Exchange(ref _blockTransfers, 0);
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var path = request.RequestUri!.AbsolutePath;
+        var isBlock = path.StartsWith("/blocks/", StringComparison.Ordinal);
+        var isMedia = path == "/files/upload" && request.RequestUri.Query.Contains("uploadType=media", StringComparison.Ordinal);
+        var response = await base.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        if ((isBlock && request.Method == HttpMethod.Put) || isMedia)
+        {
+            Interlocked.Add(ref _sent, request.Content?.Headers.ContentLength ?? 0);
+        }
+
+        if ((isBlock && request.Method == HttpMethod.Get) || path == "/files/download")
+        {
+            Interlocked.Add(ref _received, response.Content.Headers.ContentLength ?? 0);
+        }
+
+        if (isBlock && Interlocked.Increment(ref _blockTransfers) is var n && CancelAfterBlocks is { } c && n >= c.After)
+        {
+            await c.Source.CancelAsync();
+        }
+
+        return response;
+    }
+}
