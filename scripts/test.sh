@@ -9,6 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 echo "==> restoring and building"
 dotnet build DropSync.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
+./scripts/aws-test-servers.sh >/dev/null  # DynamoDB Local + fauxqs for tests/DropSync.Aws.Tests, into .tools/
 echo "==> running tests"
 log=$(mktemp)
 status=0

@@ -1,0 +1,101 @@
+namespace DropSync.Aws.DynamoDb;
+
+/// <summary>
+/// The names and key schema of DropSync's DynamoDB tables, in one place for the adapters, <see cref="DynamoDbSchema"/> and
+/// the CDK stack. Every table has a string partition key and a sort key; all are on-demand. Attribute names are short
+/// because DynamoDB bills by item size.
+/// </summary>
+public static class DynamoDbTables
+{
+    /// <summary>
+    /// Heads of paths. PK <see cref="EntriesPartitionKey"/> = namespace id, SK <see cref="EntriesSortKey"/> = path key
+    /// (always starts with "/"), or <see cref="NamespaceHeadKey"/> for the namespace's head item (journal counter and batch
+    /// version). LSIs (strongly consistent): <see cref="ChildrenIndex"/> on "lc" = depth (4 digits) + path key, set on live
+    /// entries only; <see cref="DeletedIndex"/> on "dp" = path key, set on tombstones only.
+    /// </summary>
+    public const string Entries = "DropSyncEntries";
+
+    public const string EntriesPartitionKey = "ns";
+    public const string EntriesSortKey = "p";
+    public const string ChildrenIndex = "children";
+    public const string ChildrenIndexSortKey = "lc";
+    public const string DeletedIndex = "deleted";
+    public const string DeletedIndexSortKey = "dp";
+
+    /// <summary>The sort key of a namespace's head item; sorts before every path key ('#' &lt; '/').</summary>
+    public const string NamespaceHeadKey = "#head";
+
+    /// <summary>
+    /// Revisions. PK "ns" = namespace id; SK "k" = <c>r#{rev}</c> (the revision, with its block list inline when small),
+    /// <c>r#{rev}#c{n:D5}</c> (block-list chunks of a large revision) and <c>p#{pathKey}\u0001{serverModifiedMs:D15}#{rev}</c>
+    /// (the by-path pointer, so a path's revisions are one Query newest first). No LSI, so a namespace's revisions may
+    /// grow past 10 GB and spread over partitions.
+    /// </summary>
+    public const string Revisions = "DropSyncRevisions";
+
+    public const string RevisionsPartitionKey = "ns";
+    public const string RevisionsSortKey = "k";
+
+    /// <summary>The change journal. PK "ns" = namespace id, SK "seq" (number) = the sequence number.</summary>
+    public const string Journal = "DropSyncJournal";
+
+    public const string JournalPartitionKey = "ns";
+    public const string JournalSortKey = "seq";
+
+    /// <summary>
+    /// The block index. PK "h" = block hash (hex), SK "k" = <c>b</c> (the block: size, last stored time, the sticky
+    /// "referenced by a revision" flag, the latest upload-session pin) or <c>u#{userId}</c> (that user stored it). GSI
+    /// <see cref="BlocksGcIndex"/> (sparse, keys only): PK "gcs" = one of <see cref="GcShards"/> shards, SK "st" = when
+    /// stored; only blocks not yet known to be referenced carry "gcs".
+    /// </summary>
+    public const string Blocks = "DropSyncBlocks";
+
+    public const string BlocksPartitionKey = "h";
+    public const string BlocksSortKey = "k";
+    public const string BlocksGcIndex = "gc-candidates";
+    public const string BlocksGcIndexPartitionKey = "gcs";
+    public const string BlocksGcIndexSortKey = "st";
+
+    /// <summary>Accounts and devices. PK "pk", SK "sk": <c>u#{userId}/account</c>, <c>e#{email}/email</c>,
+    /// <c>u#{userId}/d#{deviceId}</c>, <c>d#{deviceId}/device</c>, <c>t#{tokenHash}/token</c>.</summary>
+    public const string Accounts = "DropSyncAccounts";
+
+    public const string AccountsPartitionKey = "pk";
+    public const string AccountsSortKey = "sk";
+
+    /// <summary>
+    /// Resumable upload sessions. PK "id" = upload id, SK "k" = <c>s</c> (the session) or <c>c{n:D5}</c> (block-list chunks).
+    /// GSI <see cref="SessionsExpiryIndex"/> (sparse, keys only): PK "es" = shard, SK "ex" = expiry (ms). TTL on "ttl".
+    /// </summary>
+    public const string UploadSessions = "DropSyncUploadSessions";
+
+    public const string UploadSessionsPartitionKey = "id";
+    public const string UploadSessionsSortKey = "k";
+    public const string SessionsExpiryIndex = "expiry";
+    public const string SessionsExpiryIndexPartitionKey = "es";
+    public const string SessionsExpiryIndexSortKey = "ex";
+
+    /// <summary>The TTL attribute (epoch seconds) of the tables that use one.</summary>
+    public const string TimeToLiveAttribute = "ttl";
+
+    /// <summary>How many partition-key values the sparse GC indexes are spread over, so no index partition gets hot.</summary>
+    public const int GcShards = 16;
+}
+
+/// <summary>The concrete table names of one deployment: <see cref="DynamoDbTables"/>' names behind an optional prefix.</summary>
+public sealed record DynamoDbTableNames(string Prefix = "")
+{
+    public string Entries => Prefix + DynamoDbTables.Entries;
+
+    public string Revisions => Prefix + DynamoDbTables.Revisions;
+
+    public string Journal => Prefix + DynamoDbTables.Journal;
+
+    public string Blocks => Prefix + DynamoDbTables.Blocks;
+
+    public string Accounts => Prefix + DynamoDbTables.Accounts;
+
+    public string UploadSessions => Prefix + DynamoDbTables.UploadSessions;
+
+    public IEnumerable<string> All => [Entries, Revisions, Journal, Blocks, Accounts, UploadSessions];
+}

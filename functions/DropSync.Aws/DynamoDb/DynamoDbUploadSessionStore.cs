@@ -1,0 +1,240 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using DropSync.Core.Content;
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
+using static DropSync.Aws.DynamoDb.DynamoDbTables;
+
+namespace DropSync.Aws.DynamoDb;
+
+/// <summary>
+/// Upload sessions in DynamoDB: one session item (block list inline up to <see cref="BlocksPerItem"/> blocks, else in
+/// chunk items written first), a TTL a day after expiry as a backstop, and a sparse sharded expiry GSI that
+/// <see cref="DeleteExpiredAsync"/> queries. Creating a session pins its blocks in the block index until it expires.
+/// </summary>
+public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
+{
+    /// <summary>Blocks per item (8192 × 36 B = 288 KiB, under the 400 KB item limit).</summary>
+    public const int BlocksPerItem = 8192;
+
+    private const string SessionItemKey = "s";
+    private const string UserAttribute = "uid";
+    private const string DeviceAttribute = "dev";
+    private const string NamespaceAttribute = "ns";
+    private const string PathAttribute = "d";
+    private const string SizeAttribute = "sz";
+    private const string ModeAttribute = "mode";
+    private const string ExpectedRevAttribute = "erev";
+    private const string ClientHashAttribute = "chash";
+    private const string CreatedAttribute = "ca";
+    private const string CommittedRevAttribute = "crev";
+    private const string BlockCountAttribute = "bn";
+    private const string ChunkCountAttribute = "bc";
+    private const string BlocksAttribute = "b";
+
+    private readonly DynamoDbContext _db;
+    private readonly TimeProvider _time;
+
+    public DynamoDbUploadSessionStore(DynamoDbContext db, TimeProvider? time = null)
+    {
+        _db = db ?? throw new ArgumentNullException(nameof(db));
+        _time = time ?? TimeProvider.System;
+    }
+
+    public async Task CreateAsync(UploadSession session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await new DynamoDbBlockIndex(_db).PinAsync(session.Blocks, session.ExpiresAt, cancellationToken).ConfigureAwait(false);
+        // TTL is only a backstop for DeleteExpiredAsync: a day after expiry, and never before a day from now.
+        var ttlAt = session.ExpiresAt > _time.GetUtcNow() ? session.ExpiresAt : _time.GetUtcNow();
+        var ttl = Ddb.N(ttlAt.AddDays(1).ToUnixTimeSeconds());
+        var chunks = session.Blocks.Count > BlocksPerItem ? (session.Blocks.Count + BlocksPerItem - 1) / BlocksPerItem : 0;
+        if (chunks > 0)
+        {
+            var writes = Enumerable.Range(0, chunks).Select(i => Ddb.PutRequest(new(StringComparer.Ordinal)
+            {
+                [UploadSessionsPartitionKey] = Ddb.S(session.UploadId),
+                [UploadSessionsSortKey] = Ddb.S(ChunkKey(i)),
+                [BlocksAttribute] = Ddb.B(Ddb.EncodeBlocks(session.Blocks, i * BlocksPerItem, Math.Min(BlocksPerItem, session.Blocks.Count - (i * BlocksPerItem)))),
+                [TimeToLiveAttribute] = ttl,
+            })).ToList();
+            await _db.BatchWriteAsync(nameof(CreateAsync), _db.Tables.UploadSessions, writes, cancellationToken).ConfigureAwait(false);
+        }
+
+        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            [UploadSessionsPartitionKey] = Ddb.S(session.UploadId),
+            [UploadSessionsSortKey] = Ddb.S(SessionItemKey),
+            [UserAttribute] = Ddb.S(session.UserId),
+            [DeviceAttribute] = Ddb.S(session.DeviceId),
+            [NamespaceAttribute] = Ddb.S(session.NamespaceId),
+            [PathAttribute] = Ddb.S(session.PathDisplay),
+            [SizeAttribute] = Ddb.N(session.Size),
+            [ModeAttribute] = Ddb.S(session.Mode.ToString()),
+            [CreatedAttribute] = Ddb.N(Ddb.Ms(session.CreatedAt)),
+            [SessionsExpiryIndexSortKey] = Ddb.N(Ddb.Ms(session.ExpiresAt)),
+            [SessionsExpiryIndexPartitionKey] = Ddb.S(Ddb.Shard(session.UploadId, GcShards)),
+            [TimeToLiveAttribute] = ttl,
+            [BlockCountAttribute] = Ddb.N(session.Blocks.Count),
+            [ChunkCountAttribute] = Ddb.N(chunks),
+        };
+        if (chunks == 0 && session.Blocks.Count > 0)
+        {
+            item[BlocksAttribute] = Ddb.B(Ddb.EncodeBlocks(session.Blocks, 0, session.Blocks.Count));
+        }
+
+        if (session.ExpectedRev is not null)
+        {
+            item[ExpectedRevAttribute] = Ddb.S(session.ExpectedRev);
+        }
+
+        if (session.ClientContentHash is not null)
+        {
+            item[ClientHashAttribute] = Ddb.S(session.ClientContentHash);
+        }
+
+        if (session.CommittedRev is not null)
+        {
+            item[CommittedRevAttribute] = Ddb.S(session.CommittedRev);
+        }
+
+        var response = await _db.Client.PutItemAsync(
+            new PutItemRequest { TableName = _db.Tables.UploadSessions, Item = item, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL },
+            cancellationToken).ConfigureAwait(false);
+        _db.Capacity.Record(nameof(CreateAsync), response.ConsumedCapacity);
+    }
+
+    public async Task<UploadSession?> GetAsync(string uploadId, CancellationToken cancellationToken)
+    {
+        var item = await _db.GetItemAsync(nameof(GetAsync), _db.Tables.UploadSessions, SessionKey(uploadId), cancellationToken).ConfigureAwait(false);
+        if (item is null)
+        {
+            return null;
+        }
+
+        var count = (int)item.RequireN(BlockCountAttribute);
+        var chunks = (int)(item.GetN(ChunkCountAttribute) ?? 0);
+        var blocks = new List<BlockRef>(count);
+        if (chunks == 0)
+        {
+            Ddb.DecodeBlocks(item.GetB(BlocksAttribute) ?? [], blocks);
+        }
+        else
+        {
+            var keys = Enumerable.Range(0, chunks).Select(i => Ddb.Key(UploadSessionsPartitionKey, uploadId, UploadSessionsSortKey, ChunkKey(i))).ToList();
+            var found = (await _db.BatchGetAsync(nameof(GetAsync), _db.Tables.UploadSessions, keys, cancellationToken).ConfigureAwait(false))
+                .ToDictionary(i => i.RequireS(UploadSessionsSortKey), StringComparer.Ordinal);
+            for (var i = 0; i < chunks; i++)
+            {
+                Ddb.DecodeBlocks(
+                    found.TryGetValue(ChunkKey(i), out var chunk) ? chunk.GetB(BlocksAttribute) ?? [] : throw new InvalidDataException($"Upload {uploadId} lacks block-list chunk {i}."),
+                    blocks);
+            }
+        }
+
+        return new UploadSession
+        {
+            UploadId = uploadId,
+            UserId = item.RequireS(UserAttribute),
+            DeviceId = item.RequireS(DeviceAttribute),
+            NamespaceId = item.RequireS(NamespaceAttribute),
+            PathDisplay = item.RequireS(PathAttribute),
+            Size = item.RequireN(SizeAttribute),
+            Blocks = blocks,
+            Mode = Enum.Parse<WriteMode>(item.RequireS(ModeAttribute)),
+            ExpectedRev = item.GetS(ExpectedRevAttribute),
+            ClientContentHash = item.GetS(ClientHashAttribute),
+            CreatedAt = Ddb.Time(item.RequireN(CreatedAttribute)),
+            ExpiresAt = Ddb.Time(item.RequireN(SessionsExpiryIndexSortKey)),
+            CommittedRev = item.GetS(CommittedRevAttribute),
+        };
+    }
+
+    public async Task MarkCommittedAsync(string uploadId, string rev, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _db.Client.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = _db.Tables.UploadSessions,
+                    Key = SessionKey(uploadId),
+                    UpdateExpression = "SET #crev = :rev",
+                    ConditionExpression = "attribute_exists(#id)",
+                    ExpressionAttributeNames = new() { ["#crev"] = CommittedRevAttribute, ["#id"] = UploadSessionsPartitionKey },
+                    ExpressionAttributeValues = new() { [":rev"] = Ddb.S(rev) },
+                    ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                },
+                cancellationToken).ConfigureAwait(false);
+            _db.Capacity.Record(nameof(MarkCommittedAsync), response.ConsumedCapacity);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // No such session (expired and collected): nothing to mark.
+        }
+    }
+
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var shard in Ddb.Shards(GcShards))
+        {
+            var expired = await _db.QueryAllAsync(
+                nameof(DeleteExpiredAsync),
+                new QueryRequest
+                {
+                    TableName = _db.Tables.UploadSessions,
+                    IndexName = SessionsExpiryIndex,
+                    KeyConditionExpression = "#es = :shard AND #ex < :now",
+                    ExpressionAttributeNames = new() { ["#es"] = SessionsExpiryIndexPartitionKey, ["#ex"] = SessionsExpiryIndexSortKey },
+                    ExpressionAttributeValues = new() { [":shard"] = Ddb.S(shard), [":now"] = Ddb.N(Ddb.Ms(now)) },
+                },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var key in expired)
+            {
+                var uploadId = key.RequireS(UploadSessionsPartitionKey);
+                try
+                {
+                    var response = await _db.Client.DeleteItemAsync(
+                        new DeleteItemRequest
+                        {
+                            TableName = _db.Tables.UploadSessions,
+                            Key = SessionKey(uploadId),
+                            ConditionExpression = "#ex < :now",
+                            ExpressionAttributeNames = new() { ["#ex"] = SessionsExpiryIndexSortKey },
+                            ExpressionAttributeValues = new() { [":now"] = Ddb.N(Ddb.Ms(now)) },
+                            ReturnValues = ReturnValue.ALL_OLD,
+                            ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                    _db.Capacity.Record(nameof(DeleteExpiredAsync), response.ConsumedCapacity);
+                    if (response.Attributes.IsEmpty())
+                    {
+                        continue;
+                    }
+
+                    deleted++;
+                    var chunks = (int)(response.Attributes.GetN(ChunkCountAttribute) ?? 0);
+                    if (chunks > 0)
+                    {
+                        var deletes = Enumerable.Range(0, chunks)
+                            .Select(i => Ddb.DeleteRequest(Ddb.Key(UploadSessionsPartitionKey, uploadId, UploadSessionsSortKey, ChunkKey(i)))).ToList();
+                        await _db.BatchWriteAsync(nameof(DeleteExpiredAsync), _db.Tables.UploadSessions, deletes, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (ConditionalCheckFailedException)
+                {
+                    // Gone already (the index lags the table).
+                }
+            }
+        }
+
+        return deleted;
+    }
+
+    private static Dictionary<string, AttributeValue> SessionKey(string uploadId) =>
+        Ddb.Key(UploadSessionsPartitionKey, uploadId, UploadSessionsSortKey, SessionItemKey);
+
+    private static string ChunkKey(int chunk) => "c" + chunk.ToString("D5", CultureInfo.InvariantCulture);
+}

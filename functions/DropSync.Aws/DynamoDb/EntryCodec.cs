@@ -1,0 +1,142 @@
+using System.Globalization;
+using Amazon.DynamoDBv2.Model;
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
+using static DropSync.Aws.DynamoDb.DynamoDbTables;
+
+namespace DropSync.Aws.DynamoDb;
+
+/// <summary>How entries, revisions and journal entries are stored as DynamoDB items.</summary>
+internal static class EntryCodec
+{
+    public const string Display = "d";
+    public const string Kind = "t";
+    public const string Rev = "r";
+    public const string Size = "sz";
+    public const string ContentHash = "ch";
+    public const string Modified = "m";
+    public const string DeviceAttribute = "dev";
+    public const string Deleted = "del";
+    public const string Sequence = "seq";
+    public const string VersionAttribute = "ver";
+    public const string CompactedThrough = "cmp";
+    public const string BlockCount = "bn";
+    public const string ChunkCount = "bc";
+    public const string BlockBytes = "b";
+    public const string ChangeKindAttribute = "ck";
+    public const string FromPath = "fp";
+
+    public static Dictionary<string, AttributeValue> EntryKey(string ns, string pathKey) =>
+        Ddb.Key(EntriesPartitionKey, ns, EntriesSortKey, pathKey);
+
+    public static Dictionary<string, AttributeValue> HeadKey(string ns) => Ddb.Key(EntriesPartitionKey, ns, EntriesSortKey, NamespaceHeadKey);
+
+    public static int Depth(string pathKey) => pathKey.Count(c => c == '/');
+
+    public static string ChildrenSortKey(string pathKey) => Depth(pathKey).ToString("D4", CultureInfo.InvariantCulture) + pathKey;
+
+    public static Dictionary<string, AttributeValue> ToItem(FileEntry entry)
+    {
+        var item = EntryKey(entry.NamespaceId, entry.PathKey);
+        item[Display] = Ddb.S(entry.PathDisplay);
+        item[Kind] = Ddb.S(entry.Kind == EntryKind.Folder ? "d" : "f");
+        item[Rev] = Ddb.S(entry.Rev);
+        item[Size] = Ddb.N(entry.Size);
+        item[Modified] = Ddb.N(Ddb.Ms(entry.ServerModified));
+        item[DeviceAttribute] = Ddb.S(entry.DeviceId);
+        item[Deleted] = Ddb.Bool(entry.IsDeleted);
+        if (entry.ContentHash is not null)
+        {
+            item[ContentHash] = Ddb.S(entry.ContentHash);
+        }
+
+        // Sparse LSI keys: live entries are listed by parent, tombstones by path.
+        if (entry.IsDeleted)
+        {
+            item[DeletedIndexSortKey] = Ddb.S(entry.PathKey);
+        }
+        else
+        {
+            item[ChildrenIndexSortKey] = Ddb.S(ChildrenSortKey(entry.PathKey));
+        }
+
+        return item;
+    }
+
+    public static FileEntry ToEntry(Dictionary<string, AttributeValue> item) => new()
+    {
+        NamespaceId = item.RequireS(EntriesPartitionKey),
+        PathDisplay = item.RequireS(Display),
+        Kind = item.RequireS(Kind) == "d" ? EntryKind.Folder : EntryKind.File,
+        Rev = item.RequireS(Rev),
+        Size = item.GetN(Size) ?? 0,
+        ContentHash = item.GetS(ContentHash),
+        ServerModified = Ddb.Time(item.RequireN(Modified)),
+        DeviceId = item.RequireS(DeviceAttribute),
+        IsDeleted = item.GetBool(Deleted),
+    };
+
+    /// <summary>Whether an entry (null: none) meets an expectation; the same rule the condition expressions state.</summary>
+    public static bool Holds(EntryExpectation expected, FileEntry? entry) => expected switch
+    {
+        EntryExpectation.Absent => entry is null || entry.IsDeleted,
+        EntryExpectation.HasRev hasRev => entry is not null && string.Equals(entry.Rev, hasRev.Rev, StringComparison.Ordinal),
+        EntryExpectation.LiveFolder => entry is { IsLiveFolder: true },
+        _ => throw new ArgumentOutOfRangeException(nameof(expected), expected, "Unknown expectation."),
+    };
+
+    public static string RevisionKey(string rev) => "r#" + rev;
+
+    public static string RevisionChunkKey(string rev, int chunk) => "r#" + rev + "#c" + chunk.ToString("D5", CultureInfo.InvariantCulture);
+
+    public static string PathPointerPrefix(string pathKey) => "p#" + pathKey + "\u0001";
+
+    public static string PathPointerKey(FileRevision revision) =>
+        PathPointerPrefix(revision.PathKey) + Ddb.Ms(revision.ServerModified).ToString("D15", CultureInfo.InvariantCulture) + "#" + revision.Rev;
+
+    public static Dictionary<string, AttributeValue> ToJournalItem(ChangeRecord change)
+    {
+        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            [JournalPartitionKey] = Ddb.S(change.NamespaceId),
+            [JournalSortKey] = Ddb.N(change.Sequence),
+            [ChangeKindAttribute] = Ddb.S(change.Kind.ToString()),
+            [Display] = Ddb.S(change.PathDisplay),
+            [Kind] = Ddb.S(change.EntryKind == EntryKind.Folder ? "d" : "f"),
+            [Size] = Ddb.N(change.Size),
+            [DeviceAttribute] = Ddb.S(change.DeviceId),
+            [Modified] = Ddb.N(Ddb.Ms(change.Time)),
+        };
+        if (change.FromPath is not null)
+        {
+            item[FromPath] = Ddb.S(change.FromPath);
+        }
+
+        if (change.Rev is not null)
+        {
+            item[Rev] = Ddb.S(change.Rev);
+        }
+
+        if (change.ContentHash is not null)
+        {
+            item[ContentHash] = Ddb.S(change.ContentHash);
+        }
+
+        return item;
+    }
+
+    public static ChangeRecord ToChange(Dictionary<string, AttributeValue> item) => new()
+    {
+        NamespaceId = item.RequireS(JournalPartitionKey),
+        Sequence = item.RequireN(JournalSortKey),
+        Kind = Enum.Parse<ChangeKind>(item.RequireS(ChangeKindAttribute)),
+        PathDisplay = item.RequireS(Display),
+        FromPath = item.GetS(FromPath),
+        Rev = item.GetS(Rev),
+        EntryKind = item.RequireS(Kind) == "d" ? EntryKind.Folder : EntryKind.File,
+        Size = item.GetN(Size) ?? 0,
+        ContentHash = item.GetS(ContentHash),
+        DeviceId = item.RequireS(DeviceAttribute),
+        Time = Ddb.Time(item.RequireN(Modified)),
+    };
+}

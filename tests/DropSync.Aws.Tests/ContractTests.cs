@@ -1,0 +1,66 @@
+using Amazon.S3.Model;
+using DropSync.Aws.DynamoDb;
+using DropSync.Aws.S3;
+using DropSync.Aws.Tests.Infrastructure;
+using DropSync.Contracts;
+using DropSync.Core.Content;
+using DropSync.Core.Ports;
+
+namespace DropSync.Aws.Tests;
+
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbFileMetadataStoreTests(DynamoDbServer server) : FileMetadataStoreContract
+{
+    protected override async Task<IFileMetadataStore> CreateStoreAsync() => new DynamoDbFileMetadataStore(await server.CreateTablesAsync());
+}
+
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbAccountStoreTests(DynamoDbServer server) : AccountStoreContract
+{
+    protected override async Task<IAccountStore> CreateStoreAsync() => new DynamoDbAccountStore(await server.CreateTablesAsync());
+}
+
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbBlockIndexTests(DynamoDbServer server) : BlockIndexContract
+{
+    protected override async Task<BlockIndexSubjects> CreateStoresAsync()
+    {
+        var db = await server.CreateTablesAsync();
+        return new BlockIndexSubjects(new DynamoDbBlockIndex(db), new DynamoDbFileMetadataStore(db), new DynamoDbUploadSessionStore(db));
+    }
+}
+
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbUploadSessionStoreTests(DynamoDbServer server) : UploadSessionStoreContract
+{
+    protected override async Task<IUploadSessionStore> CreateStoreAsync() => new DynamoDbUploadSessionStore(await server.CreateTablesAsync());
+}
+
+[Collection(S3Collection.Name)]
+public sealed class S3BlockStoreTests(S3Server server) : BlockStoreContract
+{
+    private S3BlockStore? _store;
+    private string _bucket = "";
+
+    protected override async Task<IBlockStore> CreateStoreAsync()
+    {
+        _bucket = await server.CreateBucketAsync();
+        _store = new S3BlockStore(server.Client, new S3BlockStoreOptions { BucketName = _bucket, KmsKeyId = "alias/dropsync-test" });
+        return _store;
+    }
+
+    protected override async Task CorruptAsync(BlockHash hash)
+    {
+        var key = _store!.KeyOf(hash);
+        byte[] bytes;
+        using (var response = await server.Client.GetObjectAsync(_bucket, key))
+        using (var buffer = new MemoryStream())
+        {
+            await response.ResponseStream.CopyToAsync(buffer);
+            bytes = buffer.ToArray();
+        }
+
+        bytes[bytes.Length / 2] ^= 0x55;
+        await server.Client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = key, InputStream = new MemoryStream(bytes) });
+    }
+}
