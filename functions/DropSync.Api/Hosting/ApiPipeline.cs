@@ -17,6 +17,7 @@ internal static class ApiPipeline
         app.MapGet("/healthz", () => Results.Ok(new { Status = "ok" })).AllowAnonymous().ExcludeFromDescription();
         app.MapAuthApi();
         app.MapUploadApi();
+        app.MapBatchUploadApi();
         app.MapDownloadApi();
         app.MapFilesApi();
         app.MapBlocksApi();

@@ -92,6 +92,7 @@ internal static class DropSyncServices
         services.AddSingleton<BlockCollector>();
         services.AddSingleton<FileCommitter>();
         services.AddSingleton<UploadService>();
+        services.AddSingleton<BatchUploadService>();
         services.AddSingleton<FileService>();
         services.AddSingleton<PathResolver>();
         services.AddSingleton<SharingService>();

@@ -1,0 +1,112 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using DropSync.Api.Auth;
+using DropSync.Api.Hosting;
+using DropSync.Core.Errors;
+using DropSync.Core.Files;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>
+/// <c>POST /files/upload_batch</c>: many small files in one request. The body is <c>multipart/form-data</c>: first a
+/// part named <c>manifest</c> holding JSON <c>{"files": [{"path", "mode", "rev"}, ...]}</c> (at most 1,000 files;
+/// mode "add" by default), then one part per file, in the manifest's order, holding its bytes (at most 4 MiB each;
+/// parts past the manifest's count are ignored). The answer is <c>{"entries": [...]}</c>, one per manifest file, in
+/// order: <c>{"index", "path", "status": 200, "metadata": {...}}</c>, or <c>{"index", "path", "status": 4xx/5xx,
+/// "error": {"error", "message", ...}}</c> with the same error body a single upload of that file would have had (a
+/// conflict names <c>current</c> and <c>conflicted_copy</c>). One file failing does not fail the others.
+/// </summary>
+internal static class BatchUploadApi
+{
+    private const long PartOverhead = 64 * 1024;
+
+    public static IEndpointRouteBuilder MapBatchUploadApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/files").WithTags("Files")
+            .MapPost("/upload_batch", UploadBatchAsync)
+            .WithSummary("Upload up to 1,000 small files (≤ 4 MiB each) in one multipart request; each file succeeds or fails on its own.");
+        return routes;
+    }
+
+    private static async Task<IResult> UploadBatchAsync(HttpContext context, BatchUploadService batches, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        var caller = context.Caller();
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+            || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            throw Errors.BadRequest("invalid_request", "Send the batch as multipart/form-data: a \"manifest\" JSON part, then one part per file.");
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = (BatchUploadService.MaxFiles * (BatchUploadService.MaxFileSize + PartOverhead)) + (4 * 1024 * 1024);
+        }
+
+        var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
+        var first = await reader.ReadNextSectionAsync(ct);
+        if (first is null || first.GetContentDispositionHeader()?.Name.Value != "manifest")
+        {
+            throw Errors.BadRequest("missing_manifest", "The first part of a batch is \"manifest\": JSON {\"files\": [{\"path\", \"mode\", \"rev\"}, ...]}.");
+        }
+
+        BatchManifest? manifest;
+        try
+        {
+            manifest = await JsonSerializer.DeserializeAsync<BatchManifest>(first.Body, json.Value.SerializerOptions, ct);
+        }
+        catch (JsonException e)
+        {
+            throw Errors.BadRequest("invalid_manifest", $"The manifest is malformed: {e.Message}");
+        }
+
+        var items = manifest?.Files ?? throw Errors.BadRequest("invalid_manifest", "The manifest lists no files.");
+        var results = await batches.UploadAsync(caller, items, ReadFilesAsync(reader, items, ct), ct);
+        return Results.Ok(new
+        {
+            Entries = results.Select(r => r.Error is null
+                ? (object)new { r.Index, r.Path, Status = StatusCodes.Status200OK, r.Metadata }
+                : new { r.Index, r.Path, Status = ErrorResponses.StatusOf(r.Error.Kind), Error = ErrorResponses.Body(r.Error.Code, r.Error.Message, r.Error.Details) }),
+        });
+    }
+
+    /// <summary>The file parts, one by one as they arrive; a part over the limit is skipped and fails alone.</summary>
+    private static async IAsyncEnumerable<BatchUploadFile> ReadFilesAsync(MultipartReader reader, IReadOnlyList<BatchUploadItem> items, [EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var index = 0; index < items.Count; index++)
+        {
+            var section = await reader.ReadNextSectionAsync(ct);
+            if (section is null)
+            {
+                yield break;
+            }
+
+            var buffer = new MemoryStream();
+            var tooLarge = false;
+            var chunk = new byte[81920];
+            int n;
+            while ((n = await section.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                if (buffer.Length + n > BatchUploadService.MaxFileSize)
+                {
+                    tooLarge = true;
+                    continue; // Drain the rest of this part.
+                }
+
+                buffer.Write(chunk, 0, n);
+            }
+
+            yield return tooLarge
+                ? new BatchUploadFile(index, items[index], ReadOnlyMemory<byte>.Empty,
+                    Errors.TooLarge("file_too_large", $"A file in a batch is at most {BatchUploadService.MaxFileSize} bytes; upload larger files on their own."))
+                : new BatchUploadFile(index, items[index], buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        }
+    }
+
+    private sealed record BatchManifest(IReadOnlyList<BatchUploadItem>? Files);
+}
