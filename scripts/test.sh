@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+echo "==> installing the browser for the web app's end-to-end tests"
+./scripts/install-browser.sh
+
 echo "==> restoring and building"
 dotnet build DropSync.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 

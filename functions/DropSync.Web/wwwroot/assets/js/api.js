@@ -1,0 +1,94 @@
+// The API client: the session (token in localStorage), JSON calls with the server's error messages, and downloads.
+
+const SESSION_KEY = 'dropsync.session';
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `The server answered ${status}.`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body?.error ?? 'http_' + status;
+    this.body = body;
+  }
+}
+
+export const session = {
+  get() {
+    try { return JSON.parse(localStorage.getItem(SESSION_KEY)); } catch { return null; }
+  },
+  set(value) { localStorage.setItem(SESSION_KEY, JSON.stringify(value)); },
+  clear() { localStorage.removeItem(SESSION_KEY); },
+};
+
+const listeners = new Set();
+/** Called when the server says the token no longer works (signed out or revoked elsewhere). */
+export function onUnauthorized(listener) { listeners.add(listener); }
+
+function authHeaders(extra = {}) {
+  const s = session.get();
+  return s?.access_token ? { Authorization: `Bearer ${s.access_token}`, ...extra } : extra;
+}
+
+async function readError(response) {
+  let body = null;
+  try { body = await response.json(); } catch { /* not JSON */ }
+  const error = new ApiError(response.status, body);
+  if (response.status === 401 && session.get() && !response.url.includes('/s/')) {
+    for (const l of listeners) l(error);
+  }
+  return error;
+}
+
+/** POSTs JSON to an API endpoint and answers the JSON reply; throws ApiError with the server's message. */
+export async function call(path, body = {}, { signal, anonymous = false } = {}) {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: anonymous ? { 'Content-Type': 'application/json' } : authHeaders({ 'Content-Type': 'application/json' }),
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!response.ok) throw await readError(response);
+  const text = await response.text();
+  return text ? JSON.parse(text) : {};
+}
+
+/** Fetches with the session's token; throws ApiError on an error status. */
+export async function authedFetch(url, init = {}) {
+  const response = await fetch(url, { ...init, headers: authHeaders(init.headers ?? {}) });
+  if (!response.ok) throw await readError(response);
+  return response;
+}
+
+export { authHeaders, readError };
+
+/**
+ * Reads a response body into a Blob chunk by chunk, reporting progress (bytes, total). The stream is consumed as it
+ * arrives; the browser keeps the chunks in a Blob, which it may page to disk for large files.
+ */
+export async function responseToBlob(response, onProgress, type = 'application/octet-stream') {
+  const total = Number(response.headers.get('Content-Length')) || 0;
+  if (!response.body) return response.blob();
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    onProgress?.(received, total);
+  }
+  return new Blob(chunks, { type });
+}
+
+/**
+ * A file's content (or one revision's) as a Blob, via GET /files/download?path=&rev= with the token in the
+ * Authorization header (a plain link cannot carry it), streamed with progress.
+ */
+export async function downloadBlob(path, { rev, onProgress, signal, range } = {}) {
+  const query = new URLSearchParams({ path });
+  if (rev) query.set('rev', rev);
+  const headers = range ? { Range: range } : {};
+  const response = await authedFetch(`/files/download?${query}`, { signal, headers });
+  return responseToBlob(response, onProgress);
+}
