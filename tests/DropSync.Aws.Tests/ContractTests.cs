@@ -64,3 +64,25 @@ public sealed class S3BlockStoreTests(S3Server server) : BlockStoreContract
         await server.Client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = key, InputStream = new MemoryStream(bytes) });
     }
 }
+
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbSharingStoreTests(DynamoDbServer server) : SharingStoreContract
+{
+    protected override async Task<SharingStoreSubjects> CreateStoresAsync()
+    {
+        var db = await server.CreateTablesAsync();
+        return new SharingStoreSubjects(new DynamoDbSharingStore(db), new DynamoDbFileMetadataStore(db));
+    }
+}
+
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbNotificationStoreTests(DynamoDbServer server) : NotificationStoreContract
+{
+    protected override async Task<INotificationStore> CreateStoreAsync() => new DynamoDbNotificationStore(await server.CreateTablesAsync());
+}
+
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbJournalCompactionTests(DynamoDbServer server) : JournalCompactionContract
+{
+    protected override async Task<IFileMetadataStore> CreateStoreAsync() => new DynamoDbFileMetadataStore(await server.CreateTablesAsync());
+}

@@ -43,14 +43,16 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
         }
 
         var plan = BatchPlan.Create(writes);
-        if (plan.LocalFailure is { } local)
+        var sharing = plan.Sharing.Count == 0 ? null : await SharingWrites.PlanAsync(_db, plan.Sharing, cancellationToken).ConfigureAwait(false);
+        if (plan.LocalFailure is not null || sharing?.FailedIndex is not null)
         {
-            // A write's expectation fails against an earlier write of the same batch: nothing is written; the answer is
-            // the first failing write, which may be an earlier one whose expectation fails against the table.
-            return BatchResult.Failed(Math.Min(local, await FirstTableFailureAsync(plan.Slots, int.MaxValue, cancellationToken).ConfigureAwait(false)));
+            // A write's expectation fails against an earlier write of the same batch (or a share rule fails): nothing is
+            // written; the answer is the first failing write, which may be an earlier one whose expectation fails against the table.
+            var local = Math.Min(plan.LocalFailure ?? int.MaxValue, sharing?.FailedIndex ?? int.MaxValue);
+            return BatchResult.Failed(Math.Min(local, await FirstTableFailureAsync(plan.Slots, local, cancellationToken).ConfigureAwait(false)));
         }
 
-        var itemCount = plan.Slots.Count + (2 * plan.Revisions.Count) + plan.Appends.Count + plan.Namespaces.Count;
+        var itemCount = plan.Slots.Count + (2 * plan.Revisions.Count) + plan.Appends.Count + plan.Namespaces.Count + (sharing?.Items.Count ?? 0);
         if (itemCount > MaxTransactionItems)
         {
             throw new DropSyncException(
@@ -68,10 +70,31 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
             if (attempt > 0)
             {
                 await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+                if (plan.Sharing.Count > 0)
+                {
+                    // The shares, members, folders or mounts changed since they were read: plan them again.
+                    sharing = await SharingWrites.PlanAsync(_db, plan.Sharing, cancellationToken).ConfigureAwait(false);
+                    if (sharing.FailedIndex is { } failedShare)
+                    {
+                        await DeleteChunksAsync(chunked, cancellationToken).ConfigureAwait(false);
+                        return BatchResult.Failed(Math.Min(failedShare, await FirstTableFailureAsync(plan.Slots, failedShare, cancellationToken).ConfigureAwait(false)));
+                    }
+                }
             }
 
             var heads = await ReadHeadsAsync(plan.Namespaces, cancellationToken).ConfigureAwait(false);
             var (request, roles, changes) = BuildTransaction(plan, heads);
+            foreach (var item in sharing?.Items ?? [])
+            {
+                request.TransactItems.Add(item);
+                roles.Add(new ItemRole(null, -1));
+            }
+
+            if (request.TransactItems.Count == 0)
+            {
+                return new BatchResult(true, -1, changes);
+            }
+
             try
             {
                 var response = await _db.Client.TransactWriteItemsAsync(request, cancellationToken).ConfigureAwait(false);
@@ -739,6 +762,8 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
 
         public List<string> Namespaces { get; } = [];
 
+        public List<(int Index, MetadataWrite Write)> Sharing { get; } = [];
+
         public int? LocalFailure { get; private set; }
 
         public static BatchPlan Create(IReadOnlyList<MetadataWrite> writes)
@@ -818,8 +843,8 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
 
                         break;
                     case MetadataWrite.PutShare or MetadataWrite.DeleteShare or MetadataWrite.PutMember or MetadataWrite.DeleteMember:
-                        throw new DropSyncException(
-                            ErrorKind.Unavailable, "sharing_not_supported", "Shared folders are not available in AWS mode yet.");
+                        plan.Sharing.Add((i, writes[i]));
+                        break;
                     default:
                         throw new ArgumentOutOfRangeException(nameof(writes), writes[i], "Unknown metadata write.");
                 }

@@ -71,10 +71,50 @@ public static class DynamoDbSchema
                 },
             ],
         },
+        Simple(names.Sharing, SharingPartitionKey, SharingSortKey, ScalarAttributeType.S),
+        new()
+        {
+            TableName = names.Notifications,
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions =
+            [
+                Attribute(NotificationsPartitionKey), Attribute(NotificationsSortKey), Attribute(RecentIndexSortKey), Attribute(UnreadIndexSortKey),
+            ],
+            KeySchema = Keys(NotificationsPartitionKey, NotificationsSortKey),
+            LocalSecondaryIndexes =
+            [
+                new() { IndexName = RecentIndex, KeySchema = Keys(NotificationsPartitionKey, RecentIndexSortKey), Projection = new() { ProjectionType = ProjectionType.ALL } },
+                new() { IndexName = UnreadIndex, KeySchema = Keys(NotificationsPartitionKey, UnreadIndexSortKey), Projection = new() { ProjectionType = ProjectionType.KEYS_ONLY } },
+            ],
+        },
     ];
 
+    /// <summary>The WebSocket connections table (<see cref="DynamoDbTables.Connections"/>; TTL on "ttl").</summary>
+    public static CreateTableRequest ConnectionsTable(DynamoDbTableNames names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return Simple(names.Connections, ConnectionsPartitionKey, ConnectionsSortKey, ScalarAttributeType.S);
+    }
+
+    /// <summary>Creates the connections table (tests and local runs; the CDK stack creates it in AWS) and turns TTL on.</summary>
+    public static async Task CreateConnectionsAsync(IAmazonDynamoDB client, DynamoDbTableNames names, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        try
+        {
+            await client.CreateTableAsync(ConnectionsTable(names), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceInUseException)
+        {
+            // Already there.
+        }
+
+        await WaitActiveAsync(client, names.Connections, cancellationToken).ConfigureAwait(false);
+        await EnableTimeToLiveAsync(client, names.Connections, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The tables that have a TTL attribute (<see cref="DynamoDbTables.TimeToLiveAttribute"/>).</summary>
-    public static IReadOnlyList<string> TablesWithTimeToLive(DynamoDbTableNames names) => [names.UploadSessions];
+    public static IReadOnlyList<string> TablesWithTimeToLive(DynamoDbTableNames names) => [names.UploadSessions, names.Notifications];
 
     /// <summary>Creates every table that does not exist yet, waits until all are active, and turns TTL on.</summary>
     public static async Task CreateAsync(IAmazonDynamoDB client, DynamoDbTableNames names, CancellationToken cancellationToken)
@@ -100,21 +140,26 @@ public static class DynamoDbSchema
 
         foreach (var table in TablesWithTimeToLive(names))
         {
-            var current = await client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = table }, cancellationToken).ConfigureAwait(false);
-            if (current.TimeToLiveDescription?.TimeToLiveStatus == TimeToLiveStatus.ENABLED ||
-                current.TimeToLiveDescription?.TimeToLiveStatus == TimeToLiveStatus.ENABLING)
-            {
-                continue;
-            }
-
-            await client.UpdateTimeToLiveAsync(
-                new UpdateTimeToLiveRequest
-                {
-                    TableName = table,
-                    TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = TimeToLiveAttribute, Enabled = true },
-                },
-                cancellationToken).ConfigureAwait(false);
+            await EnableTimeToLiveAsync(client, table, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static async Task EnableTimeToLiveAsync(IAmazonDynamoDB client, string table, CancellationToken cancellationToken)
+    {
+        var current = await client.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = table }, cancellationToken).ConfigureAwait(false);
+        if (current.TimeToLiveDescription?.TimeToLiveStatus == TimeToLiveStatus.ENABLED ||
+            current.TimeToLiveDescription?.TimeToLiveStatus == TimeToLiveStatus.ENABLING)
+        {
+            return;
+        }
+
+        await client.UpdateTimeToLiveAsync(
+            new UpdateTimeToLiveRequest
+            {
+                TableName = table,
+                TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = TimeToLiveAttribute, Enabled = true },
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes every table (tests against a real account clean up with this).</summary>

@@ -75,6 +75,43 @@ public static class DynamoDbTables
     public const string SessionsExpiryIndexPartitionKey = "es";
     public const string SessionsExpiryIndexSortKey = "ex";
 
+    /// <summary>
+    /// Shares, members, mounts and shared links (one table, generic keys). PK "pk", SK "sk":
+    /// <c>s#{shareId}</c>/<c>share</c> (the share) and <c>s#{shareId}</c>/<c>m#{userId}</c> (its members);
+    /// <c>n#{namespaceId}</c>/<c>s#{shareId}</c> (the namespace's shares) and <c>n#{namespaceId}</c>/<c>f#{folderKey}</c> (one share per
+    /// folder); <c>u#{userId}</c>/<c>m#{shareId}</c> (the user's memberships) and <c>u#{userId}</c>/<c>k#{mountKey}</c> (one mount per
+    /// path); <c>l#{tokenHash}</c>/<c>link</c> (a link by token), <c>o#{ownerUserId}</c>/<c>l#{createdMs:D15}#{linkId}</c> (the owner's
+    /// links, newest first) and <c>o#{ownerUserId}</c>/<c>i#{linkId}</c> (a link by id, for revoking).
+    /// </summary>
+    public const string Sharing = "DropSyncSharing";
+
+    public const string SharingPartitionKey = "pk";
+    public const string SharingSortKey = "sk";
+
+    /// <summary>
+    /// Notifications. PK "u" = user id, SK "id" = notification id. LSIs (strongly consistent): <see cref="RecentIndex"/> on
+    /// "tk" = time (ms, 15 digits) + "#" + id, for newest-first pages; <see cref="UnreadIndex"/> on "ur" (the same value, set
+    /// only while unread), for the unread count. TTL on "ttl".
+    /// </summary>
+    public const string Notifications = "DropSyncNotifications";
+
+    public const string NotificationsPartitionKey = "u";
+    public const string NotificationsSortKey = "id";
+    public const string RecentIndex = "recent";
+    public const string RecentIndexSortKey = "tk";
+    public const string UnreadIndex = "unread";
+    public const string UnreadIndexSortKey = "ur";
+
+    /// <summary>
+    /// Open WebSocket connections (API Gateway). PK "pk", SK "sk": <c>u#{userId}</c>/<c>c#{connectionId}</c> (a user's
+    /// connections, for the fan-out) and <c>c#{connectionId}</c>/<c>conn</c> (the connection, for $disconnect). TTL on "ttl".
+    /// Not part of <see cref="DynamoDbSchema.Tables"/> (the CDK stack defines it beside them); see <see cref="DynamoDbSchema.ConnectionsTable"/>.
+    /// </summary>
+    public const string Connections = "DropSyncConnections";
+
+    public const string ConnectionsPartitionKey = "pk";
+    public const string ConnectionsSortKey = "sk";
+
     /// <summary>The TTL attribute (epoch seconds) of the tables that use one.</summary>
     public const string TimeToLiveAttribute = "ttl";
 
@@ -97,5 +134,12 @@ public sealed record DynamoDbTableNames(string Prefix = "")
 
     public string UploadSessions => Prefix + DynamoDbTables.UploadSessions;
 
-    public IEnumerable<string> All => [Entries, Revisions, Journal, Blocks, Accounts, UploadSessions];
+    public string Sharing => Prefix + DynamoDbTables.Sharing;
+
+    public string Notifications => Prefix + DynamoDbTables.Notifications;
+
+    public string Connections => Prefix + DynamoDbTables.Connections;
+
+    /// <summary>The tables of <see cref="DynamoDbSchema.Tables"/> (not <see cref="Connections"/>).</summary>
+    public IEnumerable<string> All => [Entries, Revisions, Journal, Blocks, Accounts, UploadSessions, Sharing, Notifications];
 }

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal.Auth;
+using DropSync.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace DropSync.Aws.Push;
+
+/// <summary>Where and how pushes reach API Gateway's @connections API.</summary>
+public sealed record ApiGatewayPushOptions
+{
+    /// <summary>The WebSocket stage's management endpoint, <c>https://{api-id}.execute-api.{region}.amazonaws.com/{stage}</c>.</summary>
+    public required Uri Endpoint { get; init; }
+
+    public required string Region { get; init; }
+}
+
+/// <summary>
+/// The AWS push port: a user's open connections come from <see cref="DynamoDbConnectionStore"/>; each message is one
+/// <c>POST {endpoint}/@connections/{connectionId}</c> signed with SigV4 (service <c>execute-api</c>) by AWSSDK.Core's
+/// signer — only the HTTP call is written here. A connection that answers 410 Gone has closed and is forgotten. The
+/// device a change came from does not get it back unless it connected with echo. Best effort: failures are logged.
+/// </summary>
+public sealed partial class ApiGatewayPushGateway : IPushGateway
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient _http;
+    private readonly DynamoDbConnectionStore _connections;
+    private readonly ApiGatewayPushOptions _options;
+    private readonly AWSCredentials _credentials;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ApiGatewayPushGateway> _logger;
+
+    public ApiGatewayPushGateway(
+        HttpClient http, DynamoDbConnectionStore connections, ApiGatewayPushOptions options, AWSCredentials credentials, TimeProvider time, ILogger<ApiGatewayPushGateway> logger)
+    {
+        _http = http ?? throw new ArgumentNullException(nameof(http));
+        _connections = connections ?? throw new ArgumentNullException(nameof(connections));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _credentials = credentials ?? throw new ArgumentNullException(nameof(credentials));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public async Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var targets = await _connections.ListByUserAsync(userId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var body = new Dictionary<string, object?>(message.Body) { ["type"] = message.Type };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, Json);
+        foreach (var connection in targets)
+        {
+            if (message.OriginDeviceId == connection.DeviceId && !connection.Echo)
+            {
+                continue;
+            }
+
+            try
+            {
+                var status = await PostAsync(connection.ConnectionId, bytes, cancellationToken).ConfigureAwait(false);
+                if (status == HttpStatusCode.Gone)
+                {
+                    await _connections.DeleteAsync(connection.ConnectionId, cancellationToken).ConfigureAwait(false);
+                }
+                else if ((int)status is < 200 or > 299)
+                {
+                    LogRefused(connection.ConnectionId, (int)status);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                LogFailed(e, connection.ConnectionId);
+            }
+        }
+    }
+
+    /// <summary>One signed POST to a connection; answers the HTTP status.</summary>
+    public async Task<HttpStatusCode> PostAsync(string connectionId, byte[] body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var basePath = _options.Endpoint.AbsolutePath.TrimEnd('/');
+        var path = basePath + "/%40connections/" + Uri.EscapeDataString(connectionId);
+        var uri = new UriBuilder(_options.Endpoint) { Path = path }.Uri;
+        var credentials = await _credentials.GetCredentialsAsync().ConfigureAwait(false);
+        var signedAt = _time.GetUtcNow().UtcDateTime;
+        var amzDate = signedAt.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var host = uri.IsDefaultPort ? uri.Host : uri.Authority;
+
+        // SigV4's canonical request; the path's segments are encoded once on the wire and once more here, as for every
+        // service but S3.
+        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["host"] = host, ["x-amz-date"] = amzDate };
+        if (credentials.UseToken)
+        {
+            headers["x-amz-security-token"] = credentials.Token;
+        }
+
+        var signedHeaders = string.Join(';', headers.Keys);
+        var canonicalUri = string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+        var canonicalRequest = new StringBuilder()
+            .Append("POST\n").Append(canonicalUri).Append("\n\n")
+            .Append(string.Concat(headers.Select(h => h.Key + ":" + h.Value.Trim() + "\n"))).Append('\n')
+            .Append(signedHeaders).Append('\n')
+            .Append(Convert.ToHexStringLower(SHA256.HashData(body)))
+            .ToString();
+        var signature = AWS4Signer.ComputeSignature(credentials, _options.Region, signedAt, "execute-api", signedHeaders, canonicalRequest);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("Authorization", signature.ForAuthorizationHeader);
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
+        if (credentials.UseToken)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", credentials.Token);
+        }
+
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return response.StatusCode;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "API Gateway refused a push to connection {ConnectionId} with {Status}")]
+    private partial void LogRefused(string connectionId, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A push to connection {ConnectionId} failed; the device catches up by cursor")]
+    private partial void LogFailed(Exception error, string connectionId);
+}
