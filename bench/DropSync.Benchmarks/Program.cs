@@ -2,15 +2,25 @@ using System.Globalization;
 using DropSync.Benchmarks;
 
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- transfer [--size 1GiB] [--parallel 4]
+// dotnet run -c Release --project bench/DropSync.Benchmarks -- fanout [--devices 100] [--commits 200] [--concurrency 8]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
     usage: DropSync.Benchmarks transfer [--size 1GiB] [--parallel 4]
+           DropSync.Benchmarks fanout [--devices 100] [--commits 200] [--concurrency 8]
 
       transfer     media upload, media download, resumable upload and block download of generated files through the real
                    server process (the existing build of functions/DropSync.Api, Release preferred; nothing is built here),
                    with the server's peak memory per step.
       --size       bytes per file: 64MiB, 1GiB, 10GiB, 500MB or a plain number (at most 10 GiB, the service's file limit)
       --parallel   concurrent block PUTs and GETs in the resumable upload and block download (default 4)
+
+      fanout       one user with N devices each holding the change-feed WebSocket open, and one committing device:
+                   p50/p99 from a commit's HTTP answer to the last device's event, commits/s (sequential and concurrent),
+                   server peak RSS. Each device is a socket in both processes: for 1000 devices `ulimit -n` must be
+                   above ~2100 (.NET raises the soft limit to the hard limit by itself).
+      --devices      devices with a socket open (default 100, at most 10000)
+      --commits      commits per step (default 200)
+      --concurrency  committers in the concurrent step (default 8)
     """;
 
 using var cancel = new CancellationTokenSource();
@@ -23,6 +33,48 @@ Console.CancelKeyPress += (_, e) =>
 
 long size = ByteSize.GiB;
 var parallel = 4;
+if (args.Length > 0 && args[0] == "fanout")
+{
+    var devices = 100;
+    var commits = 200;
+    var concurrency = 8;
+    for (var i = 1; i < args.Length; i++)
+    {
+        var (name, value) = args[i].Split('=', 2) is [var n, var v] ? (n, v) : (args[i], i + 1 < args.Length ? args[++i] : null);
+        var number = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
+        switch (name)
+        {
+            case "--devices" when number is >= 1 and <= 10_000:
+                devices = number;
+                break;
+            case "--commits" when number is >= 1 and <= 100_000:
+                commits = number;
+                break;
+            case "--concurrency" when number is >= 1 and <= 256:
+                concurrency = number;
+                break;
+            default:
+                Console.Error.WriteLine($"bad argument: {name} {value}{Environment.NewLine}{Usage}");
+                return 2;
+        }
+    }
+
+    try
+    {
+        return await FanoutBenchmark.RunAsync(devices, commits, concurrency, cancel.Token);
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("cancelled.");
+        return 130;
+    }
+    catch (Exception e) when (e is BenchmarkException or HttpRequestException or System.Net.WebSockets.WebSocketException)
+    {
+        Console.Error.WriteLine($"FAILED: {e.Message}");
+        return 1;
+    }
+}
+
 if (args.Length == 0 || args[0] != "transfer")
 {
     Console.Error.WriteLine(args.Length == 0 ? Usage : $"unknown command \"{args[0]}\"{Environment.NewLine}{Usage}");

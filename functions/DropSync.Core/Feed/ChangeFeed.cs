@@ -46,8 +46,16 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver)
             var id = PlaceId(place);
             if (!cursor.Positions.TryGetValue(id, out var position))
             {
-                // New to this device: list it whole, then follow its journal from where the listing began.
+                // New to this device: list it whole, then follow its journal from where the listing began. A share the
+                // cursor knows under another id was moved (by its owner, or its mount by this user): journal entries
+                // from before the move name the old paths, so the device drops what it has at the mount and relists it.
                 positions[id] = await meta.GetLatestSequenceAsync(place.NamespaceId, ct);
+                if (place.Membership is not null && cursor.Positions.Keys.Any(k => k.StartsWith(SharePrefix(place), StringComparison.Ordinal)))
+                {
+                    var mount = place.ViewRoot;
+                    entries.Add(new FeedEntry("deleted", mount.Display, mount.Name, null, null, null, null, null, "moved", null));
+                }
+
                 entries.AddRange((await ListPlaceAsync(place, ct)).Where(e => InScope(scope, cursor.Recursive, e.Path)));
                 continue;
             }
@@ -73,7 +81,12 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver)
     }
 
     /// <summary>The stable id of a place in a cursor: the user's own namespace, or the share.</summary>
-    public static string PlaceId(Location place) => place.Membership is null ? place.NamespaceId : "share:" + place.Membership.Share.ShareId;
+    /// <remarks>A share's id includes where its folder is in the owner's namespace and where it is mounted, so a move of
+    /// either makes it a new place for the device (relisted whole).</remarks>
+    public static string PlaceId(Location place) =>
+        place.Membership is null ? place.NamespaceId : SharePrefix(place) + place.InnerRoot.Key + ":" + place.ViewRoot.Key;
+
+    private static string SharePrefix(Location place) => "share:" + place.Membership!.Share.ShareId + ":";
 
     private async Task<IEnumerable<FeedEntry>> ListPlaceAsync(Location place, CancellationToken ct)
     {

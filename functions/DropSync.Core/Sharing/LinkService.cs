@@ -66,6 +66,10 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
         }
     }
 
+    private async Task<bool> CreatorStillSeesAsync(SharedLink link, DropPath root, CancellationToken ct) =>
+        (await sharing.ListMembershipsAsync(link.OwnerUserId, ct))
+        .Any(m => m.Share.NamespaceId == link.NamespaceId && DropPath.Parse(m.Share.FolderPath, allowRoot: false).Contains(root));
+
     /// <summary>Opens a link for an anonymous visitor: checks revocation, expiry and password, and answers its location.</summary>
     public async Task<(SharedLink Link, Location Root, FileEntry Entry)> OpenAsync(string? token, string? password, CancellationToken ct)
     {
@@ -94,6 +98,12 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
         }
 
         var root = DropPath.Parse(link.Path, allowRoot: false);
+        if (link.NamespaceId != Namespaces.RootOf(link.OwnerUserId) && !await CreatorStillSeesAsync(link, root, ct))
+        {
+            // Made by a member of a shared folder who has since lost access to it: the link ends with the access.
+            throw Errors.Errors.Gone("link_revoked", "This link was turned off: its creator no longer has access to what it points to.");
+        }
+
         var entry = await meta.GetEntryAsync(link.NamespaceId, root.Key, ct);
         if (entry is null || entry.IsDeleted)
         {

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using DropSync.Api.Tests.Infrastructure;
+using static DropSync.Api.Tests.Infrastructure.Sharing;
+
+namespace DropSync.Api.Tests;
+
+/// <summary>Shared links: anyone with the URL reads the linked file or folder and nothing else, until expiry or revocation.</summary>
+public sealed class SharedLinkTests(DropSyncApiFactory factory) : IClassFixture<DropSyncApiFactory>
+{
+    private static string TokenOf(JsonNode link) => new Uri(link["url"]!.GetValue<string>()).AbsolutePath["/s/".Length..];
+
+    private async Task<(HttpStatusCode Status, byte[] Body)> GetAsync(string url, string? password = null)
+    {
+        using var anonymous = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (password is not null)
+        {
+            request.Headers.Add("DropSync-Link-Password", password);
+        }
+
+        using var response = await anonymous.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private static JsonNode Json(byte[] body) => JsonNode.Parse(body)!;
+
+    [Fact]
+    public async Task A_file_link_shows_and_downloads_the_file_without_an_account()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Private/report.pdf", Bytes("the report"));
+        var link = await alice.OkAsync("/sharing/create_link", new { path = "/Private/report.pdf" });
+        var token = TokenOf(link);
+
+        var (status, meta) = await GetAsync($"/s/{token}");
+        var download = await GetAsync($"/s/{token}/download");
+        var byName = await GetAsync($"/s/{token}/download?path=/report.pdf");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("/report.pdf", Json(meta)["metadata"]!["path"]!.GetValue<string>());
+        Assert.DoesNotContain("Private", System.Text.Encoding.UTF8.GetString(meta), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, download.Status);
+        Assert.Equal(Bytes("the report"), download.Body);
+        Assert.Equal(HttpStatusCode.OK, byName.Status);
+        Assert.Equal("/Private/report.pdf", link["path"]!.GetValue<string>());
+        Assert.False(link["has_password"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task A_folder_link_lists_and_downloads_inside_the_folder_and_nothing_outside_it()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Trip/day1/beach.jpg", Bytes("beach"));
+        await alice.UploadOkAsync("/Trip/notes.txt", Bytes("notes"));
+        await alice.UploadOkAsync("/secret.txt", Bytes("secret"));
+        await alice.UploadOkAsync("/Trip2/other.txt", Bytes("other"));
+        var token = TokenOf(await alice.OkAsync("/sharing/create_link", new { path = "/Trip" }));
+
+        var listing = Json((await GetAsync($"/s/{token}")).Body);
+        var inside = await GetAsync($"/s/{token}/download?path=/Trip/day1/beach.jpg");
+        var folder = await GetAsync($"/s/{token}/download?path=/Trip");
+
+        Assert.Equal(["/Trip/day1", "/Trip/day1/beach.jpg", "/Trip/notes.txt"], Paths(listing));
+        Assert.Equal(Bytes("beach"), inside.Body);
+        Assert.Equal(HttpStatusCode.Conflict, folder.Status);
+        foreach (var escape in new[]
+                 {
+                     "/Trip/../secret.txt", "/../secret.txt", "/secret.txt", "/Trip2/other.txt", "/Trip/%2e%2e/secret.txt", "..%2Fsecret.txt",
+                     "/Trip/missing.txt", "/Trip/day1/..", "/Trip\\..\\secret.txt",
+                 })
+        {
+            var (status, body) = await GetAsync($"/s/{token}/download?path={escape}");
+            Assert.True(status is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{escape}: {status}");
+            Assert.NotEqual(Bytes("secret"), body);
+            Assert.NotEqual(Bytes("other"), body);
+        }
+    }
+
+    [Fact]
+    public async Task Passwords_expiry_and_revocation_are_enforced()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/doc.txt", Bytes("doc"));
+        var locked = await alice.OkAsync("/sharing/create_link", new { path = "/doc.txt", password = "open sesame" });
+        var expiring = await alice.OkAsync("/sharing/create_link", new { path = "/doc.txt", expires = factory.Clock.GetUtcNow().AddHours(1) });
+        var revoked = await alice.OkAsync("/sharing/create_link", new { path = "/doc.txt" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync($"/s/{TokenOf(locked)}")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync($"/s/{TokenOf(locked)}/download", "wrong")).Status);
+        Assert.Equal(Bytes("doc"), (await GetAsync($"/s/{TokenOf(locked)}/download", "open sesame")).Body);
+        Assert.True(locked["has_password"]!.GetValue<bool>());
+
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync($"/s/{TokenOf(expiring)}")).Status);
+        factory.Clock.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync($"/s/{TokenOf(expiring)}")).Status);
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync($"/s/{TokenOf(expiring)}/download")).Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync($"/s/{TokenOf(revoked)}")).Status);
+        await alice.OkAsync("/sharing/revoke_link", new { link_id = revoked["link_id"]!.GetValue<string>() });
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync($"/s/{TokenOf(revoked)}")).Status);
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync($"/s/{TokenOf(revoked)}/download")).Status);
+
+        var listed = (await alice.OkAsync("/sharing/list_links", null))["links"]!.AsArray();
+        Assert.Equal(3, listed.Count);
+        Assert.NotNull(listed.Single(l => l!["link_id"]!.GetValue<string>() == revoked["link_id"]!.GetValue<string>())!["revoked_at"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/s/not-a-real-token")).Status);
+        Status(HttpStatusCode.BadRequest, await alice.PostAsync("/sharing/create_link", new { path = "/doc.txt", expires = factory.Clock.GetUtcNow().AddMinutes(-1) }), "invalid_expiry");
+        Status(HttpStatusCode.NotFound, await alice.PostAsync("/sharing/create_link", new { path = "/nothing.txt" }));
+    }
+
+    [Fact]
+    public async Task Another_user_cannot_revoke_or_list_someone_elses_links()
+    {
+        var alice = await factory.SignUpAsync();
+        var bob = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/doc.txt", Bytes("doc"));
+        var link = await alice.OkAsync("/sharing/create_link", new { path = "/doc.txt" });
+
+        Status(HttpStatusCode.NotFound, await bob.PostAsync("/sharing/revoke_link", new { link_id = link["link_id"]!.GetValue<string>() }), "link_not_found");
+        Assert.Empty((await bob.OkAsync("/sharing/list_links", null))["links"]!.AsArray());
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync($"/s/{TokenOf(link)}")).Status);
+    }
+
+    [Fact]
+    public async Task A_link_a_member_made_stops_working_when_the_member_loses_access()
+    {
+        var alice = await factory.SignUpAsync();
+        var bob = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Shared/plan.txt", Bytes("plan"));
+        await ShareAsync(alice, "/Shared", bob, "editor");
+        var link = await bob.OkAsync("/sharing/create_link", new { path = "/Shared/plan.txt" });
+        Assert.Equal(Bytes("plan"), (await GetAsync($"/s/{TokenOf(link)}/download")).Body);
+
+        await alice.OkAsync("/sharing/remove_member", new { path = "/Shared", email = bob.Email });
+
+        var after = await GetAsync($"/s/{TokenOf(link)}/download");
+        Assert.NotEqual(HttpStatusCode.OK, after.Status);
+        Assert.NotEqual(Bytes("plan"), after.Body);
+    }
+}
