@@ -58,7 +58,7 @@ public sealed class AuthorizationMatrixTests(DropSyncApiFactory factory) : IClas
         ["sharing/list_members"] = ([200, 200, 200, 404, 401, 401], (c, _) => c.PostAsync("/sharing/list_members", new { path = "/Shared" })),
         ["sharing/list_shared_with_me"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/sharing/list_shared_with_me", null)),
         ["sharing/leave"] = ([400, 200, 200, 400, 401, 401], (c, _) => c.PostAsync("/sharing/leave", new { path = "/Shared" })),
-        ["sharing/create_link"] = ([200, 200, 200, 404, 401, 401], (c, _) => c.PostAsync("/sharing/create_link", new { path = "/Shared/doc.txt" })),
+        ["sharing/create_link"] = ([200, 200, 403, 404, 401, 401], (c, _) => c.PostAsync("/sharing/create_link", new { path = "/Shared/doc.txt" })),
         ["sharing/list_links"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/sharing/list_links", null)),
         ["sharing/revoke_link"] = ([200, 404, 404, 404, 401, 401], (c, w) => c.PostAsync("/sharing/revoke_link", new { link_id = w.LinkId })),
         ["s/{token}"] = ([200, 200, 200, 200, 200, 200], (c, w) => SendAsync(c, HttpMethod.Get, $"/s/{w.LinkToken}", null)),

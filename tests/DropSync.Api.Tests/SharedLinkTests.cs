@@ -45,6 +45,10 @@ public sealed class SharedLinkTests(DropSyncApiFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, byName.Status);
         Assert.Equal("/Private/report.pdf", link["path"]!.GetValue<string>());
         Assert.False(link["has_password"]!.GetValue<bool>());
+        Assert.Equal($"/link/{token}", new Uri(link["web_url"]!.GetValue<string>()).AbsolutePath);
+        var page = await GetAsync(link["web_url"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("<html", System.Text.Encoding.UTF8.GetString(page.Body), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -59,10 +59,13 @@ internal static class SharingApi
     private static object LinkView(HttpContext context, CreatedLink created)
     {
         var link = created.Link;
+        var origin = $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
         return new
         {
             link.LinkId,
-            Url = $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/s/{created.Token}",
+            Url = $"{origin}/s/{created.Token}",
+            // The page people open in a browser (the web app's link view); Url is the link's JSON and download API.
+            WebUrl = $"{origin}/link/{created.Token}",
             Path = link.OwnerViewPath,
             link.ExpiresAt,
             HasPassword = link.PasswordHash is not null,

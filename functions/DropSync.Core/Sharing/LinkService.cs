@@ -20,6 +20,9 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
         var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
+
+        // A public link publishes the owner's content to anyone: viewers of a shared folder may not do that.
+        at.RequireWrite();
         var entry = await meta.GetEntryAsync(at.NamespaceId, at.Inner.Key, ct);
         if (entry is null || entry.IsDeleted)
         {
