@@ -13,6 +13,9 @@ echo "==> restoring and building"
 dotnet build DropSync.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
 ./scripts/aws-test-servers.sh >/dev/null  # DynamoDB Local + fauxqs for tests/DropSync.Aws.Tests, into .tools/
+echo "==> publishing the Lambda asset (the infra tests synthesise the CDK app with it)"
+./scripts/publish-lambda.sh
+
 echo "==> running tests"
 log=$(mktemp)
 status=0

@@ -1,0 +1,131 @@
+using System.Globalization;
+using Amazon.CDK;
+
+namespace DropSync.Infra;
+
+/// <summary>
+/// The deployment's parameters, read from CDK context (<c>cdk deploy -c stage=prod -c replicaRegion=eu-west-1 …</c>).
+/// Every key and its default is listed in docs/deploy.md.
+/// </summary>
+public sealed record DropSyncSettings
+{
+    /// <summary>Name of the deployment; prefixes stack names, table names and the key alias. Lower-case letters, digits, '-'.</summary>
+    public string Stage { get; init; } = "dev";
+
+    /// <summary>The account to deploy to; null synthesises account-agnostic templates (no credentials needed).</summary>
+    public string? Account { get; init; }
+
+    /// <summary>The region of everything except the replica bucket.</summary>
+    public string PrimaryRegion { get; init; } = "us-east-1";
+
+    /// <summary>When set, blocks are replicated to a bucket in this region (a second stack there).</summary>
+    public string? ReplicaRegion { get; init; }
+
+    /// <summary>Days after upload before an object the tiering job tagged cold=true moves to Glacier Instant Retrieval.</summary>
+    public int ColdAfterDays { get; init; } = 90;
+
+    /// <summary>Days a deleted or overwritten object version is kept before it expires.</summary>
+    public int NoncurrentVersionDays { get; init; } = 30;
+
+    /// <summary>Web origins (besides the HTTP API's own, which serves the web app) allowed by CORS.</summary>
+    public IReadOnlyList<string> WebOrigins { get; init; } = [];
+
+    /// <summary>Version of AWS's public Lambda Web Adapter layer (LambdaAdapterLayerArm64).</summary>
+    public int AdapterLayerVersion { get; init; } = 25;
+
+    /// <summary>The published server (scripts/publish-lambda.sh): a folder with a <c>bootstrap</c> executable.</summary>
+    public string LambdaAssetPath { get; init; } = "artifacts/lambda";
+
+    /// <summary>Steady-state and burst request limits of the HTTP API's default stage.</summary>
+    public int ApiRateLimit { get; init; } = 1000;
+
+    public int ApiBurstLimit { get; init; } = 2000;
+
+    /// <summary>Email address subscribed to the alarm topic, if any.</summary>
+    public string? AlarmEmail { get; init; }
+
+    public bool ReplicationEnabled => !string.IsNullOrEmpty(ReplicaRegion);
+
+    /// <summary>The prefix of every DynamoDB table name of this deployment (see DynamoDbTableNames).</summary>
+    public string TablePrefix => Stage + "-";
+
+    /// <summary>Reads the settings from the app's context; unknown or malformed values fail the synth with a clear message.</summary>
+    public static DropSyncSettings FromContext(Constructs.Node node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var defaults = new DropSyncSettings();
+        var settings = new DropSyncSettings
+        {
+            Stage = Text(node, "stage") ?? defaults.Stage,
+            Account = Text(node, "account") ?? System.Environment.GetEnvironmentVariable("CDK_DEFAULT_ACCOUNT"),
+            PrimaryRegion = Text(node, "primaryRegion") ?? System.Environment.GetEnvironmentVariable("CDK_DEFAULT_REGION") ?? defaults.PrimaryRegion,
+            ReplicaRegion = Text(node, "replicaRegion"),
+            ColdAfterDays = Number(node, "coldAfterDays") ?? defaults.ColdAfterDays,
+            NoncurrentVersionDays = Number(node, "noncurrentVersionDays") ?? defaults.NoncurrentVersionDays,
+            WebOrigins = (Text(node, "webOrigins") ?? "")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            AdapterLayerVersion = Number(node, "adapterLayerVersion") ?? defaults.AdapterLayerVersion,
+            LambdaAssetPath = Text(node, "lambdaAsset") ?? defaults.LambdaAssetPath,
+            ApiRateLimit = Number(node, "apiRateLimit") ?? defaults.ApiRateLimit,
+            ApiBurstLimit = Number(node, "apiBurstLimit") ?? defaults.ApiBurstLimit,
+            AlarmEmail = Text(node, "alarmEmail"),
+        };
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>Throws when a value cannot work, before any resource is defined.</summary>
+    public void Validate()
+    {
+        if (Stage.Length is 0 or > 20 || !Stage.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+        {
+            throw new ArgumentException($"stage '{Stage}': use 1-20 lower-case letters, digits or '-'.");
+        }
+
+        if (ReplicaRegion is not null && ReplicaRegion == PrimaryRegion)
+        {
+            throw new ArgumentException("replicaRegion must differ from primaryRegion.");
+        }
+
+        if (ColdAfterDays < 1 || NoncurrentVersionDays < 1 || AdapterLayerVersion < 1 || ApiRateLimit < 1 || ApiBurstLimit < 1)
+        {
+            throw new ArgumentException("coldAfterDays, noncurrentVersionDays, adapterLayerVersion and the API limits must be positive.");
+        }
+
+        foreach (var origin in WebOrigins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.AbsolutePath != "/" || origin.EndsWith('/'))
+            {
+                throw new ArgumentException($"webOrigins: '{origin}' is not an origin (scheme://host[:port], no path).");
+            }
+        }
+    }
+
+    private static string? Text(Constructs.Node node, string key) =>
+        node.TryGetContext(key) switch
+        {
+            null => null,
+            string s when s.Length == 0 => null,
+            string s => s,
+            var other => Convert.ToString(other, CultureInfo.InvariantCulture),
+        };
+
+    private static int? Number(Constructs.Node node, string key)
+    {
+        var text = Text(node, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"context '{key}': '{text}' is not a whole number.");
+    }
+
+    /// <summary>The CDK environment of the primary stack.</summary>
+    public Amazon.CDK.Environment PrimaryEnvironment => new() { Account = Account, Region = PrimaryRegion };
+
+    /// <summary>The CDK environment of the replica stack.</summary>
+    public Amazon.CDK.Environment ReplicaEnvironment => new() { Account = Account, Region = ReplicaRegion };
+}

@@ -1,0 +1,106 @@
+using Amazon.CDK.Assertions;
+
+namespace DropSync.Infra.Tests;
+
+using Props = Dictionary<string, object>;
+
+public sealed class FunctionTests
+{
+    private static Deployment D => Stacks.WithoutReplica;
+
+    public static TheoryData<string, string, int, int> Shapes => new()
+    {
+        { "Http", FunctionRole.Http, 1024, 29 },
+        { "WebSocket", FunctionRole.WebSocket, 512, 29 },
+        { "Fanout", FunctionRole.Fanout, 512, 60 },
+        { "Maintenance", FunctionRole.Maintenance, 1024, 900 },
+    };
+
+    [Fact]
+    public void Four_functions_no_more()
+    {
+        D.Primary.ResourceCountIs("AWS::Lambda::Function", 4);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Each_function_runs_the_published_server_on_arm64_al2023_behind_the_web_adapter(string name, string role, int memory, int timeout)
+    {
+        Assert.StartsWith(name, D.LogicalId("AWS::Lambda::Function", name), StringComparison.Ordinal);
+        D.Primary.HasResourceProperties("AWS::Lambda::Function", new Props
+        {
+            ["Architectures"] = new object[] { "arm64" },
+            ["Runtime"] = "provided.al2023",
+            ["Handler"] = "bootstrap",
+            ["MemorySize"] = memory,
+            ["Timeout"] = timeout,
+            ["Layers"] = new object[] { $"arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:{Stacks.LayerVersion}" },
+            ["Environment"] = new Props
+            {
+                ["Variables"] = Match.ObjectLike(new Props
+                {
+                    ["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/bootstrap",
+                    ["PORT"] = "8080",
+                    ["AWS_LWA_PORT"] = "8080",
+                    ["AWS_LWA_PASS_THROUGH_PATH"] = "/events",
+                    [LambdaEnvironment.Mode] = "aws",
+                    [LambdaEnvironment.Role] = role,
+                    [LambdaEnvironment.TablePrefix] = "test-",
+                    [LambdaEnvironment.BlocksBucket] = Match.AnyValue(),
+                    [LambdaEnvironment.ChangeQueueUrl] = Match.AnyValue(),
+                    [LambdaEnvironment.MasterKeySecretArn] = Match.AnyValue(),
+                    [LambdaEnvironment.WebSocketCallbackUrl] = Match.AnyValue(),
+                    [LambdaEnvironment.ColdAfterDays] = Stacks.ColdAfterDays.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                }),
+            },
+        });
+    }
+
+    [Fact]
+    public void Each_function_logs_to_its_own_group_kept_a_month()
+    {
+        D.Primary.ResourceCountIs("AWS::Logs::LogGroup", 4);
+        D.Primary.AllResourcesProperties("AWS::Logs::LogGroup", new Props { ["RetentionInDays"] = 30 });
+    }
+
+    [Fact]
+    public void The_fanout_consumes_the_change_queue_and_reports_partial_batch_failures()
+    {
+        var queueId = D.LogicalId("AWS::SQS::Queue", "ChangeQueue");
+        D.Primary.ResourceCountIs("AWS::Lambda::EventSourceMapping", 1);
+        D.Primary.HasResourceProperties("AWS::Lambda::EventSourceMapping", new Props
+        {
+            ["EventSourceArn"] = new Props { ["Fn::GetAtt"] = new object[] { queueId, "Arn" } },
+            ["FunctionName"] = new Props { ["Ref"] = D.LogicalId("AWS::Lambda::Function", "Fanout") },
+            ["FunctionResponseTypes"] = new object[] { "ReportBatchItemFailures" },
+            ["BatchSize"] = 10,
+        });
+    }
+
+    [Fact]
+    public void The_maintenance_job_runs_hourly_on_a_schedule()
+    {
+        D.Primary.HasResourceProperties("AWS::Events::Rule", new Props
+        {
+            ["ScheduleExpression"] = "rate(1 hour)",
+            ["Targets"] = new object[]
+            {
+                Match.ObjectLike(new Props
+                {
+                    ["Arn"] = new Props { ["Fn::GetAtt"] = new object[] { D.LogicalId("AWS::Lambda::Function", "Maintenance"), "Arn" } },
+                }),
+            },
+        });
+    }
+
+    [Fact]
+    public void The_master_key_is_a_generated_secret_encrypted_with_the_data_key()
+    {
+        D.Primary.HasResourceProperties("AWS::SecretsManager::Secret", new Props
+        {
+            ["KmsKeyId"] = new Props { ["Fn::GetAtt"] = new object[] { D.LogicalId("AWS::KMS::Key", "DataKey"), "Arn" } },
+            ["GenerateSecretString"] = Match.ObjectLike(new Props { ["PasswordLength"] = 64, ["ExcludeUppercase"] = true, ["ExcludePunctuation"] = true }),
+            ["SecretString"] = Match.Absent(),
+        });
+    }
+}
