@@ -55,30 +55,39 @@ try
         File.Delete(path);
     }
 
-    // 4. First sync of many small files.
-    var smallEmail = await RegisterAsync(http, "small");
-    using (var a = await DeviceAsync(server, smallEmail, "a", work))
+    // 4. First sync of many small files: batched (/files/upload_batch), then one request per file for comparison.
+    foreach (var batched in new[] { true, false })
     {
-        var rng = new Random(5);
-        for (var i = 0; i < smallFiles; i++)
+        var smallEmail = await RegisterAsync(http, "small");
+        using (var a = await DeviceAsync(server, smallEmail, "a", work))
         {
-            var bytes = new byte[2048 + rng.Next(4096)];
-            rng.NextBytes(bytes);
-            var dir = Path.Combine(a.Folder, $"dir{i % 100:000}");
-            Directory.CreateDirectory(dir);
-            await File.WriteAllBytesAsync(Path.Combine(dir, $"file{i:00000}.dat"), bytes);
-        }
+            var rng = new Random(5);
+            for (var i = 0; i < smallFiles; i++)
+            {
+                var bytes = new byte[2048 + rng.Next(4096)];
+                rng.NextBytes(bytes);
+                var dir = Path.Combine(a.Folder, $"dir{i % 100:000}");
+                Directory.CreateDirectory(dir);
+                await File.WriteAllBytesAsync(Path.Combine(dir, $"file{i:00000}.dat"), bytes);
+            }
 
-        var sw = Stopwatch.StartNew();
-        var report = await a.Engine.SyncAsync(new SyncOptions());
-        Console.WriteLine($"first sync of {smallFiles} small files (2-6 KiB): {sw.Elapsed.TotalSeconds:0.00} s ({report.FilesUploaded} uploaded, {report.Errors.Count} errors)");
-        using var b = await DeviceAsync(server, smallEmail, "b", work);
-        sw.Restart();
-        var down = await b.Engine.SyncAsync(new SyncOptions());
-        Console.WriteLine($"  and onto a second device: {sw.Elapsed.TotalSeconds:0.00} s ({down.FilesDownloaded} downloaded); idle re-sync: {await Time(() => a.Engine.SyncAsync(new SyncOptions())):0.00} s");
+            var sw = Stopwatch.StartNew();
+            var report = await a.Engine.SyncAsync(new SyncOptions { BatchUploads = batched });
+            Console.WriteLine($"first sync of {smallFiles} small files (2-6 KiB), {(batched ? "batched uploads" : "one request per file")}: " +
+                $"{sw.Elapsed.TotalSeconds:0.00} s ({report.FilesUploaded} uploaded, {report.Errors.Count} errors)");
+            if (!batched)
+            {
+                continue;
+            }
+
+            using var b = await DeviceAsync(server, smallEmail, "b", work);
+            sw.Restart();
+            var down = await b.Engine.SyncAsync(new SyncOptions());
+            Console.WriteLine($"  and onto a second device: {sw.Elapsed.TotalSeconds:0.00} s ({down.FilesDownloaded} downloaded); idle re-sync: {await Time(() => a.Engine.SyncAsync(new SyncOptions())):0.00} s");
+        }
     }
 
-    // 5. Save on A -> complete on B, B polling the server.
+    // 5. Save on A -> complete on B, B woken by the live change feed (the fallback catch-up is minutes away).
     var latencyEmail = await RegisterAsync(http, "latency");
     using (var a = await DeviceAsync(server, latencyEmail, "a", work))
     using (var b = await DeviceAsync(server, latencyEmail, "b", work))
@@ -89,10 +98,10 @@ try
         }
 
         await a.Engine.SyncAsync(new SyncOptions());
-        var poll = TimeSpan.FromMilliseconds(250);
+        var poll = TimeSpan.FromMinutes(5);
         using var stop = new CancellationTokenSource();
-        var bWatch = new SyncWatcher(b.Engine, new ListFolderChangeSource(b.Api)).RunAsync(new SyncOptions(), poll, _ => { }, e => Console.WriteLine(e.Message), stop.Token);
-        var aWatch = new SyncWatcher(a.Engine, new ListFolderChangeSource(a.Api)).RunAsync(new SyncOptions(), TimeSpan.FromSeconds(30), _ => { }, e => Console.WriteLine(e.Message), stop.Token);
+        var bWatch = new SyncWatcher(b.Engine, b.Source).RunAsync(new SyncOptions(), poll, _ => { }, e => Console.WriteLine(e.Message), stop.Token);
+        var aWatch = new SyncWatcher(a.Engine, a.Source).RunAsync(new SyncOptions(), poll, _ => { }, e => Console.WriteLine(e.Message), stop.Token);
         await Task.Delay(1000);
         var samples = new List<double>();
         for (var i = 0; i < tries; i++)
@@ -117,7 +126,7 @@ try
         await stop.CancelAsync();
         await Task.WhenAll(aWatch, bWatch).ContinueWith(_ => { }, TaskScheduler.Default);
         samples.Sort();
-        Console.WriteLine($"save on A -> complete on B (A watching, B polling every {poll.TotalMilliseconds} ms), {tries} tries: " +
+        Console.WriteLine($"save on A -> complete on B (both watching; B woken by the WebSocket feed), {tries} tries: " +
             $"p50 {Percentile(samples, 0.5):0} ms, p99 {Percentile(samples, 0.99):0} ms, max {samples[^1]:0} ms");
     }
 }
@@ -206,10 +215,15 @@ static async Task<BenchDevice> DeviceAsync(ServerProcess server, string email, s
     var login = await anonymous.LoginAsync(email, "benchmark password", name, default);
     var folder = Directory.CreateDirectory(Path.Combine(work, $"{name}-{Guid.NewGuid():N}")).FullName;
     var api = new DropSyncApi(server.BaseAddress, login.AccessToken);
-    return new BenchDevice(folder, api, new SyncEngine(api, folder, new ListFolderChangeSource(api), name));
+    var source = new CursorChangeSource(api) { Debounce = TimeSpan.FromMilliseconds(20) };
+    return new BenchDevice(folder, api, source, new SyncEngine(api, folder, source, name));
 }
 
-internal sealed record BenchDevice(string Folder, DropSyncApi Api, SyncEngine Engine) : IDisposable
+internal sealed record BenchDevice(string Folder, DropSyncApi Api, CursorChangeSource Source, SyncEngine Engine) : IDisposable
 {
-    public void Dispose() => Api.Dispose();
+    public void Dispose()
+    {
+        Source.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Api.Dispose();
+    }
 }

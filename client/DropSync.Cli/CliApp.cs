@@ -48,9 +48,9 @@ public static class CliApp
         root.Add(logout);
 
         var folderArg = new Argument<string>("folder") { Description = "The local folder to sync with your DropSync root." };
-        var watchOption = new Option<bool>("--watch") { Description = "Keep running: sync on local changes and poll the server." };
+        var watchOption = new Option<bool>("--watch") { Description = "Keep running: sync on local changes and on the server's live change feed." };
         var forceOption = new Option<bool>("--force") { Description = "Go past the safety nets (empty or missing folder, deleting more than half the files)." };
-        var intervalOption = new Option<double>("--interval") { Description = "Seconds between server polls with --watch.", DefaultValueFactory = _ => 2.0 };
+        var intervalOption = new Option<double>("--interval") { Description = "With --watch: seconds between catch-ups when the live feed is quiet (it wakes the sync at once on changes).", DefaultValueFactory = _ => 60.0 };
         var sync = new Command("sync", "Two-way sync of a folder.") { folderArg, watchOption, forceOption, intervalOption };
         root.Add(sync);
         var push = new Command("push", "Send local changes only (nothing local is changed).") { folderArg, forceOption };
@@ -68,6 +68,17 @@ public static class CliApp
         var revArg = new Argument<string>("rev") { Description = "A revision from `dropsync revisions`." };
         var restore = new Command("restore", "Make an old revision of a file current again (also undeletes).") { pathArg, revArg };
         root.Add(restore);
+        var emailArg = new Argument<string>("email") { Description = "Who to share with (their DropSync account email)." };
+        var roleOption = new Option<string>("--role") { Description = "viewer (read only) or editor.", DefaultValueFactory = _ => "editor" };
+        roleOption.AcceptOnlyFromAmong("viewer", "editor");
+        var share = new Command("share", "Share a folder with someone (or change their role).") { pathArg, emailArg, roleOption };
+        root.Add(share);
+        var unshare = new Command("unshare", "Stop sharing a folder with someone.") { pathArg, emailArg };
+        root.Add(unshare);
+        var expiresOption = new Option<string?>("--expires") { Description = "When the link stops working: an ISO date/time, or a duration such as 7d, 12h, 30m." };
+        var linkPasswordOption = new Option<string?>("--password") { Description = "Protect the link with a password (prompted when no value is given, or env DROPSYNC_LINK_PASSWORD).", Arity = ArgumentArity.ZeroOrOne };
+        var link = new Command("link", "Create a shared link anyone can open, and print its URL.") { pathArg, expiresOption, linkPasswordOption };
+        root.Add(link);
         var statusFolder = new Argument<string?>("folder") { Description = "A sync folder to report on.", DefaultValueFactory = _ => null };
         var status = new Command("status", "Who is signed in, and what a sync folder would send and fetch.") { statusFolder };
         root.Add(status);
@@ -131,8 +142,6 @@ public static class CliApp
             }
 
             using var api = Api(account);
-            var source = new ListFolderChangeSource(api);
-            var engine = new SyncEngine(api, folder, source, account.DeviceName);
             var json = p.GetValue(jsonOption);
             void Log(string line)
             {
@@ -142,12 +151,15 @@ public static class CliApp
                 }
             }
 
+            await using var source = new CursorChangeSource(api) { Log = Log };
+            var engine = new SyncEngine(api, folder, source, account.DeviceName);
+
             if (p.GetValue(watchOption))
             {
                 var interval = TimeSpan.FromSeconds(Math.Max(0.1, p.GetValue(intervalOption)));
                 if (!json)
                 {
-                    console.MarkupLine($"Watching [bold]{Markup.Escape(folder)}[/] (server polled every {interval.TotalSeconds:0.#} s). Ctrl+C to stop.");
+                    console.MarkupLine($"Watching [bold]{Markup.Escape(folder)}[/] (local changes and the server's live feed; catch-up every {interval.TotalSeconds:0.#} s). Ctrl+C to stop.");
                 }
 
                 var watcher = new SyncWatcher(engine, source);
@@ -261,6 +273,48 @@ public static class CliApp
             return Done(p, restored, $"Restored {restored.Path} (now rev {restored.Rev}); sync to bring it to this device.");
         }));
 
+        share.SetAction((p, c) => Guard(p, async () =>
+        {
+            using var api = Api(RequireAccount(Config(p)));
+            var (path, email, role) = (p.GetValue(pathArg)!, p.GetValue(emailArg)!, p.GetValue(roleOption)!);
+            var result = await api.AddMemberAsync(path, email, role, c);
+            return Done(p, result, $"Shared {path} with {email} as {role}.");
+        }));
+
+        unshare.SetAction((p, c) => Guard(p, async () =>
+        {
+            using var api = Api(RequireAccount(Config(p)));
+            var (path, email) = (p.GetValue(pathArg)!, p.GetValue(emailArg)!);
+            await api.RemoveMemberAsync(path, email, c);
+            return Done(p, new { path, email, removed = true }, $"{email} no longer has {path}.");
+        }));
+
+        link.SetAction((p, c) => Guard(p, async () =>
+        {
+            using var api = Api(RequireAccount(Config(p)));
+            DateTimeOffset? expires = p.GetValue(expiresOption) is { } text ? ParseExpiry(text, DateTimeOffset.UtcNow) : null;
+            string? password = null;
+            if (p.GetResult(linkPasswordOption) is not null)
+            {
+                password = p.GetValue(linkPasswordOption) is { Length: > 0 } given
+                    ? given
+                    : Environment.GetEnvironmentVariable("DROPSYNC_LINK_PASSWORD") ?? Ask(console, "Link password:", secret: true);
+            }
+
+            var created = await api.CreateLinkAsync(p.GetValue(pathArg)!, expires, password, c);
+            if (p.GetValue(jsonOption))
+            {
+                output.WriteLine(JsonSerializer.Serialize(created, DropSyncApi.Json));
+            }
+            else
+            {
+                // The URL alone on stdout, so `dropsync link /x | pbcopy` works.
+                output.WriteLine(created.Url);
+            }
+
+            return ExitCodes.Ok;
+        }));
+
         status.SetAction((p, c) => Guard(p, async () =>
         {
             var config = Config(p);
@@ -359,6 +413,10 @@ public static class CliApp
             {
                 return Fail(ExitCodes.Error, "access_denied", e.Message);
             }
+            catch (ArgumentException e)
+            {
+                return Fail(ExitCodes.Usage, "usage", e.Message);
+            }
         }
 
         var parsed = root.Parse(args);
@@ -374,6 +432,40 @@ public static class CliApp
         }
 
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output }, ct);
+    }
+
+    /// <summary>An ISO date/time, or a duration from now: "7d", "12h", "30m", "90s", "2w", or a .NET TimeSpan ("1.12:00:00").</summary>
+    internal static DateTimeOffset ParseExpiry(string text, DateTimeOffset now)
+    {
+        var t = text.Trim();
+        if (t.Length >= 2 && double.TryParse(t[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            TimeSpan? span = char.ToLowerInvariant(t[^1]) switch
+            {
+                's' => TimeSpan.FromSeconds(n),
+                'm' => TimeSpan.FromMinutes(n),
+                'h' => TimeSpan.FromHours(n),
+                'd' => TimeSpan.FromDays(n),
+                'w' => TimeSpan.FromDays(7 * n),
+                _ => null,
+            };
+            if (span is { } s)
+            {
+                return now + s;
+            }
+        }
+
+        if (DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) && t.Contains('-', StringComparison.Ordinal))
+        {
+            return at;
+        }
+
+        if (TimeSpan.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var ts) && ts > TimeSpan.Zero)
+        {
+            return now + ts;
+        }
+
+        throw new ArgumentException($"--expires: \"{text}\" is neither an ISO date/time (2030-01-31T12:00Z) nor a duration (7d, 12h, 30m).");
     }
 
     private static Account RequireAccount(ClientConfig config) =>

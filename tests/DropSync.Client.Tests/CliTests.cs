@@ -67,4 +67,69 @@ public sealed class CliTests(ServerFixture fixture)
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Share_unshare_and_link_through_the_command_line()
+    {
+        var owner = await fixture.NewAccountAsync();
+        var friend = await fixture.NewAccountAsync();
+        var config = Directory.CreateTempSubdirectory("dropsync-cli-config-").FullName;
+        var folder = Directory.CreateTempSubdirectory("dropsync-cli-folder-").FullName;
+        try
+        {
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("login", fixture.Server.BaseAddress.ToString(), "--email", owner, "--password", ServerFixture.Password, "--config", config)).Code);
+            Directory.CreateDirectory(Path.Combine(folder, "Team"));
+            await File.WriteAllTextAsync(Path.Combine(folder, "Team", "plan.txt"), "the plan");
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("sync", folder, "--config", config, "--json")).Code);
+
+            var (shared, shareJson) = await RunAsync("share", "/Team", friend, "--role", "viewer", "--config", config, "--json");
+            Assert.Equal(ExitCodes.Ok, shared);
+            Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(shareJson).RootElement.ValueKind);
+            using (var friendApi = await fixture.DeviceAsync(friend, "friend-phone"))
+            {
+                var seen = await friendApi.Api.ListFolderAsync("", recursive: true, default);
+                Assert.Contains(seen, e => e.Path.EndsWith("/plan.txt", StringComparison.Ordinal));
+            }
+
+            var (badRole, _) = await RunAsync("share", "/Team", friend, "--role", "owner", "--config", config);
+            Assert.Equal(ExitCodes.Usage, badRole);
+
+            var (linked, linkJson) = await RunAsync("link", "/Team/plan.txt", "--expires", "7d", "--config", config, "--json");
+            Assert.Equal(ExitCodes.Ok, linked);
+            var link = JsonDocument.Parse(linkJson).RootElement;
+            var url = link.GetProperty("url").GetString()!;
+            var expires = link.GetProperty("expires_at").GetDateTimeOffset();
+            Assert.InRange(expires, DateTimeOffset.UtcNow.AddDays(6.9), DateTimeOffset.UtcNow.AddDays(7.1));
+            using (var anonymous = new HttpClient())
+            {
+                using var opened = await anonymous.GetAsync(new Uri(url));
+                Assert.True(opened.IsSuccessStatusCode, $"{url} answered {(int)opened.StatusCode}");
+            }
+
+            // Plain output is the URL alone; a password protects it.
+            var (protectedCode, plain) = await RunAsync("link", "/Team/plan.txt", "--password", "s3cret", "--expires", "2099-01-01T00:00:00Z", "--config", config);
+            Assert.Equal(ExitCodes.Ok, protectedCode);
+            Assert.StartsWith(fixture.Server.BaseAddress.ToString().TrimEnd('/') + "/s/", plain.Trim(), StringComparison.Ordinal);
+            using (var anonymous = new HttpClient())
+            {
+                using var refused = await anonymous.GetAsync(new Uri(plain.Trim()));
+                Assert.False(refused.IsSuccessStatusCode);
+            }
+
+            Assert.Equal(ExitCodes.Usage, (await RunAsync("link", "/Team/plan.txt", "--expires", "someday", "--config", config)).Code);
+
+            var (unshared, _) = await RunAsync("unshare", "/Team", friend, "--config", config, "--json");
+            Assert.Equal(ExitCodes.Ok, unshared);
+            using (var friendApi = await fixture.DeviceAsync(friend, "friend-laptop"))
+            {
+                var seen = await friendApi.Api.ListFolderAsync("", recursive: true, default);
+                Assert.DoesNotContain(seen, e => e.Path.EndsWith("/plan.txt", StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            Directory.Delete(config, recursive: true);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -27,6 +28,34 @@ public sealed record BlockList(RemoteEntry Metadata, IReadOnlyList<BlockDownload
 public sealed record Revision(string Rev, string Path, long Size, string ContentHash, DateTimeOffset ServerModified, string? DeviceId);
 
 public sealed record LoginResult(string AccessToken, string DeviceId, string? UserId, string? DeviceName);
+
+/// <summary>One entry of a change feed page: the entry's state now (tag "file", "folder" or "deleted") and what happened.</summary>
+public sealed record RemoteChange(
+    string Tag, string Path, string Name, string? Rev, long? Size, string? ContentHash, DateTimeOffset? ServerModified, string? DeviceId,
+    string? Change, string? FromPath)
+{
+    public RemoteEntry ToEntry() => new(Tag, Path, Name, Rev, Size, ContentHash, ServerModified, DeviceId);
+}
+
+/// <summary>A page of <c>list_folder</c> or <c>list_folder/continue</c>: entries in order, the cursor after them, and whether more follow.</summary>
+public sealed record ChangePage(IReadOnlyList<RemoteChange> Entries, string Cursor, bool HasMore);
+
+/// <summary>One file of a batched upload.</summary>
+public sealed record BatchFile(string Path, string Mode, string? Rev, ReadOnlyMemory<byte> Content);
+
+/// <summary>What became of one file of a batch: <see cref="Metadata"/>, or <see cref="Error"/> (the error body a single upload would have had).</summary>
+public sealed record BatchFileResult(int Index, string? Path, int Status, RemoteEntry? Metadata, JsonElement? Error)
+{
+    public DropSyncApiException ToException()
+    {
+        var body = Error ?? default;
+        var code = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var c) ? c.GetString() ?? "error" : "error";
+        var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("message", out var m) ? m.GetString() ?? code : code;
+        return new DropSyncApiException((HttpStatusCode)Status, code, message, body);
+    }
+}
+
+public sealed record SharedLink(string LinkId, string Url, string? Path, DateTimeOffset? ExpiresAt, bool HasPassword, DateTimeOffset? CreatedAt);
 
 /// <summary>An error answer from the server: <c>{"error": code, "message": ...}</c> plus any extra fields.</summary>
 public sealed class DropSyncApiException(HttpStatusCode status, string code, string message, JsonElement body)
@@ -63,7 +92,10 @@ public sealed class DropSyncApi : IDisposable
 #pragma warning restore CA2000
         _ownsHttp = true;
         _auth = accessToken is null ? null : new AuthenticationHeaderValue("Bearer", accessToken);
+        _accessToken = accessToken;
     }
+
+    private readonly string? _accessToken;
 
     private readonly AuthenticationHeaderValue? _auth;
 
@@ -94,6 +126,72 @@ public sealed class DropSyncApi : IDisposable
         var result = await PostAsync<ListResult>("/files/list_folder", new { path, recursive }, ct);
         return result.Entries;
     }
+
+    /// <summary>A listing with the cursor to follow its changes from (<see cref="ContinueAsync"/>).</summary>
+    public Task<ChangePage> ListFolderPageAsync(string path, bool recursive, CancellationToken ct) =>
+        PostAsync<ChangePage>("/files/list_folder", new { path, recursive }, ct);
+
+    /// <summary>What changed since a cursor. A <c>409 reset</c> (or <c>invalid_cursor</c>) means: list afresh.</summary>
+    public Task<ChangePage> ContinueAsync(string cursor, int? limit, CancellationToken ct) =>
+        PostAsync<ChangePage>("/files/list_folder/continue", new { cursor, limit }, ct);
+
+    /// <summary>
+    /// Opens the live change feed (<c>/notifications/ws</c>), the token in the Authorization header. The server sends
+    /// <c>{"type":"hello","cursor"}</c>, then one <c>{"type":"change",...}</c> per change made by another device.
+    /// </summary>
+    public async Task<ClientWebSocket> ConnectChangesAsync(CancellationToken ct)
+    {
+        var builder = new UriBuilder(new Uri(Server, "/notifications/ws")) { Scheme = Server.Scheme == Uri.UriSchemeHttps ? "wss" : "ws" };
+        var socket = new ClientWebSocket();
+        try
+        {
+            socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+            if (_accessToken is not null)
+            {
+                socket.Options.SetRequestHeader("Authorization", "Bearer " + _accessToken);
+            }
+
+            await socket.ConnectAsync(builder.Uri, ct);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Many small files (each at most 4 MiB) in one request: <c>multipart/form-data</c>, a JSON "manifest" part then one
+    /// part per file. Each file succeeds or fails on its own; the results are in the files' order.
+    /// </summary>
+    public async Task<IReadOnlyList<BatchFileResult>> UploadBatchAsync(IReadOnlyList<BatchFile> files, CancellationToken ct)
+    {
+        using var body = new MultipartFormDataContent();
+#pragma warning disable CA2000 // The multipart content owns and disposes its parts.
+        var manifest = JsonSerializer.Serialize(new { files = files.Select(f => new { path = f.Path, mode = f.Mode, rev = f.Rev }) }, Json);
+        body.Add(new StringContent(manifest, System.Text.Encoding.UTF8, "application/json"), "manifest");
+        foreach (var file in files)
+        {
+            var part = new ReadOnlyMemoryContent(file.Content);
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            body.Add(part, "file", "file");
+        }
+#pragma warning restore CA2000
+
+        using var request = Authorized(HttpMethod.Post, "/files/upload_batch", body);
+        using var response = await _http.SendAsync(request, ct);
+        return (await ReadAsync<BatchResult>(response, ct)).Entries;
+    }
+
+    public Task<JsonElement> AddMemberAsync(string path, string email, string role, CancellationToken ct) =>
+        PostAsync<JsonElement>("/sharing/add_member", new { path, email, role }, ct);
+
+    public Task<JsonElement> RemoveMemberAsync(string path, string email, CancellationToken ct) =>
+        PostAsync<JsonElement>("/sharing/remove_member", new { path, email }, ct);
+
+    public Task<SharedLink> CreateLinkAsync(string path, DateTimeOffset? expires, string? password, CancellationToken ct) =>
+        PostAsync<SharedLink>("/sharing/create_link", new { path, expires, password }, ct);
 
     public Task<RemoteEntry> GetMetadataAsync(string path, CancellationToken ct) => PostAsync<RemoteEntry>("/files/get_metadata", new { path }, ct);
 
@@ -236,6 +334,8 @@ public sealed class DropSyncApi : IDisposable
     }
 
     private sealed record ListResult(IReadOnlyList<RemoteEntry> Entries, bool HasMore);
+
+    private sealed record BatchResult(IReadOnlyList<BatchFileResult> Entries);
 
     private sealed record RevisionsResult(IReadOnlyList<Revision> Entries);
 }

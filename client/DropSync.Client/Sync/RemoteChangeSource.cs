@@ -1,27 +1,28 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
 using DropSync.Client.Api;
 using DropSync.Core.Paths;
 
 namespace DropSync.Client.Sync;
 
 /// <summary>
-/// Where the sync engine learns the server's state. Today: a full recursive <c>list_folder</c> each time, diffed
-/// against the index, and polling to wait for changes. When the server answers a <c>cursor</c> and
-/// <c>/files/list_folder/continue</c> (with <c>reset</c>) and pushes events on <c>/notifications/ws</c>, an
-/// implementation keeps the snapshot up to date from deltas and wakes on pushed events instead, with no engine change.
+/// Where the sync engine learns the server's state: a snapshot of every live file and folder (diffed against the index
+/// by the engine), and a way to wait until the server may have changed.
 /// </summary>
 public interface IRemoteChangeSource
 {
-    /// <summary>Every live file and folder on the server, by path key (NFC + case-folded).</summary>
-    Task<IReadOnlyDictionary<string, RemoteEntry>> GetSnapshotAsync(CancellationToken ct);
+    /// <summary>Every live file and folder on the server, by path key (NFC + case-folded). <paramref name="index"/> is the sync folder's index, for sources that keep state.</summary>
+    Task<IReadOnlyDictionary<string, RemoteEntry>> GetSnapshotAsync(LocalIndex index, CancellationToken ct);
 
     /// <summary>Completes when the server may have changed (or after <paramref name="atMost"/>).</summary>
     Task WaitForChangeAsync(TimeSpan atMost, CancellationToken ct);
 }
 
-/// <summary>The interim source: one recursive listing per sync; waiting is plain polling.</summary>
+/// <summary>The simplest source: one full recursive listing per sync; waiting is plain polling.</summary>
 public sealed class ListFolderChangeSource(DropSyncApi api) : IRemoteChangeSource
 {
-    public async Task<IReadOnlyDictionary<string, RemoteEntry>> GetSnapshotAsync(CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, RemoteEntry>> GetSnapshotAsync(LocalIndex index, CancellationToken ct)
     {
         var entries = await api.ListFolderAsync("", recursive: true, ct);
         var map = new Dictionary<string, RemoteEntry>(entries.Count, StringComparer.Ordinal);
@@ -37,4 +38,268 @@ public sealed class ListFolderChangeSource(DropSyncApi api) : IRemoteChangeSourc
     }
 
     public Task WaitForChangeAsync(TimeSpan atMost, CancellationToken ct) => Task.Delay(atMost, ct);
+}
+
+/// <summary>
+/// The cursor source. The index keeps the server's tree and the cursor it is current to; a sync asks
+/// <c>/files/list_folder/continue</c> for what changed since (paging on <c>has_more</c>) and applies the entries in order
+/// (a delete removes everything below the path; a move is the delete of the old path then the new entry, which the
+/// engine replays locally as a rename when the content hash matches). With no cursor, or when the server answers
+/// <c>reset</c> (its journal was compacted past the cursor) or refuses the cursor, it lists the tree afresh.
+/// Waiting listens on the live WebSocket feed: each change event by another device wakes the waiter (debounced);
+/// after any disconnect it reconnects with backoff, and every (re)connect wakes the waiter so the sync catches up by
+/// cursor on whatever it missed.
+/// </summary>
+public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _live;
+    private int _fullListings, _continues, _events;
+
+    /// <summary>How long after a change event to wait for more before waking (a burst of saves is one sync).</summary>
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest wait between reconnect attempts.</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Entries per continue page (the server's default when null).</summary>
+    public int? PageSize { get; set; }
+
+    /// <summary>Notes on the live connection (connected, lost, ...).</summary>
+    public Action<string>? Log { get; init; }
+
+    public int FullListings => Volatile.Read(ref _fullListings);
+
+    public int Continues => Volatile.Read(ref _continues);
+
+    /// <summary>Change events received on the live feed.</summary>
+    public int Events => Volatile.Read(ref _events);
+
+    /// <summary>Whether the live feed is connected now.</summary>
+    public bool Connected { get; private set; }
+
+    public async Task<IReadOnlyDictionary<string, RemoteEntry>> GetSnapshotAsync(LocalIndex index, CancellationToken ct)
+    {
+        if (index.GetSetting(LocalIndex.RemoteCursorSetting) is { Length: > 0 } cursor)
+        {
+            var stored = index.LoadRemote();
+            var tree = new Dictionary<string, RemoteEntry>(stored.Count, StringComparer.Ordinal);
+            foreach (var (key, json) in stored)
+            {
+                tree[key] = JsonSerializer.Deserialize<RemoteEntry>(json, DropSyncApi.Json)!;
+            }
+
+            var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
+            try
+            {
+                ChangePage page;
+                do
+                {
+                    page = await api.ContinueAsync(cursor, PageSize, ct);
+                    Interlocked.Increment(ref _continues);
+                    Apply(tree, page.Entries, changed);
+                    cursor = page.Cursor;
+                }
+                while (page.HasMore);
+            }
+            catch (DropSyncApiException e) when (IsReset(e))
+            {
+                Log?.Invoke($"the server asked for a fresh listing ({e.Code})");
+                return await ListAfreshAsync(index, ct);
+            }
+
+            index.SaveRemote(changed.Select(kv => KeyValuePair.Create(kv.Key, kv.Value)), cursor, replace: false);
+            return tree;
+        }
+
+        return await ListAfreshAsync(index, ct);
+    }
+
+    private static bool IsReset(DropSyncApiException e) =>
+        e.Code is "reset" or "invalid_cursor" || (e.Status == HttpStatusCode.Conflict && e.Code == "reset");
+
+    private async Task<IReadOnlyDictionary<string, RemoteEntry>> ListAfreshAsync(LocalIndex index, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _fullListings);
+        var tree = new Dictionary<string, RemoteEntry>(StringComparer.Ordinal);
+        var page = await api.ListFolderPageAsync("", recursive: true, ct);
+        Apply(tree, page.Entries, null);
+        var cursor = page.Cursor;
+        while (page.HasMore)
+        {
+            page = await api.ContinueAsync(cursor, PageSize, ct);
+            Interlocked.Increment(ref _continues);
+            Apply(tree, page.Entries, null);
+            cursor = page.Cursor;
+        }
+
+        index.SaveRemote(tree.Select(kv => KeyValuePair.Create(kv.Key, (string?)JsonSerializer.Serialize(kv.Value, DropSyncApi.Json))), cursor, replace: true);
+        return tree;
+    }
+
+    /// <summary>Applies feed entries in order; <paramref name="changed"/> collects what to write back (null = deleted).</summary>
+    internal static void Apply(Dictionary<string, RemoteEntry> tree, IReadOnlyList<RemoteChange> entries, Dictionary<string, string?>? changed)
+    {
+        foreach (var e in entries)
+        {
+            if (e.Path is "" or "/")
+            {
+                continue;
+            }
+
+            var key = DropPath.Parse(e.Path, allowRoot: false).Key;
+            if (e.Tag == "deleted")
+            {
+                // A deleted folder is listed alone: everything below it goes too.
+                var prefix = key + "/";
+                foreach (var gone in tree.Keys.Where(k => k == key || k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+                {
+                    tree.Remove(gone);
+                    if (changed is not null)
+                    {
+                        changed[gone] = null;
+                    }
+                }
+            }
+            else if (e.Tag is "file" or "folder")
+            {
+                var entry = e.ToEntry();
+                tree[key] = entry;
+                if (changed is not null)
+                {
+                    changed[key] = JsonSerializer.Serialize(entry, DropSyncApi.Json);
+                }
+            }
+        }
+    }
+
+    public async Task WaitForChangeAsync(TimeSpan atMost, CancellationToken ct)
+    {
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
+            _live ??= Task.Run(() => LiveAsync(_stop.Token), CancellationToken.None);
+            changed = _changed;
+        }
+
+        try
+        {
+            await changed.Task.WaitAsync(atMost, ct);
+            await Task.Delay(Debounce, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Nothing pushed: a periodic catch-up all the same.
+        }
+
+        lock (_lock)
+        {
+            if (_changed.Task.IsCompleted)
+            {
+                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    private void Wake()
+    {
+        lock (_lock)
+        {
+            _changed.TrySetResult();
+        }
+    }
+
+    private async Task LiveAsync(CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        var buffer = new byte[16 * 1024];
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                using var socket = await ConnectAsync(ct);
+                var message = new MemoryStream();
+                while (socket.State == WebSocketState.Open)
+                {
+                    var received = await socket.ReceiveAsync(buffer, ct);
+                    if (received.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+
+                    message.Write(buffer, 0, received.Count);
+                    if (!received.EndOfMessage)
+                    {
+                        continue;
+                    }
+
+                    var type = TypeOf(message.GetBuffer().AsSpan(0, (int)message.Length));
+                    message.SetLength(0);
+                    if (type == "hello")
+                    {
+                        // (Re)connected: catch up by cursor on anything missed while away.
+                        Connected = true;
+                        backoff = TimeSpan.FromMilliseconds(250);
+                        Log?.Invoke("connected to the live change feed");
+                        Wake();
+                    }
+                    else if (type == "change")
+                    {
+                        Interlocked.Increment(ref _events);
+                        Wake();
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or JsonException or OperationCanceledException)
+            {
+                Log?.Invoke($"live change feed unavailable ({e.Message}); retrying in {backoff.TotalSeconds:0.#} s");
+            }
+            finally
+            {
+                Connected = false;
+            }
+
+            try
+            {
+                await Task.Delay(backoff + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 100)), ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    private async Task<ClientWebSocket> ConnectAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        return await api.ConnectChangesAsync(timeout.Token);
+    }
+
+    private static string? TypeOf(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        using var doc = JsonDocument.ParseValue(ref reader);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_live is not null)
+        {
+            await _live.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        _stop.Dispose();
+    }
 }

@@ -67,6 +67,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         private IReadOnlyDictionary<string, RemoteEntry> _remote = null!;
         private Dictionary<string, (string Rel, long Offset, int Size)>? _localBlocks;
         private readonly Lock _blocksLock = new();
+        private readonly SemaphoreSlim _batchGate = new(Math.Max(1, o.BatchParallelism));
         private long _progressDone, _progressTotal;
         private bool _setAside;
 
@@ -86,7 +87,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                     "not mounted, mount it and try again. If you deleted everything on purpose, run again with --force to delete them on the server too.");
             }
 
-            var snapshot = await engine.Remote.GetSnapshotAsync(ct);
+            var snapshot = await engine.Remote.GetSnapshotAsync(index, ct);
             _remote = snapshot.Where(kv => !_ignore.IsIgnored(kv.Value.Path, kv.Value.IsFolder)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
             if (ResolveKindClashes())
@@ -122,7 +123,11 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             _progressTotal = plan.Uploads.Sum(u => u.Item.Size) + plan.Downloads.Sum(d => d.Remote.Size ?? 0);
             Report(null);
             var actions = new List<Func<CancellationToken, Task>>();
-            actions.AddRange(plan.Uploads.Select(u => (Func<CancellationToken, Task>)(c => UploadAsync(u.Item, u.Mode, u.Rev, c))));
+            // Small files go up many to a request; the rest (and everything when batching is off) one by one.
+            var batched = o.BatchUploads ? plan.Uploads.Where(u => u.Item.Size <= o.SmallFileLimit).ToList() : [];
+            var single = o.BatchUploads ? plan.Uploads.Where(u => u.Item.Size > o.SmallFileLimit).ToList() : plan.Uploads;
+            actions.AddRange(single.Select(u => (Func<CancellationToken, Task>)(c => UploadAsync(u.Item, u.Mode, u.Rev, c))));
+            actions.AddRange(Batches(batched).Select(b => (Func<CancellationToken, Task>)(c => UploadBatchAsync(b, c))));
             actions.AddRange(plan.Downloads.Select(d => (Func<CancellationToken, Task>)(c => DownloadAsync(d.Remote, d.Prior, c))));
             actions.AddRange(plan.DeleteRemote.Select(d => (Func<CancellationToken, Task>)(c => DeleteRemoteAsync(d, c))));
             actions.AddRange(plan.DeleteLocal.Select(d => (Func<CancellationToken, Task>)(_ => DeleteLocal(d))));
@@ -593,18 +598,181 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
             catch (DropSyncApiException e) when (e.Code is "name_clash" or "path_is_folder" or "path_conflict")
             {
-                var renamed = SetAside(item.Rel, false, e.Code == "name_clash" ? "case conflict" : "file conflict");
-                lock (report.Conflicts)
-                {
-                    report.Conflicts.Add($"{item.Rel}: {e.ServerMessage} Renamed the local file to {renamed}; it will be uploaded under that name.");
-                }
-
-                o.Log?.Invoke($"{item.Rel}: {e.ServerMessage} renamed it to {renamed}");
+                HandleNameProblem(item, e);
             }
             finally
             {
                 Advance(Math.Max(0, item.Size - sent), item.Rel);
             }
+        }
+
+        /// <summary>Splits small uploads into batches: at least a few (so they go up side by side), each within the file and byte limits.</summary>
+        private List<List<(LocalItem Item, string Mode, string? Rev)>> Batches(List<(LocalItem Item, string Mode, string? Rev)> uploads)
+        {
+            var batches = new List<List<(LocalItem Item, string Mode, string? Rev)>>();
+            var per = Math.Clamp((uploads.Count + o.BatchParallelism - 1) / Math.Max(1, o.BatchParallelism), 1, Math.Max(1, o.BatchMaxFiles));
+            var batch = new List<(LocalItem Item, string Mode, string? Rev)>();
+            long bytes = 0;
+            foreach (var u in uploads)
+            {
+                if (batch.Count > 0 && (batch.Count >= per || bytes + u.Item.Size > o.BatchMaxBytes))
+                {
+                    batches.Add(batch);
+                    batch = [];
+                    bytes = 0;
+                }
+
+                batch.Add(u);
+                bytes += u.Item.Size;
+            }
+
+            if (batch.Count > 0)
+            {
+                batches.Add(batch);
+            }
+
+            return batches;
+        }
+
+        private async Task UploadBatchAsync(List<(LocalItem Item, string Mode, string? Rev)> batch, CancellationToken ct)
+        {
+            await _batchGate.WaitAsync(ct);
+            try
+            {
+                var files = new List<(LocalItem Item, string Mode, string? Rev, byte[] Bytes, long Mtime, IReadOnlyList<BlockRef> Blocks)>(batch.Count);
+                foreach (var (item, mode, rev) in batch)
+                {
+                    var info = new FileInfo(Full(item.Rel));
+                    if (!info.Exists || info.Length > o.SmallFileLimit)
+                    {
+                        // Gone, or grown past the batch limit since the scan: the single path handles both.
+                        await GuardedAsync(item, () => UploadAsync(item, mode, rev, ct));
+                        continue;
+                    }
+
+                    try
+                    {
+                        var bytes = await File.ReadAllBytesAsync(Full(item.Rel), ct);
+                        var blocks = FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size)).ToList();
+                        files.Add((item, mode, rev, bytes, info.LastWriteTimeUtc.Ticks, blocks));
+                    }
+                    catch (IOException e)
+                    {
+                        RecordError(e);
+                        Advance(item.Size, item.Rel);
+                    }
+                }
+
+                if (files.Count == 0)
+                {
+                    return;
+                }
+
+                IReadOnlyList<BatchFileResult> results;
+                try
+                {
+                    results = await _api.UploadBatchAsync(files.Select(f => new BatchFile("/" + f.Item.Rel, f.Mode, f.Rev, f.Bytes)).ToList(), ct);
+                }
+                catch (DropSyncApiException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && e.Code is "not_found" or "method_not_allowed")
+                {
+                    o.Log?.Invoke("the server does not take batched uploads; uploading files one by one");
+                    foreach (var f in files)
+                    {
+                        await GuardedAsync(f.Item, () => UploadAsync(f.Item, f.Mode, f.Rev, ct));
+                    }
+
+                    return;
+                }
+
+                for (var i = 0; i < files.Count; i++)
+                {
+                    var f = files[i];
+                    report.Uploaded(f.Bytes.Length);
+                    try
+                    {
+                        if (i < results.Count && results[i].Metadata is { } metadata && results[i].Error is null)
+                        {
+                            RecordUpload(f.Item, f.Bytes.Length, f.Mtime, f.Blocks, metadata);
+                        }
+                        else
+                        {
+                            var error = i < results.Count ? results[i].ToException() : new DropSyncApiException(HttpStatusCode.BadGateway, "missing_result", "The server did not answer for this file.", default);
+                            await HandleUploadErrorAsync(f.Item, error, f.Bytes.Length, f.Mtime, f.Blocks, ct);
+                        }
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException && e is not DropSyncApiException { Status: HttpStatusCode.Unauthorized })
+                    {
+                        RecordError(e);
+                    }
+                    finally
+                    {
+                        Advance(f.Item.Size, f.Item.Rel);
+                    }
+                }
+            }
+            finally
+            {
+                _batchGate.Release();
+            }
+        }
+
+        private async Task GuardedAsync(LocalItem item, Func<Task> action)
+        {
+            try
+            {
+                await action();
+            }
+            catch (Exception e) when (e is not OperationCanceledException && e is not DropSyncApiException { Status: HttpStatusCode.Unauthorized })
+            {
+                RecordError(e);
+            }
+        }
+
+        private void RecordError(Exception e)
+        {
+            lock (report.Errors)
+            {
+                report.Errors.Add(e.Message);
+            }
+
+            o.Log?.Invoke($"error: {e.Message}");
+        }
+
+        /// <summary>Records a committed upload; a file edited while it went up keeps mtime -1 so the next sync sends the newer version.</summary>
+        private void RecordUpload(LocalItem item, long size, long mtime, IReadOnlyList<BlockRef> blocks, RemoteEntry result)
+        {
+            var after = new FileInfo(Full(item.Rel));
+            var changedMeanwhile = !after.Exists || after.Length != size || after.LastWriteTimeUtc.Ticks != mtime;
+            index.Put(new IndexEntry(item.Key, result.Path, false, size, changedMeanwhile ? -1 : mtime, result.Rev, result.ContentHash, blocks));
+            report.FileUploaded();
+        }
+
+        /// <summary>An upload the server refused: a conflict or a name problem is resolved as for a single upload; anything else is an error.</summary>
+        private async Task HandleUploadErrorAsync(LocalItem item, DropSyncApiException e, long size, long mtime, IReadOnlyList<BlockRef> blocks, CancellationToken ct)
+        {
+            if (e.Code == "conflict" && e.Body.ValueKind == JsonValueKind.Object)
+            {
+                await HandleConflictAsync(item, e, size, mtime, blocks, ct);
+            }
+            else if (e.Code is "name_clash" or "path_is_folder" or "path_conflict")
+            {
+                HandleNameProblem(item, e);
+            }
+            else
+            {
+                throw e;
+            }
+        }
+
+        private void HandleNameProblem(LocalItem item, DropSyncApiException e)
+        {
+            var renamed = SetAside(item.Rel, false, e.Code == "name_clash" ? "case conflict" : "file conflict");
+            lock (report.Conflicts)
+            {
+                report.Conflicts.Add($"{item.Rel}: {e.ServerMessage} Renamed the local file to {renamed}; it will be uploaded under that name.");
+            }
+
+            o.Log?.Invoke($"{item.Rel}: {e.ServerMessage} renamed it to {renamed}");
         }
 
         private async Task<(RemoteEntry Result, IReadOnlyList<BlockRef> Blocks, long Sent)> UploadResumableAsync(

@@ -25,6 +25,18 @@ public sealed class SyncOptions
     /// <summary>Files up to this size go up in one request (uploadType=media) and come down whole.</summary>
     public long SmallFileLimit { get; init; } = 1024 * 1024;
 
+    /// <summary>Small files go up many to a request (<c>/files/upload_batch</c>); off, each goes up on its own.</summary>
+    public bool BatchUploads { get; init; } = true;
+
+    /// <summary>At most this many files per batch (the server takes up to 1,000).</summary>
+    public int BatchMaxFiles { get; init; } = 500;
+
+    /// <summary>At most about this many bytes per batch.</summary>
+    public long BatchMaxBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>How many batches are in flight at once.</summary>
+    public int BatchParallelism { get; init; } = 4;
+
     /// <summary>A sync that would delete more than this share of the indexed files stops unless forced.</summary>
     public double MaxDeleteFraction { get; init; } = 0.5;
 

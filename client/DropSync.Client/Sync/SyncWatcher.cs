@@ -2,7 +2,8 @@ namespace DropSync.Client.Sync;
 
 /// <summary>
 /// Continuous sync: a file-system watcher triggers a sync shortly after local changes settle; remote changes are found
-/// by <see cref="IRemoteChangeSource.WaitForChangeAsync"/> (polling today, pushed notifications later).
+/// by <see cref="IRemoteChangeSource.WaitForChangeAsync"/> (the live change feed with <see cref="CursorChangeSource"/>,
+/// polling with <see cref="ListFolderChangeSource"/>). Returns when <c>ct</c> is cancelled.
 /// </summary>
 public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
 {
@@ -30,7 +31,19 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
         watcher.Renamed += OnEvent;
         watcher.Error += (_, _) => changed.Release(); // Overflow: a full sync finds whatever was missed.
         watcher.EnableRaisingEvents = true;
+        try
+        {
+            await LoopAsync(options, pollInterval, changed, onSync, onError, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
 
+    private async Task LoopAsync(
+        SyncOptions options, TimeSpan pollInterval, SemaphoreSlim changed, Action<SyncReport> onSync, Action<Exception> onError, CancellationToken ct)
+    {
         while (!ct.IsCancellationRequested)
         {
             try

@@ -58,8 +58,12 @@ public sealed class Device : IDisposable
         Api = api;
         Counter = counter;
         Folder = Directory.CreateTempSubdirectory($"dropsync-{name}-").FullName;
-        Engine = new SyncEngine(api, Folder, new ListFolderChangeSource(api), name);
+        Source = new CursorChangeSource(api) { Debounce = TimeSpan.FromMilliseconds(50) };
+        Engine = new SyncEngine(api, Folder, Source, name);
     }
+
+    /// <summary>The cursor + live-feed change source the engine uses.</summary>
+    public CursorChangeSource Source { get; }
 
     public string Name { get; }
     public DropSyncApi Api { get; }
@@ -96,6 +100,7 @@ public sealed class Device : IDisposable
 
     public void Dispose()
     {
+        Source.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Api.Dispose();
         try
         {
@@ -112,6 +117,13 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
 {
     private long _sent, _received;
     private int _blockTransfers;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
+
+    /// <summary>How many requests went to this path (e.g. "/files/list_folder") since the last <see cref="Reset"/>.</summary>
+    public int Requests(string path) => _requests.TryGetValue(path, out var n) ? n : 0;
+
+    /// <summary>Answer the next this-many <c>list_folder/continue</c> calls with 409 reset, as a server whose journal was compacted.</summary>
+    public int ResetContinues { get; set; }
 
     public long Sent => Interlocked.Read(ref _sent);
     public long Received => Interlocked.Read(ref _received);
@@ -124,13 +136,24 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         Interlocked.Exchange(ref _sent, 0);
         Interlocked.Exchange(ref _received, 0);
         Interlocked.Exchange(ref _blockTransfers, 0);
+        _requests.Clear();
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var path = request.RequestUri!.AbsolutePath;
         var isBlock = path.StartsWith("/blocks/", StringComparison.Ordinal);
-        var isMedia = path == "/files/upload" && request.RequestUri.Query.Contains("uploadType=media", StringComparison.Ordinal);
+        var isMedia = (path == "/files/upload" && request.RequestUri.Query.Contains("uploadType=media", StringComparison.Ordinal)) || path == "/files/upload_batch";
+        _requests.AddOrUpdate(path, 1, (_, n) => n + 1);
+        if (path == "/files/list_folder/continue" && ResetContinues > 0)
+        {
+            ResetContinues--;
+            return new HttpResponseMessage(System.Net.HttpStatusCode.Conflict)
+            {
+                Content = new StringContent("""{"error":"reset","message":"The journal was compacted; list the folder again."}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+        }
+
         var response = await base.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
