@@ -25,6 +25,7 @@ internal static class ApiPipeline
         app.MapSharingApi();
         app.MapPublicLinksApi();
         app.MapNotificationsApi();
+        app.MapEventsApi();
         app.MapDropSyncWebApp();
         return app;
     }

@@ -26,7 +26,6 @@ internal static class DropSyncServices
 
         // "--data <folder>" on the command line, or DropSync:DataDirectory.
         var dataDirectory = Path.GetFullPath(config["data"] ?? config["DropSync:DataDirectory"] ?? "./dropsync-data");
-        Directory.CreateDirectory(dataDirectory);
 
         var options = new DropSyncOptions();
         config.GetSection("DropSync").Bind(options);
@@ -41,6 +40,16 @@ internal static class DropSyncServices
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        // DropSync:Mode=aws: DynamoDB, S3, SQS and API Gateway instead (AwsModeServices).
+        if (config.IsAwsMode())
+        {
+            services.AddDropSyncAws(config);
+            services.AddDropSyncCore(options);
+            return builder;
+        }
+
+        Directory.CreateDirectory(dataDirectory);
 
         // Embedded adapters: one SQLite file for metadata, encrypted block files beside it, the master key kept apart.
         var masterKey = new MasterKeyProvider(

@@ -18,6 +18,9 @@ public sealed class DynamoDbServer : IAsyncLifetime
     /// <summary>What is being tested against, for test output.</summary>
     public string Description { get; private set; } = "";
 
+    /// <summary>The service URL (null for a real account).</summary>
+    public string? Endpoint { get; private set; }
+
     public async Task InitializeAsync()
     {
         var endpoint = Environment.GetEnvironmentVariable("DROPSYNC_TEST_DYNAMODB_ENDPOINT");
@@ -44,12 +47,13 @@ public sealed class DynamoDbServer : IAsyncLifetime
             var port = TestServers.FreePort();
             _process = TestServers.Start(
                 "java",
-                [$"-Djava.library.path={Path.Combine(dynamoDbLocal, "DynamoDBLocal_lib")}", "-jar", Path.Combine(dynamoDbLocal, "DynamoDBLocal.jar"), "-inMemory", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                [$"-Djava.library.path={Path.Combine(dynamoDbLocal, "DynamoDBLocal_lib")}", "-jar", Path.Combine(dynamoDbLocal, "DynamoDBLocal.jar"), "-inMemory", "-sharedDb", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
                 workingDirectory: dynamoDbLocal);
             endpoint = $"http://127.0.0.1:{port}";
             Description = "DynamoDB Local at " + endpoint;
         }
 
+        Endpoint = endpoint;
         _client = new AmazonDynamoDBClient(
             new BasicAWSCredentials("test", "test"),
             new AmazonDynamoDBConfig { ServiceURL = endpoint, AuthenticationRegion = "us-east-1", MaxErrorRetry = 8 });

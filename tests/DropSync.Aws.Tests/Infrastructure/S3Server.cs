@@ -17,6 +17,9 @@ public sealed class S3Server : IAsyncLifetime
 
     public string Description { get; private set; } = "";
 
+    /// <summary>The service URL (null for a real account).</summary>
+    public string? Endpoint { get; private set; }
+
     /// <summary>Whether the server verifies x-amz-checksum-sha256 (real S3 and LocalStack do; fauxqs does not).</summary>
     public bool VerifiesChecksums { get; private set; }
 
@@ -56,6 +59,7 @@ public sealed class S3Server : IAsyncLifetime
             await WaitHealthyAsync(endpoint);
         }
 
+        Endpoint = endpoint;
         _client = new AmazonS3Client(
             new BasicAWSCredentials("test", "test"),
             new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxErrorRetry = 8 });

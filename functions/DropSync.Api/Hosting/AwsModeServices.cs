@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
+using Amazon.S3;
+using Amazon.SQS;
+using DropSync.Api.Blocks;
+using DropSync.Api.Live;
+using DropSync.Aws.DynamoDb;
+using DropSync.Aws.Hosting;
+using DropSync.Aws.Push;
+using DropSync.Aws.S3;
+using DropSync.Aws.Sqs;
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
+
+namespace DropSync.Api.Hosting;
+
+/// <summary>
+/// AWS mode (<c>DropSync:Mode=aws</c>): the core's ports over DynamoDB, S3, SQS and API Gateway @connections, configured
+/// from the variables of <see cref="AwsEnvironment"/> (each also readable as <c>DropSync:Aws:{Name}</c>). No background
+/// services: the fan-out, WebSocket routes and the scheduled jobs arrive as Lambda events on <c>/events</c>.
+/// </summary>
+internal static class AwsModeServices
+{
+    public static bool IsAwsMode(this IConfiguration config) =>
+        string.Equals(config[AwsEnvironment.ModeSetting], AwsEnvironment.AwsMode, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A setting by its environment name, else from <c>DropSync:Aws:*</c> configuration.</summary>
+    public static string? Setting(this IConfiguration config, string name, string? section = null) =>
+        NonEmpty(config[name]) ?? (section is null ? null : NonEmpty(config["DropSync:Aws:" + section]));
+
+    public static void AddDropSyncAws(this IServiceCollection services, IConfiguration config)
+    {
+        var region = config.Setting(AwsEnvironment.Region) ?? "us-east-1";
+        var dynamoEndpoint = config.Setting(AwsEnvironment.DynamoDbEndpoint);
+        var s3Endpoint = config.Setting(AwsEnvironment.S3Endpoint);
+        var sqsEndpoint = config.Setting(AwsEnvironment.SqsEndpoint);
+        var bucket = config.Setting(AwsEnvironment.Bucket, "BlocksBucket")
+            ?? throw new InvalidOperationException($"AWS mode needs the blocks bucket in {AwsEnvironment.Bucket}.");
+        var queueUrl = config.Setting(AwsEnvironment.ChangeQueueUrl, "ChangeQueueUrl");
+        var wsEndpoint = config.Setting(AwsEnvironment.WebSocketEndpoint, "WebSocketCallbackUrl");
+        var tables = new DynamoDbTableNames(config.Setting(AwsEnvironment.TablePrefix, "TablePrefix") ?? "");
+        var blockOptions = new S3BlockStoreOptions { BucketName = bucket, KmsKeyId = config.Setting(AwsEnvironment.KmsKeyId, "KmsKeyId") };
+
+        // Endpoint overrides point at local servers (tests), which take any credentials.
+        var local = dynamoEndpoint is not null || s3Endpoint is not null || sqsEndpoint is not null;
+        AWSCredentials Credentials() => local ? new BasicAWSCredentials("local", "local") : DefaultAWSCredentialsIdentityResolver.GetCredentials();
+
+        services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(
+            Credentials(),
+            dynamoEndpoint is null
+                ? new AmazonDynamoDBConfig { RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region) }
+                : new AmazonDynamoDBConfig { ServiceURL = dynamoEndpoint, AuthenticationRegion = region }));
+        services.AddSingleton<IAmazonS3>(_ => new AmazonS3Client(
+            Credentials(),
+            s3Endpoint is null
+                ? new AmazonS3Config { RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region) }
+                : new AmazonS3Config { ServiceURL = s3Endpoint, ForcePathStyle = true, AuthenticationRegion = region }));
+        services.AddSingleton<IAmazonSQS>(_ => new AmazonSQSClient(
+            Credentials(),
+            sqsEndpoint is null
+                ? new AmazonSQSConfig { RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region) }
+                : new AmazonSQSConfig { ServiceURL = sqsEndpoint, AuthenticationRegion = region }));
+
+        services.AddSingleton(sp => new DynamoDbContext(sp.GetRequiredService<IAmazonDynamoDB>(), tables));
+        services.AddSingleton(sp => new DynamoDbFileMetadataStore(sp.GetRequiredService<DynamoDbContext>()));
+        services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<DynamoDbFileMetadataStore>());
+        services.AddSingleton<IAccountStore>(sp => new DynamoDbAccountStore(sp.GetRequiredService<DynamoDbContext>()));
+        services.AddSingleton<IBlockIndex>(sp => new S3StagedBlockIndex(
+            new DynamoDbBlockIndex(sp.GetRequiredService<DynamoDbContext>()), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IUploadSessionStore>(sp => new DynamoDbUploadSessionStore(sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ISharingStore>(sp => new DynamoDbSharingStore(sp.GetRequiredService<DynamoDbContext>()));
+        services.AddSingleton<INotificationStore>(sp => new DynamoDbNotificationStore(sp.GetRequiredService<DynamoDbContext>()));
+        services.AddSingleton<IBlockStore>(sp => new S3BlockStore(sp.GetRequiredService<IAmazonS3>(), blockOptions));
+        services.AddSingleton<IBlockTransferUrls>(sp => new S3StagedBlockUrls(sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DynamoDbConnectionStore(sp.GetRequiredService<DynamoDbContext>()));
+
+        // Changes: commit → SQS → (Lambda) /events → ChangeFanout → @connections.
+        services.AddSingleton<IChangePublisher>(sp => queueUrl is null
+            ? new NoChangePublisher()
+            : new SqsChangePublisher(sp.GetRequiredService<IAmazonSQS>(), queueUrl, sp.GetRequiredService<ILogger<SqsChangePublisher>>()));
+        services.AddHttpClient(nameof(ApiGatewayPushGateway));
+        services.AddSingleton<IPushGateway>(sp => wsEndpoint is null
+            ? new NoPushGateway()
+            : new ApiGatewayPushGateway(
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ApiGatewayPushGateway)),
+                sp.GetRequiredService<DynamoDbConnectionStore>(),
+                new ApiGatewayPushOptions { Endpoint = new Uri(wsEndpoint), Region = region },
+                Credentials(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<ApiGatewayPushGateway>>()));
+
+        // The embedded live feed's endpoints still resolve (no socket ever connects to them in Lambda).
+        services.AddSingleton<WebSocketHub>();
+
+        services.AddSingleton(sp => new ColdTiering(
+            sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<IFileMetadataStore>(), sp.GetRequiredService<IAmazonS3>(), blockOptions));
+        services.AddSingleton<LambdaEventHandler>();
+
+        // Keys derived from the master key, as in embedded mode.
+        var masterKey = ParseMasterKey(config.Setting(AwsEnvironment.MasterKey) ?? NonEmpty(config["DropSync:MasterKey"])
+            ?? throw new InvalidOperationException($"AWS mode needs the master key (base64 of 32 bytes) in {AwsEnvironment.MasterKey}."));
+        var signingKey = DeriveKey(masterKey, "dropsync/block-url-signing/v1");
+        services.AddSingleton(sp => new SignedBlockUrls(
+            signingKey, sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<TimeProvider>(), config["DropSync:PublicBaseUrl"]));
+        services.AddSingleton(new LinkTokens(DeriveKey(masterKey, "dropsync/link-tokens/v1")));
+    }
+
+    /// <summary>Base64 of 32 bytes, or 64 hex digits.</summary>
+    internal static byte[] ParseMasterKey(string text)
+    {
+        var value = text.Trim();
+        var bytes = value.Length == 64 && value.All(Uri.IsHexDigit) ? Convert.FromHexString(value) : Convert.FromBase64String(value);
+        return bytes.Length == 32 ? bytes : throw new InvalidOperationException("The master key must be 32 bytes.");
+    }
+
+    private static byte[] DeriveKey(byte[] masterKey, string purpose)
+    {
+        var key = new byte[32];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey, key, salt: [], info: Encoding.UTF8.GetBytes(purpose));
+        return key;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private sealed class NoChangePublisher : IChangePublisher
+    {
+        public ValueTask PublishAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    private sealed class NoPushGateway : IPushGateway
+    {
+        public Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DropSync.Aws.Push;
+using DropSync.Aws.S3;
+using DropSync.Aws.Sqs;
+using DropSync.Core.Accounts;
+using DropSync.Core.Blocks;
+using DropSync.Core.Feed;
+using DropSync.Core.Model;
+using Microsoft.Extensions.Logging;
+
+namespace DropSync.Aws.Hosting;
+
+/// <summary>The kinds of Lambda event <see cref="LambdaEventHandler"/> recognises.</summary>
+public enum LambdaEventKind
+{
+    Unknown,
+    Sqs,
+    WebSocketConnect,
+    WebSocketDisconnect,
+    WebSocketMessage,
+    Scheduled,
+}
+
+/// <summary>
+/// The non-HTTP Lambda events of AWS mode, as the Lambda Web Adapter passes them through (the raw event JSON): recognises
+/// the shape and hands each to a thin handler. The answer is the Lambda function's result:
+/// <list type="bullet">
+/// <item>SQS (fan-out): each record's change goes through <see cref="ChangeFanout"/>; the ids of records that failed are
+/// answered as <c>{"batchItemFailures":[{"itemIdentifier":…}]}</c> (partial batch response), so only those are retried
+/// and a poison message reaches the DLQ by the queue's maxReceiveCount. Re-delivery is harmless: pushes carry sequence
+/// numbers devices already have, notifications are recorded once per id.</item>
+/// <item>WebSocket $connect: the token (<c>access_token</c> query parameter or <c>Authorization: Bearer</c>) must name a
+/// live device, else <c>{"statusCode":401}</c> refuses the connection; the connection is recorded with a TTL.
+/// $disconnect forgets it; $default messages are ignored.</item>
+/// <item>Scheduled (EventBridge): garbage collection (<see cref="BlockCollector"/>) and cold tiering.</item>
+/// </list>
+/// </summary>
+public sealed partial class LambdaEventHandler(
+    AccountService accounts,
+    ChangeFanout fanout,
+    DynamoDbConnectionStore connections,
+    BlockCollector collector,
+    ColdTiering? tiering,
+    TimeProvider time,
+    ILogger<LambdaEventHandler> logger)
+{
+    public static LambdaEventKind Recognise(JsonNode? node)
+    {
+        if (node is not JsonObject root)
+        {
+            return LambdaEventKind.Unknown;
+        }
+
+        if (root["Records"] is JsonArray records && records.Count > 0 && (string?)records[0]?["eventSource"] == "aws:sqs")
+        {
+            return LambdaEventKind.Sqs;
+        }
+
+        if (root["requestContext"] is JsonObject context && context["connectionId"] is not null)
+        {
+            return ((string?)context["eventType"]) switch
+            {
+                "CONNECT" => LambdaEventKind.WebSocketConnect,
+                "DISCONNECT" => LambdaEventKind.WebSocketDisconnect,
+                "MESSAGE" => LambdaEventKind.WebSocketMessage,
+                _ => LambdaEventKind.Unknown,
+            };
+        }
+
+        return (string?)root["source"] == "aws.events" && (string?)root["detail-type"] == "Scheduled Event"
+            ? LambdaEventKind.Scheduled
+            : LambdaEventKind.Unknown;
+    }
+
+    /// <summary>Handles one event; answers the function's result, or null for an event it does not know.</summary>
+    public async Task<JsonObject?> HandleAsync(JsonNode? node, CancellationToken ct)
+    {
+        var kind = Recognise(node);
+        return kind switch
+        {
+            LambdaEventKind.Sqs => await HandleSqsAsync((JsonArray)node!["Records"]!, ct).ConfigureAwait(false),
+            LambdaEventKind.WebSocketConnect => await ConnectAsync(node!.AsObject(), ct).ConfigureAwait(false),
+            LambdaEventKind.WebSocketDisconnect => await DisconnectAsync(node!.AsObject(), ct).ConfigureAwait(false),
+            LambdaEventKind.WebSocketMessage => new JsonObject { ["statusCode"] = 200 },
+            LambdaEventKind.Scheduled => await ScheduledAsync(ct).ConfigureAwait(false),
+            _ => null,
+        };
+    }
+
+    private async Task<JsonObject> HandleSqsAsync(JsonArray records, CancellationToken ct)
+    {
+        var failures = new JsonArray();
+        foreach (var record in records)
+        {
+            var messageId = (string?)record?["messageId"] ?? "";
+            try
+            {
+                var change = ChangeMessages.Deserialize((string?)record?["body"] ?? "");
+                await fanout.DispatchAsync(change, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                LogRecordFailed(e, messageId);
+                failures.Add(new JsonObject { ["itemIdentifier"] = messageId });
+            }
+        }
+
+        return new JsonObject { ["batchItemFailures"] = failures };
+    }
+
+    private async Task<JsonObject> ConnectAsync(JsonObject root, CancellationToken ct)
+    {
+        var connectionId = (string)root["requestContext"]!["connectionId"]!;
+        var token = (string?)root["queryStringParameters"]?["access_token"];
+        if (string.IsNullOrEmpty(token) && HeaderValue(root, "Authorization") is { } authorization &&
+            authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = authorization["Bearer ".Length..].Trim();
+        }
+
+        var caller = token is null ? null : await accounts.AuthenticateAsync(token, ct).ConfigureAwait(false);
+        if (caller is null)
+        {
+            return new JsonObject { ["statusCode"] = 401 };
+        }
+
+        var echo = string.Equals((string?)root["queryStringParameters"]?["echo"], "true", StringComparison.OrdinalIgnoreCase);
+        await connections.PutAsync(
+            new DeviceConnectionRecord(connectionId, caller.UserId, caller.DeviceId, echo, time.GetUtcNow() + DynamoDbConnectionStore.MaxConnectionLifetime), ct).ConfigureAwait(false);
+        return new JsonObject { ["statusCode"] = 200 };
+    }
+
+    private async Task<JsonObject> DisconnectAsync(JsonObject root, CancellationToken ct)
+    {
+        await connections.DeleteAsync((string)root["requestContext"]!["connectionId"]!, ct).ConfigureAwait(false);
+        return new JsonObject { ["statusCode"] = 200 };
+    }
+
+    private async Task<JsonObject> ScheduledAsync(CancellationToken ct)
+    {
+        var report = await collector.RunOnceAsync(ct).ConfigureAwait(false);
+        var result = new JsonObject
+        {
+            ["expired_sessions"] = report.ExpiredSessions,
+            ["collected_blocks"] = report.CollectedBlocks,
+            ["swept_orphans"] = report.SweptOrphans,
+        };
+        if (tiering is not null)
+        {
+            var tiered = await tiering.RunOnceAsync(ct).ConfigureAwait(false);
+            result["tagged_cold"] = tiered.TaggedCold;
+            result["tagged_warm"] = tiered.TaggedWarm;
+        }
+
+        return result;
+    }
+
+    private static string? HeaderValue(JsonObject root, string name)
+    {
+        if (root["headers"] is not JsonObject headers)
+        {
+            return null;
+        }
+
+        foreach (var (key, value) in headers)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return (string?)value;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Fan-out of SQS message {MessageId} failed; it will be retried (then dead-lettered)")]
+    private partial void LogRecordFailed(Exception error, string messageId);
+}

@@ -1,0 +1,304 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using DropSync.Aws.DynamoDb;
+using DropSync.Aws.Hosting;
+using DropSync.Aws.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace DropSync.Aws.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class AwsModeCollection : ICollectionFixture<DynamoDbServer>, ICollectionFixture<S3Server>
+{
+    public const string Name = "AWS mode";
+}
+
+/// <summary>
+/// The whole API in AWS mode (DropSync:Mode=aws) in the test host, against DynamoDB Local and fauxqs (S3 + SQS): sign-up,
+/// a resumable upload whose blocks go straight to presigned S3 URLs, download; a second device connected through a
+/// $connect event receives the change through SQS → /events (as Lambda would post it) → fan-out → a signed @connections
+/// POST, caught by a loopback listener standing in for API Gateway.
+/// </summary>
+[Collection(AwsModeCollection.Name)]
+public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : IAsyncLifetime
+{
+    private const string EventsSecret = "test-events-secret";
+    private readonly ConnectionsListener _listener = new();
+    private AwsModeFactory? _factory;
+    private AmazonSQSClient? _sqs;
+    private string _queueUrl = "";
+    private DynamoDbContext? _db;
+
+    public async Task InitializeAsync()
+    {
+        _db = await dynamo.CreateTablesAsync();
+        await DynamoDbSchema.CreateConnectionsAsync(_db.Client, _db.Tables, CancellationToken.None);
+        var bucket = await s3.CreateBucketAsync();
+        _sqs = new AmazonSQSClient(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = s3.Endpoint, AuthenticationRegion = "us-east-1" });
+        _queueUrl = (await _sqs.CreateQueueAsync("dropsync-changes-" + Guid.NewGuid().ToString("N")[..8])).QueueUrl;
+        _listener.Start();
+        _factory = new AwsModeFactory(new Dictionary<string, string>
+        {
+            [AwsEnvironment.ModeSetting] = "aws",
+            [AwsEnvironment.TablePrefix] = _db.Tables.Prefix,
+            [AwsEnvironment.Bucket] = bucket,
+            [AwsEnvironment.KmsKeyId] = "alias/dropsync-test",
+            [AwsEnvironment.ChangeQueueUrl] = _queueUrl,
+            [AwsEnvironment.WebSocketEndpoint] = _listener.BaseUrl + "prod",
+            [AwsEnvironment.Region] = "us-east-1",
+            [AwsEnvironment.DynamoDbEndpoint] = dynamo.Endpoint!,
+            [AwsEnvironment.S3Endpoint] = s3.Endpoint!,
+            [AwsEnvironment.SqsEndpoint] = s3.Endpoint!,
+            [AwsEnvironment.MasterKey] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            [AwsEnvironment.EventsSecret] = EventsSecret,
+            ["DropSync:PasswordIterations"] = "1000",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        _sqs?.Dispose();
+        _listener.Dispose();
+    }
+
+    [Fact]
+    public async Task An_upload_by_presigned_S3_urls_downloads_and_reaches_another_device_through_SQS_and_connections()
+    {
+        var api = _factory!.CreateClient();
+        var email = $"ada-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/auth/register", new { email, password = "correct horse battery" })).StatusCode);
+        var laptop = await LoginAsync(api, email, "laptop");
+        var phone = await LoginAsync(api, email, "phone");
+
+        // The phone connects: API Gateway's $connect event, as the Web Adapter passes it through.
+        var connect = Sample("websocket-connect.json");
+        connect["queryStringParameters"]!["access_token"] = phone.Token;
+        connect["requestContext"]!["connectionId"] = "phoneConn1=";
+        Assert.Equal(200, (await PostEventAsync(api, connect))["statusCode"]!.GetValue<int>());
+
+        // A resumable upload: the blocks go to the presigned S3 URLs, never through the server.
+        var content = RandomNumberGenerator.GetBytes(300_000);
+        var blocks = new[] { content[..200_000], content[200_000..] };
+        var declaration = new
+        {
+            path = "/Docs/report.bin",
+            size = content.Length,
+            blocks = blocks.Select(b => new { hash = Convert.ToHexStringLower(SHA256.HashData(b)), size = b.Length }),
+            mode = "add",
+        };
+        var state = await PostJsonAsync(api, laptop.Token, "/files/upload?uploadType=resumable", declaration);
+        var missing = state["missing"]!.AsArray();
+        Assert.Equal(2, missing.Count);
+        using var raw = new HttpClient();
+        foreach (var block in missing)
+        {
+            var url = block!["url"]!.GetValue<string>();
+            Assert.StartsWith(s3.Endpoint!, url, StringComparison.Ordinal);
+            Assert.Contains("X-Amz-Signature=", url, StringComparison.Ordinal);
+            var bytes = blocks.First(b => Convert.ToHexStringLower(SHA256.HashData(b)) == block["hash"]!.GetValue<string>());
+            using var put = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(bytes) };
+            foreach (var (name, value) in block["headers"]!.AsObject())
+            {
+                if (!put.Headers.TryAddWithoutValidation(name, value!.GetValue<string>()))
+                {
+                    put.Content.Headers.Remove(name);
+                    put.Content.Headers.TryAddWithoutValidation(name, value.GetValue<string>());
+                }
+            }
+
+            using var response = await raw.SendAsync(put);
+            Assert.True(response.IsSuccessStatusCode, $"S3 PUT answered {response.StatusCode}");
+        }
+
+        var finished = await PostJsonAsync(api, laptop.Token, "/files/upload/finish", new { upload_id = state["upload_id"]!.GetValue<string>() });
+        Assert.Equal("/Docs/report.bin", finished["path"]!.GetValue<string>());
+
+        using (var download = new HttpRequestMessage(HttpMethod.Post, "/files/download") { Content = JsonContent.Create(new { path = "/Docs/report.bin" }) })
+        {
+            download.Headers.Authorization = new AuthenticationHeaderValue("Bearer", laptop.Token);
+            using var response = await api.SendAsync(download);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(content, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // The commit published its changes to SQS; Lambda would hand them to /events as an SQS event.
+        var messages = new List<Message>();
+        for (var i = 0; i < 10 && messages.Count < 2; i++)
+        {
+            var received = await _sqs!.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = _queueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 1 });
+            messages.AddRange(received.Messages ?? []);
+        }
+
+        Assert.Contains(messages, m => m.Body.Contains("/Docs/report.bin", StringComparison.Ordinal));
+        var sqsEvent = Sample("sqs-event.json");
+        var template = sqsEvent["Records"]![0]!.DeepClone();
+        var records = new JsonArray();
+        foreach (var message in messages)
+        {
+            var record = template.DeepClone();
+            record["messageId"] = message.MessageId;
+            record["receiptHandle"] = message.ReceiptHandle;
+            record["body"] = message.Body;
+            records.Add(record);
+        }
+
+        sqsEvent["Records"] = records;
+        var result = await PostEventAsync(api, sqsEvent);
+        Assert.Empty(result["batchItemFailures"]!.AsArray());
+
+        // The phone's connection got the file's change by a SigV4-signed POST to @connections.
+        var pushed = _listener.Received.Where(r => r.Path == "/prod/%40connections/phoneConn1%3D").ToList();
+        Assert.NotEmpty(pushed);
+        Assert.All(pushed, p => Assert.StartsWith("AWS4-HMAC-SHA256 Credential=local/", p.Authorization, StringComparison.Ordinal));
+        Assert.All(pushed, p => Assert.Contains("/execute-api/aws4_request", p.Authorization, StringComparison.Ordinal));
+        var change = pushed.Select(p => JsonNode.Parse(p.Body)!).Single(b => (string?)b["path"] == "/Docs/report.bin");
+        Assert.Equal("change", change["type"]!.GetValue<string>());
+        Assert.Equal(finished["rev"]!.GetValue<string>(), change["rev"]!.GetValue<string>());
+        Assert.Equal(laptop.DeviceId, change["device_id"]!.GetValue<string>());
+
+        // The laptop has no connection; a disconnect forgets the phone's, and later pushes go nowhere.
+        var disconnect = Sample("websocket-disconnect.json");
+        disconnect["requestContext"]!["connectionId"] = "phoneConn1=";
+        Assert.Equal(200, (await PostEventAsync(api, disconnect))["statusCode"]!.GetValue<int>());
+        Assert.Null(await new Aws.Push.DynamoDbConnectionStore(_db!).GetAsync("phoneConn1=", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Events_need_the_secret_and_a_poison_message_is_reported_as_a_batch_item_failure()
+    {
+        var api = _factory!.CreateClient();
+        using (var forged = new StringContent(Sample("eventbridge-scheduled.json").ToJsonString(), Encoding.UTF8, "application/json"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync(AwsEnvironment.EventsPath, forged)).StatusCode);
+        }
+
+        using (var viaHttpApi = new HttpRequestMessage(HttpMethod.Post, AwsEnvironment.EventsPath) { Content = new StringContent("{}", Encoding.UTF8, "application/json") })
+        {
+            viaHttpApi.Headers.Add(AwsEnvironment.EventsSecretHeader, EventsSecret);
+            viaHttpApi.Headers.Add("x-amzn-request-context", "{}");
+            Assert.Equal(HttpStatusCode.NotFound, (await api.SendAsync(viaHttpApi)).StatusCode);
+        }
+
+        // AWS's sample SQS event: its bodies ("test") are not changes, so both are reported failed (then retried, then dead-lettered).
+        var result = await PostEventAsync(api, Sample("sqs-event.json"));
+        Assert.Equal(
+            ["059f36b4-87a3-44ab-83d2-661975830a7d", "2e1424d4-f796-459a-8184-9c92662be6da"],
+            result["batchItemFailures"]!.AsArray().Select(f => f!["itemIdentifier"]!.GetValue<string>()));
+
+        // A $connect without a valid token is refused.
+        Assert.Equal(401, (await PostEventAsync(api, Sample("websocket-connect.json")))["statusCode"]!.GetValue<int>());
+
+        // The scheduled event runs collection and tiering.
+        var scheduled = await PostEventAsync(api, Sample("eventbridge-scheduled.json"));
+        Assert.NotNull(scheduled["collected_blocks"]);
+        Assert.NotNull(scheduled["tagged_cold"]);
+    }
+
+    private static JsonNode Sample(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "SampleEvents", name)))!;
+
+    private static async Task<JsonNode> PostEventAsync(HttpClient api, JsonNode body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, AwsEnvironment.EventsPath) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        request.Headers.Add(AwsEnvironment.EventsSecretHeader, EventsSecret);
+        using var response = await api.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"/events answered {response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    private static async Task<JsonNode> PostJsonAsync(HttpClient api, string token, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await api.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path} answered {response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    private static async Task<(string Token, string DeviceId)> LoginAsync(HttpClient api, string email, string device)
+    {
+        using var response = await api.PostAsJsonAsync("/auth/login", new { email, password = "correct horse battery", device_name = device });
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.True(response.IsSuccessStatusCode, body.ToJsonString());
+        return (body["access_token"]!.GetValue<string>(), body["device_id"]!.GetValue<string>());
+    }
+
+    private sealed class AwsModeFactory(Dictionary<string, string> settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
+    }
+}
+
+/// <summary>A loopback HTTP listener standing in for API Gateway's @connections endpoint: records every request, answers 200.</summary>
+internal sealed class ConnectionsListener : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly List<(string Path, string? Authorization, string Body)> _received = [];
+
+    public string BaseUrl { get; private set; } = "";
+
+    public IReadOnlyList<(string Path, string? Authorization, string Body)> Received
+    {
+        get
+        {
+            lock (_received)
+            {
+                return [.. _received];
+            }
+        }
+    }
+
+    public void Start()
+    {
+        BaseUrl = $"http://127.0.0.1:{TestServers.FreePort()}/";
+        _listener.Prefixes.Add(BaseUrl);
+        _listener.Start();
+        _ = Task.Run(async () =>
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+
+                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync();
+                lock (_received)
+                {
+                    _received.Add((context.Request.RawUrl ?? "", context.Request.Headers["Authorization"], body));
+                }
+
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+    }
+
+    public void Dispose() => _listener.Close();
+}
