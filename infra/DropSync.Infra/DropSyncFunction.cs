@@ -21,6 +21,9 @@ public sealed class DropSyncFunction : Construct
     /// <summary>AWS's account that publishes the Lambda Web Adapter layers.</summary>
     public const string AdapterLayerAccount = "753240598075";
 
+    /// <summary>The port the secrets extension listens on (AWS's default).</summary>
+    public const int LambdaSecretsPort = 2773;
+
     public Function Function { get; }
 
     public DropSyncFunction(Construct scope, string id, DropSyncSettings settings, Code code, FunctionShape shape, IDictionary<string, string> environment)
@@ -64,6 +67,14 @@ public sealed class DropSyncFunction : Construct
             Timeout = shape.Timeout,
             Environment = variables,
             LogGroup = logs,
+
+            // AWS's Parameters and Secrets extension serves the master key secret on localhost to the host at start,
+            // so the key never sits in the function's configuration.
+            ParamsAndSecrets = ParamsAndSecretsLayerVersion.FromVersion(ParamsAndSecretsVersions.V1_0_103, new ParamsAndSecretsOptions
+            {
+                CacheEnabled = true,
+                HttpPort = LambdaSecretsPort,
+            }),
             Layers =
             [
                 LayerVersion.FromLayerVersionArn(this, "WebAdapter", string.Format(

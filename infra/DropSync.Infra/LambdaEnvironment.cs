@@ -28,7 +28,7 @@ public static class LambdaEnvironment
     public const string ChangeQueueUrl = AwsEnvironment.ChangeQueueUrl;
 
     /// <summary>ARN of the Secrets Manager secret whose value is the master key: 64 hex digits (32 bytes).</summary>
-    public const string MasterKeySecretArn = "DropSync__Aws__MasterKeySecretArn";
+    public const string MasterKeySecretArn = AwsEnvironment.MasterKeySecretArn;
 
     /// <summary>The WebSocket stage's management endpoint (https://…/{stage}) for @connections calls.</summary>
     public const string WebSocketCallbackUrl = AwsEnvironment.WebSocketEndpoint;

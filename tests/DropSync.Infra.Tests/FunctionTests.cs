@@ -34,7 +34,7 @@ public sealed class FunctionTests
             ["Handler"] = "bootstrap",
             ["MemorySize"] = memory,
             ["Timeout"] = timeout,
-            ["Layers"] = new object[] { $"arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:{Stacks.LayerVersion}" },
+            ["Layers"] = Match.ArrayWith(new object[] { $"arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:{Stacks.LayerVersion}" }),
             ["Environment"] = new Props
             {
                 ["Variables"] = Match.ObjectLike(new Props
@@ -51,6 +51,25 @@ public sealed class FunctionTests
                     [LambdaEnvironment.MasterKeySecretArn] = Match.AnyValue(),
                     [LambdaEnvironment.WebSocketCallbackUrl] = Match.AnyValue(),
                     [LambdaEnvironment.ColdAfterDays] = Stacks.ColdAfterDays.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                }),
+            },
+        });
+    }
+
+    [Fact]
+    public void Each_function_reads_the_master_key_secret_through_the_parameters_and_secrets_extension()
+    {
+        var functions = D.Primary.FindResources("AWS::Lambda::Function", new Props());
+        Assert.Equal(4, functions.Count);
+        D.Primary.AllResourcesProperties("AWS::Lambda::Function", new Props
+        {
+            ["Layers"] = Match.ArrayWith(new object[] { Match.StringLikeRegexp("^arn:aws:lambda:us-east-1:[0-9]+:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:[0-9]+$") }),
+            ["Environment"] = new Props
+            {
+                ["Variables"] = Match.ObjectLike(new Props
+                {
+                    ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] = "2773",
+                    [LambdaEnvironment.MasterKeySecretArn] = Match.AnyValue(),
                 }),
             },
         });

@@ -101,12 +101,26 @@ internal static class AwsModeServices
         services.AddSingleton<LambdaEventHandler>();
 
         // Keys derived from the master key, as in embedded mode.
-        var masterKey = ParseMasterKey(config.Setting(AwsEnvironment.MasterKey) ?? NonEmpty(config["DropSync:MasterKey"])
-            ?? throw new InvalidOperationException($"AWS mode needs the master key (base64 of 32 bytes) in {AwsEnvironment.MasterKey}."));
+        var masterKey = ParseMasterKey(config.Setting(AwsEnvironment.MasterKey) ?? NonEmpty(config["DropSync:MasterKey"]) ?? MasterKeyFromSecret(config)
+            ?? throw new InvalidOperationException($"AWS mode needs the master key: {AwsEnvironment.MasterKeySecretArn} (a Secrets Manager secret), or {AwsEnvironment.MasterKey} (base64 of 32 bytes)."));
         var signingKey = DeriveKey(masterKey, "dropsync/block-url-signing/v1");
         services.AddSingleton(sp => new SignedBlockUrls(
             signingKey, sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<TimeProvider>(), config["DropSync:PublicBaseUrl"]));
         services.AddSingleton(new LinkTokens(DeriveKey(masterKey, "dropsync/link-tokens/v1")));
+    }
+
+    /// <summary>The master key from its Secrets Manager secret, when the stack gives one (read once, at start).</summary>
+    private static string? MasterKeyFromSecret(IConfiguration config)
+    {
+        var secretArn = config.Setting(AwsEnvironment.MasterKeySecretArn, "MasterKeySecretArn");
+        if (secretArn is null)
+        {
+            return null;
+        }
+
+        var port = int.TryParse(config[LambdaSecretsExtension.PortVariable], out var p) ? p : LambdaSecretsExtension.DefaultPort;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return LambdaSecretsExtension.GetSecretStringAsync(secretArn, port, config["AWS_SESSION_TOKEN"] ?? "", http, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     /// <summary>Base64 of 32 bytes, or 64 hex digits.</summary>

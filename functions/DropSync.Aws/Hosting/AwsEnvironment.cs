@@ -32,6 +32,10 @@ public static class AwsEnvironment
     /// <summary>The master key, base64 of 32 bytes (or 64 hex digits), from Secrets Manager.</summary>
     public const string MasterKey = "DROPSYNC_MASTER_KEY";
 
+    /// <summary>Instead of <see cref="MasterKey"/>: the Secrets Manager secret holding it, read at start through the
+    /// Parameters and Secrets Lambda extension (the key never appears in the function's configuration).</summary>
+    public const string MasterKeySecretArn = "DROPSYNC_MASTER_KEY_SECRET_ARN";
+
     /// <summary>The shared secret /events requires in the <see cref="EventsSecretHeader"/> header; optional (see EventsApi).</summary>
     public const string EventsSecret = "DROPSYNC_EVENTS_SECRET";
 
@@ -60,7 +64,7 @@ public static class AwsEnvironment
     /// <summary>Every variable above, for documentation and the stack.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        TablePrefix, Bucket, KmsKeyId, ChangeQueueUrl, WebSocketEndpoint, MasterKey, EventsSecret, ColdAfterDays, Region,
+        TablePrefix, Bucket, KmsKeyId, ChangeQueueUrl, WebSocketEndpoint, MasterKey, MasterKeySecretArn, EventsSecret, ColdAfterDays, Region,
         DynamoDbEndpoint, S3Endpoint, SqsEndpoint,
     ];
 }
