@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using DropSync.Client.Api;
-using DropSync.Client.Benchmarks;
 using DropSync.Client.Chunking;
 using DropSync.Client.Sync;
+using DropSync.Testing;
 
 // dotnet run -c Release --project bench/DropSync.Client.Benchmarks -- [--size-mib 1024] [--small-files 10000] [--tries 20]
 var sizeMiB = Arg("--size-mib", 1024);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DropSync.Api.Tests.Infrastructure;
+using DropSync.Testing;
 using static DropSync.Api.Tests.Infrastructure.Sharing;
 
 namespace DropSync.Api.Tests;

@@ -1,5 +1,6 @@
 using System.Net;
 using DropSync.Api.Tests.Infrastructure;
+using DropSync.Testing;
 
 namespace DropSync.Api.Tests;
 

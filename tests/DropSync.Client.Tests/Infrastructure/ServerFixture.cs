@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using DropSync.Client.Api;
 using DropSync.Client.Sync;
+using DropSync.Testing;
 
 namespace DropSync.Client.Tests.Infrastructure;
 

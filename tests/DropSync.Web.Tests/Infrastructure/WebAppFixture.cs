@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using DropSync.Testing;
 using Microsoft.Playwright;
 
 namespace DropSync.Web.Tests.Infrastructure;

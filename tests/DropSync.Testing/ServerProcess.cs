@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace DropSync.Client.Benchmarks;
+namespace DropSync.Testing;
 
-/// <summary>(Copied from tests/DropSync.Api.Tests.) The real DropSync server as its own OS process, on a free loopback port, talking real HTTP.</summary>
+/// <summary>The real DropSync server as its own OS process, on a free loopback port, talking real HTTP.</summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
