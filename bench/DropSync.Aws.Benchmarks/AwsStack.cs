@@ -1,0 +1,70 @@
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.S3;
+using DropSync.Aws.DynamoDb;
+using DropSync.Aws.S3;
+using DropSync.Core.Blocks;
+using DropSync.Core.Feed;
+using DropSync.Core.Files;
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
+
+namespace DropSync.Aws.Benchmarks;
+
+/// <summary>
+/// The core services composed as AWS mode composes them (see AwsModeServices): every metadata port on its DynamoDB
+/// adapter, presigned S3 URLs (signing needs no server), and block bytes in memory instead of S3. Changes are not
+/// published (SQS is not DynamoDB).
+/// </summary>
+internal sealed class AwsStack : IDisposable
+{
+    private readonly AmazonS3Client _s3;
+
+    public AwsStack(AmazonDynamoDBClient client, DynamoDbTableNames tables)
+    {
+        var clock = TimeProvider.System;
+        Db = new DynamoDbContext(client, tables);
+        var meta = new DynamoDbFileMetadataStore(Db);
+        var sharing = new DynamoDbSharingStore(Db);
+        var sessions = new DynamoDbUploadSessionStore(Db, clock);
+        Index = new DynamoDbBlockIndex(Db);
+        var store = new InMemoryBlockStore();
+        _s3 = new AmazonS3Client(
+            new BasicAWSCredentials("local", "local"),
+            new AmazonS3Config { ServiceURL = "http://127.0.0.1:9", ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        var urls = new S3StagedBlockUrls(_s3, new S3BlockStoreOptions { BucketName = "dropsync-bench" }, clock);
+        var publisher = new NoChangePublisher();
+        var options = new DropSyncOptions();
+        var resolver = new PathResolver(sharing);
+        Blocks = new BlockService(store, Index, new BlockLocks(), clock);
+        Committer = new FileCommitter(meta, publisher, clock);
+        Resolver = resolver;
+        Uploads = new UploadService(Blocks, store, Index, sessions, urls, meta, Committer, resolver, options, clock);
+        Files = new FileService(meta, sharing, store, urls, Committer, resolver, publisher, options, clock);
+        Feed = new ChangeFeed(meta, resolver);
+    }
+
+    public DynamoDbContext Db { get; }
+
+    public IBlockIndex Index { get; }
+
+    public BlockService Blocks { get; }
+
+    public FileCommitter Committer { get; }
+
+    public PathResolver Resolver { get; }
+
+    public UploadService Uploads { get; }
+
+    public FileService Files { get; }
+
+    public ChangeFeed Feed { get; }
+
+    public void Dispose() => _s3.Dispose();
+
+    private sealed class NoChangePublisher : IChangePublisher
+    {
+        public ValueTask PublishAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}

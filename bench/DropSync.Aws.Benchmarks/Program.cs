@@ -1,0 +1,65 @@
+using System.Globalization;
+using DropSync.Aws.Benchmarks;
+
+// dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- [--commits 500] [--concurrency 8]
+// Figures go to stdout; progress and notes to stderr.
+const string Usage = """
+    usage: DropSync.Aws.Benchmarks [--commits 500] [--concurrency 8] [--repeat 10]
+
+      AWS mode's commit path (the core services over the DynamoDB adapters) against DynamoDB Local, which it installs
+      (scripts/aws-test-servers.sh, into .tools/aws-servers; needs node and Java 17+), starts in memory on a free
+      loopback port and stops at the end. Block bytes stay in memory: the figures are DynamoDB's.
+      Prints commits/s and p50/p99 commit latency (sequential; concurrent in separate namespaces; concurrent in one
+      namespace) and the read and write capacity units DynamoDB reports per API operation.
+      --commits      commits per throughput step (default 500)
+      --concurrency  committers in the concurrent steps (default 8)
+      --repeat       repetitions each capacity figure is averaged over (default 10)
+    """;
+
+var commits = 500;
+var concurrency = 8;
+var repeat = 10;
+for (var i = 0; i < args.Length; i++)
+{
+    var (name, value) = args[i].Split('=', 2) is [var n, var v] ? (n, v) : (args[i], i + 1 < args.Length ? args[++i] : null);
+    var number = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
+    switch (name)
+    {
+        case "--commits" when number is >= 1 and <= 100_000:
+            commits = number;
+            break;
+        case "--concurrency" when number is >= 1 and <= 256:
+            concurrency = number;
+            break;
+        case "--repeat" when number is >= 1 and <= 1000:
+            repeat = number;
+            break;
+        default:
+            Console.Error.WriteLine($"bad argument: {name} {value}{Environment.NewLine}{Usage}");
+            return 2;
+    }
+}
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    Console.Error.WriteLine("cancelling: stopping DynamoDB Local ...");
+    cancel.Cancel();
+};
+
+try
+{
+    await AwsBenchmark.RunAsync(commits, concurrency, repeat, cancel.Token);
+    return 0;
+}
+catch (BenchmarkException e)
+{
+    Console.Error.WriteLine("benchmark failed: " + e.Message);
+    return 1;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("cancelled");
+    return 130;
+}
