@@ -177,6 +177,90 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
     }
 
     [Fact]
+    public async Task A_folder_bigger_than_one_transaction_moves_copies_and_deletes_in_atomic_batches()
+    {
+        var api = _factory!.CreateClient();
+        var email = $"big-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/auth/register", new { email, password = "correct horse battery" })).StatusCode);
+        var (token, _) = await LoginAsync(api, email, "laptop");
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        const int files = 60;
+        for (var i = 0; i < files; i++)
+        {
+            using var body = new ByteArrayContent(Encoding.UTF8.GetBytes($"file {i}"));
+            var path = $"/Big/{(i % 3 == 0 ? "sub/" : "")}f{i:D2}.txt";
+            using var upload = await api.PostAsync($"/files/upload?uploadType=media&path={Uri.EscapeDataString(path)}", body);
+            Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+        }
+
+        var cursor = (await PostJsonAsync(api, "/files/list_folder/get_latest_cursor", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();
+
+        // 61 entries, each about four writes: far more than one DynamoDB transaction takes.
+        var moved = await PostJsonAsync(api, "/files/move", new { from_path = "/Big", to_path = "/Moved" });
+        Assert.Equal("/Moved", moved["path"]!.GetValue<string>());
+        Assert.Equal(files + 2, await CountAsync(api, "/Moved"));
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsJsonAsync("/files/get_metadata", new { path = "/Big" })).StatusCode);
+        using (var download = await api.PostAsJsonAsync("/files/download", new { path = "/Moved/sub/f03.txt" }))
+        {
+            Assert.Equal("file 3", await download.Content.ReadAsStringAsync());
+        }
+
+        await PostJsonAsync(api, "/files/copy", new { from_path = "/Moved", to_path = "/Copy" });
+        Assert.Equal(files + 2, await CountAsync(api, "/Copy"));
+        await PostJsonAsync(api, "/files/delete", new { path = "/Moved" });
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsJsonAsync("/files/get_metadata", new { path = "/Moved" })).StatusCode);
+        Assert.Equal(files + 2, await CountAsync(api, "/Copy"));
+
+        // Every batch journalled what it changed: replaying the feed from before the move ends with exactly /Copy.
+        var tree = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in (await PostJsonAsync(api, "/files/list_folder", new { path = "", recursive = true }))["entries"]!.AsArray())
+        {
+            tree.Add(entry!["path"]!.GetValue<string>());
+        }
+
+        var replayed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < files; i++)
+        {
+            replayed.Add($"/Big/{(i % 3 == 0 ? "sub/" : "")}f{i:D2}.txt");
+        }
+
+        replayed.UnionWith(["/Big", "/Big/sub"]);
+        var hasMore = true;
+        while (hasMore)
+        {
+            var page = await PostJsonAsync(api, "/files/list_folder/continue", new { cursor, limit = 50 });
+            foreach (var entry in page["entries"]!.AsArray())
+            {
+                var path = entry!["path"]!.GetValue<string>();
+                if (entry["tag"]!.GetValue<string>() == "deleted")
+                {
+                    replayed.RemoveWhere(p => p.Equals(path, StringComparison.OrdinalIgnoreCase) || p.StartsWith(path + "/", StringComparison.OrdinalIgnoreCase));
+                }
+                else
+                {
+                    replayed.Add(path);
+                }
+            }
+
+            cursor = page["cursor"]!.GetValue<string>();
+            hasMore = page["has_more"]!.GetValue<bool>();
+        }
+
+        Assert.Equal(tree.Order(StringComparer.OrdinalIgnoreCase), replayed.Order(StringComparer.OrdinalIgnoreCase));
+    }
+
+    private static async Task<JsonNode> PostJsonAsync(HttpClient api, string url, object body)
+    {
+        using var response = await api.PostAsJsonAsync(url, body);
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.True(response.IsSuccessStatusCode, $"{url}: {json.ToJsonString()}");
+        return json;
+    }
+
+    private static async Task<int> CountAsync(HttpClient api, string folder) =>
+        (await PostJsonAsync(api, "/files/list_folder", new { path = folder, recursive = true }))["entries"]!.AsArray().Count + 1;
+
+    [Fact]
     public async Task Events_need_the_secret_and_a_poison_message_is_reported_as_a_batch_item_failure()
     {
         var api = _factory!.CreateClient();

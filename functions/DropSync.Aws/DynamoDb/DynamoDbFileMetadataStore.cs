@@ -34,6 +34,12 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
 
     public DynamoDbFileMetadataStore(DynamoDbContext db) => _db = db ?? throw new ArgumentNullException(nameof(db));
 
+    /// <summary>
+    /// A write costs at most two transaction items (a revision is its item and its by-path pointer), plus one head item per
+    /// namespace touched: 45 writes stay under <see cref="MaxTransactionItems"/> with room for the heads.
+    /// </summary>
+    public int MaxWritesPerBatch => 45;
+
     public async Task<BatchResult> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writes);

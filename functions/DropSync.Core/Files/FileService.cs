@@ -232,23 +232,31 @@ public sealed class FileService(
                 throw NotFound(path);
             }
 
-            var writes = new List<MetadataWrite>();
             var subtree = current.Kind == EntryKind.Folder ? await meta.ListAsync(ns, current.PathKey, recursive: true, ct) : [];
-            foreach (var entry in subtree.Prepend(current))
-            {
-                var tombstone = entry with { Rev = Ids.NewRev(), IsDeleted = true, ServerModified = now, DeviceId = caller.DeviceId };
-                writes.Add(new MetadataWrite.PutEntry(tombstone, new EntryExpectation.HasRev(entry.Rev)));
-            }
-
-            // One journal entry for the top: a device deleting a folder removes what is below it.
-            var top = ((MetadataWrite.PutEntry)writes[0]).Entry;
-            writes.Add(new MetadataWrite.AppendChange(Changes.For(top with { IsDeleted = true }, ChangeKind.Deleted, now)));
+            var tombstones = subtree.Prepend(current)
+                .Select(entry => entry with { Rev = Ids.NewRev(), IsDeleted = true, ServerModified = now, DeviceId = caller.DeviceId })
+                .Zip(subtree.Prepend(current), (tombstone, entry) => new MetadataWrite.PutEntry(tombstone, new EntryExpectation.HasRev(entry.Rev)))
+                .ToList();
+            var endShares = new List<MetadataWrite>();
             foreach (var share in await SharesWithinAsync(ns, at.Inner, ct))
             {
-                writes.AddRange(SharingWrites.EndShare(share, await sharing.ListMembersAsync(share.ShareId, ct), caller.DeviceId, now));
+                endShares.AddRange(SharingWrites.EndShare(share, await sharing.ListMembersAsync(share.ShareId, ct), caller.DeviceId, now));
             }
 
-            if (await ApplyAsync(writes, ct))
+            // One journal entry for the top: a device deleting a folder removes what is below it. When the store takes
+            // fewer writes per batch, the folder goes in several batches, deepest entries first, each batch journalling
+            // what it deleted, so an interruption leaves a smaller folder that deleting again finishes.
+            var topChange = new MetadataWrite.AppendChange(Changes.For(tombstones[0].Entry, ChangeKind.Deleted, now));
+            var whole = tombstones.Count + 1 + endShares.Count <= meta.MaxWritesPerBatch;
+            IReadOnlyList<IReadOnlyList<MetadataWrite>> groups = whole
+                ? [[.. tombstones, topChange, .. endShares]]
+                : [
+                    .. tombstones.Skip(1).Reverse().Select(t => (IReadOnlyList<MetadataWrite>)[t, new MetadataWrite.AppendChange(Changes.For(t.Entry, ChangeKind.Deleted, now))]),
+                    [tombstones[0], topChange],
+                    endShares,
+                ];
+
+            if ((await ApplyGroupsAsync(groups, ct)).Applied)
             {
                 return FileMetadata.From(current, at);
             }
@@ -318,8 +326,13 @@ public sealed class FileService(
 
             var subtree = source.Kind == EntryKind.Folder ? await meta.ListAsync(from.NamespaceId, source.PathKey, recursive: true, ct) : [];
             FileEntry? movedTop = null;
+
+            // The parent folders and share updates first, then each entry's writes as a group that lands together.
+            var groups = new List<IReadOnlyList<MetadataWrite>> { writes };
             foreach (var entry in subtree.Prepend(source))
             {
+                var entryWrites = new List<MetadataWrite>();
+                groups.Add(entryWrites);
                 var newPath = DropPath.Parse(entry.PathDisplay, false).Rebase(sourcePath, newTop);
                 var moved = entry with { NamespaceId = to.NamespaceId, PathDisplay = newPath.Display, Rev = Ids.NewRev(), ServerModified = now, DeviceId = caller.DeviceId };
                 movedTop ??= moved;
@@ -327,32 +340,41 @@ public sealed class FileService(
                 if (move && !keyUnchanged)
                 {
                     var tombstone = entry with { Rev = Ids.NewRev(), IsDeleted = true, ServerModified = now, DeviceId = caller.DeviceId };
-                    writes.Add(new MetadataWrite.PutEntry(tombstone, new EntryExpectation.HasRev(entry.Rev)));
+                    entryWrites.Add(new MetadataWrite.PutEntry(tombstone, new EntryExpectation.HasRev(entry.Rev)));
                 }
 
                 var existingAtTarget = keyUnchanged ? entry : await meta.GetEntryAsync(to.NamespaceId, newPath.Key, ct);
-                writes.Add(new MetadataWrite.PutEntry(moved, EntryExpectation.Matching(existingAtTarget)));
+                entryWrites.Add(new MetadataWrite.PutEntry(moved, EntryExpectation.Matching(existingAtTarget)));
                 if (entry.Kind == EntryKind.File)
                 {
                     var revision = await meta.GetRevisionAsync(from.NamespaceId, entry.Rev, ct)
                         ?? throw new InvalidOperationException($"Revision {entry.Rev} of {entry.PathDisplay} is missing.");
-                    writes.Add(new MetadataWrite.AddRevision(revision with { NamespaceId = to.NamespaceId, Rev = moved.Rev, PathDisplay = moved.PathDisplay, ServerModified = now, DeviceId = caller.DeviceId }));
+                    entryWrites.Add(new MetadataWrite.AddRevision(revision with { NamespaceId = to.NamespaceId, Rev = moved.Rev, PathDisplay = moved.PathDisplay, ServerModified = now, DeviceId = caller.DeviceId }));
                 }
 
                 // One journal entry per entry, so a device that applies them one by one ends with the same tree. Across
                 // namespaces a move is an add there and a delete here.
                 var kind = crossNamespace ? ChangeKind.Added : move ? ChangeKind.Moved : ChangeKind.Copied;
-                writes.Add(new MetadataWrite.AppendChange(Changes.For(moved, kind, now, fromPath: crossNamespace ? null : entry.PathDisplay)));
+                entryWrites.Add(new MetadataWrite.AppendChange(Changes.For(moved, kind, now, fromPath: crossNamespace ? null : entry.PathDisplay)));
             }
 
             if (move && crossNamespace)
             {
-                writes.Add(new MetadataWrite.AppendChange(Changes.For(source with { Rev = Ids.NewRev(), IsDeleted = true, DeviceId = caller.DeviceId }, ChangeKind.Deleted, now)));
+                groups.Add([new MetadataWrite.AppendChange(Changes.For(source with { Rev = Ids.NewRev(), IsDeleted = true, DeviceId = caller.DeviceId }, ChangeKind.Deleted, now))]);
             }
 
-            if (await ApplyAsync(writes, ct))
+            var (applied, batches) = await ApplyGroupsAsync(groups, ct);
+            if (applied)
             {
                 return FileMetadata.From(movedTop!, to);
+            }
+
+            if (batches > 0)
+            {
+                // Only a store with bounded batches gets here: part of a big folder landed before something changed in it.
+                throw Errors.Errors.Conflict(
+                    "move_interrupted",
+                    $"\"{fromPath}\" changed while it was being {(move ? "moved" : "copied")}: part of it is already at \"{toPath}\" and the rest is where it was. Nothing was lost; move or copy what is left.");
             }
         }
 
@@ -440,6 +462,34 @@ public sealed class FileService(
         {
             throw Errors.Errors.Conflict("path_exists", $"\"{path}\" is taken; pick another name.");
         }
+    }
+
+    /// <summary>
+    /// Applies groups of writes (each group must land together) in as few atomic batches as the store allows, in order.
+    /// Stops at the first batch whose expectations fail; the batches before it stay applied (their count is answered),
+    /// and the caller plans again from what is now there.
+    /// </summary>
+    private async Task<(bool Applied, int BatchesApplied)> ApplyGroupsAsync(IReadOnlyList<IReadOnlyList<MetadataWrite>> groups, CancellationToken ct)
+    {
+        var chunk = new List<MetadataWrite>();
+        var batches = 0;
+        foreach (var group in groups.Where(g => g.Count > 0))
+        {
+            if (chunk.Count > 0 && chunk.Count + group.Count > meta.MaxWritesPerBatch)
+            {
+                if (!await ApplyAsync(chunk, ct))
+                {
+                    return (false, batches);
+                }
+
+                batches++;
+                chunk = [];
+            }
+
+            chunk.AddRange(group);
+        }
+
+        return chunk.Count == 0 || await ApplyAsync(chunk, ct) ? (true, batches + 1) : (false, batches);
     }
 
     private async Task<bool> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken ct)

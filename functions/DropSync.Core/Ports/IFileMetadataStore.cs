@@ -17,6 +17,13 @@ public interface IFileMetadataStore
 {
     Task<BatchResult> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The most writes one atomic batch may hold (DynamoDB transactions are bounded; SQLite's are not). A change larger
+    /// than this — deleting, moving or copying a big folder — is applied by the core as several batches, each atomic
+    /// and each with the journal entries of what it changes.
+    /// </summary>
+    int MaxWritesPerBatch => int.MaxValue;
+
     /// <summary>The entry at a path, including a tombstone; null if the path never existed.</summary>
     Task<FileEntry?> GetEntryAsync(string namespaceId, string pathKey, CancellationToken cancellationToken);
 
