@@ -26,7 +26,32 @@ public sealed class ColdTiering(DynamoDbContext db, IFileMetadataStore meta, IAm
     /// <summary>Parallel scan segments per table.</summary>
     public int Segments { get; init; } = 4;
 
+    /// <summary>What a run decides: the blocks only non-current revisions reference (cold), and those a current revision references (warm).</summary>
+    public sealed record Plan(int Revisions, IReadOnlySet<BlockHash> Cold, IReadOnlySet<BlockHash> Warm);
+
     public async Task<Report> RunOnceAsync(CancellationToken ct)
+    {
+        var plan = await PlanAsync(ct).ConfigureAwait(false);
+        var cold = 0;
+        var warm = 0;
+        var work = plan.Cold.Select(h => (Hash: h, Cold: true)).Concat(plan.Warm.Select(h => (Hash: h, Cold: false)));
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (block, token) =>
+        {
+            switch (await RetagAsync(block.Hash, block.Cold, token).ConfigureAwait(false))
+            {
+                case true when block.Cold:
+                    Interlocked.Increment(ref cold);
+                    break;
+                case true:
+                    Interlocked.Increment(ref warm);
+                    break;
+            }
+        }).ConfigureAwait(false);
+        return new Report(plan.Revisions, cold, warm);
+    }
+
+    /// <summary>The decision of a run, without touching S3: reads the entries and revisions tables.</summary>
+    public async Task<Plan> PlanAsync(CancellationToken ct)
     {
         // Current revisions: the rev of every live file entry.
         var current = new ConcurrentDictionary<(string Ns, string Rev), bool>();
@@ -65,22 +90,7 @@ public sealed class ColdTiering(DynamoDbContext db, IFileMetadataStore meta, IAm
             }
         }).ConfigureAwait(false);
 
-        var cold = 0;
-        var warm = 0;
-        await Parallel.ForEachAsync(referenced.Keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (hash, token) =>
-        {
-            var wantCold = !hot.ContainsKey(hash);
-            switch (await RetagAsync(hash, wantCold, token).ConfigureAwait(false))
-            {
-                case true when wantCold:
-                    Interlocked.Increment(ref cold);
-                    break;
-                case true:
-                    Interlocked.Increment(ref warm);
-                    break;
-            }
-        }).ConfigureAwait(false);
-        return new Report(revisions.Count, cold, warm);
+        return new Plan(revisions.Count, referenced.Keys.Where(h => !hot.ContainsKey(h)).ToHashSet(), hot.Keys.ToHashSet());
     }
 
     /// <summary>Whether the block is tagged cold now (null: not tagged, or not stored).</summary>
