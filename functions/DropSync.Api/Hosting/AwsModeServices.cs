@@ -1,11 +1,8 @@
-using System.Security.Cryptography;
-using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.S3;
 using Amazon.SQS;
-using DropSync.Api.Blocks;
 using DropSync.Api.Live;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Hosting;
@@ -14,7 +11,6 @@ using DropSync.Aws.S3;
 using DropSync.Aws.Sqs;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
-using DropSync.Core.Sharing;
 
 namespace DropSync.Api.Hosting;
 
@@ -103,10 +99,7 @@ internal static class AwsModeServices
         // Keys derived from the master key, as in embedded mode.
         var masterKey = ParseMasterKey(config.Setting(AwsEnvironment.MasterKey) ?? NonEmpty(config["DropSync:MasterKey"]) ?? MasterKeyFromSecret(config)
             ?? throw new InvalidOperationException($"AWS mode needs the master key: {AwsEnvironment.MasterKeySecretArn} (a Secrets Manager secret), or {AwsEnvironment.MasterKey} (base64 of 32 bytes)."));
-        var signingKey = DeriveKey(masterKey, "dropsync/block-url-signing/v1");
-        services.AddSingleton(sp => new SignedBlockUrls(
-            signingKey, sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<TimeProvider>(), config["DropSync:PublicBaseUrl"]));
-        services.AddSingleton(new LinkTokens(DeriveKey(masterKey, "dropsync/link-tokens/v1")));
+        services.AddMasterKeyDerivedServices(masterKey, config);
     }
 
     /// <summary>The master key from its Secrets Manager secret, when the stack gives one (read once, at start).</summary>
@@ -129,13 +122,6 @@ internal static class AwsModeServices
         var value = text.Trim();
         var bytes = value.Length == 64 && value.All(Uri.IsHexDigit) ? Convert.FromHexString(value) : Convert.FromBase64String(value);
         return bytes.Length == 32 ? bytes : throw new InvalidOperationException("The master key must be 32 bytes.");
-    }
-
-    private static byte[] DeriveKey(byte[] masterKey, string purpose)
-    {
-        var key = new byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey, key, salt: [], info: Encoding.UTF8.GetBytes(purpose));
-        return key;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

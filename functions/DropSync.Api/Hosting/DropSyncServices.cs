@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using DropSync.Api.Auth;
 using DropSync.Api.Blocks;
 using DropSync.Api.Live;
@@ -71,24 +69,13 @@ internal static class DropSyncServices
         services.AddSingleton<IPushGateway>(sp => sp.GetRequiredService<WebSocketHub>());
         services.AddHostedService<ChangeDispatchService>();
 
-        // Block URLs are signed with a key derived from the master key, so there is no second secret to keep.
-        var signingKey = DeriveKey(masterKey, "dropsync/block-url-signing/v1");
-        services.AddSingleton(sp => new SignedBlockUrls(
-            signingKey, sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<TimeProvider>(), config["DropSync:PublicBaseUrl"]));
+        // Block URLs and link tokens are keyed by the master key, so there is no second secret to keep.
+        services.AddMasterKeyDerivedServices(masterKey.Bytes, config);
         services.AddSingleton<IBlockTransferUrls>(sp => sp.GetRequiredService<SignedBlockUrls>());
-        services.AddSingleton(new LinkTokens(DeriveKey(masterKey, "dropsync/link-tokens/v1")));
 
         services.AddDropSyncCore(options);
         services.AddHostedService<BlockCollectionService>();
         return builder;
-    }
-
-    /// <summary>A purpose-bound key derived from the master key (HKDF), so there are no more secrets to keep.</summary>
-    private static byte[] DeriveKey(MasterKey masterKey, string purpose)
-    {
-        var key = new byte[32];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey.Bytes, key, salt: [], info: Encoding.UTF8.GetBytes(purpose));
-        return key;
     }
 
     /// <summary>The core's services; the same in every mode.</summary>
