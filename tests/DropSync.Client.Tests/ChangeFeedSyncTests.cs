@@ -7,33 +7,20 @@ namespace DropSync.Client.Tests;
 [Collection("server")]
 public sealed class ChangeFeedSyncTests(ServerFixture fixture)
 {
-    private static byte[] RandomBytes(int size, int seed)
-    {
-        var data = new byte[size];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
-
-    private async Task<(Device A, Device B)> TwoDevicesAsync()
-    {
-        var email = await fixture.NewAccountAsync();
-        return (await fixture.DeviceAsync(email, "laptop"), await fixture.DeviceAsync(email, "desktop"));
-    }
-
     [Fact]
     public async Task An_offline_device_catches_up_by_cursor_without_listing_and_replays_moves_as_renames()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
-            var big = RandomBytes(200_000, 1);
+            var big = TestData.RandomBytes(200_000, 1);
             a.Write("keep.txt", "keep");
             a.Write("edit.txt", "v1");
             a.Write("gone.txt", "gone");
             a.Write("Photos/big.bin", big);
-            a.Write("Trip/one.bin", RandomBytes(50_000, 2));
-            a.Write("Trip/Deep/two.bin", RandomBytes(60_000, 3));
+            a.Write("Trip/one.bin", TestData.RandomBytes(50_000, 2));
+            a.Write("Trip/Deep/two.bin", TestData.RandomBytes(60_000, 3));
             a.Write("Old/x.txt", "x");
             a.Write("Old/Sub/y.txt", "y");
             await a.SyncAsync();
@@ -81,7 +68,7 @@ public sealed class ChangeFeedSyncTests(ServerFixture fixture)
     [Fact]
     public async Task A_rejected_cursor_or_a_reset_falls_back_to_a_full_listing_and_recovers()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -128,7 +115,7 @@ public sealed class ChangeFeedSyncTests(ServerFixture fixture)
     [Fact]
     public async Task A_watching_device_gets_a_file_saved_on_another_device_within_a_couple_of_seconds()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -167,7 +154,7 @@ public sealed class ChangeFeedSyncTests(ServerFixture fixture)
     [Fact]
     public async Task Many_small_files_go_up_in_a_few_batched_requests()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -176,7 +163,7 @@ public sealed class ChangeFeedSyncTests(ServerFixture fixture)
                 a.Write($"dir{i % 7}/file{i}.txt", $"content {i}");
             }
 
-            a.Write("large.bin", RandomBytes(1_500_000, 9));
+            a.Write("large.bin", TestData.RandomBytes(1_500_000, 9));
             a.Counter.Reset();
             var up = await a.SyncAsync();
 

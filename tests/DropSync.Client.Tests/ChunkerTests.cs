@@ -1,22 +1,16 @@
 using DropSync.Client.Chunking;
+using DropSync.Client.Tests.Infrastructure;
 
 namespace DropSync.Client.Tests;
 
 public class ChunkerTests
 {
-    private static byte[] Random(int size, int seed)
-    {
-        var data = new byte[size];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
-
     private static Task<IReadOnlyList<Chunk>> ChunkAsync(byte[] data) => FastCdc.ChunkAsync(new MemoryStream(data));
 
     [Fact]
     public async Task Identical_data_gives_identical_boundaries_whether_streamed_or_in_memory()
     {
-        var data = Random(24 * 1024 * 1024, 1);
+        var data = TestData.RandomBytes(24 * 1024 * 1024, 1);
         var first = await ChunkAsync(data);
         var second = await ChunkAsync(data);
         var inMemory = FastCdc.Chunk(data);
@@ -30,7 +24,7 @@ public class ChunkerTests
     [Fact]
     public async Task Inserting_one_byte_in_the_middle_of_64_MiB_changes_only_the_blocks_around_it()
     {
-        var data = Random(64 * 1024 * 1024, 2);
+        var data = TestData.RandomBytes(64 * 1024 * 1024, 2);
         var edited = new byte[data.Length + 1];
         var middle = data.Length / 2;
         data.AsSpan(0, middle).CopyTo(edited);
@@ -49,7 +43,7 @@ public class ChunkerTests
     [Fact]
     public async Task Blocks_respect_the_minimum_and_maximum_sizes()
     {
-        var random = await ChunkAsync(Random(40 * 1024 * 1024, 3));
+        var random = await ChunkAsync(TestData.RandomBytes(40 * 1024 * 1024, 3));
         Assert.All(random.SkipLast(1), c => Assert.InRange(c.Size, 256 * 1024, 4 * 1024 * 1024));
 
         // Data with no content-defined cut point (all zeros) is cut at the maximum.
@@ -71,7 +65,7 @@ public class ChunkerTests
     [Fact]
     public async Task Reads_in_small_pieces_give_the_same_blocks()
     {
-        var data = Random(9 * 1024 * 1024, 4);
+        var data = TestData.RandomBytes(9 * 1024 * 1024, 4);
         var expected = FastCdc.Chunk(data);
         var actual = await FastCdc.ChunkAsync(new TrickleStream(data));
         Assert.Equal(expected, actual);

@@ -6,23 +6,10 @@ namespace DropSync.Client.Tests;
 [Collection("server")]
 public sealed class SyncEndToEndTests(ServerFixture fixture)
 {
-    private static byte[] RandomBytes(int size, int seed)
-    {
-        var data = new byte[size];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
-
-    private async Task<(Device A, Device B)> TwoDevicesAsync()
-    {
-        var email = await fixture.NewAccountAsync();
-        return (await fixture.DeviceAsync(email, "laptop"), await fixture.DeviceAsync(email, "desktop"));
-    }
-
     [Fact]
     public async Task Creates_edits_and_deletes_reach_the_other_device()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -60,11 +47,11 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task A_move_is_a_server_move_and_the_other_device_renames_without_downloading()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
-            a.Write("report.bin", RandomBytes(3 * 1024 * 1024, 7));
+            a.Write("report.bin", TestData.RandomBytes(3 * 1024 * 1024, 7));
             a.Write("keep.txt", "keep");
             await a.SyncAsync();
             await b.SyncAsync();
@@ -81,14 +68,14 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
             Assert.Equal(1, follow.Moved);
             Assert.Equal(0, b.Counter.Received);
             Assert.Equal(["Archive/report-2026.bin", "keep.txt"], b.Files());
-            Assert.Equal(RandomBytes(3 * 1024 * 1024, 7), File.ReadAllBytes(b.PathOf("Archive/report-2026.bin")));
+            Assert.Equal(TestData.RandomBytes(3 * 1024 * 1024, 7), File.ReadAllBytes(b.PathOf("Archive/report-2026.bin")));
         }
     }
 
     [Fact]
     public async Task A_case_only_rename_reaches_the_server_and_the_other_device()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -112,7 +99,7 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task Both_devices_editing_one_file_keeps_both_versions()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -144,7 +131,7 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task The_same_new_file_created_on_two_devices_becomes_a_conflict_not_an_overwrite()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -168,7 +155,7 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task An_edit_wins_over_a_delete_in_either_order()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -232,7 +219,7 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task A_file_and_a_folder_of_the_same_name_are_both_kept()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -251,7 +238,7 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task Ignored_files_never_leave_the_device()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -274,7 +261,7 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task Mass_deletion_and_an_emptied_folder_stop_until_forced()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
@@ -311,11 +298,11 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task A_one_byte_insert_in_a_large_file_sends_and_fetches_only_a_few_blocks()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
-            var data = RandomBytes(20 * 1024 * 1024, 11);
+            var data = TestData.RandomBytes(20 * 1024 * 1024, 11);
             a.Write("big.bin", data);
             await a.SyncAsync();
             await b.SyncAsync();
@@ -340,11 +327,11 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task An_interrupted_upload_resumes_and_sends_only_the_rest()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
-            var data = RandomBytes(24 * 1024 * 1024, 21);
+            var data = TestData.RandomBytes(24 * 1024 * 1024, 21);
             a.Write("video.bin", data);
             using var cancel = new CancellationTokenSource();
             a.Counter.CancelAfterBlocks = (8, cancel);
@@ -366,11 +353,11 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     [Fact]
     public async Task An_interrupted_download_resumes_and_fetches_only_the_rest()
     {
-        var (a, b) = await TwoDevicesAsync();
+        var (a, b) = await fixture.TwoDevicesAsync();
         using (a)
         using (b)
         {
-            var data = RandomBytes(24 * 1024 * 1024, 31);
+            var data = TestData.RandomBytes(24 * 1024 * 1024, 31);
             a.Write("disk.img", data);
             await a.SyncAsync();
 

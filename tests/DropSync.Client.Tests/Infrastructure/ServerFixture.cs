@@ -38,6 +38,13 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public const string Password = "correct horse battery staple";
 
+    /// <summary>Two devices (laptop and desktop) of one new account.</summary>
+    public async Task<(Device A, Device B)> TwoDevicesAsync()
+    {
+        var email = await NewAccountAsync();
+        return (await DeviceAsync(email, "laptop"), await DeviceAsync(email, "desktop"));
+    }
+
     public async Task<Device> DeviceAsync(string email, string name)
     {
         var counter = new CountingHandler();
