@@ -10,6 +10,7 @@ using Amazon.SQS.Model;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Hosting;
 using DropSync.Aws.Tests.Infrastructure;
+using DropSync.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -354,7 +355,7 @@ internal sealed class ConnectionsListener : IDisposable
 
     public void Start()
     {
-        BaseUrl = $"http://127.0.0.1:{TestServers.FreePort()}/";
+        BaseUrl = $"http://127.0.0.1:{LocalPorts.Free()}/";
         _listener.Prefixes.Add(BaseUrl);
         _listener.Start();
         _ = Task.Run(async () =>

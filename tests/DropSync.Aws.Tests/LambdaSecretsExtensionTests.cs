@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using DropSync.Aws.Hosting;
+using DropSync.Testing;
 
 namespace DropSync.Aws.Tests;
 
@@ -11,7 +11,7 @@ public sealed class LambdaSecretsExtensionTests
     [Fact]
     public async Task Reads_the_secret_string_with_the_session_token()
     {
-        var port = FreePort();
+        var port = LocalPorts.Free();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://localhost:{port}/");
         listener.Start();
@@ -39,7 +39,7 @@ public sealed class LambdaSecretsExtensionTests
     [Fact]
     public async Task A_refusing_extension_gives_an_error_that_says_what_to_check()
     {
-        var port = FreePort();
+        var port = LocalPorts.Free();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://localhost:{port}/");
         listener.Start();
@@ -60,12 +60,5 @@ public sealed class LambdaSecretsExtensionTests
         await stop.CancelAsync();
 
         Assert.Contains("GetSecretValue", error.Message, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace DropSync.Testing;
 
@@ -19,7 +18,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync(string dataDirectory, string keysDirectory)
     {
-        var port = FreePort();
+        var port = LocalPorts.Free();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         var assembly = ServerAssembly();
         var start = new ProcessStartInfo("dotnet")
@@ -90,22 +89,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The built server next to this test build: functions/DropSync.Api/bin/&lt;configuration&gt;/net10.0/DropSync.Api.dll.</summary>
     private static string ServerAssembly()
     {
-        var testDir = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = testDir.Parent!.Name;
-        var root = testDir;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "DropSync.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var dll = Path.Combine(root!.FullName, "functions", "DropSync.Api", "bin", configuration, "net10.0", "DropSync.Api.dll");
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var dll = Path.Combine(RepositoryPaths.Root(), "functions", "DropSync.Api", "bin", configuration, "net10.0", "DropSync.Api.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first", dll);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using DropSync.Aws.DynamoDb;
+using DropSync.Testing;
 using Testcontainers.LocalStack;
 
 namespace DropSync.Aws.Tests.Infrastructure;
@@ -9,7 +10,7 @@ namespace DropSync.Aws.Tests.Infrastructure;
 public sealed class DynamoDbServer : IAsyncLifetime
 {
     private readonly List<DynamoDbTableNames> _created = [];
-    private ServerProcess? _process;
+    private ChildProcess? _process;
     private LocalStackContainer? _container;
     private AmazonDynamoDBClient? _client;
 
@@ -43,13 +44,7 @@ public sealed class DynamoDbServer : IAsyncLifetime
         }
         else
         {
-            var (dynamoDbLocal, _) = await TestServers.InstallAsync();
-            var port = TestServers.FreePort();
-            _process = TestServers.Start(
-                "java",
-                [$"-Djava.library.path={Path.Combine(dynamoDbLocal, "DynamoDBLocal_lib")}", "-jar", Path.Combine(dynamoDbLocal, "DynamoDBLocal.jar"), "-inMemory", "-sharedDb", "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                workingDirectory: dynamoDbLocal);
-            endpoint = $"http://127.0.0.1:{port}";
+            (_process, endpoint) = await AwsTestServers.StartDynamoDbLocalAsync();
             Description = "DynamoDB Local at " + endpoint;
         }
 

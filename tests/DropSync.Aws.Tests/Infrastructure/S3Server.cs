@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using DropSync.Testing;
 using Testcontainers.LocalStack;
 
 namespace DropSync.Aws.Tests.Infrastructure;
@@ -9,7 +10,7 @@ namespace DropSync.Aws.Tests.Infrastructure;
 public sealed class S3Server : IAsyncLifetime
 {
     private readonly List<string> _buckets = [];
-    private ServerProcess? _process;
+    private ChildProcess? _process;
     private LocalStackContainer? _container;
     private AmazonS3Client? _client;
 
@@ -48,9 +49,9 @@ public sealed class S3Server : IAsyncLifetime
         }
         else
         {
-            var (_, fauxqs) = await TestServers.InstallAsync();
-            var port = TestServers.FreePort();
-            _process = TestServers.Start(
+            var (_, fauxqs) = await AwsTestServers.InstallAsync();
+            var port = LocalPorts.Free();
+            _process = ChildProcess.Start(
                 "node",
                 [fauxqs],
                 new Dictionary<string, string> { ["FAUXQS_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["FAUXQS_LOGGER"] = "false" });
