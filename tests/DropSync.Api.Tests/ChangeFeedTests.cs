@@ -228,6 +228,41 @@ public sealed class ChangeFeedTests(DropSyncApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_fan_out_compacts_journal_entries_older_than_the_retention_and_only_cursors_behind_them_reset()
+    {
+        // Its own server: the test moves the clock three months on and checks retention every 4 changes.
+        using var server = DropSyncApiFactory.WithSettings(("DropSync:JournalCompactionInterval", "4"), ("DropSync:JournalRetention", "90.00:00:00"));
+        var alice = await server.SignUpAsync();
+        await alice.UploadOkAsync("/old-1.txt", Bytes("1"));
+        var old = (await alice.OkAsync("/files/list_folder", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();
+        await alice.UploadOkAsync("/old-2.txt", Bytes("2"));
+
+        server.Clock.Advance(TimeSpan.FromDays(91));
+        var recent = (await alice.OkAsync("/files/list_folder/get_latest_cursor", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            await alice.UploadOkAsync($"/new-{i}.txt", Bytes("n"));
+        }
+
+        // The fan-out runs after the commits answer; wait for its retention pass.
+        var store = server.Services.GetRequiredService<IFileMetadataStore>();
+        var userNs = await NamespaceOfAsync(alice);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await store.GetCompactedThroughAsync(userNs, CancellationToken.None) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Status(HttpStatusCode.Conflict, await alice.PostAsync("/files/list_folder/continue", new { cursor = old }), "reset");
+        Assert.Equal(
+            ["/new-0.txt", "/new-1.txt", "/new-2.txt", "/new-3.txt"],
+            Paths(await alice.OkAsync("/files/list_folder/continue", new { cursor = recent })).Order().ToArray());
+        Assert.Equal(
+            ["/new-0.txt", "/new-1.txt", "/new-2.txt", "/new-3.txt", "/old-1.txt", "/old-2.txt"],
+            Paths(await alice.OkAsync("/files/list_folder", new { path = "", recursive = true })).Order().ToArray());
+    }
+
+    [Fact]
     public async Task A_forged_or_foreign_cursor_is_refused()
     {
         var alice = await factory.SignUpAsync();

@@ -1,5 +1,8 @@
+using DropSync.Core.Feed;
+using DropSync.Core.Files;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using static DropSync.Contracts.MetadataSamples;
 
@@ -7,7 +10,8 @@ namespace DropSync.Contracts;
 
 /// <summary>
 /// Journal compaction of <see cref="IFileMetadataStore"/>: old entries go, the compaction point is kept (only ever
-/// rising), and sequence numbers go on from the true latest even when every entry was compacted away.
+/// rising), and sequence numbers go on from the true latest even when every entry was compacted away; the core's
+/// retention rules (<see cref="JournalRetention"/>) over the store compact exactly what has outlived them.
 /// </summary>
 public abstract class JournalCompactionContract
 {
@@ -119,11 +123,64 @@ public abstract class JournalCompactionContract
         Assert.Equal(3, await store.GetLatestSequenceAsync(ns, None));
     }
 
-    private static async Task AppendAsync(IFileMetadataStore store, string ns, int count)
+    [Fact]
+    public async Task Retention_compacts_the_entries_older_than_the_period_and_keeps_the_young_ones()
     {
-        for (var i = 0; i < count; i++)
+        var store = await CreateStoreAsync();
+        var ns = NewNamespace();
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await AppendAsync(store, ns, 3, clock.GetUtcNow().AddDays(-100));
+        await AppendAsync(store, ns, 2, clock.GetUtcNow().AddDays(-1), first: 3);
+        var retention = new JournalRetention(store, new DropSyncOptions { JournalRetention = TimeSpan.FromDays(90) }, clock);
+
+        Assert.Equal(3, await retention.CompactAsync(ns, None));
+        Assert.Equal(3, await store.GetCompactedThroughAsync(ns, None));
+        Assert.Equal([4L, 5L], (await store.ReadJournalAsync(ns, 0, 100, None)).Select(c => c.Sequence));
+
+        // Nothing more until the young entries age too; then everything, and the sequence still goes on.
+        Assert.Equal(3, await retention.CompactAsync(ns, None));
+        clock.Advance(TimeSpan.FromDays(90));
+        Assert.Equal(5, await retention.CompactAsync(ns, None));
+        Assert.Empty(await store.ReadJournalAsync(ns, 0, 100, None));
+        Assert.Equal(6, (await store.MustApplyAsync(Append(File(ns, "/after")))).Changes[0].Sequence);
+    }
+
+    [Fact]
+    public async Task Retention_keeps_at_most_the_newest_max_entries_however_young()
+    {
+        var store = await CreateStoreAsync();
+        var ns = NewNamespace();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await AppendAsync(store, ns, 5, clock.GetUtcNow());
+        var retention = new JournalRetention(store, new DropSyncOptions { JournalMaxEntries = 2 }, clock);
+
+        Assert.Equal(3, await retention.CompactAsync(ns, None));
+        Assert.Equal([4L, 5L], (await store.ReadJournalAsync(ns, 0, 100, None)).Select(c => c.Sequence));
+    }
+
+    [Fact]
+    public async Task One_retention_pass_compacts_at_most_its_share_and_the_next_goes_on()
+    {
+        var store = await CreateStoreAsync();
+        var ns = NewNamespace();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await AppendAsync(store, ns, 5, clock.GetUtcNow().AddDays(-365));
+        var retention = new JournalRetention(store, new DropSyncOptions { JournalMaxCompactedPerRun = 2 }, clock);
+
+        Assert.Equal(2, await retention.CompactAsync(ns, None));
+        Assert.Equal(4, await retention.CompactAsync(ns, None));
+        Assert.Equal(5, await retention.CompactAsync(ns, None));
+        Assert.Equal(5, await retention.CompactAsync(ns, None));
+        Assert.Equal(0, await retention.CompactAsync(NewNamespace(), None));
+    }
+
+    private static async Task AppendAsync(IFileMetadataStore store, string ns, int count, DateTimeOffset time, int first = 0)
+    {
+        for (var i = first; i < first + count; i++)
         {
-            await store.MustApplyAsync(Append(File(ns, $"/f{i}"), ChangeKind.Added));
+            await store.MustApplyAsync(Append(File(ns, $"/f{i}", at: time), ChangeKind.Added));
         }
     }
+
+    private static Task AppendAsync(IFileMetadataStore store, string ns, int count) => AppendAsync(store, ns, count, T0);
 }

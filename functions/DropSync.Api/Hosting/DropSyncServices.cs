@@ -94,6 +94,7 @@ internal static class DropSyncServices
         services.AddSingleton<SharingService>();
         services.AddSingleton<LinkService>();
         services.AddSingleton<ChangeFeed>();
+        services.AddSingleton<JournalRetention>();
         services.AddSingleton<ChangeFanout>();
         services.AddSingleton<OrderedDispatcher>();
         services.AddSingleton<NotificationService>();

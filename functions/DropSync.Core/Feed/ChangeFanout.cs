@@ -11,9 +11,10 @@ namespace DropSync.Core.Feed;
 /// contains it — and hands each of them the change as they see it (the push port delivers it to their devices), plus a
 /// notification when someone else edited, deleted or shared something of theirs. The same code runs in-process in the
 /// embedded mode and in the SQS-triggered fan-out in AWS mode. Idempotent per change: a change delivered twice is
-/// pushed twice (devices ignore sequence numbers they have) but recorded as a notification once per id.
+/// pushed twice (devices ignore sequence numbers they have) but recorded as a notification once per id. Every so many
+/// changes of a namespace it also applies the journal's retention rules (<see cref="JournalRetention"/>).
 /// </summary>
-public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, INotificationStore notifications, IPushGateway push)
+public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, INotificationStore notifications, IPushGateway push, JournalRetention retention)
 {
     public async Task DispatchAsync(ChangeRecord change, CancellationToken ct)
     {
@@ -74,6 +75,12 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
                 };
                 await push.PushAsync(note.UserId, new PushMessage("notification", body, null), ct);
             }
+        }
+
+        // After the pushes, so that trimming never delays anyone's event; idempotent, like the rest, when redelivered.
+        if (retention.IsDue(change))
+        {
+            await retention.CompactAsync(change.NamespaceId, ct);
         }
     }
 

@@ -15,6 +15,18 @@ public sealed class DropSyncOptions
     /// <summary>How often the embedded server runs garbage collection.</summary>
     public TimeSpan CollectionInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How long change-journal entries are kept: a device whose cursor is older lists afresh (a "reset").</summary>
+    public TimeSpan JournalRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>The most journal entries kept per namespace, however young (bounds a namespace with heavy churn).</summary>
+    public long JournalMaxEntries { get; set; } = 1_000_000;
+
+    /// <summary>A namespace's journal is checked against the retention rules once every this many of its changes.</summary>
+    public long JournalCompactionInterval { get; set; } = 1000;
+
+    /// <summary>The most journal entries one retention pass removes, so one pass stays short; the next pass goes on.</summary>
+    public long JournalMaxCompactedPerRun { get; set; } = 10_000;
+
     /// <summary>PBKDF2 iterations for new password hashes.</summary>
     public int PasswordIterations { get; set; } = Accounts.PasswordHasher.DefaultIterations;
 }

@@ -12,6 +12,11 @@ public sealed class DropSyncApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string> _settings;
 
     public DropSyncApiFactory()
+        : this([])
+    {
+    }
+
+    private DropSyncApiFactory((string Key, string Value)[] settings)
     {
         DataDirectory = Directory.CreateTempSubdirectory("dropsync-api-").FullName;
         _settings = new Dictionary<string, string>
@@ -24,7 +29,14 @@ public sealed class DropSyncApiFactory : WebApplicationFactory<Program>
             // The collector runs only when a test asks.
             ["DropSync:CollectionInterval"] = "1.00:00:00",
         };
+        foreach (var (key, value) in settings)
+        {
+            _settings[key] = value;
+        }
     }
+
+    /// <summary>A server of its own with settings added to (or replacing) the test defaults.</summary>
+    public static DropSyncApiFactory WithSettings(params (string Key, string Value)[] settings) => new(settings);
 
     public string DataDirectory { get; }
 
