@@ -250,6 +250,77 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
         Assert.Equal(tree.Order(StringComparer.OrdinalIgnoreCase), replayed.Order(StringComparer.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public async Task A_folder_shared_with_more_members_than_one_transaction_takes_is_deleted_and_the_share_ends_for_all()
+    {
+        var api = _factory!.CreateClient();
+        var owner = await RegisterAsync(api, "owner");
+        string rev;
+        using (var upload = new HttpRequestMessage(HttpMethod.Post, "/files/upload?uploadType=media&path=%2FTeam%2Fplan.txt") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes("the plan")) })
+        {
+            upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
+            using var response = await api.SendAsync(upload);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, text);
+            rev = JsonNode.Parse(text)!["rev"]!.GetValue<string>();
+        }
+
+        // Each member ends as about five DynamoDB items (member items, mount, journal entry, head): 50 need several transactions.
+        const int memberCount = 50;
+        var members = new List<(string Token, string Cursor)>();
+        for (var i = 0; i < memberCount; i++)
+        {
+            var member = await RegisterAsync(api, $"member{i}");
+            await PostJsonAsync(api, owner.Token, "/sharing/add_member", new { path = "/Team", email = member.Email, role = i % 2 == 0 ? "editor" : "viewer" });
+            var cursor = (await PostJsonAsync(api, member.Token, "/files/list_folder/get_latest_cursor", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();
+            members.Add((member.Token, cursor));
+        }
+
+        Assert.Equal(memberCount + 1, (await PostJsonAsync(api, owner.Token, "/sharing/list_members", new { path = "/Team" }))["members"]!.AsArray().Count);
+
+        var deleted = await PostJsonAsync(api, owner.Token, "/files/delete", new { path = "/Team" });
+
+        Assert.Equal("/Team", deleted["path"]!.GetValue<string>());
+        foreach (var (token, cursor) in members)
+        {
+            Assert.Empty((await PostJsonAsync(api, token, "/sharing/list_shared_with_me", new { }))["entries"]!.AsArray());
+            Assert.Empty((await PostJsonAsync(api, token, "/files/list_folder", new { path = "", recursive = true }))["entries"]!.AsArray());
+            var page = await PostJsonAsync(api, token, "/files/list_folder/continue", new { cursor });
+            Assert.Contains(page["entries"]!.AsArray(), e => e!["path"]!.GetValue<string>() == "/Team" && e["tag"]!.GetValue<string>() == "deleted");
+        }
+
+        // The folder and the share are gone for the owner too; the file comes back from its revision, no longer shared.
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/files/get_metadata") { Content = JsonContent.Create(new { path = "/Team" }) })
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
+            using var response = await api.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        await PostJsonAsync(api, owner.Token, "/files/restore", new { path = "/Team/plan.txt", rev });
+        using (var download = new HttpRequestMessage(HttpMethod.Post, "/files/download") { Content = JsonContent.Create(new { path = "/Team/plan.txt" }) })
+        {
+            download.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
+            using var response = await api.SendAsync(download);
+            Assert.Equal("the plan", await response.Content.ReadAsStringAsync());
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/sharing/list_members") { Content = JsonContent.Create(new { path = "/Team" }) })
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
+            using var response = await api.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Contains("not_shared", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<(string Email, string Token)> RegisterAsync(HttpClient api, string name)
+    {
+        var email = $"{name}-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/auth/register", new { email, password = "correct horse battery" })).StatusCode);
+        return (email, (await LoginAsync(api, email, "laptop")).Token);
+    }
+
     private static async Task<JsonNode> PostJsonAsync(HttpClient api, string url, object body)
     {
         using var response = await api.PostAsJsonAsync(url, body);

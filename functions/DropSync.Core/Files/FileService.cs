@@ -25,6 +25,16 @@ public sealed class FileService(
 {
     private const int MaxAttempts = 16;
 
+    /// <summary>
+    /// What ending a share weighs against <see cref="IFileMetadataStore.MaxWritesPerBatch"/>, which allows about two
+    /// DynamoDB items a write: a share ends as three items (its two and its folder's) and each member as about five (its
+    /// two member items, its mount, its journal entry, its namespace's head), so they count as 2 and 4 writes, leaving
+    /// room under the 100 items of a transaction.
+    /// </summary>
+    private const int WritesPerEndedShare = 2;
+
+    private const int WritesPerRemovedMember = 4;
+
     public async Task<FileMetadata> GetMetadataAsync(Caller caller, string? rawPath, bool includeDeleted, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: true);
@@ -237,24 +247,50 @@ public sealed class FileService(
                 .Select(entry => entry with { Rev = Ids.NewRev(), IsDeleted = true, ServerModified = now, DeviceId = caller.DeviceId })
                 .Zip(subtree.Prepend(current), (tombstone, entry) => new MetadataWrite.PutEntry(tombstone, new EntryExpectation.HasRev(entry.Rev)))
                 .ToList();
-            var endShares = new List<MetadataWrite>();
+            var shares = new List<(Share Share, IReadOnlyList<ShareMember> Members)>();
             foreach (var share in await SharesWithinAsync(ns, at.Inner, ct))
             {
-                endShares.AddRange(SharingWrites.EndShare(share, await sharing.ListMembersAsync(share.ShareId, ct), caller.DeviceId, now));
+                shares.Add((share, await sharing.ListMembersAsync(share.ShareId, ct)));
             }
 
             // One journal entry for the top: a device deleting a folder removes what is below it. When the store takes
             // fewer writes per batch, the folder goes in several batches, deepest entries first, each batch journalling
             // what it deleted, so an interruption leaves a smaller folder that deleting again finishes.
             var topChange = new MetadataWrite.AppendChange(Changes.For(tombstones[0].Entry, ChangeKind.Deleted, now));
-            var whole = tombstones.Count + 1 + endShares.Count <= meta.MaxWritesPerBatch;
-            IReadOnlyList<IReadOnlyList<MetadataWrite>> groups = whole
-                ? [[.. tombstones, topChange, .. endShares]]
-                : [
+            var whole = tombstones.Count + 1 + shares.Sum(s => WritesPerEndedShare + (WritesPerRemovedMember * s.Members.Count)) <= meta.MaxWritesPerBatch;
+            IReadOnlyList<IReadOnlyList<MetadataWrite>> groups;
+            if (whole)
+            {
+                groups = [[.. tombstones, topChange, .. shares.SelectMany(s => SharingWrites.EndShare(s.Share, s.Members, caller.DeviceId, now))]];
+            }
+            else
+            {
+                // Too big for one batch: the members lose access first, a few per batch, then the memberless shares end,
+                // then the folder goes. An interruption leaves the folder in place (shared with fewer people or none),
+                // never a share of a deleted folder; deleting again finishes.
+                var chunks = shares.SelectMany(s => s.Members.Chunk(Math.Max(1, meta.MaxWritesPerBatch / WritesPerRemovedMember)).Select(chunk => (s.Share, chunk)));
+                var membersRemoved = true;
+                foreach (var (share, chunk) in chunks)
+                {
+                    // A member who left meanwhile fails its chunk: start again from the members there are now.
+                    if (!await ApplyAsync([.. SharingWrites.RemoveMembers(share, chunk, caller.DeviceId, now)], ct))
+                    {
+                        membersRemoved = false;
+                        break;
+                    }
+                }
+
+                if (!membersRemoved)
+                {
+                    continue;
+                }
+
+                groups = [
+                    [.. shares.Select(s => new MetadataWrite.DeleteShare(s.Share.ShareId))],
                     .. tombstones.Skip(1).Reverse().Select(t => (IReadOnlyList<MetadataWrite>)[t, new MetadataWrite.AppendChange(Changes.For(t.Entry, ChangeKind.Deleted, now))]),
                     [tombstones[0], topChange],
-                    endShares,
                 ];
+            }
 
             if ((await ApplyGroupsAsync(groups, ct)).Applied)
             {

@@ -28,9 +28,16 @@ public static class SharingWrites
         yield return new MetadataWrite.DeleteShare(share.ShareId);
         foreach (var member in members)
         {
-            yield return new MetadataWrite.AppendChange(MountChange(Namespaces.RootOf(member.UserId), ChangeKind.Unshared, member.MountPath, null, deviceId, now));
+            yield return Unshared(member, deviceId, now);
         }
     }
+
+    /// <summary>
+    /// Removes members from a share that is ending, each with "unshared" at its mount in the member's namespace, as
+    /// <see cref="EndShare"/> would tell them; the owner's namespace is told by the deleted folder, not here.
+    /// </summary>
+    public static IEnumerable<MetadataWrite> RemoveMembers(Share share, IEnumerable<ShareMember> members, string deviceId, DateTimeOffset now) =>
+        members.SelectMany(member => new[] { new MetadataWrite.DeleteMember(share.ShareId, member.UserId), Unshared(member, deviceId, now) });
 
     public static ChangeRecord MountChange(string namespaceId, ChangeKind kind, string path, string? fromPath, string deviceId, DateTimeOffset now) => new()
     {
@@ -42,4 +49,7 @@ public static class SharingWrites
         DeviceId = deviceId,
         Time = now,
     };
+
+    private static MetadataWrite Unshared(ShareMember member, string deviceId, DateTimeOffset now) =>
+        new MetadataWrite.AppendChange(MountChange(Namespaces.RootOf(member.UserId), ChangeKind.Unshared, member.MountPath, null, deviceId, now));
 }
