@@ -7,6 +7,7 @@ using DropSync.Core.Content;
 using DropSync.Core.Errors;
 using DropSync.Core.Ports;
 using DropSync.Embedded.Keys;
+using DropSync.Embedded.Storage;
 using ZstdSharp;
 
 namespace DropSync.Embedded.Blocks;
@@ -487,12 +488,15 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
                 stream.Flush(flushToDisk: true);
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var folder = Path.GetDirectoryName(path)!;
+            DirectoryFlush.CreateDurably(folder);
             try
             {
                 // rename(2): atomic, and if a concurrent put of the same block got there first, replacing its identical
-                // content is harmless (readers that opened the old file keep reading it).
+                // content is harmless (readers that opened the old file keep reading it). The folder's flush makes the
+                // new name survive a power cut before any commit can point at it.
                 File.Move(temp, path, overwrite: true);
+                DirectoryFlush.Flush(folder);
             }
             catch (IOException) when (File.Exists(path))
             {

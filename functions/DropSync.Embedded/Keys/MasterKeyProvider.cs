@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using DropSync.Core.Errors;
+using DropSync.Embedded.Storage;
 
 namespace DropSync.Embedded.Keys;
 
@@ -193,6 +194,9 @@ public sealed class MasterKeyProvider(string dataFolder, MasterKeyOptions option
             Directory.CreateDirectory(KeysFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
+        // The key file's own folder is flushed after the rename; its parent makes a folder created just now last too.
+        DirectoryFlush.Flush(Path.GetDirectoryName(Path.GetFullPath(KeysFolder))!);
+
         var path = KeyFileFor(key.KeyId);
         var base64 = key.ToBase64();
         var bytes = Encoding.ASCII.GetBytes(base64);
@@ -214,7 +218,7 @@ public sealed class MasterKeyProvider(string dataFolder, MasterKeyOptions option
 
     private void RecordKeyId(string keyId)
     {
-        Directory.CreateDirectory(DataFolder);
+        DirectoryFlush.CreateDurably(DataFolder);
         WriteAtomically(KeyIdFile, Encoding.ASCII.GetBytes(keyId + "\n"), null);
     }
 
@@ -237,6 +241,7 @@ public sealed class MasterKeyProvider(string dataFolder, MasterKeyOptions option
             }
 
             File.Move(temp, path, overwrite: true);
+            DirectoryFlush.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
         catch
         {
