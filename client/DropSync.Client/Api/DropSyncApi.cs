@@ -55,7 +55,14 @@ public sealed record BatchFileResult(int Index, string? Path, int Status, Remote
     }
 }
 
-public sealed record SharedLink(string LinkId, string Url, string? Path, DateTimeOffset? ExpiresAt, bool HasPassword, DateTimeOffset? CreatedAt);
+public sealed record SharedLink(string LinkId, string Url, string? Path, DateTimeOffset? ExpiresAt, bool HasPassword, DateTimeOffset? CreatedAt)
+{
+    /// <summary>The page to open in a browser (the web app's <c>/link/…</c>); <see cref="Url"/> is the link's JSON and download API. Null from servers before it.</summary>
+    public string? WebUrl { get; init; }
+}
+
+/// <summary>One signed-in (or signed-out) device of the account, from <c>/auth/list_devices</c>.</summary>
+public sealed record DeviceInfo(string DeviceId, string Name, DateTimeOffset? CreatedAt, DateTimeOffset? RevokedAt, bool Current);
 
 /// <summary>An error answer from the server: <c>{"error": code, "message": ...}</c> plus any extra fields.</summary>
 public sealed class DropSyncApiException(HttpStatusCode status, string code, string message, JsonElement body)
@@ -192,6 +199,9 @@ public sealed class DropSyncApi : IDisposable
 
     public Task<SharedLink> CreateLinkAsync(string path, DateTimeOffset? expires, string? password, CancellationToken ct) =>
         PostAsync<SharedLink>("/sharing/create_link", new { path, expires, password }, ct);
+
+    public async Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync(CancellationToken ct) =>
+        (await PostAsync<DevicesResult>("/auth/list_devices", new { }, ct)).Devices;
 
     public Task<RemoteEntry> GetMetadataAsync(string path, CancellationToken ct) => PostAsync<RemoteEntry>("/files/get_metadata", new { path }, ct);
 
@@ -336,6 +346,8 @@ public sealed class DropSyncApi : IDisposable
     private sealed record ListResult(IReadOnlyList<RemoteEntry> Entries, bool HasMore);
 
     private sealed record BatchResult(IReadOnlyList<BatchFileResult> Entries);
+
+    private sealed record DevicesResult(IReadOnlyList<DeviceInfo> Devices);
 
     private sealed record RevisionsResult(IReadOnlyList<Revision> Entries);
 }
