@@ -27,11 +27,36 @@ public static class ExitCodes
 /// <summary>The <c>dropsync</c> command line. <see cref="RunAsync"/> is the whole program (tests call it in-process).</summary>
 public static class CliApp
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, CancellationToken ct = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, CancellationToken ct = default, TextReader? input = null)
     {
         output ??= Console.Out;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        // Piped or captured output is for grep, cut and files: no colour codes, and no 80-column wrapping that splits revs and paths.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        // Only the progress bar is laid out to the terminal's width; every other line is as long as it needs to be (a
+        // narrow terminal soft-wraps it, which copies back as one line), so a rev or a path is never cut in two.
+        var terminalWidth = console.Profile.Width;
+        console.Profile.Width = UnlimitedWidth;
+        // Prompts go to stderr, so `dropsync link /x --password | pbcopy` copies the URL and not "Link password:".
+        var prompts = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+        // A line the user types, or null when there is no one to ask: with stdin redirected (or an input given, as tests
+        // do) the answer is the first line of it, and an empty or absent line is no answer.
+        string? Ask(string prompt, bool secret)
+        {
+            if (input is null && !Console.IsInputRedirected)
+            {
+                var text = new TextPrompt<string>(prompt);
+                return prompts.Prompt(secret ? text.Secret() : text);
+            }
+
+            return (input ?? Console.In).ReadLine() is { Length: > 0 } line ? line : null;
+        }
 
         var configOption = new Option<string?>("--config") { Description = "Config folder (default ~/.config/dropsync); use one per device to run several on one machine.", Recursive = true };
         var jsonOption = new Option<bool>("--json") { Description = "Machine-readable output.", Recursive = true };
@@ -88,8 +113,8 @@ public static class CliApp
         login.SetAction((p, c) => Guard(p, async () =>
         {
             var server = new Uri(p.GetValue(serverArg)!.TrimEnd('/') + "/");
-            var email = p.GetValue(emailOption) ?? Environment.GetEnvironmentVariable("DROPSYNC_EMAIL") ?? Ask(console, "Email:", secret: false);
-            var password = p.GetValue(passwordOption) ?? Environment.GetEnvironmentVariable("DROPSYNC_PASSWORD") ?? Ask(console, "Password:", secret: true);
+            var email = p.GetValue(emailOption) ?? Environment.GetEnvironmentVariable("DROPSYNC_EMAIL") ?? Ask("Email:", secret: false) ?? throw NoCredentials();
+            var password = p.GetValue(passwordOption) ?? Environment.GetEnvironmentVariable("DROPSYNC_PASSWORD") ?? Ask("Password:", secret: true) ?? throw NoCredentials();
             var device = p.GetValue(deviceOption) ?? Environment.MachineName;
             using var api = new DropSyncApi(server, null);
             var result = await api.LoginAsync(email, password, device, c);
@@ -189,19 +214,27 @@ public static class CliApp
             SyncReport report;
             if (interactive && !json)
             {
-                report = await console.Progress()
-                    .AutoClear(true)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-                    .StartAsync(async ctx =>
-                    {
-                        var task = ctx.AddTask(direction switch { SyncDirection.Push => "push", SyncDirection.Pull => "pull", _ => "sync" }, autoStart: true, maxValue: 1);
-                        var progress = new DirectProgress(t =>
+                console.Profile.Width = terminalWidth;
+                try
+                {
+                    report = await console.Progress()
+                        .AutoClear(true)
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                        .StartAsync(async ctx =>
                         {
-                            task.MaxValue = Math.Max(1, t.Total);
-                            task.Value = Math.Min(t.Done, task.MaxValue);
+                            var task = ctx.AddTask(direction switch { SyncDirection.Push => "push", SyncDirection.Pull => "pull", _ => "sync" }, autoStart: true, maxValue: 1);
+                            var progress = new DirectProgress(t =>
+                            {
+                                task.MaxValue = Math.Max(1, t.Total);
+                                task.Value = Math.Min(t.Done, task.MaxValue);
+                            });
+                            return await engine.SyncAsync(new SyncOptions { Direction = direction, Force = force, Log = Log, Progress = progress }, c);
                         });
-                        return await engine.SyncAsync(new SyncOptions { Direction = direction, Force = force, Log = Log, Progress = progress }, c);
-                    });
+                }
+                finally
+                {
+                    console.Profile.Width = UnlimitedWidth;
+                }
             }
             else
             {
@@ -250,16 +283,21 @@ public static class CliApp
         {
             using var api = Api(RequireAccount(Config(p)));
             var list = await api.ListRevisionsAsync(p.GetValue(pathArg)!, 100, c);
+            var devices = await DeviceNamesAsync(api, c);
+            // The server knows devices by id; people know them by the name they gave at login. Other people's devices
+            // (in a shared folder) are not listed for this account, so they keep their id.
+            string DeviceName(string? id) => id is null ? "" : devices.GetValueOrDefault(id, id);
             if (p.GetValue(jsonOption))
             {
-                output.WriteLine(JsonSerializer.Serialize(new { entries = list }, DropSyncApi.Json));
+                var entries = list.Select(r => new { r.Rev, r.Path, r.Size, r.ContentHash, r.ServerModified, r.DeviceId, DeviceName = r.DeviceId is null ? null : DeviceName(r.DeviceId) });
+                output.WriteLine(JsonSerializer.Serialize(new { entries }, DropSyncApi.Json));
                 return ExitCodes.Ok;
             }
 
             var table = new Table().AddColumns("rev", "size", "modified", "device");
             foreach (var r in list)
             {
-                table.AddRow(r.Rev, Bytes(r.Size), r.ServerModified.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), r.DeviceId ?? "");
+                table.AddRow(r.Rev, Bytes(r.Size), r.ServerModified.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(DeviceName(r.DeviceId)));
             }
 
             console.Write(table);
@@ -298,7 +336,10 @@ public static class CliApp
             {
                 password = p.GetValue(linkPasswordOption) is { Length: > 0 } given
                     ? given
-                    : Environment.GetEnvironmentVariable("DROPSYNC_LINK_PASSWORD") ?? Ask(console, "Link password:", secret: true);
+                    : Environment.GetEnvironmentVariable("DROPSYNC_LINK_PASSWORD") is { Length: > 0 } fromEnv
+                        ? fromEnv
+                        : Ask("Link password:", secret: true) ?? throw new CliUsageException("link_password_required",
+                            "--password needs the link's password: set DROPSYNC_LINK_PASSWORD, pipe it on stdin, give it as --password P, or run in a terminal to be asked for it.");
             }
 
             var created = await api.CreateLinkAsync(p.GetValue(pathArg)!, expires, password, c);
@@ -308,8 +349,8 @@ public static class CliApp
             }
             else
             {
-                // The URL alone on stdout, so `dropsync link /x | pbcopy` works.
-                output.WriteLine(created.Url);
+                // The page to open (Url is the link's JSON API), alone on stdout, so `dropsync link /x | pbcopy` works.
+                output.WriteLine(created.WebUrl ?? created.Url);
             }
 
             return ExitCodes.Ok;
@@ -319,31 +360,60 @@ public static class CliApp
         {
             var config = Config(p);
             var account = config.Current();
-            var folder = p.GetValue(statusFolder);
-            int? pendingUploads = null, indexed = null;
-            if (folder is not null && File.Exists(Path.Combine(folder, LocalIndex.StateFolder, "index.db")))
+            var folder = p.GetValue(statusFolder) is { } given ? Path.GetFullPath(given) : null;
+            var lines = new List<string>
             {
-                using var index = LocalIndex.Open(Path.GetFullPath(folder));
-                var entries = index.LoadAll();
-                indexed = entries.Values.Count(e => !e.IsDir);
-                pendingUploads = 0;
-                foreach (var e in entries.Values.Where(e => !e.IsDir))
-                {
-                    var info = new FileInfo(Path.Combine(folder, e.Path.TrimStart('/')));
-                    if (!info.Exists || info.Length != e.Size || info.LastWriteTimeUtc.Ticks != e.Mtime)
-                    {
-                        pendingUploads++;
-                    }
-                }
-            }
-
-            await Task.CompletedTask;
-            return Done(p,
-                new { signed_in = account?.Email, server = account?.Server, device = account?.DeviceName, folder, synced_files = indexed, locally_changed = pendingUploads, known_folders = config.KnownFolders().Keys },
                 account is null
                     ? "Not signed in. Run `dropsync login <server-url>`."
-                    : $"Signed in as {account.Email} on {account.Server} (device {account.DeviceName})."
-                        + (indexed is null ? "" : $"\n{folder}: {indexed} files synced, {pendingUploads} changed or deleted locally since the last sync."));
+                    : $"Signed in as {account.Email} on {account.Server} (device {account.DeviceName}).",
+            };
+
+            FolderStatus? state = null;
+            string? fetchUnknown = null;
+            if (folder is not null && FolderStatus.IsSyncFolder(folder))
+            {
+                using var api = account is null ? null : Api(account);
+                try
+                {
+                    state = await FolderStatus.ComputeAsync(folder, api, c);
+                }
+                catch (HttpRequestException e)
+                {
+                    // Offline, what would be sent is still worth knowing.
+                    state = await FolderStatus.ComputeAsync(folder, null, c);
+                    fetchUnknown = $"unknown (cannot reach the server: {e.Message})";
+                }
+
+                fetchUnknown ??= account is null ? "unknown (not signed in)" : null;
+                lines.Add($"{folder}: {state.SyncedFiles} files synced.");
+                lines.Add($"  to send: {Counts(state.ToSend)} here");
+                lines.Add("  to fetch: " + (state.ToFetch is { } f ? $"{Counts(f)} on the server" : fetchUnknown));
+                lines.AddRange(Listing(state));
+            }
+            else if (folder is not null)
+            {
+                lines.Add(Directory.Exists(folder)
+                    ? $"{folder} has not been synced yet: `dropsync sync {Quote(folder)}` would send all its files."
+                    : $"{folder} does not exist.");
+            }
+
+            static string Counts(PendingChanges c) => $"{c.New.Count} new, {c.Changed.Count} changed, {c.Deleted.Count} deleted";
+            static object? Paths(PendingChanges? c) => c is null ? null : new { @new = c.New, changed = c.Changed, deleted = c.Deleted };
+
+            return Done(p,
+                new
+                {
+                    signed_in = account?.Email,
+                    server = account?.Server,
+                    device = account?.DeviceName,
+                    folder,
+                    synced = folder is null ? (bool?)null : state is not null,
+                    synced_files = state?.SyncedFiles,
+                    to_send = Paths(state?.ToSend),
+                    to_fetch = Paths(state?.ToFetch),
+                    known_folders = config.KnownFolders().Keys,
+                },
+                string.Join('\n', lines));
         }));
 
         int Done(ParseResult p, object json, string text)
@@ -385,13 +455,16 @@ public static class CliApp
             {
                 return Fail(ExitCodes.NotSignedIn, "not_signed_in", e.Message);
             }
-            catch (DropSyncApiException e) when (e.Status == HttpStatusCode.Unauthorized)
+            catch (CliUsageException e)
             {
-                return Fail(ExitCodes.NotSignedIn, e.Code, $"{e.ServerMessage} Sign in again with `dropsync login <server-url>`.");
+                return Fail(ExitCodes.Usage, e.Code, e.Message);
             }
             catch (DropSyncApiException e)
             {
-                return Fail(ExitCodes.Error, e.Code, e.ServerMessage);
+                var path = p.CommandResult.Command.Arguments.Contains(pathArg) ? p.GetValue(pathArg) : null;
+                var server = p.CommandResult.Command == login ? p.GetValue(serverArg) : Config(p).Current()?.Server;
+                var (code, message) = CliErrors.Describe(e, path, server);
+                return Fail(code, e.Code, message);
             }
             catch (HttpRequestException e)
             {
@@ -473,15 +546,49 @@ public static class CliApp
 
     private static DropSyncApi Api(Account account) => new(new Uri(account.Server), account.AccessToken);
 
-    private static string Ask(IAnsiConsole console, string prompt, bool secret)
+    private static NotSignedInException NoCredentials() =>
+        new("No credentials given: pass --email/--password or set DROPSYNC_EMAIL/DROPSYNC_PASSWORD.");
+
+    /// <summary>Lines wider than any path (the server caps them at 1,024 characters) and any table row of them.</summary>
+    private const int UnlimitedWidth = 1_000_000;
+
+    /// <summary>The paths a status lists, one a line, at most 100 (`--json` has them all).</summary>
+    private static IEnumerable<string> Listing(FolderStatus state)
     {
-        if (Console.IsInputRedirected)
+        const int shown = 100;
+        var all = new[] { ("send", state.ToSend), ("fetch", state.ToFetch) }
+            .Where(side => side.Item2 is not null)
+            .SelectMany(side => new[] { ("new", side.Item2!.New), ("changed", side.Item2!.Changed), ("deleted", side.Item2!.Deleted) }
+                .SelectMany(kind => kind.Item2.Select(path => $"  {side.Item1,-6}{kind.Item1,-9}{path}")))
+            .ToList();
+        foreach (var line in all.Take(shown))
         {
-            return Console.ReadLine() ?? throw new NotSignedInException("No credentials given: pass --email/--password or set DROPSYNC_EMAIL/DROPSYNC_PASSWORD.");
+            yield return line;
         }
 
-        var text = new TextPrompt<string>(prompt);
-        return console.Prompt(secret ? text.Secret() : text);
+        if (all.Count > shown)
+        {
+            yield return $"  … and {all.Count - shown} more (`dropsync status --json` lists them all)";
+        }
+    }
+
+    /// <summary>A path as a POSIX shell word, for commands the messages suggest.</summary>
+    internal static string Quote(string text) =>
+        text.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '/' or '.' or '_' or '-' or ':' or '@' or '~')
+            ? text
+            : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static async Task<IReadOnlyDictionary<string, string>> DeviceNamesAsync(DropSyncApi api, CancellationToken ct)
+    {
+        try
+        {
+            return (await api.ListDevicesAsync(ct)).ToDictionary(d => d.DeviceId, d => d.Name, StringComparer.Ordinal);
+        }
+        catch (DropSyncApiException e) when (e.Status != HttpStatusCode.Unauthorized)
+        {
+            // A server without device listing: the ids will do.
+            return new Dictionary<string, string>();
+        }
     }
 
     private static object ReportJson(SyncReport r) => new
@@ -530,3 +637,9 @@ public static class CliApp
 }
 
 public sealed class NotSignedInException(string message) : Exception(message);
+
+/// <summary>The command cannot run as given (exit code 2); <see cref="Code"/> is the `--json` error code.</summary>
+public sealed class CliUsageException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}

@@ -109,10 +109,11 @@ public sealed class CliTests(ServerFixture fixture)
             // Plain output is the URL alone; a password protects it.
             var (protectedCode, plain) = await RunAsync("link", "/Team/plan.txt", "--password", "s3cret", "--expires", "2099-01-01T00:00:00Z", "--config", config);
             Assert.Equal(ExitCodes.Ok, protectedCode);
-            Assert.StartsWith(fixture.Server.BaseAddress.ToString().TrimEnd('/') + "/s/", plain.Trim(), StringComparison.Ordinal);
+            // The plain URL is the web page to open; the link's API (the JSON "url") refuses without the password.
+            Assert.StartsWith(fixture.Server.BaseAddress.ToString().TrimEnd('/') + "/link/", plain.Trim(), StringComparison.Ordinal);
             using (var anonymous = new HttpClient())
             {
-                using var refused = await anonymous.GetAsync(new Uri(plain.Trim()));
+                using var refused = await anonymous.GetAsync(new Uri(plain.Trim().Replace("/link/", "/s/", StringComparison.Ordinal)));
                 Assert.False(refused.IsSuccessStatusCode);
             }
 
