@@ -137,8 +137,6 @@ public static class CliApp
                 {
                     throw new SyncSafetyException($"The sync folder {folder} does not exist. If it is on a drive that is not mounted, mount it and try again; to start afresh, run with --force.");
                 }
-
-                Directory.CreateDirectory(folder);
             }
 
             using var api = Api(account);

@@ -31,15 +31,32 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
     public static string KeyOf(string remotePath) => DropPath.Parse(remotePath, allowRoot: false).Key;
 
-    public async Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default)
+    /// <summary>
+    /// Makes sure the sync folder exists. A missing folder is never created silently: a mistyped path would fill a new
+    /// folder with the whole account, and a folder synced before that is missing is usually a drive that is not mounted
+    /// (syncing into a fresh one there would download everything, or worse). Only an explicit
+    /// <see cref="SyncOptions.CreateFolder"/> or <see cref="SyncOptions.Force"/> creates it.
+    /// </summary>
+    public void PrepareFolder(SyncOptions options)
     {
-        if (!Directory.Exists(Root))
+        if (Directory.Exists(Root))
         {
-            throw new SyncSafetyException(
-                $"The sync folder {Root} does not exist. If it is on a drive that is not mounted, mount it and try again; " +
-                "to start it afresh, create the folder (or run with --force).");
+            return;
         }
 
+        if (!options.CreateFolder && !options.Force)
+        {
+            throw new SyncSafetyException(
+                $"The sync folder {Root} does not exist. If it was synced before and is on a drive that is not mounted, mount it and try again. " +
+                $"To start syncing a new folder, create it first (mkdir \"{Root}\"), or run with --force to create it.");
+        }
+
+        Directory.CreateDirectory(Root);
+    }
+
+    public async Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default)
+    {
+        PrepareFolder(options);
         var report = new SyncReport();
         using var index = LocalIndex.Open(Root);
         // A second pass uploads local versions that this pass set aside as conflicted copies.

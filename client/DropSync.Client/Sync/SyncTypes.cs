@@ -13,8 +13,11 @@ public sealed class SyncOptions
 {
     public SyncDirection Direction { get; init; } = SyncDirection.Both;
 
-    /// <summary>Go ahead past the safety nets (empty or missing folder, mass deletion).</summary>
+    /// <summary>Go ahead past the safety nets (empty or missing folder, mass deletion); a missing folder is created.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Create the sync folder if it does not exist (without it, a missing folder stops the sync).</summary>
+    public bool CreateFolder { get; init; }
 
     /// <summary>How many files transfer at once.</summary>
     public int Parallelism { get; init; } = 16;
