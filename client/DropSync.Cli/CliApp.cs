@@ -162,8 +162,6 @@ public static class CliApp
                 {
                     throw new SyncSafetyException($"The sync folder {folder} does not exist. If it is on a drive that is not mounted, mount it and try again; to start afresh, run with --force.");
                 }
-
-                Directory.CreateDirectory(folder);
             }
 
             using var api = Api(account);
@@ -602,6 +600,7 @@ public static class CliApp
         deleted_remote = r.DeletedRemote,
         moved = r.Moved,
         folders_created = r.FoldersCreated,
+        folders_deleted = r.FoldersDeleted,
         conflicts = r.Conflicts,
         errors = r.Errors,
     };

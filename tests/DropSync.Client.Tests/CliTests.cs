@@ -69,6 +69,47 @@ public sealed class CliTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_missing_sync_folder_stops_with_exit_5_and_is_not_created()
+    {
+        var email = await fixture.NewAccountAsync();
+        var config = Directory.CreateTempSubdirectory("dropsync-cli-config-").FullName;
+        var parent = Directory.CreateTempSubdirectory("dropsync-cli-parent-").FullName;
+        try
+        {
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("login", fixture.Server.BaseAddress.ToString(), "--email", email, "--password", ServerFixture.Password, "--config", config)).Code);
+            var other = Path.Combine(parent, "other");
+            Directory.CreateDirectory(other);
+            await File.WriteAllTextAsync(Path.Combine(other, "a.txt"), "something on the server");
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("sync", other, "--config", config, "--json")).Code);
+
+            // Never synced and not there: no folder is made and nothing is downloaded.
+            var nonexistent = Path.Combine(parent, "nonexistent");
+            var (code, json) = await RunAsync("sync", nonexistent, "--config", config, "--json");
+            Assert.Equal(ExitCodes.SafetyStop, code);
+            Assert.False(Directory.Exists(nonexistent));
+            var message = JsonDocument.Parse(json).RootElement.GetProperty("message").GetString()!;
+            Assert.Contains("does not exist", message, StringComparison.Ordinal);
+            Assert.Contains("mkdir", message, StringComparison.Ordinal);
+
+            // Synced before and now gone (an unmounted drive): the safety net.
+            Directory.Delete(other, recursive: true);
+            var (gone, _) = await RunAsync("sync", other, "--config", config, "--json");
+            Assert.Equal(ExitCodes.SafetyStop, gone);
+            Assert.False(Directory.Exists(other));
+
+            // Once created, the new folder syncs.
+            Directory.CreateDirectory(nonexistent);
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("sync", nonexistent, "--config", config, "--json")).Code);
+            Assert.True(File.Exists(Path.Combine(nonexistent, "a.txt")));
+        }
+        finally
+        {
+            Directory.Delete(config, recursive: true);
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Share_unshare_and_link_through_the_command_line()
     {
         var owner = await fixture.NewAccountAsync();

@@ -97,6 +97,72 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_case_only_rename_of_a_large_file_is_replayed_as_a_local_rename()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            var data = TestData.RandomBytes(3 * 1024 * 1024, 41);
+            a.Write("big-renamed.bin", data);
+            await a.SyncAsync();
+            await b.SyncAsync();
+            var mtime = File.GetLastWriteTimeUtc(b.PathOf("big-renamed.bin"));
+
+            File.Move(a.PathOf("big-renamed.bin"), a.PathOf("BIG-renamed.bin"));
+            var renamed = await a.SyncAsync();
+            Assert.Equal(1, renamed.Moved);
+            Assert.Equal(0, renamed.FilesUploaded);
+
+            b.Counter.Reset();
+            var follow = await b.SyncAsync();
+            Assert.Equal(1, follow.Moved);
+            Assert.Equal(0, follow.FilesDownloaded);
+            Assert.Equal(0, follow.BytesDownloaded);
+            Assert.Equal(0, follow.BytesReusedLocally);
+            Assert.Equal(0, b.Counter.Received);
+            Assert.Equal(["BIG-renamed.bin"], b.Files());
+            // Renamed, not written anew: the file keeps its modification time.
+            Assert.Equal(mtime, File.GetLastWriteTimeUtc(b.PathOf("BIG-renamed.bin")));
+            Assert.Equal(data, File.ReadAllBytes(b.PathOf("BIG-renamed.bin")));
+
+            var idle = await b.SyncAsync();
+            Assert.Equal(0, idle.FilesDownloaded + idle.FilesUploaded + idle.Moved);
+        }
+    }
+
+    [Fact]
+    public async Task A_conflicting_sync_counts_the_upload_it_sent_and_the_download_it_fetched()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            a.Write("shared.txt", "base");
+            a.Write("large.bin", TestData.RandomBytes(2 * 1024 * 1024, 5));
+            await a.SyncAsync();
+            await b.SyncAsync();
+
+            a.Write("shared.txt", "edit from laptop");
+            var large = TestData.RandomBytes(2 * 1024 * 1024, 6);
+            a.Write("large.bin", large);
+            await a.SyncAsync();
+            b.Write("shared.txt", "desktop: 13 b");
+            b.Write("large.bin", TestData.RandomBytes(2 * 1024 * 1024, 8));
+            var report = await b.SyncAsync();
+
+            Assert.Equal(2, report.Conflicts.Count);
+            Assert.Empty(report.Errors);
+            // Both local versions went up (the server kept them as conflicted copies) and both server versions came down.
+            Assert.Equal(2, report.FilesUploaded);
+            Assert.InRange(report.BytesUploaded, 13 + 1, 13 + (2 * 1024 * 1024));
+            Assert.Equal(2, report.FilesDownloaded);
+            Assert.Equal("edit from laptop", b.Read("shared.txt"));
+            Assert.Equal(large, File.ReadAllBytes(b.PathOf("large.bin")));
+        }
+    }
+
+    [Fact]
     public async Task Both_devices_editing_one_file_keeps_both_versions()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

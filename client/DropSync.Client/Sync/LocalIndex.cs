@@ -41,6 +41,7 @@ public sealed class LocalIndex : IDisposable
                 blocks TEXT NOT NULL, expires INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS settings(k TEXT PRIMARY KEY, v TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS remote(key TEXT PRIMARY KEY, entry TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS local_only(key TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL);
             """;
         cmd.ExecuteNonQuery();
         return new LocalIndex(db);
@@ -82,6 +83,41 @@ public sealed class LocalIndex : IDisposable
     public void Remove(string key) => Enqueue(cmd =>
     {
         cmd.CommandText = "DELETE FROM files WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+    });
+
+    /// <summary>
+    /// Local files (and folders) the server refused because they are read-only for this user, each as it was when refused
+    /// (a folder as size 0, mtime 0): not sent again until it changes.
+    /// </summary>
+    public Dictionary<string, (long Size, long Mtime)> LoadLocalOnly()
+    {
+        lock (_lock)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT key, size, mtime FROM local_only";
+            using var r = cmd.ExecuteReader();
+            var all = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+            while (r.Read())
+            {
+                all[r.GetString(0)] = (r.GetInt64(1), r.GetInt64(2));
+            }
+
+            return all;
+        }
+    }
+
+    public void PutLocalOnly(string key, long size, long mtime) => Enqueue(cmd =>
+    {
+        cmd.CommandText = "INSERT OR REPLACE INTO local_only VALUES($k, $s, $m)";
+        cmd.Parameters.AddWithValue("$k", key);
+        cmd.Parameters.AddWithValue("$s", size);
+        cmd.Parameters.AddWithValue("$m", mtime);
+    });
+
+    public void RemoveLocalOnly(string key) => Enqueue(cmd =>
+    {
+        cmd.CommandText = "DELETE FROM local_only WHERE key = $k";
         cmd.Parameters.AddWithValue("$k", key);
     });
 

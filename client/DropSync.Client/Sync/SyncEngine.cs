@@ -31,15 +31,32 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
     public static string KeyOf(string remotePath) => DropPath.Parse(remotePath, allowRoot: false).Key;
 
-    public async Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default)
+    /// <summary>
+    /// Makes sure the sync folder exists. A missing folder is never created silently: a mistyped path would fill a new
+    /// folder with the whole account, and a folder synced before that is missing is usually a drive that is not mounted
+    /// (syncing into a fresh one there would download everything, or worse). Only an explicit
+    /// <see cref="SyncOptions.CreateFolder"/> or <see cref="SyncOptions.Force"/> creates it.
+    /// </summary>
+    public void PrepareFolder(SyncOptions options)
     {
-        if (!Directory.Exists(Root))
+        if (Directory.Exists(Root))
         {
-            throw new SyncSafetyException(
-                $"The sync folder {Root} does not exist. If it is on a drive that is not mounted, mount it and try again; " +
-                "to start it afresh, create the folder (or run with --force).");
+            return;
         }
 
+        if (!options.CreateFolder && !options.Force)
+        {
+            throw new SyncSafetyException(
+                $"The sync folder {Root} does not exist. If it was synced before and is on a drive that is not mounted, mount it and try again. " +
+                $"To start syncing a new folder, create it first (mkdir \"{Root}\"), or run with --force to create it.");
+        }
+
+        Directory.CreateDirectory(Root);
+    }
+
+    public async Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default)
+    {
+        PrepareFolder(options);
         var report = new SyncReport();
         using var index = LocalIndex.Open(Root);
         // A second pass uploads local versions that this pass set aside as conflicted copies.
@@ -69,7 +86,14 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         private readonly Lock _blocksLock = new();
         private readonly SemaphoreSlim _batchGate = new(Math.Max(1, o.BatchParallelism));
         private long _progressDone, _progressTotal;
-        private bool _setAside;
+        private Dictionary<string, (long Size, long Mtime)> _localOnly = null!;
+        private HashSet<string> _indexedFolderAncestors = null!;
+        private readonly Lock _foldersLock = new();
+        private readonly HashSet<string> _foldersSeen = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _foldersMadeHere = new(StringComparer.Ordinal);
+
+        // Set when this pass renamed local files aside or forgot index entries to fetch again: a second pass finishes the job.
+        private bool _again;
 
         private bool Up => o.Direction != SyncDirection.Pull;
         private bool Down => o.Direction != SyncDirection.Push;
@@ -78,7 +102,15 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         {
             _ignore = IgnoreRules.Load(_root);
             _idx = index.LoadAll();
+            _localOnly = index.LoadLocalOnly();
+            _indexedFolderAncestors = AncestorKeys(_idx.Keys);
             _local = Scan();
+            foreach (var gone in _localOnly.Keys.Where(k => !_local.ContainsKey(k)).ToList())
+            {
+                index.RemoveLocalOnly(gone);
+                _localOnly.Remove(gone);
+            }
+
             var indexedFiles = _idx.Values.Count(e => !e.IsDir);
             if (!o.Force && indexedFiles > 0 && !_local.Values.Any(l => !l.IsDir))
             {
@@ -96,7 +128,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
 
             var plan = Plan();
-            var deletions = plan.DeleteLocal.Count + plan.DeleteRemote.Count;
+            var deletions = plan.DeleteLocal.Count + plan.DeleteRemote.Count + plan.DeleteRemoteFolders.Sum(f => f.Files);
             if (!o.Force && indexedFiles >= o.MassDeleteMinimumFiles && deletions > o.MaxDeleteFraction * indexedFiles)
             {
                 throw new SyncSafetyException(
@@ -122,21 +154,23 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
             _progressTotal = plan.Uploads.Sum(u => u.Item.Size) + plan.Downloads.Sum(d => d.Remote.Size ?? 0);
             Report(null);
-            var actions = new List<Func<CancellationToken, Task>>();
             // Small files go up many to a request; the rest (and everything when batching is off) one by one.
             var batched = o.BatchUploads ? plan.Uploads.Where(u => u.Item.Size <= o.SmallFileLimit).ToList() : [];
             var single = o.BatchUploads ? plan.Uploads.Where(u => u.Item.Size > o.SmallFileLimit).ToList() : plan.Uploads;
-            actions.AddRange(single.Select(u => (Func<CancellationToken, Task>)(c => UploadAsync(u.Item, u.Mode, u.Rev, c))));
-            actions.AddRange(Batches(batched).Select(b => (Func<CancellationToken, Task>)(c => UploadBatchAsync(b, c))));
-            actions.AddRange(plan.Downloads.Select(d => (Func<CancellationToken, Task>)(c => DownloadAsync(d.Remote, d.Prior, c))));
-            actions.AddRange(plan.DeleteRemote.Select(d => (Func<CancellationToken, Task>)(c => DeleteRemoteAsync(d, c))));
-            actions.AddRange(plan.DeleteLocal.Select(d => (Func<CancellationToken, Task>)(_ => DeleteLocal(d))));
+            // Each action with what it is about, so an error names it.
+            var actions = new List<(string What, Func<CancellationToken, Task> Run)>();
+            actions.AddRange(single.Select(u => (u.Item.Rel, (Func<CancellationToken, Task>)(c => UploadAsync(u.Item, u.Mode, u.Rev, c)))));
+            actions.AddRange(Batches(batched).Select(b => ("a batch of uploads", (Func<CancellationToken, Task>)(c => UploadBatchAsync(b, c)))));
+            actions.AddRange(plan.Downloads.Select(d => (d.Remote.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => DownloadAsync(d.Remote, d.Prior, c)))));
+            actions.AddRange(plan.DeleteRemoteFolders.Select(f => (f.Folder.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => DeleteRemoteFolderAsync(f.Folder, f.Files, c)))));
+            actions.AddRange(plan.DeleteRemote.Select(d => (d.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => DeleteRemoteAsync(d, c)))));
+            actions.AddRange(plan.DeleteLocal.Select(d => (d.Path.TrimStart('/'), (Func<CancellationToken, Task>)(_ => DeleteLocal(d)))));
             // Largest first, so one big file does not start last and leave the other workers idle.
             await Parallel.ForEachAsync(actions, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = ct }, async (action, c) =>
             {
                 try
                 {
-                    await action(c);
+                    await action.Run(c);
                 }
                 catch (DropSyncApiException e) when (e.Status == HttpStatusCode.Unauthorized)
                 {
@@ -144,17 +178,12 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    lock (report.Errors)
-                    {
-                        report.Errors.Add(e.Message);
-                    }
-
-                    o.Log?.Invoke($"error: {e.Message}");
+                    RecordError(action.What, e);
                 }
             });
 
             await SyncFoldersAsync(plan, ct);
-            return _setAside;
+            return _again;
         }
 
         private void Report(string? path) => o.Progress?.Report(new TransferProgress(Interlocked.Read(ref _progressDone), _progressTotal, path));
@@ -201,10 +230,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                     // Two local names that differ only by case are one name on the server: keep both, under distinct names.
                     var renamed = SetAside(rel, isDir, "case conflict");
                     o.Log?.Invoke($"{rel} differs from another name only by case; renamed it to {renamed}");
-                    lock (report.Conflicts)
-                    {
-                        report.Conflicts.Add($"{rel}: renamed to {renamed} (another file has the same name in different case)");
-                    }
+                    report.Conflict($"{rel}: renamed to {renamed} (another file has the same name in different case)");
 
                     rel = renamed;
                     key = KeyOf("/" + rel);
@@ -253,7 +279,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                         File.Move(Full(rel), Full(candidate));
                     }
 
-                    _setAside = true;
+                    _again = true;
                     return candidate;
                 }
             }
@@ -271,7 +297,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 if (!File.Exists(Full(candidate)) && !Directory.Exists(Full(candidate)) && !_remote.ContainsKey(KeyOf("/" + candidate)))
                 {
                     File.Move(Full(rel), Full(candidate));
-                    _setAside = true;
+                    _again = true;
                     return candidate;
                 }
             }
@@ -289,7 +315,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 {
                     var renamed = SetAside(item.Rel, item.IsDir, item.IsDir ? "folder conflict" : "file conflict");
                     o.Log?.Invoke($"{item.Rel} is a {(item.IsDir ? "folder" : "file")} here but a {(r.IsFolder ? "folder" : "file")} on the server; renamed the local one to {renamed}");
-                    report.Conflicts.Add($"{item.Rel}: renamed to {renamed} (the server has a {(r.IsFolder ? "folder" : "file")} of that name)");
+                    report.Conflict($"{item.Rel}: renamed to {renamed} (the server has a {(r.IsFolder ? "folder" : "file")} of that name)");
                     any = true;
                 }
             }
@@ -327,9 +353,50 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             public List<(IndexEntry From, LocalItem To)> Moves { get; } = [];
             public List<(IndexEntry From, RemoteEntry To)> RemoteMoves { get; } = [];
             public List<(LocalItem Item, RemoteEntry Remote)> LocalRenames { get; } = [];
+
+            /// <summary>Folders deleted here, each the topmost of its deleted tree, with how many files go with it.</summary>
+            public List<(RemoteEntry Folder, int Files)> DeleteRemoteFolders { get; } = [];
+
+            /// <summary>Every path in those trees: the folder pass leaves them alone.</summary>
+            public HashSet<string> InDeletedFolders { get; } = new(StringComparer.Ordinal);
+
+            public void Upload(LocalItem item, string mode, string? rev, Run run)
+            {
+                // A file the server refused (read-only for this user) is not sent again until it changes.
+                if (!run.IsLocalOnly(item))
+                {
+                    Uploads.Add((item, mode, rev));
+                }
+            }
         }
 
+        private bool IsLocalOnly(LocalItem l) => _localOnly.TryGetValue(l.Key, out var refused) && refused == (l.Size, l.Mtime);
+
+        private static string ParentKey(string key) => key[..Math.Max(0, key.LastIndexOf('/'))];
+
+        private static HashSet<string> AncestorKeys(IEnumerable<string> keys)
+        {
+            var ancestors = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var key in keys)
+            {
+                for (var parent = ParentKey(key); parent.Length > 0 && ancestors.Add(parent); parent = ParentKey(parent))
+                {
+                }
+            }
+
+            return ancestors;
+        }
+
+        /// <summary>
+        /// Whether a folder was in sync before: the index has it, or something below it (indexes written before folders
+        /// were recorded with their files). Only then is a folder missing on one side a delete rather than new on the other.
+        /// </summary>
+        private bool WasSynced(string folderKey) =>
+            (_idx.TryGetValue(folderKey, out var i) && i.IsDir) || _indexedFolderAncestors.Contains(folderKey);
+
         private bool LocalChanged(LocalItem l, IndexEntry? i) => i is null || i.IsDir || l.Size != i.Size || l.Mtime != i.Mtime;
+
+        private static bool SameContent(IndexEntry i, RemoteEntry r) => i.ContentHash is not null && i.ContentHash == r.ContentHash && i.Size == r.Size;
 
         private SyncPlan Plan()
         {
@@ -346,7 +413,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                     .Where(i => !localFiles.ContainsKey(i.Key) && i.Size > 0 && remoteFiles.TryGetValue(i.Key, out var r) && r.Rev == i.Rev)
                     .ToLookup(i => (i.Size, i.Mtime));
                 var used = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var l in localFiles.Values.Where(l => !indexFiles.ContainsKey(l.Key) && !remoteFiles.ContainsKey(l.Key)))
+                foreach (var l in localFiles.Values.Where(l => !indexFiles.ContainsKey(l.Key) && !remoteFiles.ContainsKey(l.Key) && !IsLocalOnly(l)))
                 {
                     var from = gone[(l.Size, l.Mtime)].FirstOrDefault(g => !used.Contains(g.Key));
                     if (from is not null)
@@ -368,6 +435,33 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                         plan.Moves.Add((i, l));
                         handled.Add(l.Key);
                     }
+                }
+            }
+
+            // Folders deleted here: one delete of the topmost folder, if nothing below it changed on the server since the
+            // last sync. Otherwise an edit there beats the delete: files are deleted one by one and the edited ones come back.
+            if (Up)
+            {
+                var gone = _remote.Values.Where(r => r.IsFolder).Select(r => KeyOf(r.Path))
+                    .Where(k => !_local.ContainsKey(k) && WasSynced(k))
+                    .ToHashSet(StringComparer.Ordinal);
+                foreach (var key in gone.Where(k => !gone.Contains(ParentKey(k))).OrderBy(k => k, StringComparer.Ordinal))
+                {
+                    var prefix = key + "/";
+                    var below = _remote.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+                    var unchanged = below.All(kv => kv.Value.IsFolder
+                        ? WasSynced(kv.Key)
+                        : indexFiles.TryGetValue(kv.Key, out var i) && i.Rev == kv.Value.Rev);
+                    if (!unchanged)
+                    {
+                        continue;
+                    }
+
+                    plan.DeleteRemoteFolders.Add((_remote[key], below.Count(kv => kv.Value.IsFile && !handled.Contains(kv.Key))));
+                    plan.InDeletedFolders.Add(key);
+                    plan.InDeletedFolders.UnionWith(below.Select(kv => kv.Key));
+                    plan.InDeletedFolders.UnionWith(_idx.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)));
+                    handled.UnionWith(plan.InDeletedFolders);
                 }
             }
 
@@ -415,7 +509,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                     case (not null, null, null):
                         if (Up)
                         {
-                            plan.Uploads.Add((l, "add", null));
+                            plan.Upload(l, "add", null, this);
                         }
 
                         break;
@@ -423,7 +517,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                         // New on both sides: upload in add mode; identical content is a no-op, different content a conflict.
                         if (Up)
                         {
-                            plan.Uploads.Add((l, "add", null));
+                            plan.Upload(l, "add", null, this);
                         }
                         else
                         {
@@ -435,7 +529,8 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                         {
                             var lc = LocalChanged(l, i);
                             var rc = r.Rev != i.Rev;
-                            if (!lc && Path.GetFileName(l.Rel) != r.Name && Down)
+                            var renamedThere = !lc && Path.GetFileName(l.Rel) != r.Name;
+                            if (renamedThere && Down)
                             {
                                 plan.LocalRenames.Add((l, r));
                             }
@@ -443,7 +538,16 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                             if (lc && Up)
                             {
                                 // If the server changed too, this answers a conflict and the server keeps ours as a conflicted copy.
-                                plan.Uploads.Add((l, "update", i.Rev));
+                                plan.Upload(l, "update", i.Rev, this);
+                            }
+                            else if (!lc && rc && SameContent(i, r))
+                            {
+                                // A new rev with the same bytes (a case-only rename gets one): nothing to fetch, only the rev
+                                // to remember (a rename does that as it renames).
+                                if (!renamedThere || !Down)
+                                {
+                                    index.Put(i with { Rev = r.Rev, Path = renamedThere ? i.Path : r.Path });
+                                }
                             }
                             else if (!lc && rc && Down)
                             {
@@ -463,7 +567,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                         {
                             if (Up)
                             {
-                                plan.Uploads.Add((l, "add", null));
+                                plan.Upload(l, "add", null, this);
                             }
                         }
                         else if (Down)
@@ -516,10 +620,12 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 var rev = moved.Rev ?? from.Rev;
                 var contentHash = moved.ContentHash ?? from.ContentHash;
                 index.Put(new IndexEntry(to.Key, moved.Path, false, to.Size, to.Mtime, rev, contentHash, from.Blocks));
-                report.Moved++;
+                FoldersOnServer(moved.Path);
+                report.FileMoved();
             }
-            catch (DropSyncApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            catch (DropSyncApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound || e.Code == NoWritePermission)
             {
+                // (Read-only there: the upload is refused too, and keeps the file as a local-only one.)
                 // Fall back to uploading the new name (its blocks are already on the server) and leaving the old one alone.
                 o.Log?.Invoke($"could not move {from.Path} to /{to.Rel} on the server ({e.ServerMessage}); uploading it instead");
                 plan.Uploads.Add((to, "add", null));
@@ -530,12 +636,13 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         {
             var fromRel = _local[from.Key].Rel;
             var toRel = LocalRelFor(to.Path);
-            Directory.CreateDirectory(Path.GetDirectoryName(Full(toRel))!);
+            EnsureLocalFolder(ParentRel(toRel));
             File.Move(Full(fromRel), Full(toRel), overwrite: false);
             var info = new FileInfo(Full(toRel));
             index.Remove(from.Key);
             index.Put(new IndexEntry(KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
-            report.Moved++;
+            FoldersOnServer(to.Path);
+            report.FileMoved();
         }
 
         private void RenameLocalForRemoteCase(LocalItem item, RemoteEntry r)
@@ -549,8 +656,11 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             _local[item.Key] = item with { Rel = target };
             if (_idx.TryGetValue(item.Key, out var i))
             {
-                index.Put(i with { Path = r.Path, Rev = i.Rev });
+                // The same bytes under a new rev (the rename gave it one) need no download; other bytes are still fetched.
+                index.Put(i with { Path = r.Path, Rev = SameContent(i, r) ? r.Rev : i.Rev });
             }
+
+            report.FileMoved();
         }
 
         // ---------------------------------------------------------------- uploads
@@ -567,7 +677,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             var (size, mtime) = (info.Length, info.LastWriteTimeUtc.Ticks);
             var remotePath = "/" + item.Rel;
             IReadOnlyList<BlockRef> blocks = [];
-            long sent = 0;
+            long sent = 0, body = 0;
             try
             {
                 RemoteEntry result;
@@ -576,29 +686,32 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                     var bytes = await File.ReadAllBytesAsync(full, ct);
                     size = bytes.Length;
                     blocks = FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size)).ToList();
+                    body = bytes.Length;
                     result = await _api.UploadMediaAsync(remotePath, mode, rev, bytes, ct);
                     sent = bytes.Length;
                     report.Uploaded(sent);
                 }
                 else
                 {
+                    // Blocks count as sent as they go up: the server keeps them, whatever the commit answers.
                     (result, blocks, sent) = await UploadResumableAsync(item, remotePath, size, mtime, mode, rev, b => blocks = b, ct);
                 }
 
-                var after = new FileInfo(full);
-                var changedMeanwhile = !after.Exists || after.Length != size || after.LastWriteTimeUtc.Ticks != mtime;
-                // Edited while uploading: what went up is recorded, and the index makes the next sync send the newer version.
-                index.Put(new IndexEntry(item.Key, result.Path, false, size, changedMeanwhile ? -1 : mtime, result.Rev, result.ContentHash, blocks));
-                report.FileUploaded();
+                RecordUpload(item, size, mtime, blocks, result);
             }
             catch (DropSyncApiException e) when (e.Code == "conflict" && e.Body.ValueKind == JsonValueKind.Object)
             {
                 index.RemoveUpload(item.Key);
-                await HandleConflictAsync(item, e, size, mtime, blocks, ct);
+                await HandleConflictAsync(item, e, size, mtime, blocks, body, ct);
             }
             catch (DropSyncApiException e) when (e.Code is "name_clash" or "path_is_folder" or "path_conflict")
             {
                 HandleNameProblem(item, e);
+            }
+            catch (DropSyncApiException e) when (e.Code == NoWritePermission)
+            {
+                index.RemoveUpload(item.Key);
+                await HandleReadOnlyAsync(item, size, mtime, ct);
             }
             finally
             {
@@ -656,9 +769,9 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                         var blocks = FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size)).ToList();
                         files.Add((item, mode, rev, bytes, info.LastWriteTimeUtc.Ticks, blocks));
                     }
-                    catch (IOException e)
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        RecordError(e);
+                        RecordError(item.Rel, e);
                         Advance(item.Size, item.Rel);
                     }
                 }
@@ -687,11 +800,11 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 for (var i = 0; i < files.Count; i++)
                 {
                     var f = files[i];
-                    report.Uploaded(f.Bytes.Length);
                     try
                     {
                         if (i < results.Count && results[i].Metadata is { } metadata && results[i].Error is null)
                         {
+                            report.Uploaded(f.Bytes.Length);
                             RecordUpload(f.Item, f.Bytes.Length, f.Mtime, f.Blocks, metadata);
                         }
                         else
@@ -702,7 +815,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                     }
                     catch (Exception e) when (e is not OperationCanceledException && e is not DropSyncApiException { Status: HttpStatusCode.Unauthorized })
                     {
-                        RecordError(e);
+                        RecordError(f.Item.Rel, e);
                     }
                     finally
                     {
@@ -724,19 +837,15 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
             catch (Exception e) when (e is not OperationCanceledException && e is not DropSyncApiException { Status: HttpStatusCode.Unauthorized })
             {
-                RecordError(e);
+                RecordError(item.Rel, e);
             }
         }
 
-        private void RecordError(Exception e)
-        {
-            lock (report.Errors)
-            {
-                report.Errors.Add(e.Message);
-            }
-
-            o.Log?.Invoke($"error: {e.Message}");
-        }
+        /// <summary>
+        /// Records a failure once, naming what it was about. Only in the report: also logging it as it happened listed
+        /// every error twice in the command's output.
+        /// </summary>
+        private void RecordError(string what, Exception e) => report.Error($"{what}: {e.Message}");
 
         /// <summary>Records a committed upload; a file edited while it went up keeps mtime -1 so the next sync sends the newer version.</summary>
         private void RecordUpload(LocalItem item, long size, long mtime, IReadOnlyList<BlockRef> blocks, RemoteEntry result)
@@ -744,6 +853,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             var after = new FileInfo(Full(item.Rel));
             var changedMeanwhile = !after.Exists || after.Length != size || after.LastWriteTimeUtc.Ticks != mtime;
             index.Put(new IndexEntry(item.Key, result.Path, false, size, changedMeanwhile ? -1 : mtime, result.Rev, result.ContentHash, blocks));
+            FoldersOnServer(result.Path);
             report.FileUploaded();
         }
 
@@ -752,11 +862,15 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         {
             if (e.Code == "conflict" && e.Body.ValueKind == JsonValueKind.Object)
             {
-                await HandleConflictAsync(item, e, size, mtime, blocks, ct);
+                await HandleConflictAsync(item, e, size, mtime, blocks, size, ct);
             }
             else if (e.Code is "name_clash" or "path_is_folder" or "path_conflict")
             {
                 HandleNameProblem(item, e);
+            }
+            else if (e.Code == NoWritePermission)
+            {
+                await HandleReadOnlyAsync(item, size, mtime, ct);
             }
             else
             {
@@ -767,10 +881,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         private void HandleNameProblem(LocalItem item, DropSyncApiException e)
         {
             var renamed = SetAside(item.Rel, false, e.Code == "name_clash" ? "case conflict" : "file conflict");
-            lock (report.Conflicts)
-            {
-                report.Conflicts.Add($"{item.Rel}: {e.ServerMessage} Renamed the local file to {renamed}; it will be uploaded under that name.");
-            }
+            report.Conflict($"{item.Rel}: {e.ServerMessage} Renamed the local file to {renamed}; it will be uploaded under that name.");
 
             o.Log?.Invoke($"{item.Rel}: {e.ServerMessage} renamed it to {renamed}");
         }
@@ -874,24 +985,51 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         /// The server kept our edit as a conflicted copy: rename the local file to that name (no second upload) and bring
         /// down the server's version under the original name.
         /// </summary>
-        private async Task HandleConflictAsync(LocalItem item, DropSyncApiException e, long size, long mtime, IReadOnlyList<BlockRef> blocks, CancellationToken ct)
+        /// <param name="body">Bytes of a whole-body upload the server kept as the copy (block uploads counted theirs as they went).</param>
+        private async Task HandleConflictAsync(LocalItem item, DropSyncApiException e, long size, long mtime, IReadOnlyList<BlockRef> blocks, long body, CancellationToken ct)
         {
             var current = e.Body.GetProperty("current").Deserialize<RemoteEntry>(DropSyncApi.Json)!;
             var copy = e.Body.GetProperty("conflicted_copy").Deserialize<RemoteEntry>(DropSyncApi.Json)!;
             var copyRel = LocalRelFor(copy.Path);
-            Directory.CreateDirectory(Path.GetDirectoryName(Full(copyRel))!);
+            EnsureLocalFolder(ParentRel(copyRel));
             File.Move(Full(item.Rel), Full(copyRel), overwrite: false);
             index.Put(new IndexEntry(KeyOf(copy.Path), copy.Path, false, size, mtime, copy.Rev, copy.ContentHash, blocks));
-            report.Uploaded(0);
-            lock (report.Conflicts)
-            {
-                report.Conflicts.Add($"{item.Rel}: changed on another device too. Your version is now {copyRel}; the other version is at {item.Rel}.");
-            }
+            FoldersOnServer(copy.Path);
+            // The server took the file (as the conflicted copy): it was uploaded.
+            report.Uploaded(body);
+            report.FileUploaded();
+            report.Conflict($"{item.Rel}: changed on another device too. Your version is now {copyRel}; the other version is at {item.Rel}.");
 
             o.Log?.Invoke($"conflict on {item.Rel}: your version was kept as {copyRel}");
             if (current.IsFile && Down)
             {
                 await DownloadAsync(current, null, ct);
+            }
+        }
+
+        private const string NoWritePermission = "no_write_permission";
+
+        private const string ReadOnly = "read-only for you (its folder is shared with you as a viewer)";
+
+        /// <summary>
+        /// The server refused an upload because the file is in a folder shared with this user as a viewer. Trying again
+        /// cannot help, so neither loses anything nor loops: an edit of a server file is kept as a local-only conflicted
+        /// copy and the server's version is put back; a new file stays where it is. Either is remembered in the index as
+        /// local-only and not sent again until it changes.
+        /// </summary>
+        private async Task HandleReadOnlyAsync(LocalItem item, long size, long mtime, CancellationToken ct)
+        {
+            if (Down && _remote.TryGetValue(item.Key, out var r) && r.IsFile)
+            {
+                var kept = SetAsideAsConflictedCopy(item.Rel);
+                index.PutLocalOnly(KeyOf("/" + kept), size, mtime);
+                report.Conflict($"{item.Rel}: {ReadOnly}, so your edit was not uploaded. It is kept on this device only as {kept}; {item.Rel} is the server's version again.");
+                await DownloadAsync(r, null, ct);
+            }
+            else
+            {
+                index.PutLocalOnly(item.Key, size, mtime);
+                report.Conflict($"{item.Rel}: {ReadOnly}, so it was not uploaded. It stays on this device only and is not sent again unless you change it.");
             }
         }
 
@@ -931,6 +1069,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 Place(rel, temp, prior);
                 var info = new FileInfo(Full(rel));
                 index.Put(new IndexEntry(key, r.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, r.Rev, r.ContentHash, blocks));
+                FoldersOnServer(r.Path);
                 report.FileDownloaded();
             }
             finally
@@ -1072,10 +1211,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             if (Directory.Exists(full))
             {
                 var renamed = SetAside(rel, true, "folder conflict");
-                lock (report.Conflicts)
-                {
-                    report.Conflicts.Add($"{rel}: a folder here, a file on the server; the folder was renamed to {renamed}");
-                }
+                report.Conflict($"{rel}: a folder here, a file on the server; the folder was renamed to {renamed}");
             }
             else if (File.Exists(full))
             {
@@ -1084,17 +1220,74 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 if (!known)
                 {
                     var kept = SetAsideAsConflictedCopy(rel);
-                    lock (report.Conflicts)
-                    {
-                        report.Conflicts.Add($"{rel}: changed here and on the server. Your version is now {kept}; the server's is at {rel}.");
-                    }
+                    report.Conflict($"{rel}: changed here and on the server. Your version is now {kept}; the server's is at {rel}.");
 
                     o.Log?.Invoke($"conflict on {rel}: your local version was kept as {kept}");
                 }
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            EnsureLocalFolder(ParentRel(rel));
             File.Move(temp, full, overwrite: true);
+        }
+
+        private static string ParentRel(string rel) => rel[..Math.Max(0, rel.LastIndexOf('/'))];
+
+        /// <summary>Creates a local folder and any missing folder above it, counting each one this sync made.</summary>
+        private void EnsureLocalFolder(string rel)
+        {
+            if (rel.Length == 0)
+            {
+                return;
+            }
+
+            lock (_foldersLock)
+            {
+                var path = "";
+                foreach (var name in rel.Split('/'))
+                {
+                    path = path.Length == 0 ? name : path + "/" + name;
+                    if (!Directory.Exists(Full(path)))
+                    {
+                        Directory.CreateDirectory(Full(path));
+                        if (_foldersMadeHere.Add(path))
+                        {
+                            report.FolderCreated();
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Notes that the folders above a path now exist on the server and here. Each is recorded in the index, so that a
+        /// later delete of it on either side is seen as a delete, not as a new folder on the other side (before, folders
+        /// made for a file put inside them were never recorded, and a folder deleted here came back from the server).
+        /// Those the server did not have before this sync (it makes them for a file put inside) are counted as created.
+        /// </summary>
+        private void FoldersOnServer(string remotePath)
+        {
+            for (var slash = remotePath.LastIndexOf('/'); slash > 0; slash = remotePath.LastIndexOf('/', slash - 1))
+            {
+                var folder = remotePath[..slash];
+                var key = KeyOf(folder);
+                lock (_foldersLock)
+                {
+                    if (!_foldersSeen.Add(key))
+                    {
+                        return; // Noted already, and so were the folders above it.
+                    }
+                }
+
+                if (!_remote.TryGetValue(key, out var r) || !r.IsFolder)
+                {
+                    report.FolderCreated();
+                }
+
+                if (!_idx.TryGetValue(key, out var i) || !i.IsDir)
+                {
+                    index.Put(new IndexEntry(key, folder, true, 0, 0, null, null, []));
+                }
+            }
         }
 
         // ---------------------------------------------------------------- deletes and folders
@@ -1109,12 +1302,53 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             {
                 // Already gone.
             }
+            catch (DropSyncApiException e) when (e.Code == NoWritePermission)
+            {
+                // It cannot be deleted there, and failing on every sync helps nobody: the server's file comes back.
+                index.Remove(KeyOf(r.Path));
+                report.Conflict($"{r.Path.TrimStart('/')}: {ReadOnly}, so it was not deleted on the server; it is restored from there.");
+                if (Down)
+                {
+                    await DownloadAsync(r, null, ct);
+                }
+
+                return;
+            }
 
             index.Remove(KeyOf(r.Path));
             index.RemoveUpload(KeyOf(r.Path));
-            lock (report)
+            report.FilesDeletedRemotely(1);
+        }
+
+        /// <summary>A folder deleted here, with everything in it: one delete on the server.</summary>
+        private async Task DeleteRemoteFolderAsync(RemoteEntry folder, int files, CancellationToken ct)
+        {
+            var key = KeyOf(folder.Path);
+            var prefix = key + "/";
+            var below = _idx.Keys.Where(k => k == key || k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            try
             {
-                report.DeletedRemote++;
+                await _api.DeleteAsync(folder.Path, ct);
+            }
+            catch (DropSyncApiException e) when (e.Status == HttpStatusCode.NotFound)
+            {
+                // Already gone.
+            }
+            catch (DropSyncApiException e) when (e.Code == NoWritePermission)
+            {
+                // It cannot be deleted there: forget it here, and the next pass brings the server's folder back.
+                below.ForEach(index.Remove);
+                _again = true;
+                report.Conflict($"{folder.Path.TrimStart('/')}: {ReadOnly}, so it was not deleted on the server; it is restored from there.");
+                return;
+            }
+
+            below.ForEach(index.Remove);
+            report.FilesDeletedRemotely(files);
+            var folders = 1 + _remote.Count(kv => kv.Value.IsFolder && kv.Key.StartsWith(prefix, StringComparison.Ordinal));
+            for (var n = 0; n < folders; n++)
+            {
+                report.FolderDeleted();
             }
         }
 
@@ -1132,21 +1366,22 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
 
             index.Remove(i.Key);
-            lock (report)
-            {
-                report.DeletedLocal++;
-            }
-
+            report.FilesDeletedLocally(1);
             return Task.CompletedTask;
         }
 
+        /// <summary>
+        /// Folders, deepest first, once the files are done: made on the side that lacks them, deleted on the side that
+        /// still has them once nothing is left in them (files the other side never saw are kept, and keep their folder).
+        /// Whether a folder missing on one side was deleted there or is new on the other is what the index tells.
+        /// </summary>
         private async Task SyncFoldersAsync(SyncPlan plan, CancellationToken ct)
         {
             var deletedRemote = plan.DeleteRemote.Select(r => KeyOf(r.Path)).ToHashSet(StringComparer.Ordinal);
             var keys = new HashSet<string>(_local.Values.Where(l => l.IsDir).Select(l => l.Key), StringComparer.Ordinal);
             keys.UnionWith(_remote.Values.Where(r => r.IsFolder).Select(r => KeyOf(r.Path)));
             keys.UnionWith(_idx.Values.Where(i => i.IsDir).Select(i => i.Key));
-            // Deepest first, so a folder's subfolders are handled before it.
+            keys.ExceptWith(plan.InDeletedFolders);
             foreach (var key in keys.OrderByDescending(k => k.Length))
             {
                 _local.TryGetValue(key, out var l);
@@ -1157,48 +1392,78 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                     continue;
                 }
 
-                switch (l, r, i)
+                var synced = WasSynced(key);
+                switch (l, r)
                 {
-                    case (not null, not null, _):
+                    case (not null, not null):
                         if (i is null)
                         {
                             index.Put(new IndexEntry(key, r.Path, true, 0, 0, null, null, []));
                         }
 
                         break;
-                    case (null, not null, not null) when Up:
-                        // Deleted here: delete it on the server only if nothing below it is left there.
+                    case (null, not null) when synced && Up:
+                        // Deleted here while something below changed on the server: delete it there once nothing below is left.
                         var prefix = key + "/";
                         if (!_remote.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal) && !deletedRemote.Contains(k)))
                         {
-                            await _api.DeleteAsync(r.Path, ct);
+                            try
+                            {
+                                await _api.DeleteAsync(r.Path, ct);
+                                report.FolderDeleted();
+                            }
+                            catch (DropSyncApiException e) when (e.Status == HttpStatusCode.NotFound || e.Code == NoWritePermission)
+                            {
+                                // Gone already, or read-only: then the index forgets it and the next sync brings it back.
+                            }
+
+                            deletedRemote.Add(key);
                             index.Remove(key);
                         }
 
                         break;
-                    case (null, not null, null) when Down:
-                        Directory.CreateDirectory(Full(LocalRelFor(r.Path)));
+                    case (null, not null) when !synced && Down:
+                        EnsureLocalFolder(LocalRelFor(r.Path));
                         index.Put(new IndexEntry(key, r.Path, true, 0, 0, null, null, []));
                         break;
-                    case (not null, null, not null) when Down:
+                    case (not null, null) when synced && Down:
                         // Deleted on the server: remove it here if nothing is left in it.
                         if (!Directory.EnumerateFileSystemEntries(Full(l.Rel)).Any())
                         {
                             Directory.Delete(Full(l.Rel));
+                            report.FolderDeleted();
                         }
 
                         index.Remove(key);
                         break;
-                    case (not null, null, null) when Up:
-                        if (!Directory.EnumerateFileSystemEntries(Full(l.Rel)).Any())
+                    case (not null, null) when !synced && Up:
+                        // Folders with files in them are made by the uploads; an empty one is made here.
+                        if (!Directory.EnumerateFileSystemEntries(Full(l.Rel)).Any() && !_localOnly.ContainsKey(key))
                         {
-                            var created = await _api.CreateFolderAsync("/" + l.Rel, ct);
+                            RemoteEntry created;
+                            try
+                            {
+                                created = await _api.CreateFolderAsync("/" + l.Rel, ct);
+                            }
+                            catch (DropSyncApiException e) when (e.Code == NoWritePermission)
+                            {
+                                index.PutLocalOnly(key, 0, 0);
+                                report.Conflict($"{l.Rel}: {ReadOnly}, so the folder was not made on the server. It stays on this device only.");
+                                break;
+                            }
+
+                            lock (_foldersLock)
+                            {
+                                _foldersSeen.Add(key);
+                            }
+
+                            report.FolderCreated();
                             index.Put(new IndexEntry(key, created.Path, true, 0, 0, null, null, []));
-                            report.FoldersCreated++;
+                            FoldersOnServer(created.Path);
                         }
 
                         break;
-                    case (null, null, not null):
+                    case (null, null) when i is not null:
                         index.Remove(key);
                         break;
                 }

@@ -13,8 +13,11 @@ public sealed class SyncOptions
 {
     public SyncDirection Direction { get; init; } = SyncDirection.Both;
 
-    /// <summary>Go ahead past the safety nets (empty or missing folder, mass deletion).</summary>
+    /// <summary>Go ahead past the safety nets (empty or missing folder, mass deletion); a missing folder is created.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Create the sync folder if it does not exist (without it, a missing folder stops the sync).</summary>
+    public bool CreateFolder { get; init; }
 
     /// <summary>How many files transfer at once.</summary>
     public int Parallelism { get; init; } = 16;
@@ -55,12 +58,13 @@ public readonly record struct TransferProgress(long Done, long Total, string? Cu
 public sealed class SyncReport
 {
     private long _bytesUploaded, _bytesDownloaded, _bytesReused;
-    private int _filesUploaded, _filesDownloaded;
+    private int _filesUploaded, _filesDownloaded, _deletedLocal, _deletedRemote, _moved, _foldersCreated, _foldersDeleted;
 
+    /// <summary>Files whose content the server took: committed, or kept as a conflicted copy beside another device's edit.</summary>
     public int FilesUploaded => _filesUploaded;
     public int FilesDownloaded => _filesDownloaded;
 
-    /// <summary>Bytes actually sent (block PUTs and media bodies).</summary>
+    /// <summary>Bytes actually sent of files the server took (block PUTs and media bodies).</summary>
     public long BytesUploaded => _bytesUploaded;
 
     /// <summary>Bytes actually received (block GETs and whole downloads).</summary>
@@ -69,11 +73,24 @@ public sealed class SyncReport
     /// <summary>Bytes of downloaded files taken from blocks already on this device.</summary>
     public long BytesReusedLocally => _bytesReused;
 
-    public int DeletedLocal { get; set; }
-    public int DeletedRemote { get; set; }
-    public int Moved { get; set; }
-    public int FoldersCreated { get; set; }
+    /// <summary>Files deleted here because they were deleted on the server.</summary>
+    public int DeletedLocal => _deletedLocal;
+
+    /// <summary>Files deleted on the server because they were deleted here (also those inside a deleted folder).</summary>
+    public int DeletedRemote => _deletedRemote;
+
+    /// <summary>Files moved or renamed on the server (for a local move) or here (for a server move), without transferring them.</summary>
+    public int Moved => _moved;
+
+    /// <summary>Folders this sync created, here or on the server (also those made implicitly for a file put inside them).</summary>
+    public int FoldersCreated => _foldersCreated;
+
+    /// <summary>Folders this sync deleted, here or on the server.</summary>
+    public int FoldersDeleted => _foldersDeleted;
+
     public List<string> Conflicts { get; } = [];
+
+    /// <summary>What failed, each once, each naming its file.</summary>
     public List<string> Errors { get; } = [];
 
     internal void Uploaded(long bytes) => Interlocked.Add(ref _bytesUploaded, bytes);
@@ -81,6 +98,31 @@ public sealed class SyncReport
     internal void Reused(long bytes) => Interlocked.Add(ref _bytesReused, bytes);
     internal void FileUploaded() => Interlocked.Increment(ref _filesUploaded);
     internal void FileDownloaded() => Interlocked.Increment(ref _filesDownloaded);
+    internal void FilesDeletedLocally(int n) => Interlocked.Add(ref _deletedLocal, n);
+    internal void FilesDeletedRemotely(int n) => Interlocked.Add(ref _deletedRemote, n);
+    internal void FileMoved() => Interlocked.Increment(ref _moved);
+    internal void FolderCreated() => Interlocked.Increment(ref _foldersCreated);
+    internal void FolderDeleted() => Interlocked.Increment(ref _foldersDeleted);
+
+    internal void Conflict(string message)
+    {
+        lock (Conflicts)
+        {
+            Conflicts.Add(message);
+        }
+    }
+
+    /// <summary>Adds an error unless it is already listed (a second pass of one sync can meet the same failure again).</summary>
+    internal void Error(string message)
+    {
+        lock (Errors)
+        {
+            if (!Errors.Contains(message))
+            {
+                Errors.Add(message);
+            }
+        }
+    }
 }
 
 /// <summary>A sync stopped before changing anything because going on could spread a mistake (exit code 5 in the CLI).</summary>

@@ -9,6 +9,8 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
 {
     public async Task RunAsync(SyncOptions options, TimeSpan pollInterval, Action<SyncReport> onSync, Action<Exception> onError, CancellationToken ct)
     {
+        // Before the watcher, which cannot watch a folder that is not there.
+        engine.PrepareFolder(options);
         using var changed = new SemaphoreSlim(0);
         using var watcher = new FileSystemWatcher(engine.Root)
         {
