@@ -100,6 +100,29 @@ public sealed class BadInputTests(DropSyncApiFactory factory) : IClassFixture<Dr
     }
 
     [Theory]
+    [InlineData("/files/list_folder", "{\"path\": 5}", "The JSON field \"path\" must be a string.")]
+    [InlineData("/files/list_folder", "{\"path\": \"\", \"recursive\": \"yes\"}", "The JSON field \"recursive\" must be true or false.")]
+    [InlineData("/sharing/create_link", "{\"path\": \"/a\", \"expires\": \"soon\"}", "The JSON field \"expires\" must be a date and time as a string")]
+    [InlineData("/files/upload?uploadType=resumable", "{\"path\": \"/a\", \"size\": \"big\"}", "The JSON field \"size\" must be a whole number.")]
+    [InlineData("/files/upload?uploadType=resumable", "{\"path\": \"/a\", \"size\": 1, \"blocks\": [{\"hash\": \"x\", \"size\": \"one\"}]}", "The JSON field \"blocks[0].size\" must be a whole number.")]
+    [InlineData("/files/get_metadata", "[1,2,3]", "The JSON body must be a JSON object")]
+    [InlineData("/files/list_folder", "{\"path\": ", "The JSON body is not valid JSON (line 1")]
+    public async Task Json_errors_name_the_field_and_the_expected_type_but_no_server_types(string url, string json, string expected)
+    {
+        var alice = await factory.SignUpAsync();
+
+        var (status, body) = await alice.PostRawAsync(url, json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_request", body["error"]!.GetValue<string>());
+        var message = body["message"]!.GetValue<string>();
+        Assert.StartsWith(expected, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("DropSync.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/files/upload?path=/a.txt", "invalid_upload_type")]
     [InlineData("/files/upload?uploadType=media&path=/a.txt&mode=replace", "invalid_mode")]
     [InlineData("/files/upload?uploadType=media", "malformed_path")]
