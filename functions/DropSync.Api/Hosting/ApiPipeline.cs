@@ -8,6 +8,7 @@ internal static class ApiPipeline
 {
     public static WebApplication UseDropSync(this WebApplication app)
     {
+        app.LogWhereDropSyncRuns();
         app.UseDropSyncErrors();
         // The server pings idle change-feed sockets and drops those that stop answering.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
