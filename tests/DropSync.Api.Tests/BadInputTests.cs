@@ -174,4 +174,29 @@ public sealed class BadInputTests(DropSyncApiFactory factory) : IClassFixture<Dr
         Assert.Contains("/files/download", paths);
         Assert.Contains("/auth/login", paths);
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_error_answers_and_the_values_of_mode_and_upload_type()
+    {
+        using var anonymous = factory.CreateClient();
+
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await anonymous.GetStringAsync("/openapi/v1.json"))!;
+
+        var error = document["components"]!["schemas"]!["Error"]!;
+        Assert.Equal(["error", "message"], error["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order());
+        var upload = document["paths"]!["/files/upload"]!["post"]!;
+        foreach (var status in new[] { "400", "401", "404", "409", "413", "500" })
+        {
+            Assert.Equal("#/components/schemas/Error", upload["responses"]![status]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+        }
+
+        string[] Values(string name) => upload["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == name)!["schema"]!["enum"]!
+            .AsArray().Select(v => v!.GetValue<string>()).ToArray();
+        Assert.Equal(["add", "overwrite", "update"], Values("mode"));
+        Assert.Equal(["media", "resumable"], Values("uploadType"));
+        var link = document["paths"]!["/s/{token}"]!["get"]!["responses"]!.AsObject();
+        Assert.Contains("410", link.Select(r => r.Key));
+        Assert.Contains("401", link.Select(r => r.Key));
+        Assert.Null(document["paths"]!["/auth/login"]!["post"]!["responses"]!["403"]);
+    }
 }
