@@ -11,7 +11,7 @@ namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
 /// Serves the DropSync web app: <c>/</c> and the client-side routes <c>/app/…</c> and <c>/link/{token}</c> answer
-/// index.html; <c>/assets/…</c> answers the app's scripts and styles. Every route lives under its own prefix, so none
+/// index.html; <c>/assets/…</c> answers the app's scripts and styles, <c>/favicon.ico</c> its icon. Every route lives under its own prefix, so none
 /// shadows an API route and an unknown API call still gets the API's JSON 404, never HTML.
 /// </summary>
 public static class DropSyncWebApp
@@ -28,6 +28,8 @@ public static class DropSyncWebApp
         routes.MapGet("/app", index).AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/app/{**route}", index).AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/link/{token}", index).AllowAnonymous().ExcludeFromDescription();
+        // Browsers ask for /favicon.ico on their own (for JSON and download pages too, which have no <link rel="icon">).
+        routes.MapGet("/favicon.ico", (HttpContext context) => ServeAsync(context, "favicon.ico")).AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/assets/{**file}", (HttpContext context, string file) => ServeAsync(context, "assets/" + file))
             .AllowAnonymous().ExcludeFromDescription();
         return routes;

@@ -7,6 +7,25 @@ namespace DropSync.Api.Tests;
 public sealed class AuthApiTests(DropSyncApiFactory factory) : IClassFixture<DropSyncApiFactory>
 {
     [Fact]
+    public async Task Signed_out_visitors_get_the_favicon_and_a_404_for_unknown_paths_but_a_401_from_the_api()
+    {
+        using var anonymous = factory.CreateClient();
+
+        using var favicon = await anonymous.GetAsync("/favicon.ico");
+        var icon = await favicon.Content.ReadAsByteArrayAsync();
+        using var unknown = await anonymous.GetAsync("/robots.txt");
+        var unknownBody = await ApiClient.ReadJsonAsync(unknown);
+        using var api = await anonymous.PostAsync("/files/list_folder", System.Net.Http.Json.JsonContent.Create(new { path = "" }));
+
+        Assert.Equal(HttpStatusCode.OK, favicon.StatusCode);
+        Assert.Equal("image/x-icon", favicon.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(new byte[] { 0, 0, 1, 0 }, icon[..4]);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("not_found", unknownBody["error"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+    }
+
+    [Fact]
     public async Task Each_login_is_a_device_listed_with_the_current_one_marked()
     {
         var laptop = await factory.SignUpAsync(deviceName: "laptop");

@@ -66,6 +66,10 @@ public sealed class AuthorizationMatrixTests(DropSyncApiFactory factory) : IClas
         ["auth/list_devices"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/list_devices", null)),
         ["auth/revoke_device"] = ([200, 404, 404, 404, 401, 401], (c, w) => c.PostAsync("/auth/revoke_device", new { device_id = w.DesktopDeviceId })),
         ["auth/logout"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/logout", null)),
+        // The web app's files are public, and a path nothing serves is a 404 for everyone rather than a sign-in prompt.
+        ["web app /favicon.ico"] = ([200, 200, 200, 200, 200, 200], (c, _) => SendAsync(c, HttpMethod.Get, "/favicon.ico", null)),
+        ["unknown page"] = ([404, 404, 404, 404, 404, 404], (c, _) => SendAsync(c, HttpMethod.Get, "/no/such/page.html", null)),
+        ["unknown API endpoint"] = ([404, 404, 404, 404, 404, 404], (c, _) => c.PostAsync("/files/no_such_endpoint", new { path = "/Shared" })),
     };
 
     public static TheoryData<string, Role> Cases()

@@ -100,6 +100,29 @@ public sealed class BadInputTests(DropSyncApiFactory factory) : IClassFixture<Dr
     }
 
     [Theory]
+    [InlineData("/files/list_folder", "{\"path\": 5}", "The JSON field \"path\" must be a string.")]
+    [InlineData("/files/list_folder", "{\"path\": \"\", \"recursive\": \"yes\"}", "The JSON field \"recursive\" must be true or false.")]
+    [InlineData("/sharing/create_link", "{\"path\": \"/a\", \"expires\": \"soon\"}", "The JSON field \"expires\" must be a date and time as a string")]
+    [InlineData("/files/upload?uploadType=resumable", "{\"path\": \"/a\", \"size\": \"big\"}", "The JSON field \"size\" must be a whole number.")]
+    [InlineData("/files/upload?uploadType=resumable", "{\"path\": \"/a\", \"size\": 1, \"blocks\": [{\"hash\": \"x\", \"size\": \"one\"}]}", "The JSON field \"blocks[0].size\" must be a whole number.")]
+    [InlineData("/files/get_metadata", "[1,2,3]", "The JSON body must be a JSON object")]
+    [InlineData("/files/list_folder", "{\"path\": ", "The JSON body is not valid JSON (line 1")]
+    public async Task Json_errors_name_the_field_and_the_expected_type_but_no_server_types(string url, string json, string expected)
+    {
+        var alice = await factory.SignUpAsync();
+
+        var (status, body) = await alice.PostRawAsync(url, json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_request", body["error"]!.GetValue<string>());
+        var message = body["message"]!.GetValue<string>();
+        Assert.StartsWith(expected, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("DropSync.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/files/upload?path=/a.txt", "invalid_upload_type")]
     [InlineData("/files/upload?uploadType=media&path=/a.txt&mode=replace", "invalid_mode")]
     [InlineData("/files/upload?uploadType=media", "malformed_path")]
@@ -150,5 +173,30 @@ public sealed class BadInputTests(DropSyncApiFactory factory) : IClassFixture<Dr
         Assert.Contains("/files/upload", paths);
         Assert.Contains("/files/download", paths);
         Assert.Contains("/auth/login", paths);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_error_answers_and_the_values_of_mode_and_upload_type()
+    {
+        using var anonymous = factory.CreateClient();
+
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await anonymous.GetStringAsync("/openapi/v1.json"))!;
+
+        var error = document["components"]!["schemas"]!["Error"]!;
+        Assert.Equal(["error", "message"], error["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order());
+        var upload = document["paths"]!["/files/upload"]!["post"]!;
+        foreach (var status in new[] { "400", "401", "404", "409", "413", "500" })
+        {
+            Assert.Equal("#/components/schemas/Error", upload["responses"]![status]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+        }
+
+        string[] Values(string name) => upload["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == name)!["schema"]!["enum"]!
+            .AsArray().Select(v => v!.GetValue<string>()).ToArray();
+        Assert.Equal(["add", "overwrite", "update"], Values("mode"));
+        Assert.Equal(["media", "resumable"], Values("uploadType"));
+        var link = document["paths"]!["/s/{token}"]!["get"]!["responses"]!.AsObject();
+        Assert.Contains("410", link.Select(r => r.Key));
+        Assert.Contains("401", link.Select(r => r.Key));
+        Assert.Null(document["paths"]!["/auth/login"]!["post"]!["responses"]!["403"]);
     }
 }

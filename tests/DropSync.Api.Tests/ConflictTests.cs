@@ -92,4 +92,55 @@ public sealed class ConflictTests(DropSyncApiFactory factory) : IClassFixture<Dr
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("missing_rev", body["error"]!.GetValue<string>());
     }
+
+    [Theory]
+    [InlineData("R")]
+    [InlineData("nonsense")]
+    [InlineData("0198ABCDEF0123456789ABCDEF012345")]
+    [InlineData("0198abcdef0123456789abcdef01234")]
+    public async Task An_update_with_a_malformed_rev_is_refused_before_anything_is_stored(string rev)
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Docs/x.txt", "v1"u8.ToArray());
+        var resumable = new { path = "/Docs/x.txt", size = 2, blocks = new[] { new { hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("v2"u8)), size = 2 } }, mode = "update", rev };
+
+        var (status, body) = await alice.UploadAsync("/Docs/x.txt", "v2"u8.ToArray(), "update", rev);
+        var begin = await alice.PostAsync("/files/upload?uploadType=resumable", resumable);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_rev", body["error"]!.GetValue<string>());
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_rev"), (begin.Status, begin.Body["error"]!.GetValue<string>()));
+        var listing = (await alice.OkAsync("/files/list_folder", new { path = "/Docs" }))["entries"]!.AsArray();
+        Assert.Equal("/Docs/x.txt", Assert.Single(listing)!["path"]!.GetValue<string>());
+        Assert.Equal("v1"u8.ToArray(), await alice.DownloadAsync("/Docs/x.txt"));
+    }
+
+    [Fact]
+    public async Task Conflict_messages_say_what_happened_without_blaming_another_device()
+    {
+        var alice = await factory.SignUpAsync(deviceName: "laptop");
+        var v1 = await alice.UploadOkAsync("/plan.txt", "v1"u8.ToArray());
+        var rev1 = v1["rev"]!.GetValue<string>();
+        var v2 = await alice.UploadOkAsync("/plan.txt", "v2"u8.ToArray(), "update", rev1);
+        var rev2 = v2["rev"]!.GetValue<string>();
+        var unknown = new string('0', 32);
+
+        var stale = await alice.UploadAsync("/plan.txt", "stale"u8.ToArray(), "update", rev1);
+        var wellFormedButUnknown = await alice.UploadAsync("/plan.txt", "unknown"u8.ToArray(), "update", unknown);
+        var added = await alice.UploadAsync("/plan.txt", "added"u8.ToArray(), "add");
+
+        foreach (var (status, body) in new[] { stale, wellFormedButUnknown, added })
+        {
+            Assert.Equal(HttpStatusCode.Conflict, status);
+            Assert.Equal("conflict", body["error"]!.GetValue<string>());
+            Assert.Equal(rev2, body["current"]!["rev"]!.GetValue<string>());
+            Assert.DoesNotContain("another device", body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains(body["conflicted_copy"]!["path"]!.GetValue<string>(), body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"has changed since revision {rev1}: its current revision is {rev2}", stale.Body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains($"Revision {unknown} is not the current revision of \"/plan.txt\", which is at revision {rev2}", wellFormedButUnknown.Body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("\"/plan.txt\" already exists with different content", added.Body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("v2"u8.ToArray(), await alice.DownloadAsync("/plan.txt"));
+    }
 }

@@ -7,6 +7,29 @@ namespace DropSync.Api.Tests;
 
 public sealed class MediaUploadAndDownloadTests(DropSyncApiFactory factory) : IClassFixture<DropSyncApiFactory>
 {
+    [Fact]
+    public async Task Every_answer_gives_a_revisions_time_as_the_same_utc_millisecond_string()
+    {
+        var alice = await factory.SignUpAsync();
+        // A time with sub-millisecond ticks, as a real clock has: the answers must not show them.
+        factory.Clock.Advance(TimeSpan.FromTicks((1234567 - (factory.Clock.GetUtcNow().Ticks % TimeSpan.TicksPerSecond) + TimeSpan.TicksPerSecond) % TimeSpan.TicksPerSecond));
+
+        var uploaded = (await alice.UploadOkAsync("/t.txt", "one"u8.ToArray()))["server_modified"]!.GetValue<string>();
+        var listed = (await alice.OkAsync("/files/list_folder", new { path = "" }))["entries"]![0]!["server_modified"]!.GetValue<string>();
+        var metadata = (await alice.OkAsync("/files/get_metadata", new { path = "/t.txt" }))["server_modified"]!.GetValue<string>();
+        var revision = (await alice.OkAsync("/files/list_revisions", new { path = "/t.txt" }))["entries"]![0]!;
+        using var download = await alice.Http.PostAsJsonAsync("/files/download", new { path = "/t.txt" });
+        var downloaded = System.Text.Json.Nodes.JsonNode.Parse(download.Headers.GetValues("DropSync-API-Result").Single())!["server_modified"]!.GetValue<string>();
+        factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        var restored = (await alice.OkAsync("/files/restore", new { path = "/t.txt", rev = revision["rev"]!.GetValue<string>() }))["server_modified"]!.GetValue<string>();
+        var restoredListed = (await alice.OkAsync("/files/list_revisions", new { path = "/t.txt" }))["entries"]![0]!["server_modified"]!.GetValue<string>();
+
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.123Z$", uploaded);
+        Assert.All(new[] { listed, metadata, revision["server_modified"]!.GetValue<string>(), downloaded }, t => Assert.Equal(uploaded, t));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.123Z$", restored);
+        Assert.Equal(restored, restoredListed);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

@@ -42,6 +42,9 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
         var bobPage = await bob.OkAsync("/notifications/list", new { limit = 10 });
         Assert.Equal(["edited", "shared"], Items(bobPage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
         Assert.Equal("/Team/own.txt", Items(bobPage)[0]!["path"]!.GetValue<string>());
+        // The live event and the stored notification give the time as the same UTC millisecond string.
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", edited["time"]!.GetValue<string>());
+        Assert.Equal(edited["time"]!.GetValue<string>(), Items(alicePage)[1]!["time"]!.GetValue<string>());
     }
 
     [Fact]

@@ -97,6 +97,27 @@ public sealed class RealServerTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/files/list_folder", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task At_start_the_server_logs_its_address_data_folder_and_key_folder_but_never_the_key()
+    {
+        await using var server = await ServerProcess.StartAsync(Data, Keys);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!server.Output.Contains("DropSync listening on", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var log = server.Output;
+        var line = log.Split('\n').SkipWhile(l => !l.Contains("DropSync listening on", StringComparison.Ordinal)).Take(2);
+        var started = string.Join(" ", line);
+        Assert.Contains(server.BaseAddress.ToString().TrimEnd('/'), started, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFullPath(Data), started, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFullPath(Keys), started, StringComparison.Ordinal);
+        var keyFile = Assert.Single(Directory.GetFiles(Keys));
+        var keyText = File.ReadAllText(keyFile).Trim();
+        Assert.DoesNotContain(keyText, log, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try

@@ -82,6 +82,54 @@ public sealed class SharedLinkTests(DropSyncApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_link_to_a_nested_folder_shows_paths_from_the_linked_folder_and_no_owner_internals()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Work/Clients/Docs/notes.txt", Bytes("notes"));
+        await alice.UploadOkAsync("/Work/Clients/Docs/sub/plan.txt", Bytes("plan"));
+        var token = TokenOf(await alice.OkAsync("/sharing/create_link", new { path = "/Work/Clients/Docs" }));
+        var fileToken = TokenOf(await alice.OkAsync("/sharing/create_link", new { path = "/Work/Clients/Docs/notes.txt" }));
+
+        var (_, listingBody) = await GetAsync($"/s/{token}");
+        var (_, fileBody) = await GetAsync($"/s/{fileToken}");
+        using var anonymous = factory.CreateClient();
+        using var download = await anonymous.GetAsync($"/s/{token}/download?path=/Docs/sub/plan.txt");
+        var downloadResult = download.Headers.GetValues("DropSync-API-Result").Single();
+
+        var listing = Json(listingBody);
+        Assert.Equal("/Docs", listing["metadata"]!["path"]!.GetValue<string>());
+        Assert.Equal(["/Docs/notes.txt", "/Docs/sub", "/Docs/sub/plan.txt"], Paths(listing).Order(StringComparer.Ordinal));
+        Assert.Equal("/Docs/sub/plan.txt", JsonNode.Parse(downloadResult)!["path"]!.GetValue<string>());
+        Assert.Equal("/notes.txt", Json(fileBody)["metadata"]!["path"]!.GetValue<string>());
+        // Nothing above the linked item, and nothing about the owner's devices or revision history.
+        foreach (var answer in new[] { System.Text.Encoding.UTF8.GetString(listingBody), System.Text.Encoding.UTF8.GetString(fileBody), downloadResult })
+        {
+            Assert.DoesNotContain("Work", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("Clients", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("device_id", answer, StringComparison.Ordinal);
+            Assert.DoesNotContain(alice.DeviceId!, answer, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"rev\"", answer, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_wrong_link_password_is_told_apart_from_a_missing_one()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/doc.txt", Bytes("doc"));
+        var token = TokenOf(await alice.OkAsync("/sharing/create_link", new { path = "/doc.txt", password = "open sesame" }));
+
+        var missing = Json((await GetAsync($"/s/{token}")).Body);
+        var wrong = Json((await GetAsync($"/s/{token}", "nope")).Body);
+
+        Assert.Equal("link_password_required", missing["error"]!.GetValue<string>());
+        Assert.Contains("needs a password", missing["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("wrong_link_password", wrong["error"]!.GetValue<string>());
+        Assert.Contains("wrong", wrong["message"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("needs a password", wrong["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Passwords_expiry_and_revocation_are_enforced()
     {
         var alice = await factory.SignUpAsync();

@@ -62,7 +62,7 @@ internal static class BatchUploadApi
         }
         catch (JsonException e)
         {
-            throw Errors.BadRequest("invalid_manifest", $"The manifest is malformed: {e.Message}");
+            throw Errors.BadRequest("invalid_manifest", Hosting.JsonProblems.Describe(e, typeof(BatchManifest), json.Value.SerializerOptions, "The manifest"));
         }
 
         var items = manifest?.Files ?? throw Errors.BadRequest("invalid_manifest", "The manifest lists no files.");

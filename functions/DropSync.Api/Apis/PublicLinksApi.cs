@@ -24,14 +24,14 @@ internal static class PublicLinksApi
     private static async Task<IResult> OpenAsync(string token, HttpContext context, LinkService links, Core.Ports.IFileMetadataStore reader, CancellationToken ct)
     {
         var (_, root, entry) = await links.OpenAsync(token, Password(context), ct);
-        var metadata = FileMetadata.From(entry, root);
+        var metadata = Visible(entry, root)!;
         if (entry.Kind == EntryKind.File)
         {
             return Results.Ok(new { Metadata = metadata });
         }
 
         var entries = await reader.ListAsync(root.NamespaceId, root.InnerRoot.Key, recursive: true, ct);
-        return Results.Ok(new { Metadata = metadata, Entries = entries.Select(e => FileMetadata.From(e, root)) });
+        return Results.Ok(new { Metadata = metadata, Entries = entries.Select(e => Visible(e, root)).OfType<FileMetadata>() });
     }
 
     private static async Task<IResult> DownloadAsync(
@@ -46,10 +46,21 @@ internal static class PublicLinksApi
         }
 
         var (metadata, revision) = await files.ReadRevisionAsync(root.At(shown.Rebase(root.ViewRoot, root.InnerRoot)), shown, null, ct);
+        metadata = metadata.ForLinkVisitor();
         context.Response.Headers.ContentDisposition = $"attachment; filename*=UTF-8''{Uri.EscapeDataString(shown.Name)}";
         await DownloadApi.WriteContentAsync(context, metadata, revision, files, json.Value.SerializerOptions);
         return Results.Empty;
     }
+
+    /// <summary>
+    /// An entry as the link's visitor sees it: its path below the linked item ("/&lt;linked name&gt;/..."), without the
+    /// owner's revision and device ids. Null for anything outside the linked item, so that nothing is ever shown under
+    /// its path in the owner's tree.
+    /// </summary>
+    private static FileMetadata? Visible(FileEntry entry, Location root) =>
+        root.ToView(entry.PathDisplay) is { } path
+            ? (FileMetadata.From(entry) with { Path = path }).ForLinkVisitor()
+            : null;
 
     private static string? Password(HttpContext context) =>
         context.Request.Headers.TryGetValue("DropSync-Link-Password", out var header) ? header.ToString() : context.Request.Query["password"].ToString() is { Length: > 0 } q ? q : null;

@@ -84,7 +84,8 @@ internal static class UploadApi
         }
         catch (System.Text.Json.JsonException e)
         {
-            throw Errors.BadRequest("invalid_request", $"The JSON body is malformed: {e.Message}");
+            var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>();
+            throw Errors.BadRequest("invalid_request", Hosting.JsonProblems.Describe(e, typeof(T), json.Value.SerializerOptions));
         }
     }
 }

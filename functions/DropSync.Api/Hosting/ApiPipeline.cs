@@ -8,9 +8,16 @@ internal static class ApiPipeline
 {
     public static WebApplication UseDropSync(this WebApplication app)
     {
+        app.LogWhereDropSyncRuns();
         app.UseDropSyncErrors();
         // The server pings idle change-feed sockets and drops those that stop answering.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
+        // A path no endpoint serves (routing has already run) answers 404 to everyone: nothing is behind it to protect,
+        // and a 401 would tell a signed-out browser asking for, say, /robots.txt to sign in for something that does not
+        // exist. Every endpoint still requires a token unless it opts out, through the fallback policy.
+        app.Use((context, next) => context.GetEndpoint() is null
+            ? ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, "not_found", ErrorResponses.ForStatus(StatusCodes.Status404NotFound).Message)
+            : next(context));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();

@@ -33,7 +33,7 @@ internal static class DropSyncServices
         services.ConfigureHttpJsonOptions(json => JsonSetup.Configure(json.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHttpContextAccessor();
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiSetup.Configure);
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -50,10 +50,15 @@ internal static class DropSyncServices
         Directory.CreateDirectory(dataDirectory);
 
         // Embedded adapters: one SQLite file for metadata, encrypted block files beside it, the master key kept apart.
-        var masterKey = new MasterKeyProvider(
+        var keyProvider = new MasterKeyProvider(
             dataDirectory,
-            new MasterKeyOptions { MasterKey = config["DropSync:MasterKey"], KeysFolder = config["DropSync:KeysDirectory"] }).GetOrCreate();
+            new MasterKeyOptions { MasterKey = config["DropSync:MasterKey"], KeysFolder = config["DropSync:KeysDirectory"] });
+        var masterKey = keyProvider.GetOrCreate();
         services.AddSingleton(masterKey);
+        services.AddSingleton(new EmbeddedStorage(
+            dataDirectory,
+            string.IsNullOrWhiteSpace(config["DropSync:MasterKey"]) ? keyProvider.KeysFolder : "configuration (DropSync:MasterKey)",
+            masterKey.KeyId));
         services.AddSingleton(_ => new SqliteMetadataStore(Path.Combine(dataDirectory, "metadata.db")));
         services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
@@ -101,3 +106,6 @@ internal static class DropSyncServices
         return services;
     }
 }
+
+/// <summary>Where the embedded server keeps its data and its master key, for the startup log (never the key itself).</summary>
+internal sealed record EmbeddedStorage(string DataDirectory, string MasterKeySource, string MasterKeyId);

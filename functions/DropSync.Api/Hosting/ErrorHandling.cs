@@ -32,7 +32,7 @@ internal static class ErrorHandling
             {
                 var (code, message) = e.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? ("payload_too_large", "The request body is larger than this endpoint accepts.")
-                    : ("invalid_request", RequestProblem(e));
+                    : ("invalid_request", RequestProblem(context, e));
                 await ErrorResponses.WriteAsync(context, e.StatusCode, code, message);
             }
         });
@@ -51,9 +51,12 @@ internal static class ErrorHandling
         return app;
     }
 
-    private static string RequestProblem(BadHttpRequestException e) =>
+    private static string RequestProblem(HttpContext context, BadHttpRequestException e) =>
         e.InnerException is System.Text.Json.JsonException json
-            ? $"The JSON body is malformed: {json.Message}"
+            ? JsonProblems.Describe(
+                json,
+                context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType,
+                context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions)
             : e.Message.Contains("body", StringComparison.OrdinalIgnoreCase)
                 ? "A JSON body is required (Content-Type: application/json); see /openapi/v1.json for its fields."
                 : e.Message;

@@ -42,7 +42,7 @@ internal static class ErrorResponses
         400 => ("bad_request", "The request is malformed."),
         401 => ("unauthorized", "Sign in first: send \"Authorization: Bearer <access_token>\" from /auth/login."),
         403 => ("forbidden", "You may not do this."),
-        404 => ("not_found", "There is no such endpoint; see /openapi/v1.json."),
+        404 => ("not_found", "Nothing is at this address; the API's endpoints are listed at /openapi/v1.json."),
         405 => ("method_not_allowed", "This endpoint does not take that HTTP method; see /openapi/v1.json."),
         413 => ("payload_too_large", "The request body is too large."),
         415 => ("unsupported_media_type", "Send JSON with Content-Type: application/json."),

@@ -28,7 +28,8 @@ public sealed record ApiGatewayPushOptions
 /// </summary>
 public sealed partial class ApiGatewayPushGateway : IPushGateway
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Times as the API writes them everywhere else (ApiTimestamps), so a pushed event's time equals the listed one.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new DropSync.Core.Model.ApiTimestampConverter() } };
     private readonly HttpClient _http;
     private readonly DynamoDbConnectionStore _connections;
     private readonly ApiGatewayPushOptions _options;

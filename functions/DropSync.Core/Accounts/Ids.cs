@@ -10,6 +10,9 @@ public static class Ids
     /// <summary>A new revision id: time-ordered and unique (a version-7 GUID as hex, like Dropbox's hex revs).</summary>
     public static string NewRev() => Guid.CreateVersion7().ToString("N");
 
+    /// <summary>True for text in the form <see cref="NewRev"/> gives: 32 lowercase hex digits.</summary>
+    public static bool IsRev(string? text) => text is { Length: 32 } && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
     public static string Base64Url(ReadOnlySpan<byte> bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

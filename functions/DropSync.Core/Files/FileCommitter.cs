@@ -28,11 +28,29 @@ public sealed class FileCommitter(IFileMetadataStore meta, IChangePublisher publ
         }
 
         var current = FileMetadata.From(outcome.ConflictWith!, at);
+        var why = await ConflictReasonAsync(at, current, mode, expectedRev, ct);
         var copy = FileMetadata.From(await CommitConflictedCopyAsync(caller, at, content, ct), at);
         throw Errors.Errors.Conflict(
             "conflict",
-            $"\"{current.Path}\" was changed by another device first. Your version was kept as \"{copy.Path}\"; compare the two and keep what you need.",
+            $"{why} Your version was kept as \"{copy.Path}\"; compare the two and keep what you need.",
             new Dictionary<string, object?> { ["current"] = current, ["conflicted_copy"] = copy });
+    }
+
+    /// <summary>
+    /// What actually stopped the commit, said without guessing who made the change: the caller's own device may have
+    /// made it (a stale rev), and an unknown rev may simply be wrong.
+    /// </summary>
+    private async Task<string> ConflictReasonAsync(Location at, FileMetadata current, WriteMode mode, string? expectedRev, CancellationToken ct)
+    {
+        if (mode != WriteMode.Update)
+        {
+            return $"\"{current.Path}\" already exists with different content (mode=add never replaces a file; use mode=update with its rev, or mode=overwrite).";
+        }
+
+        var expected = string.IsNullOrEmpty(expectedRev) ? null : await meta.GetRevisionAsync(at.NamespaceId, expectedRev, ct);
+        return expected is not null && expected.PathKey == at.Inner.Key
+            ? $"\"{current.Path}\" has changed since revision {expectedRev}: its current revision is {current.Rev}."
+            : $"Revision {expectedRev} is not the current revision of \"{current.Path}\", which is at revision {current.Rev}.";
     }
 
     private async Task<FileEntry> CommitConflictedCopyAsync(Caller caller, Location at, NewContent content, CancellationToken ct)

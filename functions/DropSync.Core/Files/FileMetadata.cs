@@ -27,5 +27,12 @@ public sealed record FileMetadata(
         return metadata with { Path = at.ToView(e.PathDisplay) ?? e.PathDisplay, Name = at.IsMountRoot && at.Inner.Key == e.PathKey ? at.ViewRoot.Name : metadata.Name };
     }
 
+    /// <summary>
+    /// The entry as an anonymous visitor of a shared link sees it: revision and device ids are dropped, because they
+    /// describe the owner's devices and history, and the visitor can use neither (links download only the current
+    /// content). Null fields are left out of the JSON.
+    /// </summary>
+    public FileMetadata ForLinkVisitor() => this with { Rev = null, DeviceId = null };
+
     public static FileMetadata RootFolder { get; } = new("folder", "/", "", null, null, null, null, null);
 }

@@ -277,6 +277,14 @@ public sealed class UploadService(
         {
             throw Errors.Errors.BadRequest("missing_rev", "mode=update needs the rev you last saw (rev=...).");
         }
+
+        // A rev no server could have issued is a client bug, not a conflict: refuse it before anything is stored
+        // rather than keep the upload as a conflicted copy.
+        if (!string.IsNullOrEmpty(rev) && !Ids.IsRev(rev))
+        {
+            throw Errors.Errors.BadRequest(
+                "invalid_rev", "rev is not a DropSync revision id (32 hex digits); use the rev from the file's metadata, list_folder or list_revisions.");
+        }
     }
 
     private static DropSyncException UploadNotFound() =>

@@ -94,10 +94,11 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
 
         if (link.PasswordHash is not null && (string.IsNullOrEmpty(password) || !hasher.Verify(password, link.PasswordHash)))
         {
-            throw new DropSyncException(
-                ErrorKind.Unauthorized,
-                string.IsNullOrEmpty(password) ? "link_password_required" : "wrong_link_password",
-                "This link needs a password; send it in the DropSync-Link-Password header.");
+            throw string.IsNullOrEmpty(password)
+                ? new DropSyncException(
+                    ErrorKind.Unauthorized, "link_password_required", "This link needs a password; send it in the DropSync-Link-Password header.")
+                : new DropSyncException(
+                    ErrorKind.Unauthorized, "wrong_link_password", "The password for this link is wrong; check it with the person who shared the link.");
         }
 
         var root = DropPath.Parse(link.Path, allowRoot: false);
