@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2.Model;
 using DropSync.Core.Content;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
+using DropSync.Core.Paths;
 using DropSync.Core.Ports;
 using static DropSync.Aws.DynamoDb.DynamoDbTables;
 using static DropSync.Aws.DynamoDb.EntryCodec;
@@ -58,7 +59,8 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
             return BatchResult.Failed(Math.Min(local, await FirstTableFailureAsync(plan.Slots, local, cancellationToken).ConfigureAwait(false)));
         }
 
-        var itemCount = plan.Slots.Count + (2 * plan.Revisions.Count) + plan.Appends.Count + plan.Namespaces.Count + (sharing?.Items.Count ?? 0);
+        var itemCount = plan.Slots.Count + (2 * plan.Revisions.Count) + plan.Appends.Count + plan.Namespaces.Count + (sharing?.Items.Count ?? 0)
+            + plan.Links.Sum(l => LinkMoveItems(l.Move).Count);
         if (itemCount > MaxTransactionItems)
         {
             throw new DropSyncException(
@@ -537,6 +539,15 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
             roles.Add(new ItemRole(null, -1));
         }
 
+        foreach (var (index, move) in plan.Links)
+        {
+            foreach (var item in LinkMoveItems(move))
+            {
+                items.Add(item);
+                roles.Add(new ItemRole(null, index));
+            }
+        }
+
         var next = heads.ToDictionary(h => h.Key, h => h.Value.Sequence, StringComparer.Ordinal);
         var changes = new List<ChangeRecord>();
         foreach (var (_, change) in plan.Appends)
@@ -576,6 +587,56 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
             ClientRequestToken = Guid.NewGuid().ToString("N"),
         };
         return (request, roles, changes);
+    }
+
+    /// <summary>
+    /// A link's move: its three copies (by token, in the owner's list, by id) updated in place, conditioned on the link
+    /// being where it was read — an update, not a put, so a revocation landing meanwhile is kept — and its by-path item
+    /// moved when the namespace or path key changes. At most five items.
+    /// </summary>
+    private List<TransactWriteItem> LinkMoveItems(MetadataWrite.MoveLink move)
+    {
+        var link = move.Link;
+        var table = _db.Tables.Sharing;
+        var names = new Dictionary<string, string> { ["#ns"] = "ns", ["#p"] = "p", ["#ovp"] = "ovp" };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":ns"] = Ddb.S(move.NamespaceId),
+            [":p"] = Ddb.S(move.Path),
+            [":ovp"] = Ddb.S(move.OwnerViewPath),
+            [":oldNs"] = Ddb.S(link.NamespaceId),
+            [":oldP"] = Ddb.S(link.Path),
+        };
+        var items = new[]
+            {
+                Ddb.Key(SharingPartitionKey, SharingCodec.LinkPk(link.TokenHash), SharingSortKey, SharingCodec.LinkSk),
+                Ddb.Key(SharingPartitionKey, SharingCodec.OwnerPk(link.OwnerUserId), SharingSortKey, SharingCodec.OwnerListSk(link)),
+                Ddb.Key(SharingPartitionKey, SharingCodec.OwnerPk(link.OwnerUserId), SharingSortKey, SharingCodec.OwnerIdSk(link.LinkId)),
+            }
+            .Select(key => new TransactWriteItem
+            {
+                Update = new Update
+                {
+                    TableName = table,
+                    Key = key,
+                    UpdateExpression = "SET #ns = :ns, #p = :p, #ovp = :ovp",
+                    ConditionExpression = "#ns = :oldNs AND #p = :oldP",
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
+                },
+            })
+            .ToList();
+        var (oldKey, newKey) = (DropPath.KeyOf(link.Path), DropPath.KeyOf(move.Path));
+        if ((link.NamespaceId, oldKey) != (move.NamespaceId, newKey))
+        {
+            items.Add(new TransactWriteItem
+            {
+                Delete = new Delete { TableName = table, Key = Ddb.Key(SharingPartitionKey, SharingCodec.NamespacePk(link.NamespaceId), SharingSortKey, SharingCodec.LinkPathSk(oldKey, link.LinkId)) },
+            });
+            items.Add(new TransactWriteItem { Put = new Put { TableName = table, Item = SharingCodec.LinkPathItem(move.NamespaceId, newKey, link) } });
+        }
+
+        return items;
     }
 
     private static (string Expression, Dictionary<string, string> Names, Dictionary<string, AttributeValue> Values) Condition(
@@ -770,6 +831,8 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
 
         public List<(int Index, MetadataWrite Write)> Sharing { get; } = [];
 
+        public List<(int Index, MetadataWrite.MoveLink Move)> Links { get; } = [];
+
         public int? LocalFailure { get; private set; }
 
         public static BatchPlan Create(IReadOnlyList<MetadataWrite> writes)
@@ -847,6 +910,9 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
                             plan.Namespaces.Add(append.Change.NamespaceId);
                         }
 
+                        break;
+                    case MetadataWrite.MoveLink move:
+                        plan.Links.Add((i, move));
                         break;
                     case MetadataWrite.PutShare or MetadataWrite.DeleteShare or MetadataWrite.PutMember or MetadataWrite.DeleteMember:
                         plan.Sharing.Add((i, writes[i]));

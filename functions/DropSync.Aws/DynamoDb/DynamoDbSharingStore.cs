@@ -65,6 +65,7 @@ public sealed class DynamoDbSharingStore : ISharingStore
         var byToken = SharingCodec.LinkItem(link, SharingCodec.LinkPk(link.TokenHash), SharingCodec.LinkSk);
         var byOwner = SharingCodec.LinkItem(link, SharingCodec.OwnerPk(link.OwnerUserId), SharingCodec.OwnerListSk(link));
         var byId = SharingCodec.LinkItem(link, SharingCodec.OwnerPk(link.OwnerUserId), SharingCodec.OwnerIdSk(link.LinkId));
+        var byPath = SharingCodec.LinkPathItem(link.NamespaceId, Core.Paths.DropPath.KeyOf(link.Path), link);
         var response = await _db.Client.TransactWriteItemsAsync(
             new TransactWriteItemsRequest
             {
@@ -73,6 +74,7 @@ public sealed class DynamoDbSharingStore : ISharingStore
                     new() { Put = new Put { TableName = _db.Tables.Sharing, Item = byToken, ConditionExpression = "attribute_not_exists(#pk)", ExpressionAttributeNames = new() { ["#pk"] = SharingPartitionKey } } },
                     new() { Put = new Put { TableName = _db.Tables.Sharing, Item = byOwner } },
                     new() { Put = new Put { TableName = _db.Tables.Sharing, Item = byId, ConditionExpression = "attribute_not_exists(#pk)", ExpressionAttributeNames = new() { ["#pk"] = SharingPartitionKey } } },
+                    new() { Put = new Put { TableName = _db.Tables.Sharing, Item = byPath } },
                 ],
                 ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
             },
@@ -102,6 +104,28 @@ public sealed class DynamoDbSharingStore : ISharingStore
             },
             cancellationToken).ConfigureAwait(false);
         return items.Select(SharingCodec.ToLink).ToList();
+    }
+
+    /// <summary>
+    /// Two queries of the namespace's partition (the links at the key, then those below it) for the by-path items, whose
+    /// sort keys name only the link; the links themselves are then read from their by-token items.
+    /// </summary>
+    public async Task<IReadOnlyList<SharedLink>> ListLinksAtOrBelowAsync(string namespaceId, string pathKey, CancellationToken cancellationToken)
+    {
+        var pk = SharingCodec.NamespacePk(namespaceId);
+        var at = QueryPrefixAsync(nameof(ListLinksAtOrBelowAsync), pk, SharingCodec.LinkPathPrefix(pathKey), cancellationToken);
+        var below = QueryPrefixAsync(nameof(ListLinksAtOrBelowAsync), pk, SharingCodec.LinksBelowPrefix(pathKey), cancellationToken);
+        var pointers = (await at.ConfigureAwait(false)).Concat(await below.ConfigureAwait(false)).ToList();
+        if (pointers.Count == 0)
+        {
+            return [];
+        }
+
+        var keys = pointers.Select(p => Ddb.Key(SharingPartitionKey, SharingCodec.LinkPk(p.RequireS("th")), SharingSortKey, SharingCodec.LinkSk)).ToList();
+        return (await _db.BatchGetAsync(nameof(ListLinksAtOrBelowAsync), _db.Tables.Sharing, keys, cancellationToken).ConfigureAwait(false))
+            .Select(SharingCodec.ToLink)
+            .OrderBy(l => l.LinkId, StringComparer.Ordinal)
+            .ToList();
     }
 
     public async Task<bool> RevokeLinkAsync(string ownerUserId, string linkId, DateTimeOffset at, CancellationToken cancellationToken)
@@ -188,6 +212,26 @@ internal static class SharingCodec
     public static string OwnerListSk(SharedLink link) => "l#" + Ddb.Ms(link.CreatedAt).ToString("D15", CultureInfo.InvariantCulture) + "#" + link.LinkId;
 
     public static string OwnerIdSk(string linkId) => "i#" + linkId;
+
+    /// <summary>
+    /// Where a link is indexed by what it points to, in its namespace's partition (<see cref="NamespacePk"/>): the path
+    /// key, then U+0001 (no path contains a control character, so the links at a path and those below it, under
+    /// "key/", are two distinct prefixes), then the link id.
+    /// </summary>
+    public static string LinkPathSk(string pathKey, string linkId) => LinkPathPrefix(pathKey) + linkId;
+
+    public static string LinkPathPrefix(string pathKey) => "l#" + pathKey + "\u0001";
+
+    public static string LinksBelowPrefix(string pathKey) => "l#" + pathKey + "/";
+
+    /// <summary>The by-path item: just enough to find the link's by-token item, which holds the link itself.</summary>
+    public static Dictionary<string, AttributeValue> LinkPathItem(string ns, string pathKey, SharedLink link)
+    {
+        var item = Ddb.Key(SharingPartitionKey, NamespacePk(ns), SharingSortKey, LinkPathSk(pathKey, link.LinkId));
+        item["lid"] = Ddb.S(link.LinkId);
+        item["th"] = Ddb.S(link.TokenHash);
+        return item;
+    }
 
     public static Dictionary<string, AttributeValue> ShareKey(string shareId) => Ddb.Key(SharingPartitionKey, SharePk(shareId), SharingSortKey, ShareSk);
 

@@ -25,6 +25,13 @@ public interface ISharingStore
 
     Task<IReadOnlyList<SharedLink>> ListLinksAsync(string ownerUserId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The links (of any owner, revoked ones included) to the item at <paramref name="pathKey"/> in the namespace or to
+    /// anything below it, for moving them with it: found by key (so "/Docs" finds "/docs/a.txt" but not "/Docs copy").
+    /// Reflects every applied batch.
+    /// </summary>
+    Task<IReadOnlyList<SharedLink>> ListLinksAtOrBelowAsync(string namespaceId, string pathKey, CancellationToken cancellationToken);
+
     /// <summary>Revokes one of the owner's links; false if the owner has no such link.</summary>
     Task<bool> RevokeLinkAsync(string ownerUserId, string linkId, DateTimeOffset at, CancellationToken cancellationToken);
 }

@@ -56,6 +56,13 @@ public abstract record MetadataWrite
 
     /// <summary>Removes one member; a no-op if absent.</summary>
     public sealed record DeleteMember(string ShareId, string UserId) : MetadataWrite;
+
+    /// <summary>
+    /// Points a shared link at where its item now is, so the link follows a move in the batch that moves the item.
+    /// <paramref name="Link"/> is the link as read; the batch fails unless the link is still stored at its namespace and
+    /// path (another move took it elsewhere meanwhile). Every other field, revocation included, is left as stored.
+    /// </summary>
+    public sealed record MoveLink(SharedLink Link, string NamespaceId, string Path, string OwnerViewPath) : MetadataWrite;
 }
 
 /// <summary>The outcome of a batch: applied with the journal entries as stored (sequence numbers set), or not applied at all.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DropSync.Core.Paths;
 using Microsoft.Data.Sqlite;
 
 namespace DropSync.Embedded.Metadata;
@@ -188,6 +189,14 @@ internal static class MetadataSchema
         CREATE INDEX notifications_by_user ON notifications (user_id, time DESC, notification_id DESC);
         CREATE INDEX notifications_unread ON notifications (user_id) WHERE is_read = 0;
         """,
+        """
+        -- Links follow moves of their item: a move finds the links at or below the moved path by key. The key is
+        -- derived from the display path by the core's rule (dropsync_path_key, registered by Migrate), not by SQLite's
+        -- lower(), which folds ASCII only.
+        ALTER TABLE shared_links ADD COLUMN path_key TEXT NOT NULL DEFAULT '';
+        UPDATE shared_links SET path_key = dropsync_path_key(path);
+        CREATE INDEX shared_links_by_path ON shared_links (ns, path_key);
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;
@@ -195,6 +204,8 @@ internal static class MetadataSchema
     /// <summary>Brings the database up to <see cref="LatestVersion"/>, one transaction per step.</summary>
     public static void Migrate(SqliteConnection connection)
     {
+        // Steps that backfill path keys need the core's key rule; it is deterministic, so indexes may rely on it.
+        connection.CreateFunction("dropsync_path_key", (string display) => DropPath.KeyOf(display), isDeterministic: true);
         while (true)
         {
             using var transaction = connection.BeginTransaction(deferred: false);

@@ -65,6 +65,13 @@ public sealed partial class SqliteMetadataStore
                         case MetadataWrite.DeleteMember deleteMember:
                             await DeleteMemberAsync(transaction, deleteMember.ShareId, deleteMember.UserId, ct);
                             break;
+                        case MetadataWrite.MoveLink moveLink:
+                            if (!await TryMoveLinkAsync(transaction, moveLink, ct))
+                            {
+                                return (BatchResult.Failed(i), false);
+                            }
+
+                            break;
                         default:
                             throw new ArgumentException($"Unknown metadata write {writes[i]?.GetType().Name ?? "null"} at index {i}.", nameof(writes));
                     }

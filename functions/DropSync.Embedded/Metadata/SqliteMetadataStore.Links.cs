@@ -1,4 +1,5 @@
 using DropSync.Core.Model;
+using DropSync.Core.Paths;
 using DropSync.Core.Ports;
 using Microsoft.Data.Sqlite;
 
@@ -18,12 +19,13 @@ public sealed partial class SqliteMetadataStore
             {
                 using var command = transaction.Command(
                     $"""
-                    INSERT INTO shared_links ({LinkColumns})
-                    VALUES ($link, $token, $owner, $ns, $path, $ownerPath, $expires, $password, $created, $revoked);
+                    INSERT INTO shared_links ({LinkColumns}, path_key)
+                    VALUES ($link, $token, $owner, $ns, $path, $ownerPath, $expires, $password, $created, $revoked, $key);
                     """,
                     ("$link", link.LinkId), ("$token", link.TokenHash), ("$owner", link.OwnerUserId), ("$ns", link.NamespaceId),
                     ("$path", link.Path), ("$ownerPath", link.OwnerViewPath), ("$expires", link.ExpiresAt?.ToUnixMs()),
-                    ("$password", link.PasswordHash), ("$created", link.CreatedAt.ToUnixMs()), ("$revoked", link.RevokedAt?.ToUnixMs()));
+                    ("$password", link.PasswordHash), ("$created", link.CreatedAt.ToUnixMs()), ("$revoked", link.RevokedAt?.ToUnixMs()),
+                    ("$key", DropPath.KeyOf(link.Path)));
                 return await command.ExecuteNonQueryAsync(ct);
             },
             cancellationToken);
@@ -52,6 +54,22 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken);
 
+    /// <summary>The links to the item at the key or below it, in link id order.</summary>
+    public Task<IReadOnlyList<SharedLink>> ListLinksAtOrBelowAsync(string namespaceId, string pathKey, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<SharedLink>>(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command(
+                    $"""
+                    SELECT {LinkColumns} FROM shared_links
+                    WHERE ns = $ns AND (path_key = $key OR (path_key > $low AND path_key < $high))
+                    ORDER BY link_id;
+                    """,
+                    ("$ns", namespaceId), ("$key", pathKey), ("$low", DescendantsLow(pathKey)), ("$high", DescendantsHigh(pathKey)));
+                return await command.ReadAllAsync(ReadLink, ct);
+            },
+            cancellationToken);
+
     public Task<bool> RevokeLinkAsync(string ownerUserId, string linkId, DateTimeOffset at, CancellationToken cancellationToken) =>
         WriteAsync(
             async (transaction, ct) =>
@@ -63,6 +81,19 @@ public sealed partial class SqliteMetadataStore
                 return await command.ExecuteNonQueryAsync(ct) == 1;
             },
             cancellationToken);
+
+    /// <summary>Moves a link with its item; false (failing the batch) unless the link is still where it was read.</summary>
+    private static async Task<bool> TryMoveLinkAsync(SqliteTransaction transaction, MetadataWrite.MoveLink move, CancellationToken ct)
+    {
+        using var command = transaction.Command(
+            """
+            UPDATE shared_links SET ns = $newNs, path = $path, path_key = $key, owner_view_path = $ownerPath
+            WHERE link_id = $link AND ns = $oldNs AND path = $oldPath;
+            """,
+            ("$newNs", move.NamespaceId), ("$path", move.Path), ("$key", DropPath.KeyOf(move.Path)), ("$ownerPath", move.OwnerViewPath),
+            ("$link", move.Link.LinkId), ("$oldNs", move.Link.NamespaceId), ("$oldPath", move.Link.Path));
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
 
     private static SharedLink ReadLink(SqliteDataReader reader) => new()
     {

@@ -135,6 +135,47 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
     }
 
     [Fact]
+    public async Task Upgrading_a_version_2_database_indexes_existing_links_by_path_key_so_they_follow_moves()
+    {
+        var ns = NewNamespace();
+        var link = new SharedLink
+        {
+            LinkId = "lnk_old",
+            TokenHash = new string('a', 64),
+            OwnerUserId = "u_alice",
+            NamespaceId = ns,
+            Path = "/Café/Ünïcode Report.PDF",
+            OwnerViewPath = "/Café/Ünïcode Report.PDF",
+            CreatedAt = At(1),
+        };
+        await using (var store = _database.Open())
+        {
+            await store.CreateLinkAsync(link, None);
+        }
+
+        // Back to version 2: a links table without path keys, as a released build left it.
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _database.DatabasePath, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                DROP INDEX shared_links_by_path; ALTER TABLE shared_links DROP COLUMN path_key;
+                PRAGMA user_version = 2;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var upgraded = _database.Open();
+
+        // The key folds non-ASCII letters too (SQLite's lower() would not have).
+        Assert.Equal([link], await upgraded.ListLinksAtOrBelowAsync(ns, "/café", None));
+        Assert.Equal([link], await upgraded.ListLinksAtOrBelowAsync(ns, "/café/ünïcode report.pdf", None));
+        await upgraded.MustApplyAsync(new MetadataWrite.MoveLink(link, ns, "/Archive/Ünïcode Report.PDF", "/Archive/Ünïcode Report.PDF"));
+        Assert.Equal("/Archive/Ünïcode Report.PDF", (await upgraded.FindLinkByTokenHashAsync(link.TokenHash, None))?.Path);
+        Assert.Empty(await upgraded.ListLinksAtOrBelowAsync(ns, "/café", None));
+    }
+
+    [Fact]
     public void A_database_from_a_newer_schema_is_refused()
     {
         _database.Open().Dispose();
