@@ -190,4 +190,147 @@ public sealed class SharedLinkTests(DropSyncApiFactory factory) : IClassFixture<
         Assert.NotEqual(HttpStatusCode.OK, after.Status);
         Assert.NotEqual(Bytes("plan"), after.Body);
     }
+
+    private static async Task<JsonNode> LinkAsync(ApiClient owner, string linkId) =>
+        (await owner.OkAsync("/sharing/list_links", null))["links"]!.AsArray().Single(l => l!["link_id"]!.GetValue<string>() == linkId)!;
+
+    [Fact]
+    public async Task A_file_link_follows_renames_of_the_file_and_a_copy_does_not_take_it()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Docs/report.pdf", Bytes("the report"));
+        var link = await alice.OkAsync("/sharing/create_link", new { path = "/Docs/report.pdf" });
+        var token = TokenOf(link);
+
+        await alice.OkAsync("/files/move", new { from_path = "/Docs/report.pdf", to_path = "/Docs/Final report.pdf" });
+        var renamed = await GetAsync($"/s/{token}");
+        await alice.OkAsync("/files/move", new { from_path = "/Docs/Final report.pdf", to_path = "/Docs/FINAL REPORT.pdf" });
+        await alice.OkAsync("/files/copy", new { from_path = "/Docs/FINAL REPORT.pdf", to_path = "/Docs/copy.pdf" });
+        await alice.UploadOkAsync("/Docs/copy.pdf", Bytes("the copy, edited"), mode: "overwrite");
+
+        Assert.Equal(HttpStatusCode.OK, renamed.Status);
+        Assert.Equal("/Final report.pdf", Json(renamed.Body)["metadata"]!["path"]!.GetValue<string>());
+        var (_, meta) = await GetAsync($"/s/{token}");
+        Assert.Equal("/FINAL REPORT.pdf", Json(meta)["metadata"]!["path"]!.GetValue<string>());
+        Assert.Equal(Bytes("the report"), (await GetAsync($"/s/{token}/download")).Body);
+        Assert.Equal("/Docs/FINAL REPORT.pdf", (await LinkAsync(alice, link["link_id"]!.GetValue<string>()))["path"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_link_follows_a_move_of_a_folder_above_it_and_list_links_shows_where_it_is_now()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Work/Clients/plan.txt", Bytes("plan"));
+        var link = await alice.OkAsync("/sharing/create_link", new { path = "/Work/Clients/plan.txt" });
+
+        await alice.OkAsync("/files/move", new { from_path = "/Work", to_path = "/Archive/2024/Work" });
+
+        Assert.Equal(Bytes("plan"), (await GetAsync($"/s/{TokenOf(link)}/download")).Body);
+        Assert.Equal("/Archive/2024/Work/Clients/plan.txt", (await LinkAsync(alice, link["link_id"]!.GetValue<string>()))["path"]!.GetValue<string>());
+
+        // A new file at the old path is not what the link pointed to: the link stays with the moved file.
+        await alice.UploadOkAsync("/Work/Clients/plan.txt", Bytes("an impostor"));
+        Assert.Equal(Bytes("plan"), (await GetAsync($"/s/{TokenOf(link)}/download")).Body);
+    }
+
+    [Fact]
+    public async Task A_folder_link_follows_a_rename_of_the_folder_and_answers_404_once_the_folder_is_deleted()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Trip/day1/beach.jpg", Bytes("beach"));
+        await alice.UploadOkAsync("/Trip/notes.txt", Bytes("notes"));
+        var folderToken = TokenOf(await alice.OkAsync("/sharing/create_link", new { path = "/Trip" }));
+        var fileToken = TokenOf(await alice.OkAsync("/sharing/create_link", new { path = "/Trip/day1/beach.jpg" }));
+
+        await alice.OkAsync("/files/move", new { from_path = "/Trip", to_path = "/Trip 2024" });
+
+        var listing = Json((await GetAsync($"/s/{folderToken}")).Body);
+        Assert.Equal("/Trip 2024", listing["metadata"]!["path"]!.GetValue<string>());
+        Assert.Equal(["/Trip 2024/day1", "/Trip 2024/day1/beach.jpg", "/Trip 2024/notes.txt"], Paths(listing));
+        Assert.Equal(Bytes("beach"), (await GetAsync($"/s/{folderToken}/download?path=/Trip 2024/day1/beach.jpg")).Body);
+        Assert.Equal(Bytes("beach"), (await GetAsync($"/s/{fileToken}/download")).Body);
+
+        await alice.OkAsync("/files/delete", new { path = "/Trip 2024" });
+
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync($"/s/{folderToken}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync($"/s/{fileToken}/download")).Status);
+    }
+
+    [Fact]
+    public async Task A_members_link_follows_moves_by_the_owner_and_by_other_editors_and_is_listed_through_the_members_mount()
+    {
+        var alice = await factory.SignUpAsync();
+        var bob = await factory.SignUpAsync();
+        var carol = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Shared/plan.txt", Bytes("plan"));
+        await ShareAsync(alice, "/Shared", bob, "editor");
+        await ShareAsync(alice, "/Shared", carol, "editor");
+        var link = await bob.OkAsync("/sharing/create_link", new { path = "/Shared/plan.txt" });
+        var linkId = link["link_id"]!.GetValue<string>();
+
+        // The owner renames the shared folder (bob's mount keeps its name), then another editor moves the file in it.
+        await alice.OkAsync("/files/move", new { from_path = "/Shared", to_path = "/Team" });
+        await carol.OkAsync("/files/move", new { from_path = "/Shared/plan.txt", to_path = "/Shared/2024/plan.txt" });
+
+        Assert.Equal(Bytes("plan"), (await GetAsync($"/s/{TokenOf(link)}/download")).Body);
+        Assert.Equal("/Shared/2024/plan.txt", (await LinkAsync(bob, linkId))["path"]!.GetValue<string>());
+
+        // Bob renames his mount: his list follows it.
+        await bob.OkAsync("/files/move", new { from_path = "/Shared", to_path = "/From Alice" });
+        Assert.Equal("/From Alice/2024/plan.txt", (await LinkAsync(bob, linkId))["path"]!.GetValue<string>());
+        Assert.Equal(Bytes("plan"), (await GetAsync($"/s/{TokenOf(link)}/download")).Body);
+    }
+
+    [Fact]
+    public async Task A_link_follows_its_item_into_another_namespace_and_ends_clearly_when_its_creator_cannot_see_it_there()
+    {
+        var alice = await factory.SignUpAsync();
+        var bob = await factory.SignUpAsync();
+        await bob.UploadOkAsync("/Team/bobs.txt", Bytes("bob's"));
+        await ShareAsync(bob, "/Team", alice, "editor");
+        await alice.UploadOkAsync("/mine.txt", Bytes("alice's"));
+        var alicesLink = await alice.OkAsync("/sharing/create_link", new { path = "/mine.txt" });
+        var bobsLink = await bob.OkAsync("/sharing/create_link", new { path = "/Team/bobs.txt" });
+
+        // Alice moves her file into bob's folder (still hers to share as an editor there), and bob's file out of it into
+        // her own files (no longer bob's).
+        await alice.OkAsync("/files/move", new { from_path = "/mine.txt", to_path = "/Team/mine.txt" });
+        await alice.OkAsync("/files/move", new { from_path = "/Team/bobs.txt", to_path = "/taken.txt" });
+
+        Assert.Equal(Bytes("alice's"), (await GetAsync($"/s/{TokenOf(alicesLink)}/download")).Body);
+        Assert.Equal("/Team/mine.txt", (await LinkAsync(alice, alicesLink["link_id"]!.GetValue<string>()))["path"]!.GetValue<string>());
+        var (bobsStatus, bobsBody) = await GetAsync($"/s/{TokenOf(bobsLink)}/download");
+        Assert.Equal(HttpStatusCode.Gone, bobsStatus);
+        Assert.Contains("no longer has access", Json(bobsBody)["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotEqual(Bytes("bob's"), bobsBody);
+
+        // Alice's link now lives in bob's folder: it ends when she loses access to it.
+        await bob.OkAsync("/sharing/remove_member", new { path = "/Team", email = alice.Email });
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync($"/s/{TokenOf(alicesLink)}/download")).Status);
+    }
+
+    [Fact]
+    public async Task An_item_has_at_most_ten_working_links_so_each_move_stays_one_atomic_batch()
+    {
+        var alice = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/popular.txt", Bytes("popular"));
+        var links = new List<JsonNode>();
+        for (var i = 0; i < 10; i++)
+        {
+            links.Add(await alice.OkAsync("/sharing/create_link", new { path = "/popular.txt" }));
+        }
+
+        Status(HttpStatusCode.Conflict, await alice.PostAsync("/sharing/create_link", new { path = "/POPULAR.txt" }), "too_many_links");
+        await alice.OkAsync("/sharing/revoke_link", new { link_id = links[0]["link_id"]!.GetValue<string>() });
+        links.Add(await alice.OkAsync("/sharing/create_link", new { path = "/popular.txt" }));
+
+        await alice.OkAsync("/files/move", new { from_path = "/popular.txt", to_path = "/Moved/popular.txt" });
+
+        foreach (var link in links.Skip(1))
+        {
+            Assert.Equal(Bytes("popular"), (await GetAsync($"/s/{TokenOf(link)}/download")).Body);
+        }
+
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync($"/s/{TokenOf(links[0])}/download")).Status);
+    }
 }

@@ -35,6 +35,12 @@ public sealed class FileService(
 
     private const int WritesPerRemovedMember = 4;
 
+    /// <summary>
+    /// What moving a link weighs: in DynamoDB its three copies and its by-path item (removed and put) are five items,
+    /// which <see cref="IFileMetadataStore.MaxWritesPerBatch"/>'s two items a write counts as three writes.
+    /// </summary>
+    private const int WritesPerMovedLink = 3;
+
     public async Task<FileMetadata> GetMetadataAsync(Caller caller, string? rawPath, bool includeDeleted, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: true);
@@ -361,6 +367,7 @@ public sealed class FileService(
             await CheckSharesAsync(from, to, sourcePath, newTop, move, crossNamespace, writes, ct);
 
             var subtree = source.Kind == EntryKind.Folder ? await meta.ListAsync(from.NamespaceId, source.PathKey, recursive: true, ct) : [];
+            var links = move ? await LinksToFollowAsync(from.NamespaceId, source.PathKey, now, ct) : EmptyLinks;
             FileEntry? movedTop = null;
 
             // The parent folders and share updates first, then each entry's writes as a group that lands together.
@@ -392,6 +399,15 @@ public sealed class FileService(
                 // namespaces a move is an add there and a delete here.
                 var kind = crossNamespace ? ChangeKind.Added : move ? ChangeKind.Moved : ChangeKind.Copied;
                 entryWrites.Add(new MetadataWrite.AppendChange(Changes.For(moved, kind, now, fromPath: crossNamespace ? null : entry.PathDisplay)));
+
+                // Links follow their item in the batch that moves it, so however a big move is split (or interrupted),
+                // each link points where its item is. Into another namespace too: whether the link still opens there
+                // is LinkService's rule for links outside their creator's namespace (the creator must still see it).
+                foreach (var link in links[entry.PathKey])
+                {
+                    var ownerView = Namespaces.RootOf(link.OwnerUserId) == to.NamespaceId ? newPath.Display : link.OwnerViewPath;
+                    entryWrites.Add(new MetadataWrite.MoveLink(link, to.NamespaceId, newPath.Display, ownerView));
+                }
             }
 
             if (move && crossNamespace)
@@ -446,6 +462,18 @@ public sealed class FileService(
             writes.Add(new MetadataWrite.PutShare(share with { FolderPath = newFolder.Display }, MustBeNew: false));
         }
     }
+
+    private static readonly ILookup<string, SharedLink> EmptyLinks = Array.Empty<SharedLink>().ToLookup(l => l.Path);
+
+    /// <summary>
+    /// The links to the item or anything below it that can still be opened, by the key of what they point to. A
+    /// revoked or expired link never opens again, so it stays where it was: the work of a move is bounded by the live
+    /// links (<see cref="LinkService.MaxLiveLinksPerItem"/> an item), however many links were made over time.
+    /// </summary>
+    private async Task<ILookup<string, SharedLink>> LinksToFollowAsync(string ns, string pathKey, DateTimeOffset now, CancellationToken ct) =>
+        (await sharing.ListLinksAtOrBelowAsync(ns, pathKey, ct))
+        .Where(l => LinkService.CanOpen(l, now))
+        .ToLookup(l => DropPath.KeyOf(l.Path), StringComparer.Ordinal);
 
     private async Task<FileMetadata> RenameMountAsync(UserView view, Location from, DropPath toPath, CancellationToken ct)
     {
@@ -509,9 +537,11 @@ public sealed class FileService(
     {
         var chunk = new List<MetadataWrite>();
         var batches = 0;
+        var weight = 0;
         foreach (var group in groups.Where(g => g.Count > 0))
         {
-            if (chunk.Count > 0 && chunk.Count + group.Count > meta.MaxWritesPerBatch)
+            var groupWeight = group.Sum(w => w is MetadataWrite.MoveLink ? WritesPerMovedLink : 1);
+            if (chunk.Count > 0 && weight + groupWeight > meta.MaxWritesPerBatch)
             {
                 if (!await ApplyAsync(chunk, ct))
                 {
@@ -520,9 +550,11 @@ public sealed class FileService(
 
                 batches++;
                 chunk = [];
+                weight = 0;
             }
 
             chunk.AddRange(group);
+            weight += groupWeight;
         }
 
         return chunk.Count == 0 || await ApplyAsync(chunk, ct) ? (true, batches + 1) : (false, batches);

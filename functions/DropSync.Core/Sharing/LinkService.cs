@@ -16,6 +16,16 @@ public sealed record CreatedLink(SharedLink Link, string Token);
 /// </summary>
 public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, PathResolver resolver, PasswordHasher hasher, LinkTokens tokens, TimeProvider clock)
 {
+    /// <summary>
+    /// The links to one item that may be live at once. Each live link moves with its item in the same atomic batch,
+    /// so this bounds that batch (a DynamoDB transaction holds at most 100 items; a link costs five).
+    /// </summary>
+    public const int MaxLiveLinksPerItem = 10;
+
+    /// <summary>Whether a link may still be opened: neither revoked nor expired (both are final).</summary>
+    public static bool CanOpen(SharedLink link, DateTimeOffset now) =>
+        link.RevokedAt is null && (link.ExpiresAt is not { } expires || expires > now);
+
     public async Task<CreatedLink> CreateAsync(Caller caller, string? rawPath, DateTimeOffset? expires, string? password, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
@@ -40,6 +50,13 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
             throw Errors.Errors.BadRequest("invalid_password", "A link password is at most 1024 characters.");
         }
 
+        var live = (await sharing.ListLinksAtOrBelowAsync(at.NamespaceId, entry.PathKey, ct)).Count(l => DropPath.KeyOf(l.Path) == entry.PathKey && CanOpen(l, now));
+        if (live >= MaxLiveLinksPerItem)
+        {
+            throw Errors.Errors.Conflict(
+                "too_many_links", $"\"{path}\" already has {live} working links, the most one item may have; revoke one (see /sharing/list_links) or reuse it.");
+        }
+
         var linkId = Ids.New("lnk_");
         var token = tokens.For(linkId);
         var link = new SharedLink
@@ -58,8 +75,30 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
         return new CreatedLink(link, token);
     }
 
-    public async Task<IReadOnlyList<CreatedLink>> ListAsync(Caller caller, CancellationToken ct) =>
-        (await sharing.ListLinksAsync(caller.UserId, ct)).Select(l => new CreatedLink(l, tokens.For(l.LinkId))).ToList();
+    /// <summary>
+    /// The caller's links, each with the path the caller sees it at now. A link into a folder shared with the caller is
+    /// shown through the caller's current mount of it (which they may have renamed, and which a move by someone else
+    /// does not change); one the caller can no longer see keeps the path it was last known by.
+    /// </summary>
+    public async Task<IReadOnlyList<CreatedLink>> ListAsync(Caller caller, CancellationToken ct)
+    {
+        var view = await resolver.ViewAsync(caller, ct);
+        return (await sharing.ListLinksAsync(caller.UserId, ct))
+            .Select(l => new CreatedLink(l with { OwnerViewPath = ViewPathOf(view, l) }, tokens.For(l.LinkId)))
+            .ToList();
+    }
+
+    private static string ViewPathOf(UserView view, SharedLink link)
+    {
+        if (link.NamespaceId == view.Caller.RootNamespaceId)
+        {
+            return link.Path;
+        }
+
+        var path = DropPath.Parse(link.Path, allowRoot: false);
+        var place = view.Places().Skip(1).FirstOrDefault(p => p.NamespaceId == link.NamespaceId && p.InnerRoot.Contains(path));
+        return place?.ToView(link.Path) ?? link.OwnerViewPath;
+    }
 
     public async Task RevokeAsync(Caller caller, string? linkId, CancellationToken ct)
     {
