@@ -10,9 +10,13 @@ using Amazon.SQS.Model;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Hosting;
 using DropSync.Aws.Tests.Infrastructure;
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
 using DropSync.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Aws.Tests;
 
@@ -33,6 +37,7 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
 {
     private const string EventsSecret = "test-events-secret";
     private readonly ConnectionsListener _listener = new();
+    private readonly InterruptingStore _interrupter = new();
     private AwsModeFactory? _factory;
     private AmazonSQSClient? _sqs;
     private string _queueUrl = "";
@@ -61,7 +66,7 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
             [AwsEnvironment.MasterKey] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             [AwsEnvironment.EventsSecret] = EventsSecret,
             ["DropSync:PasswordIterations"] = "1000",
-        });
+        }, _interrupter);
     }
 
     public async Task DisposeAsync()
@@ -251,6 +256,90 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
     }
 
     [Fact]
+    public async Task Links_follow_a_folder_moved_in_several_batches_and_an_interrupted_move_leaves_each_link_where_its_item_is()
+    {
+        var api = _factory!.CreateClient();
+        var email = $"links-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/auth/register", new { email, password = "correct horse battery" })).StatusCode);
+        var (token, _) = await LoginAsync(api, email, "laptop");
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        const int files = 64;
+        string NameOf(int i) => $"{(i % 3 == 0 ? "sub/" : "")}f{i:D2}.txt";
+        for (var i = 0; i < files; i++)
+        {
+            using var body = new ByteArrayContent(Encoding.UTF8.GetBytes($"file {i}"));
+            using var upload = await api.PostAsync($"/files/upload?uploadType=media&path={Uri.EscapeDataString("/Big/" + NameOf(i))}", body);
+            Assert.True(upload.IsSuccessStatusCode, await upload.Content.ReadAsStringAsync());
+        }
+
+        // A link to every fourth file, to the folders, and the most links one item may have to the first file.
+        var links = new List<(string LinkId, string Token, int File)>();
+        async Task LinkAsync(string path, int file)
+        {
+            var link = await PostJsonAsync(api, "/sharing/create_link", new { path });
+            links.Add((link["link_id"]!.GetValue<string>(), new Uri(link["url"]!.GetValue<string>()).AbsolutePath["/s/".Length..], file));
+        }
+
+        for (var i = 0; i < files; i += 4)
+        {
+            await LinkAsync("/Big/" + NameOf(i), i);
+        }
+
+        for (var n = 1; n < 10; n++)
+        {
+            await LinkAsync("/Big/" + NameOf(0), 0);
+        }
+
+        await LinkAsync("/Big", -1);
+        await LinkAsync("/Big/sub", -1);
+
+        // Each link's item, by the path list_links shows, must be what the link opens.
+        async Task<Dictionary<string, string>> CheckLinksAsync()
+        {
+            var listed = (await PostJsonAsync(api, "/sharing/list_links", new { }))["links"]!.AsArray()
+                .ToDictionary(l => l!["link_id"]!.GetValue<string>(), l => l!["path"]!.GetValue<string>());
+            using var anonymous = _factory!.CreateClient();
+            foreach (var (linkId, linkToken, file) in links)
+            {
+                var path = listed[linkId];
+                using var opened = await anonymous.GetAsync($"/s/{linkToken}");
+                Assert.True(opened.IsSuccessStatusCode, $"{path}: {await opened.Content.ReadAsStringAsync()}");
+                if (file >= 0)
+                {
+                    using var viaLink = await anonymous.GetAsync($"/s/{linkToken}/download");
+                    using var viaPath = await api.PostAsJsonAsync("/files/download", new { path });
+                    Assert.Equal($"file {file}", await viaLink.Content.ReadAsStringAsync());
+                    Assert.Equal($"file {file}", await viaPath.Content.ReadAsStringAsync());
+                }
+                else
+                {
+                    Assert.Equal("folder", (await PostJsonAsync(api, "/files/get_metadata", new { path }))["tag"]!.GetValue<string>());
+                }
+            }
+
+            return listed;
+        }
+
+        // 65 entries and 27 links: several transactions, each moving its entries' links with them.
+        await PostJsonAsync(api, "/files/move", new { from_path = "/Big", to_path = "/Moved" });
+        var afterMove = await CheckLinksAsync();
+        Assert.All(afterMove.Values, p => Assert.StartsWith("/Moved", p, StringComparison.Ordinal));
+        Assert.Contains("/Moved/sub", afterMove.Values);
+
+        // Moving back is interrupted after two batches by an edit of a file the third batch moves.
+        _interrupter.InterruptAfter(2);
+        using (var interrupted = await api.PostAsJsonAsync("/files/move", new { from_path = "/Moved", to_path = "/Back" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, interrupted.StatusCode);
+            Assert.Contains("move_interrupted", await interrupted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var afterInterruption = await CheckLinksAsync();
+        Assert.Contains(afterInterruption.Values, p => p.StartsWith("/Back/", StringComparison.Ordinal));
+        Assert.Contains(afterInterruption.Values, p => p.StartsWith("/Moved/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_folder_shared_with_more_members_than_one_transaction_takes_is_deleted_and_the_share_ends_for_all()
     {
         var api = _factory!.CreateClient();
@@ -393,7 +482,7 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
         return (body["access_token"]!.GetValue<string>(), body["device_id"]!.GetValue<string>());
     }
 
-    private sealed class AwsModeFactory(Dictionary<string, string> settings) : WebApplicationFactory<Program>
+    private sealed class AwsModeFactory(Dictionary<string, string> settings, InterruptingStore interrupter) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -401,7 +490,70 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
             {
                 builder.UseSetting(key, value);
             }
+
+            builder.ConfigureTestServices(services => services.AddSingleton<IFileMetadataStore>(sp => interrupter.Wrap(sp.GetRequiredService<DynamoDbFileMetadataStore>())));
         }
+    }
+
+    /// <summary>
+    /// The DynamoDB metadata store, passed through; when armed, it changes an entry a later batch of a move expects just
+    /// before that batch is applied, as another device editing the file at that moment would, so the move stops partway.
+    /// </summary>
+    private sealed class InterruptingStore : IFileMetadataStore
+    {
+        private IFileMetadataStore _inner = null!;
+        private int _batchesBeforeInterrupting = -1;
+
+        public int MaxWritesPerBatch => _inner.MaxWritesPerBatch;
+
+        public IFileMetadataStore Wrap(IFileMetadataStore inner)
+        {
+            _inner = inner;
+            return this;
+        }
+
+        /// <summary>Lets this many batches through, then edits the last entry the next one moves away.</summary>
+        public void InterruptAfter(int batches) => _batchesBeforeInterrupting = batches;
+
+        public async Task<BatchResult> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken)
+        {
+            if (_batchesBeforeInterrupting >= 0 && _batchesBeforeInterrupting-- == 0)
+            {
+                var moving = writes.OfType<MetadataWrite.PutEntry>().Last(w => w.Entry.IsDeleted).Entry;
+                var current = (await _inner.GetEntryAsync(moving.NamespaceId, moving.PathKey, cancellationToken))!;
+                var revision = (await _inner.GetRevisionAsync(current.NamespaceId, current.Rev, cancellationToken))!;
+                var edited = current with { Rev = Guid.CreateVersion7().ToString("N") };
+                var edit = await _inner.ApplyAsync(
+                    [new MetadataWrite.PutEntry(edited, new EntryExpectation.HasRev(current.Rev)), new MetadataWrite.AddRevision(revision with { Rev = edited.Rev })],
+                    cancellationToken);
+                Assert.True(edit.Applied);
+            }
+
+            return await _inner.ApplyAsync(writes, cancellationToken);
+        }
+
+        public Task<FileEntry?> GetEntryAsync(string namespaceId, string pathKey, CancellationToken cancellationToken) => _inner.GetEntryAsync(namespaceId, pathKey, cancellationToken);
+
+        public Task<IReadOnlyList<FileEntry>> ListAsync(string namespaceId, string folderKey, bool recursive, CancellationToken cancellationToken) =>
+            _inner.ListAsync(namespaceId, folderKey, recursive, cancellationToken);
+
+        public Task<IReadOnlyList<FileEntry>> ListDeletedAsync(string namespaceId, string folderKey, int limit, CancellationToken cancellationToken) =>
+            _inner.ListDeletedAsync(namespaceId, folderKey, limit, cancellationToken);
+
+        public Task<IReadOnlyList<FileRevision>> ListRevisionsAsync(string namespaceId, string pathKey, int limit, CancellationToken cancellationToken) =>
+            _inner.ListRevisionsAsync(namespaceId, pathKey, limit, cancellationToken);
+
+        public Task<FileRevision?> GetRevisionAsync(string namespaceId, string rev, CancellationToken cancellationToken) => _inner.GetRevisionAsync(namespaceId, rev, cancellationToken);
+
+        public Task<IReadOnlyList<ChangeRecord>> ReadJournalAsync(string namespaceId, long afterSequence, int limit, CancellationToken cancellationToken) =>
+            _inner.ReadJournalAsync(namespaceId, afterSequence, limit, cancellationToken);
+
+        public Task<long> GetLatestSequenceAsync(string namespaceId, CancellationToken cancellationToken) => _inner.GetLatestSequenceAsync(namespaceId, cancellationToken);
+
+        public Task CompactJournalAsync(string namespaceId, long throughSequence, CancellationToken cancellationToken) =>
+            _inner.CompactJournalAsync(namespaceId, throughSequence, cancellationToken);
+
+        public Task<long> GetCompactedThroughAsync(string namespaceId, CancellationToken cancellationToken) => _inner.GetCompactedThroughAsync(namespaceId, cancellationToken);
     }
 }
 
