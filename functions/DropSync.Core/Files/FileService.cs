@@ -368,6 +368,7 @@ public sealed class FileService(
 
             var subtree = source.Kind == EntryKind.Folder ? await meta.ListAsync(from.NamespaceId, source.PathKey, recursive: true, ct) : [];
             var links = move ? await LinksToFollowAsync(from.NamespaceId, source.PathKey, now, ct) : EmptyLinks;
+            var tombstones = new Dictionary<string, (string Rev, string NewPath)>(StringComparer.Ordinal);
             FileEntry? movedTop = null;
 
             // The parent folders and share updates first, then each entry's writes as a group that lands together.
@@ -384,6 +385,7 @@ public sealed class FileService(
                 {
                     var tombstone = entry with { Rev = Ids.NewRev(), IsDeleted = true, ServerModified = now, DeviceId = caller.DeviceId };
                     entryWrites.Add(new MetadataWrite.PutEntry(tombstone, new EntryExpectation.HasRev(entry.Rev)));
+                    tombstones[entry.PathKey] = (tombstone.Rev, newPath.Display);
                 }
 
                 var existingAtTarget = keyUnchanged ? entry : await meta.GetEntryAsync(to.NamespaceId, newPath.Key, ct);
@@ -405,8 +407,7 @@ public sealed class FileService(
                 // is LinkService's rule for links outside their creator's namespace (the creator must still see it).
                 foreach (var link in links[entry.PathKey])
                 {
-                    var ownerView = Namespaces.RootOf(link.OwnerUserId) == to.NamespaceId ? newPath.Display : link.OwnerViewPath;
-                    entryWrites.Add(new MetadataWrite.MoveLink(link, to.NamespaceId, newPath.Display, ownerView));
+                    entryWrites.Add(FollowLink(link, to.NamespaceId, newPath.Display));
                 }
             }
 
@@ -418,6 +419,11 @@ public sealed class FileService(
             var (applied, batches) = await ApplyGroupsAsync(groups, ct);
             if (applied)
             {
+                if (move)
+                {
+                    await FollowLateLinksAsync(from.NamespaceId, source.PathKey, to.NamespaceId, tombstones, ct);
+                }
+
                 return FileMetadata.From(movedTop!, to);
             }
 
@@ -474,6 +480,34 @@ public sealed class FileService(
         (await sharing.ListLinksAtOrBelowAsync(ns, pathKey, ct))
         .Where(l => LinkService.CanOpen(l, now))
         .ToLookup(l => DropPath.KeyOf(l.Path), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Moves the links made while this move was being planned (after it read the links, before its batches landed),
+    /// which it left at the old paths. Only a link whose old path still holds the tombstone this move left is moved:
+    /// that link was made for the item that moved. Together with <see cref="LinkService.CreateAsync"/>, which looks at
+    /// the item again after storing a link, one side always sees the other, so no new link is silently left behind.
+    /// </summary>
+    private async Task FollowLateLinksAsync(string fromNs, string topKey, string toNs, Dictionary<string, (string Rev, string NewPath)> tombstones, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var link in await sharing.ListLinksAtOrBelowAsync(fromNs, topKey, ct))
+        {
+            var key = DropPath.KeyOf(link.Path);
+            if (LinkService.CanOpen(link, now) && tombstones.TryGetValue(key, out var moved))
+            {
+                // A failure means the old path changed again since; the link then stays, as it would have before.
+                await ApplyAsync([new MetadataWrite.CheckEntry(fromNs, key, new EntryExpectation.HasRev(moved.Rev)), FollowLink(link, toNs, moved.NewPath)], ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where a link goes when its item moves. The creator's own view of a path in their own namespace is that path; a
+    /// link in someone else's namespace keeps its stored view path, which list_links replaces by the creator's current
+    /// view of it.
+    /// </summary>
+    private static MetadataWrite.MoveLink FollowLink(SharedLink link, string toNs, string newPath) =>
+        new(link, toNs, newPath, Namespaces.RootOf(link.OwnerUserId) == toNs ? newPath : link.OwnerViewPath);
 
     private async Task<FileMetadata> RenameMountAsync(UserView view, Location from, DropPath toPath, CancellationToken ct)
     {

@@ -72,6 +72,23 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
             CreatedAt = now,
         };
         await sharing.CreateLinkAsync(link, ct);
+
+        // A move that read the item's links just before this one was stored leaves it at the old path. After landing,
+        // the move looks for such late links (FileService.FollowLateLinksAsync); here, after storing, the creator looks
+        // at the item again. One of the two always sees the other: if the item is gone from the path, either the move
+        // took the link along, or the link is turned off and the caller told, never left pointing nowhere unnoticed.
+        if (await meta.GetEntryAsync(at.NamespaceId, entry.PathKey, ct) is null or { IsDeleted: true })
+        {
+            if (await sharing.FindLinkByTokenHashAsync(link.TokenHash, ct) is { } followed && (followed.NamespaceId, followed.Path) != (link.NamespaceId, link.Path))
+            {
+                return new CreatedLink(followed, token);
+            }
+
+            await sharing.RevokeLinkAsync(caller.UserId, linkId, clock.GetUtcNow(), ct);
+            throw Errors.Errors.Conflict(
+                "path_changed", $"\"{path}\" was moved or deleted while the link was being made; make the link again where it is now.");
+        }
+
         return new CreatedLink(link, token);
     }
 
