@@ -430,6 +430,12 @@ public sealed class FileService(
             if (batches > 0)
             {
                 // Only a store with bounded batches gets here: part of a big folder landed before something changed in it.
+                // Late links to what did move still follow it (the tombstone check skips what did not).
+                if (move)
+                {
+                    await FollowLateLinksAsync(from.NamespaceId, source.PathKey, to.NamespaceId, tombstones, ct);
+                }
+
                 throw Errors.Errors.Conflict(
                     "move_interrupted",
                     $"\"{fromPath}\" changed while it was being {(move ? "moved" : "copied")}: part of it is already at \"{toPath}\" and the rest is where it was. Nothing was lost; move or copy what is left.");
