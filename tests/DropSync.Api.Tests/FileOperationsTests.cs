@@ -27,6 +27,24 @@ public sealed class FileOperationsTests(DropSyncApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Files_moved_or_renamed_are_not_listed_as_deleted_but_keep_their_old_revisions()
+    {
+        var alice = await factory.SignUpAsync();
+        var v1 = await alice.UploadOkAsync("/a.txt", "one"u8.ToArray());
+        await alice.UploadOkAsync("/Docs/b.txt", "two"u8.ToArray());
+        await alice.UploadOkAsync("/c.txt", "three"u8.ToArray());
+        await alice.OkAsync("/files/move", new { from_path = "/a.txt", to_path = "/renamed.txt" });
+        await alice.OkAsync("/files/move", new { from_path = "/Docs", to_path = "/Archive/Docs" });
+        await alice.OkAsync("/files/delete", new { path = "/c.txt" });
+
+        var deleted = await alice.OkAsync("/files/list_deleted", new { path = "" });
+        var oldRevisions = await alice.OkAsync("/files/list_revisions", new { path = "/a.txt", limit = 10 });
+
+        Assert.Equal(["/c.txt"], Paths(deleted));
+        Assert.Contains(v1["rev"]!.GetValue<string>(), oldRevisions["entries"]!.AsArray().Select(e => e!["rev"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task A_deleted_file_keeps_its_revisions_and_can_be_restored()
     {
         var alice = await factory.SignUpAsync();

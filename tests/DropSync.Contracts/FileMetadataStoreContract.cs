@@ -390,6 +390,28 @@ public abstract class FileMetadataStoreContract
     }
 
     [Fact]
+    public async Task A_tombstone_left_by_a_move_round_trips_and_is_not_listed_as_deleted_until_deleted_for_real()
+    {
+        var store = await CreateStoreAsync();
+        var ns = NewNamespace();
+        var movedAway = File(ns, "/f/moved", at: At(2)) with { IsDeleted = true, MovedAway = true };
+        await store.MustApplyAsync(Put(Folder(ns, "/f")), Put(movedAway), Put(File(ns, "/f/gone", at: At(1)) with { IsDeleted = true }));
+
+        var read = await store.GetEntryAsync(ns, "/f/moved", None);
+        Assert.Equal(["/f/gone"], Keys(await store.ListDeletedAsync(ns, "", 10, None)));
+        Assert.True(read is { IsDeleted: true, MovedAway: true });
+        Assert.False((await store.GetEntryAsync(ns, "/f/gone", None))!.MovedAway);
+
+        // A new file at that path, deleted in turn, is an ordinary deleted file.
+        var again = File(ns, "/f/moved", at: At(3));
+        await store.MustApplyAsync(Put(again, new EntryExpectation.HasRev(movedAway.Rev)));
+        await store.MustApplyAsync(Put(again with { Rev = NewRev(), IsDeleted = true }, new EntryExpectation.HasRev(again.Rev)));
+
+        Assert.Equal(["/f/moved", "/f/gone"], Keys(await store.ListDeletedAsync(ns, "", 10, None)));
+        Assert.False((await store.GetEntryAsync(ns, "/f/moved", None))!.MovedAway);
+    }
+
+    [Fact]
     public async Task Revisions_are_listed_newest_first_with_their_blocks_in_order()
     {
         var store = await CreateStoreAsync();

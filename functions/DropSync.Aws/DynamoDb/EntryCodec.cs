@@ -17,6 +17,9 @@ internal static class EntryCodec
     public const string Modified = "m";
     public const string DeviceAttribute = "dev";
     public const string Deleted = "del";
+
+    /// <summary>Set on a tombstone left by a move: it stays out of the deleted-files index.</summary>
+    public const string MovedAwayAttribute = "mvd";
     public const string Sequence = "seq";
     public const string VersionAttribute = "ver";
     public const string CompactedThrough = "cmp";
@@ -50,8 +53,12 @@ internal static class EntryCodec
             item[ContentHash] = Ddb.S(entry.ContentHash);
         }
 
-        // Sparse LSI keys: live entries are listed by parent, tombstones by path.
-        if (entry.IsDeleted)
+        // Sparse LSI keys: live entries are listed by parent, tombstones by path (not those a move left: nothing was deleted).
+        if (entry.MovedAway)
+        {
+            item[MovedAwayAttribute] = Ddb.Bool(true);
+        }
+        else if (entry.IsDeleted)
         {
             item[DeletedIndexSortKey] = Ddb.S(entry.PathKey);
         }
@@ -74,6 +81,7 @@ internal static class EntryCodec
         ServerModified = Ddb.Time(item.RequireN(Modified)),
         DeviceId = item.RequireS(DeviceAttribute),
         IsDeleted = item.GetBool(Deleted),
+        MovedAway = item.GetBool(MovedAwayAttribute),
     };
 
     /// <summary>Whether an entry (null: none) meets an expectation; the same rule the condition expressions state.</summary>

@@ -383,7 +383,7 @@ public sealed class FileService(
                 var keyUnchanged = !crossNamespace && newPath.Key == entry.PathKey;
                 if (move && !keyUnchanged)
                 {
-                    var tombstone = entry with { Rev = Ids.NewRev(), IsDeleted = true, ServerModified = now, DeviceId = caller.DeviceId };
+                    var tombstone = entry with { Rev = Ids.NewRev(), IsDeleted = true, MovedAway = true, ServerModified = now, DeviceId = caller.DeviceId };
                     entryWrites.Add(new MetadataWrite.PutEntry(tombstone, new EntryExpectation.HasRev(entry.Rev)));
                     tombstones[entry.PathKey] = (tombstone.Rev, newPath.Display);
                 }

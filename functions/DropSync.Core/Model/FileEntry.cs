@@ -31,6 +31,12 @@ public sealed record FileEntry
 
     public bool IsDeleted { get; init; }
 
+    /// <summary>
+    /// A tombstone left by a move or rename: the item lives on at its new path, so it is not among the deleted files
+    /// (its revisions stay listable and restorable at this path all the same).
+    /// </summary>
+    public bool MovedAway { get; init; }
+
     public string Name => PathDisplay[(PathDisplay.LastIndexOf('/') + 1)..];
 
     public bool IsLiveFile => !IsDeleted && Kind == EntryKind.File;

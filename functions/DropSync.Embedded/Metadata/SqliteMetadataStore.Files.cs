@@ -8,6 +8,9 @@ namespace DropSync.Embedded.Metadata;
 /// <summary>Entries, revisions and the change journal (<see cref="IFileMetadataStore"/>).</summary>
 public sealed partial class SqliteMetadataStore
 {
+    /// <summary>is_deleted: 0 live, 1 deleted, 2 a tombstone left by a move (not listed among the deleted files).</summary>
+    private const long MovedAwayState = 2;
+
     private const string EntryColumns = "ns, path_display, kind, rev, size, content_hash, server_modified, device_id, is_deleted";
     private const string RevisionColumns = "ns, rev, path_display, size, content_hash, server_modified, device_id";
     private const string JournalColumns = "ns, seq, kind, path_display, from_path, rev, entry_kind, size, content_hash, device_id, time";
@@ -234,6 +237,8 @@ public sealed partial class SqliteMetadataStore
 
     private static string ParentKeyOf(string pathKey) => pathKey[..Math.Max(0, pathKey.LastIndexOf('/'))];
 
+    private static long DeletedState(FileEntry entry) => !entry.IsDeleted ? 0 : entry.MovedAway ? MovedAwayState : 1;
+
     private static FileEntry ReadEntry(SqliteDataReader reader) => new()
     {
         NamespaceId = reader.GetString(0),
@@ -245,6 +250,7 @@ public sealed partial class SqliteMetadataStore
         ServerModified = reader.GetUnixMs(6),
         DeviceId = reader.GetString(7),
         IsDeleted = reader.GetInt64(8) != 0,
+        MovedAway = reader.GetInt64(8) == MovedAwayState,
     };
 
     /// <summary>A revision row without its blocks, which are read separately.</summary>
@@ -329,7 +335,7 @@ public sealed partial class SqliteMetadataStore
             var key = entry.PathKey;
             await command.Bind(
                 entry.NamespaceId, key, ParentKeyOf(key), entry.PathDisplay, entry.Kind.ToString(), entry.Rev, entry.Size, entry.ContentHash,
-                entry.ServerModified.ToUnixMs(), entry.DeviceId, entry.IsDeleted ? 1 : 0).ExecuteNonQueryAsync(ct);
+                entry.ServerModified.ToUnixMs(), entry.DeviceId, DeletedState(entry)).ExecuteNonQueryAsync(ct);
         }
 
         public async Task InsertRevisionAsync(FileRevision revision, CancellationToken ct)
