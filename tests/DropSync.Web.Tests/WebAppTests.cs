@@ -291,7 +291,10 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
         var resumed = page.WaitForRequestAsync(r => r.Url.Contains("upload_id=", StringComparison.Ordinal));
         await page.GetByLabel($"Choose {Path.GetFileName(file)} again to resume").SetInputFilesAsync(file);
         await resumed;
-        await Assertions.Expect(upload.Locator(".upload-status")).ToHaveTextAsync("Uploaded", new() { Timeout = 30_000 });
+        // Once everything is up the panel folds to its summary; unfolded, it lists the file as uploaded.
+        await Assertions.Expect(page.Locator("#uploads-summary")).ToContainTextAsync("1 of 1 uploaded", new() { Timeout = 30_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Expand uploads" }).ClickAsync();
+        await Assertions.Expect(upload.Locator(".upload-status")).ToHaveTextAsync("Uploaded");
         await WebAppFixture.ScreenshotAsync(page, "12-upload-resumed");
         Assert.Equal(3, puts);
 
@@ -301,6 +304,311 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
         Assert.Equal(WebAppFixture.ContentHash(content), metadata["content_hash"]!.GetValue<string>());
         Assert.Equal("{}", await page.EvaluateAsync<string>("() => localStorage.getItem('dropsync.pending-uploads')"));
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Uploading_a_file_that_exists_asks_to_replace_it_or_keep_both()
+    {
+        var email = await app.RegisterAsync("again");
+        using var api = await app.ApiAsync(email, "desktop");
+        await api.UploadAsync("/notes.txt", Encoding.UTF8.GetBytes("version one"));
+        await api.UploadAsync("/todo.txt", Encoding.UTF8.GetBytes("todo one"));
+        var page = await app.SignedInPageAsync(email, "browser");
+        await Assertions.Expect(Row(page, "todo.txt")).ToBeVisibleAsync();
+        var dialog = page.Locator("dialog");
+
+        // A batch of two existing files: one question, answered for both.
+        await page.Locator("#file-picker").SetInputFilesAsync(
+        [
+            new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("version two") },
+            new FilePayload { Name = "todo.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("todo two") },
+        ]);
+        await Assertions.Expect(dialog).ToContainTextAsync("already exists");
+        await WebAppFixture.ScreenshotAsync(page, "13-replace-or-keep-both");
+        await dialog.GetByLabel("Do the same for the other file").CheckAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Replace", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#uploads-summary")).ToContainTextAsync("2 of 2 uploaded");
+        Assert.Equal(0, await dialog.CountAsync());
+        Assert.Equal("version two", Encoding.UTF8.GetString(await api.DownloadAsync("/notes.txt")));
+        Assert.Equal("todo two", Encoding.UTF8.GetString(await api.DownloadAsync("/todo.txt")));
+        Assert.Equal(["notes.txt", "todo.txt"], (await api.NamesAsync("")).Order().ToArray());
+
+        // Replacing made a new revision of the same file: the old one is in its revisions.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Actions for notes.txt" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Revisions" }).ClickAsync();
+        await Assertions.Expect(page.Locator("tr.revision")).ToHaveCountAsync(2);
+        await page.Keyboard.PressAsync("Escape");
+
+        // Keep both: the upload gets a free name of its own and the file stays as it was.
+        await page.Locator("#file-picker").SetInputFilesAsync(new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("version three") });
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Keep both" }).ClickAsync();
+        await Assertions.Expect(Row(page, "notes (2).txt")).ToBeVisibleAsync();
+        Assert.Equal("version two", Encoding.UTF8.GetString(await api.DownloadAsync("/notes.txt")));
+        Assert.Equal("version three", Encoding.UTF8.GetString(await api.DownloadAsync("/notes (2).txt")));
+
+        // Replace is based on the revision the page saw: a change made elsewhere meanwhile is still a conflict,
+        // kept as a conflicted copy, and a retry could never succeed, so none is offered.
+        await page.Locator("#file-picker").SetInputFilesAsync(new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("version four") });
+        await Assertions.Expect(dialog).ToContainTextAsync("already exists");
+        await api.UploadAsync("/notes.txt", Encoding.UTF8.GetBytes("changed elsewhere"), "overwrite");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Replace", Exact = true }).ClickAsync();
+        var conflict = page.Locator("li.upload[data-name='notes.txt'][data-state=error]");
+        await Assertions.Expect(conflict).ToContainTextAsync("Conflict");
+        Assert.Equal(0, await conflict.GetByRole(AriaRole.Button, new() { NameRegex = RetryButton() }).CountAsync());
+        Assert.Equal("changed elsewhere", Encoding.UTF8.GetString(await api.DownloadAsync("/notes.txt")));
+        await Assertions.Expect(page.Locator("tr.entry.conflicted")).ToHaveCountAsync(1);
+        await WebAppFixture.ScreenshotAsync(page, "14-upload-conflict");
+
+        // A large file (the resumable path) asks the same question.
+        var big = new byte[(4 * 1024 * 1024) + 1000];
+        new Random(3).NextBytes(big);
+        await api.UploadAsync("/big.bin", [1, 2, 3]);
+        var file = Path.Combine(app.WorkDirectory, $"big-{Guid.NewGuid():N}", "big.bin");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllBytesAsync(file, big);
+        await page.Locator("#file-picker").SetInputFilesAsync(file);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Replace", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("li.upload[data-name='big.bin'] .upload-status")).ToHaveTextAsync("Uploaded", new() { Timeout = 30_000 });
+        var metadata = await api.PostAsync("/files/get_metadata", new { path = "/big.bin" });
+        Assert.Equal(WebAppFixture.ContentHash(big), metadata["content_hash"]!.GetValue<string>());
+        var revisions = await api.PostAsync("/files/list_revisions", new { path = "/big.bin" });
+        Assert.Equal(2, revisions["entries"]!.AsArray().Count);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task An_uploaded_folder_appears_at_once_and_the_uploads_panel_never_covers_the_list()
+    {
+        var email = await app.RegisterAsync("album");
+        using var api = await app.ApiAsync(email, "desktop");
+        for (var i = 0; i < 14; i++)
+        {
+            await api.UploadAsync($"/file-{i:D2}.txt", Encoding.UTF8.GetBytes($"file {i}"));
+        }
+
+        var folder = Path.Combine(app.WorkDirectory, $"upload-{Guid.NewGuid():N}", "Album");
+        Directory.CreateDirectory(Path.Combine(folder, "Day 1"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "cover.txt"), "cover");
+        await File.WriteAllTextAsync(Path.Combine(folder, "Day 1", "beach.txt"), "beach");
+
+        foreach (var (viewport, name) in new[] { (new ViewportSize { Width = 1280, Height = 800 }, "laptop"), (new ViewportSize { Width = 390, Height = 844 }, "phone") })
+        {
+            var page = await app.SignedInPageAsync(email, name, viewport: viewport);
+            await Assertions.Expect(Row(page, "file-13.txt")).ToBeVisibleAsync();
+            if (name == "laptop")
+            {
+                // This page's own uploads do not come back over the live socket: the page refreshes by itself.
+                await page.Locator("#folder-picker").SetInputFilesAsync(folder);
+                await Assertions.Expect(Row(page, "Album")).ToBeVisibleAsync();
+                Assert.Equal("beach", Encoding.UTF8.GetString(await api.DownloadAsync("/Album/Day 1/beach.txt")));
+            }
+            else
+            {
+                await page.Locator("#file-picker").SetInputFilesAsync(
+                [
+                    new FilePayload { Name = "a.txt", MimeType = "text/plain", Buffer = [1] },
+                    new FilePayload { Name = "b.txt", MimeType = "text/plain", Buffer = [2] },
+                    new FilePayload { Name = "c.txt", MimeType = "text/plain", Buffer = [3] },
+                ]);
+                await Assertions.Expect(Row(page, "c.txt")).ToBeVisibleAsync();
+            }
+
+            // Everything went up: the panel folds itself away to its summary line.
+            var panel = page.Locator("#uploads");
+            await Assertions.Expect(panel.Locator("#uploads-summary")).ToContainTextAsync("uploaded");
+            await Assertions.Expect(panel.Locator(".upload-list")).ToHaveCountAsync(0);
+            await WebAppFixture.ScreenshotAsync(page, $"15-uploads-collapsed-{name}");
+
+            // Folded or open, the list scrolls past the panel: the last row's actions can be reached.
+            foreach (var expanded in new[] { false, true })
+            {
+                if (expanded)
+                {
+                    await panel.GetByRole(AriaRole.Button, new() { Name = "Expand uploads" }).ClickAsync();
+                    await Assertions.Expect(panel.Locator(".upload-list")).ToBeVisibleAsync();
+                }
+
+                var covered = await page.EvaluateAsync<bool>(
+                    """
+                    () => {
+                      window.scrollTo(0, document.documentElement.scrollHeight);
+                      const buttons = [...document.querySelectorAll('tr.entry .col-actions .icon-button')];
+                      const last = buttons[buttons.length - 1];
+                      const box = last.getBoundingClientRect();
+                      return document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) !== last;
+                    }
+                    """);
+                Assert.False(covered, $"the uploads panel covers the last row's actions ({name}, expanded: {expanded})");
+            }
+
+            await WebAppFixture.ScreenshotAsync(page, $"16-uploads-scrolled-{name}");
+            await panel.GetByRole(AriaRole.Button, new() { Name = "Close uploads" }).ClickAsync();
+            await Assertions.Expect(panel).ToBeHiddenAsync();
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Opening_a_notification_lowers_the_unread_count()
+    {
+        var ada = await app.RegisterAsync("told");
+        var bob = await app.RegisterAsync("teller");
+        using var adaApi = await app.ApiAsync(ada, "api");
+        await adaApi.UploadAsync("/Team/a.txt", Encoding.UTF8.GetBytes("a"));
+        await adaApi.UploadAsync("/Team/b.txt", Encoding.UTF8.GetBytes("b"));
+        await adaApi.PostAsync("/sharing/add_member", new { path = "/Team", email = bob, role = "editor" });
+        using var bobApi = await app.ApiAsync(bob, "api");
+        await bobApi.UploadAsync("/Team/a.txt", Encoding.UTF8.GetBytes("a by bob"), "overwrite");
+        await bobApi.UploadAsync("/Team/b.txt", Encoding.UTF8.GetBytes("b by bob"), "overwrite");
+
+        var page = await app.SignedInPageAsync(ada, "browser", "/app/notifications");
+        await Assertions.Expect(page.Locator("#unread-count")).ToHaveTextAsync("2");
+        await page.Locator("li.notification.unread").First.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Team" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#unread-count")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Locator("#notifications-link")).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
+        var list = await adaApi.PostAsync("/notifications/list", new { limit = 10 });
+        Assert.Equal(1, list["unread"]!.GetValue<int>());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Keyboard_focus_stays_on_the_list_after_rename_move_and_delete_and_dialogs_trap_it()
+    {
+        var email = await app.RegisterAsync("keys");
+        using var api = await app.ApiAsync(email, "api");
+        await api.PostAsync("/files/create_folder", new { path = "/Archive" });
+        foreach (var name in new[] { "a.txt", "b.txt", "c.txt", "d.txt" })
+        {
+            await api.UploadAsync("/" + name, Encoding.UTF8.GetBytes(name));
+        }
+
+        var page = await app.SignedInPageAsync(email, "browser");
+        await Assertions.Expect(Row(page, "d.txt")).ToBeVisibleAsync();
+        // The hidden file inputs are opened by their buttons; they are no tab stops of their own.
+        Assert.Equal("-1", await page.Locator("#file-picker").GetAttributeAsync("tabindex"));
+        Assert.Equal("-1", await page.Locator("#folder-picker").GetAttributeAsync("tabindex"));
+
+        Task<string?> Focused() => page.EvaluateAsync<string?>("() => document.activeElement?.dataset?.name ?? document.activeElement?.tagName");
+
+        // Rename with F2 and Enter: focus follows the renamed row.
+        await Row(page, "b.txt").FocusAsync();
+        await page.Keyboard.PressAsync("F2");
+        await page.Keyboard.TypeAsync("bee");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(Row(page, "bee.txt")).ToBeVisibleAsync();
+        Assert.Equal("bee.txt", await Focused());
+        await WebAppFixture.ScreenshotAsync(page, "17-focus-after-rename");
+
+        // Delete with the Delete key: focus goes to the row after it.
+        await page.Keyboard.PressAsync("Delete");
+        await Assertions.Expect(page.Locator("dialog")).ToContainTextAsync("Delete bee.txt?");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(Row(page, "bee.txt")).ToHaveCountAsync(0);
+        Assert.Equal("c.txt", await Focused());
+
+        // Move (from the keyboard's context menu) into another folder: focus stays in the list, on the next row.
+        await page.Keyboard.PressAsync("Shift+F10");
+        await page.Locator("dialog").GetByRole(AriaRole.Button, new() { Name = "Move" }).ClickAsync();
+        await page.GetByLabel("To folder").FillAsync("/Archive");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(Row(page, "c.txt")).ToHaveCountAsync(0);
+        Assert.Equal("d.txt", await Focused());
+
+        // A dialog keeps Tab and Shift+Tab inside itself.
+        await page.Keyboard.PressAsync("Shift+F10");
+        var dialog = page.Locator("dialog");
+        await Assertions.Expect(dialog).ToBeVisibleAsync();
+        var stops = await dialog.Locator("button").CountAsync();
+        for (var i = 0; i < stops + 2; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            Assert.True(await page.EvaluateAsync<bool>("() => !!document.activeElement?.closest('dialog')"), $"Tab {i + 1} left the dialog");
+        }
+
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).FocusAsync();
+        await page.Keyboard.PressAsync("Shift+Tab");
+        Assert.Equal("Delete", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Close", await page.EvaluateAsync<string>("() => document.activeElement.getAttribute('aria-label')"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_viewer_gets_no_write_actions_and_no_retry_that_cannot_succeed()
+    {
+        var ada = await app.RegisterAsync("lender");
+        var bob = await app.RegisterAsync("looker");
+        using var adaApi = await app.ApiAsync(ada, "api");
+        await adaApi.UploadAsync("/Gallery/one.txt", Encoding.UTF8.GetBytes("one"));
+        await adaApi.UploadAsync("/Desk/two.txt", Encoding.UTF8.GetBytes("two"));
+        await adaApi.PostAsync("/sharing/add_member", new { path = "/Gallery", email = bob, role = "viewer" });
+        await adaApi.PostAsync("/sharing/add_member", new { path = "/Desk", email = bob, role = "editor" });
+
+        var page = await app.SignedInPageAsync(bob, "browser", "/app/files/Gallery");
+        await Assertions.Expect(Row(page, "one.txt")).ToBeVisibleAsync();
+        var toolbar = page.GetByRole(AriaRole.Toolbar);
+        await Assertions.Expect(toolbar.GetByText("Download as zip")).ToBeVisibleAsync();
+        foreach (var label in new[] { "Upload files", "Upload folder", "New folder", "Share" })
+        {
+            await Assertions.Expect(toolbar.GetByText(label, new() { Exact = true })).ToBeHiddenAsync();
+        }
+
+        await WebAppFixture.ScreenshotAsync(page, "18-viewer-folder");
+
+        // An editor whose role drops to viewer while the page is open: the refused upload offers no retry.
+        await page.GotoAsync(app.BaseUrl + "/app/files/Desk");
+        await Assertions.Expect(toolbar.GetByText("Upload files", new() { Exact = true })).ToBeVisibleAsync();
+        await adaApi.PostAsync("/sharing/add_member", new { path = "/Desk", email = bob, role = "viewer" });
+        await page.Locator("#file-picker").SetInputFilesAsync(new FilePayload { Name = "late.txt", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("late") });
+        var refused = page.Locator("li.upload[data-name='late.txt'][data-state=error]");
+        await Assertions.Expect(refused).ToBeVisibleAsync();
+        Assert.Equal(0, await refused.GetByRole(AriaRole.Button, new() { NameRegex = RetryButton() }).CountAsync());
+        await WebAppFixture.ScreenshotAsync(page, "19-viewer-upload-refused");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task On_a_phone_the_sections_fit_and_files_sort_by_date()
+    {
+        var email = await app.RegisterAsync("phone");
+        using var api = await app.ApiAsync(email, "api");
+        await api.UploadAsync("/zeta.txt", Encoding.UTF8.GetBytes("older"));
+        await Task.Delay(20);
+        await api.UploadAsync("/alpha.txt", Encoding.UTF8.GetBytes("newer"));
+
+        var page = await app.SignedInPageAsync(email, "phone", viewport: new ViewportSize { Width = 390, Height = 844 });
+        await Assertions.Expect(Row(page, "zeta.txt")).ToBeVisibleAsync();
+        foreach (var section in new[] { "All files", "Shared with me", "Shared links", "Deleted files", "Devices" })
+        {
+            var box = await page.Locator("#sidebar").GetByRole(AriaRole.Link, new() { Name = section }).BoundingBoxAsync();
+            Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= 390, $"{section} is cut off or off-screen");
+        }
+
+        var rows = page.Locator("tr.entry");
+        await page.GetByLabel("Sort by", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Oldest first" });
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-name", "zeta.txt");
+        await page.GetByLabel("Sort by", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Newest first" });
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-name", "alpha.txt");
+        await WebAppFixture.ScreenshotAsync(page, "20-phone-files");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task An_expired_link_says_so_once()
+    {
+        var email = await app.RegisterAsync("expirer");
+        using var api = await app.ApiAsync(email, "api");
+        await api.UploadAsync("/old.txt", Encoding.UTF8.GetBytes("old"));
+        var link = await api.PostAsync("/sharing/create_link", new { path = "/old.txt", expires = DateTimeOffset.UtcNow.AddSeconds(1) });
+        await Task.Delay(1500);
+
+        var visitor = await app.NewPageAsync();
+        await visitor.GotoAsync(link["web_url"]!.GetValue<string>());
+        await Assertions.Expect(visitor.GetByRole(AriaRole.Heading, new() { Name = "This link does not work" })).ToBeVisibleAsync();
+        await Assertions.Expect(visitor.Locator(".error-box")).ToHaveTextAsync("This link has expired; ask its owner for a new one.");
+        await WebAppFixture.ScreenshotAsync(visitor, "21-expired-link");
+        await visitor.Context.CloseAsync();
     }
 
     [GeneratedRegex("^Restore revision")]

@@ -21,8 +21,25 @@ export function filesView(ctx, folder) {
     type: 'search', id: 'search', placeholder: 'Search by name', 'aria-label': 'Search files by name in this folder and below',
     oninput: debounce(() => search(searchInput.value.trim()), 250),
   });
-  const fileInput = h('input', { type: 'file', multiple: true, class: 'visually-hidden', id: 'file-picker', 'aria-label': 'Upload files', onchange: (e) => { uploadFiles([...e.target.files]); e.target.value = ''; } });
-  const folderInput = h('input', { type: 'file', multiple: true, webkitdirectory: true, class: 'visually-hidden', id: 'folder-picker', 'aria-label': 'Upload a folder', onchange: (e) => { uploadFiles([...e.target.files], true); e.target.value = ''; } });
+  // The inputs are hidden and opened by their labels (which are the tab stops): focus on them would show nothing.
+  const fileInput = h('input', { type: 'file', multiple: true, class: 'visually-hidden', id: 'file-picker', tabindex: '-1', 'aria-label': 'Upload files', onchange: (e) => { uploadFiles([...e.target.files]); e.target.value = ''; } });
+  const folderInput = h('input', { type: 'file', multiple: true, webkitdirectory: true, class: 'visually-hidden', id: 'folder-picker', tabindex: '-1', 'aria-label': 'Upload a folder', onchange: (e) => { uploadFiles([...e.target.files], true); e.target.value = ''; } });
+  // The Modified column does not fit a phone, so sorting also has a control of its own there (hidden on wider screens).
+  const SORTS = [['name:1', 'Name A–Z'], ['name:-1', 'Name Z–A'], ['date:-1', 'Newest first'], ['date:1', 'Oldest first'], ['size:-1', 'Largest first'], ['size:1', 'Smallest first']];
+  const sortSelect = h('select', {
+    id: 'sort-select',
+    onchange: () => { const [key, dir] = sortSelect.value.split(':'); setSort({ key, dir: Number(dir) }); },
+  }, SORTS.map(([value, label]) => h('option', { value }, label)));
+  // Write actions, hidden in a folder shared with this user as viewer (and, below the top, until that is known).
+  const writeControls = [
+    h('label', { class: 'button primary', for: 'file-picker' }, 'Upload files'),
+    h('label', { class: 'button', for: 'folder-picker' }, 'Upload folder'),
+    h('button', { class: 'button', onclick: newFolder }, 'New folder'),
+    folder ? h('button', { class: 'button', onclick: () => shareDialog(ctx, { tag: 'folder', path: folder, name: nameOf(folder) }) }, 'Share') : null,
+  ].filter(Boolean);
+  let readOnly = false;
+  const showWriteControls = (show) => { for (const c of writeControls) c.hidden = !show; };
+  showWriteControls(!folder);
 
   const crumbs = [['', 'All files'], ...folder.split('/').filter(Boolean).map((name, i, parts) => ['/' + parts.slice(0, i + 1).join('/'), name])];
   root.append(
@@ -31,11 +48,9 @@ export function filesView(ctx, folder) {
         ? h('h1', { id: 'view-title', 'aria-current': 'page' }, name)
         : h('a', { href: filesUrl(path), dataset: { link: '' } }, name))))),
     h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Folder actions' },
-      h('label', { class: 'button primary', for: 'file-picker' }, 'Upload files'), fileInput,
-      h('label', { class: 'button', for: 'folder-picker' }, 'Upload folder'), folderInput,
-      h('button', { class: 'button', onclick: newFolder }, 'New folder'),
-      folder ? h('button', { class: 'button', onclick: () => shareDialog(ctx, { tag: 'folder', path: folder, name: nameOf(folder) }) }, 'Share') : null,
+      writeControls[0], fileInput, writeControls[1], folderInput, writeControls.slice(2),
       h('button', { class: 'button', onclick: () => downloadFolderZip({ tag: 'folder', path: folder, name: nameOf(folder) || 'DropSync' }) }, 'Download as zip'),
+      h('div', { class: 'sort-control' }, h('label', { for: 'sort-select' }, 'Sort by'), sortSelect),
       h('div', { class: 'search' }, searchInput)),
     list);
 
@@ -44,9 +59,23 @@ export function filesView(ctx, folder) {
     activateOnKeys(label, () => label.click());
   }
 
+  /**
+   * Whether this folder is inside one shared with this user as viewer. list_folder and get_metadata do not say; the
+   * shares list does (a share's path is where it sits in this user's tree).
+   */
+  async function checkAccess() {
+    if (!folder) return;
+    try {
+      const { entries } = await call('/sharing/list_shared_with_me', {});
+      const share = entries.find((e) => sameOrBelow(folder, e.path));
+      readOnly = share?.role === 'viewer';
+    } catch { readOnly = false; /* the server still refuses what a viewer may not do */ }
+    showWriteControls(!readOnly);
+  }
+
   async function refresh() {
     try {
-      const result = await call('/files/list_folder', { path: folder });
+      const [result] = await Promise.all([call('/files/list_folder', { path: folder }), checkAccess()]);
       state.entries = result.entries;
       if (state.query) await search(state.query);
       draw();
@@ -76,21 +105,48 @@ export function filesView(ctx, folder) {
     });
   }
 
+  function setSort(sort) {
+    state.sort = sort;
+    localStorage.setItem(SORT_KEY, JSON.stringify(state.sort));
+    draw();
+  }
+
   function sortButton(key, label) {
     const active = state.sort.key === key;
     return h('th', { scope: 'col', 'aria-sort': active ? (state.sort.dir > 0 ? 'ascending' : 'descending') : 'none', class: `col-${key}` },
       h('button', {
         class: 'sort-button', 'aria-label': `Sort by ${label}`,
         onclick: () => {
-          state.sort = { key, dir: active ? -state.sort.dir : 1 };
-          localStorage.setItem(SORT_KEY, JSON.stringify(state.sort));
-          draw();
+          setSort({ key, dir: active ? -state.sort.dir : 1 });
           root.querySelector(`.col-${key} button`)?.focus();
         },
       }, label, active ? (state.sort.dir > 0 ? ' ▲' : ' ▼') : ''));
   }
 
+  /**
+   * Redraws the list. A redraw replaces the rows, which would drop keyboard focus on <body>; so focus goes back to the
+   * row that had it (or to state.focusPath, where a rename or move put it), else to the row now in its place.
+   */
   function draw() {
+    const focused = document.activeElement?.closest?.('tr.entry');
+    const hadFocus = focused && list.contains(focused);
+    const rows = [...list.querySelectorAll('tr.entry')];
+    const target = state.focusPath ?? (hadFocus ? focused.dataset.path : null);
+    const index = hadFocus ? rows.indexOf(focused) : state.focusIndex ?? -1;
+    state.focusPath = null;
+    state.focusIndex = null;
+    drawList();
+    if (!target && index < 0) return;
+    const now = [...list.querySelectorAll('tr.entry')];
+    const row = now.find((r) => target && r.dataset.path.toLocaleLowerCase() === target.toLocaleLowerCase()) ?? now[Math.min(index, now.length - 1)];
+    if (row) row.focus();
+    else if (hadFocus) main().focus();
+  }
+
+  const main = () => document.getElementById('main');
+
+  function drawList() {
+    sortSelect.value = `${state.sort.key}:${state.sort.dir}`;
     const entries = sorted(state.results ?? state.entries);
     if (entries.length === 0) {
       clear(list, h('div', { class: 'empty' },
@@ -119,15 +175,15 @@ export function filesView(ctx, folder) {
     h('td', { class: 'col-size' }, entry.tag === 'file' ? formatSize(entry.size) : '—'),
     h('td', { class: 'col-date' }, formatDate(entry.server_modified)),
     h('td', { class: 'col-actions' },
-      conflicted ? h('button', { class: 'button small', onclick: () => resolveConflict(entry) }, 'Resolve') : null,
+      conflicted && !readOnly ? h('button', { class: 'button small', onclick: () => resolveConflict(entry) }, 'Resolve') : null,
       h('button', { class: 'icon-button', 'aria-label': `Actions for ${entry.name}`, 'aria-haspopup': 'dialog', onclick: () => actions(entry) }, '⋯')));
     activateOnKeys(tr, open);
     tr.addEventListener('keydown', (e) => {
       if (e.target !== tr) return;
       if (e.key === 'ArrowDown') { e.preventDefault(); tr.nextElementSibling?.focus(); }
       if (e.key === 'ArrowUp') { e.preventDefault(); tr.previousElementSibling?.focus(); }
-      if (e.key === 'Delete') { e.preventDefault(); remove(entry); }
-      if (e.key === 'F2') { e.preventDefault(); rename(entry); }
+      if (e.key === 'Delete' && !readOnly) { e.preventDefault(); remove(entry); }
+      if (e.key === 'F2' && !readOnly) { e.preventDefault(); rename(entry); }
       if (e.key === 'ContextMenu' || (e.shiftKey && e.key === 'F10')) { e.preventDefault(); actions(entry); }
     });
     return tr;
@@ -139,12 +195,12 @@ export function filesView(ctx, folder) {
       body.append(h('ul', { class: 'menu', 'aria-label': `Actions for ${entry.name}` },
         entry.tag === 'file' ? item('preview', 'Open preview') : item('open', 'Open'),
         item('download', entry.tag === 'file' ? 'Download' : 'Download as zip'),
-        item('rename', 'Rename'), item('move', 'Move'), item('copy', 'Copy'),
+        readOnly ? null : [item('rename', 'Rename'), item('move', 'Move')], item('copy', 'Copy'),
         entry.tag === 'file' ? item('revisions', 'Revisions') : null,
-        entry.tag === 'folder' ? item('share', 'Share with people') : null,
+        entry.tag === 'folder' && !readOnly ? item('share', 'Share with people') : null,
         item('link', 'Shared link'),
-        isConflicted(entry.name) ? item('resolve', 'Resolve conflict') : null,
-        item('delete', 'Delete', true)));
+        isConflicted(entry.name) && !readOnly ? item('resolve', 'Resolve conflict') : null,
+        readOnly ? null : item('delete', 'Delete', true)));
     });
     const run = {
       preview: () => previewFile(entry), open: () => ctx.navigate(filesUrl(entry.path)),
@@ -154,6 +210,11 @@ export function filesView(ctx, folder) {
       resolve: () => resolveConflict(entry), delete: () => remove(entry),
     }[choice];
     if (run) await run();
+  }
+
+  /** Where an entry's row is in the list (for focusing the row that takes its place once it is gone). */
+  function rowIndex(entry) {
+    return [...list.querySelectorAll('tr.entry')].findIndex((r) => r.dataset.path === entry.path);
   }
 
   async function newFolder() {
@@ -170,8 +231,9 @@ export function filesView(ctx, folder) {
     const result = await promptDialog(`Rename ${entry.name}`, [{ name: 'name', label: 'New name', value: entry.name, required: true }], 'Rename');
     if (!result?.name || result.name === entry.name) return;
     try {
-      await call('/files/move', { from_path: entry.path, to_path: joinPath(parentOf(entry.path), result.name.trim()) });
+      const moved = await call('/files/move', { from_path: entry.path, to_path: joinPath(parentOf(entry.path), result.name.trim()) });
       toast(`Renamed to ${result.name}`);
+      state.focusPath = moved.path;
       await refresh();
     } catch (error) { showError(error); }
   }
@@ -182,8 +244,11 @@ export function filesView(ctx, folder) {
     if (!result) return;
     const target = ('/' + result.folder.trim()).replace(/\/+/g, '/').replace(/\/$/, '');
     try {
-      await call(`/files/${verb}`, { from_path: entry.path, to_path: joinPath(target, entry.name) });
+      const result = await call(`/files/${verb}`, { from_path: entry.path, to_path: joinPath(target, entry.name) });
       toast(`${verb === 'move' ? 'Moved' : 'Copied'} ${entry.name} to ${target || 'All files'}`);
+      // Focus stays on the row: the moved one if it is still in this folder (a copy: the original), else the next one.
+      state.focusPath = verb === 'move' ? result.path : entry.path;
+      state.focusIndex = rowIndex(entry);
       await refresh();
     } catch (error) { showError(error); }
   }
@@ -195,6 +260,7 @@ export function filesView(ctx, folder) {
     try {
       await call('/files/delete', { path: entry.path });
       toast(`Deleted ${entry.name}`);
+      state.focusIndex = rowIndex(entry);
       await refresh();
     } catch (error) { showError(error); }
   }
@@ -240,6 +306,8 @@ export function filesView(ctx, folder) {
   }
 
   async function uploadDropped(dataTransfer) {
+    // A viewer has no upload buttons; a drop would only be refused by the server file by file.
+    if (readOnly) { toast('You can view this folder but not add to it: it is shared with you as viewer.', 'error'); return; }
     const items = [...(dataTransfer.items ?? [])].map((i) => i.webkitGetAsEntry?.()).filter(Boolean);
     if (!items.length) { uploadFiles([...dataTransfer.files]); return; }
     const out = [];
@@ -265,6 +333,12 @@ export function filesView(ctx, folder) {
 
   refresh();
   return { el: root, folder, refresh, onDrop: uploadDropped };
+}
+
+/** Whether path is folder itself or inside it, ignoring case as DropSync paths do. */
+function sameOrBelow(path, folder) {
+  const p = path.toLocaleLowerCase(), f = folder.toLocaleLowerCase();
+  return p === f || p.startsWith(f + '/');
 }
 
 export async function downloadFile(entry, rev) {

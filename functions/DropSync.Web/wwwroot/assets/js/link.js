@@ -24,7 +24,8 @@ export function linkView(token) {
       const error = await readError(response);
       if (error.status === 401) { askPassword(error); return; }
       clear(root, h('h1', { id: 'view-title' }, 'This link does not work'),
-        h('p', { class: 'error-box', role: 'alert' }, error.status === 410 ? `${error.message} Ask the person who shared it for a new link.` : error.message));
+        // The server's message already says what to do (an expired link: ask its owner for a new one); say it once.
+        h('p', { class: 'error-box', role: 'alert' }, error.message));
       return;
     }
     show(await response.json());

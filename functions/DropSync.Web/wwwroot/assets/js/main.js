@@ -30,7 +30,9 @@ const ctx = {
 };
 
 ctx.uploader = new Uploader(document.getElementById('uploads'), {
-  onUploaded: (meta) => { if (current?.folder !== undefined && meta?.path && sameFolder(parentOf(meta.path), current.folder)) scheduleRefresh(); },
+  // This device's own changes never come back over the live socket, so an upload refreshes the open folder itself when
+  // it put anything anywhere below it (a folder upload's files are deeper down, but their top folder is a new row here).
+  onUploaded: (meta) => { if (current?.folder !== undefined && meta?.path && isBelow(meta.path, current.folder)) scheduleRefresh(); },
   onError: showError,
 });
 
@@ -222,7 +224,15 @@ function notificationsView() {
         const li = h('li', { class: n.read ? 'notification' : 'notification unread', tabindex: '0', role: 'link', 'aria-label': `${n.read ? '' : 'Unread: '}${describe(n)}` },
           h('span', {}, describe(n)), h('span', { class: 'muted' }, formatDate(n.time)));
         const open = async () => {
-          if (!n.read) { try { await call('/notifications/mark_read', { ids: [n.notification_id] }); } catch { /* still open it */ } }
+          if (!n.read) {
+            try {
+              await call('/notifications/mark_read', { ids: [n.notification_id] });
+              n.read = true;
+              // The bell outlives this view: lower it now, then take the server's count (other tabs may have read some).
+              setUnread(unread - 1);
+              call('/notifications/list', { limit: 1 }).then((p) => setUnread(p.unread)).catch(() => {});
+            } catch { /* still open it */ }
+          }
           navigate(target);
         };
         li.addEventListener('click', open);
@@ -238,6 +248,10 @@ function notificationsView() {
 // ---- live changes ----
 
 const sameFolder = (a, b) => a.toLocaleLowerCase() === b.toLocaleLowerCase();
+/** Whether path is inside folder at any depth ('' is the top, which holds everything). */
+function isBelow(path, folder) {
+  return !folder || path.toLocaleLowerCase().startsWith(folder.toLocaleLowerCase() + '/');
+}
 let refreshTimer = null;
 function scheduleRefresh() {
   clearTimeout(refreshTimer);

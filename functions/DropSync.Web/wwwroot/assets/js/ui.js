@@ -61,9 +61,28 @@ export function openDialog(title, build, { wide = false } = {}) {
     dialog.addEventListener('close', () => { dialog.remove(); resolve(result); });
     document.body.append(dialog);
     build(body, close, dialog);
+    trapFocus(dialog);
     dialog.showModal();
-    const first = body.querySelector('[autofocus], input, select, textarea, button');
+    const first = body.querySelector('[autofocus]') ?? body.querySelector('input, select, textarea, button');
     if (first) first.focus();
+  });
+}
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Keeps Tab and Shift+Tab cycling inside a modal dialog: the page behind it is inert, but without this the browser
+ * moves focus out to its own toolbar or to the document, where a keyboard user loses the dialog.
+ */
+function trapFocus(dialog) {
+  dialog.addEventListener('keydown', (e) => {
+    if (e.key !== 'Tab') return;
+    const stops = [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el.tabIndex >= 0 && el.getClientRects().length);
+    if (!stops.length) return;
+    const first = stops[0], last = stops[stops.length - 1];
+    const inside = stops.includes(document.activeElement);
+    if (e.shiftKey && (document.activeElement === first || !inside)) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (document.activeElement === last || !inside)) { e.preventDefault(); first.focus(); }
   });
 }
 

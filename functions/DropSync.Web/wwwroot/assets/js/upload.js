@@ -1,8 +1,10 @@
 // Uploads: small files in one request (uploadType=media); large ones resumably by 4 MiB blocks hashed in a Web Worker,
 // PUTting only the blocks the server is missing. Unfinished resumable uploads are remembered in localStorage so that
 // after a reload or a lost connection, choosing or dropping the same file again resumes it where it stopped.
+// A file whose name is already taken in its folder is not sent blindly: the user chooses to replace it (a new revision
+// based on the rev seen when asking, so a change made elsewhere meanwhile still becomes a conflict) or to keep both.
 import { ApiError, authHeaders, call } from './api.js';
-import { clear, errorMessage, formatSize, h, nameOf } from './ui.js';
+import { activateOnKeys, clear, errorMessage, formatSize, h, joinPath, nameOf, openDialog, parentOf } from './ui.js';
 
 export const BLOCK_SIZE = 4 * 1024 * 1024;
 const PENDING_KEY = 'dropsync.pending-uploads';
@@ -17,6 +19,32 @@ function loadPending() {
 
 function savePending(pending) {
   localStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+}
+
+/** "notes.txt" → "notes (2).txt", the first of "notes (n).txt" not in taken (lower-cased names). */
+export function freeName(name, taken) {
+  const dot = name.lastIndexOf('.');
+  const [base, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  let n = 2;
+  while (taken.has(`${base} (${n})${ext}`.toLocaleLowerCase())) n++;
+  return `${base} (${n})${ext}`;
+}
+
+/** Asks what to do with an upload whose name exists: 'replace', 'keep' or 'skip', and whether for the rest too. */
+function askExisting(path, others) {
+  const folder = parentOf(path);
+  let applyAll = null;
+  return openDialog(`“${nameOf(path)}” already exists`, (body, close) => {
+    applyAll = others ? h('input', { type: 'checkbox', id: 'apply-to-all' }) : null;
+    body.append(
+      h('p', {}, `${folder ? `The folder “${nameOf(folder)}”` : 'All files'} already has a file named “${nameOf(path)}”. `,
+        'Replace it with yours (its current version stays in its revisions), or keep both (yours is saved under a new name)?'),
+      applyAll ? h('label', { class: 'check' }, applyAll, others === 1 ? ' Do the same for the other file' : ` Do the same for the other ${others} files`) : null,
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'button', class: 'button', onclick: () => close('skip') }, 'Skip'),
+        h('button', { type: 'button', class: 'button', onclick: () => close('keep') }, 'Keep both'),
+        h('button', { type: 'button', class: 'button primary', autofocus: true, onclick: () => close('replace') }, 'Replace')));
+  }).then((choice) => ({ choice: choice ?? 'skip', all: !!applyAll?.checked && choice !== null }));
 }
 
 class Paused extends Error {
@@ -72,6 +100,11 @@ export class Uploader {
     this.nextId = 1;
     this.collapsed = false;
     window.addEventListener('online', () => this.items.filter((i) => i.state === 'error' && i.retryable).forEach((i) => this.resume(i)));
+    // The panel floats over the page's bottom right; the page keeps that much room below its content (--uploads-space)
+    // so the list always scrolls clear of it, folded or open, on a laptop or a phone.
+    // Set after each draw (so it is right in the same frame) and whenever the panel's size changes otherwise (a
+    // rotated phone, wrapped text).
+    new ResizeObserver(() => this.reserveSpace()).observe(panel);
     this.render();
   }
 
@@ -79,18 +112,71 @@ export class Uploader {
   async add(entries) {
     const folders = entries.filter((e) => e.folder);
     for (const f of folders) {
-      try { await call('/files/create_folder', { path: f.folder }); } catch (e) { if (e.code !== 'path_conflict' && e.status !== 409) this.onError(e); }
+      try {
+        this.onUploaded(await call('/files/create_folder', { path: f.folder }));
+      } catch (e) { if (e.code !== 'path_conflict' && e.status !== 409) this.onError(e); }
     }
-    for (const { file, path } of entries.filter((e) => e.file)) {
+    let files;
+    try {
+      files = await this.decideExisting(entries.filter((e) => e.file));
+    } catch (error) { this.onError(error); return; }
+    for (const { file, path, mode, rev } of files) {
       const pending = loadPending()[fingerprint(path, file)];
       this.items.push({
-        id: this.nextId++, file, path, name: nameOf(path), size: file.size, loaded: 0, state: 'queued', status: pending ? 'Waiting to resume' : 'Waiting',
+        id: this.nextId++, file, path, mode, rev, name: nameOf(path), size: file.size, loaded: 0, state: 'queued', status: pending ? 'Waiting to resume' : 'Waiting',
         requests: new Set(), paused: false, blockCount: 0, putCount: 0,
       });
     }
     this.collapsed = false;
     this.render();
     this.pump();
+  }
+
+  /**
+   * Looks up which uploads land on a file that already exists and asks once per file (or once for all) whether to
+   * replace it or keep both. Answers the entries to queue, each with its mode ('add' or 'update' with rev) and path.
+   */
+  async decideExisting(files) {
+    const folders = new Map(); // lower-cased parent → Map(lower-cased name → entry)
+    for (const parent of new Set(files.map((f) => parentOf(f.path).toLocaleLowerCase()))) {
+      try {
+        const { entries } = await call('/files/list_folder', { path: parentOf(files.find((f) => parentOf(f.path).toLocaleLowerCase() === parent).path) });
+        folders.set(parent, new Map(entries.map((e) => [e.name.toLocaleLowerCase(), e])));
+      } catch (error) {
+        // A folder that does not exist yet holds nothing to replace; the upload creates it.
+        if (error.status !== 404 && error.status !== 409) throw error;
+        folders.set(parent, new Map());
+      }
+    }
+    const existing = (f) => folders.get(parentOf(f.path).toLocaleLowerCase()).get(nameOf(f.path).toLocaleLowerCase());
+    const clashes = files.filter((f) => existing(f)?.tag === 'file');
+    // Names a "keep both" copy must not take: what is there and what this batch uploads.
+    const taken = (parent) => new Set([
+      ...folders.get(parent.toLocaleLowerCase()).keys(),
+      ...files.filter((f) => parentOf(f.path).toLocaleLowerCase() === parent.toLocaleLowerCase()).map((f) => nameOf(f.path).toLocaleLowerCase()),
+    ]);
+    let forAll = null;
+    const out = [];
+    for (const f of files) {
+      const current = existing(f);
+      if (current?.tag !== 'file') { out.push({ ...f, mode: 'add' }); continue; }
+      let choice = forAll;
+      if (!choice) {
+        const answer = await askExisting(f.path, clashes.length - clashes.indexOf(f) - 1);
+        choice = answer.choice;
+        if (answer.all) forAll = choice;
+      }
+      if (choice === 'replace') {
+        out.push({ ...f, mode: 'update', rev: current.rev });
+      } else if (choice === 'keep') {
+        const parent = parentOf(f.path);
+        const names = taken(parent);
+        const name = freeName(nameOf(f.path), names);
+        folders.get(parent.toLocaleLowerCase()).set(name.toLocaleLowerCase(), { tag: 'file', name });
+        out.push({ ...f, path: joinPath(parent || '/', name), mode: 'add' });
+      }
+    }
+    return out;
   }
 
   pump() {
@@ -112,7 +198,7 @@ export class Uploader {
   }
 
   resume(item) {
-    if (item.state !== 'paused' && item.state !== 'error') return;
+    if (item.state !== 'paused' && !(item.state === 'error' && item.retryable)) return;
     item.paused = false;
     item.state = 'queued';
     item.status = 'Waiting to resume';
@@ -150,18 +236,29 @@ export class Uploader {
     } catch (error) {
       if (error instanceof Paused || item.paused) return;
       item.state = 'error';
-      item.retryable = error instanceof TypeError || error.status >= 500 || error.status === 0;
+      // Only a lost connection, a server fault or throttling can go better next time; a refusal (403 for a viewer,
+      // 409 conflict whose copy is already saved, 400…) would fail the same way again.
+      item.retryable = !(error instanceof ApiError) || error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
       item.status = error.code === 'conflict' && error.body?.conflicted_copy
-        ? `Conflict: someone changed this file; yours was saved as ${error.body.conflicted_copy.name}`
+        ? `Conflict: this file changed elsewhere meanwhile; yours was saved as ${error.body.conflicted_copy.name}`
         : errorMessage(error);
       if (error.code === 'conflict') this.onUploaded(error.body?.conflicted_copy ?? {});
+    } finally {
+      this.settle();
     }
+  }
+
+  /** Once everything went up without a problem, fold the panel to its summary line so it covers nothing. */
+  settle() {
+    const over = this.items.length && this.items.every((i) => i.state === 'done');
+    if (over) this.collapsed = true;
   }
 
   async uploadMedia(item) {
     item.status = 'Uploading';
     item.loaded = 0;
-    const query = new URLSearchParams({ uploadType: 'media', path: item.path, mode: 'add' });
+    const query = new URLSearchParams({ uploadType: 'media', path: item.path, mode: item.mode ?? 'add' });
+    if (item.rev) query.set('rev', item.rev);
     return send('POST', `/files/upload?${query}`, item.file, {
       headers: authHeaders({ 'Content-Type': 'application/octet-stream' }),
       item,
@@ -217,7 +314,7 @@ export class Uploader {
     }
     item.status = 'Starting';
     const state = await call('/files/upload?uploadType=resumable', {
-      path: item.path, size: item.size, blocks: item.blocks, mode: 'add', content_hash: item.contentHash,
+      path: item.path, size: item.size, blocks: item.blocks, mode: item.mode ?? 'add', rev: item.rev, content_hash: item.contentHash,
     });
     item.uploadId = state.upload_id;
     pending[key] = {
@@ -270,7 +367,18 @@ export class Uploader {
     requestAnimationFrame(() => { this.renderQueued = false; this.draw(); });
   }
 
+  reserveSpace() {
+    document.documentElement.style.setProperty('--uploads-space', `${this.panel.hidden ? 0 : this.panel.offsetHeight + 16}px`);
+  }
+
   draw() {
+    this.drawPanel();
+    this.reserveSpace();
+  }
+
+  drawPanel() {
+    // The hidden input is no tab stop (nothing would show it has focus); its label is, and opens it.
+    const chooser = (label) => { label.tabIndex = 0; activateOnKeys(label, () => label.querySelector('input').click()); return label; };
     const pending = loadPending();
     const active = new Set(this.items.filter((i) => i.state !== 'done').map((i) => fingerprint(i.path, i.file)));
     const interrupted = Object.entries(pending).filter(([key]) => !active.has(key));
@@ -291,7 +399,7 @@ export class Uploader {
         h('span', { class: 'muted', id: 'uploads-summary' }, summary),
         busy ? h('button', { class: 'button small', onclick: () => this.items.forEach((i) => this.pause(i)) }, 'Pause all') : null,
         anyPaused ? h('button', { class: 'button small', onclick: () => this.items.forEach((i) => this.resume(i)) }, 'Resume all') : null,
-        h('button', { class: 'icon-button', 'aria-label': this.collapsed ? 'Expand uploads' : 'Collapse uploads', 'aria-expanded': String(!this.collapsed), onclick: () => { this.collapsed = !this.collapsed; this.draw(); } }, this.collapsed ? '▴' : '▾'),
+        h('button', { class: 'icon-button', 'aria-label': this.collapsed ? 'Expand uploads' : 'Collapse uploads', 'aria-expanded': String(!this.collapsed), onclick: () => { this.collapsed = !this.collapsed; this.draw(); this.panel.querySelector('[aria-expanded]')?.focus(); } }, this.collapsed ? '▴' : '▾'),
         !busy ? h('button', { class: 'icon-button', 'aria-label': 'Close uploads', onclick: () => { this.items = this.items.filter((i) => i.state !== 'done' && i.state !== 'error'); this.collapsed = true; this.draw(); } }, '×') : null),
       h('progress', { class: 'total-progress', max: total || 1, value: loaded, 'aria-label': 'Total upload progress' }),
       this.collapsed ? null : h('ul', { class: 'upload-list' },
@@ -301,24 +409,25 @@ export class Uploader {
             h('span', { class: 'upload-status', role: item.state === 'error' ? 'alert' : null }, item.status),
             item.state === 'running' || item.state === 'queued'
               ? h('button', { class: 'button small', 'aria-label': `Pause ${item.name}`, onclick: () => this.pause(item) }, 'Pause') : null,
-            item.state === 'paused' || item.state === 'error'
+            item.state === 'paused' || (item.state === 'error' && item.retryable)
               ? h('button', { class: 'button small', 'aria-label': `${item.state === 'error' ? 'Retry' : 'Resume'} ${item.name}`, onclick: () => this.resume(item) }, item.state === 'error' ? 'Retry' : 'Resume') : null,
-            item.state !== 'done' ? h('button', { class: 'icon-button', 'aria-label': `Cancel ${item.name}`, onclick: () => this.cancel(item) }, '×') : null),
+            item.state !== 'done'
+              ? h('button', { class: 'icon-button', 'aria-label': `${item.state === 'error' && !item.retryable ? 'Dismiss' : 'Cancel'} ${item.name}`, onclick: () => this.cancel(item) }, '×') : null),
           h('progress', { max: item.size || 1, value: item.state === 'done' ? item.size || 1 : Math.min(item.loaded, item.size), 'aria-label': `${item.name} progress` }))),
         interrupted.map(([key, record]) => h('li', { class: 'upload upload-interrupted', dataset: { name: record.name, state: 'interrupted' } },
           h('div', { class: 'upload-line' },
             h('span', { class: 'upload-name', title: record.path }, record.name),
             h('span', { class: 'upload-status' }, `Interrupted (${formatSize(record.size)}). Choose or drop the same file again to resume.`),
-            h('label', { class: 'button small' }, 'Choose file',
+            chooser(h('label', { class: 'button small' }, 'Choose file',
               h('input', {
-                type: 'file', class: 'visually-hidden', 'aria-label': `Choose ${record.name} again to resume`,
+                type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-label': `Choose ${record.name} again to resume`,
                 onchange: (e) => {
                   const file = e.target.files[0];
                   if (!file) return;
                   if (file.size !== record.size) { this.onError(new Error(`That is not the same file: ${record.name} was ${formatSize(record.size)}.`)); return; }
                   this.add([{ file, path: record.path }]);
                 },
-              })),
+              }))),
             h('button', { class: 'button small', onclick: () => this.forget(key) }, 'Forget'))))));
   }
 }
