@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using DropSync.Api.Tests.Infrastructure;
 using DropSync.Testing;
 
@@ -12,6 +13,32 @@ public sealed class RealServerTests : IDisposable
     private string Data => Path.Combine(_root, "data");
 
     private string Keys => Path.Combine(_root, "keys");
+
+    [Fact]
+    public async Task Files_with_non_ascii_names_download_over_kestrel_with_the_metadata_header_escaped()
+    {
+        // The test host does not check header values; Kestrel refuses a non-ASCII one and the download failed with 500.
+        await using var server = await ServerProcess.StartAsync(Data, Keys);
+        var client = new ApiClient(server.CreateClient());
+        var email = $"names-{Guid.NewGuid():N}@example.com";
+        await client.RegisterAsync(email, "correct horse battery");
+        await client.LoginAsync(email, "correct horse battery", "laptop");
+        string[] names = ["/über.txt", "/café.txt", "/Привет.txt", "/日本.txt", "/emoji 😀.txt"];
+        foreach (var name in names)
+        {
+            await client.UploadOkAsync(name, System.Text.Encoding.UTF8.GetBytes(name));
+        }
+
+        foreach (var name in names)
+        {
+            using var response = await client.Http.PostAsJsonAsync("/files/download", new { path = name });
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{name}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes(name), await response.Content.ReadAsByteArrayAsync());
+            var header = response.Headers.GetValues("DropSync-API-Result").Single();
+            Assert.True(header.All(char.IsAscii), header);
+            Assert.Equal(name, System.Text.Json.Nodes.JsonNode.Parse(header)!["path"]!.GetValue<string>());
+        }
+    }
 
     [Fact]
     public async Task A_kill_9_never_leaves_a_committed_file_unreadable_and_a_restart_keeps_everything()

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using DropSync.Api.Auth;
 using DropSync.Core.Errors;
@@ -14,6 +16,8 @@ namespace DropSync.Api.Apis;
 /// </summary>
 internal static class DownloadApi
 {
+    private static readonly ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> HeaderJsonCache = new();
+
     private const int CopyBufferSize = 1024 * 1024;
 
     public static IEndpointRouteBuilder MapDownloadApi(this IEndpointRouteBuilder routes)
@@ -45,8 +49,7 @@ internal static class DownloadApi
         response.ContentType = "application/octet-stream";
         response.Headers.AcceptRanges = "bytes";
         response.Headers.ETag = $"\"{metadata.ContentHash}\"";
-        // Non-ASCII is escaped by the default encoder, so the metadata is a valid header value.
-        response.Headers["DropSync-API-Result"] = JsonSerializer.Serialize(metadata, json);
+        response.Headers["DropSync-API-Result"] = JsonSerializer.Serialize(metadata, HeaderJson(json));
 
         var length = revision.Size;
         long from = 0, count = length;
@@ -100,4 +103,11 @@ internal static class DownloadApi
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>
+    /// The API's JSON options with every non-ASCII character escaped (\u00e9): a header value must be ASCII, and
+    /// ASP.NET Core's own options write "é" as is (only surrogate pairs are escaped), which fails the response.
+    /// </summary>
+    private static JsonSerializerOptions HeaderJson(JsonSerializerOptions json) =>
+        HeaderJsonCache.GetValue(json, options => new JsonSerializerOptions(options) { Encoder = JavaScriptEncoder.Default });
 }
