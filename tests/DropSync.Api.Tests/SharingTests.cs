@@ -98,6 +98,48 @@ public sealed class SharingTests(DropSyncApiFactory factory) : IClassFixture<Dro
     }
 
     [Fact]
+    public async Task A_member_leaving_or_removed_changes_nothing_in_the_owners_or_other_members_feeds()
+    {
+        var alice = await factory.SignUpAsync();
+        var bob = await factory.SignUpAsync();
+        var carol = await factory.SignUpAsync();
+        var dave = await factory.SignUpAsync();
+        await alice.UploadOkAsync("/Proj/plan.txt", Bytes("plan"));
+        await ShareAsync(alice, "/Proj", bob, "editor");
+        await ShareAsync(alice, "/Proj", carol, "viewer");
+        await ShareAsync(alice, "/Proj", dave, "viewer");
+        var cursors = new Dictionary<ApiClient, string>();
+        foreach (var who in new[] { alice, carol })
+        {
+            cursors[who] = (await who.OkAsync("/files/list_folder", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();
+        }
+
+        await bob.OkAsync("/sharing/leave", new { path = "/Proj" });
+        await carol.OkAsync("/files/delete", new { path = "/Proj" });
+        await alice.OkAsync("/sharing/remove_member", new { path = "/Proj", email = dave.Email });
+
+        // Nobody who still has the folder is told it was deleted: their devices would drop a folder the server keeps.
+        var ownerChanges = (await alice.OkAsync("/files/list_folder/continue", new { cursor = cursors[alice] }))["entries"]!.AsArray();
+        Assert.DoesNotContain(ownerChanges, e => e!["tag"]!.GetValue<string>() == "deleted");
+        Assert.Equal(["/Proj", "/Proj/plan.txt"], await TreeAsync(alice));
+        var carolChanges = (await carol.OkAsync("/files/list_folder/continue", new { cursor = cursors[carol] }))["entries"]!.AsArray();
+        Assert.Contains(carolChanges, e => e!["path"]!.GetValue<string>() == "/Proj" && e["tag"]!.GetValue<string>() == "deleted");
+
+        // The owner is still told that Bob and Carol left (not of her own removal of Dave); the fan-out records
+        // notifications after the commits answer.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        int left;
+        do
+        {
+            var notes = (await alice.OkAsync("/notifications/list", new { limit = 50 }))["notifications"]!.AsArray();
+            left = notes.Count(n => n!["kind"]!.GetValue<string>() == "unshared" && n["path"]!.GetValue<string>() == "/Proj");
+        }
+        while (left < 2 && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+
+        Assert.Equal(2, left);
+    }
+
+    [Fact]
     public async Task Files_move_into_a_shared_folder_and_out_and_members_follow()
     {
         var alice = await factory.SignUpAsync();

@@ -43,8 +43,8 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
             }
 
             // Sharing is announced to each person once, from the entry in their own namespace.
-            var kind = place.Membership is not null && change.Kind is ChangeKind.Shared or ChangeKind.Unshared ? null : NotificationKind(change.Kind);
-            var shownPath = entries.Count > 0 ? entries[^1].Path : null;
+            var kind = place.Membership is not null && change.Kind is ChangeKind.Shared or ChangeKind.Unshared or ChangeKind.MemberLeft ? null : NotificationKind(change.Kind);
+            var shownPath = entries.Count > 0 ? entries[^1].Path : change.Kind == ChangeKind.MemberLeft ? place.ToView(change.PathDisplay) : null;
             if (kind is not null && shownPath is not null && actor is not null && actor.UserId != userId)
             {
                 notes.Add(new Notification
@@ -115,7 +115,7 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
         ChangeKind.Edited or ChangeKind.Restored => "edited",
         ChangeKind.Deleted => "deleted",
         ChangeKind.Shared => "shared",
-        ChangeKind.Unshared => "unshared",
+        ChangeKind.Unshared or ChangeKind.MemberLeft => "unshared",
         _ => null,
     };
 }

@@ -16,6 +16,10 @@ public static class ChangeTranslator
         var kind = FeedEntry.KindName(change.Kind);
         switch (change.Kind)
         {
+            case ChangeKind.MemberLeft:
+                // The folder is still there for the owner and the other members: deleting it on their devices would be
+                // wrong (their devices would drop a folder the server keeps).
+                return [];
             case ChangeKind.Deleted or ChangeKind.Unshared:
                 return path is null ? [] : [FeedEntry.Deleted(path, change, kind)];
             case ChangeKind.Moved when from is not null && path is not null:

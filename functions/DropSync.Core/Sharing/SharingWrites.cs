@@ -20,7 +20,7 @@ public static class SharingWrites
     [
         new MetadataWrite.DeleteMember(membership.Share.ShareId, membership.Member.UserId),
         new MetadataWrite.AppendChange(MountChange(Namespaces.RootOf(membership.Member.UserId), ChangeKind.Unshared, membership.Member.MountPath, null, deviceId, now)),
-        new MetadataWrite.AppendChange(MountChange(membership.Share.NamespaceId, ChangeKind.Unshared, membership.Share.FolderPath, null, deviceId, now)),
+        new MetadataWrite.AppendChange(MountChange(membership.Share.NamespaceId, ChangeKind.MemberLeft, membership.Share.FolderPath, null, deviceId, now)),
     ];
 
     public static IEnumerable<MetadataWrite> EndShare(Share share, IReadOnlyList<ShareMember> members, string deviceId, DateTimeOffset now)
