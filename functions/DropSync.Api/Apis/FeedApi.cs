@@ -26,7 +26,7 @@ internal static class FeedApi
     private static async Task<IResult> LatestCursorAsync(ListFolderRequest request, HttpContext context, ChangeFeed feed, CancellationToken ct) =>
         Results.Ok(new { Cursor = await feed.LatestCursorAsync(context.Caller(), request.Path, request.Recursive, ct) });
 
-    private static async Task<IResult> ConnectAsync(HttpContext context, WebSocketHub hub, ChangeFeed feed, bool? echo)
+    private static async Task<IResult> ConnectAsync(HttpContext context, WebSocketHub hub, ChangeFeed feed, IHostApplicationLifetime lifetime, bool? echo)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -38,7 +38,7 @@ internal static class FeedApi
         var caller = context.Caller();
         var start = FeedCursor.Decode(await feed.LatestCursorAsync(caller, "", recursive: true, context.RequestAborted), caller.UserId);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        await hub.RunAsync(socket, caller, start, echo ?? false, context.RequestAborted);
+        await hub.RunAsync(socket, caller, start, echo ?? false, context.RequestAborted, lifetime.ApplicationStopping);
         return Results.Empty;
     }
 }

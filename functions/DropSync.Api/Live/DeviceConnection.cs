@@ -67,6 +67,37 @@ internal sealed partial class DeviceConnection(WebSocket socket, Caller caller, 
         }
     }
 
+    /// <summary>
+    /// Tells the device the server is stopping (1001): it closes its side, and its read loop ends with the close. A device
+    /// that does not answer within a few seconds is cut off, so shutdown never waits for it.
+    /// </summary>
+    public async Task GoingAwayAsync()
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            if (socket.State == WebSocketState.Open)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server restarting", timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            socket.Abort();
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        if (socket.State != WebSocketState.Closed)
+        {
+            socket.Abort();
+        }
+    }
+
     public async Task CloseAsync()
     {
         try

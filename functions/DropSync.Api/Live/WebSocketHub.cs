@@ -44,10 +44,18 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
         }
     }
 
-    /// <summary>Serves one device's socket until it closes.</summary>
-    public async Task RunAsync(WebSocket socket, Caller caller, FeedCursor start, bool echo, CancellationToken ct)
+    /// <summary>
+    /// Serves one device's socket until it closes, the request is aborted, or the server stops: then the device gets a
+    /// 1001 "going away" close at once (and reconnects and catches up by cursor) instead of holding shutdown for its
+    /// whole timeout.
+    /// </summary>
+    public async Task RunAsync(WebSocket socket, Caller caller, FeedCursor start, bool echo, CancellationToken ct, CancellationToken stopping)
     {
         var connection = new DeviceConnection(socket, caller, echo, start);
+
+        // Not by cancelling the read below: a cancelled read aborts the socket, and the device would see a dropped
+        // connection rather than a close it can tell apart.
+        using var onStopping = stopping.Register(() => _ = connection.GoingAwayAsync());
         var id = Guid.NewGuid();
         var mine = _byUser.GetOrAdd(caller.UserId, _ => new ConcurrentDictionary<Guid, DeviceConnection>());
         mine[id] = connection;
@@ -63,14 +71,19 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
                 var received = await socket.ReceiveAsync(buffer, ct);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    // Answer a device's close; after the server's own "going away" the handshake is already complete.
+                    if (socket.State == WebSocketState.CloseReceived)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    }
+
                     break;
                 }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
-            // The device went away.
+            // The device went away (or was cut off at shutdown).
         }
         finally
         {

@@ -41,6 +41,9 @@ public sealed class LiveFeed : IAsyncDisposable
 
     public bool IsClosed => _pump.IsCompleted;
 
+    /// <summary>Why the server closed the socket, once it has.</summary>
+    public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+
     /// <summary>Connects through the test host, with the token in the Authorization header (or the access_token query).</summary>
     public static async Task<LiveFeed> ConnectAsync(DropSyncApiFactory factory, ApiClient device, bool echo = false, bool tokenInQuery = false)
     {
