@@ -142,11 +142,17 @@ public sealed class BadInputTests(DropSyncApiFactory factory) : IClassFixture<Dr
         var alice = await factory.SignUpAsync();
         await alice.UploadOkAsync("/a.txt", "a"u8.ToArray());
 
-        var rev = await alice.PostAsync("/files/restore", new { path = "/a.txt", rev = "0123456789abcdef" });
+        var rev = await alice.PostAsync("/files/restore", new { path = "/a.txt", rev = Guid.NewGuid().ToString("N") });
+        var downloadRev = await alice.PostAsync("/files/download", new { path = "/a.txt", rev = Guid.NewGuid().ToString("N") });
+        var malformedRestore = await alice.PostAsync("/files/restore", new { path = "/a.txt", rev = "0123456789abcdef" });
+        var malformedDownload = await alice.PostAsync("/files/download", new { path = "/a.txt", rev = "R" });
         var path = await alice.PostAsync("/files/download", new { path = "/missing.txt" });
         var revisions = await alice.PostAsync("/files/list_revisions", new { path = "/missing.txt", limit = 5 });
 
         Assert.Equal((HttpStatusCode.NotFound, "rev_not_found"), (rev.Status, rev.Body["error"]!.GetValue<string>()));
+        Assert.Equal((HttpStatusCode.NotFound, "rev_not_found"), (downloadRev.Status, downloadRev.Body["error"]!.GetValue<string>()));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_rev"), (malformedRestore.Status, malformedRestore.Body["error"]!.GetValue<string>()));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_rev"), (malformedDownload.Status, malformedDownload.Body["error"]!.GetValue<string>()));
         Assert.Equal((HttpStatusCode.NotFound, "not_found"), (path.Status, path.Body["error"]!.GetValue<string>()));
         Assert.Equal((HttpStatusCode.NotFound, "not_found"), (revisions.Status, revisions.Body["error"]!.GetValue<string>()));
     }

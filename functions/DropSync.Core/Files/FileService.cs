@@ -137,6 +137,7 @@ public sealed class FileService(
         }
         else
         {
+            RevFormat.Require(rev);
             revision = await meta.GetRevisionAsync(at.NamespaceId, rev, ct);
             if (revision is not null && revision.PathKey != at.Inner.Key)
             {

@@ -280,10 +280,9 @@ public sealed class UploadService(
 
         // A rev no server could have issued is a client bug, not a conflict: refuse it before anything is stored
         // rather than keep the upload as a conflicted copy.
-        if (!string.IsNullOrEmpty(rev) && !Ids.IsRev(rev))
+        if (!string.IsNullOrEmpty(rev))
         {
-            throw Errors.Errors.BadRequest(
-                "invalid_rev", "rev is not a DropSync revision id (32 hex digits); use the rev from the file's metadata, list_folder or list_revisions.");
+            RevFormat.Require(rev);
         }
     }
 
