@@ -54,7 +54,10 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         Directory.CreateDirectory(Root);
     }
 
-    public async Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default)
+    public Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default) => SyncAsync(options, null, ct);
+
+    /// <param name="deletions">Deletions earlier syncs made recently (a watcher's passes): the mass-deletion net counts them too.</param>
+    internal async Task<SyncReport> SyncAsync(SyncOptions options, DeletionWindow? deletions, CancellationToken ct)
     {
         PrepareFolder(options);
         var report = new SyncReport();
@@ -62,7 +65,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         // A second pass uploads local versions that this pass set aside as conflicted copies.
         for (var pass = 0; pass < 2; pass++)
         {
-            var run = new Run(this, index, options, report);
+            var run = new Run(this, index, options, report, deletions);
             var again = await run.ExecuteAsync(ct);
             index.Flush();
             if (!again || options.Direction == SyncDirection.Pull)
@@ -74,7 +77,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         return report;
     }
 
-    private sealed class Run(SyncEngine engine, LocalIndex index, SyncOptions o, SyncReport report)
+    private sealed class Run(SyncEngine engine, LocalIndex index, SyncOptions o, SyncReport report, DeletionWindow? window)
     {
         private readonly DropSyncApi _api = engine.Api;
         private readonly string _root = engine.Root;
@@ -128,14 +131,23 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
 
             var plan = Plan();
-            var deletions = plan.DeleteLocal.Count + plan.DeleteRemote.Count + plan.DeleteRemoteFolders.Sum(f => f.Files);
-            if (!o.Force && indexedFiles >= o.MassDeleteMinimumFiles && deletions > o.MaxDeleteFraction * indexedFiles)
+            var onServer = plan.DeleteRemote.Count + plan.DeleteRemoteFolders.Sum(f => f.Files);
+            var deletions = plan.DeleteLocal.Count + onServer;
+            // A watcher's earlier passes count too: judged one by one, an emptying folder never deleted "more than half".
+            var (earlier, baseline) = window?.Recent(indexedFiles) ?? (0, indexedFiles);
+            if (!o.Force && deletions > 0 && baseline >= o.MassDeleteMinimumFiles && earlier + deletions > o.MaxDeleteFraction * baseline)
             {
+                var recently = earlier == 0
+                    ? ""
+                    : $" Together with the {earlier} files deleted by the syncs of the last {window!.Length.TotalMinutes:0.#} minutes, that is " +
+                      $"{earlier + deletions} of the {baseline} files synced then.";
                 throw new SyncSafetyException(
-                    $"This sync would delete {deletions} of the {indexedFiles} synced files ({plan.DeleteRemote.Count} on the server, " +
-                    $"{plan.DeleteLocal.Count} in {_root}). If that is what you meant, run again with --force. If a drive is not mounted or " +
+                    $"This sync would delete {deletions} of the {indexedFiles} synced files ({onServer} on the server, " +
+                    $"{plan.DeleteLocal.Count} in {_root}).{recently} This sync deleted nothing. If that is what you meant, run again with --force. If a drive is not mounted or " +
                     "files were moved away by mistake, put them back first; deleted files can also be restored with `dropsync restore`.");
             }
+
+            var deletedBefore = report.DeletedLocal + report.DeletedRemote;
 
             foreach (var rename in plan.LocalRenames)
             {
@@ -183,6 +195,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             });
 
             await SyncFoldersAsync(plan, ct);
+            window?.Record(indexedFiles, report.DeletedLocal + report.DeletedRemote - deletedBefore);
             return _again;
         }
 
