@@ -302,6 +302,39 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Two_local_names_differing_only_by_case_are_both_kept_and_the_sync_completes()
+    {
+        if (OperatingSystem.IsWindows() || OperatingSystem.IsMacOS())
+        {
+            return; // Such a pair cannot exist on a case-insensitive file system.
+        }
+
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            a.Write("f/Case.txt", "a");
+            a.Write("f/case.txt", "b");
+            a.Write("other.txt", "o");
+            var report = await a.SyncAsync();
+
+            Assert.Empty(report.Errors);
+            var conflict = Assert.Single(report.Conflicts);
+            Assert.Contains("(case conflict)", conflict, StringComparison.Ordinal);
+            var files = a.Files();
+            Assert.Equal(3, files.Count);
+            var renamed = Assert.Single(files, f => f.Contains(" (case conflict).txt", StringComparison.Ordinal));
+            var kept = Assert.Single(files, f => f is "f/Case.txt" or "f/case.txt");
+            Assert.Equal(["a", "b"], new[] { a.Read(renamed), a.Read(kept) }.Order(StringComparer.Ordinal));
+
+            await b.SyncAsync();
+            Assert.Equal(files, b.Files());
+            var idle = await a.SyncAsync();
+            Assert.Equal(0, idle.FilesUploaded + idle.FilesDownloaded + idle.Conflicts.Count);
+        }
+    }
+
+    [Fact]
     public async Task Ignored_files_never_leave_the_device()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

@@ -95,6 +95,9 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         private readonly HashSet<string> _foldersSeen = new(StringComparer.Ordinal);
         private readonly HashSet<string> _foldersMadeHere = new(StringComparer.Ordinal);
 
+        // Local names the scan found a second spelling of (differing only by case), left out of _local until renamed apart.
+        private readonly List<(string Rel, bool IsDir)> _caseClashes = [];
+
         // Set when this pass renamed local files aside or forgot index entries to fetch again: a second pass finishes the job.
         private bool _again;
 
@@ -125,7 +128,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             var snapshot = await engine.Remote.GetSnapshotAsync(index, ct);
             _remote = snapshot.Where(kv => !_ignore.IsIgnored(kv.Value.Path, kv.Value.IsFolder)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
-            if (ResolveKindClashes())
+            if (ResolveCaseClashes() | ResolveKindClashes())
             {
                 _local = Scan();
             }
@@ -211,6 +214,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
         private Dictionary<string, LocalItem> Scan()
         {
+            _caseClashes.Clear();
             var map = new Dictionary<string, LocalItem>(StringComparer.Ordinal);
             Walk(_root, "", map);
             return map;
@@ -240,21 +244,9 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
                 if (map.ContainsKey(key))
                 {
-                    // Two local names that differ only by case are one name on the server: keep both, under distinct names.
-                    var renamed = SetAside(rel, isDir, "case conflict");
-                    o.Log?.Invoke($"{rel} differs from another name only by case; renamed it to {renamed}");
-                    report.Conflict($"{rel}: renamed to {renamed} (another file has the same name in different case)");
-
-                    rel = renamed;
-                    key = KeyOf("/" + rel);
-                    info.Refresh();
-                    var moved = isDir ? (FileSystemInfo)new DirectoryInfo(Full(rel)) : new FileInfo(Full(rel));
-                    map[key] = Item(key, rel, moved);
-                    if (isDir)
-                    {
-                        Walk(moved.FullName, rel, map);
-                    }
-
+                    // Two local names that differ only by case are one name on the server. Renamed apart once the server's
+                    // tree is known (a "(case conflict)" name must not take a name the server has), then scanned again.
+                    _caseClashes.Add((rel, isDir));
                     continue;
                 }
 
@@ -316,6 +308,31 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
 
             throw new IOException($"Too many conflicted copies of {rel}; clean some up and sync again.");
+        }
+
+        /// <summary>
+        /// Two local names that differ only by case: one is renamed "(case conflict)" and both are kept. The one renamed is
+        /// the one that is not the synced name (server or index), so an existing file keeps its name and the newcomer moves.
+        /// </summary>
+        private bool ResolveCaseClashes()
+        {
+            var clashes = _caseClashes.ToList();
+            foreach (var (rel, isDir) in clashes)
+            {
+                var key = KeyOf("/" + rel);
+                var known = _remote.TryGetValue(key, out var r) ? r.Path : _idx.TryGetValue(key, out var i) ? i.Path : null;
+                var aside = _local.TryGetValue(key, out var first) && known == "/" + rel && known != "/" + first.Rel ? (first.Rel, first.IsDir) : (rel, isDir);
+                if (!Path.Exists(Full(aside.Item1)))
+                {
+                    continue;
+                }
+
+                var renamed = SetAside(aside.Item1, aside.Item2, "case conflict");
+                o.Log?.Invoke($"{aside.Item1} differs from another name only by case; renamed it to {renamed}");
+                report.Conflict($"{aside.Item1}: renamed to {renamed} (another {(aside.Item2 ? "folder" : "file")} has the same name in different case)");
+            }
+
+            return clashes.Count > 0;
         }
 
         /// <summary>A file on one side and a folder of the same name on the other: the local one is renamed, and both are kept.</summary>
