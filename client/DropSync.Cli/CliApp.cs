@@ -100,6 +100,8 @@ public static class CliApp
         root.Add(share);
         var unshare = new Command("unshare", "Stop sharing a folder with someone.") { pathArg, emailArg };
         root.Add(unshare);
+        var leave = new Command("leave", "Leave a folder someone shared with you (it disappears from your devices; its owner keeps it).") { pathArg };
+        root.Add(leave);
         var expiresOption = new Option<string?>("--expires") { Description = "When the link stops working: an ISO date/time, or a duration such as 7d, 12h, 30m." };
         var linkPasswordOption = new Option<string?>("--password") { Description = "Protect the link with a password (prompted when no value is given, or env DROPSYNC_LINK_PASSWORD).", Arity = ArgumentArity.ZeroOrOne };
         var link = new Command("link", "Create a shared link anyone can open, and print its URL.") { pathArg, expiresOption, linkPasswordOption };
@@ -323,6 +325,14 @@ public static class CliApp
             var (path, email) = (p.GetValue(pathArg)!, p.GetValue(emailArg)!);
             await api.RemoveMemberAsync(path, email, c);
             return Done(p, new { path, email, removed = true }, $"{email} no longer has {path}.");
+        }));
+
+        leave.SetAction((p, c) => Guard(p, async () =>
+        {
+            using var api = Api(RequireAccount(Config(p)));
+            var path = p.GetValue(pathArg)!;
+            await api.LeaveAsync(path, c);
+            return Done(p, new { path, left = true }, $"You left {path}. The next sync removes it from this device; its owner keeps it.");
         }));
 
         link.SetAction((p, c) => Guard(p, async () =>
