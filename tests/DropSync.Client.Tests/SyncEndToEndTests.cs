@@ -348,12 +348,21 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
             a.Write("notes.txt.swp", "vim");
             a.Write("~$report.docx", "word lock");
             a.Write(".DS_Store", "mac");
+            // Editors' scratch files: Vim's second swap file and its write test, Emacs's backup and auto-save, LibreOffice's lock.
+            a.Write("src/.main.cs.swo", "vim");
+            a.Write("src/4913", "");
+            a.Write("src/main.cs~", "emacs backup");
+            a.Write("src/#main.cs#", "emacs auto-save");
+            a.Write(".~lock.report.odt#", "libreoffice");
+            // Look-alikes that are content.
+            a.Write("movie.swf", "flash");
+            a.Write("#tags.txt", "hash");
             await a.SyncAsync();
 
             var paths = (await a.Api.ListFolderAsync("", true, default)).Where(e => e.IsFile).Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
-            Assert.Equal(["/.dropsyncignore", "/src/main.cs"], paths);
+            Assert.Equal(["/#tags.txt", "/.dropsyncignore", "/movie.swf", "/src/main.cs"], paths);
             await b.SyncAsync();
-            Assert.Equal([".dropsyncignore", "src/main.cs"], b.Files());
+            Assert.Equal(["#tags.txt", ".dropsyncignore", "movie.swf", "src/main.cs"], b.Files());
         }
     }
 
