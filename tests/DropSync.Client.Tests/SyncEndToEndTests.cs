@@ -97,6 +97,44 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_case_only_rename_of_a_folder_reaches_the_server_and_is_replayed_as_a_local_rename()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            a.Write("wdmoved/a.txt", "a");
+            a.Write("wdmoved/sub/b.txt", "b");
+            a.Write("keep.txt", "keep");
+            await a.SyncAsync();
+            await b.SyncAsync();
+
+            Directory.Move(a.PathOf("wdmoved"), a.PathOf("WDMoved"));
+            var renamed = await a.SyncAsync();
+            Assert.Empty(renamed.Errors);
+            Assert.Equal(0, renamed.FilesUploaded);
+            var server = (await a.Api.ListFolderAsync("", true, default)).Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(["/WDMoved", "/WDMoved/a.txt", "/WDMoved/sub", "/WDMoved/sub/b.txt", "/keep.txt"], server);
+
+            b.Counter.Reset();
+            var follow = await b.SyncAsync();
+            Assert.Empty(follow.Errors);
+            Assert.Equal(0, follow.FilesDownloaded);
+            Assert.Equal(0, b.Counter.Received);
+            Assert.Equal(["WDMoved/a.txt", "WDMoved/sub/b.txt", "keep.txt"], b.Files());
+
+            // Settled on both devices.
+            foreach (var d in new[] { a, b, a })
+            {
+                var idle = await d.SyncAsync();
+                Assert.Equal(0, idle.FilesUploaded + idle.FilesDownloaded + idle.Moved + idle.DeletedLocal + idle.DeletedRemote);
+            }
+
+            Assert.Equal(b.Files(), a.Files());
+        }
+    }
+
+    [Fact]
     public async Task A_case_only_rename_of_a_large_file_is_replayed_as_a_local_rename()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

@@ -128,7 +128,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             var snapshot = await engine.Remote.GetSnapshotAsync(index, ct);
             _remote = snapshot.Where(kv => !_ignore.IsIgnored(kv.Value.Path, kv.Value.IsFolder)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
-            if (ResolveCaseClashes() | ResolveKindClashes())
+            if (await ResolveFolderCaseRenamesAsync(ct) | ResolveCaseClashes() | ResolveKindClashes())
             {
                 _local = Scan();
             }
@@ -308,6 +308,102 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
 
             throw new IOException($"Too many conflicted copies of {rel}; clean some up and sync again.");
+        }
+
+        /// <summary>
+        /// A folder renamed only in case (wdmoved → WDMoved) keeps its key, so the file-by-file comparison sees nothing to
+        /// do. Its name is compared with the name it was synced under (the index): renamed here, it is moved on the
+        /// server; renamed on the server, it is renamed here (through a temporary name, for case-insensitive file
+        /// systems). Renamed on both sides differently, or not known to the index, it is left as it is. Outermost first, so
+        /// a folder's parent already has its final name.
+        /// </summary>
+        private async Task<bool> ResolveFolderCaseRenamesAsync(CancellationToken ct)
+        {
+            var rescan = false;
+            foreach (var l in _local.Values.Where(l => l.IsDir).OrderBy(l => l.Key.Length).ToList())
+            {
+                if (!_remote.TryGetValue(l.Key, out var r) || !r.IsFolder || IndexedName(l.Key) is not { } synced)
+                {
+                    continue;
+                }
+
+                var local = NameOf(l.Rel);
+                var remote = NameOf(r.Path);
+                if (local == remote)
+                {
+                    continue;
+                }
+
+                if (Up && remote == synced)
+                {
+                    var to = r.Path[..(r.Path.LastIndexOf('/') + 1)] + local;
+                    try
+                    {
+                        await _api.MoveAsync(r.Path, to, ct);
+                    }
+                    catch (DropSyncApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound || e.Code == NoWritePermission)
+                    {
+                        o.Log?.Invoke($"could not rename {r.Path} to {to} on the server ({e.ServerMessage})");
+                        continue;
+                    }
+
+                    var tree = _remote.ToDictionary(kv => kv.Key, kv => kv.Value with { Path = Repath(kv.Value.Path, r.Path, to) }, StringComparer.Ordinal);
+                    _remote = tree;
+                    RepathIndex(l.Key, to);
+                    report.FileMoved();
+                }
+                else if (Down && local == synced)
+                {
+                    var target = l.Rel[..(l.Rel.LastIndexOf('/') + 1)] + remote;
+                    var temp = l.Rel + ".dropsync-rename";
+                    Directory.Move(Full(l.Rel), Full(temp));
+                    Directory.Move(Full(temp), Full(target));
+                    RepathIndex(l.Key, r.Path);
+                    report.FileMoved();
+                    rescan = true;
+                }
+            }
+
+            if (rescan)
+            {
+                _local = Scan();
+            }
+
+            return false;
+        }
+
+        private static string NameOf(string path) => path[(path.LastIndexOf('/') + 1)..];
+
+        private static string Repath(string path, string from, string to) =>
+            path == from ? to : path.StartsWith(from + "/", StringComparison.Ordinal) ? to + path[from.Length..] : path;
+
+        /// <summary>The name a folder was last synced under: its index entry's, or (indexes older than folder entries) a path below it.</summary>
+        private string? IndexedName(string key)
+        {
+            if (_idx.TryGetValue(key, out var i))
+            {
+                return i.IsDir ? NameOf(i.Path) : null;
+            }
+
+            var prefix = key + "/";
+            var depth = key.Count(ch => ch == '/');
+            return _idx.Values.FirstOrDefault(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)) is { } below
+                ? below.Path.TrimStart('/').Split('/')[depth]
+                : null;
+        }
+
+        /// <summary>Index entries of a renamed folder and everything below it take its new server path.</summary>
+        private void RepathIndex(string key, string newPath)
+        {
+            var prefix = key + "/";
+            foreach (var e in _idx.Values.Where(e => e.Key == key || e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                var depth = key.Count(ch => ch == '/') + 1;
+                var rest = string.Join('/', e.Path.TrimStart('/').Split('/').Skip(depth));
+                var moved = e with { Path = rest.Length == 0 ? newPath : newPath + "/" + rest };
+                _idx[e.Key] = moved;
+                index.Put(moved);
+            }
         }
 
         /// <summary>
