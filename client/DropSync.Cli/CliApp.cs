@@ -100,6 +100,8 @@ public static class CliApp
         root.Add(share);
         var unshare = new Command("unshare", "Stop sharing a folder with someone.") { pathArg, emailArg };
         root.Add(unshare);
+        var leave = new Command("leave", "Leave a folder someone shared with you (it disappears from your devices; its owner keeps it).") { pathArg };
+        root.Add(leave);
         var expiresOption = new Option<string?>("--expires") { Description = "When the link stops working: an ISO date/time, or a duration such as 7d, 12h, 30m." };
         var linkPasswordOption = new Option<string?>("--password") { Description = "Protect the link with a password (prompted when no value is given, or env DROPSYNC_LINK_PASSWORD).", Arity = ArgumentArity.ZeroOrOne };
         var link = new Command("link", "Create a shared link anyone can open, and print its URL.") { pathArg, expiresOption, linkPasswordOption };
@@ -206,7 +208,8 @@ public static class CliApp
                 {
                 }
 
-                return ExitCodes.Ok;
+                // Ctrl+C is how a watch ends, but it is still an interruption (a transfer may be half done), as the exit codes say.
+                return c.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
             }
 
             SyncReport report;
@@ -325,6 +328,14 @@ public static class CliApp
             return Done(p, new { path, email, removed = true }, $"{email} no longer has {path}.");
         }));
 
+        leave.SetAction((p, c) => Guard(p, async () =>
+        {
+            using var api = Api(RequireAccount(Config(p)));
+            var path = p.GetValue(pathArg)!;
+            await api.LeaveAsync(path, c);
+            return Done(p, new { path, left = true }, $"You left {path}. The next sync removes it from this device; its owner keeps it.");
+        }));
+
         link.SetAction((p, c) => Guard(p, async () =>
         {
             using var api = Api(RequireAccount(Config(p)));
@@ -408,17 +419,20 @@ public static class CliApp
                     synced = folder is null ? (bool?)null : state is not null,
                     synced_files = state?.SyncedFiles,
                     to_send = Paths(state?.ToSend),
+                    // Written even when null (the shared options leave nulls out): a missing to_fetch read as "nothing to fetch".
                     to_fetch = Paths(state?.ToFetch),
+                    fetch_status = state is null ? null : state.ToFetch is not null ? "ok" : account is null ? "not_signed_in" : "unreachable",
                     known_folders = config.KnownFolders().Keys,
                 },
-                string.Join('\n', lines));
+                string.Join('\n', lines),
+                WithNulls);
         }));
 
-        int Done(ParseResult p, object json, string text)
+        int Done(ParseResult p, object json, string text, JsonSerializerOptions? options = null)
         {
             if (p.GetValue(jsonOption))
             {
-                output.WriteLine(JsonSerializer.Serialize(json, DropSyncApi.Json));
+                output.WriteLine(JsonSerializer.Serialize(json, options ?? DropSyncApi.Json));
             }
             else
             {
@@ -546,6 +560,8 @@ public static class CliApp
 
     private static NotSignedInException NoCredentials() =>
         new("No credentials given: pass --email/--password or set DROPSYNC_EMAIL/DROPSYNC_PASSWORD.");
+
+    private static readonly JsonSerializerOptions WithNulls = new(DropSyncApi.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
 
     /// <summary>Lines wider than any path (the server caps them at 1,024 characters) and any table row of them.</summary>
     private const int UnlimitedWidth = 1_000_000;

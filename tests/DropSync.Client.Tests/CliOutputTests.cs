@@ -217,6 +217,44 @@ public sealed class CliOutputTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Status_json_says_the_server_was_unreachable_instead_of_leaving_to_fetch_out()
+    {
+        await SignInAsync();
+        Write("a.txt", "a");
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("sync", _folder, "--json")).Code);
+        Write("b.txt", "b");
+        var config = new ClientConfig(_config);
+        // Nothing listens on port 1: the server is down.
+        config.Save(config.Current()! with { Server = "http://127.0.0.1:1/" });
+
+        var (code, json) = await RunAsync("status", _folder, "--json");
+        Assert.True(code == ExitCodes.Ok, json);
+        var status = Json(json);
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("to_fetch").ValueKind);
+        Assert.Equal("unreachable", status.GetProperty("fetch_status").GetString());
+        Assert.Equal(["/b.txt"], Paths(status.GetProperty("to_send").GetProperty("new")));
+    }
+
+    [Fact]
+    public async Task Ctrl_c_in_sync_watch_exits_130()
+    {
+        await SignInAsync();
+        Write("a.txt", "a");
+        using var stop = new CancellationTokenSource();
+        using var output = new StringWriter();
+        var watching = CliApp.RunAsync(["sync", "--watch", _folder, "--config", _config], output, stop.Token, TextReader.Null);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(_folder, LocalIndex.StateFolder, "index.db")) && sw.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Interrupted, await watching);
+    }
+
+    [Fact]
     public async Task Errors_say_which_command_to_run_once_not_which_endpoint()
     {
         await SignInAsync();

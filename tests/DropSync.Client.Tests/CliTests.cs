@@ -174,4 +174,50 @@ public sealed class CliTests(ServerFixture fixture)
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_member_leaves_a_shared_folder_it_goes_from_their_devices_and_stays_with_the_owner()
+    {
+        var ownerEmail = await fixture.NewAccountAsync();
+        var memberEmail = await fixture.NewAccountAsync();
+        var config = Directory.CreateTempSubdirectory("dropsync-cli-config-").FullName;
+        using var owner = await fixture.DeviceAsync(ownerEmail, "owner-laptop");
+        using var member = await fixture.DeviceAsync(memberEmail, "member-laptop");
+        try
+        {
+            owner.Write("Team/plan.txt", "the plan");
+            owner.Write("Team/notes/a.txt", "a");
+            await owner.SyncAsync();
+            await owner.Api.AddMemberAsync("/Team", memberEmail, "editor", default);
+            for (var i = 0; i < 4; i++)
+            {
+                member.Write($"mine{i}.txt", $"member's own {i}");
+            }
+
+            await member.SyncAsync();
+            Assert.Equal("the plan", member.Read("Team/plan.txt"));
+
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("login", fixture.Server.BaseAddress.ToString(), "--email", memberEmail, "--password", ServerFixture.Password, "--config", config)).Code);
+            var (left, json) = await RunAsync("leave", "/Team", "--config", config, "--json");
+            Assert.True(left == ExitCodes.Ok, json);
+            Assert.True(JsonDocument.Parse(json).RootElement.GetProperty("left").GetBoolean());
+
+            var after = await member.SyncAsync();
+            Assert.Empty(after.Errors);
+            Assert.False(Directory.Exists(member.PathOf("Team")), "the left folder stayed on the member's device");
+            Assert.Equal(["mine0.txt", "mine1.txt", "mine2.txt", "mine3.txt"], member.Files());
+            Assert.DoesNotContain(await member.Api.ListFolderAsync("", true, default), e => e.Path.StartsWith("/Team", StringComparison.OrdinalIgnoreCase));
+
+            // The owner's folder is whole, and the owner's next sync changes nothing.
+            var ownerFiles = (await owner.Api.ListFolderAsync("/Team", true, default)).Where(e => e.IsFile).Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(["/Team/notes/a.txt", "/Team/plan.txt"], ownerFiles);
+            var ownerSync = await owner.SyncAsync();
+            Assert.Equal(0, ownerSync.DeletedLocal + ownerSync.DeletedRemote);
+            Assert.Equal("the plan", owner.Read("Team/plan.txt"));
+        }
+        finally
+        {
+            Directory.Delete(config, recursive: true);
+        }
+    }
 }

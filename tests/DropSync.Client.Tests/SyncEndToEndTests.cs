@@ -97,6 +97,44 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_case_only_rename_of_a_folder_reaches_the_server_and_is_replayed_as_a_local_rename()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            a.Write("wdmoved/a.txt", "a");
+            a.Write("wdmoved/sub/b.txt", "b");
+            a.Write("keep.txt", "keep");
+            await a.SyncAsync();
+            await b.SyncAsync();
+
+            Directory.Move(a.PathOf("wdmoved"), a.PathOf("WDMoved"));
+            var renamed = await a.SyncAsync();
+            Assert.Empty(renamed.Errors);
+            Assert.Equal(0, renamed.FilesUploaded);
+            var server = (await a.Api.ListFolderAsync("", true, default)).Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(["/WDMoved", "/WDMoved/a.txt", "/WDMoved/sub", "/WDMoved/sub/b.txt", "/keep.txt"], server);
+
+            b.Counter.Reset();
+            var follow = await b.SyncAsync();
+            Assert.Empty(follow.Errors);
+            Assert.Equal(0, follow.FilesDownloaded);
+            Assert.Equal(0, b.Counter.Received);
+            Assert.Equal(["WDMoved/a.txt", "WDMoved/sub/b.txt", "keep.txt"], b.Files());
+
+            // Settled on both devices.
+            foreach (var d in new[] { a, b, a })
+            {
+                var idle = await d.SyncAsync();
+                Assert.Equal(0, idle.FilesUploaded + idle.FilesDownloaded + idle.Moved + idle.DeletedLocal + idle.DeletedRemote);
+            }
+
+            Assert.Equal(b.Files(), a.Files());
+        }
+    }
+
+    [Fact]
     public async Task A_case_only_rename_of_a_large_file_is_replayed_as_a_local_rename()
     {
         var (a, b) = await fixture.TwoDevicesAsync();
@@ -302,6 +340,39 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Two_local_names_differing_only_by_case_are_both_kept_and_the_sync_completes()
+    {
+        if (OperatingSystem.IsWindows() || OperatingSystem.IsMacOS())
+        {
+            return; // Such a pair cannot exist on a case-insensitive file system.
+        }
+
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            a.Write("f/Case.txt", "a");
+            a.Write("f/case.txt", "b");
+            a.Write("other.txt", "o");
+            var report = await a.SyncAsync();
+
+            Assert.Empty(report.Errors);
+            var conflict = Assert.Single(report.Conflicts);
+            Assert.Contains("(case conflict)", conflict, StringComparison.Ordinal);
+            var files = a.Files();
+            Assert.Equal(3, files.Count);
+            var renamed = Assert.Single(files, f => f.Contains(" (case conflict).txt", StringComparison.Ordinal));
+            var kept = Assert.Single(files, f => f is "f/Case.txt" or "f/case.txt");
+            Assert.Equal(["a", "b"], new[] { a.Read(renamed), a.Read(kept) }.Order(StringComparer.Ordinal));
+
+            await b.SyncAsync();
+            Assert.Equal(files, b.Files());
+            var idle = await a.SyncAsync();
+            Assert.Equal(0, idle.FilesUploaded + idle.FilesDownloaded + idle.Conflicts.Count);
+        }
+    }
+
+    [Fact]
     public async Task Ignored_files_never_leave_the_device()
     {
         var (a, b) = await fixture.TwoDevicesAsync();
@@ -315,12 +386,21 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
             a.Write("notes.txt.swp", "vim");
             a.Write("~$report.docx", "word lock");
             a.Write(".DS_Store", "mac");
+            // Editors' scratch files: Vim's second swap file and its write test, Emacs's backup and auto-save, LibreOffice's lock.
+            a.Write("src/.main.cs.swo", "vim");
+            a.Write("src/4913", "");
+            a.Write("src/main.cs~", "emacs backup");
+            a.Write("src/#main.cs#", "emacs auto-save");
+            a.Write(".~lock.report.odt#", "libreoffice");
+            // Look-alikes that are content.
+            a.Write("movie.swf", "flash");
+            a.Write("#tags.txt", "hash");
             await a.SyncAsync();
 
             var paths = (await a.Api.ListFolderAsync("", true, default)).Where(e => e.IsFile).Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
-            Assert.Equal(["/.dropsyncignore", "/src/main.cs"], paths);
+            Assert.Equal(["/#tags.txt", "/.dropsyncignore", "/movie.swf", "/src/main.cs"], paths);
             await b.SyncAsync();
-            Assert.Equal([".dropsyncignore", "src/main.cs"], b.Files());
+            Assert.Equal(["#tags.txt", ".dropsyncignore", "movie.swf", "src/main.cs"], b.Files());
         }
     }
 

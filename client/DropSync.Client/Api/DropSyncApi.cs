@@ -197,6 +197,9 @@ public sealed class DropSyncApi : IDisposable
     public Task<JsonElement> RemoveMemberAsync(string path, string email, CancellationToken ct) =>
         PostAsync<JsonElement>("/sharing/remove_member", new { path, email }, ct);
 
+    /// <summary>Removes a folder shared with this user from their tree; the owner and other members keep it.</summary>
+    public Task<JsonElement> LeaveAsync(string path, CancellationToken ct) => PostAsync<JsonElement>("/sharing/leave", new { path }, ct);
+
     public Task<SharedLink> CreateLinkAsync(string path, DateTimeOffset? expires, string? password, CancellationToken ct) =>
         PostAsync<SharedLink>("/sharing/create_link", new { path, expires, password }, ct);
 

@@ -10,7 +10,14 @@ public sealed class IgnoreRules
 {
     public const string FileName = ".dropsyncignore";
 
-    public static readonly IReadOnlyList<string> Defaults = ["/.dropsync/", "*.swp", "~$*", ".DS_Store", "*.tmp", ".#*", "*.dropsync-part"];
+    /// <summary>
+    /// Editors' and the OS's scratch files, which come and go while one edits and are no one's content: Vim's swap files
+    /// (<c>.name.swp</c>, then <c>.swo</c> … <c>.swa</c>; hidden ones only, so <c>movie.swf</c> still syncs) and the
+    /// <c>4913</c> it writes to test a folder, Emacs's backups (<c>name~</c>), auto-saves (<c>#name#</c>) and locks
+    /// (<c>.#name</c>), Office's and LibreOffice's locks (<c>~$name</c>, <c>.~lock.name#</c>), macOS's <c>.DS_Store</c>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Defaults =
+        ["/.dropsync/", "*.swp", ".*.sw[a-p]", "4913", "*~", "\\#*#", "~$*", ".~lock.*#", ".DS_Store", "*.tmp", ".#*", "*.dropsync-part"];
 
     private readonly IgnoreList _list;
 

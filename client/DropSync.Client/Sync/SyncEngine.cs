@@ -54,7 +54,10 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         Directory.CreateDirectory(Root);
     }
 
-    public async Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default)
+    public Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default) => SyncAsync(options, null, ct);
+
+    /// <param name="deletions">Deletions earlier syncs made recently (a watcher's passes): the mass-deletion net counts them too.</param>
+    internal async Task<SyncReport> SyncAsync(SyncOptions options, DeletionWindow? deletions, CancellationToken ct)
     {
         PrepareFolder(options);
         var report = new SyncReport();
@@ -62,7 +65,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         // A second pass uploads local versions that this pass set aside as conflicted copies.
         for (var pass = 0; pass < 2; pass++)
         {
-            var run = new Run(this, index, options, report);
+            var run = new Run(this, index, options, report, deletions);
             var again = await run.ExecuteAsync(ct);
             index.Flush();
             if (!again || options.Direction == SyncDirection.Pull)
@@ -74,7 +77,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         return report;
     }
 
-    private sealed class Run(SyncEngine engine, LocalIndex index, SyncOptions o, SyncReport report)
+    private sealed class Run(SyncEngine engine, LocalIndex index, SyncOptions o, SyncReport report, DeletionWindow? window)
     {
         private readonly DropSyncApi _api = engine.Api;
         private readonly string _root = engine.Root;
@@ -91,6 +94,9 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         private readonly Lock _foldersLock = new();
         private readonly HashSet<string> _foldersSeen = new(StringComparer.Ordinal);
         private readonly HashSet<string> _foldersMadeHere = new(StringComparer.Ordinal);
+
+        // Local names the scan found a second spelling of (differing only by case), left out of _local until renamed apart.
+        private readonly List<(string Rel, bool IsDir)> _caseClashes = [];
 
         // Set when this pass renamed local files aside or forgot index entries to fetch again: a second pass finishes the job.
         private bool _again;
@@ -122,20 +128,29 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             var snapshot = await engine.Remote.GetSnapshotAsync(index, ct);
             _remote = snapshot.Where(kv => !_ignore.IsIgnored(kv.Value.Path, kv.Value.IsFolder)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
-            if (ResolveKindClashes())
+            if (await ResolveFolderCaseRenamesAsync(ct) | ResolveCaseClashes() | ResolveKindClashes())
             {
                 _local = Scan();
             }
 
             var plan = Plan();
-            var deletions = plan.DeleteLocal.Count + plan.DeleteRemote.Count + plan.DeleteRemoteFolders.Sum(f => f.Files);
-            if (!o.Force && indexedFiles >= o.MassDeleteMinimumFiles && deletions > o.MaxDeleteFraction * indexedFiles)
+            var onServer = plan.DeleteRemote.Count + plan.DeleteRemoteFolders.Sum(f => f.Files);
+            var deletions = plan.DeleteLocal.Count + onServer;
+            // A watcher's earlier passes count too: judged one by one, an emptying folder never deleted "more than half".
+            var (earlier, baseline) = window?.Recent(indexedFiles) ?? (0, indexedFiles);
+            if (!o.Force && deletions > 0 && baseline >= o.MassDeleteMinimumFiles && earlier + deletions > o.MaxDeleteFraction * baseline)
             {
+                var recently = earlier == 0
+                    ? ""
+                    : $" Together with the {earlier} files deleted by the syncs of the last {window!.Length.TotalMinutes:0.#} minutes, that is " +
+                      $"{earlier + deletions} of the {baseline} files synced then.";
                 throw new SyncSafetyException(
-                    $"This sync would delete {deletions} of the {indexedFiles} synced files ({plan.DeleteRemote.Count} on the server, " +
-                    $"{plan.DeleteLocal.Count} in {_root}). If that is what you meant, run again with --force. If a drive is not mounted or " +
+                    $"This sync would delete {deletions} of the {indexedFiles} synced files ({onServer} on the server, " +
+                    $"{plan.DeleteLocal.Count} in {_root}).{recently} This sync deleted nothing. If that is what you meant, run again with --force. If a drive is not mounted or " +
                     "files were moved away by mistake, put them back first; deleted files can also be restored with `dropsync restore`.");
             }
+
+            var deletedBefore = report.DeletedLocal + report.DeletedRemote;
 
             foreach (var rename in plan.LocalRenames)
             {
@@ -183,6 +198,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             });
 
             await SyncFoldersAsync(plan, ct);
+            window?.Record(indexedFiles, report.DeletedLocal + report.DeletedRemote - deletedBefore);
             return _again;
         }
 
@@ -198,6 +214,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
         private Dictionary<string, LocalItem> Scan()
         {
+            _caseClashes.Clear();
             var map = new Dictionary<string, LocalItem>(StringComparer.Ordinal);
             Walk(_root, "", map);
             return map;
@@ -227,21 +244,9 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
                 if (map.ContainsKey(key))
                 {
-                    // Two local names that differ only by case are one name on the server: keep both, under distinct names.
-                    var renamed = SetAside(rel, isDir, "case conflict");
-                    o.Log?.Invoke($"{rel} differs from another name only by case; renamed it to {renamed}");
-                    report.Conflict($"{rel}: renamed to {renamed} (another file has the same name in different case)");
-
-                    rel = renamed;
-                    key = KeyOf("/" + rel);
-                    info.Refresh();
-                    var moved = isDir ? (FileSystemInfo)new DirectoryInfo(Full(rel)) : new FileInfo(Full(rel));
-                    map[key] = Item(key, rel, moved);
-                    if (isDir)
-                    {
-                        Walk(moved.FullName, rel, map);
-                    }
-
+                    // Two local names that differ only by case are one name on the server. Renamed apart once the server's
+                    // tree is known (a "(case conflict)" name must not take a name the server has), then scanned again.
+                    _caseClashes.Add((rel, isDir));
                     continue;
                 }
 
@@ -303,6 +308,127 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
 
             throw new IOException($"Too many conflicted copies of {rel}; clean some up and sync again.");
+        }
+
+        /// <summary>
+        /// A folder renamed only in case (wdmoved → WDMoved) keeps its key, so the file-by-file comparison sees nothing to
+        /// do. Its name is compared with the name it was synced under (the index): renamed here, it is moved on the
+        /// server; renamed on the server, it is renamed here (through a temporary name, for case-insensitive file
+        /// systems). Renamed on both sides differently, or not known to the index, it is left as it is. Outermost first, so
+        /// a folder's parent already has its final name.
+        /// </summary>
+        private async Task<bool> ResolveFolderCaseRenamesAsync(CancellationToken ct)
+        {
+            var rescan = false;
+            foreach (var l in _local.Values.Where(l => l.IsDir).OrderBy(l => l.Key.Length).ToList())
+            {
+                if (!_remote.TryGetValue(l.Key, out var r) || !r.IsFolder || IndexedName(l.Key) is not { } synced)
+                {
+                    continue;
+                }
+
+                var local = NameOf(l.Rel);
+                var remote = NameOf(r.Path);
+                if (local == remote)
+                {
+                    continue;
+                }
+
+                if (Up && remote == synced)
+                {
+                    var to = r.Path[..(r.Path.LastIndexOf('/') + 1)] + local;
+                    try
+                    {
+                        await _api.MoveAsync(r.Path, to, ct);
+                    }
+                    catch (DropSyncApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound || e.Code == NoWritePermission)
+                    {
+                        o.Log?.Invoke($"could not rename {r.Path} to {to} on the server ({e.ServerMessage})");
+                        continue;
+                    }
+
+                    var tree = _remote.ToDictionary(kv => kv.Key, kv => kv.Value with { Path = Repath(kv.Value.Path, r.Path, to) }, StringComparer.Ordinal);
+                    _remote = tree;
+                    RepathIndex(l.Key, to);
+                    report.FileMoved();
+                }
+                else if (Down && local == synced)
+                {
+                    var target = l.Rel[..(l.Rel.LastIndexOf('/') + 1)] + remote;
+                    var temp = l.Rel + ".dropsync-rename";
+                    Directory.Move(Full(l.Rel), Full(temp));
+                    Directory.Move(Full(temp), Full(target));
+                    RepathIndex(l.Key, r.Path);
+                    report.FileMoved();
+                    rescan = true;
+                }
+            }
+
+            if (rescan)
+            {
+                _local = Scan();
+            }
+
+            return false;
+        }
+
+        private static string NameOf(string path) => path[(path.LastIndexOf('/') + 1)..];
+
+        private static string Repath(string path, string from, string to) =>
+            path == from ? to : path.StartsWith(from + "/", StringComparison.Ordinal) ? to + path[from.Length..] : path;
+
+        /// <summary>The name a folder was last synced under: its index entry's, or (indexes older than folder entries) a path below it.</summary>
+        private string? IndexedName(string key)
+        {
+            if (_idx.TryGetValue(key, out var i))
+            {
+                return i.IsDir ? NameOf(i.Path) : null;
+            }
+
+            var prefix = key + "/";
+            var depth = key.Count(ch => ch == '/');
+            return _idx.Values.FirstOrDefault(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)) is { } below
+                ? below.Path.TrimStart('/').Split('/')[depth]
+                : null;
+        }
+
+        /// <summary>Index entries of a renamed folder and everything below it take its new server path.</summary>
+        private void RepathIndex(string key, string newPath)
+        {
+            var prefix = key + "/";
+            foreach (var e in _idx.Values.Where(e => e.Key == key || e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                var depth = key.Count(ch => ch == '/') + 1;
+                var rest = string.Join('/', e.Path.TrimStart('/').Split('/').Skip(depth));
+                var moved = e with { Path = rest.Length == 0 ? newPath : newPath + "/" + rest };
+                _idx[e.Key] = moved;
+                index.Put(moved);
+            }
+        }
+
+        /// <summary>
+        /// Two local names that differ only by case: one is renamed "(case conflict)" and both are kept. The one renamed is
+        /// the one that is not the synced name (server or index), so an existing file keeps its name and the newcomer moves.
+        /// </summary>
+        private bool ResolveCaseClashes()
+        {
+            var clashes = _caseClashes.ToList();
+            foreach (var (rel, isDir) in clashes)
+            {
+                var key = KeyOf("/" + rel);
+                var known = _remote.TryGetValue(key, out var r) ? r.Path : _idx.TryGetValue(key, out var i) ? i.Path : null;
+                var aside = _local.TryGetValue(key, out var first) && known == "/" + rel && known != "/" + first.Rel ? (first.Rel, first.IsDir) : (rel, isDir);
+                if (!Path.Exists(Full(aside.Item1)))
+                {
+                    continue;
+                }
+
+                var renamed = SetAside(aside.Item1, aside.Item2, "case conflict");
+                o.Log?.Invoke($"{aside.Item1} differs from another name only by case; renamed it to {renamed}");
+                report.Conflict($"{aside.Item1}: renamed to {renamed} (another {(aside.Item2 ? "folder" : "file")} has the same name in different case)");
+            }
+
+            return clashes.Count > 0;
         }
 
         /// <summary>A file on one side and a folder of the same name on the other: the local one is renamed, and both are kept.</summary>

@@ -1,12 +1,30 @@
 namespace DropSync.Client.Sync;
 
 /// <summary>
-/// Continuous sync: a file-system watcher triggers a sync shortly after local changes settle; remote changes are found
-/// by <see cref="IRemoteChangeSource.WaitForChangeAsync"/> (the live change feed with <see cref="CursorChangeSource"/>,
-/// polling with <see cref="ListFolderChangeSource"/>). Returns when <c>ct</c> is cancelled.
+/// Continuous sync: a file-system watcher triggers a sync once local changes settle; remote changes are found by
+/// <see cref="IRemoteChangeSource.WaitForChangeAsync"/> (the live change feed with <see cref="CursorChangeSource"/>,
+/// polling with <see cref="ListFolderChangeSource"/>). Returns when <c>ct</c> is cancelled; a safety net that stops a
+/// pass (<see cref="SyncSafetyException"/>) stops the watcher too.
 /// </summary>
 public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
 {
+    /// <summary>
+    /// How long the folder must be free of new events before a pass reads it. Shorter, a pass started in the middle of
+    /// an <c>rm -rf</c> or a large copy and synced it in pieces, each too small for the mass-deletion net.
+    /// </summary>
+    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>At most this long from the first unsynced event to the pass, so a folder that never goes quiet still syncs.</summary>
+    public TimeSpan MaxSettle { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The mass-deletion net counts every pass's deletions within this window, against the files synced at its start.</summary>
+    public TimeSpan DeletionWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    // 1 when a local event arrived since the last pass started; set from the watcher's threads.
+    private int _dirty;
+    private long _firstEventAt;
+    private long _lastEventAt;
+
     public async Task RunAsync(SyncOptions options, TimeSpan pollInterval, Action<SyncReport> onSync, Action<Exception> onError, CancellationToken ct)
     {
         // Before the watcher, which cannot watch a folder that is not there.
@@ -18,12 +36,23 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
+        void MarkDirty()
+        {
+            var now = Environment.TickCount64;
+            Volatile.Write(ref _lastEventAt, now);
+            if (Interlocked.Exchange(ref _dirty, 1) == 0)
+            {
+                Volatile.Write(ref _firstEventAt, now);
+                changed.Release();
+            }
+        }
+
         void OnEvent(object sender, FileSystemEventArgs e)
         {
             var rel = Path.GetRelativePath(engine.Root, e.FullPath).Replace('\\', '/');
             if (!rel.StartsWith(LocalIndex.StateFolder, StringComparison.Ordinal))
             {
-                changed.Release();
+                MarkDirty();
             }
         }
 
@@ -31,7 +60,7 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
         watcher.Changed += OnEvent;
         watcher.Deleted += OnEvent;
         watcher.Renamed += OnEvent;
-        watcher.Error += (_, _) => changed.Release(); // Overflow: a full sync finds whatever was missed.
+        watcher.Error += (_, _) => MarkDirty(); // Overflow: a full sync finds whatever was missed.
         watcher.EnableRaisingEvents = true;
         try
         {
@@ -46,11 +75,25 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
     private async Task LoopAsync(
         SyncOptions options, TimeSpan pollInterval, SemaphoreSlim changed, Action<SyncReport> onSync, Action<Exception> onError, CancellationToken ct)
     {
+        var deletions = new DeletionWindow(DeletionWindow);
         while (!ct.IsCancellationRequested)
         {
+            if (Volatile.Read(ref _dirty) == 1)
+            {
+                // Whatever woke us, local changes still arriving are read once they are complete.
+                await SettleAsync(ct);
+            }
+
+            // Cleared before the pass: an event during it (a file saved while a long download runs) makes the next one.
+            Interlocked.Exchange(ref _dirty, 0);
+            while (changed.CurrentCount > 0)
+            {
+                await changed.WaitAsync(ct);
+            }
+
             try
             {
-                onSync(await engine.SyncAsync(options, ct));
+                onSync(await engine.SyncAsync(options, deletions, ct));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -61,17 +104,17 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
                 onError(e);
             }
 
-            // Our own writes raise events too; let them arrive, then forget them.
-            await Task.Delay(50, ct);
-            while (changed.CurrentCount > 0)
+            if (Volatile.Read(ref _dirty) == 1)
             {
-                await changed.WaitAsync(ct);
+                // Changed during the pass. This includes the pass's own writes (downloads, renames), which cost one idle
+                // pass; telling them apart from a user's save at the same moment is not possible from the events.
+                continue;
             }
 
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var local = changed.WaitAsync(wake.Token);
             var server = remote.WaitForChangeAsync(pollInterval, wake.Token);
-            var first = await Task.WhenAny(local, server);
+            await Task.WhenAny(local, server);
             await wake.CancelAsync();
             try
             {
@@ -82,10 +125,46 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
                 // The other waiter.
             }
 
-            if (first == local && !ct.IsCancellationRequested)
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>
+    /// Waits until no local event arrived for <see cref="QuietPeriod"/>, or <see cref="MaxSettle"/> after the first one,
+    /// or until the server announces a change: that one is fetched at once (a half-settled local change is then read
+    /// again by the pass after, and deletions across passes are still counted together).
+    /// </summary>
+    private async Task SettleAsync(CancellationToken ct)
+    {
+        var quiet = (long)QuietPeriod.TotalMilliseconds;
+        var deadline = Volatile.Read(ref _firstEventAt) + (long)MaxSettle.TotalMilliseconds;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var server = remote.WaitForChangeAsync(Timeout.InfiniteTimeSpan, stop.Token);
+        try
+        {
+            while (true)
             {
-                // Let a burst of writes (an editor saving, a copy) settle before reading the files.
-                await Task.Delay(150, ct);
+                var now = Environment.TickCount64;
+                var wait = Math.Min(Volatile.Read(ref _lastEventAt) + quiet - now, deadline - now);
+                if (wait <= 0 || server.IsCompleted)
+                {
+                    return;
+                }
+
+                await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(wait), stop.Token), server);
+                ct.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await server;
+            }
+            catch (OperationCanceledException)
+            {
+                // Nothing announced meanwhile: the next wait will see it when it comes.
             }
         }
     }
