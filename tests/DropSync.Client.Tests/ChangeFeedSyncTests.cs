@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DropSync.Client.Sync;
 using DropSync.Client.Tests.Infrastructure;
+using static DropSync.Client.Tests.Infrastructure.Eventually;
 
 namespace DropSync.Client.Tests;
 
@@ -191,20 +192,6 @@ public sealed class ChangeFeedSyncTests(ServerFixture fixture)
         catch (IOException)
         {
             return null;
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"not reached within {timeout.TotalSeconds} s");
-            }
-
-            await Task.Delay(20);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DropSync.Client.Sync;
 using DropSync.Client.Tests.Infrastructure;
+using static DropSync.Client.Tests.Infrastructure.Eventually;
 
 namespace DropSync.Client.Tests;
 
@@ -172,19 +173,5 @@ public sealed class WatcherTests(ServerFixture fixture)
     private sealed class Progress(Action<TransferProgress> report) : IProgress<TransferProgress>
     {
         public void Report(TransferProgress value) => report(value);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"not reached within {timeout.TotalSeconds} s");
-            }
-
-            await Task.Delay(20);
-        }
     }
 }
