@@ -9,10 +9,16 @@ namespace DropSync.Client.Sync;
 public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
 {
     /// <summary>
-    /// How long the folder must be free of new events before a pass reads it. Shorter, a pass started in the middle of
-    /// an <c>rm -rf</c> or a large copy and synced it in pieces, each too small for the mass-deletion net.
+    /// How long the folder must be free of new events before a pass reads it, while no file has been deleted: short,
+    /// so that a saved file reaches other devices at once.
     /// </summary>
-    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromSeconds(1.5);
+    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>
+    /// The same once a synced file or folder was deleted: long enough that a pass never starts in the middle of an
+    /// <c>rm -rf</c> and syncs it in pieces, each too small for the mass-deletion net.
+    /// </summary>
+    public TimeSpan DeletionQuietPeriod { get; init; } = TimeSpan.FromSeconds(1.5);
 
     /// <summary>At most this long from the first unsynced event to the pass, so a folder that never goes quiet still syncs.</summary>
     public TimeSpan MaxSettle { get; init; } = TimeSpan.FromSeconds(10);
@@ -22,6 +28,9 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
 
     // 1 when a local event arrived since the last pass started; set from the watcher's threads.
     private int _dirty;
+
+    // 1 when one of those events deleted something not ignored.
+    private int _deleted;
     private long _firstEventAt;
     private long _lastEventAt;
 
@@ -47,13 +56,23 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
             }
         }
 
+        // Editors create and delete temporary files on every save (Vim's 4913, swap files): those are ignored, so
+        // their deletion does not hold a save back for the longer quiet period.
+        var ignore = IgnoreRules.Load(engine.Root);
         void OnEvent(object sender, FileSystemEventArgs e)
         {
             var rel = Path.GetRelativePath(engine.Root, e.FullPath).Replace('\\', '/');
-            if (!rel.StartsWith(LocalIndex.StateFolder, StringComparison.Ordinal))
+            if (rel.StartsWith(LocalIndex.StateFolder, StringComparison.Ordinal))
             {
-                MarkDirty();
+                return;
             }
+
+            if (e.ChangeType == WatcherChangeTypes.Deleted && !ignore.IsIgnored(rel, isDirectory: false))
+            {
+                Volatile.Write(ref _deleted, 1);
+            }
+
+            MarkDirty();
         }
 
         watcher.Created += OnEvent;
@@ -86,6 +105,7 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
 
             // Cleared before the pass: an event during it (a file saved while a long download runs) makes the next one.
             Interlocked.Exchange(ref _dirty, 0);
+            Interlocked.Exchange(ref _deleted, 0);
             while (changed.CurrentCount > 0)
             {
                 await changed.WaitAsync(ct);
@@ -130,13 +150,13 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
     }
 
     /// <summary>
-    /// Waits until no local event arrived for <see cref="QuietPeriod"/>, or <see cref="MaxSettle"/> after the first one,
+    /// Waits until no local event arrived for <see cref="QuietPeriod"/> (<see cref="DeletionQuietPeriod"/> once something
+    /// was deleted), or <see cref="MaxSettle"/> after the first one,
     /// or until the server announces a change: that one is fetched at once (a half-settled local change is then read
     /// again by the pass after, and deletions across passes are still counted together).
     /// </summary>
     private async Task SettleAsync(CancellationToken ct)
     {
-        var quiet = (long)QuietPeriod.TotalMilliseconds;
         var deadline = Volatile.Read(ref _firstEventAt) + (long)MaxSettle.TotalMilliseconds;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var server = remote.WaitForChangeAsync(Timeout.InfiniteTimeSpan, stop.Token);
@@ -145,6 +165,7 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
             while (true)
             {
                 var now = Environment.TickCount64;
+                var quiet = (long)(Volatile.Read(ref _deleted) == 1 ? DeletionQuietPeriod : QuietPeriod).TotalMilliseconds;
                 var wait = Math.Min(Volatile.Read(ref _lastEventAt) + quiet - now, deadline - now);
                 if (wait <= 0 || server.IsCompleted)
                 {
