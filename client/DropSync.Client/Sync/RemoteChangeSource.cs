@@ -92,7 +92,6 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             }
 
             var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
-            var unshared = new List<string>();
             try
             {
                 ChangePage page;
@@ -100,7 +99,6 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
                 {
                     page = await api.ContinueAsync(cursor, PageSize, ct);
                     Interlocked.Increment(ref _continues);
-                    unshared.AddRange(page.Entries.Where(e => e.Tag == "deleted" && e.Change == "unshared" && e.Path is { Length: > 1 }).Select(e => e.Path));
                     Apply(tree, page.Entries, changed);
                     cursor = page.Cursor;
                 }
@@ -110,22 +108,6 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             {
                 Log?.Invoke($"the server asked for a fresh listing ({e.Code})");
                 return await ListAfreshAsync(index, ct);
-            }
-
-            // The server has announced a member's leaving as "unshared" to the folder's owner too, whose folder is still
-            // there: applied, the sync deleted the owner's local copies. A folder that is still there is listed afresh.
-            foreach (var path in unshared.Distinct(StringComparer.Ordinal))
-            {
-                try
-                {
-                    await api.GetMetadataAsync(path, ct);
-                    Log?.Invoke($"{path} was announced unshared but is still yours; listing the folder afresh");
-                    return await ListAfreshAsync(index, ct);
-                }
-                catch (DropSyncApiException e) when (e.Status == HttpStatusCode.NotFound)
-                {
-                    // Gone for this user indeed.
-                }
             }
 
             index.SaveRemote(changed.Select(kv => KeyValuePair.Create(kv.Key, kv.Value)), cursor, replace: false);
