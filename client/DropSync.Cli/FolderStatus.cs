@@ -1,6 +1,5 @@
 using DropSync.Client.Api;
 using DropSync.Client.Sync;
-using DropSync.Core.Errors;
 using Microsoft.Data.Sqlite;
 
 namespace DropSync.Cli;
@@ -38,8 +37,7 @@ public sealed record FolderStatus(int SyncedFiles, PendingChanges ToSend, Pendin
             using var index = LocalIndex.Open(scratch.FullName);
             var indexed = index.LoadAll().Values.Where(e => !e.IsDir).ToDictionary(e => e.Key, StringComparer.Ordinal);
             var ignore = IgnoreRules.Load(folder);
-            var local = new Dictionary<string, LocalItem>(StringComparer.Ordinal);
-            Scan(folder, "", ignore, local);
+            var local = LocalScan.Scan(folder, ignore).Values.Where(l => !l.IsDir).ToDictionary(l => l.Key, StringComparer.Ordinal);
 
             var toSend = Changes(
                 local.Values.Where(l => !indexed.ContainsKey(l.Key)).Select(l => "/" + l.Rel),
@@ -83,36 +81,5 @@ public sealed record FolderStatus(int SyncedFiles, PendingChanges ToSend, Pendin
         source.Open();
         copy.Open();
         source.BackupDatabase(copy);
-    }
-
-    /// <summary>The files a sync would see: as the engine's scan, ignore rules applied and symbolic links skipped, but renaming nothing.</summary>
-    private static void Scan(string dir, string prefix, IgnoreRules ignore, Dictionary<string, LocalItem> found)
-    {
-        foreach (var info in new DirectoryInfo(dir).EnumerateFileSystemInfos())
-        {
-            var rel = prefix.Length == 0 ? info.Name : prefix + "/" + info.Name;
-            var isDir = info is DirectoryInfo;
-            if (info.LinkTarget is not null || ignore.IsIgnored(rel, isDir))
-            {
-                continue;
-            }
-
-            if (isDir)
-            {
-                Scan(info.FullName, rel, ignore, found);
-                continue;
-            }
-
-            try
-            {
-                var key = SyncEngine.KeyOf("/" + rel);
-                // Two names differing only by case: the sync renames the second; here the first one found stands for the key.
-                found.TryAdd(key, new LocalItem(key, rel, false, ((FileInfo)info).Length, info.LastWriteTimeUtc.Ticks));
-            }
-            catch (DropSyncException)
-            {
-                // A name the server cannot hold: the sync skips it too.
-            }
-        }
     }
 }

@@ -215,51 +215,12 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         private Dictionary<string, LocalItem> Scan()
         {
             _caseClashes.Clear();
-            var map = new Dictionary<string, LocalItem>(StringComparer.Ordinal);
-            Walk(_root, "", map);
-            return map;
+
+            // Two local names that differ only by case are one name on the server. Renamed apart once the server's tree
+            // is known (a "(case conflict)" name must not take a name the server has), then scanned again.
+            return LocalScan.Scan(
+                _root, _ignore, (rel, e) => o.Log?.Invoke($"skipped {rel}: {e.Message}"), (rel, isDir) => _caseClashes.Add((rel, isDir)));
         }
-
-        private void Walk(string dir, string prefix, Dictionary<string, LocalItem> map)
-        {
-            foreach (var info in new DirectoryInfo(dir).EnumerateFileSystemInfos())
-            {
-                var rel = prefix.Length == 0 ? info.Name : prefix + "/" + info.Name;
-                var isDir = info is DirectoryInfo;
-                if (info.LinkTarget is not null || _ignore.IsIgnored(rel, isDir))
-                {
-                    continue;
-                }
-
-                string key;
-                try
-                {
-                    key = KeyOf("/" + rel);
-                }
-                catch (DropSyncException e)
-                {
-                    o.Log?.Invoke($"skipped {rel}: {e.Message}");
-                    continue;
-                }
-
-                if (map.ContainsKey(key))
-                {
-                    // Two local names that differ only by case are one name on the server. Renamed apart once the server's
-                    // tree is known (a "(case conflict)" name must not take a name the server has), then scanned again.
-                    _caseClashes.Add((rel, isDir));
-                    continue;
-                }
-
-                map[key] = Item(key, rel, info);
-                if (isDir)
-                {
-                    Walk(info.FullName, rel, map);
-                }
-            }
-        }
-
-        private static LocalItem Item(string key, string rel, FileSystemInfo info) =>
-            info is FileInfo f ? new LocalItem(key, rel, false, f.Length, f.LastWriteTimeUtc.Ticks) : new LocalItem(key, rel, true, 0, 0);
 
         private string Full(string rel) => Path.Combine(_root, rel.Replace('/', Path.DirectorySeparatorChar));
 
