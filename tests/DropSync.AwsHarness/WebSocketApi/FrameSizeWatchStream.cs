@@ -7,6 +7,7 @@ namespace DropSync.AwsHarness.WebSocketApi;
 /// larger than API Gateway's 32 KB frame size is seen (System.Net.WebSockets hands messages over in chunks and never
 /// says where a frame ends). "If a larger message (or larger frame size) is received, the connection is closed with
 /// code 1009" (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html).
+/// It also tells a close frame without a status code apart.
 /// </summary>
 internal sealed class FrameSizeWatchStream(Stream inner, int maxFrameBytes) : Stream
 {
@@ -14,9 +15,16 @@ internal sealed class FrameSizeWatchStream(Stream inner, int maxFrameBytes) : St
     private int _headerLength;
     private long _payloadRemaining;
     private volatile bool _oversizedFrameSeen;
+    private volatile bool _closeFrameWithoutStatus;
 
     /// <summary>True once a data or continuation frame declared a payload over the frame size limit.</summary>
     public bool OversizedFrameSeen => _oversizedFrameSeen;
+
+    /// <summary>
+    /// True when the client's close frame had no payload: System.Net.WebSockets reports that as 1000, API Gateway as
+    /// 1005 ("if the client sends a close frame without a closure code").
+    /// </summary>
+    public bool CloseFrameWithoutStatus => _closeFrameWithoutStatus;
 
     public override bool CanRead => true;
 
@@ -97,6 +105,10 @@ internal sealed class FrameSizeWatchStream(Stream inner, int maxFrameBytes) : St
             if (opcode < 0x8 && payload > maxFrameBytes)
             {
                 _oversizedFrameSeen = true;
+            }
+            else if (opcode == 0x8)
+            {
+                _closeFrameWithoutStatus = payload == 0;
             }
 
             _payloadRemaining = payload;

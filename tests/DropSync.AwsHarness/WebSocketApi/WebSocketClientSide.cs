@@ -108,6 +108,7 @@ internal sealed class WebSocketClientSide(WebSocketApiOptions options, Concurren
             {
                 // "1006: … an unexpected closure of the connection, such as the TCP connection closed without a
                 // WebSocket close frame" (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html).
+                log($"connection {connection.Id}: receive failed ({e.Message})");
                 connection.MarkClosedByClient(1006, "Connection closed abnormally");
                 return;
             }
@@ -118,8 +119,9 @@ internal sealed class WebSocketClientSide(WebSocketApiOptions options, Concurren
                 {
                     // "1005: … if the client sends a close frame without a closure code" (same page); the reason is
                     // the text API Gateway's $disconnect events carry (tests/DropSync.Aws.Tests/SampleEvents/websocket-disconnect.json).
-                    var status = connection.Socket.CloseStatus is { } code ? (int)code : 1005;
-                    var reason = connection.Socket.CloseStatus is null ? "Client-side close frame status not set" : connection.Socket.CloseStatusDescription ?? "";
+                    var withoutStatus = stream.CloseFrameWithoutStatus || connection.Socket.CloseStatus is null;
+                    var status = withoutStatus ? 1005 : (int)connection.Socket.CloseStatus!.Value;
+                    var reason = withoutStatus ? "Client-side close frame status not set" : connection.Socket.CloseStatusDescription ?? "";
                     connection.MarkClosedByClient(status, reason);
                     await AnswerCloseQuietlyAsync(connection).ConfigureAwait(false);
                 }
