@@ -18,13 +18,17 @@ internal sealed class ScriptedLambdaFunction(string name = "websocket") : ILambd
     /// <summary>The answer to one event; replaced by tests that need another.</summary>
     public Func<JsonObject, LambdaInvocationResult> Answer { get; set; } = DefaultAnswer;
 
+    /// <summary>How long the function runs before answering (it stops when the caller gives up).</summary>
+    public TimeSpan Duration { get; set; }
+
     public IReadOnlyList<JsonObject> Events => [.. _events];
 
-    public Task<LambdaInvocationResult> InvokeAsync(string eventJson, CancellationToken cancellationToken)
+    public async Task<LambdaInvocationResult> InvokeAsync(string eventJson, CancellationToken cancellationToken)
     {
         var routeEvent = JsonNode.Parse(eventJson)!.AsObject();
         _events.Enqueue(routeEvent);
-        return Task.FromResult(Answer(routeEvent));
+        await Task.Delay(Duration, cancellationToken);
+        return Answer(routeEvent);
     }
 
     /// <summary>The first event of that type (CONNECT, MESSAGE, DISCONNECT) the function got, waiting for it if needed.</summary>

@@ -23,6 +23,8 @@ public sealed class WebSocketClientSideTests
         Assert.Equal("true", (string?)connect["queryStringParameters"]?["echo"]);
         Assert.Equal("tok+en", (string?)connect["multiValueQueryStringParameters"]?["access_token"]?[0]);
         Assert.Equal("13", (string?)connect["headers"]?["Sec-WebSocket-Version"]);
+        Assert.Equal("127.0.0.1", (string?)connect["headers"]?["X-Forwarded-For"]);
+        Assert.Equal(stage.Emulator.ClientUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)connect["headers"]?["X-Forwarded-Port"]);
         Assert.Equal("dropsync-test/1.0", (string?)connect["multiValueHeaders"]?["User-Agent"]?[0]);
         Assert.False((bool)connect["isBase64Encoded"]!);
 
@@ -75,6 +77,31 @@ public sealed class WebSocketClientSideTests
 
         Assert.Equal(HttpStatusCode.BadGateway, client.HttpStatusCode);
         Assert.Equal(0, stage.Emulator.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task A_connect_function_past_the_integration_timeout_refuses_the_upgrade_with_504()
+    {
+        await using var stage = await TestStage.StartAsync(new WebSocketApiLimits { IntegrationTimeout = TimeSpan.FromMilliseconds(300) });
+        stage.Function.Duration = TimeSpan.FromSeconds(30);
+
+        using var client = new ClientWebSocket();
+        client.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => client.ConnectAsync(stage.Emulator.ClientUrl, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, client.HttpStatusCode);
+    }
+
+    [Fact]
+    public async Task A_message_function_past_the_integration_timeout_tells_the_client_endpoint_request_timed_out()
+    {
+        await using var stage = await TestStage.StartAsync(new WebSocketApiLimits { IntegrationTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = await stage.ConnectAsync();
+        stage.Function.Duration = TimeSpan.FromSeconds(30);
+
+        await TestStage.SendTextAsync(client, "{}");
+
+        Assert.Equal("Endpoint request timed out", (string?)JsonNode.Parse((await TestStage.ReceiveAsync(client)).Text!)!["message"]);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ internal sealed class WebSocketClientSide(WebSocketApiOptions options, Concurren
         string? subprotocol = null;
         if (options.Routes.TryGetValue("$connect", out var connectRoute))
         {
-            var connectEvent = _events.Connect(connectionId, connectedAt, new ConnectRequest(context.Request.Headers, context.Request.Query, sourceIp, userAgent, domainName));
+            var connectEvent = _events.Connect(connectionId, connectedAt, new ConnectRequest(context.Request.Headers, context.Request.Query, sourceIp, userAgent, domainName, context.Connection.LocalPort));
             var refusal = await InvokeConnectAsync(connectRoute.Function, connectEvent, context.RequestAborted).ConfigureAwait(false);
             if (refusal.Status is { } status)
             {

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace DropSync.AwsHarness.WebSocketApi;
 
 /// <summary>What the $connect event tells of the upgrade request.</summary>
-internal sealed record ConnectRequest(IHeaderDictionary Headers, IQueryCollection Query, string SourceIp, string UserAgent, string DomainName);
+internal sealed record ConnectRequest(IHeaderDictionary Headers, IQueryCollection Query, string SourceIp, string UserAgent, string DomainName, int Port);
 
 /// <summary>
 /// The events API Gateway sends a Lambda proxy integration of a WebSocket route: CONNECT (with the upgrade request's
@@ -46,7 +46,8 @@ internal sealed class WebSocketRouteEvents(WebSocketApiOptions options)
         }
 
         // API Gateway terminates the client's TCP connection and says who it was, as a load balancer does.
-        foreach (var (name, value) in new[] { ("X-Forwarded-For", request.SourceIp), ("X-Forwarded-Proto", "http") })
+        var forwarded = new[] { ("X-Forwarded-For", request.SourceIp), ("X-Forwarded-Port", request.Port.ToString(CultureInfo.InvariantCulture)), ("X-Forwarded-Proto", "http") };
+        foreach (var (name, value) in forwarded)
         {
             headers[name] = value;
             multiValueHeaders[name] = new JsonArray(value);
