@@ -119,6 +119,23 @@ public sealed class ConnectionsManagementTests
             Assert.Single(stage.Calls.Snapshot()));
     }
 
+    [Fact]
+    public async Task A_signed_call_iam_denies_is_refused_with_403_recorded_and_has_no_effect()
+    {
+        await using var stage = await TestStage.StartAsync(authorize: call => call.Function == "http");
+        using var client = await stage.ConnectAsync();
+        var connectionId = stage.SingleConnectionId();
+
+        using var http = new HttpClient();
+        using var response = await Request(stage, HttpMethod.Delete, connectionId, new ImmutableCredentials(TestStage.WebSocketKeyId, TestStage.WebSocketSecret, TestStage.WebSocketToken)).SendAsync(http);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("AccessDeniedException", response.Headers.GetValues("x-amzn-ErrorType").Single());
+        Assert.Equal("websocket", Assert.Single(stage.Calls.Snapshot()).Function);
+        Assert.Equal(1, stage.Emulator.ConnectionCount);
+        Assert.Equal(WebSocketState.Open, client.State);
+    }
+
     public static TheoryData<string, string> SpoiltRequests => new()
     {
         { "wrong secret", "The request signature we calculated does not match" },

@@ -35,7 +35,8 @@ internal sealed class TestStage : IAsyncDisposable
 
     public WebSocketApiOptions Options { get; }
 
-    public static async Task<TestStage> StartAsync(WebSocketApiLimits? limits = null, Func<ScriptedLambdaFunction, IReadOnlyDictionary<string, WebSocketRoute>>? routes = null)
+    public static async Task<TestStage> StartAsync(
+        WebSocketApiLimits? limits = null, Func<ScriptedLambdaFunction, IReadOnlyDictionary<string, WebSocketRoute>>? routes = null, Func<AwsCall, bool>? authorize = null)
     {
         var function = new ScriptedLambdaFunction();
         var calls = new AwsCallLog();
@@ -58,6 +59,7 @@ internal sealed class TestStage : IAsyncDisposable
                 _ => null,
             },
             Calls = calls,
+            Authorize = authorize,
             Limits = limits ?? new WebSocketApiLimits(),
         };
         var emulator = new WebSocketApiEmulator(options);

@@ -38,7 +38,15 @@ internal sealed class ConnectionsManagementApi(WebSocketApiOptions options, Conc
         // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html),
         // followed by the connection id, which is what a grant on .../@connections/* covers.
         var resource = $"arn:aws:execute-api:{options.Region}:{options.Account}:{options.ApiId}/{options.Stage}/{request.Method}/@connections/{connectionId}";
-        options.Calls.Record(new AwsCall(caller!.Caller.FunctionName, "execute-api:ManageConnections", resource));
+        var call = new AwsCall(caller!.Caller.FunctionName, "execute-api:ManageConnections", resource);
+        options.Calls.Record(call);
+        if (options.Authorize is { } authorize && !authorize(call))
+        {
+            log($"@connections {request.Method} {connectionId} denied to {call.Function}");
+            await ErrorAsync(
+                context, StatusCodes.Status403Forbidden, "AccessDeniedException", $"User: {call.Function} is not authorized to perform: {call.Action} on resource: {resource}").ConfigureAwait(false);
+            return;
+        }
 
         connections.TryGetValue(connectionId, out var connection);
         var gone = connection is null || connection.IsClosing;

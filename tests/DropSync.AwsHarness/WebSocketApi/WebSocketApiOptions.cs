@@ -58,8 +58,14 @@ public sealed record WebSocketApiOptions
     /// <summary>Access key id → its owner, or null for a key AWS does not know.</summary>
     public required Func<string, ExecuteApiCaller?> Callers { get; init; }
 
-    /// <summary>Where each authorised @connections call is recorded.</summary>
+    /// <summary>Where each @connections call with a valid signature is recorded.</summary>
     public required AwsCallLog Calls { get; init; }
+
+    /// <summary>
+    /// IAM's verdict on a signed call (e.g. the caller's role policy evaluated for execute-api:ManageConnections on the
+    /// connection's ARN); false answers 403 as an explicit or implicit deny does. Null allows every signed call.
+    /// </summary>
+    public Func<AwsCall, bool>? Authorize { get; init; }
 
     public WebSocketApiLimits Limits { get; init; } = new();
 
