@@ -76,6 +76,26 @@ public sealed class ConnectionsManagementTests
     }
 
     [Fact]
+    public async Task A_post_while_connect_runs_is_410_because_the_connection_is_not_made_yet()
+    {
+        await using var stage = await TestStage.StartAsync();
+        using var push = PushGateway(stage, HttpCredentials);
+        HttpStatusCode? duringConnect = null;
+        stage.Function.Work = async e =>
+        {
+            if (ScriptedLambdaFunction.EventType(e) == "CONNECT")
+            {
+                duringConnect = await push.Gateway.PostAsync((string)e["requestContext"]!["connectionId"]!, [1], CancellationToken.None);
+            }
+        };
+
+        using var client = await stage.ConnectAsync();
+
+        Assert.Equal(HttpStatusCode.Gone, duringConnect);
+        Assert.Equal(HttpStatusCode.OK, await push.Gateway.PostAsync(stage.SingleConnectionId(), [1], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Get_describes_the_connection()
     {
         await using var stage = await TestStage.StartAsync();

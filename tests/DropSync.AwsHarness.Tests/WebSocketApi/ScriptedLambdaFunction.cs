@@ -21,6 +21,9 @@ internal sealed class ScriptedLambdaFunction(string name = "websocket") : ILambd
     /// <summary>How long the function runs before answering (it stops when the caller gives up).</summary>
     public TimeSpan Duration { get; set; }
 
+    /// <summary>What the function does before it answers (e.g. call @connections).</summary>
+    public Func<JsonObject, Task>? Work { get; set; }
+
     public IReadOnlyList<JsonObject> Events => [.. _events];
 
     public async Task<LambdaInvocationResult> InvokeAsync(string eventJson, CancellationToken cancellationToken)
@@ -28,6 +31,11 @@ internal sealed class ScriptedLambdaFunction(string name = "websocket") : ILambd
         var routeEvent = JsonNode.Parse(eventJson)!.AsObject();
         _events.Enqueue(routeEvent);
         await Task.Delay(Duration, cancellationToken);
+        if (Work is { } work)
+        {
+            await work(routeEvent);
+        }
+
         return Answer(routeEvent);
     }
 
