@@ -149,9 +149,9 @@ public static class IamPolicies
 
     internal static IEnumerable<JsonNode?> Elements(JsonNode? node) => node switch
     {
-        null => [],
+        null => Array.Empty<JsonNode?>(),
         JsonArray array => array,
-        _ => [node],
+        _ => new[] { node },
     };
 
     private static JsonObject? Resource(JsonObject template, string id) => template["Resources"]?[id] as JsonObject;

@@ -63,12 +63,28 @@ public sealed record IamReport(IReadOnlyList<FunctionIamReport> Functions)
                 d.DeniedBy.Count == 0 ? "no statement allows it" : "explicit Deny: " + string.Join(", ", d.DeniedBy.Select(s => s.Name)))));
             Section(text, "allowed only under a condition (not evaluated)", function.Conditional.Select(c => Row(c.Call.Action, c.Call.Resource,
                 string.Join(", ", c.AllowedBy.Select(s => s.Name + " if " + s.Condition!.ToJsonString())))));
-            Section(text, "unused grants (no recorded call used them)", function.UnusedGrants.Select(u => Row(u.Action, u.Resource,
-                u.Statement.Name + (u.Statement.IsConditional ? " if " + u.Statement.Condition!.ToJsonString() : ""))));
+            UnusedSection(text, function.UnusedGrants);
             Section(text, "problems", (function.Policies?.Problems ?? []).Select(p => Row(p, "", "")));
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Unused grants grouped by statement and resource pattern: one line of actions under each.</summary>
+    private static void UnusedSection(StringBuilder text, IReadOnlyList<UnusedGrant> unused)
+    {
+        if (unused.Count == 0)
+        {
+            return;
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"  unused grants, no recorded call used them ({unused.Count}):\n");
+        foreach (var group in unused.GroupBy(u => (u.Statement, u.Resource)))
+        {
+            var condition = group.Key.Statement.IsConditional ? " if " + group.Key.Statement.Condition!.ToJsonString() : "";
+            text.Append(CultureInfo.InvariantCulture, $"    on {group.Key.Resource} ({group.Key.Statement.Name}{condition}):\n")
+                .Append("      ").AppendJoin(", ", group.Select(u => u.Action)).Append('\n');
+        }
     }
 
     private static (string Action, string Resource, string Note) Row(string action, string resource, string note) => (action, resource, note);
