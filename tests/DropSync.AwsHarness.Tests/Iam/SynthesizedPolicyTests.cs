@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DropSync.AwsHarness.Iam;
 using DropSync.AwsHarness.Recording;
 using DropSync.Infra;
@@ -47,6 +48,23 @@ public sealed class SynthesizedPolicyTests(ITestOutputHelper output)
         Assert.False(IamEvaluator.Allows(http, "s3:DeleteObjectVersion", _arns.Block));
     }
 
+    /// <summary>The check above turns green with the grant the contract asks for (CDK's Bucket.GrantDelete on incoming/*).</summary>
+    [Fact]
+    public void With_the_contracts_grant_added_to_the_template_the_http_function_may_delete_staged_uploads_only()
+    {
+        var template = SynthesizedTemplate.Json;
+        var policyId = _arns.Resolver.LogicalId("AWS::IAM::Policy", "HttpFunctionServiceRoleDefaultPolicy");
+        var bucketId = _arns.Resolver.LogicalId("AWS::S3::Bucket", "StorageBlocks");
+        template["Resources"]![policyId]!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().Add(JsonNode.Parse($$"""
+            { "Effect": "Allow", "Action": "s3:DeleteObject*",
+              "Resource": { "Fn::Join": ["", [{ "Fn::GetAtt": ["{{bucketId}}", "Arn"] }, "/incoming/*"]] } }
+            """));
+        var http = IamPolicies.ForFunction(template, FunctionRole.Http, new FakeArnResolver(template).Resolve)!.Statements;
+
+        Assert.True(IamEvaluator.Allows(http, "s3:DeleteObject", _arns.Staged));
+        Assert.False(IamEvaluator.Allows(http, "s3:DeleteObject", _arns.Block));
+    }
+
     [Theory]
     [InlineData(FunctionRole.Http)]
     [InlineData(FunctionRole.WebSocket)]
@@ -67,20 +85,23 @@ public sealed class SynthesizedPolicyTests(ITestOutputHelper output)
     [InlineData(FunctionRole.WebSocket, "dynamodb:PutItem", Entries)]
     [InlineData(FunctionRole.Fanout, "dynamodb:PutItem", Journal)]
     [InlineData(FunctionRole.Maintenance, "dynamodb:PutItem", Entries)]
-    [InlineData(FunctionRole.Http, "dynamodb:PutItem", Connections)]
     [InlineData(FunctionRole.Maintenance, "dynamodb:Query", Connections)]
+    [InlineData(FunctionRole.Fanout, "dynamodb:UpdateItem", Entries)]
+    [InlineData(FunctionRole.Http, "dynamodb:DeleteTable", Entries)]
     public void Functions_cannot_write_or_read_tables_they_have_no_business_with(string function, string action, string table) =>
         Assert.False(IamEvaluator.Allows(Policies(function), action, _arns.Table(table)));
 
     [Fact]
-    public void Blocks_are_deleted_and_tagged_only_by_maintenance_and_changes_sent_only_by_http()
+    public void Blocks_are_deleted_only_by_maintenance_changes_sent_only_by_http_and_nothing_reaches_other_resources()
     {
         Assert.True(IamEvaluator.Allows(Policies(FunctionRole.Maintenance), "s3:DeleteObject", _arns.Block));
         Assert.False(IamEvaluator.Allows(Policies(FunctionRole.Maintenance), "s3:PutObject", _arns.Block));
         Assert.False(IamEvaluator.Allows(Policies(FunctionRole.Maintenance), "sqs:SendMessage", _arns.Queue));
         Assert.False(IamEvaluator.Allows(Policies(FunctionRole.Fanout), "sqs:SendMessage", _arns.Queue));
         Assert.False(IamEvaluator.Allows(Policies(FunctionRole.WebSocket), "s3:GetObject", _arns.Block));
-        Assert.False(IamEvaluator.Allows(Policies(FunctionRole.Http), "s3:PutObjectTagging", "arn:aws:s3:::another-bucket/blocks/" + StackArns.Hash));
+        Assert.False(IamEvaluator.Allows(Policies(FunctionRole.Fanout), "s3:DeleteObject", _arns.Block));
+        Assert.False(IamEvaluator.Allows(Policies(FunctionRole.Http), "s3:PutObject", "arn:aws:s3:::another-bucket/blocks/" + StackArns.Hash));
+        Assert.False(IamEvaluator.Allows(Policies(FunctionRole.Http), "kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/another-key"));
         Assert.False(IamEvaluator.Allows(Policies(FunctionRole.Fanout), "execute-api:ManageConnections",
             _arns.Connection("POST").Replace("/live/", "/other/", StringComparison.Ordinal)));
     }

@@ -60,9 +60,9 @@ public sealed record IamReport(IReadOnlyList<FunctionIamReport> Functions)
             }
 
             Section(text, "DENIED", function.Denied.Select(d => Row(d.Call.Action, d.Call.Resource,
-                d.DeniedBy.Count == 0 ? "no statement allows it" : "explicit Deny: " + string.Join(", ", d.DeniedBy.Select(s => s.Name)))));
+                d.DeniedBy.Count == 0 ? "no statement allows it" : "explicit Deny: " + string.Join(", ", d.DeniedBy.Select(NameAndCondition)))));
             Section(text, "allowed only under a condition (not evaluated)", function.Conditional.Select(c => Row(c.Call.Action, c.Call.Resource,
-                string.Join(", ", c.AllowedBy.Select(s => s.Name + " if " + s.Condition!.ToJsonString())))));
+                string.Join(", ", c.AllowedBy.Select(NameAndCondition)))));
             UnusedSection(text, function.UnusedGrants);
             Section(text, "problems", (function.Policies?.Problems ?? []).Select(p => Row(p, "", "")));
         }
@@ -81,11 +81,13 @@ public sealed record IamReport(IReadOnlyList<FunctionIamReport> Functions)
         text.Append(CultureInfo.InvariantCulture, $"  unused grants, no recorded call used them ({unused.Count}):\n");
         foreach (var group in unused.GroupBy(u => (u.Statement, u.Resource)))
         {
-            var condition = group.Key.Statement.IsConditional ? " if " + group.Key.Statement.Condition!.ToJsonString() : "";
-            text.Append(CultureInfo.InvariantCulture, $"    on {group.Key.Resource} ({group.Key.Statement.Name}{condition}):\n")
+            text.Append(CultureInfo.InvariantCulture, $"    on {group.Key.Resource} ({NameAndCondition(group.Key.Statement)}):\n")
                 .Append("      ").AppendJoin(", ", group.Select(u => u.Action)).Append('\n');
         }
     }
+
+    private static string NameAndCondition(IamStatement statement) =>
+        statement.IsConditional ? statement.Name + " if " + statement.Condition!.ToJsonString() : statement.Name;
 
     private static (string Action, string Resource, string Note) Row(string action, string resource, string note) => (action, resource, note);
 
