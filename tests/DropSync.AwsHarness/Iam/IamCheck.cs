@@ -8,6 +8,13 @@ namespace DropSync.AwsHarness.Iam;
 /// (denied calls are defects), and every grant should be used by some call (unused grants are reported, not failed:
 /// a test run need not exercise every path).
 /// </summary>
+/// <example>
+/// <code>
+/// var report = IamCheck.Check(template, resolveIntrinsic, callLog.Snapshot());
+/// output.WriteLine(report.ToText());
+/// Assert.True(report.AllCallsAllowed, report.ToText());
+/// </code>
+/// </example>
 public static class IamCheck
 {
     /// <summary>

@@ -54,7 +54,7 @@ public static class IamPolicies
 
     private static IEnumerable<(string Role, string LogicalId, JsonObject Properties)> Functions(JsonObject template) =>
         Resources(template, "AWS::Lambda::Function")
-            .Select(r => (Role: Text(r.Properties["Environment"]?["Variables"]?[LambdaEnvironment.Role]), r.Id, r.Properties))
+            .Select(r => (Role: Text((r.Properties["Environment"] as JsonObject)?["Variables"]?[LambdaEnvironment.Role]), r.Id, r.Properties))
             .Where(r => r.Role is not null)
             .Select(r => (r.Role!, r.Id, r.Properties));
 
@@ -70,9 +70,9 @@ public static class IamPolicies
         }
 
         var role = Resource(template, roleId)!["Properties"] as JsonObject ?? [];
-        foreach (var inline in Elements(role["Policies"]))
+        foreach (var inline in Elements(role["Policies"]).OfType<JsonObject>())
         {
-            reader.ReadDocument($"{roleId}/{inline?["PolicyName"]}", inline?["PolicyDocument"]);
+            reader.ReadDocument($"{roleId}/{Text(inline["PolicyName"])}", inline["PolicyDocument"]);
         }
 
         foreach (var arn in Elements(role["ManagedPolicyArns"]))
@@ -118,7 +118,7 @@ public static class IamPolicies
     /// <summary>The role behind <c>{"Fn::GetAtt":[role,"Arn"]}</c> (or <c>"role.Arn"</c>), when it is a role of the template.</summary>
     private static string? RoleLogicalId(JsonObject template, JsonNode? role)
     {
-        var getAtt = role?["Fn::GetAtt"];
+        var getAtt = (role as JsonObject)?["Fn::GetAtt"];
         var id = getAtt switch
         {
             JsonArray { Count: 2 } a when Text(a[1]) == "Arn" => Text(a[0]),
@@ -154,7 +154,7 @@ public static class IamPolicies
         _ => new[] { node },
     };
 
-    private static JsonObject? Resource(JsonObject template, string id) => template["Resources"]?[id] as JsonObject;
+    private static JsonObject? Resource(JsonObject template, string id) => (template["Resources"] as JsonObject)?[id] as JsonObject;
 
     private static IEnumerable<(string Id, JsonObject Properties)> Resources(JsonObject template, string type) =>
         (template["Resources"] as JsonObject ?? [])

@@ -12,7 +12,7 @@ internal sealed class StatementReader(Func<JsonNode?, JsonNode?> resolve)
     public void ReadDocument(string source, JsonNode? document)
     {
         var index = 0;
-        foreach (var statement in IamPolicies.Elements(document?["Statement"]))
+        foreach (var statement in IamPolicies.Elements((document as JsonObject)?["Statement"]))
         {
             if (statement is JsonObject s)
             {
