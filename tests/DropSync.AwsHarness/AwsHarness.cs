@@ -121,7 +121,7 @@ public sealed class AwsHarness : IAsyncDisposable
         var environment = StackEnvironment.Harness with { StackName = $"DropSync-{settings.Stage}", Region = settings.PrimaryRegion };
         var template = Task.Run(() => StackSynthesizer.Synthesize(settings));
         _servers = await LocalAwsServers.StartAsync(environment.Region).ConfigureAwait(false);
-        Template = new DeployedTemplate(await template.ConfigureAwait(false), environment, _servers.FauxqsEndpoint);
+        Template = new DeployedTemplate(await template.ConfigureAwait(false), environment, _servers.QueueUrlBase);
 
         var changeQueue = Template.Queues.Single(q => q.MaxReceiveCount is not null);
         ChangeQueueUrl = changeQueue.Url;

@@ -19,6 +19,10 @@ public sealed class LocalAwsServers : IDisposable
     /// <summary>fauxqs serves S3 (path-style) and SQS on one port.</summary>
     public string FauxqsEndpoint { get; private set; } = "";
 
+    /// <summary>Where fauxqs' queue URLs start: it names queues http://sqs.{region}.localhost:{port}/{account}/{name}
+    /// (requests still go to <see cref="FauxqsEndpoint"/>; a queue URL is an identifier there).</summary>
+    public string QueueUrlBase { get; private set; } = "";
+
     public IAmazonDynamoDB DynamoDb { get; private set; } = null!;
 
     public IAmazonS3 S3 { get; private set; } = null!;
@@ -37,6 +41,7 @@ public sealed class LocalAwsServers : IDisposable
                 "node", [fauxqs],
                 new Dictionary<string, string> { ["FAUXQS_PORT"] = port.ToString(CultureInfo.InvariantCulture), ["FAUXQS_LOGGER"] = "false" });
             servers.FauxqsEndpoint = $"http://127.0.0.1:{port}";
+            servers.QueueUrlBase = $"http://sqs.{region}.localhost:{port}";
 
             var credentials = new BasicAWSCredentials("harness", "harness");
             servers.DynamoDb = new AmazonDynamoDBClient(credentials, new AmazonDynamoDBConfig { ServiceURL = servers.DynamoDbEndpoint, AuthenticationRegion = region, MaxErrorRetry = 8 });

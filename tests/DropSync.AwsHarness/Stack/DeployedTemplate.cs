@@ -42,12 +42,12 @@ public sealed class DeployedTemplate
 {
     private readonly JsonObject _resources;
 
-    public DeployedTemplate(JsonObject template, StackEnvironment environment, string sqsEndpoint)
+    public DeployedTemplate(JsonObject template, StackEnvironment environment, string queueUrlBase)
     {
         ArgumentNullException.ThrowIfNull(template);
         Template = template;
         _resources = template["Resources"]!.AsObject();
-        Resolver = new IntrinsicResolver(PhysicalResources.Assign(template, environment, sqsEndpoint), environment);
+        Resolver = new IntrinsicResolver(PhysicalResources.Assign(template, environment, queueUrlBase), environment);
         Functions = [.. OfType("AWS::Lambda::Function").Select(r => FunctionOf(r.Id, r.Properties))];
         Queues = [.. OfType("AWS::SQS::Queue").Select(r => QueueOf(r.Id, r.Properties))];
         Tables = [.. OfType("AWS::DynamoDB::Table").Select(r => new TableView(r.Id, Resolver.Ref(r.Id), Resolver.GetAtt(r.Id, "Arn")))];

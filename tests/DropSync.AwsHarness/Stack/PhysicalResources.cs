@@ -24,7 +24,7 @@ public sealed record PhysicalResource(string LogicalId, string Type, string Ref,
 /// </summary>
 public static class PhysicalResources
 {
-    public static Dictionary<string, PhysicalResource> Assign(JsonObject template, StackEnvironment env, string sqsEndpoint)
+    public static Dictionary<string, PhysicalResource> Assign(JsonObject template, StackEnvironment env, string queueUrlBase)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(env);
@@ -33,13 +33,13 @@ public static class PhysicalResources
         {
             var type = (string)node!["Type"]!;
             var properties = node["Properties"] as JsonObject;
-            result[id] = Assign(id, type, properties, env, sqsEndpoint.TrimEnd('/'));
+            result[id] = Assign(id, type, properties, env, queueUrlBase.TrimEnd('/'));
         }
 
         return result;
     }
 
-    private static PhysicalResource Assign(string id, string type, JsonObject? properties, StackEnvironment env, string sqsEndpoint)
+    private static PhysicalResource Assign(string id, string type, JsonObject? properties, StackEnvironment env, string queueUrlBase)
     {
         string? Given(string property) => properties?[property] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
         var (p, r, a) = (env.Partition, env.Region, env.AccountId);
@@ -65,7 +65,7 @@ public static class PhysicalResources
             {
                 // Ref answers the queue URL (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sqs-queue.html).
                 var name = Given("QueueName") ?? Generated(env, id, 80);
-                var url = $"{sqsEndpoint}/{a}/{name}";
+                var url = $"{queueUrlBase}/{a}/{name}";
                 return new(id, type, url, Attrs(("Arn", $"arn:{p}:sqs:{r}:{a}:{name}"), ("QueueName", name), ("QueueUrl", url)));
             }
 
