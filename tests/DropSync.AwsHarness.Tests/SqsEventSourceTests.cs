@@ -18,7 +18,7 @@ public sealed class SqsEventSourceTests(HarnessFixture fixture)
         Assert.Equal(5, queue.MaxReceiveCount);
         var good = Enumerable.Range(1, 3).Select(i => ChangeMessages.Serialize(new ChangeRecord
         {
-            NamespaceId = "ns-" + Guid.NewGuid().ToString("N"),
+            NamespaceId = Namespaces.RootOf("user-" + Guid.NewGuid().ToString("N")),
             Sequence = i,
             Kind = ChangeKind.Added,
             PathDisplay = $"/file{i}.txt",
