@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using DropSync.AwsHarness.Recording;
 
 namespace DropSync.AwsHarness.Tests;
 
@@ -35,6 +36,11 @@ public sealed class HttpApiTests(HarnessFixture fixture)
         Assert.Contains(calls, c => c.Action == "s3:PutObject" && c.Resource.Contains(":::", StringComparison.Ordinal));
         Assert.Contains(calls, c => c.Action == "dynamodb:PutItem" || c.Action == "dynamodb:UpdateItem");
         Assert.Contains(calls, c => c.Action == "secretsmanager:GetSecretValue");
+
+        // The commit published its change to the KMS-encrypted change queue.
+        var queue = fixture.Harness.Template.Queues.Single(q => q.Url == fixture.Harness.ChangeQueueUrl);
+        Assert.Contains(new AwsCall("http", "sqs:SendMessage", queue.Arn), calls);
+        Assert.Contains(new AwsCall("http", "kms:GenerateDataKey", queue.KmsKeyArn!), calls);
     }
 
     [Fact]

@@ -65,6 +65,9 @@ public sealed class WebAdapterFunction : ILambdaFunction, IDisposable
 
     public FunctionProcess Process => _process;
 
+    /// <summary>The environment the function's process gets (template, Lambda runtime variables, harness overrides).</summary>
+    public IReadOnlyDictionary<string, string> Environment => _environment;
+
     /// <summary>Starts the environment and waits for the app's readiness (what the first invocation would do).</summary>
     public async Task WarmUpAsync(CancellationToken ct)
     {
