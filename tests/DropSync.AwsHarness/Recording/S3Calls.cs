@@ -76,14 +76,14 @@ public static class S3Calls
                 result.Add(("s3:PutObjectTagging", arns.Object(bucket, key)));
                 break;
             case "PUT" when copySource is not null:
-            {
-                // CopyObject / UploadPartCopy: x-amz-copy-source is /{bucket}/{key}[?versionId=…], URL-encoded.
-                var source = Uri.UnescapeDataString(copySource.Split('?', 2)[0]).TrimStart('/');
-                var sourceSlash = source.IndexOf('/', StringComparison.Ordinal);
-                Read(source[..sourceSlash], source[(sourceSlash + 1)..], decrypts: true);
-                Write(key);
-                break;
-            }
+                {
+                    // CopyObject / UploadPartCopy: x-amz-copy-source is /{bucket}/{key}[?versionId=…], URL-encoded.
+                    var source = Uri.UnescapeDataString(copySource.Split('?', 2)[0]).TrimStart('/');
+                    var sourceSlash = source.IndexOf('/', StringComparison.Ordinal);
+                    Read(source[..sourceSlash], source[(sourceSlash + 1)..], decrypts: true);
+                    Write(key);
+                    break;
+                }
 
             case "PUT":
                 Write(key);

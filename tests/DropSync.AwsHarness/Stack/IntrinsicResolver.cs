@@ -22,21 +22,21 @@ public sealed partial class IntrinsicResolver(IReadOnlyDictionary<string, Physic
         switch (node)
         {
             case JsonObject obj when obj.Count == 1 && IsIntrinsic(obj.First().Key):
-            {
-                var (name, argument) = obj.First();
-                return Evaluate(name, argument);
-            }
-
-            case JsonObject obj:
-            {
-                var copy = new JsonObject();
-                foreach (var (key, value) in obj)
                 {
-                    copy[key] = Resolve(value);
+                    var (name, argument) = obj.First();
+                    return Evaluate(name, argument);
                 }
 
-                return copy;
-            }
+            case JsonObject obj:
+                {
+                    var copy = new JsonObject();
+                    foreach (var (key, value) in obj)
+                    {
+                        copy[key] = Resolve(value);
+                    }
+
+                    return copy;
+                }
 
             case JsonArray array:
                 return new JsonArray([.. array.Select(Resolve)]);
@@ -88,38 +88,38 @@ public sealed partial class IntrinsicResolver(IReadOnlyDictionary<string, Physic
                 return Ref(ResolveString(argument));
 
             case "Fn::GetAtt":
-            {
-                // ["LogicalId", "Attribute"] or "LogicalId.Attribute".
-                var (id, attribute) = argument is JsonArray parts
-                    ? (ResolveString(parts[0]), ResolveString(parts[1]))
-                    : ResolveString(argument).Split('.', 2) is [var a, var b] ? (a, b) : throw new InvalidOperationException("Bad Fn::GetAtt.");
-                return GetAtt(id, attribute);
-            }
+                {
+                    // ["LogicalId", "Attribute"] or "LogicalId.Attribute".
+                    var (id, attribute) = argument is JsonArray parts
+                        ? (ResolveString(parts[0]), ResolveString(parts[1]))
+                        : ResolveString(argument).Split('.', 2) is [var a, var b] ? (a, b) : throw new InvalidOperationException("Bad Fn::GetAtt.");
+                    return GetAtt(id, attribute);
+                }
 
             case "Fn::Join":
-            {
-                // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-join.html
-                var parts = argument!.AsArray();
-                var delimiter = ResolveString(parts[0]);
-                var values = Resolve(parts[1])!.AsArray().Select(ResolveString);
-                return string.Join(delimiter, values);
-            }
+                {
+                    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-join.html
+                    var parts = argument!.AsArray();
+                    var delimiter = ResolveString(parts[0]);
+                    var values = Resolve(parts[1])!.AsArray().Select(ResolveString);
+                    return string.Join(delimiter, values);
+                }
 
             case "Fn::Select":
-            {
-                // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-select.html
-                var parts = argument!.AsArray();
-                var index = int.Parse(ResolveString(parts[0]), CultureInfo.InvariantCulture);
-                return Resolve(parts[1])!.AsArray()[index]?.DeepClone();
-            }
+                {
+                    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-select.html
+                    var parts = argument!.AsArray();
+                    var index = int.Parse(ResolveString(parts[0]), CultureInfo.InvariantCulture);
+                    return Resolve(parts[1])!.AsArray()[index]?.DeepClone();
+                }
 
             case "Fn::Split":
-            {
-                // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-split.html
-                var parts = argument!.AsArray();
-                var delimiter = ResolveString(parts[0]);
-                return new JsonArray([.. ResolveString(parts[1]).Split(delimiter).Select(s => (JsonNode?)JsonValue.Create(s))]);
-            }
+                {
+                    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-split.html
+                    var parts = argument!.AsArray();
+                    var delimiter = ResolveString(parts[0]);
+                    return new JsonArray([.. ResolveString(parts[1]).Split(delimiter).Select(s => (JsonNode?)JsonValue.Create(s))]);
+                }
 
             case "Fn::Sub":
                 return Sub(argument);

@@ -46,83 +46,83 @@ public static class PhysicalResources
         switch (type)
         {
             case "AWS::DynamoDB::Table":
-            {
-                var name = Given("TableName") ?? Generated(env, id, 255);
-                var arn = $"arn:{p}:dynamodb:{r}:{a}:table/{name}";
-                return new(id, type, name, Attrs(("Arn", arn), ("StreamArn", arn + "/stream/1970-01-01T00:00:00.000")));
-            }
+                {
+                    var name = Given("TableName") ?? Generated(env, id, 255);
+                    var arn = $"arn:{p}:dynamodb:{r}:{a}:table/{name}";
+                    return new(id, type, name, Attrs(("Arn", arn), ("StreamArn", arn + "/stream/1970-01-01T00:00:00.000")));
+                }
 
             case "AWS::S3::Bucket":
-            {
-                // Bucket names: 3-63 lower-case letters, digits, '-' (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
-                var name = Given("BucketName") ?? Generated(env, id, 63).ToLowerInvariant();
-                return new(id, type, name, Attrs(
-                    ("Arn", $"arn:{p}:s3:::{name}"), ("DomainName", $"{name}.s3.{env.UrlSuffix}"),
-                    ("RegionalDomainName", $"{name}.s3.{r}.{env.UrlSuffix}")));
-            }
+                {
+                    // Bucket names: 3-63 lower-case letters, digits, '-' (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+                    var name = Given("BucketName") ?? Generated(env, id, 63).ToLowerInvariant();
+                    return new(id, type, name, Attrs(
+                        ("Arn", $"arn:{p}:s3:::{name}"), ("DomainName", $"{name}.s3.{env.UrlSuffix}"),
+                        ("RegionalDomainName", $"{name}.s3.{r}.{env.UrlSuffix}")));
+                }
 
             case "AWS::SQS::Queue":
-            {
-                // Ref answers the queue URL (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sqs-queue.html).
-                var name = Given("QueueName") ?? Generated(env, id, 80);
-                var url = $"{queueUrlBase}/{a}/{name}";
-                return new(id, type, url, Attrs(("Arn", $"arn:{p}:sqs:{r}:{a}:{name}"), ("QueueName", name), ("QueueUrl", url)));
-            }
+                {
+                    // Ref answers the queue URL (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sqs-queue.html).
+                    var name = Given("QueueName") ?? Generated(env, id, 80);
+                    var url = $"{queueUrlBase}/{a}/{name}";
+                    return new(id, type, url, Attrs(("Arn", $"arn:{p}:sqs:{r}:{a}:{name}"), ("QueueName", name), ("QueueUrl", url)));
+                }
 
             case "AWS::KMS::Key":
-            {
-                var keyId = StableGuid(env.StackName + "/" + id);
-                return new(id, type, keyId, Attrs(("Arn", $"arn:{p}:kms:{r}:{a}:key/{keyId}"), ("KeyId", keyId)));
-            }
+                {
+                    var keyId = StableGuid(env.StackName + "/" + id);
+                    return new(id, type, keyId, Attrs(("Arn", $"arn:{p}:kms:{r}:{a}:key/{keyId}"), ("KeyId", keyId)));
+                }
 
             case "AWS::SecretsManager::Secret":
-            {
-                // Ref answers the ARN; Secrets Manager appends '-' and six random characters to the name.
-                var name = Given("Name") ?? Generated(env, id, 256);
-                var arn = $"arn:{p}:secretsmanager:{r}:{a}:secret:{name}-{StableGuid(name)[..6]}";
-                return new(id, type, arn, Attrs(("Id", arn)));
-            }
+                {
+                    // Ref answers the ARN; Secrets Manager appends '-' and six random characters to the name.
+                    var name = Given("Name") ?? Generated(env, id, 256);
+                    var arn = $"arn:{p}:secretsmanager:{r}:{a}:secret:{name}-{StableGuid(name)[..6]}";
+                    return new(id, type, arn, Attrs(("Id", arn)));
+                }
 
             case "AWS::Lambda::Function":
-            {
-                var name = Given("FunctionName") ?? Generated(env, id, 64);
-                return new(id, type, name, Attrs(("Arn", $"arn:{p}:lambda:{r}:{a}:function:{name}")));
-            }
+                {
+                    var name = Given("FunctionName") ?? Generated(env, id, 64);
+                    return new(id, type, name, Attrs(("Arn", $"arn:{p}:lambda:{r}:{a}:function:{name}")));
+                }
 
             case "AWS::IAM::Role":
-            {
-                var name = Given("RoleName") ?? Generated(env, id, 64);
-                return new(id, type, name, Attrs(("Arn", $"arn:{p}:iam::{a}:role/{name}"), ("RoleId", "AROA" + StableGuid(name)[..17].ToUpperInvariant())));
-            }
+                {
+                    var name = Given("RoleName") ?? Generated(env, id, 64);
+                    return new(id, type, name, Attrs(("Arn", $"arn:{p}:iam::{a}:role/{name}"), ("RoleId", "AROA" + StableGuid(name)[..17].ToUpperInvariant())));
+                }
 
             case "AWS::ApiGatewayV2::Api":
-            {
-                // API ids are 10 lower-case alphanumerics; the endpoint is https:// (HTTP) or wss:// (WebSocket).
-                var apiId = StableGuid(env.StackName + "/" + id).Replace("-", "", StringComparison.Ordinal)[..10];
-                var scheme = Given("ProtocolType") == "WEBSOCKET" ? "wss" : "https";
-                return new(id, type, apiId, Attrs(("ApiId", apiId), ("ApiEndpoint", $"{scheme}://{apiId}.execute-api.{r}.{env.UrlSuffix}")));
-            }
+                {
+                    // API ids are 10 lower-case alphanumerics; the endpoint is https:// (HTTP) or wss:// (WebSocket).
+                    var apiId = StableGuid(env.StackName + "/" + id).Replace("-", "", StringComparison.Ordinal)[..10];
+                    var scheme = Given("ProtocolType") == "WEBSOCKET" ? "wss" : "https";
+                    return new(id, type, apiId, Attrs(("ApiId", apiId), ("ApiEndpoint", $"{scheme}://{apiId}.execute-api.{r}.{env.UrlSuffix}")));
+                }
 
             case "AWS::ApiGatewayV2::Stage":
                 return new(id, type, Given("StageName") ?? id, Attrs());
 
             case "AWS::SNS::Topic":
-            {
-                var name = Given("TopicName") ?? Generated(env, id, 256);
-                return new(id, type, $"arn:{p}:sns:{r}:{a}:{name}", Attrs(("TopicName", name), ("TopicArn", $"arn:{p}:sns:{r}:{a}:{name}")));
-            }
+                {
+                    var name = Given("TopicName") ?? Generated(env, id, 256);
+                    return new(id, type, $"arn:{p}:sns:{r}:{a}:{name}", Attrs(("TopicName", name), ("TopicArn", $"arn:{p}:sns:{r}:{a}:{name}")));
+                }
 
             case "AWS::Logs::LogGroup":
-            {
-                var name = Given("LogGroupName") ?? "/aws/lambda/" + Generated(env, id, 64);
-                return new(id, type, name, Attrs(("Arn", $"arn:{p}:logs:{r}:{a}:log-group:{name}:*")));
-            }
+                {
+                    var name = Given("LogGroupName") ?? "/aws/lambda/" + Generated(env, id, 64);
+                    return new(id, type, name, Attrs(("Arn", $"arn:{p}:logs:{r}:{a}:log-group:{name}:*")));
+                }
 
             case "AWS::Events::Rule":
-            {
-                var name = Given("Name") ?? Generated(env, id, 64);
-                return new(id, type, name, Attrs(("Arn", $"arn:{p}:events:{r}:{a}:rule/{name}")));
-            }
+                {
+                    var name = Given("Name") ?? Generated(env, id, 64);
+                    return new(id, type, name, Attrs(("Arn", $"arn:{p}:events:{r}:{a}:rule/{name}")));
+                }
 
             default:
                 return new(id, type, Generated(env, id, 128), Attrs(("Arn", $"arn:{p}:{Service(type)}:{r}:{a}:{id}")));
