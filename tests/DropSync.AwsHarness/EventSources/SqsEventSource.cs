@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.SQS;
 using Amazon.SQS.Model;
@@ -171,7 +170,7 @@ public sealed class SqsEventSource : IAsyncDisposable
             return;
         }
 
-        var failed = _mapping.ReportBatchItemFailures ? FailedIds(result.Payload, batch) : [];
+        var failed = _mapping.ReportBatchItemFailures ? PartialBatchResponse.FailedIds(result.Payload, batch.Select(m => m.MessageId)) : [];
         if (failed is null)
         {
             return;
@@ -189,39 +188,6 @@ public sealed class SqsEventSource : IAsyncDisposable
             QueueUrl = _queue.Url,
             Entries = [.. delete.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))],
         }, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>The ids the function reported as failed; null when the whole batch counts as failed.</summary>
-    private static HashSet<string>? FailedIds(string? payload, List<Message> batch)
-    {
-        JsonNode? response;
-        try
-        {
-            response = string.IsNullOrWhiteSpace(payload) ? null : JsonNode.Parse(payload);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        if (response is not JsonObject obj || obj["batchItemFailures"] is not JsonArray failures)
-        {
-            return response is null or JsonObject ? [] : null;
-        }
-
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var failure in failures)
-        {
-            var id = failure?["itemIdentifier"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-            if (string.IsNullOrEmpty(id) || batch.All(m => m.MessageId != id))
-            {
-                return null;
-            }
-
-            ids.Add(id);
-        }
-
-        return ids;
     }
 
     /// <summary>The documented SQS event (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html, "Example standard queue message event").</summary>

@@ -20,7 +20,8 @@ namespace DropSync.AwsHarness.HttpApi;
 /// function error (including a response over 6 MB, a timeout, a crash) or a malformed result is 502; both with
 /// {"message":"Internal Server Error"} (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html,
 /// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html);</item>
-/// <item>the integration timeout, 30 s: 503 {"message":"Service Unavailable"} (quota "Maximum integration timeout");</item>
+/// <item>the integration timeout, 30 s (quota "Maximum integration timeout"): 503 {"message":"Service Unavailable"} —
+/// the quota page gives the limit, not the answer; 503 with that body is what HTTP APIs answer (REST APIs answer 504);</item>
 /// <item>CORS, when the API has a CorsConfiguration: API Gateway answers preflight OPTIONS requests itself and adds the
 /// configured CORS headers to integration responses, ignoring the backend's own CORS headers
 /// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html).</item>
