@@ -15,7 +15,7 @@ public sealed class HttpApiEmulationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _function = _stub.Function(TimeSpan.FromSeconds(10));
-        _gateway = new HttpApiGateway(_function, "stubapi123", "000000000000", corsConfiguration: null);
+        _gateway = new HttpApiGateway(_function, "stubapi123", "000000000000", corsConfiguration: null, integrationTimeout: TimeSpan.FromSeconds(2));
         await _gateway.StartAsync();
     }
 
@@ -79,5 +79,23 @@ public sealed class HttpApiEmulationTests : IAsyncLifetime
         var payload = JsonNode.Parse(result.Payload!)!;
         Assert.True(payload["isBase64Encoded"]!.GetValue<bool>());
         Assert.Equal(Convert.ToBase64String(new byte[] { 0, 255, 1, 254, 128 }), payload["body"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_integration_past_its_timeout_is_503_and_a_crashed_function_is_502()
+    {
+        using var client = new HttpClient { BaseAddress = _gateway!.Url };
+        using var slow = await client.GetAsync(new Uri("/slow", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, slow.StatusCode);
+        Assert.Equal("Service Unavailable", JsonNode.Parse(await slow.Content.ReadAsStringAsync())!["message"]!.GetValue<string>());
+
+        using var crash = await client.GetAsync(new Uri("/crash", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadGateway, crash.StatusCode);
+        Assert.Equal("Internal Server Error", JsonNode.Parse(await crash.Content.ReadAsStringAsync())!["message"]!.GetValue<string>());
+
+        // The next request cold-starts a new environment.
+        using var echo = await client.GetAsync(new Uri("/echo", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Created, echo.StatusCode);
+        Assert.Equal(2, _function!.Process.Starts);
     }
 }

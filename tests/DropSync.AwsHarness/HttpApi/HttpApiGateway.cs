@@ -31,7 +31,7 @@ public sealed class HttpApiGateway : IAsyncDisposable
 {
     public const long MaxPayloadBytes = 10L * 1024 * 1024;
 
-    public static readonly TimeSpan IntegrationTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MaxIntegrationTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly string[] CorsResponseHeaders =
     [
@@ -43,14 +43,17 @@ public sealed class HttpApiGateway : IAsyncDisposable
     private readonly string _apiId;
     private readonly string _accountId;
     private readonly JsonObject? _cors;
+    private readonly TimeSpan _integrationTimeout;
     private WebApplication? _app;
 
-    public HttpApiGateway(ILambdaFunction function, string apiId, string accountId, JsonObject? corsConfiguration)
+    /// <param name="integrationTimeout">The integration's TimeoutInMillis; default (and maximum) 30 s.</param>
+    public HttpApiGateway(ILambdaFunction function, string apiId, string accountId, JsonObject? corsConfiguration, TimeSpan? integrationTimeout = null)
     {
         _function = function;
         _apiId = apiId;
         _accountId = accountId;
         _cors = corsConfiguration;
+        _integrationTimeout = integrationTimeout is { } given && given < MaxIntegrationTimeout ? given : MaxIntegrationTimeout;
     }
 
     public Uri Url { get; private set; } = new("http://127.0.0.1/");
@@ -111,7 +114,7 @@ public sealed class HttpApiGateway : IAsyncDisposable
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(IntegrationTimeout);
+        timeout.CancelAfter(_integrationTimeout);
         LambdaInvocationResult result;
         try
         {
