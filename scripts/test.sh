@@ -15,6 +15,11 @@ dotnet build DropSync.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 ./scripts/aws-test-servers.sh >/dev/null  # DynamoDB Local + fauxqs for tests/DropSync.Aws.Tests, into .tools/
 echo "==> publishing the Lambda asset (the infra tests synthesise the CDK app with it)"
 ./scripts/publish-lambda.sh
+if [ "$(uname -m)" != "aarch64" ]; then
+  # The serverless harness (tests/DropSync.AwsHarness) runs the same publish built for this machine.
+  echo "==> publishing the Lambda asset for $(uname -m) (the AWS harness tests run it)"
+  ./scripts/publish-lambda.sh artifacts/lambda-x64 linux-x64
+fi
 
 echo "==> running tests"
 log=$(mktemp)

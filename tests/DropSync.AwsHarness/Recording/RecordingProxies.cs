@@ -1,0 +1,200 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using DropSync.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace DropSync.AwsHarness.Recording;
+
+/// <summary>The AWS services the functions reach through a recording proxy.</summary>
+public enum AwsService
+{
+    DynamoDb,
+    S3,
+    Sqs,
+}
+
+/// <summary>
+/// Loopback reverse proxies in front of DynamoDB Local and fauxqs, one per function and service: each forwards the
+/// request unchanged (method, raw target, headers incl. Host and the SigV4 signature, body) and records the IAM
+/// authorizations it needed as <see cref="AwsCall"/>s of the function whose proxy received it — so attribution does not
+/// depend on which credentials the function's SDK client signs with.
+/// </summary>
+public sealed class RecordingProxies : IAsyncDisposable
+{
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer", "Expect", "Host",
+    };
+
+    private readonly Dictionary<int, (string Function, AwsService Service)> _routes = [];
+    private readonly Dictionary<(string, AwsService), int> _ports = [];
+    private readonly Dictionary<AwsService, Uri> _upstreams;
+    private readonly ResourceArns _arns;
+    private readonly AwsCallLog _log;
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+    })
+    { Timeout = Timeout.InfiniteTimeSpan };
+
+    private WebApplication? _app;
+
+    public RecordingProxies(IReadOnlyDictionary<AwsService, Uri> upstreams, ResourceArns arns, AwsCallLog log)
+    {
+        _upstreams = new(upstreams);
+        _arns = arns;
+        _log = log;
+    }
+
+    /// <summary>The proxy of <paramref name="service"/> for <paramref name="function"/>.</summary>
+    public string Endpoint(string function, AwsService service) => $"http://127.0.0.1:{_ports[(function, service)]}";
+
+    public async Task StartAsync(IEnumerable<string> functions)
+    {
+        foreach (var function in functions)
+        {
+            foreach (var service in Enum.GetValues<AwsService>())
+            {
+                var port = LocalPorts.Free();
+                _routes[port] = (function, service);
+                _ports[(function, service)] = port;
+            }
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null;
+            foreach (var port in _routes.Keys)
+            {
+                kestrel.Listen(IPAddress.Loopback, port);
+            }
+        });
+        _app = builder.Build();
+        _app.Run(ForwardAsync);
+        await _app.StartAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _http.Dispose();
+    }
+
+    private async Task ForwardAsync(HttpContext context)
+    {
+        var (function, service) = _routes[context.Connection.LocalPort];
+        var request = context.Request;
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        var queryKeys = request.Query.Keys.ToList();
+
+        // DynamoDB and SQS requests are small JSON documents and name their resources in the body; S3's only do for
+        // DeleteObjects. Everything else streams through.
+        var buffer = service != AwsService.S3 || (request.Method == "POST" && queryKeys.Contains("delete"));
+        byte[]? body = null;
+        if (buffer)
+        {
+            using var memory = new MemoryStream();
+            await request.Body.CopyToAsync(memory, context.RequestAborted).ConfigureAwait(false);
+            body = memory.ToArray();
+        }
+
+        Record(function, service, request, rawTarget, queryKeys, body);
+
+        using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstreams[service], rawTarget));
+        if (body is not null)
+        {
+            upstream.Content = new ByteArrayContent(body);
+        }
+        else if (request.ContentLength is not null || request.Headers.TransferEncoding.Count > 0)
+        {
+            upstream.Content = new StreamContent(request.Body);
+        }
+
+        foreach (var (name, values) in request.Headers)
+        {
+            if (HopByHop.Contains(name))
+            {
+                continue;
+            }
+
+            if (!upstream.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                upstream.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        // The signature covers Host: keep the client's.
+        upstream.Headers.Host = request.Host.Value;
+
+        using var response = await _http.SendAsync(upstream, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!HopByHop.Contains(name))
+            {
+                context.Response.Headers[name] = values.ToArray();
+            }
+        }
+
+        if (request.Method != "HEAD")
+        {
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private void Record(string function, AwsService service, HttpRequest request, string rawTarget, List<string> queryKeys, byte[]? body)
+    {
+        IEnumerable<(string Action, string Resource)> calls;
+        switch (service)
+        {
+            case AwsService.DynamoDb:
+                calls = DynamoDbCalls.Classify(request.Headers["X-Amz-Target"].ToString(), ParseJson(body), _arns);
+                break;
+            case AwsService.Sqs:
+                calls = SqsCalls.Classify(request.Headers["X-Amz-Target"].ToString(), ParseJson(body), _arns);
+                break;
+            default:
+                var copySource = request.Headers["x-amz-copy-source"].ToString();
+                calls = S3Calls.Classify(
+                    request.Method, rawTarget, queryKeys, copySource.Length == 0 ? null : copySource,
+                    body is null ? null : Encoding.UTF8.GetString(body), _arns);
+                break;
+        }
+
+        foreach (var (action, resource) in calls)
+        {
+            _log.Record(new AwsCall(function, action, resource));
+        }
+    }
+
+    private static JsonNode? ParseJson(byte[]? body)
+    {
+        if (body is null || body.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}
