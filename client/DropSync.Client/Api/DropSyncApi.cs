@@ -108,7 +108,18 @@ public sealed class DropSyncApi : IDisposable
         // Not cancelled by one caller's token: the answer is shared by every caller.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var request = new HttpRequestMessage(HttpMethod.Get, "/config");
-        using var response = await _http.SendAsync(request, timeout.Token);
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await _http.SendAsync(request, timeout.Token);
+        }
+        catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
+        {
+            // Our own timeout, not the caller's cancellation: the server is there but does not answer.
+            throw new HttpRequestException("The server did not answer GET /config within 30 seconds.", e);
+        }
+
+        using var response = sent;
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
         {
             return defaults;
