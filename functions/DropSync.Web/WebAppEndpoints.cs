@@ -54,8 +54,12 @@ public static class DropSyncWebApp
         headers["Referrer-Policy"] = "no-referrer";
         if (name == "index.html")
         {
+            // connect-src: in AWS mode the live feed is the WebSocket API (wss://{api}.execute-api.{region}.amazonaws.com)
+            // and blocks go to and come from presigned S3 URLs (https://{bucket}.s3.{region}.amazonaws.com), both
+            // other origins than the app's.
             headers.ContentSecurityPolicy =
-                "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; connect-src 'self'; " +
+                "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; " +
+                "connect-src 'self' https://*.amazonaws.com wss://*.amazonaws.com; " +
                 "img-src 'self' blob: data:; media-src 'self' blob:; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
             headers["X-Frame-Options"] = "DENY";
         }

@@ -7,73 +7,6 @@ using System.Text.Json.Serialization;
 
 namespace DropSync.Client.Api;
 
-/// <summary>A file or folder as the server describes it (<c>tag</c> is "file", "folder" or "deleted").</summary>
-public sealed record RemoteEntry(
-    string Tag, string Path, string Name, string? Rev, long? Size, string? ContentHash, DateTimeOffset? ServerModified, string? DeviceId)
-{
-    [JsonIgnore] public bool IsFile => Tag == "file";
-    [JsonIgnore] public bool IsFolder => Tag == "folder";
-}
-
-public sealed record BlockSpec(string Hash, int Size);
-
-public sealed record MissingBlock(string Hash, string Url, IReadOnlyDictionary<string, string>? Headers);
-
-public sealed record UploadSession(string UploadId, IReadOnlyList<MissingBlock> Missing, DateTimeOffset ExpiresAt);
-
-public sealed record BlockDownload(string Hash, int Size, long Offset, string Url);
-
-public sealed record BlockList(RemoteEntry Metadata, IReadOnlyList<BlockDownload> Blocks);
-
-public sealed record Revision(string Rev, string Path, long Size, string ContentHash, DateTimeOffset ServerModified, string? DeviceId);
-
-public sealed record LoginResult(string AccessToken, string DeviceId, string? UserId, string? DeviceName);
-
-/// <summary>One entry of a change feed page: the entry's state now (tag "file", "folder" or "deleted") and what happened.</summary>
-public sealed record RemoteChange(
-    string Tag, string Path, string Name, string? Rev, long? Size, string? ContentHash, DateTimeOffset? ServerModified, string? DeviceId,
-    string? Change, string? FromPath)
-{
-    public RemoteEntry ToEntry() => new(Tag, Path, Name, Rev, Size, ContentHash, ServerModified, DeviceId);
-}
-
-/// <summary>A page of <c>list_folder</c> or <c>list_folder/continue</c>: entries in order, the cursor after them, and whether more follow.</summary>
-public sealed record ChangePage(IReadOnlyList<RemoteChange> Entries, string Cursor, bool HasMore);
-
-/// <summary>One file of a batched upload.</summary>
-public sealed record BatchFile(string Path, string Mode, string? Rev, ReadOnlyMemory<byte> Content);
-
-/// <summary>What became of one file of a batch: <see cref="Metadata"/>, or <see cref="Error"/> (the error body a single upload would have had).</summary>
-public sealed record BatchFileResult(int Index, string? Path, int Status, RemoteEntry? Metadata, JsonElement? Error)
-{
-    public DropSyncApiException ToException()
-    {
-        var body = Error ?? default;
-        var code = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var c) ? c.GetString() ?? "error" : "error";
-        var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("message", out var m) ? m.GetString() ?? code : code;
-        return new DropSyncApiException((HttpStatusCode)Status, code, message, body);
-    }
-}
-
-public sealed record SharedLink(string LinkId, string Url, string? Path, DateTimeOffset? ExpiresAt, bool HasPassword, DateTimeOffset? CreatedAt)
-{
-    /// <summary>The page to open in a browser (the web app's <c>/link/…</c>); <see cref="Url"/> is the link's JSON and download API. Null from servers before it.</summary>
-    public string? WebUrl { get; init; }
-}
-
-/// <summary>One signed-in (or signed-out) device of the account, from <c>/auth/list_devices</c>.</summary>
-public sealed record DeviceInfo(string DeviceId, string Name, DateTimeOffset? CreatedAt, DateTimeOffset? RevokedAt, bool Current);
-
-/// <summary>An error answer from the server: <c>{"error": code, "message": ...}</c> plus any extra fields.</summary>
-public sealed class DropSyncApiException(HttpStatusCode status, string code, string message, JsonElement body)
-    : Exception($"{message} ({code}, HTTP {(int)status})")
-{
-    public HttpStatusCode Status { get; } = status;
-    public string Code { get; } = code;
-    public string ServerMessage { get; } = message;
-    public JsonElement Body { get; } = body;
-}
-
 /// <summary>The DropSync HTTP API, one method per endpoint. Thread-safe; share one per account.</summary>
 public sealed class DropSyncApi : IDisposable
 {
@@ -143,12 +76,75 @@ public sealed class DropSyncApi : IDisposable
         PostAsync<ChangePage>("/files/list_folder/continue", new { cursor, limit }, ct);
 
     /// <summary>
-    /// Opens the live change feed (<c>/notifications/ws</c>), the token in the Authorization header. The server sends
-    /// <c>{"type":"hello","cursor"}</c>, then one <c>{"type":"change",...}</c> per change made by another device.
+    /// What the server advertises at <c>GET /config</c>, asked once per <see cref="DropSyncApi"/> and kept. A server
+    /// without <c>/config</c> (404) gets <see cref="ServerConfig.EmbeddedDefaults"/>. A failure (server unreachable) is
+    /// not kept: the next call asks again.
+    /// </summary>
+    public async Task<ServerConfig> GetConfigAsync(CancellationToken ct)
+    {
+        if (ConfigOverride is { } fixedConfig)
+        {
+            return fixedConfig;
+        }
+
+        var pending = _config;
+        if (pending is null || pending.IsFaulted || pending.IsCanceled)
+        {
+            var fresh = FetchConfigAsync();
+            pending = Interlocked.CompareExchange(ref _config, fresh, pending) == pending ? fresh : _config!;
+        }
+
+        return await pending.WaitAsync(ct);
+    }
+
+    private Task<ServerConfig>? _config;
+
+    /// <summary>For tests: the configuration to use instead of asking the server (e.g. a download limit an embedded server does not have).</summary>
+    internal ServerConfig? ConfigOverride { get; set; }
+
+    private async Task<ServerConfig> FetchConfigAsync()
+    {
+        var defaults = ServerConfig.EmbeddedDefaults(Server);
+        // Not cancelled by one caller's token: the answer is shared by every caller.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/config");
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await _http.SendAsync(request, timeout.Token);
+        }
+        catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
+        {
+            // Our own timeout, not the caller's cancellation: the server is there but does not answer.
+            throw new HttpRequestException("The server did not answer GET /config within 30 seconds.", e);
+        }
+
+        using var response = sent;
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            return defaults;
+        }
+
+        try
+        {
+            return (await ReadAsync<ServerConfig>(response, timeout.Token)).Or(defaults);
+        }
+        catch (JsonException)
+        {
+            // A 200 that is not the config (a proxy's page): the server is one without /config behind it.
+            return defaults;
+        }
+    }
+
+    /// <summary>
+    /// Opens the live change feed at the <c>websocket_url</c> of <c>/config</c>, the token both in the query string
+    /// (<c>?access_token=</c>: API Gateway's <c>$connect</c> sees the query string) and in the Authorization header.
+    /// The caller sends <c>{"action":"hello"}</c> at once; the server answers <c>{"type":"hello","cursor"}</c>, then
+    /// sends one <c>{"type":"change",...}</c> per change made by another device. <c>{"action":"ping"}</c> gets <c>{"type":"pong"}</c>.
     /// </summary>
     public async Task<ClientWebSocket> ConnectChangesAsync(CancellationToken ct)
     {
-        var builder = new UriBuilder(new Uri(Server, "/notifications/ws")) { Scheme = Server.Scheme == Uri.UriSchemeHttps ? "wss" : "ws" };
+        var config = await GetConfigAsync(ct);
         var socket = new ClientWebSocket();
         try
         {
@@ -158,7 +154,7 @@ public sealed class DropSyncApi : IDisposable
                 socket.Options.SetRequestHeader("Authorization", "Bearer " + _accessToken);
             }
 
-            await socket.ConnectAsync(builder.Uri, ct);
+            await socket.ConnectAsync(config.WebSocketUri(Server, _accessToken), ct);
             return socket;
         }
         catch

@@ -56,10 +56,13 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
     private readonly Lock _lock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _live;
-    private int _fullListings, _continues, _events;
+    private int _fullListings, _continues, _events, _hellos, _pings;
 
     /// <summary>How long after a change event to wait for more before waking (a burst of saves is one sync).</summary>
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often to send <c>{"action":"ping"}</c> on the live feed (API Gateway closes a WebSocket idle for 10 minutes).</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The longest wait between reconnect attempts.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
@@ -76,6 +79,12 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
 
     /// <summary>Change events received on the live feed.</summary>
     public int Events => Volatile.Read(ref _events);
+
+    /// <summary>Hello messages received on the live feed (each is a (re)connect).</summary>
+    public int Hellos => Volatile.Read(ref _hellos);
+
+    /// <summary>Keep-alive pings sent on the live feed.</summary>
+    public int Pings => Volatile.Read(ref _pings);
 
     /// <summary>Whether the live feed is connected now.</summary>
     public bool Connected { get; private set; }
@@ -211,6 +220,9 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         }
     }
 
+    private static readonly ReadOnlyMemory<byte> HelloMessage = """{"action":"hello"}"""u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> PingMessage = """{"action":"ping"}"""u8.ToArray();
+
     private async Task LiveAsync(CancellationToken ct)
     {
         var backoff = TimeSpan.FromMilliseconds(250);
@@ -220,43 +232,25 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             try
             {
                 using var socket = await ConnectAsync(ct);
-                var message = new MemoryStream();
-                while (socket.State == WebSocketState.Open)
+                // The server answers hello with {"type":"hello","cursor"} (in AWS mode only then: $connect cannot send).
+                await socket.SendAsync(HelloMessage, WebSocketMessageType.Text, endOfMessage: true, ct);
+                using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var pinging = PingAsync(socket, connection.Token);
+                try
                 {
-                    var received = await socket.ReceiveAsync(buffer, ct);
-                    if (received.MessageType == WebSocketMessageType.Close)
-                    {
-                        break;
-                    }
-
-                    message.Write(buffer, 0, received.Count);
-                    if (!received.EndOfMessage)
-                    {
-                        continue;
-                    }
-
-                    var type = TypeOf(message.GetBuffer().AsSpan(0, (int)message.Length));
-                    message.SetLength(0);
-                    if (type == "hello")
-                    {
-                        // (Re)connected: catch up by cursor on anything missed while away.
-                        Connected = true;
-                        backoff = TimeSpan.FromMilliseconds(250);
-                        Log?.Invoke("connected to the live change feed");
-                        Wake();
-                    }
-                    else if (type == "change")
-                    {
-                        Interlocked.Increment(ref _events);
-                        Wake();
-                    }
+                    await ReceiveAsync(socket, buffer, ct, () => backoff = TimeSpan.FromMilliseconds(250));
+                }
+                finally
+                {
+                    await connection.CancelAsync();
+                    await pinging;
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or JsonException or OperationCanceledException)
+            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or JsonException or OperationCanceledException or DropSyncApiException)
             {
                 Log?.Invoke($"live change feed unavailable ({e.Message}); retrying in {backoff.TotalSeconds:0.#} s");
             }
@@ -275,6 +269,65 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             }
 
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    /// <summary>Reads the feed until the server closes it (API Gateway does after 10 idle minutes, and after 2 hours).</summary>
+    private async Task ReceiveAsync(ClientWebSocket socket, byte[] buffer, CancellationToken ct, Action onHello)
+    {
+        var message = new MemoryStream();
+        while (socket.State == WebSocketState.Open)
+        {
+            var received = await socket.ReceiveAsync(buffer, ct);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                Log?.Invoke($"the live change feed was closed by the server ({received.CloseStatus} {received.CloseStatusDescription})".TrimEnd());
+                break;
+            }
+
+            message.Write(buffer, 0, received.Count);
+            if (!received.EndOfMessage)
+            {
+                continue;
+            }
+
+            var type = TypeOf(message.GetBuffer().AsSpan(0, (int)message.Length));
+            message.SetLength(0);
+            if (type == "hello")
+            {
+                // (Re)connected: catch up by cursor on anything missed while away. Every hello does (an embedded server
+                // sends one at connect and one for ours): a catch-up by cursor is idempotent.
+                Interlocked.Increment(ref _hellos);
+                Connected = true;
+                onHello();
+                Log?.Invoke("connected to the live change feed");
+                Wake();
+            }
+            else if (type == "change")
+            {
+                Interlocked.Increment(ref _events);
+                Wake();
+            }
+
+            // "pong" (the answer to our keep-alive) and anything newer need nothing.
+        }
+    }
+
+    /// <summary>Sends {"action":"ping"} every <see cref="PingInterval"/>, so API Gateway does not cut the socket as idle.</summary>
+    private async Task PingAsync(ClientWebSocket socket, CancellationToken ct)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(PingInterval);
+            while (await timer.WaitForNextTickAsync(ct) && socket.State == WebSocketState.Open)
+            {
+                await socket.SendAsync(PingMessage, WebSocketMessageType.Text, endOfMessage: true, ct);
+                Interlocked.Increment(ref _pings);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            // The connection ended; the receive loop reconnects.
         }
     }
 

@@ -88,6 +88,9 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         private Dictionary<string, (string Rel, long Offset, int Size)>? _localBlocks;
         private readonly Lock _blocksLock = new();
         private readonly SemaphoreSlim _batchGate = new(Math.Max(1, o.BatchParallelism));
+
+        // What the server takes and answers (GET /config): uploads and downloads stay within its limits.
+        private ServerConfig _server = null!;
         private long _progressDone, _progressTotal;
         private Dictionary<string, (long Size, long Mtime)> _localOnly = null!;
         private HashSet<string> _indexedFolderAncestors = null!;
@@ -106,6 +109,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
         public async Task<bool> ExecuteAsync(CancellationToken ct)
         {
+            _server = await _api.GetConfigAsync(ct);
             _ignore = IgnoreRules.Load(_root);
             _idx = index.LoadAll();
             _localOnly = index.LoadLocalOnly();
@@ -170,8 +174,8 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             _progressTotal = plan.Uploads.Sum(u => u.Item.Size) + plan.Downloads.Sum(d => d.Remote.Size ?? 0);
             Report(null);
             // Small files go up many to a request; the rest (and everything when batching is off) one by one.
-            var batched = o.BatchUploads ? plan.Uploads.Where(u => u.Item.Size <= o.SmallFileLimit).ToList() : [];
-            var single = o.BatchUploads ? plan.Uploads.Where(u => u.Item.Size > o.SmallFileLimit).ToList() : plan.Uploads;
+            var batched = o.BatchUploads ? plan.Uploads.Where(u => FitsABatch(u.Item.Rel, u.Item.Size)).ToList() : [];
+            var single = o.BatchUploads ? plan.Uploads.Where(u => !FitsABatch(u.Item.Rel, u.Item.Size)).ToList() : plan.Uploads;
             // Each action with what it is about, so an error names it.
             var actions = new List<(string What, Func<CancellationToken, Task> Run)>();
             actions.AddRange(single.Select(u => (u.Item.Rel, (Func<CancellationToken, Task>)(c => UploadAsync(u.Item, u.Mode, u.Rev, c)))));
@@ -768,7 +772,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             try
             {
                 RemoteEntry result;
-                if (size <= o.SmallFileLimit)
+                if (size <= MediaUploadLimit)
                 {
                     var bytes = await File.ReadAllBytesAsync(full, ct);
                     size = bytes.Length;
@@ -806,32 +810,22 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
         }
 
-        /// <summary>Splits small uploads into batches: at least a few (so they go up side by side), each within the file and byte limits.</summary>
+        /// <summary>The largest file sent whole (<c>uploadType=media</c>): larger ones go up by blocks, as does anything over the server's request limit.</summary>
+        private long MediaUploadLimit => Math.Min(o.SmallFileLimit, _server.MaxRequestBytes);
+
+        private long BatchBytesLimit => Math.Min(o.BatchMaxBytes, _server.MaxBatchBytes);
+
+        /// <summary>Whether a file goes up in a batch: small, and its part alone keeps a batch request within the server's limit.</summary>
+        private bool FitsABatch(string rel, long size) =>
+            size <= Math.Min(o.SmallFileLimit, BatchUploadService.MaxFileSize)
+            && UploadBatches.FixedBytes + UploadBatches.PartBytes("/" + rel, size) <= BatchBytesLimit;
+
+        /// <summary>Splits small uploads into batches: at least a few (so they go up side by side), each within the file and byte limits of client and server.</summary>
         private List<List<(LocalItem Item, string Mode, string? Rev)>> Batches(List<(LocalItem Item, string Mode, string? Rev)> uploads)
         {
-            var batches = new List<List<(LocalItem Item, string Mode, string? Rev)>>();
-            var per = Math.Clamp((uploads.Count + o.BatchParallelism - 1) / Math.Max(1, o.BatchParallelism), 1, Math.Max(1, o.BatchMaxFiles));
-            var batch = new List<(LocalItem Item, string Mode, string? Rev)>();
-            long bytes = 0;
-            foreach (var u in uploads)
-            {
-                if (batch.Count > 0 && (batch.Count >= per || bytes + u.Item.Size > o.BatchMaxBytes))
-                {
-                    batches.Add(batch);
-                    batch = [];
-                    bytes = 0;
-                }
-
-                batch.Add(u);
-                bytes += u.Item.Size;
-            }
-
-            if (batch.Count > 0)
-            {
-                batches.Add(batch);
-            }
-
-            return batches;
+            var maxFiles = Math.Max(1, Math.Min(o.BatchMaxFiles, _server.MaxBatchFiles));
+            var per = Math.Clamp((uploads.Count + o.BatchParallelism - 1) / Math.Max(1, o.BatchParallelism), 1, maxFiles);
+            return UploadBatches.Split(uploads, u => UploadBatches.PartBytes("/" + u.Item.Rel, u.Item.Size), per, BatchBytesLimit);
         }
 
         private async Task UploadBatchAsync(List<(LocalItem Item, string Mode, string? Rev)> batch, CancellationToken ct)
@@ -843,7 +837,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 foreach (var (item, mode, rev) in batch)
                 {
                     var info = new FileInfo(Full(item.Rel));
-                    if (!info.Exists || info.Length > o.SmallFileLimit)
+                    if (!info.Exists || !FitsABatch(item.Rel, info.Length))
                     {
                         // Gone, or grown past the batch limit since the scan: the single path handles both.
                         await GuardedAsync(item, () => UploadAsync(item, mode, rev, ct));
@@ -1132,11 +1126,9 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             long received = 0;
             try
             {
-                if (size <= o.SmallFileLimit)
+                // A file over the server's answer limit (AWS: Lambda's 6 MB payload) comes by blocks, however small.
+                if (size <= o.SmallFileLimit && _server.CanDownloadDirectly(size) && await DownloadWholeAsync(r, ct) is { } bytes)
                 {
-                    using var memory = new MemoryStream((int)size);
-                    await _api.DownloadAsync(r.Path, r.Rev, 0, memory, ct);
-                    var bytes = memory.ToArray();
                     received = bytes.Length;
                     report.Downloaded(bytes.Length);
                     var hash = ContentHasher.Compute(bytes);
@@ -1162,6 +1154,21 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             finally
             {
                 Advance(Math.Max(0, size - received), rel);
+            }
+        }
+
+        /// <summary>A small file's content in one request; null when the server says to fetch it by blocks (its limit changed since /config).</summary>
+        private async Task<byte[]?> DownloadWholeAsync(RemoteEntry r, CancellationToken ct)
+        {
+            try
+            {
+                using var memory = new MemoryStream((int)(r.Size ?? 0));
+                await _api.DownloadAsync(r.Path, r.Rev, 0, memory, ct);
+                return memory.ToArray();
+            }
+            catch (DropSyncApiException e) when (e.Code == "too_large_for_direct_download")
+            {
+                return null;
             }
         }
 

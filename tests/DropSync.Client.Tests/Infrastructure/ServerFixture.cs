@@ -136,6 +136,14 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     public long Sent => Interlocked.Read(ref _sent);
     public long Received => Interlocked.Read(ref _received);
 
+    /// <summary>The largest request body sent to this path (e.g. "/files/upload_batch") since the last <see cref="Reset"/>.</summary>
+    public long LargestRequest(string path) => _largest.TryGetValue(path, out var n) ? n : 0;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _largest = new(StringComparer.Ordinal);
+
+    /// <summary>Flip a bit in every block that comes down, as a damaged store or network would.</summary>
+    public bool CorruptBlockDownloads { get; set; }
+
     /// <summary>Cancel this source once this many block transfers have completed.</summary>
     public (int After, CancellationTokenSource Source)? CancelAfterBlocks { get; set; }
 
@@ -145,6 +153,7 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         Interlocked.Exchange(ref _received, 0);
         Interlocked.Exchange(ref _blockTransfers, 0);
         _requests.Clear();
+        _largest.Clear();
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -153,6 +162,8 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         var isBlock = path.StartsWith("/blocks/", StringComparison.Ordinal);
         var isMedia = (path == "/files/upload" && request.RequestUri.Query.Contains("uploadType=media", StringComparison.Ordinal)) || path == "/files/upload_batch";
         _requests.AddOrUpdate(path, 1, (_, n) => n + 1);
+        var length = request.Content?.Headers.ContentLength ?? 0;
+        _largest.AddOrUpdate(path, length, (_, n) => Math.Max(n, length));
         if (path == "/files/list_folder/continue" && ResetContinues > 0)
         {
             ResetContinues--;
@@ -176,6 +187,16 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         if ((isBlock && request.Method == HttpMethod.Get) || path == "/files/download")
         {
             Interlocked.Add(ref _received, response.Content.Headers.ContentLength ?? 0);
+        }
+
+        if (isBlock && request.Method == HttpMethod.Get && CorruptBlockDownloads)
+        {
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            bytes[0] ^= 1;
+            var damaged = new ByteArrayContent(bytes);
+            damaged.Headers.ContentType = response.Content.Headers.ContentType;
+            response.Content.Dispose();
+            response.Content = damaged;
         }
 
         if (isBlock && Interlocked.Increment(ref _blockTransfers) is var n && CancelAfterBlocks is { } c && n >= c.After)

@@ -1,4 +1,6 @@
 // The API client: the session (token in localStorage), JSON calls with the server's error messages, and downloads.
+import { blobFromBlocks, isTooLargeForDirectDownload } from './blocks.js';
+import { canDownloadDirectly, serverConfig } from './config.js';
 
 const SESSION_KEY = 'dropsync.session';
 
@@ -83,12 +85,34 @@ export async function responseToBlob(response, onProgress, type = 'application/o
 
 /**
  * A file's content (or one revision's) as a Blob, via GET /files/download?path=&rev= with the token in the
- * Authorization header (a plain link cannot carry it), streamed with progress.
+ * Authorization header (a plain link cannot carry it), streamed with progress. A file larger than the server answers
+ * directly (size known and over config.max_response_bytes, or the server's 409 too_large_for_direct_download) comes by
+ * blocks from /files/get_blocks instead; a range of it is cut from the whole.
  */
-export async function downloadBlob(path, { rev, onProgress, signal, range } = {}) {
+export async function downloadBlob(path, { rev, onProgress, signal, range, size } = {}) {
+  const config = await serverConfig();
+  const byBlocks = async () => {
+    const blob = await blobFromBlocks(await call('/files/get_blocks', { path, rev }, { signal }), { onProgress, signal });
+    return range ? sliceRange(blob, range) : blob;
+  };
+  if (!range && !canDownloadDirectly(config, size)) return byBlocks();
   const query = new URLSearchParams({ path });
   if (rev) query.set('rev', rev);
   const headers = range ? { Range: range } : {};
-  const response = await authedFetch(`/files/download?${query}`, { signal, headers });
-  return responseToBlob(response, onProgress);
+  try {
+    const response = await authedFetch(`/files/download?${query}`, { signal, headers });
+    return await responseToBlob(response, onProgress);
+  } catch (error) {
+    if (isTooLargeForDirectDownload(error)) return byBlocks();
+    throw error;
+  }
+}
+
+/** The part of a Blob a "bytes=from-to" (or "bytes=from-") Range names. */
+export function sliceRange(blob, range) {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(range);
+  if (!match) return blob;
+  const [from, to] = [match[1], match[2]];
+  if (from === '') return blob.slice(Math.max(0, blob.size - Number(to)));
+  return blob.slice(Number(from), to === '' ? blob.size : Number(to) + 1);
 }

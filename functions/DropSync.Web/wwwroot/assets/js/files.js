@@ -345,7 +345,7 @@ export async function downloadFile(entry, rev) {
   const note = toast(`Downloading ${entry.name}…`, 'info', 0);
   try {
     const blob = await downloadBlob(entry.path, {
-      rev, onProgress: (got, total) => { note.firstChild.textContent = `Downloading ${entry.name}… ${total ? Math.floor((got / total) * 100) + '%' : formatSize(got)}`; },
+      rev, size: rev ? undefined : entry.size, onProgress: (got, total) => { note.firstChild.textContent = `Downloading ${entry.name}… ${total ? Math.floor((got / total) * 100) + '%' : formatSize(got)}`; },
     });
     saveBlob(blob, entry.name);
   } catch (error) { showError(error); } finally { note.remove(); }
@@ -373,7 +373,7 @@ export async function zipAndSave(name, entries, base, fetchFile) {
 async function downloadFolderZip(entry) {
   try {
     const { entries } = await call('/files/list_folder', { path: entry.path, recursive: true });
-    await zipAndSave(entry.name || 'DropSync', entries, entry.path, (file) => downloadBlob(file.path));
+    await zipAndSave(entry.name || 'DropSync', entries, entry.path, (file) => downloadBlob(file.path, { size: file.size }));
   } catch (error) { showError(error); }
 }
 

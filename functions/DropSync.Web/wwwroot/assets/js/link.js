@@ -1,6 +1,9 @@
 // The public page of a shared link, /link/{token}: no account needed. It reads the JSON API at /s/{token} and
 // downloads through /s/{token}/download?path=… (the password, if any, goes in the DropSync-Link-Password header).
+// A file larger than the server answers directly comes by blocks through POST /s/{token}/get_blocks.
 import { ApiError, readError, responseToBlob } from './api.js';
+import { blobFromBlocks, isTooLargeForDirectDownload } from './blocks.js';
+import { canDownloadDirectly, serverConfig } from './config.js';
 import { zipAndSave } from './files.js';
 import { clear, errorMessage, fileIcon, formatDate, formatSize, h, saveBlob, showError } from './ui.js';
 
@@ -11,9 +14,22 @@ export function linkView(token) {
   const headers = () => (password ? { 'DropSync-Link-Password': password } : {});
   const base = `/s/${encodeURIComponent(token)}`;
 
-  async function fetchFile(path) {
-    const response = await fetch(`${base}/download?path=${encodeURIComponent(path)}`, { headers: headers() });
+  async function fetchByBlocks(path) {
+    const response = await fetch(`${base}/get_blocks`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', ...headers() }, body: JSON.stringify({ path }),
+    });
     if (!response.ok) throw await readError(response);
+    return blobFromBlocks(await response.json());
+  }
+
+  async function fetchFile(path, size) {
+    if (!canDownloadDirectly(await serverConfig(), size)) return fetchByBlocks(path);
+    const response = await fetch(`${base}/download?path=${encodeURIComponent(path)}`, { headers: headers() });
+    if (!response.ok) {
+      const error = await readError(response);
+      if (isTooLargeForDirectDownload(error)) return fetchByBlocks(path);
+      throw error;
+    }
     return responseToBlob(response);
   }
 
@@ -46,7 +62,7 @@ export function linkView(token) {
   }
 
   function download(entry) {
-    return fetchFile(entry.path).then((blob) => saveBlob(blob, entry.name)).catch(showError);
+    return fetchFile(entry.path, entry.size).then((blob) => saveBlob(blob, entry.name)).catch(showError);
   }
 
   function show({ metadata, entries }) {
@@ -59,7 +75,7 @@ export function linkView(token) {
           h('p', { class: 'muted' }, isFolder ? `Shared folder · ${files.length} file${files.length === 1 ? '' : 's'}` : `Shared file · ${formatSize(metadata.size)} · ${formatDate(metadata.server_modified)}`))),
       h('div', { class: 'toolbar' },
         isFolder
-          ? h('button', { class: 'button primary', onclick: () => zipAndSave(metadata.name, files, metadata.path, (f) => fetchFile(f.path)).catch(showError) }, 'Download all as zip')
+          ? h('button', { class: 'button primary', onclick: () => zipAndSave(metadata.name, files, metadata.path, (f) => fetchFile(f.path, f.size)).catch(showError) }, 'Download all as zip')
           : h('button', { class: 'button primary', onclick: () => download(metadata) }, `Download ${metadata.name}`)),
       isFolder ? h('table', { class: 'files', 'aria-label': 'Files in this shared folder' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'Modified'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Download')))),

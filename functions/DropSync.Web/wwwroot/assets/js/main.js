@@ -3,6 +3,7 @@
 import { call, onUnauthorized, session } from './api.js';
 import { deletedView, filesUrl, filesView, linksView, sharedView } from './files.js';
 import { linkView } from './link.js';
+import { startLive as openLive, stopLive } from './live.js';
 import { activateOnKeys, clear, confirmDialog, errorMessage, formatDate, h, parentOf, showError, toast } from './ui.js';
 import { Uploader } from './upload.js';
 
@@ -10,7 +11,6 @@ const main = document.getElementById('main');
 const sidebar = document.getElementById('sidebar');
 const actionsBar = document.getElementById('topbar-actions');
 let current = null; // the open view: {el, refresh?, folder?, onDrop?}
-let live = null;
 let unread = 0;
 let deviceCache = null;
 
@@ -259,47 +259,19 @@ function scheduleRefresh() {
 }
 
 function startLive() {
-  if (live) return;
-  const s = session.get();
-  if (!s) return;
-  let attempt = 0;
-  const connect = () => {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${scheme}://${location.host}/notifications/ws?access_token=${encodeURIComponent(s.access_token)}`);
-    live = { socket, closed: false };
-    socket.onopen = () => { attempt = 0; document.body.dataset.live = 'connected'; };
-    socket.onmessage = (event) => {
-      let message;
-      try { message = JSON.parse(event.data); } catch { return; }
-      if (message.type === 'hello') {
-        // Catch up on whatever happened while disconnected.
-        call('/notifications/list', { limit: 1 }).then((p) => setUnread(p.unread)).catch(() => {});
-        if (attempt === 0 && current?.refresh && document.body.dataset.liveSeen) scheduleRefresh();
-        document.body.dataset.liveSeen = '1';
-      } else if (message.type === 'change') {
-        onChange(message);
-      } else if (message.type === 'notification') {
-        setUnread(unread + 1);
-        toast(describe(message), 'info');
-        if (location.pathname === '/app/notifications') scheduleRefresh();
-      }
-    };
-    socket.onclose = () => {
-      document.body.dataset.live = 'disconnected';
-      if (!live || live.closed || live.socket !== socket || !session.get()) return;
-      attempt++;
-      // The server closes a revoked device's socket; a failed request will then sign it out.
-      setTimeout(() => { if (live && !live.closed && session.get()) { call('/auth/list_devices', {}).catch(() => {}); connect(); } }, Math.min(30000, 500 * 2 ** attempt));
-    };
-  };
-  connect();
-}
-
-function stopLive() {
-  if (!live) return;
-  live.closed = true;
-  live.socket.close();
-  live = null;
+  openLive({
+    onHello: (reconnected) => {
+      // Catch up on whatever happened while disconnected.
+      call('/notifications/list', { limit: 1 }).then((p) => setUnread(p.unread)).catch(() => {});
+      if (reconnected && current?.refresh) scheduleRefresh();
+    },
+    onChange,
+    onNotification: (message) => {
+      setUnread(unread + 1);
+      toast(describe(message), 'info');
+      if (location.pathname === '/app/notifications') scheduleRefresh();
+    },
+  });
 }
 
 function onChange(change) {

@@ -6,7 +6,7 @@ const TEXT_LIMIT = 512 * 1024;
 const MEDIA_LIMIT = 512 * 1024 * 1024;
 
 /** Opens a preview of a file. fetchBlob(range?) answers its content (or a range of it) as a Blob. */
-export function previewFile(entry, { fetchBlob = (opts) => downloadBlob(entry.path, opts), rev } = {}) {
+export function previewFile(entry, { fetchBlob = (opts) => downloadBlob(entry.path, { size: entry.size, ...opts }), rev } = {}) {
   const kind = fileKind(entry.name);
   let url = null;
   return openDialog(entry.name + (rev ? ' (old revision)' : ''), (body) => {

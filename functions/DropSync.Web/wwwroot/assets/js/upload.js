@@ -4,6 +4,7 @@
 // A file whose name is already taken in its folder is not sent blindly: the user chooses to replace it (a new revision
 // based on the rev seen when asking, so a change made elsewhere meanwhile still becomes a conflict) or to keep both.
 import { ApiError, authHeaders, call } from './api.js';
+import { serverConfig } from './config.js';
 import { activateOnKeys, clear, errorMessage, formatSize, h, joinPath, nameOf, openDialog, parentOf } from './ui.js';
 
 export const BLOCK_SIZE = 4 * 1024 * 1024;
@@ -228,7 +229,9 @@ export class Uploader {
 
   async run(item) {
     try {
-      const result = item.size <= BLOCK_SIZE ? await this.uploadMedia(item) : await this.uploadResumable(item);
+      // One request only for what the server takes whole (AWS: 4 MiB, within Lambda's 6 MB payload); else by blocks.
+      const { max_request_bytes: maxRequest } = await serverConfig();
+      const result = item.size <= Math.min(BLOCK_SIZE, maxRequest) ? await this.uploadMedia(item) : await this.uploadResumable(item);
       item.state = 'done';
       item.loaded = item.size;
       item.status = result.path !== item.path ? `Uploaded as ${result.name}` : 'Uploaded';
