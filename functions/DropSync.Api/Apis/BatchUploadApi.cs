@@ -25,6 +25,9 @@ internal static class BatchUploadApi
 {
     private const long PartOverhead = 64 * 1024;
 
+    /// <summary>The largest batch request embedded mode takes: every file at its largest, with room for the parts' headers and the manifest.</summary>
+    public const long EmbeddedMaxBatchBytes = (BatchUploadService.MaxFiles * (BatchUploadService.MaxFileSize + PartOverhead)) + (4 * 1024 * 1024);
+
     public static IEndpointRouteBuilder MapBatchUploadApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/files").WithTags("Files")

@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using Amazon.Runtime.Credentials;
 using Amazon.S3;
 using Amazon.SQS;
 using DropSync.Api.Live;
@@ -41,9 +40,9 @@ internal static class AwsModeServices
         var tables = new DynamoDbTableNames(config.Setting(AwsEnvironment.TablePrefix, "TablePrefix") ?? "");
         var blockOptions = new S3BlockStoreOptions { BucketName = bucket, KmsKeyId = config.Setting(AwsEnvironment.KmsKeyId, "KmsKeyId") };
 
-        // Endpoint overrides point at local servers (tests), which take any credentials.
         var local = dynamoEndpoint is not null || s3Endpoint is not null || sqsEndpoint is not null;
-        AWSCredentials Credentials() => local ? new BasicAWSCredentials("local", "local") : DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        var credentials = new Lazy<AWSCredentials>(() => AwsCredentialSource.Resolve(config, local));
+        AWSCredentials Credentials() => credentials.Value;
 
         services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(
             Credentials(),

@@ -42,11 +42,13 @@ internal static class DropSyncServices
         // DropSync:Mode=aws: DynamoDB, S3, SQS and API Gateway instead (AwsModeServices).
         if (config.IsAwsMode())
         {
+            services.AddSingleton(ServerLimits.Aws);
             services.AddDropSyncAws(config);
             services.AddDropSyncCore(options);
             return builder;
         }
 
+        services.AddSingleton(ServerLimits.Embedded);
         Directory.CreateDirectory(dataDirectory);
 
         // Embedded adapters: one SQLite file for metadata, encrypted block files beside it, the master key kept apart.
