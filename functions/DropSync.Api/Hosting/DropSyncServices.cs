@@ -74,6 +74,7 @@ internal static class DropSyncServices
         services.AddSingleton<IChangePublisher>(sp => sp.GetRequiredService<InProcessChangeBus>());
         services.AddSingleton<WebSocketHub>();
         services.AddSingleton<IPushGateway>(sp => sp.GetRequiredService<WebSocketHub>());
+        services.AddSingleton<IDeviceConnectionCloser>(sp => sp.GetRequiredService<WebSocketHub>());
         services.AddHostedService<ChangeDispatchService>();
 
         // Block URLs and link tokens are keyed by the master key, so there is no second secret to keep.
