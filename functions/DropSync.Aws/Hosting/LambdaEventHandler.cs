@@ -97,10 +97,11 @@ public sealed partial class LambdaEventHandler(
             // A record without a messageId cannot be reported alone; an empty itemIdentifier makes Lambda treat the
             // whole batch as failed (and retry it), which is what such a record needs.
             // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
-            var messageId = record?["messageId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : "";
+            var item = record as JsonObject;
+            var messageId = item?["messageId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : "";
             try
             {
-                var change = ChangeMessages.Deserialize(record?["body"] is JsonValue body && body.TryGetValue<string>(out var json) ? json : "");
+                var change = ChangeMessages.Deserialize(item?["body"] is JsonValue body && body.TryGetValue<string>(out var json) ? json : "");
                 await fanout.DispatchAsync(change, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
