@@ -49,6 +49,11 @@ public sealed class DropSyncFunction : Construct
             [LambdaEnvironment.Mode] = "aws",
             [LambdaEnvironment.Role] = shape.Role,
         };
+        if (shape.Role != FunctionRole.Http)
+        {
+            // The event functions: a 5xx from /events fails the invocation (retry / DLQ) instead of "succeeding".
+            variables[LambdaEnvironment.AdapterErrorStatusCodes] = LambdaEnvironment.ServerErrorStatusCodes;
+        }
 
         var logs = new LogGroup(this, "Logs", new LogGroupProps
         {

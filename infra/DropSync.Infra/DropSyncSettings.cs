@@ -30,8 +30,15 @@ public sealed record DropSyncSettings
     /// <summary>Web origins (besides the HTTP API's own, which serves the web app) allowed by CORS.</summary>
     public IReadOnlyList<string> WebOrigins { get; init; } = [];
 
-    /// <summary>Version of AWS's public Lambda Web Adapter layer (LambdaAdapterLayerArm64).</summary>
+    /// <summary>
+    /// Version of AWS's public Lambda Web Adapter layer (LambdaAdapterLayerArm64). At least 23 (adapter v0.9.0, which
+    /// introduced AWS_LWA_ERROR_STATUS_CODES, awslabs/aws-lambda-web-adapter#558); 25 is adapter v1.0.0-rc1, per the
+    /// adapter's README at that tag.
+    /// </summary>
     public int AdapterLayerVersion { get; init; } = 25;
+
+    /// <summary>The first layer version with AWS_LWA_ERROR_STATUS_CODES (adapter v0.9.0), which the event functions rely on.</summary>
+    public const int MinAdapterLayerVersion = 23;
 
     /// <summary>The published server (scripts/publish-lambda.sh): a folder with a <c>bootstrap</c> executable.</summary>
     public string LambdaAssetPath { get; init; } = "artifacts/lambda";
@@ -90,6 +97,11 @@ public sealed record DropSyncSettings
         if (ColdAfterDays < 1 || NoncurrentVersionDays < 1 || AdapterLayerVersion < 1 || ApiRateLimit < 1 || ApiBurstLimit < 1)
         {
             throw new ArgumentException("coldAfterDays, noncurrentVersionDays, adapterLayerVersion and the API limits must be positive.");
+        }
+
+        if (AdapterLayerVersion < MinAdapterLayerVersion)
+        {
+            throw new ArgumentException($"adapterLayerVersion must be at least {MinAdapterLayerVersion} (Lambda Web Adapter v0.9.0, the first with AWS_LWA_ERROR_STATUS_CODES).");
         }
 
         foreach (var origin in WebOrigins)

@@ -164,7 +164,9 @@ public sealed class DropSyncStack : Stack
             Description = "DropSync live change feed",
             ConnectRouteOptions = new WebSocketRouteOptions { Integration = new WebSocketLambdaIntegration("ConnectIntegration", live) },
             DisconnectRouteOptions = new WebSocketRouteOptions { Integration = new WebSocketLambdaIntegration("DisconnectIntegration", live) },
-            DefaultRouteOptions = new WebSocketRouteOptions { Integration = new WebSocketLambdaIntegration("DefaultIntegration", live) },
+            // Two-way: the function's answer to a $default message ({"action":"hello"} / {"action":"ping"}) is sent back to
+            // the client (an AWS::ApiGatewayV2::RouteResponse with key $default).
+            DefaultRouteOptions = new WebSocketRouteOptions { Integration = new WebSocketLambdaIntegration("DefaultIntegration", live), ReturnResponse = true },
         });
         WebSocketStage = new WebSocketStage(this, "WebSocketStage", new WebSocketStageProps
         {
@@ -182,6 +184,9 @@ public sealed class DropSyncStack : Stack
         {
             function.AddEnvironment(LambdaEnvironment.WebSocketCallbackUrl, callbackUrl);
         }
+
+        // GET /config tells clients where the live feed is.
+        http.AddEnvironment(LambdaEnvironment.WebSocketUrl, WebSocketStage.Url);
 
         fanout.AddEventSource(new SqsEventSource(ChangeQueue, new SqsEventSourceProps
         {
@@ -202,7 +207,9 @@ public sealed class DropSyncStack : Stack
             MasterKey.GrantRead(function);
         }
 
-        // HTTP: all metadata; reads and writes blocks (and signs URLs for them) but never deletes one; publishes changes.
+        // HTTP: all metadata; reads and writes blocks (and signs URLs for them) but never deletes one (only its own staged
+        // uploads under incoming/, which /files/upload/finish adopts: COPY to blocks/, then DELETE); publishes changes;
+        // closes a revoked or signed-out device's WebSocket connections (its connection items and @connections DELETE).
         foreach (var table in new[]
         {
             Tables.Entries, Tables.Revisions, Tables.Journal, Tables.Blocks, Tables.Accounts, Tables.UploadSessions, Tables.Sharing,
@@ -214,7 +221,14 @@ public sealed class DropSyncStack : Stack
 
         Storage.Bucket.GrantRead(http);
         Storage.Bucket.GrantPut(http);
+        http.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["s3:DeleteObject"],
+            Resources = [Storage.Bucket.ArnForObjects(StorageConventions.IncomingKeyPrefix + "*")],
+        }));
         ChangeQueue.GrantSendMessages(http);
+        Tables.Connections.GrantReadWriteData(http);
+        WebSocketStage.GrantManagementApiAccess(http);
 
         // WebSocket: authenticates the token, reads where the device stands (own and shared places), keeps its connection
         // items, answers on the socket.

@@ -33,6 +33,19 @@ public static class LambdaEnvironment
     /// <summary>The WebSocket stage's management endpoint (https://…/{stage}) for @connections calls.</summary>
     public const string WebSocketCallbackUrl = AwsEnvironment.WebSocketEndpoint;
 
+    /// <summary>The WebSocket stage's public URL (wss://…/live) that GET /config gives clients (http function).</summary>
+    public const string WebSocketUrl = AwsEnvironment.WebSocketUrl;
+
+    /// <summary>
+    /// The Lambda Web Adapter's setting that turns the listed HTTP statuses of the app into a Lambda function error
+    /// (adapter v0.9.0+, layer 23+). On the functions that take events, so an SQS batch /events could not handle at all
+    /// (a 5xx) is retried whole rather than dropped as a "successful" invocation.
+    /// </summary>
+    public const string AdapterErrorStatusCodes = "AWS_LWA_ERROR_STATUS_CODES";
+
+    /// <summary>The value of <see cref="AdapterErrorStatusCodes"/>: every 5xx.</summary>
+    public const string ServerErrorStatusCodes = "500-599";
+
     /// <summary>Days after which the tiering job tags blocks referenced only by old revisions cold=true.</summary>
     public const string ColdAfterDays = AwsEnvironment.ColdAfterDays;
 

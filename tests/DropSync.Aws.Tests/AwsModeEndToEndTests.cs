@@ -12,10 +12,6 @@ using DropSync.Aws.Hosting;
 using DropSync.Aws.Tests.Infrastructure;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
-using DropSync.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Aws.Tests;
@@ -66,7 +62,7 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
             [AwsEnvironment.MasterKey] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             [AwsEnvironment.EventsSecret] = EventsSecret,
             ["DropSync:PasswordIterations"] = "1000",
-        }, _interrupter);
+        }, services => services.AddSingleton<IFileMetadataStore>(sp => _interrupter.Wrap(sp.GetRequiredService<DynamoDbFileMetadataStore>())));
     }
 
     public async Task DisposeAsync()
@@ -482,19 +478,6 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
         return (body["access_token"]!.GetValue<string>(), body["device_id"]!.GetValue<string>());
     }
 
-    private sealed class AwsModeFactory(Dictionary<string, string> settings, InterruptingStore interrupter) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureTestServices(services => services.AddSingleton<IFileMetadataStore>(sp => interrupter.Wrap(sp.GetRequiredService<DynamoDbFileMetadataStore>())));
-        }
-    }
-
     /// <summary>
     /// The DynamoDB metadata store, passed through; when armed, it changes an entry a later batch of a move expects just
     /// before that batch is applied, as another device editing the file at that moment would, so the move stops partway.
@@ -555,58 +538,4 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
 
         public Task<long> GetCompactedThroughAsync(string namespaceId, CancellationToken cancellationToken) => _inner.GetCompactedThroughAsync(namespaceId, cancellationToken);
     }
-}
-
-/// <summary>A loopback HTTP listener standing in for API Gateway's @connections endpoint: records every request, answers 200.</summary>
-internal sealed class ConnectionsListener : IDisposable
-{
-    private readonly HttpListener _listener = new();
-    private readonly List<(string Path, string? Authorization, string Body)> _received = [];
-
-    public string BaseUrl { get; private set; } = "";
-
-    public IReadOnlyList<(string Path, string? Authorization, string Body)> Received
-    {
-        get
-        {
-            lock (_received)
-            {
-                return [.. _received];
-            }
-        }
-    }
-
-    public void Start()
-    {
-        BaseUrl = $"http://127.0.0.1:{LocalPorts.Free()}/";
-        _listener.Prefixes.Add(BaseUrl);
-        _listener.Start();
-        _ = Task.Run(async () =>
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                var body = await reader.ReadToEndAsync();
-                lock (_received)
-                {
-                    _received.Add((context.Request.RawUrl ?? "", context.Request.Headers["Authorization"], body));
-                }
-
-                context.Response.StatusCode = 200;
-                context.Response.Close();
-            }
-        });
-    }
-
-    public void Dispose() => _listener.Close();
 }

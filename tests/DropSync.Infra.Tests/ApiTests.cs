@@ -61,6 +61,17 @@ public sealed class ApiTests
         }
 
         D.Primary.ResourceCountIs("AWS::ApiGatewayV2::Route", 4);
+
+        // $default is two-way: the function's answer to {"action":"hello"} / {"action":"ping"} goes back to the client.
+        var defaultRoute = D.Resources("AWS::ApiGatewayV2::Route")
+            .Single(r => (string?)r.Properties["RouteKey"] == "$default" && (string?)r.Properties["ApiId"]?["Ref"] == api).Id;
+        D.Primary.HasResourceProperties("AWS::ApiGatewayV2::RouteResponse", new Props
+        {
+            ["ApiId"] = new Props { ["Ref"] = api },
+            ["RouteId"] = new Props { ["Ref"] = defaultRoute },
+            ["RouteResponseKey"] = "$default",
+        });
+        D.Primary.ResourceCountIs("AWS::ApiGatewayV2::RouteResponse", 1);
         D.Primary.HasResourceProperties("AWS::ApiGatewayV2::Integration", new Props
         {
             ["ApiId"] = new Props { ["Ref"] = api },

@@ -56,6 +56,28 @@ public sealed class FunctionTests
         });
     }
 
+    [Theory]
+    [InlineData("WebSocket", true)]
+    [InlineData("Fanout", true)]
+    [InlineData("Maintenance", true)]
+    [InlineData("Http", false)]
+    public void The_event_functions_turn_a_5xx_from_events_into_a_function_error(string name, bool set)
+    {
+        var variables = (Newtonsoft.Json.Linq.JObject)D.Resources("AWS::Lambda::Function").Single(r => r.Id.StartsWith(name + "Function", StringComparison.Ordinal)).Properties["Environment"]!["Variables"]!;
+        Assert.Equal(set ? "500-599" : null, (string?)variables[LambdaEnvironment.AdapterErrorStatusCodes]);
+    }
+
+    [Fact]
+    public void The_http_function_knows_the_websocket_url_and_the_callback_endpoint()
+    {
+        var variables = (Newtonsoft.Json.Linq.JObject)D.Resources("AWS::Lambda::Function").Single(r => r.Id.StartsWith("HttpFunction", StringComparison.Ordinal)).Properties["Environment"]!["Variables"]!;
+        var url = variables[LambdaEnvironment.WebSocketUrl]!.ToString(Newtonsoft.Json.Formatting.None);
+        Assert.Contains("wss://", url, StringComparison.Ordinal);
+        Assert.Contains(D.LogicalId("AWS::ApiGatewayV2::Api", "WebSocketApi"), url, StringComparison.Ordinal);
+        Assert.Contains("/" + DropSyncStack.WebSocketStageName, url, StringComparison.Ordinal);
+        Assert.NotNull(variables[LambdaEnvironment.WebSocketCallbackUrl]);
+    }
+
     [Fact]
     public void Each_function_reads_the_master_key_secret_through_the_parameters_and_secrets_extension()
     {

@@ -36,14 +36,31 @@ public sealed class IamTests
     }
 
     [Fact]
-    public void The_http_function_can_read_and_put_blocks_but_not_delete_them()
+    public void The_http_function_can_read_and_put_blocks_and_delete_only_staged_uploads()
     {
         var actions = ActionsOf("HttpFunction");
         Assert.Contains("s3:GetObject*", actions);
         Assert.Contains("s3:PutObject", actions);
-        Assert.DoesNotContain(actions, a => a.StartsWith("s3:DeleteObject", StringComparison.Ordinal));
         Assert.Contains("sqs:SendMessage", actions);
-        Assert.DoesNotContain("execute-api:ManageConnections", actions);
+
+        // /files/upload/finish adopts a staged block: COPY incoming/... to blocks/..., then DELETE incoming/....
+        var deletes = Statements("HttpFunction").Where(s => Strings(s["Action"]).Any(a => a.StartsWith("s3:Delete", StringComparison.Ordinal))).ToList();
+        var delete = Assert.Single(deletes);
+        Assert.Equal(["s3:DeleteObject"], Strings(delete["Action"]));
+        var bucket = Stacks.WithoutReplica.LogicalId("AWS::S3::Bucket", "StorageBlocks");
+        var resource = delete["Resource"]!;
+        Assert.Equal(JTokenType.Object, resource.Type);
+        var parts = resource["Fn::Join"]![1]!.ToString(Newtonsoft.Json.Formatting.None);
+        Assert.Contains($"{{\"Fn::GetAtt\":[\"{bucket}\",\"Arn\"]}}", parts, StringComparison.Ordinal);
+        Assert.EndsWith("\"/" + StorageConventions.IncomingKeyPrefix + "*\"]", parts, StringComparison.Ordinal);
+        Assert.DoesNotContain(StorageConventions.BlocksKeyPrefix, parts, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_http_function_may_close_connections_on_the_websocket_stage()
+    {
+        var statement = Statements("HttpFunction").Single(s => Strings(s["Action"]).Contains("execute-api:ManageConnections"));
+        Assert.Contains($"/{DropSyncStack.WebSocketStageName}/*/@connections/*", statement["Resource"]!.ToString(Newtonsoft.Json.Formatting.None), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -71,15 +88,15 @@ public sealed class IamTests
     }
 
     [Fact]
-    public void Only_the_websocket_and_fanout_functions_touch_the_connections_table()
+    public void The_maintenance_job_does_not_touch_the_connections_table()
     {
         var connections = Stacks.WithoutReplica.LogicalId("AWS::DynamoDB::Table", "Tables" + DropSync.Aws.DynamoDb.DynamoDbTables.Connections);
-        foreach (var function in new[] { "HttpFunction", "MaintenanceFunction" })
+        foreach (var function in new[] { "MaintenanceFunction" })
         {
             Assert.DoesNotContain(connections, PolicyText(function), StringComparison.Ordinal);
         }
 
-        foreach (var function in new[] { "WebSocketFunction", "FanoutFunction" })
+        foreach (var function in new[] { "WebSocketFunction", "FanoutFunction", "HttpFunction" })
         {
             Assert.Contains(connections, PolicyText(function), StringComparison.Ordinal);
         }

@@ -49,6 +49,7 @@ public sealed class SettingsTests
     [InlineData("coldAfterDays", "0")]
     [InlineData("coldAfterDays", "ninety")]
     [InlineData("webOrigins", "https://a.example.com/app")]
+    [InlineData("adapterLayerVersion", "22")]
     public void Values_that_cannot_work_fail_the_synth(string key, string value)
     {
         var app = new App(new AppProps { Context = new Dictionary<string, object> { ["primaryRegion"] = "us-east-1", [key] = value } });

@@ -1,5 +1,6 @@
 using DropSync.Api.Auth;
 using DropSync.Core.Accounts;
+using DropSync.Core.Ports;
 
 namespace DropSync.Api.Apis;
 
@@ -29,11 +30,11 @@ internal static class AuthApi
         return Results.Ok(new { AccessToken = token, device.DeviceId, device.UserId, DeviceName = device.Name });
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext context, AccountService accounts, Live.WebSocketHub hub, CancellationToken ct)
+    private static async Task<IResult> LogoutAsync(HttpContext context, AccountService accounts, IDeviceConnectionCloser connections, CancellationToken ct)
     {
         var caller = context.Caller();
         await accounts.LogoutAsync(caller, ct);
-        await hub.DisconnectDeviceAsync(caller.UserId, caller.DeviceId);
+        await connections.CloseDeviceAsync(caller.UserId, caller.DeviceId, ct);
         return Results.Ok(new { });
     }
 
@@ -47,11 +48,11 @@ internal static class AuthApi
         });
     }
 
-    private static async Task<IResult> RevokeDeviceAsync(RevokeDeviceRequest request, HttpContext context, AccountService accounts, Live.WebSocketHub hub, CancellationToken ct)
+    private static async Task<IResult> RevokeDeviceAsync(RevokeDeviceRequest request, HttpContext context, AccountService accounts, IDeviceConnectionCloser connections, CancellationToken ct)
     {
         var caller = context.Caller();
         await accounts.RevokeDeviceAsync(caller, request.DeviceId, ct);
-        await hub.DisconnectDeviceAsync(caller.UserId, request.DeviceId!);
+        await connections.CloseDeviceAsync(caller.UserId, request.DeviceId!, ct);
         return Results.Ok(new { });
     }
 }

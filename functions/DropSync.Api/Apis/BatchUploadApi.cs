@@ -25,6 +25,9 @@ internal static class BatchUploadApi
 {
     private const long PartOverhead = 64 * 1024;
 
+    /// <summary>The largest batch request embedded mode takes: every file at its largest, with room for the parts' headers and the manifest.</summary>
+    public const long EmbeddedMaxBatchBytes = (BatchUploadService.MaxFiles * (BatchUploadService.MaxFileSize + PartOverhead)) + (4 * 1024 * 1024);
+
     public static IEndpointRouteBuilder MapBatchUploadApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/files").WithTags("Files")
@@ -43,11 +46,36 @@ internal static class BatchUploadApi
             throw Errors.BadRequest("invalid_request", "Send the batch as multipart/form-data: a \"manifest\" JSON part, then one part per file.");
         }
 
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        var maxBytes = context.RequestServices.GetRequiredService<ServerLimits>().MaxBatchBytes;
+        if (context.Request.ContentLength > maxBytes)
         {
-            limit.MaxRequestBodySize = (BatchUploadService.MaxFiles * (BatchUploadService.MaxFileSize + PartOverhead)) + (4 * 1024 * 1024);
+            throw BatchTooLarge(maxBytes);
         }
 
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        try
+        {
+            return await ReadBatchAsync(context, caller, boundary, batches, json, ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw BatchTooLarge(maxBytes);
+        }
+    }
+
+    /// <summary>413 batch_too_large (AWS mode: a Lambda request is at most max_batch_bytes, see GET /config).</summary>
+    private static DropSyncException BatchTooLarge(long maxBytes) => new(
+        ErrorKind.PayloadTooLarge,
+        "batch_too_large",
+        $"A batch request is at most {maxBytes} bytes here; split it into smaller batches (GET /config gives max_batch_bytes).",
+        new Dictionary<string, object?> { ["max_batch_bytes"] = maxBytes });
+
+    private static async Task<IResult> ReadBatchAsync(HttpContext context, Core.Accounts.Caller caller, string boundary, BatchUploadService batches, IOptions<JsonOptions> json, CancellationToken ct)
+    {
         var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
         var first = await reader.ReadNextSectionAsync(ct);
         if (first is null || first.GetContentDispositionHeader()?.Name.Value != "manifest")

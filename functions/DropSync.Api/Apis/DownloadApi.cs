@@ -41,18 +41,18 @@ internal static class DownloadApi
         return Results.Empty;
     }
 
-    /// <summary>Streams a revision as the response, honouring a single-range Range header.</summary>
-    public static async Task WriteContentAsync(HttpContext context, FileMetadata metadata, Core.Model.FileRevision revision, FileService files, JsonSerializerOptions json)
+    /// <summary>
+    /// Streams a revision as the response, honouring a single-range Range header. Where the server limits what it answers
+    /// directly (AWS mode: a Lambda response), a body over the limit is refused with 409 too_large_for_direct_download
+    /// and the client fetches the file by blocks (presigned URLs) or in smaller Ranges.
+    /// </summary>
+    public static async Task WriteContentAsync(HttpContext context, FileMetadata metadata, Core.Model.FileRevision revision, FileService files, JsonSerializerOptions json, string blocksEndpoint = "/files/get_blocks")
     {
         var ct = context.RequestAborted;
         var response = context.Response;
-        response.ContentType = "application/octet-stream";
-        response.Headers.AcceptRanges = "bytes";
-        response.Headers.ETag = $"\"{metadata.ContentHash}\"";
-        response.Headers["DropSync-API-Result"] = JsonSerializer.Serialize(metadata, HeaderJson(json));
-
         var length = revision.Size;
         long from = 0, count = length;
+        string? contentRange = null;
         if (RangeHeaderValue.TryParse(context.Request.Headers.Range.ToString(), out var range)
             && range.Unit.Equals("bytes", StringComparison.OrdinalIgnoreCase) && range.Ranges.Count == 1)
         {
@@ -71,8 +71,25 @@ internal static class DownloadApi
             }
 
             count = to - from + 1;
+            contentRange = $"bytes {from}-{to}/{length}";
+        }
+
+        if (context.RequestServices.GetRequiredService<Hosting.ServerLimits>().MaxResponseBytes is { } max && count > max)
+        {
+            throw Errors.Conflict(
+                "too_large_for_direct_download",
+                $"This answer would be {count} bytes; this server answers at most {max} bytes directly. Fetch the file by blocks with {blocksEndpoint} (presigned URLs), or in Ranges of at most {max} bytes.",
+                new Dictionary<string, object?> { ["max_response_bytes"] = max });
+        }
+
+        response.ContentType = "application/octet-stream";
+        response.Headers.AcceptRanges = "bytes";
+        response.Headers.ETag = $"\"{metadata.ContentHash}\"";
+        response.Headers["DropSync-API-Result"] = JsonSerializer.Serialize(metadata, HeaderJson(json));
+        if (contentRange is not null)
+        {
             response.StatusCode = StatusCodes.Status206PartialContent;
-            response.Headers.ContentRange = $"bytes {from}-{to}/{length}";
+            response.Headers.ContentRange = contentRange;
         }
 
         response.ContentLength = count;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using DropSync.Aws.Hosting;
 
@@ -15,8 +16,11 @@ namespace DropSync.Api.Apis;
 /// <c>x-amzn-request-context</c> header, and is refused. (3) Outside Lambda (no <c>AWS_LAMBDA_FUNCTION_NAME</c>), the
 /// endpoint answers only with the shared secret of <c>DROPSYNC_EVENTS_SECRET</c> in <c>X-DropSync-Events-Secret</c>, and
 /// where that secret is set it is required everywhere.</para>
+/// <para>An event that fails as a whole (an exception escapes the handler) answers 500: the event functions run with
+/// AWS_LWA_ERROR_STATUS_CODES=500-599, so the adapter reports a function error and Lambda retries the event (an SQS
+/// batch whole, never dropped). Per-record SQS failures are a normal 200 with <c>batchItemFailures</c>.</para>
 /// </summary>
-internal static class EventsApi
+internal static partial class EventsApi
 {
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder routes)
     {
@@ -36,8 +40,29 @@ internal static class EventsApi
                 return Results.NotFound();
             }
 
-            var node = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: ct);
-            var result = await handler.HandleAsync(node, ct);
+            JsonNode? node;
+            try
+            {
+                node = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: ct);
+            }
+            catch (JsonException)
+            {
+                return Results.BadRequest(new { error = "invalid_event", message = "The event is not JSON." });
+            }
+
+            JsonObject? result;
+            try
+            {
+                result = await handler.HandleAsync(node, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                LogEventFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventsApi)), e, LambdaEventHandler.Recognise(node));
+                return Results.Json(
+                    new { error = "event_failed", message = "The event could not be handled; Lambda retries it." },
+                    statusCode: StatusCodes.Status500InternalServerError);
+            }
+
             return result is null
                 ? Results.BadRequest(new { error = "unknown_event", message = "Not an SQS, WebSocket or scheduled event." })
                 : Results.Text(result.ToJsonString(), "application/json");
@@ -47,7 +72,10 @@ internal static class EventsApi
 
     private static bool Allowed(HttpContext context, string? secret, bool inLambda)
     {
-        if (context.Request.Headers.ContainsKey("x-amzn-request-context"))
+        // The Lambda Web Adapter sends x-amzn-request-context with every request: an API Gateway or ALB request's
+        // context (a JSON object), or "null" for a pass-through event (lambda_http's RequestContext::PassThrough).
+        // Only the former came from the outside.
+        if (context.Request.Headers.TryGetValue("x-amzn-request-context", out var requestContext) && IsHttpRequestContext(requestContext.ToString()))
         {
             return false;
         }
@@ -60,4 +88,19 @@ internal static class EventsApi
 
         return inLambda;
     }
+
+    private static bool IsHttpRequestContext(string value)
+    {
+        try
+        {
+            return JsonNode.Parse(value) is not null;
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A {Kind} event failed as a whole; answering 500 so Lambda retries it")]
+    private static partial void LogEventFailed(ILogger logger, Exception error, LambdaEventKind kind);
 }

@@ -18,6 +18,8 @@ internal static class PublicLinksApi
         var links = routes.MapGroup("/s").AllowAnonymous().WithTags("Shared links");
         links.MapGet("/{token}", OpenAsync).WithSummary("The linked file's metadata, or the linked folder's listing.");
         links.MapGet("/{token}/download", DownloadAsync).WithSummary("Download the linked file, or a file in the linked folder (path=/<folder>/...).");
+        links.MapPost("/{token}/get_blocks", GetBlocksAsync)
+            .WithSummary("The linked file's (or a file in the linked folder's) blocks, each with a URL to GET it: for files too large to download directly.");
         return routes;
     }
 
@@ -37,8 +39,24 @@ internal static class PublicLinksApi
     private static async Task<IResult> DownloadAsync(
         string token, string? path, HttpContext context, LinkService links, FileService files, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
+        var (_, shown, metadata, revision) = await ReadAsync(token, path, context, links, files);
+        context.Response.Headers.ContentDisposition = $"attachment; filename*=UTF-8''{Uri.EscapeDataString(shown.Name)}";
+        await DownloadApi.WriteContentAsync(context, metadata, revision, files, json.Value.SerializerOptions, $"/s/{token}/get_blocks");
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> GetBlocksAsync(string token, LinkPathRequest? request, HttpContext context, LinkService links, FileService files)
+    {
+        var (link, _, metadata, revision) = await ReadAsync(token, request?.Path, context, links, files);
+        return Results.Ok(files.BlocksOf(metadata, revision, link.OwnerUserId));
+    }
+
+    /// <summary>The current revision of the linked file, or of a file in the linked folder, as the visitor sees it.</summary>
+    private static async Task<(SharedLink Link, DropPath Shown, FileMetadata Metadata, FileRevision Revision)> ReadAsync(
+        string token, string? path, HttpContext context, LinkService links, FileService files)
+    {
         var ct = context.RequestAborted;
-        var (_, root, _) = await links.OpenAsync(token, Password(context), ct);
+        var (link, root, _) = await links.OpenAsync(token, Password(context), ct);
         var shown = string.IsNullOrEmpty(path) ? root.ViewRoot : DropPath.Parse(path, allowRoot: false);
         if (!root.ViewRoot.Contains(shown))
         {
@@ -46,10 +64,7 @@ internal static class PublicLinksApi
         }
 
         var (metadata, revision) = await files.ReadRevisionAsync(root.At(shown.Rebase(root.ViewRoot, root.InnerRoot)), shown, null, ct);
-        metadata = metadata.ForLinkVisitor();
-        context.Response.Headers.ContentDisposition = $"attachment; filename*=UTF-8''{Uri.EscapeDataString(shown.Name)}";
-        await DownloadApi.WriteContentAsync(context, metadata, revision, files, json.Value.SerializerOptions);
-        return Results.Empty;
+        return (link, shown, metadata.ForLinkVisitor(), revision);
     }
 
     /// <summary>
@@ -64,4 +79,7 @@ internal static class PublicLinksApi
 
     private static string? Password(HttpContext context) =>
         context.Request.Headers.TryGetValue("DropSync-Link-Password", out var header) ? header.ToString() : context.Request.Query["password"].ToString() is { Length: > 0 } q ? q : null;
+
+    /// <summary>The body of POST /s/{token}/get_blocks: which file of a linked folder (none: the linked file).</summary>
+    internal sealed record LinkPathRequest(string? Path);
 }

@@ -38,13 +38,7 @@ internal static class UploadApi
         switch (uploadType)
         {
             case "media":
-                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-                {
-                    // The core stops reading past 10 GiB; the transport must not stop it earlier.
-                    limit.MaxRequestBodySize = Limits.MaxFileSize + 1;
-                }
-
-                return Results.Ok(await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct));
+                return await UploadMediaAsync(context, uploads, caller, path, mode, rev, ct);
             case "resumable" when uploadId is not null:
                 return Results.Ok(await uploads.ResumeAsync(caller, uploadId, ct));
             case "resumable":
@@ -58,6 +52,38 @@ internal static class UploadApi
                 throw Errors.BadRequest("invalid_upload_type", "uploadType must be \"media\" or \"resumable\".");
         }
     }
+
+    private static async Task<IResult> UploadMediaAsync(HttpContext context, UploadService uploads, Core.Accounts.Caller caller, string? path, string? mode, string? rev, CancellationToken ct)
+    {
+        // Embedded: the core stops reading past 10 GiB; the transport must not stop it earlier. AWS: a Lambda request
+        // is at most max_request_bytes; a larger file goes by the resumable upload (blocks straight to S3).
+        var limits = context.RequestServices.GetRequiredService<Hosting.ServerLimits>();
+        var maxBytes = limits.IsAws ? limits.MaxRequestBytes : Limits.MaxFileSize + 1;
+        if (limits.IsAws && context.Request.ContentLength > maxBytes)
+        {
+            throw TooLargeForDirectUpload(maxBytes);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        try
+        {
+            return Results.Ok(await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct));
+        }
+        catch (BadHttpRequestException e) when (limits.IsAws && e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLargeForDirectUpload(maxBytes);
+        }
+    }
+
+    private static DropSyncException TooLargeForDirectUpload(long maxBytes) => new(
+        ErrorKind.PayloadTooLarge,
+        "too_large_for_direct_upload",
+        $"A file sent as the request body is at most {maxBytes} bytes here; upload it with uploadType=resumable (its blocks go straight to storage).",
+        new Dictionary<string, object?> { ["max_request_bytes"] = maxBytes });
 
     private static async Task<IResult> FinishAsync(FinishRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
         Results.Ok(await uploads.FinishAsync(context.Caller(), request.UploadId, ct));

@@ -22,6 +22,7 @@ internal static class ApiPipeline
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         app.MapGet("/healthz", () => Results.Ok(new { Status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        app.MapConfigApi();
         app.MapAuthApi();
         app.MapUploadApi();
         app.MapBatchUploadApi();

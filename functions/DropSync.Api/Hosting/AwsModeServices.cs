@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using Amazon.Runtime.Credentials;
 using Amazon.S3;
 using Amazon.SQS;
 using DropSync.Api.Live;
@@ -41,9 +40,9 @@ internal static class AwsModeServices
         var tables = new DynamoDbTableNames(config.Setting(AwsEnvironment.TablePrefix, "TablePrefix") ?? "");
         var blockOptions = new S3BlockStoreOptions { BucketName = bucket, KmsKeyId = config.Setting(AwsEnvironment.KmsKeyId, "KmsKeyId") };
 
-        // Endpoint overrides point at local servers (tests), which take any credentials.
         var local = dynamoEndpoint is not null || s3Endpoint is not null || sqsEndpoint is not null;
-        AWSCredentials Credentials() => local ? new BasicAWSCredentials("local", "local") : DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        var credentials = new Lazy<AWSCredentials>(() => AwsCredentialSource.Resolve(config, local));
+        AWSCredentials Credentials() => credentials.Value;
 
         services.AddSingleton<IAmazonDynamoDB>(_ => new AmazonDynamoDBClient(
             Credentials(),
@@ -79,21 +78,26 @@ internal static class AwsModeServices
             ? new NoChangePublisher()
             : new SqsChangePublisher(sp.GetRequiredService<IAmazonSQS>(), queueUrl, sp.GetRequiredService<ILogger<SqsChangePublisher>>()));
         services.AddHttpClient(nameof(ApiGatewayPushGateway));
-        services.AddSingleton<IPushGateway>(sp => wsEndpoint is null
-            ? new NoPushGateway()
-            : new ApiGatewayPushGateway(
+        if (wsEndpoint is not null)
+        {
+            services.AddSingleton(sp => new ApiGatewayPushGateway(
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ApiGatewayPushGateway)),
                 sp.GetRequiredService<DynamoDbConnectionStore>(),
                 new ApiGatewayPushOptions { Endpoint = new Uri(wsEndpoint), Region = region },
                 Credentials(),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<ApiGatewayPushGateway>>()));
+        }
+
+        services.AddSingleton<IPushGateway>(sp => (IPushGateway?)sp.GetService<ApiGatewayPushGateway>() ?? new NoPushGateway());
+        services.AddSingleton<IDeviceConnectionCloser>(sp => (IDeviceConnectionCloser?)sp.GetService<ApiGatewayPushGateway>() ?? new NoPushGateway());
 
         // The embedded live feed's endpoints still resolve (no socket ever connects to them in Lambda).
         services.AddSingleton<WebSocketHub>();
 
         services.AddSingleton(sp => new ColdTiering(
             sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<IFileMetadataStore>(), sp.GetRequiredService<IAmazonS3>(), blockOptions));
+        services.AddSingleton<WebSocketMessages>();
         services.AddSingleton<LambdaEventHandler>();
 
         // Keys derived from the master key, as in embedded mode.
@@ -131,8 +135,10 @@ internal static class AwsModeServices
         public ValueTask PublishAsync(IReadOnlyList<ChangeRecord> changes, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
-    private sealed class NoPushGateway : IPushGateway
+    private sealed class NoPushGateway : IPushGateway, IDeviceConnectionCloser
     {
         public Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task CloseDeviceAsync(string userId, string deviceId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -42,11 +42,13 @@ internal static class DropSyncServices
         // DropSync:Mode=aws: DynamoDB, S3, SQS and API Gateway instead (AwsModeServices).
         if (config.IsAwsMode())
         {
+            services.AddSingleton(ServerLimits.Aws);
             services.AddDropSyncAws(config);
             services.AddDropSyncCore(options);
             return builder;
         }
 
+        services.AddSingleton(ServerLimits.Embedded);
         Directory.CreateDirectory(dataDirectory);
 
         // Embedded adapters: one SQLite file for metadata, encrypted block files beside it, the master key kept apart.
@@ -72,6 +74,7 @@ internal static class DropSyncServices
         services.AddSingleton<IChangePublisher>(sp => sp.GetRequiredService<InProcessChangeBus>());
         services.AddSingleton<WebSocketHub>();
         services.AddSingleton<IPushGateway>(sp => sp.GetRequiredService<WebSocketHub>());
+        services.AddSingleton<IDeviceConnectionCloser>(sp => sp.GetRequiredService<WebSocketHub>());
         services.AddHostedService<ChangeDispatchService>();
 
         // Block URLs and link tokens are keyed by the master key, so there is no second secret to keep.

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DropSync.Core.Accounts;
 using DropSync.Core.Feed;
 using DropSync.Core.Ports;
@@ -14,8 +15,11 @@ namespace DropSync.Api.Live;
 /// every place its device sees and stamps each change event with the cursor after it, so a device that stays connected
 /// can continue from the last event's cursor; after a reconnect it continues from the cursor it saved.
 /// </summary>
-public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<WebSocketHub> logger) : IPushGateway
+public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<WebSocketHub> logger) : IPushGateway, IDeviceConnectionCloser
 {
+    /// <summary>A device's messages are tiny; anything longer is cut here (and answered unknown_action).</summary>
+    private const int MaxClientMessageBytes = 16 * 1024;
+
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, DeviceConnection>> _byUser = new(StringComparer.Ordinal);
 
     public int ConnectionCount => _byUser.Values.Sum(c => c.Count);
@@ -62,14 +66,28 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
         LogConnected(caller.UserId, caller.DeviceId);
         try
         {
-            var hello = new Dictionary<string, object?> { ["type"] = "hello", ["device_id"] = caller.DeviceId, ["cursor"] = connection.Cursor() };
-            await connection.SendAsync(JsonSerializer.SerializeToUtf8Bytes(hello, json.Value.SerializerOptions), logger);
+            await connection.SendAsync(Hello(connection), logger);
             var buffer = new byte[4096];
+            var message = new MemoryStream();
             while (socket.State == WebSocketState.Open && !ct.IsCancellationRequested)
             {
-                // Devices do not send anything but close frames; reading keeps the connection's control frames flowing.
+                // Devices send {"action":"hello"} and {"action":"ping"} (the protocol API Gateway's $default route answers
+                // too) and close frames; reading also keeps the connection's control frames flowing.
                 var received = await socket.ReceiveAsync(buffer, ct);
-                if (received.MessageType == WebSocketMessageType.Close)
+                if (received.MessageType == WebSocketMessageType.Text)
+                {
+                    if (message.Length + received.Count <= MaxClientMessageBytes)
+                    {
+                        message.Write(buffer, 0, received.Count);
+                    }
+
+                    if (received.EndOfMessage)
+                    {
+                        await connection.SendAsync(Answer(connection, message.ToArray()), logger);
+                        message.SetLength(0);
+                    }
+                }
+                else if (received.MessageType == WebSocketMessageType.Close)
                 {
                     // Answer a device's close; after the server's own "going away" the handshake is already complete.
                     if (socket.State == WebSocketState.CloseReceived)
@@ -92,8 +110,33 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
         }
     }
 
+    /// <summary>The answer to a device's message: a hello, a pong, or unknown_action.</summary>
+    private byte[] Answer(DeviceConnection connection, byte[] message)
+    {
+        string? action = null;
+        try
+        {
+            action = JsonNode.Parse(message) is JsonObject request && request["action"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+        }
+        catch (JsonException)
+        {
+            // Not JSON: unknown_action below.
+        }
+
+        return action switch
+        {
+            "hello" => Hello(connection),
+            "ping" => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?> { ["type"] = "pong" }, json.Value.SerializerOptions),
+            _ => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?> { ["type"] = "error", ["error"] = "unknown_action" }, json.Value.SerializerOptions),
+        };
+    }
+
+    private byte[] Hello(DeviceConnection connection) => JsonSerializer.SerializeToUtf8Bytes(
+        new Dictionary<string, object?> { ["type"] = "hello", ["device_id"] = connection.Caller.DeviceId, ["cursor"] = connection.Cursor() },
+        json.Value.SerializerOptions);
+
     /// <summary>Closes the sockets of a device that was signed out.</summary>
-    public async Task DisconnectDeviceAsync(string userId, string deviceId)
+    public async Task CloseDeviceAsync(string userId, string deviceId, CancellationToken cancellationToken)
     {
         if (_byUser.TryGetValue(userId, out var connections))
         {

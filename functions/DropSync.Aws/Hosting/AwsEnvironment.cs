@@ -29,6 +29,10 @@ public static class AwsEnvironment
     /// <summary>The WebSocket API's management endpoint, <c>https://{api-id}.execute-api.{region}.amazonaws.com/{stage}</c>.</summary>
     public const string WebSocketEndpoint = "DROPSYNC_WS_ENDPOINT";
 
+    /// <summary>The WebSocket stage's public URL, <c>wss://{api-id}.execute-api.{region}.amazonaws.com/{stage}</c>, that
+    /// <c>GET /config</c> gives clients.</summary>
+    public const string WebSocketUrl = "DROPSYNC_WS_URL";
+
     /// <summary>The master key, base64 of 32 bytes (or 64 hex digits), from Secrets Manager.</summary>
     public const string MasterKey = "DROPSYNC_MASTER_KEY";
 
@@ -64,7 +68,7 @@ public static class AwsEnvironment
     /// <summary>Every variable above, for documentation and the stack.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        TablePrefix, Bucket, KmsKeyId, ChangeQueueUrl, WebSocketEndpoint, MasterKey, MasterKeySecretArn, EventsSecret, ColdAfterDays, Region,
+        TablePrefix, Bucket, KmsKeyId, ChangeQueueUrl, WebSocketEndpoint, WebSocketUrl, MasterKey, MasterKeySecretArn, EventsSecret, ColdAfterDays, Region,
         DynamoDbEndpoint, S3Endpoint, SqsEndpoint,
     ];
 }

@@ -32,7 +32,7 @@ public enum LambdaEventKind
 /// numbers devices already have, notifications are recorded once per id.</item>
 /// <item>WebSocket $connect: the token (<c>access_token</c> query parameter or <c>Authorization: Bearer</c>) must name a
 /// live device, else <c>{"statusCode":401}</c> refuses the connection; the connection is recorded with a TTL.
-/// $disconnect forgets it; $default messages are ignored.</item>
+/// $disconnect forgets it; a $default message (hello, ping) is answered by <see cref="WebSocketMessages"/>.</item>
 /// <item>Scheduled (EventBridge): garbage collection (<see cref="BlockCollector"/>) and cold tiering.</item>
 /// </list>
 /// </summary>
@@ -40,6 +40,7 @@ public sealed partial class LambdaEventHandler(
     AccountService accounts,
     ChangeFanout fanout,
     DynamoDbConnectionStore connections,
+    WebSocketMessages messages,
     BlockCollector collector,
     ColdTiering? tiering,
     TimeProvider time,
@@ -82,7 +83,7 @@ public sealed partial class LambdaEventHandler(
             LambdaEventKind.Sqs => await HandleSqsAsync((JsonArray)node!["Records"]!, ct).ConfigureAwait(false),
             LambdaEventKind.WebSocketConnect => await ConnectAsync(node!.AsObject(), ct).ConfigureAwait(false),
             LambdaEventKind.WebSocketDisconnect => await DisconnectAsync(node!.AsObject(), ct).ConfigureAwait(false),
-            LambdaEventKind.WebSocketMessage => new JsonObject { ["statusCode"] = 200 },
+            LambdaEventKind.WebSocketMessage => await messages.AnswerAsync(node!.AsObject(), ct).ConfigureAwait(false),
             LambdaEventKind.Scheduled => await ScheduledAsync(ct).ConfigureAwait(false),
             _ => null,
         };
@@ -93,10 +94,14 @@ public sealed partial class LambdaEventHandler(
         var failures = new JsonArray();
         foreach (var record in records)
         {
-            var messageId = (string?)record?["messageId"] ?? "";
+            // A record without a messageId cannot be reported alone; an empty itemIdentifier makes Lambda treat the
+            // whole batch as failed (and retry it), which is what such a record needs.
+            // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+            var item = record as JsonObject;
+            var messageId = item?["messageId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : "";
             try
             {
-                var change = ChangeMessages.Deserialize((string?)record?["body"] ?? "");
+                var change = ChangeMessages.Deserialize(item?["body"] is JsonValue body && body.TryGetValue<string>(out var json) ? json : "");
                 await fanout.DispatchAsync(change, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)

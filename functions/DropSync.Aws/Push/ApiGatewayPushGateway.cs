@@ -25,8 +25,12 @@ public sealed record ApiGatewayPushOptions
 /// <c>POST {endpoint}/@connections/{connectionId}</c> signed with SigV4 (service <c>execute-api</c>) by AWSSDK.Core's
 /// signer — only the HTTP call is written here. A connection that answers 410 Gone has closed and is forgotten. The
 /// device a change came from does not get it back unless it connected with echo. Best effort: failures are logged.
+/// <para>Closing a revoked or signed-out device: <c>DELETE {endpoint}/@connections/{connectionId}</c>, signed the same
+/// way, for each of its connections, then its connection records are deleted whatever API Gateway answered. The records
+/// are what the fan-out pushes to, so a connection whose close failed gets no further pushes either — without a
+/// device check (an extra read) on every push; and its next $default message finds no record and is refused.</para>
 /// </summary>
-public sealed partial class ApiGatewayPushGateway : IPushGateway
+public sealed partial class ApiGatewayPushGateway : IPushGateway, IDeviceConnectionCloser
 {
     // Times as the API writes them everywhere else (ApiTimestamps), so a pushed event's time equals the listed one.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new DropSync.Core.Model.ApiTimestampConverter() } };
@@ -85,10 +89,43 @@ public sealed partial class ApiGatewayPushGateway : IPushGateway
         }
     }
 
-    /// <summary>One signed POST to a connection; answers the HTTP status.</summary>
-    public async Task<HttpStatusCode> PostAsync(string connectionId, byte[] body, CancellationToken cancellationToken)
+    public async Task CloseDeviceAsync(string userId, string deviceId, CancellationToken cancellationToken)
+    {
+        var connections = await _connections.ListByUserAsync(userId, DateTimeOffset.MinValue, cancellationToken).ConfigureAwait(false);
+        foreach (var connection in connections.Where(c => c.DeviceId == deviceId))
+        {
+            try
+            {
+                // 204: closed; 410 Gone: it had already closed.
+                var status = await DeleteAsync(connection.ConnectionId, cancellationToken).ConfigureAwait(false);
+                if ((int)status is < 200 or > 299 && status != HttpStatusCode.Gone)
+                {
+                    LogCloseRefused(connection.ConnectionId, (int)status);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                LogCloseFailed(e, connection.ConnectionId);
+            }
+
+            await _connections.DeleteAsync(connection.ConnectionId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One signed POST to a connection (a message for it); answers the HTTP status.</summary>
+    public Task<HttpStatusCode> PostAsync(string connectionId, byte[] body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
+        return SendAsync(HttpMethod.Post, connectionId, body, cancellationToken);
+    }
+
+    /// <summary>One signed DELETE of a connection (API Gateway closes it); answers the HTTP status.</summary>
+    public Task<HttpStatusCode> DeleteAsync(string connectionId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, connectionId, null, cancellationToken);
+
+    /// <summary>One call to <c>{endpoint}/@connections/{connectionId}</c>, signed with SigV4 for <c>execute-api</c>.</summary>
+    private async Task<HttpStatusCode> SendAsync(HttpMethod method, string connectionId, byte[]? body, CancellationToken cancellationToken)
+    {
         var basePath = _options.Endpoint.AbsolutePath.TrimEnd('/');
         var path = basePath + "/%40connections/" + Uri.EscapeDataString(connectionId);
         var uri = new UriBuilder(_options.Endpoint) { Path = path }.Uri;
@@ -108,15 +145,20 @@ public sealed partial class ApiGatewayPushGateway : IPushGateway
         var signedHeaders = string.Join(';', headers.Keys);
         var canonicalUri = string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
         var canonicalRequest = new StringBuilder()
-            .Append("POST\n").Append(canonicalUri).Append("\n\n")
+            .Append(method.Method).Append('\n').Append(canonicalUri).Append("\n\n")
             .Append(string.Concat(headers.Select(h => h.Key + ":" + h.Value.Trim() + "\n"))).Append('\n')
             .Append(signedHeaders).Append('\n')
-            .Append(Convert.ToHexStringLower(SHA256.HashData(body)))
+            .Append(Convert.ToHexStringLower(SHA256.HashData(body ?? [])))
             .ToString();
         var signature = AWS4Signer.ComputeSignature(credentials, _options.Region, signedAt, "execute-api", signedHeaders, canonicalRequest);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(method, uri);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
         request.Headers.TryAddWithoutValidation("Authorization", signature.ForAuthorizationHeader);
         request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
         if (credentials.UseToken)
@@ -127,6 +169,12 @@ public sealed partial class ApiGatewayPushGateway : IPushGateway
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         return response.StatusCode;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "API Gateway refused to close connection {ConnectionId} with {Status}; its record is deleted, so it gets no more pushes")]
+    private partial void LogCloseRefused(string connectionId, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection {ConnectionId} failed; its record is deleted, so it gets no more pushes")]
+    private partial void LogCloseFailed(Exception error, string connectionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "API Gateway refused a push to connection {ConnectionId} with {Status}")]
     private partial void LogRefused(string connectionId, int status);

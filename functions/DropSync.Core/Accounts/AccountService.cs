@@ -87,6 +87,19 @@ public sealed class AccountService(IAccountStore store, PasswordHasher hasher, T
     }
 
     /// <summary>The account's signed-in devices (revoked ones are gone for the user).</summary>
+    /// <summary>The caller a live connection stands for: its device, if it still exists and is not revoked.</summary>
+    public async Task<Caller?> GetDeviceCallerAsync(string userId, string deviceId, CancellationToken ct)
+    {
+        var device = await store.GetDeviceAsync(deviceId, ct);
+        if (device is null || device.IsRevoked || device.UserId != userId)
+        {
+            return null;
+        }
+
+        var account = await store.GetAccountAsync(userId, ct);
+        return account is null ? null : new Caller(account.UserId, account.Email, device.DeviceId, device.Name, account.RootNamespaceId);
+    }
+
     public async Task<IReadOnlyList<Device>> ListDevicesAsync(Caller caller, CancellationToken ct) =>
         (await store.ListDevicesAsync(caller.UserId, ct)).Where(d => !d.IsRevoked).ToList();
 

@@ -159,11 +159,18 @@ public sealed class FileService(
     public async Task<BlockList> GetBlocksAsync(Caller caller, string? rawPath, string? rev, CancellationToken ct)
     {
         var (metadata, revision) = await ResolveRevisionAsync(caller, rawPath, rev, ct);
+        return BlocksOf(metadata, revision, caller.UserId);
+    }
+
+    /// <summary>A revision's blocks with download URLs issued in <paramref name="urlUserId"/>'s name (a shared link's owner for its visitors).</summary>
+    public BlockList BlocksOf(FileMetadata metadata, FileRevision revision, string urlUserId)
+    {
+        ArgumentNullException.ThrowIfNull(revision);
         long offset = 0;
         var list = new List<BlockDownload>(revision.Blocks.Count);
         foreach (var block in revision.Blocks)
         {
-            var url = urls.DownloadUrl(caller.UserId, block.Hash, options.BlockUrlLifetime);
+            var url = urls.DownloadUrl(urlUserId, block.Hash, options.BlockUrlLifetime);
             list.Add(new BlockDownload(block.Hash.Hex, block.Size, offset, url.Url, url.ExpiresAt));
             offset += block.Size;
         }

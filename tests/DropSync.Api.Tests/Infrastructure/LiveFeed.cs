@@ -68,6 +68,13 @@ public sealed class LiveFeed : IAsyncDisposable
         return await HelloAsync(new LiveFeed(socket) { DeviceId = device.DeviceId });
     }
 
+    /// <summary>Sends one text message (the client's side of the protocol: {"action":"hello"}, {"action":"ping"}).</summary>
+    public async Task SendAsync(string text)
+    {
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+    }
+
     public static string? Type(JsonNode message) => message["type"]?.GetValue<string>();
 
     public static string? PathOf(JsonNode message) => message["path"]?.GetValue<string>();

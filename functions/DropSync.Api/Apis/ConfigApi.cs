@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+using DropSync.Api.Hosting;
+using DropSync.Aws.Hosting;
+using DropSync.Core.Content;
+using DropSync.Core.Files;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>What a client needs to know before it talks to this server: the mode, where the live feed is, the limits.</summary>
+/// <param name="Mode">"embedded" or "aws".</param>
+/// <param name="WebsocketUrl">The live feed's WebSocket URL (open it with <c>?access_token=</c>).</param>
+/// <param name="MaxRequestBytes">The largest request body the server takes.</param>
+/// <param name="MaxResponseBytes">The largest body /files/download and /s/{token}/download answer directly; null: no limit.</param>
+/// <param name="MaxBatchBytes">The largest /files/upload_batch request.</param>
+/// <param name="MaxBatchFiles">The most files in one /files/upload_batch.</param>
+/// <param name="MaxBlockBytes">The largest block.</param>
+public sealed record ServerConfigResponse(
+    string Mode,
+    string WebsocketUrl,
+    long MaxRequestBytes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? MaxResponseBytes,
+    long MaxBatchBytes,
+    int MaxBatchFiles,
+    int MaxBlockBytes);
+
+/// <summary><c>GET /config</c> (anonymous).</summary>
+internal static class ConfigApi
+{
+    public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/config", GetConfig).AllowAnonymous().WithTags("Server")
+            .WithSummary("The server's mode, live-feed URL and size limits (anonymous).");
+        return routes;
+    }
+
+    private static ServerConfigResponse GetConfig(HttpContext context, ServerLimits limits, IConfiguration config) => new(
+        limits.Mode,
+        limits.IsAws ? config.Setting(AwsEnvironment.WebSocketUrl, "WebSocketUrl") ?? "" : EmbeddedWebSocketUrl(context, config),
+        limits.MaxRequestBytes,
+        limits.MaxResponseBytes,
+        limits.MaxBatchBytes,
+        BatchUploadService.MaxFiles,
+        Limits.MaxBlockSize);
+
+    /// <summary>/notifications/ws on DropSync:PublicBaseUrl, else on the address the request came to; http→ws, https→wss.</summary>
+    private static string EmbeddedWebSocketUrl(HttpContext context, IConfiguration config)
+    {
+        var baseUrl = config["DropSync:PublicBaseUrl"] is { Length: > 0 } configured
+            ? configured.TrimEnd('/')
+            : $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
+        var uri = new Uri(baseUrl + "/notifications/ws");
+        var scheme = uri.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
+        return new UriBuilder(uri) { Scheme = scheme, Port = uri.IsDefaultPort ? -1 : uri.Port }.Uri.ToString();
+    }
+}
