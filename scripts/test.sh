@@ -24,7 +24,7 @@ fi
 echo "==> running tests"
 log=$(mktemp)
 status=0
-dotnet test DropSync.sln -c Release --no-build --nologo -v quiet "$@" 2>&1 | tee "$log" || status=$?
+dotnet test DropSync.sln -c Release --no-build --nologo -v quiet --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log" || status=$?
 
 # One closing line for the whole run, summed over the test projects' own summaries.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

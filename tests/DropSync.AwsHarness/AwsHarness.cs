@@ -4,9 +4,11 @@ using System.Text.Json.Nodes;
 using DropSync.AwsHarness.Asset;
 using DropSync.AwsHarness.EventSources;
 using DropSync.AwsHarness.HttpApi;
+using DropSync.AwsHarness.Iam;
 using DropSync.AwsHarness.Lambda;
 using DropSync.AwsHarness.Recording;
 using DropSync.AwsHarness.Stack;
+using DropSync.AwsHarness.WebSocketApi;
 using DropSync.Infra;
 using DropSync.Testing;
 
@@ -52,6 +54,12 @@ public sealed class AwsHarness : IAsyncDisposable
     public int WebSocketPort { get; private set; }
 
     public string WebSocketStage { get; private set; } = "";
+
+    /// <summary>The WebSocket API emulator when the harness started its own (the default), else null.</summary>
+    public WebSocketApiEmulator? WebSocketApi { get; private set; }
+
+    /// <summary>Where clients open the live feed (the stage's wss:// URL, here ws://127.0.0.1:{port}/{stage}).</summary>
+    public Uri WebSocketUrl => new(string.Create(CultureInfo.InvariantCulture, $"ws://127.0.0.1:{WebSocketPort}/{WebSocketStage}"));
 
     public SecretsExtension Secrets { get; private set; } = null!;
 
@@ -159,11 +167,10 @@ public sealed class AwsHarness : IAsyncDisposable
             _functions[view.Role] = new WebAdapterFunction(view.Name, view.Arn, process, variables, TimeSpan.FromSeconds(view.TimeoutSeconds), view.MemoryMb);
         }
 
-        if (options.WebSocketApi is { } startWebSocketApi)
-        {
-            _stoppables.Add(await startWebSocketApi(new WebSocketApiHost(
-                WebSocketPort, WebSocketStage, environment.Region, webSocketApi.Id, _functions[FunctionRole.WebSocket], CredentialsOf, Calls)).ConfigureAwait(false));
-        }
+        var host = new WebSocketApiHost(WebSocketPort, WebSocketStage, environment.Region, webSocketApi.Id, _functions[FunctionRole.WebSocket], CredentialsOf, Calls);
+        _stoppables.Add(options.WebSocketApi is { } startWebSocketApi
+            ? await startWebSocketApi(host).ConfigureAwait(false)
+            : await StartWebSocketApiAsync(host, webSocketApi, options.WebSocketLimits).ConfigureAwait(false));
 
         // Cold starts up front, in parallel: the tests then measure the app, not four .NET start-ups.
         await Task.WhenAll(_functions.Values.Select(f => f.WarmUpAsync(CancellationToken.None))).ConfigureAwait(false);
@@ -182,6 +189,39 @@ public sealed class AwsHarness : IAsyncDisposable
             _servers.Sqs, Template.QueueByArn(mapping.EventSourceArn), mapping, _functions[consumer.Role], consumer.Role, environment.Region, Calls);
         _stoppables.Add(ChangeQueueEvents);
         ChangeQueueEvents.Start();
+    }
+
+    /// <summary>
+    /// The template's WebSocket API on <see cref="WebSocketApiEmulator"/>: its routes and their integrations, two-way where
+    /// the template has a route response, and every @connections call authorised by the calling function's own IAM
+    /// policies from the template — a call its role does not allow is refused with 403, as on a real account.
+    /// </summary>
+    private async Task<IAsyncDisposable> StartWebSocketApiAsync(WebSocketApiHost host, ApiView api, WebSocketApiLimits limits)
+    {
+        var routes = Template.Routes
+            .Where(r => r.ApiLogicalId == api.LogicalId)
+            .ToDictionary(
+                r => r.RouteKey,
+                r => new WebSocketRoute(_functions[Template.FunctionByLogicalId(r.FunctionLogicalId).Role], r.ReturnsResponse),
+                StringComparer.Ordinal);
+        var policies = IamPolicies.ForFunctions(Template.Template, Template.Resolve)
+            .ToDictionary(p => p.Function, p => p.Statements, StringComparer.Ordinal);
+        var emulator = new WebSocketApiEmulator(new WebSocketApiOptions
+        {
+            Stage = host.StageName,
+            ApiId = host.ApiId,
+            Region = host.Region,
+            Account = Template.Environment.AccountId,
+            Routes = routes,
+            Callers = key => host.Credentials(key) is { } found ? new ExecuteApiCaller(found.SecretAccessKey, null, found.FunctionName) : null,
+            Calls = host.Calls,
+            Authorize = call => policies.TryGetValue(call.Function, out var statements) && IamEvaluator.Allows(statements, call.Action, call.Resource),
+            Limits = limits,
+            Port = host.Port,
+        });
+        await emulator.StartAsync().ConfigureAwait(false);
+        WebSocketApi = emulator;
+        return emulator;
     }
 
     /// <summary>The template's resolved variables, Lambda's runtime variables, then <see cref="HarnessOverrides"/>.</summary>

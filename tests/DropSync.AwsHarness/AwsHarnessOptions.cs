@@ -20,6 +20,10 @@ public sealed record AwsHarnessOptions
     /// <summary>Web origins given to the stack (its HTTP API's CORS configuration).</summary>
     public IReadOnlyList<string> WebOrigins { get; init; } = ["https://app.example.com"];
 
-    /// <summary>Starts the WebSocket API emulator; null leaves the port unanswered.</summary>
+    /// <summary>Starts a WebSocket API of the caller's own on the port given; null starts the harness's
+    /// <see cref="WebSocketApi.WebSocketApiEmulator"/> for the template's WebSocket API.</summary>
     public Func<WebSocketApiHost, Task<IAsyncDisposable>>? WebSocketApi { get; init; }
+
+    /// <summary>The emulated WebSocket stage's limits (AWS's by default; tests shorten the idle and duration cuts).</summary>
+    public WebSocketApi.WebSocketApiLimits WebSocketLimits { get; init; } = new();
 }

@@ -80,9 +80,10 @@ public sealed class WebSocketLimitsTests
     public async Task An_idle_connection_is_cut_with_1001_even_while_the_client_sends_keep_alive_frames()
     {
         await using var stage = await TestStage.StartAsync(new WebSocketApiLimits { IdleTimeout = TimeSpan.FromSeconds(1) });
-        // Control frames every 100 ms: they do not count as activity.
-        using var client = await stage.ConnectAsync(configure: o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(100));
+        // The idle timer starts when the connection is made, during ConnectAsync (which can take a while on a loaded
+        // machine): measure from before it. Control frames every 100 ms do not count as activity.
         var clock = Stopwatch.StartNew();
+        using var client = await stage.ConnectAsync(configure: o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(100));
 
         var (_, close) = await TestStage.ReceiveAsync(client);
 
@@ -114,8 +115,8 @@ public sealed class WebSocketLimitsTests
     public async Task A_connection_is_cut_with_1001_at_the_maximum_duration_however_busy()
     {
         await using var stage = await TestStage.StartAsync(new WebSocketApiLimits { MaxConnectionDuration = TimeSpan.FromSeconds(1.5) });
+        var clock = Stopwatch.StartNew(); // the duration counts from when the connection is made, during ConnectAsync
         using var client = await stage.ConnectAsync();
-        var clock = Stopwatch.StartNew();
 
         WebSocketCloseStatus? close = null;
         while (close is null && clock.Elapsed < TimeSpan.FromSeconds(10))

@@ -22,7 +22,7 @@ public sealed record QueueView(
 public sealed record ScheduleRuleView(string LogicalId, string Name, string Arn, string ScheduleExpression, IReadOnlyList<string> TargetFunctionLogicalIds);
 
 /// <summary>An API Gateway v2 route and the function its Lambda integration invokes.</summary>
-public sealed record RouteView(string ApiLogicalId, string RouteKey, string FunctionLogicalId, string? PayloadFormatVersion);
+public sealed record RouteView(string ApiLogicalId, string RouteKey, string FunctionLogicalId, string? PayloadFormatVersion, bool ReturnsResponse);
 
 /// <summary>An API Gateway v2 API (HTTP or WebSocket).</summary>
 public sealed record ApiView(string LogicalId, string Id, string ProtocolType, string Endpoint, JsonObject? CorsConfiguration, IReadOnlyList<string> StageNames);
@@ -55,7 +55,7 @@ public sealed class DeployedTemplate
         EventSourceMappings = [.. OfType("AWS::Lambda::EventSourceMapping").Select(r => MappingOf(r.Id, r.Properties))];
         ScheduleRules = [.. OfType("AWS::Events::Rule").Where(r => r.Properties["ScheduleExpression"] is not null).Select(r => RuleOf(r.Id, r.Properties))];
         Apis = [.. OfType("AWS::ApiGatewayV2::Api").Select(r => ApiOf(r.Id, r.Properties))];
-        Routes = [.. OfType("AWS::ApiGatewayV2::Route").Select(r => RouteOf(r.Properties))];
+        Routes = [.. OfType("AWS::ApiGatewayV2::Route").Select(r => RouteOf(r.Id, r.Properties))];
     }
 
     /// <summary>The template as synthesised (intrinsics unresolved).</summary>
@@ -162,7 +162,7 @@ public sealed class DeployedTemplate
             Resolve(properties["CorsConfiguration"]) as JsonObject, stages);
     }
 
-    private RouteView RouteOf(JsonObject properties)
+    private RouteView RouteOf(string id, JsonObject properties)
     {
         var apiId = Resolver.ResolveString(properties["ApiId"]);
         var api = Apis.Single(a => a.Id == apiId);
@@ -173,7 +173,10 @@ public sealed class DeployedTemplate
         var integration = OfType("AWS::ApiGatewayV2::Integration").Single(i => Resolver.Ref(i.Id) == integrationRef).Properties;
         var uri = Resolver.ResolveString(integration["IntegrationUri"]);
         var function = Functions.Single(f => uri == f.Arn || uri.Contains("/functions/" + f.Arn + "/", StringComparison.Ordinal));
-        return new RouteView(api.LogicalId, (string)properties["RouteKey"]!, function.LogicalId, (string?)integration["PayloadFormatVersion"]);
+        // A WebSocket route is two-way when it has a route response
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-response.html).
+        var returnsResponse = OfType("AWS::ApiGatewayV2::RouteResponse").Any(r => Resolver.ResolveString(r.Properties["RouteId"]) == Resolver.Ref(id));
+        return new RouteView(api.LogicalId, (string)properties["RouteKey"]!, function.LogicalId, (string?)integration["PayloadFormatVersion"], returnsResponse);
     }
 
     private int? Int(JsonNode? node)
