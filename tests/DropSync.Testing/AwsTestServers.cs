@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace DropSync.Testing;
 
 /// <summary>
@@ -37,25 +35,8 @@ public static class AwsTestServers
             return (dir, bin);
         }
 
-        var root = RepositoryPaths.Root();
-        var info = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = root,
-        };
-        info.ArgumentList.Add(Path.Combine(root, "scripts", "aws-test-servers.sh"));
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not run scripts/aws-test-servers.sh.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"scripts/aws-test-servers.sh failed ({process.ExitCode}): {await stderr.ConfigureAwait(false)}");
-        }
-
-        var values = (await stdout.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var output = await RepositoryScripts.RunAsync("aws-test-servers.sh").ConfigureAwait(false);
+        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => line.Split('=', 2))
             .Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DropSync.Testing;
 
@@ -31,27 +30,7 @@ public static class LambdaAsset
             return folder;
         }
 
-        var root = RepositoryPaths.Root();
-        var info = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = root,
-        };
-        info.ArgumentList.Add(Path.Combine(root, "scripts", "publish-lambda.sh"));
-        info.ArgumentList.Add(folder);
-        info.ArgumentList.Add(RuntimeId);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not run scripts/publish-lambda.sh.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"scripts/publish-lambda.sh {folder} {RuntimeId} failed ({process.ExitCode}): {await stdout.ConfigureAwait(false)}{await stderr.ConfigureAwait(false)}");
-        }
-
+        await RepositoryScripts.RunAsync("publish-lambda.sh", folder, RuntimeId).ConfigureAwait(false);
         return folder;
     }
 }
