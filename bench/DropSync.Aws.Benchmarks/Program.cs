@@ -2,6 +2,7 @@ using System.Globalization;
 using DropSync.Aws.Benchmarks;
 
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- [--commits 500] [--concurrency 8]
+// dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- live [--commits 100]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
     usage: DropSync.Aws.Benchmarks [--commits 500] [--concurrency 8] [--repeat 10]
@@ -14,9 +15,20 @@ const string Usage = """
       --commits      commits per throughput step (default 500)
       --concurrency  committers in the concurrent steps (default 8)
       --repeat       repetitions each capacity figure is averaged over (default 10)
+
+    usage: DropSync.Aws.Benchmarks live [--commits 100]
+
+      The live feed: p50/p99 from a commit's answer to the event on another device, embedded mode (the server process)
+      and AWS mode through the local serverless harness (tests/DropSync.AwsHarness), in the same run, and their ratio.
     """;
 
-var commits = 500;
+var live = args.Length > 0 && args[0] == "live";
+if (live)
+{
+    args = args[1..];
+}
+
+var commits = live ? 100 : 500;
 var concurrency = 8;
 var repeat = 10;
 for (var i = 0; i < args.Length; i++)
@@ -50,7 +62,15 @@ Console.CancelKeyPress += (_, e) =>
 
 try
 {
-    await AwsBenchmark.RunAsync(commits, concurrency, repeat, cancel.Token);
+    if (live)
+    {
+        await LiveLatencyBenchmark.RunAsync(commits, cancel.Token);
+    }
+    else
+    {
+        await AwsBenchmark.RunAsync(commits, concurrency, repeat, cancel.Token);
+    }
+
     return 0;
 }
 catch (BenchmarkException e)

@@ -191,7 +191,9 @@ public sealed class DropSyncStack : Stack
         fanout.AddEventSource(new SqsEventSource(ChangeQueue, new SqsEventSourceProps
         {
             BatchSize = 10,
-            MaxBatchingWindow = Duration.Seconds(1),
+            // No batching window: with one, Lambda waits up to that long for a fuller batch before invoking, and every
+            // live change arrives that much later (the harness measured ~1.1 s p50 with a 1 s window). Under load the
+            // pollers' reads fill batches anyway (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
             ReportBatchItemFailures = true,
         }));
         new Rule(this, "MaintenanceSchedule", new RuleProps

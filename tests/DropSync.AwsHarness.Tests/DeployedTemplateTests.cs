@@ -24,7 +24,7 @@ public sealed class DeployedTemplateTests(HarnessFixture fixture)
 
         var mapping = template.EventSourceMappings.Single();
         Assert.Equal("fanout", template.FunctionByLogicalId(mapping.FunctionLogicalId).Role);
-        Assert.Equal((10, 1, true), (mapping.BatchSize, mapping.MaximumBatchingWindowSeconds, mapping.ReportBatchItemFailures));
+        Assert.Equal((10, 0, true), (mapping.BatchSize, mapping.MaximumBatchingWindowSeconds, mapping.ReportBatchItemFailures));
 
         var queue = template.QueueByArn(mapping.EventSourceArn);
         Assert.Equal((360, 5), (queue.VisibilityTimeoutSeconds, queue.MaxReceiveCount));

@@ -116,6 +116,10 @@ public sealed class FunctionTests
             ["FunctionResponseTypes"] = new object[] { "ReportBatchItemFailures" },
             ["BatchSize"] = 10,
         });
+
+        // Live changes must not wait for a fuller batch.
+        var mapping = D.Resources("AWS::Lambda::EventSourceMapping").Single().Properties;
+        Assert.True(mapping["MaximumBatchingWindowInSeconds"] is null || (int)mapping["MaximumBatchingWindowInSeconds"]! == 0);
     }
 
     [Fact]
