@@ -192,6 +192,10 @@ public sealed class WebAdapterFunction : ILambdaFunction, IDisposable
         {
             Content = new StringContent(eventJson, Encoding.UTF8, "application/json"),
         };
+        // The adapter sends the request context header with every request; for a pass-through event it holds JSON null
+        // (lambda_http's RequestContext::PassThrough, serialised by the adapter's request-context feature:
+        // https://github.com/awslabs/aws-lambda-web-adapter, docs/guide/src/features/request-context.md).
+        passThrough.Headers.TryAddWithoutValidation("x-amzn-request-context", "null");
         passThrough.Headers.TryAddWithoutValidation("x-amzn-lambda-context", LambdaContext(requestId));
         using var answer = await _http.SendAsync(passThrough, ct).ConfigureAwait(false);
         var body = await answer.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
