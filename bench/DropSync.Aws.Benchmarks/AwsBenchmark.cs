@@ -142,8 +142,8 @@ internal static class AwsBenchmark
             await stack.Committer.CommitAsync(caller, at, content, mode, null, null, ct);
         }
 
-        await Measure("download small file (revision + block URLs)", None, r => files.GetBlocksAsync(caller, $"/up-1/{r}.bin", null, ct));
-        await Measure($"download {LargeFileBlocks}-block file", None, r => files.GetBlocksAsync(caller, $"/up-{LargeFileBlocks}/{r}.bin", null, ct));
+        await Measure("download small file (revision + block URLs)", None, r => files.GetBlocksAsync(caller, $"/up-1/{r}.bin", null, null, null, ct));
+        await Measure($"download {LargeFileBlocks}-block file", None, r => files.GetBlocksAsync(caller, $"/up-{LargeFileBlocks}/{r}.bin", null, null, null, ct));
         await Measure("get_metadata", None, r => files.GetMetadataAsync(caller, $"/up-1/{r}.bin", false, ct));
 
         await files.CreateFolderAsync(caller, "/list100", ct);

@@ -29,7 +29,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, string keysDirectory)
+    /// <param name="settings">More command-line settings, e.g. "--DropSync:BlockListPageSize", "2".</param>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, string keysDirectory, params string[] settings)
     {
         var port = LocalPorts.Free();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
@@ -46,6 +47,11 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var setting in settings)
+        {
+            start.ArgumentList.Add(setting);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
         var server = new ServerProcess(process, baseAddress);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);

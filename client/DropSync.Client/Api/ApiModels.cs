@@ -16,11 +16,13 @@ public sealed record BlockSpec(string Hash, int Size);
 
 public sealed record MissingBlock(string Hash, string Url, IReadOnlyDictionary<string, string>? Headers);
 
-public sealed record UploadSession(string UploadId, IReadOnlyList<MissingBlock> Missing, DateTimeOffset ExpiresAt);
+/// <summary>A resumable upload: URLs for a page of the missing blocks, and how many more are missing after it (ask again for those).</summary>
+public sealed record UploadSession(string UploadId, IReadOnlyList<MissingBlock> Missing, DateTimeOffset ExpiresAt, int MoreMissing = 0);
 
 public sealed record BlockDownload(string Hash, int Size, long Offset, string Url);
 
-public sealed record BlockList(RemoteEntry Metadata, IReadOnlyList<BlockDownload> Blocks);
+/// <summary>A page of a file's blocks; <see cref="NextStart"/> (when <see cref="HasMore"/>) is where the next page starts.</summary>
+public sealed record BlockList(RemoteEntry Metadata, IReadOnlyList<BlockDownload> Blocks, bool HasMore = false, int? NextStart = null);
 
 public sealed record Revision(string Rev, string Path, long Size, string ContentHash, DateTimeOffset ServerModified, string? DeviceId);
 

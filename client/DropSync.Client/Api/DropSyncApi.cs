@@ -257,7 +257,8 @@ public sealed class DropSyncApi : IDisposable
         await EnsureSuccessAsync(response, ct);
     }
 
-    public Task<BlockList> GetBlocksAsync(string path, string? rev, CancellationToken ct) => PostAsync<BlockList>("/files/get_blocks", new { path, rev }, ct);
+    /// <summary>One page of a file's blocks from block <paramref name="start"/> (the server sizes the page).</summary>
+    public Task<BlockList> GetBlocksAsync(string path, string? rev, int start, CancellationToken ct) => PostAsync<BlockList>("/files/get_blocks", new { path, rev, start }, ct);
 
     public async Task<byte[]> GetBlockAsync(BlockDownload block, CancellationToken ct)
     {

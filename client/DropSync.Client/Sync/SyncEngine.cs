@@ -979,7 +979,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 {
                     session = await _api.ResumeUploadAsync(pending.UploadId, ct);
                     blocks = pending.Blocks;
-                    o.Log?.Invoke($"resuming the upload of {item.Rel}: {session.Missing.Count} of {blocks.Count} blocks to go");
+                    o.Log?.Invoke($"resuming the upload of {item.Rel}: {session.Missing.Count + session.MoreMissing} of {blocks.Count} blocks to go");
                 }
                 catch (DropSyncApiException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone or HttpStatusCode.BadRequest or HttpStatusCode.Conflict)
                 {
@@ -1016,7 +1016,30 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             long sent = 0;
             using (var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
             {
-                await Parallel.ForEachAsync(session.Missing, new ParallelOptions { MaxDegreeOfParallelism = o.BlockParallelism, CancellationToken = ct }, async (m, c) =>
+                // The server hands out URLs a page at a time (more_missing counts the rest): PUT a page, then ask for the next.
+                while (true)
+                {
+                    await PutMissingAsync(handle, session.Missing);
+                    if (session.MoreMissing <= 0)
+                    {
+                        break;
+                    }
+
+                    var before = session.MoreMissing;
+                    session = await _api.ResumeUploadAsync(session.UploadId, ct);
+                    if (session.Missing.Count == 0 && session.MoreMissing >= before)
+                    {
+                        throw new InvalidDataException($"The server gave no URLs for the {before} blocks of {item.Rel} it still lacks.");
+                    }
+                }
+            }
+
+            var result = await _api.FinishUploadAsync(session.UploadId, ct);
+            index.RemoveUpload(item.Key);
+            return (result, blocks, sent);
+
+            Task PutMissingAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, IReadOnlyList<Api.MissingBlock> missing) =>
+                Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = o.BlockParallelism, CancellationToken = ct }, async (m, c) =>
                 {
                     var (at, length) = where[m.Hash];
                     var buffer = ArrayPool<byte>.Shared.Rent(length);
@@ -1038,11 +1061,6 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                         ArrayPool<byte>.Shared.Return(buffer);
                     }
                 });
-            }
-
-            var result = await _api.FinishUploadAsync(session.UploadId, ct);
-            index.RemoveUpload(item.Key);
-            return (result, blocks, sent);
         }
 
         private static async Task<int> ReadExactlyAtAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> buffer, long offset, CancellationToken ct)
@@ -1174,15 +1192,40 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
         private async Task<(IReadOnlyList<BlockRef> Blocks, long Received)> DownloadBlocksAsync(RemoteEntry r, string temp, CancellationToken ct)
         {
-            var list = await _api.GetBlocksAsync(r.Path, r.Rev, ct);
-            var size = list.Metadata.Size ?? r.Size ?? 0;
+            // The block list comes a page at a time: each page's blocks are fetched before the next page is asked for, so
+            // only one page of URLs is held (and none outlives its use); the hashes are kept for the index.
+            var list = await _api.GetBlocksAsync(r.Path, r.Rev, 0, ct);
+            var metadata = list.Metadata;
+            var size = metadata.Size ?? r.Size ?? 0;
+            var refs = new List<BlockRef>();
             long received = 0;
             await using (var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous))
             {
                 // A partial file from an interrupted run: its blocks that verify are kept.
                 var existingLength = file.Length;
                 var handle = file.SafeFileHandle;
-                await Parallel.ForEachAsync(list.Blocks, new ParallelOptions { MaxDegreeOfParallelism = o.BlockParallelism, CancellationToken = ct }, async (b, c) =>
+                while (true)
+                {
+                    refs.AddRange(list.Blocks.Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)));
+                    await FetchPageAsync(handle, existingLength, list.Blocks);
+                    if (!list.HasMore || list.NextStart is not { } next)
+                    {
+                        break;
+                    }
+
+                    list = await _api.GetBlocksAsync(r.Path, metadata.Rev ?? r.Rev, next, ct);
+                }
+
+                file.SetLength(size);
+                await file.FlushAsync(ct);
+                file.Flush(flushToDisk: true);
+            }
+
+            await VerifyContentHashAsync(r, temp, metadata.ContentHash ?? r.ContentHash, ct);
+            return (refs, received);
+
+            Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks) =>
+                Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = o.BlockParallelism, CancellationToken = ct }, async (b, c) =>
                 {
                     var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
                     try
@@ -1222,12 +1265,11 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                         ArrayPool<byte>.Shared.Return(buffer);
                     }
                 });
-                file.SetLength(size);
-                await file.FlushAsync(ct);
-                file.Flush(flushToDisk: true);
-            }
+        }
 
-            // The whole file against the server's content hash, before it replaces anything.
+        /// <summary>The whole downloaded file against the server's content hash, before it replaces anything.</summary>
+        private static async Task VerifyContentHashAsync(RemoteEntry r, string temp, string? expected, CancellationToken ct)
+        {
             await using (var check = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
             {
                 using var hasher = new ContentHasher();
@@ -1245,15 +1287,13 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
 
-                if (hasher.GetHashHex() != (list.Metadata.ContentHash ?? r.ContentHash))
+                if (hasher.GetHashHex() != expected)
                 {
                     check.Close();
                     File.Delete(temp);
                     throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
                 }
             }
-
-            return (list.Blocks.Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)).ToList(), received);
         }
 
         /// <summary>A block some unchanged local file already has (per the index), read and verified.</summary>

@@ -27,12 +27,13 @@ internal static class DownloadApi
         files.MapGet("/download", (HttpContext context, FileService service, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, string? path, string? rev) =>
                 DownloadAsync(new PathRequest(path, rev), context, service, json))
             .WithSummary("The same, with path and rev in the query string.");
-        files.MapPost("/get_blocks", GetBlocksAsync).WithSummary("A file's ordered blocks, each with a signed URL to GET it.");
+        files.MapPost("/get_blocks", GetBlocksAsync)
+            .WithSummary("A page of a file's ordered blocks (start, limit), each with a signed URL to GET it; has_more/next_start lead to the next page.");
         return routes;
     }
 
-    private static async Task<IResult> GetBlocksAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(await files.GetBlocksAsync(context.Caller(), request.Path, request.Rev, ct));
+    private static async Task<BlockList> GetBlocksAsync(GetBlocksRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        await files.GetBlocksAsync(context.Caller(), request.Path, request.Rev, request.Start, request.Limit, ct);
 
     private static async Task<IResult> DownloadAsync(PathRequest request, HttpContext context, FileService files, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {

@@ -45,10 +45,10 @@ internal static class PublicLinksApi
         return Results.Empty;
     }
 
-    private static async Task<IResult> GetBlocksAsync(string token, LinkPathRequest? request, HttpContext context, LinkService links, FileService files)
+    private static async Task<BlockList> GetBlocksAsync(string token, LinkBlocksRequest? request, HttpContext context, LinkService links, FileService files)
     {
         var (link, _, metadata, revision) = await ReadAsync(token, request?.Path, context, links, files);
-        return Results.Ok(files.BlocksOf(metadata, revision, link.OwnerUserId));
+        return files.BlocksOf(metadata, revision, link.OwnerUserId, request?.Start, request?.Limit);
     }
 
     /// <summary>The current revision of the linked file, or of a file in the linked folder, as the visitor sees it.</summary>
@@ -80,6 +80,6 @@ internal static class PublicLinksApi
     private static string? Password(HttpContext context) =>
         context.Request.Headers.TryGetValue("DropSync-Link-Password", out var header) ? header.ToString() : context.Request.Query["password"].ToString() is { Length: > 0 } q ? q : null;
 
-    /// <summary>The body of POST /s/{token}/get_blocks: which file of a linked folder (none: the linked file).</summary>
-    internal sealed record LinkPathRequest(string? Path);
+    /// <summary>The body of POST /s/{token}/get_blocks: which file of a linked folder (none: the linked file), and which page of its blocks.</summary>
+    internal sealed record LinkBlocksRequest(string? Path, int? Start, int? Limit);
 }

@@ -10,6 +10,9 @@ internal sealed record RevokeDeviceRequest(string? DeviceId);
 
 internal sealed record PathRequest(string? Path, string? Rev);
 
+/// <summary>/files/get_blocks: which file, and which page of its blocks (default: from block 0, a full page).</summary>
+internal sealed record GetBlocksRequest(string? Path, string? Rev, int? Start, int? Limit);
+
 internal sealed record MetadataRequest(string? Path, bool IncludeDeleted);
 
 internal sealed record ListFolderRequest(string? Path, bool Recursive);

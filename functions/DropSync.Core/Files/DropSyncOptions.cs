@@ -27,6 +27,13 @@ public sealed class DropSyncOptions
     /// <summary>The most journal entries one retention pass removes, so one pass stays short; the next pass goes on.</summary>
     public long JournalMaxCompactedPerRun { get; set; } = 10_000;
 
+    /// <summary>
+    /// The most blocks one /files/get_blocks answer lists, and the most missing blocks one resumable-upload answer hands
+    /// signed URLs for. Every answer passes through AWS mode's 4 MiB payload limit; a block with a presigned S3 URL
+    /// (with the Lambda session token in it) is up to ~2 KB of JSON, so 500 keep an answer near 1 MiB at worst.
+    /// </summary>
+    public int BlockListPageSize { get; set; } = 500;
+
     /// <summary>PBKDF2 iterations for new password hashes.</summary>
     public int PasswordIterations { get; set; } = Accounts.PasswordHasher.DefaultIterations;
 }

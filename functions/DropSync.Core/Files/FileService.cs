@@ -156,26 +156,51 @@ public sealed class FileService(
 
     public Stream OpenContent(FileRevision revision) => new BlockContentStream(blockStore, revision.Blocks, revision.ContentHash);
 
-    public async Task<BlockList> GetBlocksAsync(Caller caller, string? rawPath, string? rev, CancellationToken ct)
+    public async Task<BlockList> GetBlocksAsync(Caller caller, string? rawPath, string? rev, int? start, int? limit, CancellationToken ct)
     {
         var (metadata, revision) = await ResolveRevisionAsync(caller, rawPath, rev, ct);
-        return BlocksOf(metadata, revision, caller.UserId);
+        return BlocksOf(metadata, revision, caller.UserId, start, limit);
     }
 
-    /// <summary>A revision's blocks with download URLs issued in <paramref name="urlUserId"/>'s name (a shared link's owner for its visitors).</summary>
-    public BlockList BlocksOf(FileMetadata metadata, FileRevision revision, string urlUserId)
+    /// <summary>
+    /// A page of a revision's blocks (from block <paramref name="start"/>, at most <paramref name="limit"/> and never more
+    /// than <see cref="DropSyncOptions.BlockListPageSize"/>) with download URLs issued in <paramref name="urlUserId"/>'s
+    /// name (a shared link's owner for its visitors). Pages keep every answer small, whatever the file's size.
+    /// </summary>
+    public BlockList BlocksOf(FileMetadata metadata, FileRevision revision, string urlUserId, int? start, int? limit)
     {
         ArgumentNullException.ThrowIfNull(revision);
-        long offset = 0;
-        var list = new List<BlockDownload>(revision.Blocks.Count);
-        foreach (var block in revision.Blocks)
+        var count = revision.Blocks.Count;
+        var from = start ?? 0;
+        if (from < 0 || from > count)
         {
+            throw Errors.Errors.BadRequest("invalid_start", $"start is a block index from 0 to {count} (this file has {count} blocks).");
+        }
+
+        if (limit is <= 0)
+        {
+            throw Errors.Errors.BadRequest("invalid_limit", "limit must be 1 or more.");
+        }
+
+        var pageSize = Math.Min(limit ?? int.MaxValue, Math.Max(1, options.BlockListPageSize));
+        var end = (int)Math.Min((long)from + pageSize, count);
+        long offset = 0;
+        for (var i = 0; i < from; i++)
+        {
+            offset += revision.Blocks[i].Size;
+        }
+
+        var list = new List<BlockDownload>(end - from);
+        for (var i = from; i < end; i++)
+        {
+            var block = revision.Blocks[i];
             var url = urls.DownloadUrl(urlUserId, block.Hash, options.BlockUrlLifetime);
             list.Add(new BlockDownload(block.Hash.Hex, block.Size, offset, url.Url, url.ExpiresAt));
             offset += block.Size;
         }
 
-        return new BlockList(metadata, list);
+        var hasMore = end < count;
+        return new BlockList(metadata, list, from, count, hasMore, hasMore ? end : null);
     }
 
     public async Task<FileMetadata> RestoreAsync(Caller caller, string? rawPath, string? rev, CancellationToken ct)

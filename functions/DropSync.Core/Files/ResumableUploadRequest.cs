@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DropSync.Core.Content;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
@@ -11,10 +12,23 @@ public sealed record ResumableUploadRequest(string? Path, long Size, IReadOnlyLi
 public sealed record MissingBlock(string Hash, string Url, IReadOnlyDictionary<string, string> Headers);
 
 /// <summary>The state of a resumable upload.</summary>
-public sealed record ResumableUploadState(string UploadId, IReadOnlyList<MissingBlock> Missing, DateTimeOffset ExpiresAt, FileMetadata? Committed);
+/// <param name="UploadId">The upload's id: resume and finish with it.</param>
+/// <param name="Missing">At most a page (<see cref="DropSyncOptions.BlockListPageSize"/>) of the blocks the server lacks,
+/// each with a signed URL to PUT it.</param>
+/// <param name="ExpiresAt">When the unfinished upload is dropped.</param>
+/// <param name="Committed">The file, once the upload is finished.</param>
+/// <param name="MoreMissing">How many more blocks are missing beyond <paramref name="Missing"/>: after PUTting those, ask
+/// again (<c>POST /files/upload?uploadType=resumable&amp;upload_id=…</c>) for the next page.</param>
+public sealed record ResumableUploadState(string UploadId, IReadOnlyList<MissingBlock> Missing, DateTimeOffset ExpiresAt, FileMetadata? Committed, int MoreMissing);
 
-/// <summary>A file's blocks with where to fetch each.</summary>
-public sealed record BlockList(FileMetadata Metadata, IReadOnlyList<BlockDownload> Blocks);
+/// <summary>A page of a file's blocks with where to fetch each.</summary>
+/// <param name="Metadata">The file (its size is the whole file's).</param>
+/// <param name="Blocks">The blocks from <paramref name="Start"/>, at most a page of them, each with its offset in the file.</param>
+/// <param name="Start">The index of the first block listed.</param>
+/// <param name="BlockCount">How many blocks the whole file has.</param>
+/// <param name="HasMore">Whether blocks follow this page: ask again with <c>start</c> = <paramref name="NextStart"/>.</param>
+/// <param name="NextStart">The index of the next page's first block; null on the last page.</param>
+public sealed record BlockList(FileMetadata Metadata, IReadOnlyList<BlockDownload> Blocks, int Start, int BlockCount, bool HasMore, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? NextStart);
 
 public sealed record BlockDownload(string Hash, int Size, long Offset, string Url, DateTimeOffset ExpiresAt);
 

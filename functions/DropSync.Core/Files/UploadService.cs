@@ -168,10 +168,11 @@ public sealed class UploadService(
         var missing = session.Blocks.Where(b => !held.ContainsKey(b.Hash)).Select(b => b.Hash.Hex).Distinct().ToList();
         if (missing.Count > 0)
         {
+            // At most a page of hashes, so that the error stays small however many blocks are missing.
             throw Errors.Errors.Conflict(
                 "blocks_missing",
                 $"{missing.Count} block(s) have not been uploaded yet; upload them (ask again with upload_id for fresh URLs), then finish.",
-                new Dictionary<string, object?> { ["missing"] = missing });
+                new Dictionary<string, object?> { ["missing"] = missing.Take(options.BlockListPageSize).ToList(), ["missing_count"] = missing.Count });
         }
 
         var wrongSize = session.Blocks.FirstOrDefault(b => held[b.Hash] != b.Size);
@@ -220,16 +221,19 @@ public sealed class UploadService(
         if (session.CommittedRev is not null)
         {
             var committed = await CommittedEntryAsync(session, ct);
-            return new ResumableUploadState(session.UploadId, [], session.ExpiresAt, committed is null ? null : FileMetadata.From(committed) with { Path = session.PathDisplay });
+            return new ResumableUploadState(session.UploadId, [], session.ExpiresAt, committed is null ? null : FileMetadata.From(committed) with { Path = session.PathDisplay }, 0);
         }
 
+        // Signed URLs for the first page of missing blocks (in file order) only, so that the answer stays small; the client
+        // PUTs them and asks again for the next page.
         var distinct = session.Blocks.DistinctBy(b => b.Hash).ToList();
         var held = await index.FindHeldAsync(session.UserId, distinct.Select(b => b.Hash).ToList(), ct);
-        var missing = distinct
-            .Where(b => !held.ContainsKey(b.Hash))
+        var missing = distinct.Where(b => !held.ContainsKey(b.Hash)).ToList();
+        var page = missing
+            .Take(Math.Max(1, options.BlockListPageSize))
             .Select(b => urls.UploadUrl(session.UserId, b, options.BlockUrlLifetime).ToMissing(b))
             .ToList();
-        return new ResumableUploadState(session.UploadId, missing, session.ExpiresAt, null);
+        return new ResumableUploadState(session.UploadId, page, session.ExpiresAt, null, missing.Count - page.Count);
     }
 
     private async Task<FileEntry?> CommittedEntryAsync(UploadSession session, CancellationToken ct)

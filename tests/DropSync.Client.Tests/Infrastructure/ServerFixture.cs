@@ -6,14 +6,17 @@ using DropSync.Testing;
 namespace DropSync.Client.Tests.Infrastructure;
 
 /// <summary>One real server process for the end-to-end tests; each test signs up its own account.</summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dropsync-client-server-").FullName;
 
     public ServerProcess Server { get; private set; } = null!;
 
+    /// <summary>Settings the server starts with beyond the defaults (command-line form).</summary>
+    protected virtual string[] ServerSettings => [];
+
     public async Task InitializeAsync() =>
-        Server = await ServerProcess.StartAsync(Path.Combine(_dir, "data"), Path.Combine(_dir, "keys"));
+        Server = await ServerProcess.StartAsync(Path.Combine(_dir, "data"), Path.Combine(_dir, "keys"), ServerSettings);
 
     public async Task DisposeAsync()
     {

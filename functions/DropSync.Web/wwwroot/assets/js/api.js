@@ -92,7 +92,8 @@ export async function responseToBlob(response, onProgress, type = 'application/o
 export async function downloadBlob(path, { rev, onProgress, signal, range, size } = {}) {
   const config = await serverConfig();
   const byBlocks = async () => {
-    const blob = await blobFromBlocks(await call('/files/get_blocks', { path, rev }, { signal }), { onProgress, signal });
+    const getPage = (start, pageRev) => call('/files/get_blocks', { path, rev: pageRev ?? rev, start }, { signal });
+    const blob = await blobFromBlocks(getPage, { onProgress, signal });
     return range ? sliceRange(blob, range) : blob;
   };
   if (!range && !canDownloadDirectly(config, size)) return byBlocks();

@@ -15,11 +15,14 @@ export function linkView(token) {
   const base = `/s/${encodeURIComponent(token)}`;
 
   async function fetchByBlocks(path) {
-    const response = await fetch(`${base}/get_blocks`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', ...headers() }, body: JSON.stringify({ path }),
+    // A link serves the file's current revision; pages are asked for by start.
+    return blobFromBlocks(async (start) => {
+      const response = await fetch(`${base}/get_blocks`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', ...headers() }, body: JSON.stringify({ path, start }),
+      });
+      if (!response.ok) throw await readError(response);
+      return response.json();
     });
-    if (!response.ok) throw await readError(response);
-    return blobFromBlocks(await response.json());
   }
 
   async function fetchFile(path, size) {

@@ -285,8 +285,14 @@ export class Uploader {
 
     const key = fingerprint(item.path, file);
     for (let attempt = 0; attempt < 4; attempt++) {
-      const state = await this.beginOrResume(item, key);
-      await this.putMissing(item, state.missing ?? []);
+      let state = await this.beginOrResume(item, key);
+      await this.putMissing(item, state.missing ?? [], state.more_missing ?? 0);
+      // The server hands out URLs for a page of missing blocks at a time; the status call gives the next page.
+      while ((state.more_missing ?? 0) > 0) {
+        state = await call(`/files/upload?uploadType=resumable&upload_id=${encodeURIComponent(item.uploadId)}`, {});
+        if (!state.missing?.length) break; // nothing handed out: finish says what is missing
+        await this.putMissing(item, state.missing, state.more_missing ?? 0);
+      }
       try {
         const result = await call('/files/upload/finish', { upload_id: item.uploadId });
         const pending = loadPending();
@@ -328,15 +334,18 @@ export class Uploader {
     return state;
   }
 
-  async putMissing(item, missing) {
+  /** PUTs one page of missing blocks; moreMissing (blocks of later pages) only shapes the progress shown. */
+  async putMissing(item, missing, moreMissing = 0) {
     const sizes = new Map(item.blocks.map((b) => [b.hash, b.size]));
     const offsets = new Map();
     item.blocks.reduce((offset, b) => { if (!offsets.has(b.hash)) offsets.set(b.hash, offset); return offset + b.size; }, 0);
     const missingBytes = missing.reduce((n, m) => n + (sizes.get(m.hash) ?? 0), 0);
-    const base = item.size - missingBytes;
+    // Later pages' blocks are known by count only: count them at the average block size.
+    const laterBytes = Math.round(moreMissing * (item.size / Math.max(1, item.blockCount)));
+    const base = Math.max(0, item.size - missingBytes - laterBytes);
     const inFlight = new Map();
     const progress = () => { item.loaded = base + [...inFlight.values()].reduce((a, b) => a + b, 0); this.render(); };
-    item.status = missing.length ? `Uploading ${missing.length} of ${item.blockCount} blocks` : 'Finishing';
+    item.status = missing.length ? `Uploading ${missing.length + moreMissing} of ${item.blockCount} blocks` : 'Finishing';
     progress();
     const queue = [...missing];
     let done = 0;
@@ -356,7 +365,7 @@ export class Uploader {
         inFlight.set(block.hash, size);
         item.putCount++;
         done++;
-        item.status = `Uploading blocks (${done} of ${missing.length} sent)`;
+        item.status = `Uploading blocks (${done} of ${missing.length + moreMissing} sent)`;
         progress();
       }
     };
