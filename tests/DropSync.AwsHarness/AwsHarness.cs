@@ -26,6 +26,7 @@ public sealed class AwsHarness : IAsyncDisposable
     private readonly List<IAsyncDisposable> _stoppables = [];
     private readonly Dictionary<string, WebAdapterFunction> _functions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Secret, string Function)> _credentials = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _sessionTokens = new(StringComparer.Ordinal);
     private LocalAwsServers? _servers;
 
     private AwsHarness()
@@ -152,6 +153,11 @@ public sealed class AwsHarness : IAsyncDisposable
         await proxies.StartAsync(roles).ConfigureAwait(false);
 
         var sessions = roles.ToDictionary(role => role, _ => Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)), StringComparer.Ordinal);
+        foreach (var (role, token) in sessions)
+        {
+            _sessionTokens[role] = token;
+        }
+
         Secrets = new SecretsExtension(Template, Calls);
         _stoppables.Add(Secrets);
         await Secrets.StartAsync(roles.Select(role => (role, sessions[role]))).ConfigureAwait(false);
@@ -213,7 +219,10 @@ public sealed class AwsHarness : IAsyncDisposable
             Region = host.Region,
             Account = Template.Environment.AccountId,
             Routes = routes,
-            Callers = key => host.Credentials(key) is { } found ? new ExecuteApiCaller(found.SecretAccessKey, null, found.FunctionName) : null,
+            // Each function signs with its temporary credentials, session token included (AWS_SESSION_TOKEN).
+            Callers = key => host.Credentials(key) is { } found
+                ? new ExecuteApiCaller(found.SecretAccessKey, _sessionTokens.GetValueOrDefault(found.FunctionName), found.FunctionName)
+                : null,
             Calls = host.Calls,
             Authorize = call => policies.TryGetValue(call.Function, out var statements) && IamEvaluator.Allows(statements, call.Action, call.Resource),
             Limits = limits,
