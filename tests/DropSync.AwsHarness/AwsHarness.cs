@@ -25,7 +25,7 @@ public sealed class AwsHarness : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _stoppables = [];
     private readonly Dictionary<string, WebAdapterFunction> _functions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Secret, string Function)> _credentials = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Secret, string Function, string SessionToken)> _credentials = new(StringComparer.Ordinal);
     private LocalAwsServers? _servers;
 
     private AwsHarness()
@@ -218,7 +218,8 @@ public sealed class AwsHarness : IAsyncDisposable
             Region = host.Region,
             Account = Template.Environment.AccountId,
             Routes = routes,
-            Callers = key => host.Credentials(key) is { } found ? new ExecuteApiCaller(found.SecretAccessKey, null, found.FunctionName) : null,
+            // The functions sign with their role session's keys, token included (as in Lambda).
+            Callers = key => _credentials.TryGetValue(key, out var found) ? new ExecuteApiCaller(found.Secret, found.SessionToken, found.Function) : null,
             Calls = host.Calls,
             Authorize = call => policies.TryGetValue(call.Function, out var statements) && IamEvaluator.Allows(statements, call.Action, call.Resource),
             Limits = limits,
@@ -254,7 +255,7 @@ public sealed class AwsHarness : IAsyncDisposable
         // with a distinct access key per function, as each function's execution role session has its own.
         var accessKeyId = "ASIA" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         var secretKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
-        _credentials[accessKeyId] = (secretKey, view.Role);
+        _credentials[accessKeyId] = (secretKey, view.Role, sessionToken);
         var region = Template.Environment.Region;
         foreach (var (key, value) in new Dictionary<string, string>
         {
