@@ -1,9 +1,9 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Security.Cryptography;
+using DropSync.Web;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using DropSync.Web;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;

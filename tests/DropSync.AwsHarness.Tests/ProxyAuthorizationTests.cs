@@ -56,7 +56,9 @@ public sealed class ProxyAuthorizationTests(HarnessFixture fixture)
         await using var _ = proxies;
         using var s3 = new AmazonS3Client(Credentials, new AmazonS3Config
         {
-            ServiceURL = proxies.Endpoint(Function, AwsService.S3), ForcePathStyle = true, AuthenticationRegion = "us-east-1",
+            ServiceURL = proxies.Endpoint(Function, AwsService.S3),
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
         });
         var bucket = harness.Template.Buckets.Single().Name;
         var key = "incoming/" + Guid.NewGuid().ToString("N");
@@ -86,7 +88,8 @@ public sealed class ProxyAuthorizationTests(HarnessFixture fixture)
         // No DropSync role may delete a table.
         using var dynamo = new AmazonDynamoDBClient(Credentials, new AmazonDynamoDBConfig
         {
-            ServiceURL = proxies.Endpoint(Function, AwsService.DynamoDb), AuthenticationRegion = "us-east-1",
+            ServiceURL = proxies.Endpoint(Function, AwsService.DynamoDb),
+            AuthenticationRegion = "us-east-1",
         });
         var table = harness.Template.Tables[0];
         var dynamoDenied = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => dynamo.DeleteTableAsync(table.Name));
@@ -98,7 +101,8 @@ public sealed class ProxyAuthorizationTests(HarnessFixture fixture)
         // The http function publishes changes; it does not consume them.
         using var sqs = new AmazonSQSClient(Credentials, new AmazonSQSConfig
         {
-            ServiceURL = proxies.Endpoint(Function, AwsService.Sqs), AuthenticationRegion = "us-east-1",
+            ServiceURL = proxies.Endpoint(Function, AwsService.Sqs),
+            AuthenticationRegion = "us-east-1",
         });
         var sqsDenied = await Assert.ThrowsAsync<AmazonSQSException>(() => sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = harness.ChangeQueueUrl }));
         Assert.Equal("AccessDenied", sqsDenied.ErrorCode);

@@ -21,6 +21,9 @@ public sealed class WebAppInAwsModeTests(HarnessFixture fixture, BrowserFixture 
     private const string Password = "correct horse battery";
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(120);
 
+    // The harness shares two cores with four function processes and Chromium: Playwright's 5 s default is too short.
+    private static readonly LocatorAssertionsToBeVisibleOptions Visible = new() { Timeout = 30_000 };
+
     private static ILocator Row(IPage page, string name) => page.Locator($"tr.entry[data-name=\"{name}\"]");
 
     [Fact]
@@ -29,6 +32,7 @@ public sealed class WebAppInAwsModeTests(HarnessFixture fixture, BrowserFixture 
         var harness = fixture.Harness;
         await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { AcceptDownloads = true });
         var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
         var requests = new ConcurrentQueue<string>();
         var failures = new ConcurrentQueue<string>();
         var frames = new ConcurrentQueue<string>();
@@ -46,13 +50,13 @@ public sealed class WebAppInAwsModeTests(HarnessFixture fixture, BrowserFixture 
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
         await page.GetByLabel("Password again").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "All files" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "All files" })).ToBeVisibleAsync(Visible);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).First.ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to DropSync" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to DropSync" })).ToBeVisibleAsync(Visible);
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "All files" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "All files" })).ToBeVisibleAsync(Visible);
         await Assertions.Expect(page.Locator("body[data-live=connected]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
         // Up: over max_request_bytes, so a resumable upload whose blocks go to presigned S3 PUTs.
