@@ -1,9 +1,11 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Security.Cryptography;
+using DropSync.Web;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 
 // In the ASP.NET Core namespace, like MapStaticAssets, so the host needs no extra using directive.
@@ -54,12 +56,12 @@ public static class DropSyncWebApp
         headers["Referrer-Policy"] = "no-referrer";
         if (name == "index.html")
         {
-            // connect-src: in AWS mode the live feed is the WebSocket API (wss://{api}.execute-api.{region}.amazonaws.com)
-            // and blocks go to and come from presigned S3 URLs (https://{bucket}.s3.{region}.amazonaws.com), both
-            // other origins than the app's.
+            // connect-src: exactly the app's own origin, the live feed's (AWS: the WebSocket API,
+            // wss://{api}.execute-api.{region}.amazonaws.com) and the block URLs' (AWS: presigned S3 URLs) — nothing else.
+            var connectSources = context.RequestServices.GetService<IWebAppConnectSources>()?.For(context) ?? [];
             headers.ContentSecurityPolicy =
                 "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; " +
-                "connect-src 'self' https://*.amazonaws.com wss://*.amazonaws.com; " +
+                $"connect-src {string.Join(' ', new[] { "'self'" }.Concat(connectSources).Distinct(StringComparer.Ordinal))}; " +
                 "img-src 'self' blob: data:; media-src 'self' blob:; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
             headers["X-Frame-Options"] = "DENY";
         }

@@ -146,7 +146,7 @@ public sealed class AwsHarness : IAsyncDisposable
                 [AwsService.S3] = new(_servers.FauxqsEndpoint),
                 [AwsService.Sqs] = new(_servers.FauxqsEndpoint),
             },
-            new ResourceArns(Template), Calls);
+            new ResourceArns(Template), Calls, ProxyAuthorization());
         _stoppables.Add(proxies);
         var roles = Template.Functions.Select(f => f.Role).ToList();
         await proxies.StartAsync(roles).ConfigureAwait(false);
@@ -182,6 +182,11 @@ public sealed class AwsHarness : IAsyncDisposable
         _stoppables.Add(gateway);
         await gateway.StartAsync().ConfigureAwait(false);
         HttpApiUrl = gateway.Url;
+        foreach (var (bucketId, bucket) in Template.OfType("AWS::S3::Bucket"))
+        {
+            proxies.SetBucketCors(Template.Resolver.Ref(bucketId), S3Cors.FromTemplate(
+                Template.Resolve(bucket["CorsConfiguration"]), origin => HarnessOverrides.ReplaceHttpApiOrigin(origin, httpApi.Endpoint, HttpApiUrl)));
+        }
 
         var mapping = Template.EventSourceMappings.Single();
         var consumer = Template.FunctionByLogicalId(mapping.FunctionLogicalId);
@@ -223,6 +228,21 @@ public sealed class AwsHarness : IAsyncDisposable
         await emulator.StartAsync().ConfigureAwait(false);
         WebSocketApi = emulator;
         return emulator;
+    }
+
+    /// <summary>Every AWS call through the recording proxies authorised by the calling function's own IAM policies from the
+    /// template, as on a real account; the denial names the function's assumed-role session.</summary>
+    private ProxyAuthorization ProxyAuthorization()
+    {
+        var policies = IamPolicies.ForFunctions(Template.Template, Template.Resolve)
+            .ToDictionary(p => p.Function, p => p.Statements, StringComparer.Ordinal);
+        var principals = Template.Functions.ToDictionary(
+            f => f.Role,
+            f => $"arn:{Template.Environment.Partition}:sts::{Template.Environment.AccountId}:assumed-role/{f.ExecutionRoleArn.Split('/')[^1]}/{f.Name}",
+            StringComparer.Ordinal);
+        return new ProxyAuthorization(
+            call => policies.TryGetValue(call.Function, out var statements) && IamEvaluator.Allows(statements, call.Action, call.Resource),
+            function => principals.TryGetValue(function, out var principal) ? principal : function);
     }
 
     /// <summary>The template's resolved variables, Lambda's runtime variables, then <see cref="HarnessOverrides"/>.</summary>

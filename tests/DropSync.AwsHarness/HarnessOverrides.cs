@@ -42,6 +42,19 @@ public static class HarnessOverrides
             .Replace("wss://" + apiEndpointHost, "ws://127.0.0.1:" + webSocketPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
     /// <summary>
+    /// The HTTP API's public origin (https://{id}.execute-api.{region}.amazonaws.com, in the blocks bucket's CORS
+    /// AllowedOrigins) is the HTTP API emulator's loopback origin (http://127.0.0.1:{port}) here: the browser's page
+    /// comes from the emulator, so that is the Origin S3 sees.
+    /// </summary>
+    public static string ReplaceHttpApiOrigin(string origin, string apiEndpoint, Uri emulatorUrl)
+    {
+        ArgumentNullException.ThrowIfNull(emulatorUrl);
+        return string.Equals(origin.TrimEnd('/'), apiEndpoint.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
+            ? emulatorUrl.GetLeftPart(UriPartial.Authority)
+            : origin;
+    }
+
+    /// <summary>
     /// The change queue's visibility timeout: the template's 360 s (6 x the consumer's timeout) would make a retried
     /// message wait 6 minutes; the harness uses this many seconds so redrive to the DLQ happens within a test.
     /// </summary>

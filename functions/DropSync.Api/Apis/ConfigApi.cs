@@ -35,12 +35,16 @@ internal static class ConfigApi
 
     private static ServerConfigResponse GetConfig(HttpContext context, ServerLimits limits, IConfiguration config) => new(
         limits.Mode,
-        limits.IsAws ? config.Setting(AwsEnvironment.WebSocketUrl, "WebSocketUrl") ?? "" : EmbeddedWebSocketUrl(context, config),
+        WebSocketUrl(context, limits, config),
         limits.MaxRequestBytes,
         limits.MaxResponseBytes,
         limits.MaxBatchBytes,
         BatchUploadService.MaxFiles,
         Limits.MaxBlockSize);
+
+    /// <summary>The live feed's URL: AWS, the WebSocket stage's (DROPSYNC_WS_URL); embedded, this server's.</summary>
+    public static string WebSocketUrl(HttpContext context, ServerLimits limits, IConfiguration config) =>
+        limits.IsAws ? config.Setting(AwsEnvironment.WebSocketUrl, "WebSocketUrl") ?? "" : EmbeddedWebSocketUrl(context, config);
 
     /// <summary>/notifications/ws on DropSync:PublicBaseUrl, else on the address the request came to; http→ws, https→wss.</summary>
     private static string EmbeddedWebSocketUrl(HttpContext context, IConfiguration config)

@@ -39,6 +39,8 @@ internal static class DropSyncServices
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
+        services.AddSingleton<DropSync.Web.IWebAppConnectSources, WebAppConnectSources>();
+
         // DropSync:Mode=aws: DynamoDB, S3, SQS and API Gateway instead (AwsModeServices).
         if (config.IsAwsMode())
         {

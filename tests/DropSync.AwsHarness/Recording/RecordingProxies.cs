@@ -22,7 +22,10 @@ public enum AwsService
 /// Loopback reverse proxies in front of DynamoDB Local and fauxqs, one per function and service: each forwards the
 /// request unchanged (method, raw target, headers incl. Host and the SigV4 signature, body) and records the IAM
 /// authorizations it needed as <see cref="AwsCall"/>s of the function whose proxy received it — so attribution does not
-/// depend on which credentials the function's SDK client signs with.
+/// depend on which credentials the function's SDK client signs with. With a <see cref="ProxyAuthorization"/>, a request
+/// any of whose calls the function's role does not allow is refused as the service refuses it (and still recorded).
+/// A presigned URL used by a client comes through the proxy of the function that signed it, so it is authorised against
+/// the signer's role, as S3 authorises it.
 /// </summary>
 public sealed class RecordingProxies : IAsyncDisposable
 {
@@ -36,6 +39,8 @@ public sealed class RecordingProxies : IAsyncDisposable
     private readonly Dictionary<AwsService, Uri> _upstreams;
     private readonly ResourceArns _arns;
     private readonly AwsCallLog _log;
+    private readonly ProxyAuthorization? _authorization;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, S3Cors> _bucketCors = new(StringComparer.Ordinal);
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
@@ -46,15 +51,19 @@ public sealed class RecordingProxies : IAsyncDisposable
 
     private WebApplication? _app;
 
-    public RecordingProxies(IReadOnlyDictionary<AwsService, Uri> upstreams, ResourceArns arns, AwsCallLog log)
+    public RecordingProxies(IReadOnlyDictionary<AwsService, Uri> upstreams, ResourceArns arns, AwsCallLog log, ProxyAuthorization? authorization = null)
     {
         _upstreams = new(upstreams);
         _arns = arns;
         _log = log;
+        _authorization = authorization;
     }
 
     /// <summary>The proxy of <paramref name="service"/> for <paramref name="function"/>.</summary>
     public string Endpoint(string function, AwsService service) => $"http://127.0.0.1:{_ports[(function, service)]}";
+
+    /// <summary>Applies <paramref name="cors"/> to <paramref name="bucket"/>, as S3 applies the bucket's CORS configuration.</summary>
+    public void SetBucketCors(string bucket, S3Cors cors) => _bucketCors[bucket] = cors;
 
     public async Task StartAsync(IEnumerable<string> functions)
     {
@@ -100,6 +109,18 @@ public sealed class RecordingProxies : IAsyncDisposable
         var request = context.Request;
         var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
         var queryKeys = request.Query.Keys.ToList();
+        if (service == AwsService.S3)
+        {
+            // CORS is S3's (fauxqs keeps no bucket configuration). A preflight carries no credentials: no IAM call.
+            var cors = _bucketCors.GetValueOrDefault(Uri.UnescapeDataString(rawTarget.Split('?', 2)[0].TrimStart('/').Split('/', 2)[0])) ?? new S3Cors([]);
+            if (HttpMethods.IsOptions(request.Method))
+            {
+                await cors.AnswerPreflightAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            cors.AddActualResponseHeaders(context);
+        }
 
         // DynamoDB and SQS requests are small JSON documents and name their resources in the body; S3's only do for
         // DeleteObjects. Everything else streams through.
@@ -112,7 +133,12 @@ public sealed class RecordingProxies : IAsyncDisposable
             body = memory.ToArray();
         }
 
-        Record(function, service, request, rawTarget, queryKeys, body);
+        var calls = Record(function, service, request, rawTarget, queryKeys, body);
+        if (_authorization is not null && calls.FirstOrDefault(call => !_authorization.Allows(call)) is { } denied)
+        {
+            await AccessDenied.WriteAsync(context, service, _authorization.Principal(function), denied).ConfigureAwait(false);
+            return;
+        }
 
         using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstreams[service], rawTarget));
         if (body is not null)
@@ -144,7 +170,7 @@ public sealed class RecordingProxies : IAsyncDisposable
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
-            if (!HopByHop.Contains(name))
+            if (!HopByHop.Contains(name) && !(service == AwsService.S3 && S3Cors.IsCorsHeader(name)))
             {
                 context.Response.Headers[name] = values.ToArray();
             }
@@ -156,7 +182,7 @@ public sealed class RecordingProxies : IAsyncDisposable
         }
     }
 
-    private void Record(string function, AwsService service, HttpRequest request, string rawTarget, List<string> queryKeys, byte[]? body)
+    private List<AwsCall> Record(string function, AwsService service, HttpRequest request, string rawTarget, List<string> queryKeys, byte[]? body)
     {
         IEnumerable<(string Action, string Resource)> calls;
         switch (service)
@@ -175,10 +201,13 @@ public sealed class RecordingProxies : IAsyncDisposable
                 break;
         }
 
-        foreach (var (action, resource) in calls)
+        var recorded = calls.Select(call => new AwsCall(function, call.Action, call.Resource)).ToList();
+        foreach (var call in recorded)
         {
-            _log.Record(new AwsCall(function, action, resource));
+            _log.Record(call);
         }
+
+        return recorded;
     }
 
     private static JsonNode? ParseJson(byte[]? body)
