@@ -41,6 +41,7 @@ public sealed class RecordingProxies : IAsyncDisposable
     private readonly AwsCallLog _log;
     private readonly ProxyAuthorization? _authorization;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, S3Cors> _bucketCors = new(StringComparer.Ordinal);
+    private readonly S3ObjectTagging _tagging = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
@@ -124,7 +125,8 @@ public sealed class RecordingProxies : IAsyncDisposable
 
         // DynamoDB and SQS requests are small JSON documents and name their resources in the body; S3's only do for
         // DeleteObjects. Everything else streams through.
-        var buffer = service != AwsService.S3 || (request.Method == "POST" && queryKeys.Contains("delete"));
+        var tagging = service == AwsService.S3 && S3ObjectTagging.IsTaggingRequest(request, queryKeys);
+        var buffer = service != AwsService.S3 || tagging || (request.Method == "POST" && queryKeys.Contains("delete"));
         byte[]? body = null;
         if (buffer)
         {
@@ -137,6 +139,12 @@ public sealed class RecordingProxies : IAsyncDisposable
         if (_authorization is not null && calls.FirstOrDefault(call => !_authorization.Allows(call)) is { } denied)
         {
             await AccessDenied.WriteAsync(context, service, _authorization.Principal(function), denied).ConfigureAwait(false);
+            return;
+        }
+
+        if (tagging)
+        {
+            await _tagging.AnswerAsync(context, rawTarget, body, () => ObjectExistsAsync(rawTarget, request, context.RequestAborted)).ConfigureAwait(false);
             return;
         }
 
@@ -168,6 +176,12 @@ public sealed class RecordingProxies : IAsyncDisposable
 
         using var response = await _http.SendAsync(upstream, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = (int)response.StatusCode;
+        if (service == AwsService.S3 && response.IsSuccessStatusCode)
+        {
+            var copySource = request.Headers["x-amz-copy-source"].ToString();
+            _tagging.ObjectChanged(request, rawTarget, copySource.Length == 0 ? null : copySource);
+        }
+
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
             if (!HopByHop.Contains(name) && !(service == AwsService.S3 && S3Cors.IsCorsHeader(name)))
@@ -180,6 +194,15 @@ public sealed class RecordingProxies : IAsyncDisposable
         {
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whether the object exists, by a HEAD to fauxqs with the request's own signature headers (fauxqs checks none).</summary>
+    private async Task<bool> ObjectExistsAsync(string rawTarget, HttpRequest request, CancellationToken ct)
+    {
+        using var head = new HttpRequestMessage(HttpMethod.Head, new Uri(_upstreams[AwsService.S3], rawTarget.Split('?', 2)[0]));
+        head.Headers.Host = request.Host.Value;
+        using var answer = await _http.SendAsync(head, ct).ConfigureAwait(false);
+        return answer.IsSuccessStatusCode;
     }
 
     private List<AwsCall> Record(string function, AwsService service, HttpRequest request, string rawTarget, List<string> queryKeys, byte[]? body)
