@@ -13,7 +13,7 @@ namespace DropSync.Aws.Tests;
 /// the default page size, and no answer of the resumable upload or of /files/get_blocks comes near the limit.
 /// </summary>
 [Collection(AwsModeCollection.Name)]
-public sealed class AwsBlockPagingTests(DynamoDbServer dynamo, S3Server s3) : IAsyncLifetime
+public sealed class AwsBlockPagingTests(DynamoDbServer dynamo, S3Server s3) : AwsModeHostTest(dynamo, s3)
 {
     private const int BlockCount = 1_100;
     private const int BlockSize = 64;
@@ -23,19 +23,6 @@ public sealed class AwsBlockPagingTests(DynamoDbServer dynamo, S3Server s3) : IA
 
     private static readonly int PageSize = new DropSyncOptions().BlockListPageSize;
 
-    private AwsModeHost? _host;
-
-    private AwsModeHost Host => _host!;
-
-    public async Task InitializeAsync() => _host = await AwsModeHost.StartAsync(dynamo, s3);
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task A_file_of_many_blocks_goes_up_and_comes_down_in_pages_each_well_under_the_lambda_limit()

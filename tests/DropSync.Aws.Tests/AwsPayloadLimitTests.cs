@@ -15,22 +15,9 @@ namespace DropSync.Aws.Tests;
 /// max_request_bytes are refused with 413.
 /// </summary>
 [Collection(AwsModeCollection.Name)]
-public sealed class AwsPayloadLimitTests(DynamoDbServer dynamo, S3Server s3) : IAsyncLifetime
+public sealed class AwsPayloadLimitTests(DynamoDbServer dynamo, S3Server s3) : AwsModeHostTest(dynamo, s3)
 {
     private const long Max = AwsPayloadLimits.MaxPayloadBytes;
-    private AwsModeHost? _host;
-
-    private AwsModeHost Host => _host!;
-
-    public async Task InitializeAsync() => _host = await AwsModeHost.StartAsync(dynamo, s3);
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Config_gives_the_aws_mode_the_stage_url_and_the_lambda_limits()

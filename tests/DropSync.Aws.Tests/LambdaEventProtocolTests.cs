@@ -13,21 +13,8 @@ namespace DropSync.Aws.Tests;
 /// protocol's answers.
 /// </summary>
 [Collection(AwsModeCollection.Name)]
-public sealed class LambdaEventProtocolTests(DynamoDbServer dynamo, S3Server s3) : IAsyncLifetime
+public sealed class LambdaEventProtocolTests(DynamoDbServer dynamo, S3Server s3) : AwsModeHostTest(dynamo, s3)
 {
-    private AwsModeHost? _host;
-
-    private AwsModeHost Host => _host!;
-
-    public async Task InitializeAsync() => _host = await AwsModeHost.StartAsync(dynamo, s3);
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Every_bad_sqs_record_is_a_batch_item_failure_in_a_200()
@@ -56,7 +43,7 @@ public sealed class LambdaEventProtocolTests(DynamoDbServer dynamo, S3Server s3)
     public async Task An_event_that_fails_as_a_whole_answers_500()
     {
         // The metadata tables are unreachable: the scheduled job cannot run at all.
-        await using var broken = await AwsModeHost.StartAsync(dynamo, s3, new Dictionary<string, string>
+        await using var broken = await AwsModeHost.StartAsync(Dynamo, S3, new Dictionary<string, string>
         {
             [AwsEnvironment.DynamoDbEndpoint] = $"http://127.0.0.1:{LocalPorts.Free()}",
         });
