@@ -12,6 +12,7 @@ using DropSync.Aws.Hosting;
 using DropSync.Aws.Tests.Infrastructure;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
+using DropSync.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Aws.Tests;
@@ -111,18 +112,7 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
             Assert.StartsWith(s3.Endpoint!, url, StringComparison.Ordinal);
             Assert.Contains("X-Amz-Signature=", url, StringComparison.Ordinal);
             var bytes = blocks.First(b => Convert.ToHexStringLower(SHA256.HashData(b)) == block["hash"]!.GetValue<string>());
-            using var put = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(bytes) };
-            foreach (var (name, value) in block["headers"]!.AsObject())
-            {
-                if (!put.Headers.TryAddWithoutValidation(name, value!.GetValue<string>()))
-                {
-                    put.Content.Headers.Remove(name);
-                    put.Content.Headers.TryAddWithoutValidation(name, value.GetValue<string>());
-                }
-            }
-
-            using var response = await raw.SendAsync(put);
-            Assert.True(response.IsSuccessStatusCode, $"S3 PUT answered {response.StatusCode}");
+            await SignedBlockUploads.PutAsync(raw, block, bytes);
         }
 
         var finished = await PostJsonAsync(api, laptop.Token, "/files/upload/finish", new { upload_id = state["upload_id"]!.GetValue<string>() });

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using DropSync.AwsHarness.Recording;
+using DropSync.Testing;
 
 namespace DropSync.AwsHarness.Tests;
 
@@ -37,18 +38,7 @@ public sealed class ResumableUploadTests(HarnessFixture fixture)
             var url = block!["url"]!.GetValue<string>();
             Assert.Contains("X-Amz-Signature=", url, StringComparison.Ordinal);
             var bytes = blocks.First(b => Convert.ToHexStringLower(SHA256.HashData(b)) == block["hash"]!.GetValue<string>());
-            using var put = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(bytes) };
-            foreach (var (name, value) in block["headers"]?.AsObject() ?? [])
-            {
-                if (!put.Headers.TryAddWithoutValidation(name, value!.GetValue<string>()))
-                {
-                    put.Content.Headers.Remove(name);
-                    put.Content.Headers.TryAddWithoutValidation(name, value.GetValue<string>());
-                }
-            }
-
-            using var response = await raw.SendAsync(put);
-            Assert.True(response.IsSuccessStatusCode, $"S3 PUT answered {response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            await SignedBlockUploads.PutAsync(raw, block, bytes);
         }
 
         using var finish = await api.PostAsJsonAsync("/files/upload/finish", new { upload_id = state["upload_id"]!.GetValue<string>() });

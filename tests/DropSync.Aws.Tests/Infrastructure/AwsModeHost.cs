@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Hosting;
+using DropSync.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Aws.Tests.Infrastructure;
@@ -109,18 +110,7 @@ internal sealed class AwsModeHost : IAsyncDisposable
         foreach (var block in state["missing"]!.AsArray())
         {
             var bytes = blocks.First(b => Convert.ToHexStringLower(SHA256.HashData(b)) == block!["hash"]!.GetValue<string>());
-            using var put = new HttpRequestMessage(HttpMethod.Put, block!["url"]!.GetValue<string>()) { Content = new ByteArrayContent(bytes) };
-            foreach (var (name, value) in block["headers"]!.AsObject())
-            {
-                if (!put.Headers.TryAddWithoutValidation(name, value!.GetValue<string>()))
-                {
-                    put.Content.Headers.Remove(name);
-                    put.Content.Headers.TryAddWithoutValidation(name, value.GetValue<string>());
-                }
-            }
-
-            using var response = await raw.SendAsync(put);
-            Assert.True(response.IsSuccessStatusCode, $"S3 PUT answered {response.StatusCode}");
+            await SignedBlockUploads.PutAsync(raw, block!, bytes);
         }
 
         return await OkAsync(api, "/files/upload/finish", new { upload_id = state["upload_id"]!.GetValue<string>() });

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using DropSync.Testing;
 
 namespace DropSync.AwsHarness.Tests.EndToEnd;
 
@@ -95,21 +96,7 @@ public static class RepresentativeScenario
         using var s3 = new HttpClient();
         foreach (var missing in state["missing"]!.AsArray())
         {
-            using var put = new HttpRequestMessage(HttpMethod.Put, missing!["url"]!.GetValue<string>())
-            {
-                Content = new ByteArrayContent(blocks.First(b => Hash(b) == missing["hash"]!.GetValue<string>())),
-            };
-            foreach (var (name, value) in missing["headers"]?.AsObject() ?? [])
-            {
-                if (!put.Headers.TryAddWithoutValidation(name, value!.GetValue<string>()))
-                {
-                    put.Content.Headers.Remove(name);
-                    put.Content.Headers.TryAddWithoutValidation(name, value.GetValue<string>());
-                }
-            }
-
-            using var response = await s3.SendAsync(put);
-            Assert.True(response.IsSuccessStatusCode, $"S3 PUT: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            await SignedBlockUploads.PutAsync(s3, missing!, blocks.First(b => Hash(b) == missing!["hash"]!.GetValue<string>()));
         }
 
         await PostAsync(device, "/files/upload/finish", new { upload_id = state["upload_id"]!.GetValue<string>() });
