@@ -113,7 +113,7 @@ public sealed class RecordingProxies : IAsyncDisposable
         if (service == AwsService.S3)
         {
             // CORS is S3's (fauxqs keeps no bucket configuration). A preflight carries no credentials: no IAM call.
-            var cors = _bucketCors.GetValueOrDefault(Uri.UnescapeDataString(rawTarget.Split('?', 2)[0].TrimStart('/').Split('/', 2)[0])) ?? new S3Cors([]);
+            var cors = _bucketCors.GetValueOrDefault(S3Calls.BucketAndKey(rawTarget).Bucket) ?? new S3Cors([]);
             if (HttpMethods.IsOptions(request.Method))
             {
                 await cors.AnswerPreflightAsync(context).ConfigureAwait(false);

@@ -13,15 +13,23 @@ namespace DropSync.AwsHarness.Recording;
 /// </summary>
 public static class S3Calls
 {
+    /// <summary>The bucket and key a path-style target (<c>/{bucket}/{key}?{query}</c>) names, unescaped; the key is "" for a bucket.</summary>
+    public static (string Bucket, string Key) BucketAndKey(string rawPath)
+    {
+        ArgumentNullException.ThrowIfNull(rawPath);
+        var path = rawPath.Split('?', 2)[0].TrimStart('/');
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0
+            ? (Uri.UnescapeDataString(path), "")
+            : (Uri.UnescapeDataString(path[..slash]), Uri.UnescapeDataString(path[(slash + 1)..]));
+    }
+
     public static IEnumerable<(string Action, string Resource)> Classify(
         string method, string rawPath, IReadOnlyCollection<string> queryKeys, string? copySource, string? body, ResourceArns arns)
     {
         ArgumentNullException.ThrowIfNull(arns);
         ArgumentNullException.ThrowIfNull(queryKeys);
-        var path = rawPath.Split('?', 2)[0].TrimStart('/');
-        var slash = path.IndexOf('/', StringComparison.Ordinal);
-        var bucket = Uri.UnescapeDataString(slash < 0 ? path : path[..slash]);
-        var key = slash < 0 ? "" : Uri.UnescapeDataString(path[(slash + 1)..]);
+        var (bucket, key) = BucketAndKey(rawPath);
         bool Has(string name) => queryKeys.Contains(name, StringComparer.Ordinal);
         var bucketKey = arns.BucketKey(bucket);
         var result = new List<(string, string)>();

@@ -26,14 +26,14 @@ public sealed class S3ObjectTagging
 {
     private const string Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
     private const int MaxTags = 10;
-    private readonly ConcurrentDictionary<string, IReadOnlyList<KeyValuePair<string, string>>> _tags = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Bucket, string Key), IReadOnlyList<KeyValuePair<string, string>>> _tags = new();
 
     /// <summary>Whether this request is an object tagging call the proxy answers itself.</summary>
     public static bool IsTaggingRequest(HttpRequest request, IReadOnlyCollection<string> queryKeys) =>
         queryKeys.Contains("tagging") && (HttpMethods.IsGet(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsDelete(request.Method));
 
-    /// <summary>The object a path-style target names: "{bucket}/{key}", unescaped.</summary>
-    public static string ObjectOf(string rawTarget) => Uri.UnescapeDataString(rawTarget.Split('?', 2)[0].TrimStart('/'));
+    /// <summary>The object a path-style target (or a copy source) names, as the store's key.</summary>
+    private static (string Bucket, string Key) ObjectOf(string rawTarget) => S3Calls.BucketAndKey(rawTarget);
 
     /// <summary>Answers a tagging call; <paramref name="exists"/> asks S3 (fauxqs) whether the object is there.</summary>
     public async Task AnswerAsync(HttpContext context, string rawTarget, byte[]? body, Func<Task<bool>> exists)
@@ -112,7 +112,7 @@ public sealed class S3ObjectTagging
         var replace = string.Equals(request.Headers["x-amz-tagging-directive"].ToString(), "REPLACE", StringComparison.OrdinalIgnoreCase);
         if (copySource is not null && !replace)
         {
-            var source = Uri.UnescapeDataString(copySource.Split('?', 2)[0].TrimStart('/'));
+            var source = ObjectOf(copySource);
             if (_tags.TryGetValue(source, out var copied))
             {
                 _tags[target] = copied;
