@@ -15,7 +15,9 @@ public sealed class HttpApiEmulationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _function = _stub.Function(TimeSpan.FromSeconds(10));
-        _gateway = new HttpApiGateway(_function, "stubapi123", "000000000000", corsConfiguration: null, integrationTimeout: TimeSpan.FromSeconds(2));
+        // 4 s: the gateway's timeout includes a cold start (as API Gateway's does), and after /crash the next request
+        // cold-starts the stub, which took over 2 s on a loaded machine. /slow answers after 8 s, well past it.
+        _gateway = new HttpApiGateway(_function, "stubapi123", "000000000000", corsConfiguration: null, integrationTimeout: TimeSpan.FromSeconds(4));
         await _gateway.StartAsync();
     }
 

@@ -6,7 +6,7 @@ namespace DropSync.AwsHarness.Tests;
 /// <summary>
 /// A tiny web app (node) packaged like a Lambda asset (a <c>bootstrap</c> that starts it), to test the adapter and API
 /// Gateway emulations' rules on their own: /healthz, /events (answers the status the event asks for, may sleep or
-/// crash), /echo (echoes the request, sets two cookies), /binary (non-text bytes), /slow (answers after 5 s), /crash.
+/// crash), /echo (echoes the request, sets two cookies), /binary (non-text bytes), /slow (answers after 8 s), /crash.
 /// </summary>
 public sealed class StubApp : IDisposable
 {
@@ -33,7 +33,7 @@ public sealed class StubApp : IDisposable
               res.writeHead(201, { 'content-type': 'application/json', 'x-custom': 'yes' });
               return res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: body.toString('base64') }));
             }
-            if (req.url === '/slow') { return setTimeout(() => { res.writeHead(200); res.end('late'); }, 5000); }
+            if (req.url === '/slow') { return setTimeout(() => { res.writeHead(200); res.end('late'); }, 8000); }
             if (req.url === '/crash') process.exit(4);
             if (req.url === '/binary') {
               res.writeHead(200, { 'content-type': 'application/octet-stream' });
