@@ -18,10 +18,11 @@ public sealed record BatchUploadFile(int Index, BatchUploadItem Item, ReadOnlyMe
 public sealed record BatchUploadResult(int Index, string? Path, FileMetadata? Metadata, DropSyncException? Error);
 
 /// <summary>
-/// Many small files in one request: each file (at most one 4 MiB block) is verified, stored and committed on its own
-/// with the same <see cref="FileCommitter"/> as a media upload, so one file's failure (a bad path, a conflict, no
-/// permission) fails only that file, and a conflict keeps the conflicted copy as usual. Files are handled several at a
-/// time as they arrive, so a batch streams through without being held whole in memory.
+/// Many small files in one request: each file (at most one 4 MiB block) is verified and stored as it arrives, several
+/// at a time, so a batch streams through without being held whole in memory; then all of them are committed together
+/// with <see cref="FileCommitter.CommitEachAsync"/> (one metadata transaction in the embedded store). Each file still
+/// commits on its own terms, as a media upload would: one file's failure (a bad path, a conflict, no permission) fails
+/// only that file, and a conflict keeps the conflicted copy as usual.
 /// </summary>
 public sealed class BatchUploadService(BlockService blocks, FileCommitter committer, PathResolver resolver)
 {
@@ -31,7 +32,7 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
     /// <summary>Each file of a batch is at most one block (4 MiB); larger files go up by resumable upload.</summary>
     public const int MaxFileSize = Limits.MaxBlockSize;
 
-    /// <summary>How many files of one batch are stored and committed at once.</summary>
+    /// <summary>How many files of one batch are verified and stored at once.</summary>
     public const int Parallelism = 8;
 
     public async Task<IReadOnlyList<BatchUploadResult>> UploadAsync(
@@ -44,6 +45,7 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
 
         var view = await resolver.ViewAsync(caller, ct);
         var results = new BatchUploadResult?[manifest.Count];
+        var stored = new (PendingCommit Commit, string? Path)?[manifest.Count];
         await Parallel.ForEachAsync(
             files,
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
@@ -51,9 +53,27 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
             {
                 if (file.Index >= 0 && file.Index < results.Length)
                 {
-                    results[file.Index] = await UploadOneAsync(caller, view, file, c);
+                    try
+                    {
+                        stored[file.Index] = (await StoreOneAsync(caller, view, file, c), file.Item.Path);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        results[file.Index] = Failed(file.Index, file.Item.Path, e);
+                    }
                 }
             });
+
+        // In manifest order, so the journal lists the files as the batch did.
+        var indexes = Enumerable.Range(0, stored.Length).Where(i => stored[i] is not null && results[i] is null).ToList();
+        var outcomes = await committer.CommitEachAsync(caller, indexes.Select(i => stored[i]!.Value.Commit).ToList(), ct);
+        for (var j = 0; j < indexes.Count; j++)
+        {
+            var (commit, path) = stored[indexes[j]]!.Value;
+            results[indexes[j]] = outcomes[j].Entry is { } entry
+                ? new BatchUploadResult(indexes[j], path, FileMetadata.From(entry, commit.At), null)
+                : Failed(indexes[j], path, outcomes[j].Error!);
+        }
 
         for (var i = 0; i < results.Length; i++)
         {
@@ -64,48 +84,39 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
         return results!;
     }
 
-    private async Task<BatchUploadResult> UploadOneAsync(Caller caller, UserView view, BatchUploadFile file, CancellationToken ct)
+    /// <summary>Checks one file and stores its block; answers what to commit.</summary>
+    private async Task<PendingCommit> StoreOneAsync(Caller caller, UserView view, BatchUploadFile file, CancellationToken ct)
     {
-        try
+        if (file.Error is not null)
         {
-            if (file.Error is not null)
-            {
-                throw file.Error;
-            }
-
-            var path = DropPath.Parse(file.Item.Path, allowRoot: false);
-            var mode = ParseMode(file.Item.Mode);
-            UploadService.CheckMode(mode, file.Item.Rev);
-            var at = view.Resolve(path);
-            at.RequireWrite();
-            if (file.Content.Length > MaxFileSize)
-            {
-                throw Errors.Errors.TooLarge("file_too_large", $"A file in a batch is at most {MaxFileSize} bytes; upload larger files on their own.");
-            }
-
-            using var hasher = new ContentHasher();
-            var refs = new List<BlockRef>(1);
-            if (file.Content.Length > 0)
-            {
-                var hash = BlockHash.Of(file.Content.Span);
-                await blocks.StoreAsync(caller.UserId, hash, file.Content, ct);
-                hasher.AppendPieceDigest(hash.ToBytes(), file.Content.Length);
-                refs.Add(new BlockRef(hash, file.Content.Length));
-            }
-
-            var entry = await committer.CommitAsync(caller, at, new NewContent(refs, file.Content.Length, hasher.GetHashHex()), mode, file.Item.Rev, null, ct);
-            return new BatchUploadResult(file.Index, file.Item.Path, FileMetadata.From(entry, at), null);
+            throw file.Error;
         }
-        catch (DropSyncException e)
+
+        var path = DropPath.Parse(file.Item.Path, allowRoot: false);
+        var mode = ParseMode(file.Item.Mode);
+        UploadService.CheckMode(mode, file.Item.Rev);
+        var at = view.Resolve(path);
+        at.RequireWrite();
+        if (file.Content.Length > MaxFileSize)
         {
-            return new BatchUploadResult(file.Index, file.Item.Path, null, e);
+            throw Errors.Errors.TooLarge("file_too_large", $"A file in a batch is at most {MaxFileSize} bytes; upload larger files on their own.");
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+
+        using var hasher = new ContentHasher();
+        var refs = new List<BlockRef>(1);
+        if (file.Content.Length > 0)
         {
-            return new BatchUploadResult(file.Index, file.Item.Path, null,
-                new DropSyncException(ErrorKind.Unavailable, "internal_error", "This file could not be stored; send it again."));
+            var hash = BlockHash.Of(file.Content.Span);
+            await blocks.StoreAsync(caller.UserId, hash, file.Content, ct);
+            hasher.AppendPieceDigest(hash.ToBytes(), file.Content.Length);
+            refs.Add(new BlockRef(hash, file.Content.Length));
         }
+
+        return new PendingCommit(at, new NewContent(refs, file.Content.Length, hasher.GetHashHex()), mode, file.Item.Rev);
     }
+
+    private static BatchUploadResult Failed(int index, string? path, Exception error) => new(index, path, null, error as DropSyncException
+        ?? new DropSyncException(ErrorKind.Unavailable, "internal_error", "This file could not be stored; send it again."));
 
     private static WriteMode ParseMode(string? mode) => mode switch
     {

@@ -13,7 +13,7 @@ namespace DropSync.Core.Files;
 /// path, the first one the store applies wins; a loser in <c>add</c> or <c>update</c> mode is not lost but committed
 /// as a conflicted copy beside the winner, and the caller gets a <c>conflict</c> error naming both.
 /// </summary>
-public sealed class FileCommitter(IFileMetadataStore meta, IChangePublisher publisher, TimeProvider clock)
+public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublisher publisher, TimeProvider clock)
 {
     private const int MaxAttempts = 32;
 
@@ -72,77 +72,102 @@ public sealed class FileCommitter(IFileMetadataStore meta, IChangePublisher publ
     private async Task<(FileEntry? Committed, FileEntry? ConflictWith)> TryCommitAsync(
         Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
     {
-        var ns = at.NamespaceId;
-        var path = at.Inner;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var now = clock.GetUtcNow();
-            var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, path, now, ct);
-            var current = await meta.GetEntryAsync(ns, path.Key, ct);
-            var live = current is { IsDeleted: false } ? current : null;
-            if (live is { Kind: EntryKind.Folder })
+            var plan = await PlanAsync(caller, at, content, mode, expectedRev, kind, null, ct);
+            if (plan.Writes is null)
             {
-                throw Errors.Errors.Conflict("path_is_folder", $"\"{at.ToView(live.PathDisplay)}\" is a folder; choose another name for the file.");
+                return (plan.Unchanged, plan.ConflictWith);
             }
 
-            if (live is not null && live.Name != path.Name)
-            {
-                throw Errors.Errors.Conflict(
-                    "name_clash",
-                    $"\"{at.ToView(live.PathDisplay)}\" already exists, and names that differ only by case or Unicode form are the same name in DropSync. Use that name, or move it first.");
-            }
-
-            if (live is not null)
-            {
-                var sameContent = live.ContentHash == content.ContentHash && live.Size == content.Size;
-                var allowed = mode switch
-                {
-                    WriteMode.Overwrite => true,
-                    WriteMode.Update => live.Rev == expectedRev,
-                    _ => false,
-                };
-                if (!allowed)
-                {
-                    // Uploading what is already there is not a conflict (a retried request, or two devices with the same edit).
-                    return sameContent ? (live, null) : (null, live);
-                }
-            }
-
-            var entry = new FileEntry
-            {
-                NamespaceId = ns,
-                PathDisplay = live?.PathDisplay ?? parentDisplay + "/" + path.Name,
-                Kind = EntryKind.File,
-                Rev = Ids.NewRev(),
-                Size = content.Size,
-                ContentHash = content.ContentHash,
-                ServerModified = now,
-                DeviceId = caller.DeviceId,
-            };
-            var revision = new FileRevision
-            {
-                NamespaceId = ns,
-                Rev = entry.Rev,
-                PathDisplay = entry.PathDisplay,
-                Size = content.Size,
-                ContentHash = content.ContentHash,
-                ServerModified = now,
-                DeviceId = caller.DeviceId,
-                Blocks = content.Blocks,
-            };
-            writes.Add(new MetadataWrite.PutEntry(entry, EntryExpectation.Matching(current)));
-            writes.Add(new MetadataWrite.AddRevision(revision));
-            writes.Add(new MetadataWrite.AppendChange(Changes.For(entry, kind ?? (live is null ? ChangeKind.Added : ChangeKind.Edited), now)));
-
-            var result = await meta.ApplyAsync(writes, ct);
+            var result = await meta.ApplyAsync(plan.Writes, ct);
             if (result.Applied)
             {
                 // Published after the commit, whatever happens to the request now: the change is durable.
                 await publisher.PublishAsync(result.Changes, CancellationToken.None);
-                return (entry, null);
+                return (plan.Entry, null);
             }
         }
 
-        throw new DropSyncException(ErrorKind.Unavailable, "too_many_writes", $"\"{path.Name}\" is changing too fast to commit; try again in a moment.");
+        throw new DropSyncException(ErrorKind.Unavailable, "too_many_writes", $"\"{at.Inner.Name}\" is changing too fast to commit; try again in a moment.");
+    }
+
+    /// <summary>
+    /// Reads the head (and the folders above it) and decides: the writes that commit the content, conditioned on what
+    /// was read; or no writes, with the live entry that already holds this content or the one it conflicts with.
+    /// <paramref name="folders"/>, when given, remembers folders across the plans of one batch (see <see cref="ParentPlan"/>).
+    /// </summary>
+    private async Task<CommitPlan> PlanAsync(
+        Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind,
+        Dictionary<string, string>? folders, CancellationToken ct)
+    {
+        var ns = at.NamespaceId;
+        var path = at.Inner;
+        var now = clock.GetUtcNow();
+        var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, path, now, folders, ct);
+        var current = await meta.GetEntryAsync(ns, path.Key, ct);
+        var live = current is { IsDeleted: false } ? current : null;
+        if (live is { Kind: EntryKind.Folder })
+        {
+            throw Errors.Errors.Conflict("path_is_folder", $"\"{at.ToView(live.PathDisplay)}\" is a folder; choose another name for the file.");
+        }
+
+        if (live is not null && live.Name != path.Name)
+        {
+            throw Errors.Errors.Conflict(
+                "name_clash",
+                $"\"{at.ToView(live.PathDisplay)}\" already exists, and names that differ only by case or Unicode form are the same name in DropSync. Use that name, or move it first.");
+        }
+
+        if (live is not null)
+        {
+            var sameContent = live.ContentHash == content.ContentHash && live.Size == content.Size;
+            var allowed = mode switch
+            {
+                WriteMode.Overwrite => true,
+                WriteMode.Update => live.Rev == expectedRev,
+                _ => false,
+            };
+            if (!allowed)
+            {
+                // Uploading what is already there is not a conflict (a retried request, or two devices with the same edit).
+                return sameContent ? CommitPlan.AlreadyThere(live) : CommitPlan.Conflicting(live);
+            }
+        }
+
+        var entry = new FileEntry
+        {
+            NamespaceId = ns,
+            PathDisplay = live?.PathDisplay ?? parentDisplay + "/" + path.Name,
+            Kind = EntryKind.File,
+            Rev = Ids.NewRev(),
+            Size = content.Size,
+            ContentHash = content.ContentHash,
+            ServerModified = now,
+            DeviceId = caller.DeviceId,
+        };
+        var revision = new FileRevision
+        {
+            NamespaceId = ns,
+            Rev = entry.Rev,
+            PathDisplay = entry.PathDisplay,
+            Size = content.Size,
+            ContentHash = content.ContentHash,
+            ServerModified = now,
+            DeviceId = caller.DeviceId,
+            Blocks = content.Blocks,
+        };
+        writes.Add(new MetadataWrite.PutEntry(entry, EntryExpectation.Matching(current)));
+        writes.Add(new MetadataWrite.AddRevision(revision));
+        writes.Add(new MetadataWrite.AppendChange(Changes.For(entry, kind ?? (live is null ? ChangeKind.Added : ChangeKind.Edited), now)));
+        return new CommitPlan(writes, entry, null, null);
+    }
+
+    /// <summary>Either writes that commit <see cref="Entry"/>, or (no writes) the entry already holding the content, or the one in the way.</summary>
+    private sealed record CommitPlan(List<MetadataWrite>? Writes, FileEntry? Entry, FileEntry? Unchanged, FileEntry? ConflictWith)
+    {
+        public static CommitPlan AlreadyThere(FileEntry live) => new(null, null, live, null);
+
+        public static CommitPlan Conflicting(FileEntry live) => new(null, null, null, live);
     }
 }

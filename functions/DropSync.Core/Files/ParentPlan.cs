@@ -8,17 +8,32 @@ namespace DropSync.Core.Files;
 /// <summary>
 /// Makes sure the folders above a path exist: existing ones are checked in the batch (so a concurrent delete fails it),
 /// missing ones are created in it. Existing folders keep their casing, so "/docs/a.txt" lands in "/Docs" if that exists.
+/// When several files are planned to be applied together in order (a batch upload), <c>folders</c> remembers each folder
+/// found or created by an earlier plan, so a later one only checks it (and fails, to be retried alone, if the earlier
+/// plan did not apply after all).
 /// </summary>
 internal static class ParentPlan
 {
+    public static Task<(List<MetadataWrite> Writes, string ParentDisplay)> BuildAsync(
+        IFileMetadataStore meta, Caller caller, string ns, DropPath path, DateTimeOffset now, CancellationToken ct) =>
+        BuildAsync(meta, caller, ns, path, now, null, ct);
+
     public static async Task<(List<MetadataWrite> Writes, string ParentDisplay)> BuildAsync(
-        IFileMetadataStore meta, Caller caller, string ns, DropPath path, DateTimeOffset now, CancellationToken ct)
+        IFileMetadataStore meta, Caller caller, string ns, DropPath path, DateTimeOffset now, Dictionary<string, string>? folders, CancellationToken ct)
     {
         var writes = new List<MetadataWrite>();
         var display = "";
         foreach (var ancestor in path.Ancestors())
         {
             var wanted = display + "/" + ancestor.Name;
+            var known = ns + "\n" + ancestor.Key;
+            if (folders is not null && folders.TryGetValue(known, out var knownDisplay))
+            {
+                writes.Add(new MetadataWrite.CheckEntry(ns, ancestor.Key, EntryExpectation.IsLiveFolder));
+                display = knownDisplay;
+                continue;
+            }
+
             var existing = await meta.GetEntryAsync(ns, ancestor.Key, ct);
             if (existing is { IsDeleted: false, Kind: EntryKind.File })
             {
@@ -29,6 +44,7 @@ internal static class ParentPlan
             {
                 writes.Add(new MetadataWrite.CheckEntry(ns, ancestor.Key, EntryExpectation.IsLiveFolder));
                 display = existing.PathDisplay;
+                folders?.Add(known, display);
                 continue;
             }
 
@@ -44,6 +60,7 @@ internal static class ParentPlan
             writes.Add(new MetadataWrite.PutEntry(folder, EntryExpectation.Matching(existing)));
             writes.Add(new MetadataWrite.AppendChange(Changes.For(folder, ChangeKind.FolderCreated, now)));
             display = wanted;
+            folders?.Add(known, display);
         }
 
         return (writes, display);

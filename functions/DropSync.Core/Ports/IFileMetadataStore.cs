@@ -18,6 +18,24 @@ public interface IFileMetadataStore
     Task<BatchResult> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Applies independent batches in order, each exactly as <see cref="ApplyAsync"/> would (all-or-nothing on its own,
+    /// a later batch sees what earlier ones wrote, a failed expectation fails only its own batch), and answers one result
+    /// per batch. A store may make them durable together: the embedded store commits them in one transaction. The
+    /// default applies them one by one.
+    /// </summary>
+    async Task<IReadOnlyList<BatchResult>> ApplyEachAsync(IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        var results = new List<BatchResult>(batches.Count);
+        foreach (var writes in batches)
+        {
+            results.Add(await ApplyAsync(writes, cancellationToken));
+        }
+
+        return results;
+    }
+
+    /// <summary>
     /// The most writes one atomic batch may hold (DynamoDB transactions are bounded; SQLite's are not). A change larger
     /// than this — deleting, moving or copying a big folder — is applied by the core as several batches, each atomic
     /// and each with the journal entries of what it changes.

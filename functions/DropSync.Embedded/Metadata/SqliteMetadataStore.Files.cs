@@ -22,65 +22,8 @@ public sealed partial class SqliteMetadataStore
             async (transaction, ct) =>
             {
                 using var batch = new BatchCommands(transaction);
-                var changes = new List<ChangeRecord>();
-                for (var i = 0; i < writes.Count; i++)
-                {
-                    switch (writes[i])
-                    {
-                        case MetadataWrite.PutEntry put:
-                            if (!await batch.MeetsAsync(put.Entry.NamespaceId, put.Entry.PathKey, put.Expected, ct))
-                            {
-                                return (BatchResult.Failed(i), false);
-                            }
-
-                            await batch.UpsertEntryAsync(put.Entry, ct);
-                            break;
-                        case MetadataWrite.CheckEntry check:
-                            if (!await batch.MeetsAsync(check.NamespaceId, check.PathKey, check.Expected, ct))
-                            {
-                                return (BatchResult.Failed(i), false);
-                            }
-
-                            break;
-                        case MetadataWrite.AddRevision add:
-                            await batch.InsertRevisionAsync(add.Revision, ct);
-                            break;
-                        case MetadataWrite.AppendChange append:
-                            changes.Add(await batch.AppendChangeAsync(append.Change, ct));
-                            break;
-                        case MetadataWrite.PutShare putShare:
-                            if (!await TryPutShareAsync(transaction, putShare.Share, putShare.MustBeNew, ct))
-                            {
-                                return (BatchResult.Failed(i), false);
-                            }
-
-                            break;
-                        case MetadataWrite.DeleteShare deleteShare:
-                            await DeleteShareAsync(transaction, deleteShare.ShareId, ct);
-                            break;
-                        case MetadataWrite.PutMember putMember:
-                            if (!await TryPutMemberAsync(transaction, putMember.Member, ct))
-                            {
-                                return (BatchResult.Failed(i), false);
-                            }
-
-                            break;
-                        case MetadataWrite.DeleteMember deleteMember:
-                            await DeleteMemberAsync(transaction, deleteMember.ShareId, deleteMember.UserId, ct);
-                            break;
-                        case MetadataWrite.MoveLink moveLink:
-                            if (!await TryMoveLinkAsync(transaction, moveLink, ct))
-                            {
-                                return (BatchResult.Failed(i), false);
-                            }
-
-                            break;
-                        default:
-                            throw new ArgumentException($"Unknown metadata write {writes[i]?.GetType().Name ?? "null"} at index {i}.", nameof(writes));
-                    }
-                }
-
-                return (new BatchResult(true, -1, changes), true);
+                var result = await ApplyInTransactionAsync(transaction, batch, writes, ct);
+                return (result, result.Applied);
             },
             cancellationToken);
     }

@@ -5,15 +5,17 @@ namespace DropSync.Embedded.Metadata;
 
 /// <summary>
 /// The embedded metadata store: files, accounts, the block index, upload sessions, sharing and notifications in one SQLite database.
-/// Writes are serialised in this process and each runs in one <c>BEGIN IMMEDIATE</c> transaction on a dedicated
-/// connection; reads use pooled connections and a snapshot transaction each, so they never wait for a write and never
-/// see part of one.
+/// Writes are serialised in this process on a dedicated connection and group-committed (<see cref="GroupCommitWriter"/>):
+/// concurrent writes share one <c>BEGIN IMMEDIATE</c> transaction and its fsync, each in its own savepoint, so each is
+/// still all-or-nothing on its own. Reads use pooled connections and a snapshot transaction each, so they never wait
+/// for a write and never see part of one.
 /// </summary>
 public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountStore, IBlockIndex, IUploadSessionStore, ISharingStore, INotificationStore, IDisposable, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly GroupCommitWriter _group;
+    private readonly Lock _closing = new();
     private bool _disposed;
 
     /// <summary>Opens (creating if needed) the database at <paramref name="databasePath"/> and brings its schema up to date.</summary>
@@ -35,44 +37,29 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
         catch
         {
             _writer.Dispose();
-            _writeGate.Dispose();
             ClearPool();
             throw;
         }
+
+        _group = new GroupCommitWriter(_writer);
     }
+
+    /// <summary>Write transactions committed since the store opened: concurrent writes share one (diagnostics, tests).</summary>
+    public long CommittedWriteTransactions => _group.CommittedTransactions;
+
+    /// <summary>Writes answered from committed transactions since the store opened.</summary>
+    public long CommittedWrites => _group.CommittedWrites;
 
     /// <summary>Runs <paramref name="work"/> in a write transaction and commits it.</summary>
     private Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
         WriteAsync(async (transaction, ct) => (await work(transaction, ct), true), cancellationToken);
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction; commits it only if the work says so, else rolls it back.</summary>
-    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-
-            // deferred: false is BEGIN IMMEDIATE: the write lock is taken up front, so a batch never fails half-way on it.
-            await using var transaction = _writer.BeginTransaction(deferred: false);
-            var (result, commit) = await work(transaction, cancellationToken);
-            if (commit)
-            {
-                await transaction.CommitAsync(cancellationToken);
-            }
-            else
-            {
-                await transaction.RollbackAsync(cancellationToken);
-            }
-
-            return result;
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction and keeps what it wrote only if the work says so. It shares
+    /// the transaction with other queued writes (in its own savepoint) and is answered once the transaction is durable.
+    /// </summary>
+    private Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken)
+        => _disposed ? Task.FromException<T>(new ObjectDisposedException(GetType().FullName)) : _group.WriteAsync(work, cancellationToken);
 
     /// <summary>Runs <paramref name="work"/> on its own pooled connection, in one read snapshot.</summary>
     private async Task<T> ReadAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
@@ -85,43 +72,29 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
         return result;
     }
 
-    public void Dispose()
+    public void Dispose() => Close();
+
+    public ValueTask DisposeAsync()
     {
-        _writeGate.Wait();
-        try
-        {
-            Close();
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        Close();
+        return ValueTask.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _writeGate.WaitAsync();
-        try
-        {
-            Close();
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
-
-    // The gate is not disposed: a call racing with disposal still finds it and gets ObjectDisposedException.
+    // Writes already queued finish first; a write queued after this gets ObjectDisposedException.
     private void Close()
     {
-        if (_disposed)
+        lock (_closing)
         {
-            return;
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
-        _disposed = true;
-        _writer.Dispose();
-        ClearPool();
+            _disposed = true;
+            _group.Dispose();
+            _writer.Dispose();
+            ClearPool();
+        }
     }
 
     // Pooled connections would otherwise keep the file open after the store is gone.

@@ -1,0 +1,99 @@
+using DropSync.Core.Accounts;
+using DropSync.Core.Errors;
+using DropSync.Core.Model;
+using DropSync.Core.Sharing;
+using DropSync.Core.Ports;
+
+namespace DropSync.Core.Files;
+
+/// <summary>One file of a batch to commit: where, what, and how (write mode and expected rev, as for <see cref="FileCommitter.CommitAsync"/>).</summary>
+public sealed record PendingCommit(Location At, NewContent Content, WriteMode Mode, string? ExpectedRev);
+
+/// <summary>What became of one <see cref="PendingCommit"/>: the committed (or already present) entry, or the error it alone failed with.</summary>
+public sealed record CommitOutcome(FileEntry? Entry, Exception? Error);
+
+public sealed partial class FileCommitter
+{
+    /// <summary>
+    /// Commits many files together: each is planned as <see cref="CommitAsync"/> would, then all are applied with
+    /// <see cref="IFileMetadataStore.ApplyEachAsync"/> (one transaction in the embedded store), each still first-wins on
+    /// its own path. A file whose plan no longer holds when applied (another commit got there first, or an earlier file
+    /// of the batch took its path), or that conflicts, goes through <see cref="CommitAsync"/> on its own afterwards, so it
+    /// gets exactly the answer (retry, conflicted copy, error) it would have got alone.
+    /// </summary>
+    public async Task<IReadOnlyList<CommitOutcome>> CommitEachAsync(Caller caller, IReadOnlyList<PendingCommit> commits, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(commits);
+        var outcomes = new CommitOutcome?[commits.Count];
+        var folders = new Dictionary<string, string>(StringComparer.Ordinal);
+        var planned = new List<(int Index, CommitPlan Plan)>(commits.Count);
+        for (var i = 0; i < commits.Count; i++)
+        {
+            var commit = commits[i];
+            try
+            {
+                commit.At.RequireWrite();
+                var plan = await PlanAsync(caller, commit.At, commit.Content, commit.Mode, commit.ExpectedRev, null, folders, ct);
+                if (plan.Writes is not null)
+                {
+                    planned.Add((i, plan));
+                }
+                else if (plan.Unchanged is not null)
+                {
+                    outcomes[i] = new CommitOutcome(plan.Unchanged, null);
+                }
+            }
+            catch (DropSyncException e)
+            {
+                outcomes[i] = new CommitOutcome(null, e);
+            }
+        }
+
+        if (planned.Count > 0)
+        {
+            IReadOnlyList<BatchResult> results;
+            try
+            {
+                results = await meta.ApplyEachAsync(planned.Select(p => (IReadOnlyList<MetadataWrite>)p.Plan.Writes!).ToList(), ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Each file goes on its own below, so whatever broke the batch fails only the file it belongs to. In one
+                // transaction (embedded) nothing applied; a store applying one by one may have applied the files before
+                // the failure, which are then found below as already there (their journal entries reach devices by cursor).
+                results = planned.Select(_ => BatchResult.Failed(-1)).ToList();
+            }
+
+            var changes = new List<ChangeRecord>();
+            for (var j = 0; j < planned.Count; j++)
+            {
+                if (results[j].Applied)
+                {
+                    outcomes[planned[j].Index] = new CommitOutcome(planned[j].Plan.Entry, null);
+                    changes.AddRange(results[j].Changes);
+                }
+            }
+
+            // One publish, in journal order; published whatever happens to the request now: the changes are durable.
+            await publisher.PublishAsync(changes, CancellationToken.None);
+        }
+
+        for (var i = 0; i < commits.Count; i++)
+        {
+            if (outcomes[i] is null)
+            {
+                var commit = commits[i];
+                try
+                {
+                    outcomes[i] = new CommitOutcome(await CommitAsync(caller, commit.At, commit.Content, commit.Mode, commit.ExpectedRev, null, ct), null);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    outcomes[i] = new CommitOutcome(null, e);
+                }
+            }
+        }
+
+        return outcomes!;
+    }
+}

@@ -1,0 +1,169 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace DropSync.Embedded.Metadata;
+
+/// <summary>
+/// Group commit for the one writing connection: writes are queued, and one loop takes whatever is queued (up to
+/// <see cref="MaxWritesPerTransaction"/>) into a single <c>BEGIN IMMEDIATE</c> transaction, each write inside its own
+/// SAVEPOINT. A write that declines to commit, or throws, is rolled back to its savepoint and answered alone; the others
+/// go on. One COMMIT (one WAL fsync under <c>synchronous=FULL</c>) then makes the whole group durable, and only after it
+/// returns is any write of the group answered. Writes run in the order they were queued, so journal sequences follow
+/// that order.
+/// </summary>
+internal sealed class GroupCommitWriter : IDisposable
+{
+    /// <summary>At most this many writes share a transaction: enough to amortise the fsync, few enough to answer promptly.</summary>
+    public const int MaxWritesPerTransaction = 256;
+
+    private const string Savepoint = "group_write";
+
+    private readonly SqliteConnection _connection;
+    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private long _committedTransactions;
+    private long _committedWrites;
+
+    public GroupCommitWriter(SqliteConnection connection)
+    {
+        _connection = connection;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Transactions committed so far (diagnostics and tests: how many fsyncs the writes cost).</summary>
+    public long CommittedTransactions => Interlocked.Read(ref _committedTransactions);
+
+    /// <summary>Writes answered from committed transactions so far (including those that declined to change anything).</summary>
+    public long CommittedWrites => Interlocked.Read(ref _committedWrites);
+
+    /// <summary>
+    /// Queues <paramref name="work"/>; it runs in a group transaction and is kept only if it says so. Answers after the
+    /// group's COMMIT returned (durable), or with the work's own exception, or with the transaction's if the group failed.
+    /// A write still queued when <paramref name="cancellationToken"/> fires is not run; once running it gets the token.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken)
+    {
+        var write = new PendingWrite<T>(work, cancellationToken);
+        return _queue.Writer.TryWrite(write) ? write.Answer : Task.FromException<T>(new ObjectDisposedException(typeof(SqliteMetadataStore).FullName));
+    }
+
+    /// <summary>Stops taking writes, finishes those already queued and waits for the loop to end.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _loop.GetAwaiter().GetResult();
+    }
+
+    private async Task RunAsync()
+    {
+        var group = new List<PendingWrite>(MaxWritesPerTransaction);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < MaxWritesPerTransaction && _queue.Reader.TryRead(out var write))
+            {
+                group.Add(write);
+            }
+
+            await RunGroupAsync(group);
+        }
+    }
+
+    private async Task RunGroupAsync(List<PendingWrite> group)
+    {
+        var answered = new List<PendingWrite>(group.Count);
+        try
+        {
+            // deferred: false is BEGIN IMMEDIATE: the write lock is taken up front, so no write fails half-way on it.
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            foreach (var write in group)
+            {
+                if (write.CancellationToken.IsCancellationRequested)
+                {
+                    write.Cancel();
+                    continue;
+                }
+
+                transaction.Save(Savepoint);
+                bool keep;
+                try
+                {
+                    keep = await write.RunAsync(transaction);
+                }
+                catch (Exception e)
+                {
+                    // This write alone is undone; if even that fails, the transaction is broken and the outer catch fails the group.
+                    transaction.Rollback(Savepoint);
+                    transaction.Release(Savepoint);
+                    write.Fail(e);
+                    continue;
+                }
+
+                if (!keep)
+                {
+                    transaction.Rollback(Savepoint);
+                }
+
+                transaction.Release(Savepoint);
+                answered.Add(write);
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception e)
+        {
+            // The transaction itself failed (disk full, I/O error): nothing of it is durable, so no write of it succeeded.
+            foreach (var write in group)
+            {
+                write.Fail(e);
+            }
+
+            return;
+        }
+
+        Interlocked.Increment(ref _committedTransactions);
+        Interlocked.Add(ref _committedWrites, answered.Count);
+        foreach (var write in answered)
+        {
+            write.Complete();
+        }
+    }
+
+    private abstract class PendingWrite(CancellationToken cancellationToken)
+    {
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        /// <summary>Runs the work in the group's transaction; true to keep what it wrote.</summary>
+        public abstract Task<bool> RunAsync(SqliteTransaction transaction);
+
+        public abstract void Complete();
+
+        /// <summary>Answers with <paramref name="error"/> unless already answered.</summary>
+        public abstract void Fail(Exception error);
+
+        public abstract void Cancel();
+    }
+
+    private sealed class PendingWrite<T>(Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken)
+        : PendingWrite(cancellationToken)
+    {
+        // Continuations run on the thread pool, never inside the loop: the next group must not wait for a request's code.
+        private readonly TaskCompletionSource<T> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Answer => _answer.Task;
+
+        public override async Task<bool> RunAsync(SqliteTransaction transaction)
+        {
+            var (result, commit) = await work(transaction, CancellationToken);
+            _result = result;
+            return commit;
+        }
+
+        public override void Complete() => _answer.TrySetResult(_result!);
+
+        public override void Fail(Exception error) => _answer.TrySetException(error);
+
+        public override void Cancel() => _answer.TrySetCanceled(CancellationToken);
+    }
+}

@@ -1,0 +1,104 @@
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
+using Microsoft.Data.Sqlite;
+
+namespace DropSync.Embedded.Metadata;
+
+/// <summary>Applying batches of metadata writes: one (<see cref="ApplyAsync"/>) or many in one transaction (<see cref="ApplyEachAsync"/>).</summary>
+public sealed partial class SqliteMetadataStore
+{
+    private const string BatchSavepoint = "batch";
+
+    /// <summary>All batches in one transaction (one fsync), each in its own savepoint so that a failed one leaves no trace.</summary>
+    public Task<IReadOnlyList<BatchResult>> ApplyEachAsync(IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        return WriteAsync<IReadOnlyList<BatchResult>>(
+            async (transaction, ct) =>
+            {
+                using var commands = new BatchCommands(transaction);
+                var results = new List<BatchResult>(batches.Count);
+                foreach (var writes in batches)
+                {
+                    transaction.Save(BatchSavepoint);
+                    var result = await ApplyInTransactionAsync(transaction, commands, writes, ct);
+                    if (!result.Applied)
+                    {
+                        transaction.Rollback(BatchSavepoint);
+                    }
+
+                    transaction.Release(BatchSavepoint);
+                    results.Add(result);
+                }
+
+                return (results, true);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Applies one batch in <paramref name="transaction"/>; on a failed expectation it stops and the caller must roll back.</summary>
+    private async Task<BatchResult> ApplyInTransactionAsync(
+        SqliteTransaction transaction, BatchCommands batch, IReadOnlyList<MetadataWrite> writes, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        var changes = new List<ChangeRecord>();
+        for (var i = 0; i < writes.Count; i++)
+        {
+            switch (writes[i])
+            {
+                case MetadataWrite.PutEntry put:
+                    if (!await batch.MeetsAsync(put.Entry.NamespaceId, put.Entry.PathKey, put.Expected, ct))
+                    {
+                        return BatchResult.Failed(i);
+                    }
+
+                    await batch.UpsertEntryAsync(put.Entry, ct);
+                    break;
+                case MetadataWrite.CheckEntry check:
+                    if (!await batch.MeetsAsync(check.NamespaceId, check.PathKey, check.Expected, ct))
+                    {
+                        return BatchResult.Failed(i);
+                    }
+
+                    break;
+                case MetadataWrite.AddRevision add:
+                    await batch.InsertRevisionAsync(add.Revision, ct);
+                    break;
+                case MetadataWrite.AppendChange append:
+                    changes.Add(await batch.AppendChangeAsync(append.Change, ct));
+                    break;
+                case MetadataWrite.PutShare putShare:
+                    if (!await TryPutShareAsync(transaction, putShare.Share, putShare.MustBeNew, ct))
+                    {
+                        return BatchResult.Failed(i);
+                    }
+
+                    break;
+                case MetadataWrite.DeleteShare deleteShare:
+                    await DeleteShareAsync(transaction, deleteShare.ShareId, ct);
+                    break;
+                case MetadataWrite.PutMember putMember:
+                    if (!await TryPutMemberAsync(transaction, putMember.Member, ct))
+                    {
+                        return BatchResult.Failed(i);
+                    }
+
+                    break;
+                case MetadataWrite.DeleteMember deleteMember:
+                    await DeleteMemberAsync(transaction, deleteMember.ShareId, deleteMember.UserId, ct);
+                    break;
+                case MetadataWrite.MoveLink moveLink:
+                    if (!await TryMoveLinkAsync(transaction, moveLink, ct))
+                    {
+                        return BatchResult.Failed(i);
+                    }
+
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown metadata write {writes[i]?.GetType().Name ?? "null"} at index {i}.", nameof(writes));
+            }
+        }
+
+        return new BatchResult(true, -1, changes);
+    }
+}
