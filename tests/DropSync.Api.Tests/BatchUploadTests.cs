@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DropSync.Api.Tests.Infrastructure;
+using DropSync.Embedded.Metadata;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Api.Tests;
 
@@ -131,6 +133,59 @@ public sealed class BatchUploadTests(DropSyncApiFactory factory) : IClassFixture
         Assert.Equal(200, entries[1]!["status"]!.GetValue<int>());
         Assert.Equal("missing_content", entries[2]!["error"]!["error"]!.GetValue<string>());
         Assert.Equal("small"u8.ToArray(), await alice.DownloadAsync("/small.txt"));
+    }
+
+    [Fact]
+    public async Task A_batch_of_500_files_is_committed_in_one_transaction_with_its_journal_in_manifest_order()
+    {
+        var alice = await factory.SignUpAsync();
+        var store = factory.Services.GetRequiredService<SqliteMetadataStore>();
+        var files = Enumerable.Range(0, 500).Select(i => new BatchFile($"/Many/d{i % 7}/f{i}.txt", Dropbox.RandomBytes(200, seed: 5000 + i))).ToList();
+        var cursor = (await alice.OkAsync("/files/list_folder/get_latest_cursor", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();
+        var before = store.CommittedMetadataBatchTransactions;
+
+        var (status, body) = await UploadBatchAsync(alice, files);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.All(Entries(body), e => Assert.Equal(200, e!["status"]!.GetValue<int>()));
+        Assert.Equal(1, store.CommittedMetadataBatchTransactions - before);
+        var changed = new List<string>();
+        for (var more = true; more;)
+        {
+            var page = await alice.OkAsync("/files/list_folder/continue", new { cursor });
+            changed.AddRange(page["entries"]!.AsArray().Where(e => e!["tag"]!.GetValue<string>() == "file").Select(e => e!["path"]!.GetValue<string>()));
+            cursor = page["cursor"]!.GetValue<string>();
+            more = page["has_more"]!.GetValue<bool>();
+        }
+
+        Assert.Equal(files.Select(f => f.Path), changed);
+        foreach (var i in new[] { 0, 250, 499 })
+        {
+            Assert.Equal(files[i].Content, await alice.DownloadAsync(files[i].Path));
+        }
+    }
+
+    [Fact]
+    public async Task Files_of_one_batch_racing_for_one_path_commit_once_and_keep_the_loser_as_a_conflicted_copy()
+    {
+        var alice = await factory.SignUpAsync(deviceName: "desk");
+
+        var (status, body) = await UploadBatchAsync(alice,
+        [
+            new BatchFile("/Same/x.txt", "first"u8.ToArray()),
+            new BatchFile("/Same/x.txt", "second"u8.ToArray()),
+            new BatchFile("/Same/y.txt", "other"u8.ToArray()),
+        ]);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var entries = Entries(body);
+        Assert.Equal(200, entries[0]!["status"]!.GetValue<int>());
+        Assert.Equal(409, entries[1]!["status"]!.GetValue<int>());
+        var copy = entries[1]!["error"]!["conflicted_copy"]!["path"]!.GetValue<string>();
+        Assert.Equal("second"u8.ToArray(), await alice.DownloadAsync(copy));
+        Assert.Equal(200, entries[2]!["status"]!.GetValue<int>());
+        Assert.Equal("first"u8.ToArray(), await alice.DownloadAsync("/Same/x.txt"));
+        Assert.Equal("other"u8.ToArray(), await alice.DownloadAsync("/Same/y.txt"));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace DropSync.Contracts;
 /// The behaviour every <see cref="IFileMetadataStore"/> adapter must have: all-or-nothing batches with optimistic
 /// concurrency, per-namespace journal sequences, consistent reads, and exact listing of any name.
 /// </summary>
-public abstract class FileMetadataStoreContract
+public abstract partial class FileMetadataStoreContract
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly BlockRef[] NoBlocks = [];

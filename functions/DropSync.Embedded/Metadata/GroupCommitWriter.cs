@@ -23,6 +23,7 @@ internal sealed class GroupCommitWriter : IDisposable
     private readonly Task _loop;
     private long _committedTransactions;
     private long _committedWrites;
+    private long _committedMetadataBatchTransactions;
 
     public GroupCommitWriter(SqliteConnection connection)
     {
@@ -36,14 +37,18 @@ internal sealed class GroupCommitWriter : IDisposable
     /// <summary>Writes answered from committed transactions so far (including those that declined to change anything).</summary>
     public long CommittedWrites => Interlocked.Read(ref _committedWrites);
 
+    /// <summary>Committed transactions that held at least one write queued as a metadata batch (file commits and the like).</summary>
+    public long CommittedMetadataBatchTransactions => Interlocked.Read(ref _committedMetadataBatchTransactions);
+
     /// <summary>
     /// Queues <paramref name="work"/>; it runs in a group transaction and is kept only if it says so. Answers after the
     /// group's COMMIT returned (durable), or with the work's own exception, or with the transaction's if the group failed.
     /// A write still queued when <paramref name="cancellationToken"/> fires is not run; once running it gets the token.
     /// </summary>
-    public Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(
+        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, bool isMetadataBatch, CancellationToken cancellationToken)
     {
-        var write = new PendingWrite<T>(work, cancellationToken);
+        var write = new PendingWrite<T>(work, isMetadataBatch, cancellationToken);
         return _queue.Writer.TryWrite(write) ? write.Answer : Task.FromException<T>(new ObjectDisposedException(typeof(SqliteMetadataStore).FullName));
     }
 
@@ -123,14 +128,21 @@ internal sealed class GroupCommitWriter : IDisposable
 
         Interlocked.Increment(ref _committedTransactions);
         Interlocked.Add(ref _committedWrites, answered.Count);
+        if (answered.Exists(write => write.IsMetadataBatch))
+        {
+            Interlocked.Increment(ref _committedMetadataBatchTransactions);
+        }
+
         foreach (var write in answered)
         {
             write.Complete();
         }
     }
 
-    private abstract class PendingWrite(CancellationToken cancellationToken)
+    private abstract class PendingWrite(bool isMetadataBatch, CancellationToken cancellationToken)
     {
+        public bool IsMetadataBatch { get; } = isMetadataBatch;
+
         public CancellationToken CancellationToken { get; } = cancellationToken;
 
         /// <summary>Runs the work in the group's transaction; true to keep what it wrote.</summary>
@@ -144,8 +156,9 @@ internal sealed class GroupCommitWriter : IDisposable
         public abstract void Cancel();
     }
 
-    private sealed class PendingWrite<T>(Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken)
-        : PendingWrite(cancellationToken)
+    private sealed class PendingWrite<T>(
+        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, bool isMetadataBatch, CancellationToken cancellationToken)
+        : PendingWrite(isMetadataBatch, cancellationToken)
     {
         // Continuations run on the thread pool, never inside the loop: the next group must not wait for a request's code.
         private readonly TaskCompletionSource<T> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);

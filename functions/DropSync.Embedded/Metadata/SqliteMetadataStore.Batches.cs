@@ -33,7 +33,8 @@ public sealed partial class SqliteMetadataStore
 
                 return (results, true);
             },
-            cancellationToken);
+            cancellationToken,
+            isMetadataBatch: true);
     }
 
     /// <summary>Applies one batch in <paramref name="transaction"/>; on a failed expectation it stops and the caller must roll back.</summary>

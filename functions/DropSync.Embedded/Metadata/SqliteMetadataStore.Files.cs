@@ -25,7 +25,8 @@ public sealed partial class SqliteMetadataStore
                 var result = await ApplyInTransactionAsync(transaction, batch, writes, ct);
                 return (result, result.Applied);
             },
-            cancellationToken);
+            cancellationToken,
+            isMetadataBatch: true);
     }
 
     public Task<FileEntry?> GetEntryAsync(string namespaceId, string pathKey, CancellationToken cancellationToken) =>

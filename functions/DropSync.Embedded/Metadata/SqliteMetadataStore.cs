@@ -50,16 +50,20 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
     /// <summary>Writes answered from committed transactions since the store opened.</summary>
     public long CommittedWrites => _group.CommittedWrites;
 
+    /// <summary>Committed transactions that applied metadata batches (<see cref="ApplyAsync"/>, <see cref="ApplyEachAsync"/>): a 500-file upload_batch adds one.</summary>
+    public long CommittedMetadataBatchTransactions => _group.CommittedMetadataBatchTransactions;
+
     /// <summary>Runs <paramref name="work"/> in a write transaction and commits it.</summary>
     private Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        WriteAsync(async (transaction, ct) => (await work(transaction, ct), true), cancellationToken);
+        WriteAsync(async (transaction, ct) => (await work(transaction, ct), true), cancellationToken, isMetadataBatch: false);
 
     /// <summary>
     /// Runs <paramref name="work"/> in a write transaction and keeps what it wrote only if the work says so. It shares
     /// the transaction with other queued writes (in its own savepoint) and is answered once the transaction is durable.
     /// </summary>
-    private Task<T> WriteAsync<T>(Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken)
-        => _disposed ? Task.FromException<T>(new ObjectDisposedException(GetType().FullName)) : _group.WriteAsync(work, cancellationToken);
+    private Task<T> WriteAsync<T>(
+        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken, bool isMetadataBatch = false)
+        => _disposed ? Task.FromException<T>(new ObjectDisposedException(GetType().FullName)) : _group.WriteAsync(work, isMetadataBatch, cancellationToken);
 
     /// <summary>Runs <paramref name="work"/> on its own pooled connection, in one read snapshot.</summary>
     private async Task<T> ReadAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
