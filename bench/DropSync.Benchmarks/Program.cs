@@ -3,12 +3,12 @@ using DropSync.Benchmarks;
 
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- transfer [--size 1GiB] [--parallel 4]
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- fanout [--devices 100] [--commits 200] [--concurrency 8]
-// dotnet run -c Release --project bench/DropSync.Benchmarks -- commits [--writers 1,16,64] [--commits 3000] [--file-size 1024]
+// dotnet run -c Release --project bench/DropSync.Benchmarks -- commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
     usage: DropSync.Benchmarks transfer [--size 1GiB] [--parallel 4]
            DropSync.Benchmarks fanout [--devices 100] [--commits 200] [--concurrency 8]
-           DropSync.Benchmarks commits [--writers 1,16,64] [--commits 3000] [--file-size 1024]
+           DropSync.Benchmarks commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
 
       transfer     media upload, media download, resumable upload and block download of generated files through the real
                    server process (the existing build of functions/DropSync.Api, Release preferred; nothing is built here),
@@ -29,6 +29,7 @@ const string Usage = """
       --writers      comma-separated writer counts (default 1,16,64, each 1..1024)
       --commits      commits per step (default 3000)
       --file-size    bytes per file (default 1024, at most 4 MiB)
+      --warmup       commits by 16 writers before the first step, not measured (default 5000)
     """;
 
 using var cancel = new CancellationTokenSource();
@@ -88,6 +89,7 @@ if (args.Length > 0 && args[0] == "commits")
     var writers = CommitBenchmark.DefaultWriters;
     var commits = 3000;
     var fileSize = 1024;
+    var warmup = 5000;
     for (var i = 1; i < args.Length; i++)
     {
         var (name, value) = args[i].Split('=', 2) is [var n, var v] ? (n, v) : (args[i], i + 1 < args.Length ? args[++i] : null);
@@ -104,6 +106,9 @@ if (args.Length > 0 && args[0] == "commits")
             case "--file-size" when number is >= 1 and <= 4 * 1024 * 1024:
                 fileSize = number;
                 break;
+            case "--warmup" when number is >= 0 and <= 1_000_000:
+                warmup = number;
+                break;
             default:
                 Console.Error.WriteLine($"bad argument: {name} {value}{Environment.NewLine}{Usage}");
                 return 2;
@@ -112,7 +117,7 @@ if (args.Length > 0 && args[0] == "commits")
 
     try
     {
-        return await CommitBenchmark.RunAsync(writers, commits, fileSize, cancel.Token);
+        return await CommitBenchmark.RunAsync(writers, commits, fileSize, warmup, cancel.Token);
     }
     catch (OperationCanceledException) when (cancel.IsCancellationRequested)
     {
