@@ -20,7 +20,7 @@ internal sealed class GroupCommitWriter : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly Thread _loop;
     private long _committedTransactions;
     private long _committedWrites;
     private long _committedMetadataBatchTransactions;
@@ -28,7 +28,9 @@ internal sealed class GroupCommitWriter : IDisposable
     public GroupCommitWriter(SqliteConnection connection)
     {
         _connection = connection;
-        _loop = Task.Run(RunAsync);
+        // Its own thread, not the thread pool: under load, a pool busy with requests would delay every group's start.
+        _loop = new Thread(Run) { IsBackground = true, Name = "DropSync metadata writer" };
+        _loop.Start();
     }
 
     /// <summary>Transactions committed so far (diagnostics and tests: how many fsyncs the writes cost).</summary>
@@ -56,13 +58,14 @@ internal sealed class GroupCommitWriter : IDisposable
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        _loop.GetAwaiter().GetResult();
+        _loop.Join();
     }
 
-    private async Task RunAsync()
+    // Blocking waits are right here: this thread does nothing else, and the SQLite work completes synchronously anyway.
+    private void Run()
     {
         var group = new List<PendingWrite>(MaxWritesPerTransaction);
-        while (await _queue.Reader.WaitToReadAsync())
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             group.Clear();
             while (group.Count < MaxWritesPerTransaction && _queue.Reader.TryRead(out var write))
@@ -70,7 +73,7 @@ internal sealed class GroupCommitWriter : IDisposable
                 group.Add(write);
             }
 
-            await RunGroupAsync(group);
+            RunGroupAsync(group).GetAwaiter().GetResult();
         }
     }
 
