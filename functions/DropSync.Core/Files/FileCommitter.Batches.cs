@@ -1,8 +1,8 @@
 using DropSync.Core.Accounts;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
-using DropSync.Core.Sharing;
 using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
 
 namespace DropSync.Core.Files;
 
