@@ -12,6 +12,7 @@ internal sealed partial class DavHandler
     /// </summary>
     private async Task<IReadOnlySet<string>> CheckIfHeaderAsync(DavRequest request)
     {
+        await CheckIfMatchAsync(request);
         var lists = IfHeader.Parse(request.Http.Request.Headers["If"].ToString());
         if (lists.Count == 0)
         {
@@ -20,7 +21,12 @@ internal sealed partial class DavHandler
 
         foreach (var list in lists)
         {
-            var path = list.ResourceTag is null ? request.Path : PathOfUrl(list.ResourceTag);
+            if (!TryPathOfUrl(list.ResourceTag, request, out var path))
+            {
+                // A tag naming a resource elsewhere never holds here.
+                continue;
+            }
+
             var at = request.At(path);
             var metadata = await request.StatAsync(path);
             var etag = metadata is null ? null : DavRequest.ETagOf(metadata);
@@ -38,6 +44,47 @@ internal sealed partial class DavHandler
         }
 
         throw new DavException(StatusCodes.Status412PreconditionFailed, "precondition_failed", "No list of the If header holds for the resource.");
+    }
+
+    /// <summary>
+    /// If-Match on anything but PUT (which turns a stale one into a conflicted copy, see PutAsync): 412 unless the
+    /// resource exists and its getetag is one of those listed (or the list is "*").
+    /// </summary>
+    private static async Task CheckIfMatchAsync(DavRequest request)
+    {
+        var ifMatch = request.Http.Request.Headers.IfMatch.ToString().Trim();
+        if (ifMatch.Length == 0 || request.Http.Request.Method == HttpMethods.Put)
+        {
+            return;
+        }
+
+        var metadata = await request.StatAsync(request.Path);
+        var etag = metadata is null ? null : DavRequest.ETagOf(metadata);
+        var holds = metadata is not null && (ifMatch == "*" || (etag is not null && ifMatch.Split(',').Any(t => IfHeader.NormalizeETag(t) == etag)));
+        if (!holds)
+        {
+            throw new DavException(StatusCodes.Status412PreconditionFailed, "precondition_failed", $"If-Match does not match \"{request.Path}\" as it is now.");
+        }
+    }
+
+    private static bool TryPathOfUrl(string? tag, DavRequest request, out DropPath path)
+    {
+        if (tag is null)
+        {
+            path = request.Path;
+            return true;
+        }
+
+        try
+        {
+            path = PathOfUrl(tag);
+            return true;
+        }
+        catch (Exception e) when (e is DavException or Core.Errors.DropSyncException)
+        {
+            path = request.Path;
+            return false;
+        }
     }
 
     /// <summary>

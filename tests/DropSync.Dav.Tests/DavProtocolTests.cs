@@ -66,6 +66,11 @@ public sealed class DavProtocolTests(DavServerFixture fixture)
         Assert.Equal("conflict", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
 
         Assert.Equal("first", await dav.GetStringAsync("notes.txt"));
+
+        // Other methods check If-Match too: a DELETE of what the client no longer sees fails and deletes nothing.
+        using var staleDelete = await dav.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "notes.txt") { Headers = { { "If-Match", firstETag } } });
+        Assert.Equal(HttpStatusCode.PreconditionFailed, staleDelete.StatusCode);
+        Assert.Equal("first", await dav.GetStringAsync("notes.txt"));
         var listing = await (await account.Api.PostAsJsonAsync("/files/list_folder", new { path = "" })).Content.ReadFromJsonAsync<JsonElement>();
         var copy = listing.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("path").GetString()!).Single(p => p != "/notes.txt");
         Assert.Contains("conflicted copy", copy, StringComparison.Ordinal);
