@@ -8,6 +8,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 echo "==> installing the browser for the web app's end-to-end tests"
 ./scripts/install-browser.sh
+echo "==> installing the WebDAV clients for the WebDAV tests (litmus, rclone)"
+./scripts/install-dav-clients.sh
 
 echo "==> restoring and building"
 dotnet build DropSync.sln -c Release --nologo -v quiet -clp:ErrorsOnly

@@ -111,6 +111,7 @@ public static class CliApp
         root.Add(status);
 
         ClientConfig Config(ParseResult p) => new(p.GetValue(configOption) ?? ClientConfig.DefaultFolder);
+        root.Add(AppPasswordCommands.Create((p, action) => Guard(p, action), (p, json, text) => Done(p, json, text), p => Api(RequireAccount(Config(p)))));
 
         login.SetAction((p, c) => Guard(p, async () =>
         {

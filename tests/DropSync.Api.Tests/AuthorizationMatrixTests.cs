@@ -66,6 +66,11 @@ public sealed class AuthorizationMatrixTests(DropSyncApiFactory factory) : IClas
         ["auth/list_devices"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/list_devices", null)),
         ["auth/revoke_device"] = ([200, 404, 404, 404, 401, 401], (c, w) => c.PostAsync("/auth/revoke_device", new { device_id = w.DesktopDeviceId })),
         ["auth/logout"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/logout", null)),
+        ["auth/create_app_password"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/create_app_password", new { name = "Finder" })),
+        ["auth/list_app_passwords"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/list_app_passwords", null)),
+        ["auth/revoke_app_password"] = ([404, 404, 404, 404, 401, 401], (c, _) => c.PostAsync("/auth/revoke_app_password", new { id = "ap_unknown" })),
+        // WebDAV signs in with Basic and an app password only: a bearer token (live or revoked) is refused there.
+        ["dav PROPFIND with a bearer token"] = ([401, 401, 401, 401, 401, 401], (c, _) => SendAsync(c, new HttpMethod("PROPFIND"), "/dav/Shared/", null)),
         // The web app's files are public, and a path nothing serves is a 404 for everyone rather than a sign-in prompt.
         ["web app /favicon.ico"] = ([200, 200, 200, 200, 200, 200], (c, _) => SendAsync(c, HttpMethod.Get, "/favicon.ico", null)),
         ["unknown page"] = ([404, 404, 404, 404, 404, 404], (c, _) => SendAsync(c, HttpMethod.Get, "/no/such/page.html", null)),

@@ -21,6 +21,16 @@ public sealed class DynamoDbAccountStoreTests(DynamoDbServer server) : AccountSt
 }
 
 [Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbAppPasswordStoreTests(DynamoDbServer server) : AppPasswordStoreContract
+{
+    protected override async Task<(IAccountStore Accounts, IAppPasswordStore AppPasswords)> CreateStoresAsync()
+    {
+        var db = await server.CreateTablesAsync();
+        return (new DynamoDbAccountStore(db), new DynamoDbAppPasswordStore(db));
+    }
+}
+
+[Collection(DynamoDbCollection.Name)]
 public sealed class DynamoDbBlockIndexTests(DynamoDbServer server) : BlockIndexContract
 {
     protected override async Task<BlockIndexSubjects> CreateStoresAsync()

@@ -202,6 +202,16 @@ public sealed class DropSyncApi : IDisposable
     public async Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync(CancellationToken ct) =>
         (await PostAsync<DevicesResult>("/auth/list_devices", new { }, ct)).Devices;
 
+    /// <summary>Creates an app password for a WebDAV client (HTTP Basic with the account's e-mail).</summary>
+    public Task<AppPasswordCreated> CreateAppPasswordAsync(string name, CancellationToken ct) =>
+        PostAsync<AppPasswordCreated>("/auth/create_app_password", new { name }, ct);
+
+    public async Task<IReadOnlyList<AppPasswordInfo>> ListAppPasswordsAsync(CancellationToken ct) =>
+        (await PostAsync<AppPasswordsResult>("/auth/list_app_passwords", new { }, ct)).AppPasswords;
+
+    public Task<JsonElement> RevokeAppPasswordAsync(string id, CancellationToken ct) =>
+        PostAsync<JsonElement>("/auth/revoke_app_password", new { id }, ct);
+
     public Task<RemoteEntry> GetMetadataAsync(string path, CancellationToken ct) => PostAsync<RemoteEntry>("/files/get_metadata", new { path }, ct);
 
     public async Task<IReadOnlyList<Revision>> ListRevisionsAsync(string path, int limit, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using DropSync.Api.Apis;
 using DropSync.Api.Auth;
+using DropSync.Dav;
 
 namespace DropSync.Api.Hosting;
 
@@ -24,6 +25,7 @@ internal static class ApiPipeline
         app.MapGet("/healthz", () => Results.Ok(new { Status = "ok" })).AllowAnonymous().ExcludeFromDescription();
         app.MapConfigApi();
         app.MapAuthApi();
+        app.MapAppPasswordsApi();
         app.MapUploadApi();
         app.MapBatchUploadApi();
         app.MapDownloadApi();
@@ -34,6 +36,7 @@ internal static class ApiPipeline
         app.MapPublicLinksApi();
         app.MapNotificationsApi();
         app.MapEventsApi();
+        app.MapDropSyncDav();
         app.MapDropSyncWebApp();
         return app;
     }

@@ -64,6 +64,7 @@ internal static class AwsModeServices
         services.AddSingleton(sp => new DynamoDbFileMetadataStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<DynamoDbFileMetadataStore>());
         services.AddSingleton<IAccountStore>(sp => new DynamoDbAccountStore(sp.GetRequiredService<DynamoDbContext>()));
+        services.AddSingleton<IAppPasswordStore>(sp => new DynamoDbAppPasswordStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IBlockIndex>(sp => new S3StagedBlockIndex(
             new DynamoDbBlockIndex(sp.GetRequiredService<DynamoDbContext>()), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IUploadSessionStore>(sp => new DynamoDbUploadSessionStore(sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<TimeProvider>()));

@@ -7,6 +7,7 @@ using DropSync.Core.Feed;
 using DropSync.Core.Files;
 using DropSync.Core.Ports;
 using DropSync.Core.Sharing;
+using DropSync.Dav;
 using DropSync.Embedded;
 using DropSync.Embedded.Blocks;
 using DropSync.Embedded.Keys;
@@ -46,6 +47,7 @@ internal static class DropSyncServices
         {
             services.AddSingleton(ServerLimits.Aws);
             services.AddDropSyncAws(config);
+            services.AddDropSyncDav(new DavSettings(DavInAwsMode, () => null));
             services.AddDropSyncCore(options);
             return builder;
         }
@@ -70,6 +72,9 @@ internal static class DropSyncServices
         services.AddSingleton<IUploadSessionStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<ISharingStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IAppPasswordStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IDeadPropertyStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddDropSyncDav(new DavSettings(null, () => FreeBytes(dataDirectory)));
         services.AddSingleton<IBlockStore>(_ => new EncryptedDiskBlockStore(Path.Combine(dataDirectory, "blocks"), masterKey));
         // Changes travel commit → bus → ordered dispatcher → fan-out → WebSocket hub, all in this process.
         services.AddSingleton<InProcessChangeBus>();
@@ -88,11 +93,31 @@ internal static class DropSyncServices
         return builder;
     }
 
+    /// <summary>
+    /// Why /dav/ answers 501 in AWS mode: a Lambda request body is at most 6 MB, so a WebDAV PUT (the whole file in one
+    /// body, which clients cannot split) cannot be streamed into blocks there. See docs/webdav.md.
+    /// </summary>
+    internal const string DavInAwsMode =
+        "WebDAV is not available on the serverless (AWS) deployment: a Lambda request body is at most 6 MB, so a file cannot be PUT through it. Use the DropSync API, CLI or web app there, or run the embedded server for WebDAV.";
+
+    private static long? FreeBytes(string folder)
+    {
+        try
+        {
+            return new DriveInfo(folder).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The core's services; the same in every mode.</summary>
     public static IServiceCollection AddDropSyncCore(this IServiceCollection services, DropSyncOptions options)
     {
         services.AddSingleton(new PasswordHasher(options.PasswordIterations));
         services.AddSingleton<AccountService>();
+        services.AddSingleton<AppPasswordService>();
         services.AddSingleton<BlockLocks>();
         services.AddSingleton<BlockService>();
         services.AddSingleton<BlockCollector>();

@@ -17,6 +17,7 @@ internal static class MasterKeyDerivedServices
         services.AddSingleton(sp => new SignedBlockUrls(
             signingKey, sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<TimeProvider>(), config["DropSync:PublicBaseUrl"]));
         services.AddSingleton(new LinkTokens(DeriveKey(masterKey, "dropsync/link-tokens/v1")));
+        services.AddSingleton(new DropSync.Core.Accounts.AppPasswordKey(DeriveKey(masterKey, "dropsync/app-passwords/v1")));
     }
 
     private static byte[] DeriveKey(ReadOnlySpan<byte> masterKey, string purpose)

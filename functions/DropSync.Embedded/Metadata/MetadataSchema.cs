@@ -197,6 +197,27 @@ internal static class MetadataSchema
         UPDATE shared_links SET path_key = dropsync_path_key(path);
         CREATE INDEX shared_links_by_path ON shared_links (ns, path_key);
         """,
+        """
+        -- App passwords (HTTP Basic for WebDAV clients; only a keyed hash of each secret) and WebDAV dead properties.
+        CREATE TABLE app_passwords (
+            app_password_id TEXT NOT NULL PRIMARY KEY,
+            user_id         TEXT NOT NULL REFERENCES accounts (user_id),
+            name            TEXT NOT NULL,
+            secret_hash     TEXT NOT NULL,
+            created_at      INTEGER NOT NULL,
+            revoked_at      INTEGER
+        ) STRICT;
+        CREATE INDEX app_passwords_by_user ON app_passwords (user_id, created_at);
+
+        CREATE TABLE dav_properties (
+            ns       TEXT NOT NULL,
+            path_key TEXT NOT NULL,
+            prop_ns  TEXT NOT NULL,
+            name     TEXT NOT NULL,
+            xml      TEXT NOT NULL,
+            PRIMARY KEY (ns, path_key, prop_ns, name)
+        ) STRICT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

@@ -73,3 +73,25 @@ public sealed class SqliteNotificationStoreTests : NotificationStoreContract, ID
 
     public void Dispose() => _database.Dispose();
 }
+
+public sealed class SqliteAppPasswordStoreTests : AppPasswordStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<(IAccountStore Accounts, IAppPasswordStore AppPasswords)> CreateStoresAsync()
+    {
+        var store = _database.Open();
+        return Task.FromResult<(IAccountStore, IAppPasswordStore)>((store, store));
+    }
+
+    public void Dispose() => _database.Dispose();
+}
+
+public sealed class SqliteDeadPropertyStoreTests : DeadPropertyStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<IDeadPropertyStore> CreateStoreAsync() => Task.FromResult<IDeadPropertyStore>(_database.Open());
+
+    public void Dispose() => _database.Dispose();
+}

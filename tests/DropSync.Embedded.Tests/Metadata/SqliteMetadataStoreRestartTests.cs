@@ -112,13 +112,14 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             await store.MustApplyAsync(Append(File(nsA, "/1")), Append(File(nsA, "/2")), Append(File(nsA, "/3")), Append(File(nsB, "/x")));
         }
 
-        // Back to version 1: the tables of later steps go, the version-1 journal stays.
+        // Back to version 1: the tables of later steps go (app passwords and dead properties are step 3's), the version-1 journal stays.
         using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _database.DatabasePath, Pooling = false }.ToString()))
         {
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = """
                 DROP TABLE journal_state; DROP TABLE share_members; DROP TABLE shares; DROP TABLE shared_links; DROP TABLE notifications;
+                DROP TABLE app_passwords; DROP TABLE dav_properties;
                 PRAGMA user_version = 1;
                 """;
             command.ExecuteNonQuery();
@@ -153,13 +154,14 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             await store.CreateLinkAsync(link, None);
         }
 
-        // Back to version 2: a links table without path keys, as a released build left it.
+        // Back to version 2: a links table without path keys (and no step-3 tables), as a released build left it.
         using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _database.DatabasePath, Pooling = false }.ToString()))
         {
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = """
                 DROP INDEX shared_links_by_path; ALTER TABLE shared_links DROP COLUMN path_key;
+                DROP TABLE app_passwords; DROP TABLE dav_properties;
                 PRAGMA user_version = 2;
                 """;
             command.ExecuteNonQuery();

@@ -1,6 +1,7 @@
 // The app shell: routing (History API under /app/… and /link/{token}), sign up / sign in / sign out, devices,
 // notifications with the unread count, and the live WebSocket that refreshes the open folder when it changes.
 import { call, onUnauthorized, session } from './api.js';
+import { appPasswordsSection } from './app-passwords.js';
 import { deletedView, filesUrl, filesView, linksView, sharedView } from './files.js';
 import { linkView } from './link.js';
 import { startLive as openLive, stopLive } from './live.js';
@@ -182,7 +183,7 @@ function devicesView() {
   const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Devices'),
     h('p', { class: 'muted' }, 'Every browser, phone or computer signed in to your account. Revoking one signs it out at once.'));
   const list = h('ul', { class: 'devices' });
-  root.append(list);
+  root.append(list, appPasswordsSection());
   async function refresh() {
     try {
       const { devices } = await call('/auth/list_devices', {});

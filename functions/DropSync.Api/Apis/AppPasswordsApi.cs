@@ -1,0 +1,47 @@
+using DropSync.Api.Auth;
+using DropSync.Core.Accounts;
+
+namespace DropSync.Api.Apis;
+
+/// <summary>
+/// App passwords: per-device secrets for HTTP Basic clients (WebDAV at /dav/), created, listed and revoked like devices.
+/// The secret is in the create answer only; the server keeps a keyed hash of it.
+/// </summary>
+internal static class AppPasswordsApi
+{
+    public static IEndpointRouteBuilder MapAppPasswordsApi(this IEndpointRouteBuilder routes)
+    {
+        var auth = routes.MapGroup("/auth").WithTags("Auth");
+        auth.MapPost("/create_app_password", CreateAsync)
+            .WithSummary("Create an app password for a WebDAV client (sign in there with your e-mail and it); the secret is shown only in this answer.");
+        auth.MapPost("/list_app_passwords", ListAsync).WithSummary("This account's app passwords (never their secrets).");
+        auth.MapPost("/revoke_app_password", RevokeAsync).WithSummary("Revoke an app password: clients using it are refused at once.");
+        return routes;
+    }
+
+    private static async Task<AppPasswordCreated> CreateAsync(CreateAppPasswordRequest request, HttpContext context, AppPasswordService appPasswords, CancellationToken ct)
+    {
+        var (secret, created) = await appPasswords.CreateAsync(context.Caller(), request.Name, ct);
+        return new AppPasswordCreated(secret, created.AppPasswordId, created.Name, created.CreatedAt);
+    }
+
+    private static async Task<AppPasswordList> ListAsync(HttpContext context, AppPasswordService appPasswords, CancellationToken ct) =>
+        new((await appPasswords.ListAsync(context.Caller(), ct)).Select(p => new AppPasswordInfo(p.AppPasswordId, p.Name, p.CreatedAt)).ToList());
+
+    private static async Task<IResult> RevokeAsync(RevokeAppPasswordRequest request, HttpContext context, AppPasswordService appPasswords, CancellationToken ct)
+    {
+        await appPasswords.RevokeAsync(context.Caller(), request.Id, ct);
+        return Results.Ok(new { });
+    }
+}
+
+internal sealed record CreateAppPasswordRequest(string? Name);
+
+internal sealed record RevokeAppPasswordRequest(string? Id);
+
+/// <summary>A new app password: <c>app_password</c> is the secret, shown this once.</summary>
+internal sealed record AppPasswordCreated(string AppPassword, string Id, string Name, DateTimeOffset Created);
+
+internal sealed record AppPasswordInfo(string Id, string Name, DateTimeOffset Created);
+
+internal sealed record AppPasswordList(IReadOnlyList<AppPasswordInfo> AppPasswords);
