@@ -70,6 +70,7 @@ internal static class DropSyncServices
         services.AddSingleton<IUploadSessionStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<ISharingStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IRetentionStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IBlockStore>(_ => new EncryptedDiskBlockStore(Path.Combine(dataDirectory, "blocks"), masterKey));
         // Changes travel commit → bus → ordered dispatcher → fan-out → WebSocket hub, all in this process.
         services.AddSingleton<InProcessChangeBus>();
@@ -96,6 +97,7 @@ internal static class DropSyncServices
         services.AddSingleton<BlockLocks>();
         services.AddSingleton<BlockService>();
         services.AddSingleton<BlockCollector>();
+        services.AddSingleton<DropSync.Core.Retention.HistoryCollector>();
         services.AddSingleton<FileCommitter>();
         services.AddSingleton<UploadService>();
         services.AddSingleton<BatchUploadService>();
