@@ -73,3 +73,16 @@ public sealed class SqliteNotificationStoreTests : NotificationStoreContract, ID
 
     public void Dispose() => _database.Dispose();
 }
+
+public sealed class SqliteRetentionStoreTests : RetentionStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<RetentionStoreSubjects> CreateStoresAsync()
+    {
+        var store = _database.Open();
+        return Task.FromResult(new RetentionStoreSubjects(store, store, store));
+    }
+
+    public void Dispose() => _database.Dispose();
+}
