@@ -33,6 +33,7 @@ internal static class ApiPipeline
         app.MapSharingApi();
         app.MapPublicLinksApi();
         app.MapNotificationsApi();
+        app.MapUsersApi();
         app.MapEventsApi();
         app.MapDropSyncWebApp();
         return app;
