@@ -27,14 +27,20 @@ internal static partial class DiskFull
             {
                 case DropSyncException { Kind: ErrorKind.InsufficientStorage }:
                 case SqliteException { SqliteErrorCode: SqliteFull }:
-                case IOException io when io.HResult is Enospc or WindowsDiskFull or WindowsHandleDiskFull
-                    || io.Message.Contains("No space left on device", StringComparison.Ordinal):
+                case IOException io when io.HResult is Enospc or WindowsDiskFull or WindowsHandleDiskFull || SaysDiskFull(io.Message):
                     return true;
             }
         }
 
         return false;
     }
+
+    /// <summary>
+    /// .NET reports a failed preallocation ("Failed to create … with allocation size … because the disk was full") without
+    /// the errno in its HResult, so its message (and strerror's, for other paths) is what tells.
+    /// </summary>
+    private static bool SaysDiskFull(string message) =>
+        message.Contains("disk was full", StringComparison.OrdinalIgnoreCase) || message.Contains("No space left on device", StringComparison.Ordinal);
 
     public static void Log(HttpContext context, Exception error) =>
         LogDiskFull(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DropSync.Errors"), context.Request.Method, context.Request.Path, error.Message);
