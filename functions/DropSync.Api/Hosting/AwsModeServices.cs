@@ -63,6 +63,7 @@ internal static class AwsModeServices
         services.AddSingleton(sp => new DynamoDbContext(sp.GetRequiredService<IAmazonDynamoDB>(), tables));
         services.AddSingleton(sp => new DynamoDbFileMetadataStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<DynamoDbFileMetadataStore>());
+        services.AddSingleton<IRetentionStore>(sp => new DynamoDbRetentionStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IAccountStore>(sp => new DynamoDbAccountStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IBlockIndex>(sp => new S3StagedBlockIndex(
             new DynamoDbBlockIndex(sp.GetRequiredService<DynamoDbContext>()), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
