@@ -44,6 +44,7 @@ internal static class DropSyncServices
         // DropSync:Mode=aws: DynamoDB, S3, SQS and API Gateway instead (AwsModeServices).
         if (config.IsAwsMode())
         {
+            AwsModeServices.ApplyRetentionSettings(config, options);
             services.AddSingleton(ServerLimits.Aws);
             services.AddDropSyncAws(config);
             services.AddDropSyncCore(options);
