@@ -286,13 +286,14 @@ public static class CliApp
             using var api = Api(RequireAccount(Config(p)));
             var list = await api.ListRevisionsAsync(p.GetValue(pathArg)!, 100, c);
             var devices = await DeviceNamesAsync(api, c);
+            var history = (await api.GetConfigAsync(c)).History;
             // The server knows devices by id; people know them by the name they gave at login. Other people's devices
             // (in a shared folder) are not listed for this account, so they keep their id.
             string DeviceName(string? id) => id is null ? "" : devices.GetValueOrDefault(id, id);
             if (p.GetValue(jsonOption))
             {
                 var entries = list.Select(r => new { r.Rev, r.Path, r.Size, r.ContentHash, r.ServerModified, r.DeviceId, DeviceName = r.DeviceId is null ? null : DeviceName(r.DeviceId) });
-                output.WriteLine(JsonSerializer.Serialize(new { entries }, DropSyncApi.Json));
+                output.WriteLine(JsonSerializer.Serialize(new { entries, history }, DropSyncApi.Json));
                 return ExitCodes.Ok;
             }
 
@@ -303,6 +304,11 @@ public static class CliApp
             }
 
             console.Write(table);
+            if (!string.IsNullOrEmpty(history))
+            {
+                console.MarkupLine(Markup.Escape($"Old revisions and deleted files are kept {history}."));
+            }
+
             return ExitCodes.Ok;
         }));
 

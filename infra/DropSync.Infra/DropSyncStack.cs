@@ -127,8 +127,25 @@ public sealed class DropSyncStack : Stack
 
         Storage = new BlockStorage(this, "Storage", settings, DataKey, [HttpApi.ApiEndpoint, .. settings.WebOrigins], props.Replica);
 
+        // The retention policy is a stack parameter, so it changes with a parameter update rather than a new synth.
+        var versionRetentionDays = new CfnParameter(this, "VersionRetentionDays", new CfnParameterProps
+        {
+            Type = "Number",
+            Default = 180,
+            MinValue = 1,
+            Description = "Days a replaced revision or a deleted file stays restorable (DropSync:VersionRetention).",
+        });
+        var maxRevisionsPerFile = new CfnParameter(this, "MaxRevisionsPerFile", new CfnParameterProps
+        {
+            Type = "Number",
+            Default = 100,
+            MinValue = 1,
+            Description = "The most revisions kept of one file, the newest (DropSync:MaxRevisionsPerFile).",
+        });
         var common = new Dictionary<string, string>(StringComparer.Ordinal)
         {
+            [LambdaEnvironment.VersionRetentionDays] = versionRetentionDays.ValueAsString,
+            [LambdaEnvironment.MaxRevisionsPerFile] = maxRevisionsPerFile.ValueAsString,
             [LambdaEnvironment.TablePrefix] = settings.TablePrefix,
             [LambdaEnvironment.BlocksBucket] = Storage.Bucket.BucketName,
             [LambdaEnvironment.DataKeyArn] = DataKey.KeyArn,

@@ -49,6 +49,12 @@ public static class LambdaEnvironment
     /// <summary>Days after which the tiering job tags blocks referenced only by old revisions cold=true.</summary>
     public const string ColdAfterDays = AwsEnvironment.ColdAfterDays;
 
+    /// <summary>Days history is kept: the stack parameter VersionRetentionDays.</summary>
+    public const string VersionRetentionDays = AwsEnvironment.VersionRetentionDays;
+
+    /// <summary>Revisions kept per file: the stack parameter MaxRevisionsPerFile.</summary>
+    public const string MaxRevisionsPerFile = AwsEnvironment.MaxRevisionsPerFile;
+
     /// <summary>The path the Lambda Web Adapter POSTs non-HTTP events (SQS, schedule, WebSocket) to.</summary>
     public const string EventsPath = "/events";
 

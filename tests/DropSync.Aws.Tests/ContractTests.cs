@@ -96,3 +96,13 @@ public sealed class DynamoDbJournalCompactionTests(DynamoDbServer server) : Jour
 {
     protected override async Task<IFileMetadataStore> CreateStoreAsync() => new DynamoDbFileMetadataStore(await server.CreateTablesAsync());
 }
+
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbRetentionStoreTests(DynamoDbServer server) : RetentionStoreContract
+{
+    protected override async Task<RetentionStoreSubjects> CreateStoresAsync()
+    {
+        var db = await server.CreateTablesAsync();
+        return new RetentionStoreSubjects(new DynamoDbRetentionStore(db), new DynamoDbFileMetadataStore(db), new DynamoDbBlockIndex(db));
+    }
+}

@@ -184,9 +184,11 @@ public sealed class CliOutputTests(ServerFixture fixture) : IDisposable
         Assert.Contains(lines, l => l.Contains(revs[0].Rev, StringComparison.Ordinal) && l.Contains("desktop", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains(revs[1].Rev, StringComparison.Ordinal) && l.Contains("laptop", StringComparison.Ordinal));
         Assert.DoesNotContain("dev_", table, StringComparison.Ordinal);
+        Assert.Contains("Old revisions and deleted files are kept 180 days, up to 100 revisions a file.", table, StringComparison.Ordinal);
 
         var (jsonCode, json) = await RunAsync("revisions", file, "--json");
         Assert.Equal(ExitCodes.Ok, jsonCode);
+        Assert.Equal("180 days, up to 100 revisions a file", Json(json).GetProperty("history").GetString());
         var entries = Json(json).GetProperty("entries");
         Assert.Equal("desktop", entries[0].GetProperty("device_name").GetString());
         Assert.StartsWith("dev_", entries[0].GetProperty("device_id").GetString(), StringComparison.Ordinal);

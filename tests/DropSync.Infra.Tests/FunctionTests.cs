@@ -68,6 +68,24 @@ public sealed class FunctionTests
     }
 
     [Fact]
+    public void Each_function_takes_the_retention_policy_from_the_stack_parameters()
+    {
+        D.Primary.HasParameter("VersionRetentionDays", new Props { ["Type"] = "Number", ["Default"] = 180, ["MinValue"] = 1 });
+        D.Primary.HasParameter("MaxRevisionsPerFile", new Props { ["Type"] = "Number", ["Default"] = 100, ["MinValue"] = 1 });
+        D.Primary.AllResourcesProperties("AWS::Lambda::Function", new Props
+        {
+            ["Environment"] = new Props
+            {
+                ["Variables"] = Match.ObjectLike(new Props
+                {
+                    [LambdaEnvironment.VersionRetentionDays] = new Props { ["Ref"] = "VersionRetentionDays" },
+                    [LambdaEnvironment.MaxRevisionsPerFile] = new Props { ["Ref"] = "MaxRevisionsPerFile" },
+                }),
+            },
+        });
+    }
+
+    [Fact]
     public void The_http_function_knows_the_websocket_url_and_the_callback_endpoint()
     {
         var variables = (Newtonsoft.Json.Linq.JObject)D.Resources("AWS::Lambda::Function").Single(r => r.Id.StartsWith("HttpFunction", StringComparison.Ordinal)).Properties["Environment"]!["Variables"]!;

@@ -135,6 +135,7 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
         var revisions = page.Locator("tr.revision");
         await Assertions.Expect(revisions).ToHaveCountAsync(2);
         await Assertions.Expect(revisions.First).ToContainTextAsync("desktop");
+        await Assertions.Expect(page.Locator(".history-note")).ToHaveTextAsync("Old revisions and deleted files are kept 180 days, up to 100 revisions a file.");
         await WebAppFixture.ScreenshotAsync(page, "05-revisions");
         await revisions.Nth(1).GetByRole(AriaRole.Button, new() { NameRegex = RestoreRevision() }).ClickAsync();
         await Assertions.Expect(page.Locator(".toast", new() { HasText = "Restored plan.txt" })).ToBeVisibleAsync();
@@ -152,6 +153,7 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
         await api.PostAsync("/files/delete", new { path = "/Docs/plan.txt" });
         await page.GetByRole(AriaRole.Link, new() { Name = "Deleted files" }).ClickAsync();
         await Assertions.Expect(page.Locator("tr.entry[data-path='/Docs/plan.txt']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".view .history-note")).ToContainTextAsync("180 days");
         await WebAppFixture.ScreenshotAsync(page, "06b-deleted-files");
         await page.GetByRole(AriaRole.Button, new() { Name = "Restore plan.txt" }).ClickAsync();
         await Assertions.Expect(page.Locator("tr.entry[data-path='/Docs/plan.txt']")).ToHaveCountAsync(0);

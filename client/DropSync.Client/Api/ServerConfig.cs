@@ -18,6 +18,15 @@ namespace DropSync.Client.Api;
 public sealed record ServerConfig(
     string Mode, string WebsocketUrl, long MaxRequestBytes, long? MaxResponseBytes, long MaxBatchBytes, int MaxBatchFiles, int MaxBlockBytes)
 {
+    /// <summary>How long a replaced revision or a deleted file stays restorable, in seconds; null from a server before retention.</summary>
+    public long? VersionRetentionSeconds { get; init; }
+
+    /// <summary>The most revisions the server keeps of one file; null from a server before retention.</summary>
+    public int? MaxRevisionsPerFile { get; init; }
+
+    /// <summary>The retention policy in words ("180 days, up to 100 revisions a file"); null or empty from a server before retention.</summary>
+    public string? History { get; init; }
+
     /// <summary>Whether the server answered <c>/config</c> (false: the embedded defaults stand in for it).</summary>
     [JsonIgnore] public bool FromServer { get; init; } = true;
 

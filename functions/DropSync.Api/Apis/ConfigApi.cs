@@ -14,6 +14,9 @@ namespace DropSync.Api.Apis;
 /// <param name="MaxBatchBytes">The largest /files/upload_batch request.</param>
 /// <param name="MaxBatchFiles">The most files in one /files/upload_batch.</param>
 /// <param name="MaxBlockBytes">The largest block.</param>
+/// <param name="VersionRetentionSeconds">How long a replaced revision or a deleted file stays restorable.</param>
+/// <param name="MaxRevisionsPerFile">The most revisions kept of one file (the newest).</param>
+/// <param name="History">The retention policy in words, for people ("180 days, up to 100 revisions a file").</param>
 public sealed record ServerConfigResponse(
     string Mode,
     string WebsocketUrl,
@@ -21,7 +24,10 @@ public sealed record ServerConfigResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? MaxResponseBytes,
     long MaxBatchBytes,
     int MaxBatchFiles,
-    int MaxBlockBytes);
+    int MaxBlockBytes,
+    long VersionRetentionSeconds = 0,
+    int MaxRevisionsPerFile = 0,
+    string History = "");
 
 /// <summary><c>GET /config</c> (anonymous).</summary>
 internal static class ConfigApi
@@ -29,18 +35,25 @@ internal static class ConfigApi
     public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/config", GetConfig).AllowAnonymous().WithTags("Server")
-            .WithSummary("The server's mode, live-feed URL and size limits (anonymous).");
+            .WithSummary("The server's mode, live-feed URL, size limits and how long history is kept (anonymous).");
         return routes;
     }
 
-    private static ServerConfigResponse GetConfig(HttpContext context, ServerLimits limits, IConfiguration config) => new(
-        limits.Mode,
-        WebSocketUrl(context, limits, config),
-        limits.MaxRequestBytes,
-        limits.MaxResponseBytes,
-        limits.MaxBatchBytes,
-        BatchUploadService.MaxFiles,
-        Limits.MaxBlockSize);
+    private static ServerConfigResponse GetConfig(HttpContext context, ServerLimits limits, IConfiguration config, DropSyncOptions options)
+    {
+        var retention = Core.Retention.RetentionPolicy.From(options);
+        return new(
+            limits.Mode,
+            WebSocketUrl(context, limits, config),
+            limits.MaxRequestBytes,
+            limits.MaxResponseBytes,
+            limits.MaxBatchBytes,
+            BatchUploadService.MaxFiles,
+            Limits.MaxBlockSize,
+            (long)Math.Min(retention.VersionRetention.TotalSeconds, long.MaxValue),
+            retention.MaxRevisionsPerFile,
+            Core.Retention.RetentionText.Describe(retention));
+    }
 
     /// <summary>The live feed's URL: AWS, the WebSocket stage's (DROPSYNC_WS_URL); embedded, this server's.</summary>
     public static string WebSocketUrl(HttpContext context, ServerLimits limits, IConfiguration config) =>

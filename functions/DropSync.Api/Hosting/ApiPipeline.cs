@@ -35,6 +35,7 @@ internal static class ApiPipeline
         app.MapSharingApi();
         app.MapPublicLinksApi();
         app.MapNotificationsApi();
+        app.MapUsersApi();
         app.MapEventsApi();
         app.MapDropSyncDav();
         app.MapDropSyncWebApp();

@@ -24,6 +24,20 @@ internal static class AwsModeServices
         string.Equals(config[AwsEnvironment.ModeSetting], AwsEnvironment.AwsMode, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A setting by its environment name, else from <c>DropSync:Aws:*</c> configuration.</summary>
+    /// <summary>The retention policy from the Lambda environment (the stack's parameters), over DropSync:* settings.</summary>
+    public static void ApplyRetentionSettings(IConfiguration config, DropSync.Core.Files.DropSyncOptions options)
+    {
+        if (int.TryParse(config.Setting(AwsEnvironment.VersionRetentionDays), System.Globalization.CultureInfo.InvariantCulture, out var days) && days > 0)
+        {
+            options.VersionRetention = TimeSpan.FromDays(days);
+        }
+
+        if (int.TryParse(config.Setting(AwsEnvironment.MaxRevisionsPerFile), System.Globalization.CultureInfo.InvariantCulture, out var revisions) && revisions > 0)
+        {
+            options.MaxRevisionsPerFile = revisions;
+        }
+    }
+
     public static string? Setting(this IConfiguration config, string name, string? section = null) =>
         NonEmpty(config[name]) ?? (section is null ? null : NonEmpty(config["DropSync:Aws:" + section]));
 
@@ -63,6 +77,7 @@ internal static class AwsModeServices
         services.AddSingleton(sp => new DynamoDbContext(sp.GetRequiredService<IAmazonDynamoDB>(), tables));
         services.AddSingleton(sp => new DynamoDbFileMetadataStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<DynamoDbFileMetadataStore>());
+        services.AddSingleton<IRetentionStore>(sp => new DynamoDbRetentionStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IAccountStore>(sp => new DynamoDbAccountStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IAppPasswordStore>(sp => new DynamoDbAppPasswordStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IBlockIndex>(sp => new S3StagedBlockIndex(

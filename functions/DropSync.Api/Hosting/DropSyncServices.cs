@@ -45,6 +45,7 @@ internal static class DropSyncServices
         // DropSync:Mode=aws: DynamoDB, S3, SQS and API Gateway instead (AwsModeServices).
         if (config.IsAwsMode())
         {
+            AwsModeServices.ApplyRetentionSettings(config, options);
             services.AddSingleton(ServerLimits.Aws);
             services.AddDropSyncAws(config);
             services.AddDropSyncDav(new DavSettings(DavInAwsMode, () => null));
@@ -75,6 +76,7 @@ internal static class DropSyncServices
         services.AddSingleton<IAppPasswordStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IDeadPropertyStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddDropSyncDav(new DavSettings(null, () => FreeBytes(dataDirectory)));
+        services.AddSingleton<IRetentionStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IBlockStore>(_ => new EncryptedDiskBlockStore(Path.Combine(dataDirectory, "blocks"), masterKey));
         // Changes travel commit → bus → ordered dispatcher → fan-out → WebSocket hub, all in this process.
         services.AddSingleton<InProcessChangeBus>();
@@ -121,6 +123,7 @@ internal static class DropSyncServices
         services.AddSingleton<BlockLocks>();
         services.AddSingleton<BlockService>();
         services.AddSingleton<BlockCollector>();
+        services.AddSingleton<DropSync.Core.Retention.HistoryCollector>();
         services.AddSingleton<FileCommitter>();
         services.AddSingleton<UploadService>();
         services.AddSingleton<BatchUploadService>();

@@ -28,6 +28,13 @@ internal static class ErrorHandling
             {
                 await ErrorResponses.WriteAsync(context, ErrorResponses.StatusOf(e.Kind), e.Code, e.Message, e.Details);
             }
+            catch (Exception e) when (!context.Response.HasStarted && DiskFull.Is(e))
+            {
+                // The disk is full: the write was not stored (a failed block write leaves no temp file, a failed SQLite
+                // transaction rolls back); reads go on and the next write after space is freed succeeds.
+                DiskFull.Log(context, e);
+                await ErrorResponses.WriteAsync(context, StatusCodes.Status507InsufficientStorage, DiskFull.Code, DiskFull.Message);
+            }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {
                 var (code, message) = e.StatusCode == StatusCodes.Status413PayloadTooLarge

@@ -123,6 +123,11 @@ internal static class OpenApiSetup
             yield return ("416", "The Range is outside the file.");
         }
 
+        if (path.StartsWith("/files/", StringComparison.Ordinal) || path.StartsWith("/blocks", StringComparison.Ordinal) || path.StartsWith("/sharing/", StringComparison.Ordinal))
+        {
+            yield return ("507", "insufficient_storage: the server's disk is full; nothing was stored. Reads still work; try again later.");
+        }
+
         yield return ("500", "Something failed on the server.");
     }
 }

@@ -9,8 +9,10 @@ namespace DropSync.Aws.DynamoDb;
 /// <summary>
 /// The block index in DynamoDB: per block (partition = hash) one block item and one holder item per user who stored it.
 /// What keeps a block from collection lives on the block item, so <see cref="TryForgetAsync"/> re-checks it atomically
-/// in the condition of its delete: <c>r</c>, set once a revision naming the block is about to be committed (revisions are
-/// kept forever, so it is never cleared), and <c>pin</c>, the latest expiry of an upload session that declared it.
+/// in the condition of its delete: <c>rc</c>, how many revisions name the block (counted up before a commit that names
+/// it, down when the retention policy forgets a revision; a count left high by a failed commit keeps the block, never
+/// loses it), <c>r</c>, the sticky flag of builds before retention (such blocks are kept for good), and <c>pin</c>, the
+/// latest expiry of an upload session that declared it.
 /// Candidates come from a sparse, sharded GSI on (shard, stored time) that holds only blocks not known to be referenced.
 /// </summary>
 public sealed class DynamoDbBlockIndex : IBlockIndex
@@ -19,6 +21,7 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
     internal const string HolderPrefix = "u#";
     internal const string SizeAttribute = "sz";
     internal const string ReferencedAttribute = "r";
+    internal const string ReferenceCountAttribute = "rc";
     internal const string PinAttribute = "pin";
     internal const string AtAttribute = "at";
 
@@ -103,7 +106,7 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
                         continue;
                     }
 
-                    if (block.GetBool(ReferencedAttribute))
+                    if (block.GetBool(ReferencedAttribute) || block.GetN(ReferenceCountAttribute) > 0)
                     {
                         await LeaveGcIndexAsync(hash, cancellationToken).ConfigureAwait(false);
                         continue;
@@ -156,7 +159,7 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
                 },
                 cancellationToken).ConfigureAwait(false);
             var block = items.Find(i => i.GetS(BlocksSortKey) == BlockItemKey);
-            if (block?.GetN(BlocksGcIndexSortKey) is not { } stored || stored >= Ddb.Ms(now) || block.GetBool(ReferencedAttribute) ||
+            if (block?.GetN(BlocksGcIndexSortKey) is not { } stored || stored >= Ddb.Ms(now) || block.GetBool(ReferencedAttribute) || block.GetN(ReferenceCountAttribute) > 0 ||
                 (block.GetN(PinAttribute) is { } pin && pin >= Ddb.Ms(now)))
             {
                 return false;
@@ -173,9 +176,9 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
                     {
                         TableName = _db.Tables.Blocks,
                         Key = BlockKey(hash),
-                        ConditionExpression = "#st < :now AND attribute_not_exists(#r) AND (attribute_not_exists(#pin) OR #pin < :now)",
-                        ExpressionAttributeNames = new() { ["#st"] = BlocksGcIndexSortKey, ["#r"] = ReferencedAttribute, ["#pin"] = PinAttribute },
-                        ExpressionAttributeValues = new() { [":now"] = Ddb.N(Ddb.Ms(now)) },
+                        ConditionExpression = "#st < :now AND attribute_not_exists(#r) AND (attribute_not_exists(#rc) OR #rc <= :zero) AND (attribute_not_exists(#pin) OR #pin < :now)",
+                        ExpressionAttributeNames = new() { ["#st"] = BlocksGcIndexSortKey, ["#r"] = ReferencedAttribute, ["#rc"] = ReferenceCountAttribute, ["#pin"] = PinAttribute },
+                        ExpressionAttributeValues = new() { [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
                     },
                 },
             };
@@ -211,29 +214,28 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
     }
 
     /// <summary>
-    /// Flags recorded blocks as referenced before a commit that names them (the flag is sticky: revisions are never deleted),
-    /// which also takes them out of the GC index. Blocks the index never recorded are left alone.
+    /// Counts one reference per revision for each recorded block the revisions name, before the commit that stores them,
+    /// which also takes the blocks out of the GC index. Blocks the index never recorded are left alone.
     /// </summary>
-    internal async Task MarkReferencedAsync(IEnumerable<BlockRef> blocks, CancellationToken cancellationToken)
-    {
-        var hashes = blocks.Select(b => b.Hash).Distinct().ToList();
-        if (hashes.Count == 0)
-        {
-            return;
-        }
+    internal Task MarkReferencedAsync(IEnumerable<IReadOnlyList<BlockRef>> revisions, CancellationToken cancellationToken) =>
+        AddReferencesAsync(revisions, +1, default, cancellationToken);
 
-        var items = await _db.BatchGetAsync(
-            "ApplyAsync",
-            _db.Tables.Blocks,
-            hashes.Select(BlockKey).ToList(),
-            cancellationToken,
-            "#h, #r",
-            new() { ["#h"] = BlocksPartitionKey, ["#r"] = ReferencedAttribute }).ConfigureAwait(false);
-        var toFlag = items.Where(i => !i.GetBool(ReferencedAttribute)).Select(i => BlockHash.Parse(i.RequireS(BlocksPartitionKey))).ToList();
+    /// <summary>
+    /// Drops one reference per forgotten revision; a block no revision names any more goes back into the GC index as
+    /// stored <paramref name="now"/>, so it is collected after a fresh grace period (a client told it holds the block may
+    /// still be about to commit it).
+    /// </summary>
+    internal Task ReleaseAsync(IEnumerable<IReadOnlyList<BlockRef>> revisions, DateTimeOffset now, CancellationToken cancellationToken) =>
+        AddReferencesAsync(revisions, -1, now, cancellationToken);
+
+    private async Task AddReferencesAsync(IEnumerable<IReadOnlyList<BlockRef>> revisions, int sign, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var counts = revisions.SelectMany(blocks => blocks.Select(b => b.Hash).Distinct()).CountBy(h => h).ToList();
+        var operation = sign > 0 ? "ApplyAsync" : "ForgetAsync";
         await Parallel.ForEachAsync(
-            toFlag,
+            counts,
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (hash, ct) =>
+            async (count, ct) =>
             {
                 try
                 {
@@ -241,21 +243,52 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
                         new UpdateItemRequest
                         {
                             TableName = _db.Tables.Blocks,
-                            Key = BlockKey(hash),
-                            UpdateExpression = "SET #r = :true REMOVE #gcs",
+                            Key = BlockKey(count.Key),
+                            UpdateExpression = sign > 0 ? "ADD #rc :n REMOVE #gcs" : "ADD #rc :n",
                             ConditionExpression = "attribute_exists(#h)",
-                            ExpressionAttributeNames = new() { ["#r"] = ReferencedAttribute, ["#gcs"] = BlocksGcIndexPartitionKey, ["#h"] = BlocksPartitionKey },
-                            ExpressionAttributeValues = new() { [":true"] = Ddb.Bool(true) },
+                            ExpressionAttributeNames = sign > 0
+                                ? new() { ["#rc"] = ReferenceCountAttribute, ["#gcs"] = BlocksGcIndexPartitionKey, ["#h"] = BlocksPartitionKey }
+                                : new() { ["#rc"] = ReferenceCountAttribute, ["#h"] = BlocksPartitionKey },
+                            ExpressionAttributeValues = new() { [":n"] = Ddb.N(sign * count.Value) },
+                            ReturnValues = Amazon.DynamoDBv2.ReturnValue.ALL_NEW,
                             ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                         },
                         ct).ConfigureAwait(false);
-                    _db.Capacity.Record("ApplyAsync", response.ConsumedCapacity);
+                    _db.Capacity.Record(operation, response.ConsumedCapacity);
+                    if (sign < 0 && response.Attributes.GetN(ReferenceCountAttribute) <= 0 && !response.Attributes.GetBool(ReferencedAttribute))
+                    {
+                        await RejoinGcIndexAsync(count.Key, now, ct).ConfigureAwait(false);
+                    }
                 }
                 catch (ConditionalCheckFailedException)
                 {
-                    // Forgotten meanwhile: nothing to flag.
+                    // Never recorded, or forgotten meanwhile: nothing to count.
                 }
             }).ConfigureAwait(false);
+    }
+
+    private async Task RejoinGcIndexAsync(BlockHash hash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _db.Client.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = _db.Tables.Blocks,
+                    Key = BlockKey(hash),
+                    UpdateExpression = "SET #gcs = :shard, #st = :now",
+                    ConditionExpression = "#rc <= :zero",
+                    ExpressionAttributeNames = new() { ["#gcs"] = BlocksGcIndexPartitionKey, ["#st"] = BlocksGcIndexSortKey, ["#rc"] = ReferenceCountAttribute },
+                    ExpressionAttributeValues = new() { [":shard"] = Ddb.S(Ddb.Shard(hash.Hex, GcShards)), [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
+                    ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+                },
+                cancellationToken).ConfigureAwait(false);
+            _db.Capacity.Record("ForgetAsync", response.ConsumedCapacity);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Referenced again meanwhile.
+        }
     }
 
     /// <summary>Pins blocks until <paramref name="expiresAt"/> (an upload session declared them), keeping the latest expiry.</summary>
@@ -304,9 +337,9 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
                     TableName = _db.Tables.Blocks,
                     Key = BlockKey(hash),
                     UpdateExpression = "REMOVE #gcs",
-                    ConditionExpression = "#r = :true",
-                    ExpressionAttributeNames = new() { ["#gcs"] = BlocksGcIndexPartitionKey, ["#r"] = ReferencedAttribute },
-                    ExpressionAttributeValues = new() { [":true"] = Ddb.Bool(true) },
+                    ConditionExpression = "#r = :true OR #rc > :zero",
+                    ExpressionAttributeNames = new() { ["#gcs"] = BlocksGcIndexPartitionKey, ["#r"] = ReferencedAttribute, ["#rc"] = ReferenceCountAttribute },
+                    ExpressionAttributeValues = new() { [":true"] = Ddb.Bool(true), [":zero"] = Ddb.N(0) },
                     ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                 },
                 cancellationToken).ConfigureAwait(false);

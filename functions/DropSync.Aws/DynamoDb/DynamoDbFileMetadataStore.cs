@@ -16,8 +16,8 @@ namespace DropSync.Aws.DynamoDb;
 /// one Put (or ConditionCheck) whose condition states its expectations; each revision is its item plus a by-path pointer;
 /// journal entries take their numbers from the namespace head item, which the same transaction updates under a condition
 /// on its version (optimistic: a lost race on the head is retried here; a failed expectation is answered). Large block
-/// lists are written before the transaction as immutable chunk items keyed by the new rev, and the blocks are flagged
-/// referenced in the block index first, so garbage collection never takes a block a landed revision names.
+/// lists are written before the transaction as immutable chunk items keyed by the new rev, and the blocks' reference
+/// counts in the block index are raised first, so garbage collection never takes a block a landed revision names.
 /// </summary>
 public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
 {
@@ -71,7 +71,7 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
 
         var chunked = plan.Revisions.Where(r => r.Revision.Blocks.Count > InlineBlocks).Select(r => r.Revision).ToList();
         await WriteChunksAsync(chunked, cancellationToken).ConfigureAwait(false);
-        await new DynamoDbBlockIndex(_db).MarkReferencedAsync(plan.Revisions.SelectMany(r => r.Revision.Blocks), cancellationToken).ConfigureAwait(false);
+        await new DynamoDbBlockIndex(_db).MarkReferencedAsync(plan.Revisions.Select(r => r.Revision.Blocks), cancellationToken).ConfigureAwait(false);
 
         for (var attempt = 0; ; attempt++)
         {
@@ -84,7 +84,7 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
                     sharing = await SharingWrites.PlanAsync(_db, plan.Sharing, cancellationToken).ConfigureAwait(false);
                     if (sharing.FailedIndex is { } failedShare)
                     {
-                        await DeleteChunksAsync(chunked, cancellationToken).ConfigureAwait(false);
+                        await UndoAsync(plan, chunked, cancellationToken).ConfigureAwait(false);
                         return BatchResult.Failed(Math.Min(failedShare, await FirstTableFailureAsync(plan.Slots, failedShare, cancellationToken).ConfigureAwait(false)));
                     }
                 }
@@ -114,7 +114,7 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
                 var outcome = await ExplainAsync(plan, roles, e, cancellationToken).ConfigureAwait(false);
                 if (outcome is { } failedIndex)
                 {
-                    await DeleteChunksAsync(chunked, cancellationToken).ConfigureAwait(false);
+                    await UndoAsync(plan, chunked, cancellationToken).ConfigureAwait(false);
                     return BatchResult.Failed(failedIndex);
                 }
             }
@@ -792,6 +792,13 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
         {
             await _db.BatchWriteAsync(nameof(ApplyAsync), _db.Tables.Revisions, writes, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A batch that did not land: its chunks go, and the references it counted up for its blocks are counted down.</summary>
+    private async Task UndoAsync(BatchPlan plan, List<FileRevision> chunked, CancellationToken cancellationToken)
+    {
+        await DeleteChunksAsync(chunked, cancellationToken).ConfigureAwait(false);
+        await new DynamoDbBlockIndex(_db).ReleaseAsync(plan.Revisions.Select(r => r.Revision.Blocks), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DeleteChunksAsync(List<FileRevision> revisions, CancellationToken cancellationToken)

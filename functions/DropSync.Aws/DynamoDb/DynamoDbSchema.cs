@@ -20,8 +20,18 @@ public static class DynamoDbSchema
             AttributeDefinitions =
             [
                 Attribute(EntriesPartitionKey), Attribute(EntriesSortKey), Attribute(ChildrenIndexSortKey), Attribute(DeletedIndexSortKey),
+                Attribute(RetentionIndexPartitionKey), Attribute(RetentionIndexSortKey, ScalarAttributeType.N),
             ],
             KeySchema = Keys(EntriesPartitionKey, EntriesSortKey),
+            GlobalSecondaryIndexes =
+            [
+                new()
+                {
+                    IndexName = RetentionIndex,
+                    KeySchema = Keys(RetentionIndexPartitionKey, RetentionIndexSortKey),
+                    Projection = new() { ProjectionType = ProjectionType.KEYS_ONLY },
+                },
+            ],
             LocalSecondaryIndexes =
             [
                 new() { IndexName = ChildrenIndex, KeySchema = Keys(EntriesPartitionKey, ChildrenIndexSortKey), Projection = new() { ProjectionType = ProjectionType.ALL } },

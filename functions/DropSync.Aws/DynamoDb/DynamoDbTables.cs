@@ -22,6 +22,15 @@ public static class DynamoDbTables
     public const string DeletedIndex = "deleted";
     public const string DeletedIndexSortKey = "dp";
 
+    /// <summary>
+    /// GSI (sparse, keys only) of the paths due for a retention check: PK "rs" = one of <see cref="GcShards"/> shards (of
+    /// namespace + path key), SK "rd" = due time (ms). Every entry write sets both (due = the write's time); the
+    /// collector's verdict moves "rd" to when something kept next expires or removes both. See DynamoDbRetentionStore.
+    /// </summary>
+    public const string RetentionIndex = "retention-due";
+    public const string RetentionIndexPartitionKey = "rs";
+    public const string RetentionIndexSortKey = "rd";
+
     /// <summary>The sort key of a namespace's head item; sorts before every path key ('#' &lt; '/').</summary>
     public const string NamespaceHeadKey = "#head";
 

@@ -53,6 +53,15 @@ internal static class EntryCodec
             item[ContentHash] = Ddb.S(entry.ContentHash);
         }
 
+        // A write of a file or a deletion makes the path due for a retention check at the write's time (the sparse
+        // retention GSI); a live folder has no history of its own. (A folder put where a deleted file was takes the path
+        // out of the index; that file's old revisions then wait for the path's next file write or deletion.)
+        if (!entry.IsLiveFolder)
+        {
+            item[RetentionIndexPartitionKey] = Ddb.S(Ddb.Shard(entry.NamespaceId + entry.PathKey, GcShards));
+            item[RetentionIndexSortKey] = Ddb.N(Ddb.Ms(entry.ServerModified));
+        }
+
         // Sparse LSI keys: live entries are listed by parent, tombstones by path (not those a move left: nothing was deleted).
         if (entry.MovedAway)
         {

@@ -49,6 +49,12 @@ public static class AwsEnvironment
     /// <summary>Days an old-revision-only block waits before it is tagged cold (default 30).</summary>
     public const string ColdAfterDays = "DROPSYNC_COLD_AFTER_DAYS";
 
+    /// <summary>Days a replaced revision or a deleted file stays restorable (DropSync:VersionRetention; default 180).</summary>
+    public const string VersionRetentionDays = "DROPSYNC_VERSION_RETENTION_DAYS";
+
+    /// <summary>The most revisions kept of one file (DropSync:MaxRevisionsPerFile; default 100).</summary>
+    public const string MaxRevisionsPerFile = "DROPSYNC_MAX_REVISIONS_PER_FILE";
+
     /// <summary>The region (set by Lambda).</summary>
     public const string Region = "AWS_REGION";
 
@@ -68,7 +74,8 @@ public static class AwsEnvironment
     /// <summary>Every variable above, for documentation and the stack.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        TablePrefix, Bucket, KmsKeyId, ChangeQueueUrl, WebSocketEndpoint, WebSocketUrl, MasterKey, MasterKeySecretArn, EventsSecret, ColdAfterDays, Region,
+        TablePrefix, Bucket, KmsKeyId, ChangeQueueUrl, WebSocketEndpoint, WebSocketUrl, MasterKey, MasterKeySecretArn, EventsSecret, ColdAfterDays,
+        VersionRetentionDays, MaxRevisionsPerFile, Region,
         DynamoDbEndpoint, S3Endpoint, SqsEndpoint,
     ];
 }

@@ -150,6 +150,8 @@ public sealed partial class LambdaEventHandler(
             ["expired_sessions"] = report.ExpiredSessions,
             ["collected_blocks"] = report.CollectedBlocks,
             ["swept_orphans"] = report.SweptOrphans,
+            ["forgotten_revisions"] = report.ForgottenRevisions,
+            ["forgotten_entries"] = report.ForgottenEntries,
         };
         if (tiering is not null)
         {

@@ -1,19 +1,27 @@
 using DropSync.Core.Files;
 using DropSync.Core.Ports;
+using DropSync.Core.Retention;
 
 namespace DropSync.Core.Blocks;
 
 /// <summary>
-/// Garbage collection: expires abandoned upload sessions, then deletes blocks that no revision and no live session
+/// Garbage collection: forgets history past the retention policy (<see cref="HistoryCollector"/>), expires abandoned
+/// upload sessions, then deletes blocks that no revision and no live session
 /// references once they have been unreferenced for the grace period, and sweeps stored bytes the index never recorded
 /// (left by a crash between writing a block and recording it).
 /// </summary>
-public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUploadSessionStore sessions, BlockLocks locks, DropSyncOptions options, TimeProvider clock)
+public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUploadSessionStore sessions, BlockLocks locks, HistoryCollector history, DropSyncOptions options, TimeProvider clock)
 {
-    public sealed record Report(int ExpiredSessions, int CollectedBlocks, int SweptOrphans);
+    public sealed record Report(int ExpiredSessions, int CollectedBlocks, int SweptOrphans)
+    {
+        public int ForgottenRevisions { get; init; }
+
+        public int ForgottenEntries { get; init; }
+    }
 
     public async Task<Report> RunOnceAsync(CancellationToken ct)
     {
+        var forgotten = await history.RunOnceAsync(ct);
         var now = clock.GetUtcNow();
         var cutoff = now - options.BlockGracePeriod;
         var expired = await sessions.DeleteExpiredAsync(now, ct);
@@ -60,6 +68,6 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
             }
         }
 
-        return new Report(expired, collected, swept);
+        return new Report(expired, collected, swept) { ForgottenRevisions = forgotten.ForgottenRevisions, ForgottenEntries = forgotten.ForgottenEntries };
     }
 }

@@ -12,4 +12,7 @@ public enum ErrorKind
     PayloadTooLarge,
     RangeNotSatisfiable,
     Unavailable,
+
+    /// <summary>The server has no space left to store the write (507); reads go on, and writes work again once space is freed.</summary>
+    InsufficientStorage,
 }

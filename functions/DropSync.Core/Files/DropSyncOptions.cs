@@ -34,6 +34,18 @@ public sealed class DropSyncOptions
     /// </summary>
     public int BlockListPageSize { get; set; } = 500;
 
+    /// <summary>How long a revision that is no longer current, or a deleted file, stays restorable (issue 16).</summary>
+    public TimeSpan VersionRetention { get; set; } = TimeSpan.FromDays(180);
+
+    /// <summary>The most revisions kept of one file; the newest are kept.</summary>
+    public int MaxRevisionsPerFile { get; set; } = 100;
+
+    /// <summary>The most files one retention pass of the collector looks at (in pages of 1000); the next pass goes on.</summary>
+    public int RetentionMaxFilesPerRun { get; set; } = 100_000;
+
+    /// <summary>The storage quota reported by get_space_usage (enforced by a later issue).</summary>
+    public long StorageQuota { get; set; } = 2L << 40;
+
     /// <summary>PBKDF2 iterations for new password hashes.</summary>
     public int PasswordIterations { get; set; } = Accounts.PasswordHasher.DefaultIterations;
 }

@@ -3,6 +3,7 @@ using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
 using DropSync.Core.Ports;
+using DropSync.Core.Retention;
 using DropSync.Core.Sharing;
 
 namespace DropSync.Core.Files;
@@ -21,7 +22,8 @@ public sealed class FileService(
     PathResolver resolver,
     IChangePublisher publisher,
     DropSyncOptions options,
-    TimeProvider clock)
+    TimeProvider clock,
+    IRetentionStore? retention = null)
 {
     private const int MaxAttempts = 16;
 
@@ -90,7 +92,10 @@ public sealed class FileService(
         var path = DropPath.Parse(rawPath, allowRoot: true);
         var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
         var entries = await meta.ListDeletedAsync(at.NamespaceId, at.Inner.Key, Math.Clamp(limit, 1, 2000), ct);
-        return entries.Select(e => FileMetadata.From(e, at)).ToList();
+        var now = clock.GetUtcNow();
+
+        // Deletions past the retention policy are gone even before the collector forgets them.
+        return entries.Where(e => RetentionRule.IsDeletionKept(e, Retention, now)).Select(e => FileMetadata.From(e, at)).ToList();
     }
 
     public async Task<IReadOnlyList<FileRevision>> ListRevisionsAsync(Caller caller, string? rawPath, int limit, CancellationToken ct)
@@ -102,7 +107,7 @@ public sealed class FileService(
         }
 
         var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
-        var revisions = await meta.ListRevisionsAsync(at.NamespaceId, at.Inner.Key, limit, ct);
+        var revisions = await KeptAsync(at, await meta.ListRevisionsAsync(at.NamespaceId, at.Inner.Key, limit, ct), ct);
         return revisions.Count == 0
             ? throw NotFound(path)
             : revisions.Select(r => r with { PathDisplay = at.ToView(r.PathDisplay) ?? path.Display }).ToList();
@@ -139,7 +144,7 @@ public sealed class FileService(
         {
             RevFormat.Require(rev);
             revision = await meta.GetRevisionAsync(at.NamespaceId, rev, ct);
-            if (revision is not null && revision.PathKey != at.Inner.Key)
+            if (revision is not null && (revision.PathKey != at.Inner.Key || !await IsKeptAsync(at, rev, ct)))
             {
                 revision = null;
             }
@@ -147,7 +152,9 @@ public sealed class FileService(
 
         if (revision is null)
         {
-            throw Errors.Errors.NotFound("rev_not_found", $"\"{shownAs}\" has no revision {rev}; list them with /files/list_revisions.");
+            throw Errors.Errors.NotFound(
+                "rev_not_found",
+                $"\"{shownAs}\" has no revision {rev} (history is kept {RetentionText.Describe(Retention)}); list them with /files/list_revisions.");
         }
 
         var metadata = new FileMetadata("file", shownAs.Display, shownAs.Name, revision.Rev, revision.Size, revision.ContentHash, revision.ServerModified, revision.DeviceId);
@@ -642,6 +649,34 @@ public sealed class FileService(
         }
 
         return result.Applied;
+    }
+
+    private RetentionPolicy Retention { get; } = RetentionPolicy.From(options);
+
+    /// <summary>The revisions (newest first, as listed) the retention policy still keeps.</summary>
+    private async Task<IReadOnlyList<FileRevision>> KeptAsync(Location at, IReadOnlyList<FileRevision> revisions, CancellationToken ct)
+    {
+        var entry = revisions.Count == 0 ? null : await meta.GetEntryAsync(at.NamespaceId, at.Inner.Key, ct);
+        if (entry is null)
+        {
+            return revisions;
+        }
+
+        var history = new FileHistory(entry, revisions.Select(r => new RevisionStamp(r.Rev, r.ServerModified)).ToList());
+        var expired = RetentionRule.Apply(history, Retention, clock.GetUtcNow()).ExpiredRevs;
+        return expired.Count == 0 ? revisions : revisions.Where(r => !expired.Contains(r.Rev)).ToList();
+    }
+
+    /// <summary>Whether a named revision of this path is still kept; a revision past the policy reads as unknown.</summary>
+    private async Task<bool> IsKeptAsync(Location at, string rev, CancellationToken ct)
+    {
+        if (retention is null)
+        {
+            return true;
+        }
+
+        var history = await retention.GetHistoryAsync(at.NamespaceId, at.Inner.Key, Retention.MaxRevisionsPerFile, ct);
+        return history is null || RetentionRule.IsKept(history, rev, Retention, clock.GetUtcNow());
     }
 
     private static DropSyncException NotFound(DropPath path) =>

@@ -218,6 +218,14 @@ internal static class MetadataSchema
             PRIMARY KEY (ns, path_key, prop_ns, name)
         ) STRICT;
         """,
+        """
+        -- Retention (issue 16): when a path's history is next due for a check by the retention rule (ms); null when
+        -- nothing of it can expire (a live folder, a file with only its current revision). Indexed only where set.
+        -- Existing history is due at once, so the first passes bring it under the policy, a bounded page at a time.
+        ALTER TABLE entries ADD COLUMN retention_due INTEGER;
+        UPDATE entries SET retention_due = server_modified WHERE NOT (kind = 'Folder' AND is_deleted = 0);
+        CREATE INDEX entries_by_retention_due ON entries (retention_due) WHERE retention_due IS NOT NULL;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

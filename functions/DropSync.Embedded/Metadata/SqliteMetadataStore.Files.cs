@@ -268,12 +268,14 @@ public sealed partial class SqliteMetadataStore
             var command = Get(
                 ref _upsertEntry,
                 """
-                INSERT INTO entries (ns, path_key, parent_key, path_display, kind, rev, size, content_hash, server_modified, device_id, is_deleted)
-                VALUES ($ns, $key, $parent, $display, $kind, $rev, $size, $hash, $modified, $device, $deleted)
+                INSERT INTO entries (ns, path_key, parent_key, path_display, kind, rev, size, content_hash, server_modified, device_id, is_deleted, retention_due)
+                VALUES ($ns, $key, $parent, $display, $kind, $rev, $size, $hash, $modified, $device, $deleted,
+                    CASE WHEN $kind = 'Folder' AND $deleted = 0 THEN NULL ELSE $modified END)
                 ON CONFLICT (ns, path_key) DO UPDATE SET
                     path_display = excluded.path_display, kind = excluded.kind, rev = excluded.rev, size = excluded.size,
                     content_hash = excluded.content_hash, server_modified = excluded.server_modified,
-                    device_id = excluded.device_id, is_deleted = excluded.is_deleted;
+                    device_id = excluded.device_id, is_deleted = excluded.is_deleted,
+                    retention_due = CASE WHEN excluded.kind = 'Folder' AND excluded.is_deleted = 0 THEN entries.retention_due ELSE excluded.server_modified END;
                 """,
                 "$ns", "$key", "$parent", "$display", "$kind", "$rev", "$size", "$hash", "$modified", "$device", "$deleted");
             var key = entry.PathKey;

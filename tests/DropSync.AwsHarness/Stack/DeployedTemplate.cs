@@ -47,7 +47,7 @@ public sealed class DeployedTemplate
         ArgumentNullException.ThrowIfNull(template);
         Template = template;
         _resources = template["Resources"]!.AsObject();
-        Resolver = new IntrinsicResolver(PhysicalResources.Assign(template, environment, queueUrlBase), environment);
+        Resolver = new IntrinsicResolver(PhysicalResources.Assign(template, environment, queueUrlBase), environment, ParameterDefaults(template));
         Functions = [.. OfType("AWS::Lambda::Function").Select(r => FunctionOf(r.Id, r.Properties))];
         Queues = [.. OfType("AWS::SQS::Queue").Select(r => QueueOf(r.Id, r.Properties))];
         Tables = [.. OfType("AWS::DynamoDB::Table").Select(r => new TableView(r.Id, Resolver.Ref(r.Id), Resolver.GetAtt(r.Id, "Arn")))];
@@ -190,4 +190,13 @@ public sealed class DeployedTemplate
             _ => throw new InvalidOperationException($"Not a number: {resolved.ToJsonString()}"),
         };
     }
+
+    /// <summary>
+    /// Each template parameter's Default, as CloudFormation uses it when a deployment gives no value (Ref to a parameter
+    /// is its value): https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+    /// </summary>
+    private static Dictionary<string, string> ParameterDefaults(JsonObject template) =>
+        (template["Parameters"] as JsonObject ?? [])
+            .Where(p => p.Value?["Default"] is not null)
+            .ToDictionary(p => p.Key, p => p.Value!["Default"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : p.Value!["Default"]!.ToJsonString(), StringComparer.Ordinal);
 }

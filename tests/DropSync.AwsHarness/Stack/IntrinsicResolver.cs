@@ -10,8 +10,12 @@ namespace DropSync.AwsHarness.Stack;
 /// deploy time: Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split and the pseudo parameters.
 /// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
 /// </summary>
-public sealed partial class IntrinsicResolver(IReadOnlyDictionary<string, PhysicalResource> resources, StackEnvironment environment)
+public sealed partial class IntrinsicResolver(
+    IReadOnlyDictionary<string, PhysicalResource> resources, StackEnvironment environment, IReadOnlyDictionary<string, string>? parameters = null)
 {
+    /// <summary>The template's parameters with the values the deployment gives them (the harness deploys the defaults).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; } = parameters ?? new Dictionary<string, string>();
+
     public IReadOnlyDictionary<string, PhysicalResource> Resources { get; } = resources;
 
     public StackEnvironment Environment { get; } = environment;
@@ -67,6 +71,7 @@ public sealed partial class IntrinsicResolver(IReadOnlyDictionary<string, Physic
         "AWS::StackId" => $"arn:{Environment.Partition}:cloudformation:{Environment.Region}:{Environment.AccountId}:stack/{Environment.StackName}/00000000-0000-0000-0000-000000000000",
         "AWS::NoValue" => throw new InvalidOperationException("AWS::NoValue is only meaningful inside Fn::If."),
         _ when Resources.TryGetValue(name, out var resource) => resource.Ref,
+        _ when Parameters.TryGetValue(name, out var value) => value,
         _ => throw new InvalidOperationException($"Ref to unknown resource or parameter '{name}'."),
     };
 

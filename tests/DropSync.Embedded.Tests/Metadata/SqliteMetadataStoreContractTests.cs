@@ -87,6 +87,19 @@ public sealed class SqliteAppPasswordStoreTests : AppPasswordStoreContract, IDis
     public void Dispose() => _database.Dispose();
 }
 
+public sealed class SqliteRetentionStoreTests : RetentionStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<RetentionStoreSubjects> CreateStoresAsync()
+    {
+        var store = _database.Open();
+        return Task.FromResult(new RetentionStoreSubjects(store, store, store));
+    }
+
+    public void Dispose() => _database.Dispose();
+}
+
 public sealed class SqliteDeadPropertyStoreTests : DeadPropertyStoreContract, IDisposable
 {
     private readonly TempMetadataDatabase _database = new();

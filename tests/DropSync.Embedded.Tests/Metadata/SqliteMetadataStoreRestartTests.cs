@@ -118,6 +118,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = """
+                DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due;
                 DROP TABLE journal_state; DROP TABLE share_members; DROP TABLE shares; DROP TABLE shared_links; DROP TABLE notifications;
                 DROP TABLE app_passwords; DROP TABLE dav_properties;
                 PRAGMA user_version = 1;
@@ -160,6 +161,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = """
+                DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due;
                 DROP INDEX shared_links_by_path; ALTER TABLE shared_links DROP COLUMN path_key;
                 DROP TABLE app_passwords; DROP TABLE dav_properties;
                 PRAGMA user_version = 2;
@@ -175,6 +177,37 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
         await upgraded.MustApplyAsync(new MetadataWrite.MoveLink(link, ns, "/Archive/Ünïcode Report.PDF", "/Archive/Ünïcode Report.PDF"));
         Assert.Equal("/Archive/Ünïcode Report.PDF", (await upgraded.FindLinkByTokenHashAsync(link.TokenHash, None))?.Path);
         Assert.Empty(await upgraded.ListLinksAtOrBelowAsync(ns, "/café", None));
+    }
+
+    [Fact]
+    public async Task Upgrading_a_version_3_database_makes_existing_history_due_for_the_retention_policy()
+    {
+        var ns = NewNamespace();
+        var file = File(ns, "/old.txt", at: At(5));
+        await using (var store = _database.Open())
+        {
+            await store.MustApplyAsync(CreateFile(file));
+            await store.MustApplyAsync(Put(Folder(ns, "/dir")));
+        }
+
+        // Back to version 3: entries without a retention due time (and without step 3's app-password and WebDAV tables),
+        // as a released build left them.
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _database.DatabasePath, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due;
+                DROP TABLE app_passwords; DROP TABLE dav_properties;
+                PRAGMA user_version = 3;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var upgraded = _database.Open();
+
+        var due = Assert.Single(await upgraded.ListDueAsync(At(5), 10, None));
+        Assert.Equal((file.Rev, 1), (due.Entry.Rev, due.Revisions.Count));
     }
 
     [Fact]

@@ -15,6 +15,7 @@ function embeddedDefaults() {
     max_batch_bytes: EMBEDDED_MAX_BATCH_FILES * (BLOCK_SIZE + 64 * 1024) + BLOCK_SIZE,
     max_batch_files: EMBEDDED_MAX_BATCH_FILES,
     max_block_bytes: BLOCK_SIZE,
+    history: '',
     from_server: false,
   };
 }
@@ -45,6 +46,8 @@ async function load() {
     max_batch_bytes: positive(body.max_batch_bytes, defaults.max_batch_bytes),
     max_batch_files: positive(body.max_batch_files, defaults.max_batch_files),
     max_block_bytes: positive(body.max_block_bytes, defaults.max_block_bytes),
+    // How long old revisions and deleted files are kept, in words ("180 days, up to 100 revisions a file").
+    history: typeof body.history === 'string' ? body.history : '',
     from_server: true,
   };
 }

@@ -1,6 +1,7 @@
 // The file browser (breadcrumbs, sorting, search, folder actions, uploads by picker and drag and drop), and the
 // deleted-files, shared-with-me and shared-links views, with the dialogs for revisions, conflicts and sharing.
 import { call, downloadBlob } from './api.js';
+import { serverConfig } from './config.js';
 import { previewFile } from './preview.js';
 import { buildZip, ZIP_LIMIT } from './zip.js';
 import {
@@ -383,7 +384,9 @@ export async function revisionsDialog(ctx, entry, onRestored) {
     data = await call('/files/list_revisions', { path: entry.path, limit: 100 });
   } catch (error) { showError(error); return; }
   const devices = await ctx.deviceNames();
+  const history = await historyNote();
   await openDialog(`Revisions of ${entry.name}`, (body, close) => {
+    if (history) body.append(history);
     body.append(h('table', { class: 'revisions', 'aria-label': `Revisions of ${entry.name}` },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'Device'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', {}, data.entries.map((rev, i) => h('tr', { class: 'revision', dataset: { rev: rev.rev } },
@@ -509,9 +512,18 @@ async function copyText(text) {
   }
 }
 
+/** "Old revisions and deleted files are kept 180 days, …": the server's retention policy, or null if it has none to tell. */
+async function historyNote() {
+  try {
+    const { history } = await serverConfig();
+    return history ? h('p', { class: 'muted history-note' }, `Old revisions and deleted files are kept ${history}.`) : null;
+  } catch { return null; }
+}
+
 export function deletedView(ctx) {
   const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Deleted files'),
     h('p', { class: 'muted' }, 'Deleted files keep their revisions; restore one to bring it back where it was.'));
+  historyNote().then((note) => { if (note) root.querySelector('p.muted')?.after(note); });
   const list = h('div', { class: 'file-list' });
   root.append(list);
   async function refresh() {
