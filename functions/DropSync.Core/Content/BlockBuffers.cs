@@ -1,0 +1,22 @@
+using System.Buffers;
+
+namespace DropSync.Core.Content;
+
+/// <summary>
+/// The pool of block-sized (4 MiB) buffers the server's transfer paths use, so that a transfer allocates no array per
+/// block. Bounded rather than <see cref="ArrayPool{T}.Shared"/>, whose per-thread and per-core caches can keep several
+/// idle 4 MiB arrays for every thread that ever returned one: this keeps at most <see cref="MaxKept"/>, and a buffer
+/// returned beyond that goes back to the GC.
+/// </summary>
+public static class BlockBuffers
+{
+    /// <summary>Enough for a few concurrent transfers (a media upload holds two: one read from the network, one being stored).</summary>
+    public const int MaxKept = 8;
+
+    public static ArrayPool<byte> Pool { get; } = ArrayPool<byte>.Create(Limits.MaxBlockSize, MaxKept);
+
+    /// <summary>A buffer of at least <see cref="Limits.MaxBlockSize"/> bytes; give it back with <see cref="Return"/>.</summary>
+    public static byte[] Rent() => Pool.Rent(Limits.MaxBlockSize);
+
+    public static void Return(byte[] buffer) => Pool.Return(buffer);
+}
