@@ -10,7 +10,7 @@ namespace DropSync.Core.Content;
 /// </summary>
 public static class BlockBuffers
 {
-    /// <summary>Enough for a few concurrent transfers (a media upload holds two: one read from the network, one being stored).</summary>
+    /// <summary>Enough for a few concurrent transfers (a media upload holds two: one read from the network, one being stored); more are allocated when needed and left to the GC.</summary>
     public const int MaxKept = 8;
 
     public static ArrayPool<byte> Pool { get; } = ArrayPool<byte>.Create(Limits.MaxBlockSize, MaxKept);

@@ -63,7 +63,10 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
 
     /// <param name="folder">The blocks folder, normally <c>&lt;data&gt;/blocks</c>; created if missing.</param>
     /// <param name="masterKey">Wraps every block's data key. Not owned: the caller disposes it after the store.</param>
-    /// <param name="maxConcurrency">Most reads and writes working at once; defaults to twice the processor count (at least 4).</param>
+    /// <param name="maxConcurrency">
+    /// Most reads and writes working at once, each holding one block-file buffer; defaults to the processor count (at
+    /// least 2): the work is CPU-bound (hash, AES-GCM) with short disk waits, so more slots only hold more memory.
+    /// </param>
     /// <param name="directIo">Read and write block files with O_DIRECT where the OS and file system allow (Linux); false forces buffered I/O.</param>
     public EncryptedDiskBlockStore(string folder, MasterKey masterKey, int maxConcurrency = 0, bool directIo = true)
     {
@@ -71,7 +74,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         ArgumentNullException.ThrowIfNull(masterKey);
         _folder = Path.GetFullPath(folder);
         var tempFolder = Path.Combine(_folder, TempFolderName);
-        var concurrency = maxConcurrency > 0 ? maxConcurrency : Math.Max(4, 2 * Environment.ProcessorCount);
+        var concurrency = maxConcurrency > 0 ? maxConcurrency : Math.Max(2, Environment.ProcessorCount);
         _gate = new SemaphoreSlim(concurrency);
         _format = new BlockFileFormat(masterKey);
         _buffers = new BlockFileBuffers(concurrency);
