@@ -217,7 +217,6 @@ internal static class TransferBenchmark
                 ct);
             var uploadId = BenchApi.Text(state, "upload_id", $"{Name}: begin");
             var missing = state["missing"]?.AsArray() ?? throw new BenchmarkException($"{Name}: begin answered no \"missing\" list");
-            missingCount = missing.Count;
             beginSeconds = (clock.Elapsed - mark).TotalSeconds;
 
             mark = clock.Elapsed;
@@ -227,23 +226,37 @@ internal static class TransferBenchmark
                 indexOf.TryAdd(blocks[i].hash, i);
             }
 
-            putBytes = missing.Sum(m => indexOf.TryGetValue(BenchApi.Text(m!, "hash", Name), out var i) ? PseudoRandomBlock.LengthOf(size, i) : 0L);
-            await using (var progress = new TransferProgress($"{Name}: PUT", putBytes))
+            // The server answers one page of missing blocks at a time (a 10 GiB file has 2,560): PUT a page, ask for the next.
+            putBytes = 0;
+            missingCount = 0;
+            await using (var progress = new TransferProgress($"{Name}: PUT", size))
             {
-                await Parallel.ForEachAsync(
-                    missing,
-                    new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
-                    async (block, token) =>
-                    {
-                        var hash = BenchApi.Text(block!, "hash", Name);
-                        if (!indexOf.TryGetValue(hash, out var index))
+                while (missing.Count > 0)
+                {
+                    missingCount += missing.Count;
+                    putBytes += missing.Sum(m => indexOf.TryGetValue(BenchApi.Text(m!, "hash", Name), out var i) ? PseudoRandomBlock.LengthOf(size, i) : 0L);
+                    await Parallel.ForEachAsync(
+                        missing,
+                        new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
+                        async (block, token) =>
                         {
-                            throw new BenchmarkException($"{Name}: the server asked for block {hash}, which the file does not have");
-                        }
+                            var hash = BenchApi.Text(block!, "hash", Name);
+                            if (!indexOf.TryGetValue(hash, out var index))
+                            {
+                                throw new BenchmarkException($"{Name}: the server asked for block {hash}, which the file does not have");
+                            }
 
-                        await PutBlockAsync(w, api, block!, index, size, token);
-                        progress.Add(PseudoRandomBlock.LengthOf(size, index));
-                    });
+                            await PutBlockAsync(w, api, block!, index, size, token);
+                            progress.Add(PseudoRandomBlock.LengthOf(size, index));
+                        });
+                    if (state["more_missing"]?.GetValue<int>() is not > 0)
+                    {
+                        break;
+                    }
+
+                    state = await api.PostJsonAsync($"/files/upload?uploadType=resumable&upload_id={Uri.EscapeDataString(uploadId)}", new { }, $"{Name}: next page", ct);
+                    missing = state["missing"]?.AsArray() ?? throw new BenchmarkException($"{Name}: resume answered no \"missing\" list");
+                }
             }
 
             putSeconds = (clock.Elapsed - mark).TotalSeconds;
@@ -315,7 +328,20 @@ internal static class TransferBenchmark
         {
             var clock = Stopwatch.StartNew();
             var list = await api.PostJsonAsync("/files/get_blocks", new { path = w.ResumablePath }, $"{Name}: get_blocks", ct);
-            var blocks = list["blocks"]?.AsArray() ?? throw new BenchmarkException($"{Name}: get_blocks answered no \"blocks\" list");
+            // get_blocks answers a page at a time (a 10 GiB file has 2,560 blocks): gather every page's URLs first.
+            var blocks = new List<JsonNode>();
+            for (var page = list; ;)
+            {
+                blocks.AddRange((page["blocks"]?.AsArray() ?? throw new BenchmarkException($"{Name}: get_blocks answered no \"blocks\" list")).Select(b => b!));
+                if (page["has_more"]?.GetValue<bool>() != true)
+                {
+                    break;
+                }
+
+                var next = BenchApi.Number(page, "next_start", Name);
+                page = await api.PostJsonAsync("/files/get_blocks", new { path = w.ResumablePath, start = next }, $"{Name}: get_blocks", ct);
+            }
+
             var expectedHash = list["metadata"] is JsonNode m ? BenchApi.Text(m, "content_hash", Name) : throw new BenchmarkException($"{Name}: get_blocks answered no metadata");
             var digests = new byte[blocks.Count][];
             var total = blocks.Sum(b => BenchApi.Number(b!, "size", Name));

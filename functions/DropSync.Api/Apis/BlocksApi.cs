@@ -48,7 +48,7 @@ internal static class BlocksApi
             response.ContentType = "application/octet-stream";
             response.ContentLength = length;
             response.Headers.ETag = $"\"{block.Hex}\"";
-            await response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
+            await BlockBuffers.WriteChunkedAsync(response.Body, buffer.AsMemory(0, length), context.RequestAborted);
         }
         finally
         {

@@ -92,7 +92,7 @@ public sealed class BlockContentStream : Stream
             }
 
             var piece = await CurrentPieceAsync((int)Math.Min(count, int.MaxValue), cancellationToken);
-            await destination.WriteAsync(piece, cancellationToken);
+            await BlockBuffers.WriteChunkedAsync(destination, piece, cancellationToken);
             Advance(piece.Span);
             count -= piece.Length;
         }
