@@ -1,12 +1,12 @@
 using System.Globalization;
 using DropSync.Benchmarks;
 
-// dotnet run -c Release --project bench/DropSync.Benchmarks -- transfer [--size 1GiB] [--parallel 4]
+// dotnet run -c Release --project bench/DropSync.Benchmarks -- transfer [--size 1GiB] [--parallel 4] [--warm-up 64MiB]
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- fanout [--devices 100] [--commits 200] [--concurrency 8]
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
-    usage: DropSync.Benchmarks transfer [--size 1GiB] [--parallel 4]
+    usage: DropSync.Benchmarks transfer [--size 1GiB] [--parallel 4] [--warm-up 64MiB]
            DropSync.Benchmarks fanout [--devices 100] [--commits 200] [--concurrency 8]
            DropSync.Benchmarks commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
 
@@ -15,6 +15,8 @@ const string Usage = """
                    with the server's peak memory per step.
       --size       bytes per file: 64MiB, 1GiB, 10GiB, 500MB or a plain number (at most 10 GiB, the service's file limit)
       --parallel   concurrent block PUTs and GETs in the resumable upload and block download (default 4)
+      --warm-up    run every step once on files of this size first, not reported, so that the figures are the steady
+                   state rather than the server's first-use JIT compilation (default 64MiB; 0 for a cold server)
 
       fanout       one user with N devices each holding the change-feed WebSocket open, and one committing device:
                    p50/p99 from a commit's HTTP answer to the last device's event, commits/s (sequential and concurrent),
@@ -42,6 +44,7 @@ Console.CancelKeyPress += (_, e) =>
 
 long size = ByteSize.GiB;
 var parallel = 4;
+var warmUp = 64 * ByteSize.MiB;
 if (args.Length > 0 && args[0] == "fanout")
 {
     var devices = 100;
@@ -146,6 +149,12 @@ for (var i = 1; i < args.Length; i++)
         case "--size" when value is not null && ByteSize.TryParse(value, out var parsed):
             size = parsed;
             break;
+        case "--warm-up" when value is "0":
+            warmUp = 0;
+            break;
+        case "--warm-up" when value is not null && ByteSize.TryParse(value, out var warm) && warm <= ByteSize.GiB:
+            warmUp = warm;
+            break;
         case "--parallel" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 256:
             parallel = p;
             break;
@@ -167,7 +176,7 @@ if (size > MaxFileSize)
 
 try
 {
-    var report = await TransferBenchmark.RunAsync(size, parallel, cancel.Token);
+    var report = await TransferBenchmark.RunAsync(size, parallel, warmUp, cancel.Token);
     Report.Print(report);
     return 0;
 }

@@ -19,6 +19,9 @@ internal static class Report
         Console.WriteLine();
         Console.WriteLine(string.Create(c, $"DropSync transfer benchmark: {ByteSize.Format(report.Size)} per file, --parallel {report.Parallel}, {Environment.ProcessorCount} cores"));
         Console.WriteLine($"server: {server} ({report.Configuration}), fresh data folder, loopback");
+        Console.WriteLine(report.WarmUp > 0
+            ? $"warm-up: every step once with {ByteSize.Format(report.WarmUp)} files before the measured steps (steady state; --warm-up 0 for a cold server)"
+            : "no warm-up: the first step's figures include the server's first-use JIT compilation");
         Console.WriteLine("MiB/s = 2^20 bytes/s; GB/s = 10^9 bytes/s (the unit of the reference figures); seconds are wall time of the whole step");
         Console.WriteLine();
         Console.WriteLine(string.Create(c, $"{"step",-18} {"size",10} {"seconds",9} {"MiB/s",9} {"GB/s",7} {"server peak RSS",16} {"server CPU",12} {"client CPU",12}"));

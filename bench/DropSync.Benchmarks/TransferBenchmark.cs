@@ -24,6 +24,7 @@ internal sealed record TransferReport(
     string Configuration,
     long Size,
     int Parallel,
+    long WarmUp,
     double ClientHashSeconds,
     long StartupPeakRss,
     long BaselineRss,
@@ -37,13 +38,9 @@ internal sealed record TransferReport(
 /// </summary>
 internal static class TransferBenchmark
 {
-    private const string MediaPath = "/bench/media.bin";
-    private const string ResumablePath = "/bench/resumable.bin";
-    private const ulong MediaSeed = 0x6D656469615F3031; // two different files, so the second upload cannot dedup against the first
-    private const ulong ResumableSeed = 0x726573756D5F3032;
     private const int DownloadBufferSize = 1024 * 1024;
 
-    public static async Task<TransferReport> RunAsync(long size, int parallel, CancellationToken ct)
+    public static async Task<TransferReport> RunAsync(long size, int parallel, long warmUp, CancellationToken ct)
     {
         var (assembly, configuration) = BenchServer.Locate();
         if (configuration != "Release")
@@ -54,7 +51,7 @@ internal static class TransferBenchmark
         Console.Error.WriteLine($"server: {assembly}");
         Console.Error.WriteLine("[client] generating and hashing the media file's blocks (not timed as a transfer) ...");
         var clock = Stopwatch.StartNew();
-        var mediaDigests = HashBlocks("client hash", MediaSeed, size, ct);
+        var mediaDigests = HashBlocks("client hash", Workload.Measured.MediaSeed, size, ct);
         var clientHashSeconds = clock.Elapsed.TotalSeconds;
         var mediaHash = ContentHash.FromPieceDigests(mediaDigests);
 
@@ -69,16 +66,30 @@ internal static class TransferBenchmark
             // Let start-up settle for a moment, so the baseline is the idle server rather than a GC in progress.
             await Task.Delay(500, ct);
             var (baselineRss, startupPeak) = memory.Read();
+            if (warmUp > 0)
+            {
+                // Every step once on small files first, so that the figures are the steady state: the server's JIT
+                // compiles each endpoint's code (about a CPU-second per step here) on first use, once per process.
+                Console.Error.WriteLine($"warm-up: every step once with {ByteSize.Format(warmUp)} files (not reported) ...");
+                var warmHash = ContentHash.FromPieceDigests(HashBlocks("warm-up hash", Workload.WarmUp.MediaSeed, warmUp, ct, quiet: true));
+                await MediaUploadAsync(Workload.WarmUp, api, memory, warmUp, warmHash, ct);
+                await MediaDownloadAsync(Workload.WarmUp, api, memory, warmUp, warmHash, ct);
+                await ResumableUploadAsync(Workload.WarmUp, api, memory, warmUp, parallel, ct);
+                await BlockDownloadAsync(Workload.WarmUp, api, memory, warmUp, parallel, ct);
+                await Task.Delay(500, ct);
+            }
+
+            var w = Workload.Measured;
             var steps = new List<StepResult>
             {
-                await MediaUploadAsync(api, memory, size, mediaHash, ct),
+                await MediaUploadAsync(w, api, memory, size, mediaHash, ct),
             };
-            steps.Add(await MediaDownloadAsync(api, memory, size, mediaHash, ct));
-            steps.Add(await ResumableUploadAsync(api, memory, size, parallel, ct));
-            steps.Add(await BlockDownloadAsync(api, memory, size, parallel, ct));
+            steps.Add(await MediaDownloadAsync(w, api, memory, size, mediaHash, ct));
+            steps.Add(await ResumableUploadAsync(w, api, memory, size, parallel, ct));
+            steps.Add(await BlockDownloadAsync(w, api, memory, size, parallel, ct));
 
             return new TransferReport(
-                assembly, configuration, size, parallel, clientHashSeconds, startupPeak, baselineRss, memory.PeakResetWorks, steps, ServerMemory.ClientPeak());
+                assembly, configuration, size, parallel, warmUp, clientHashSeconds, startupPeak, baselineRss, memory.PeakResetWorks, steps, ServerMemory.ClientPeak());
         }
         catch (Exception e) when (e is HttpRequestException or IOException || (e is BenchmarkException && server.HasExited))
         {
@@ -89,7 +100,7 @@ internal static class TransferBenchmark
     }
 
     /// <summary>Step 1: the whole file as one request body, generated while it is sent.</summary>
-    private static async Task<StepResult> MediaUploadAsync(BenchApi api, ServerMemory memory, long size, string expectedHash, CancellationToken ct)
+    private static async Task<StepResult> MediaUploadAsync(Workload w, BenchApi api, ServerMemory memory, long size, string expectedHash, CancellationToken ct)
     {
         const string Name = "media upload";
         Console.Error.WriteLine($"[1/4] {Name}: POST /files/upload?uploadType=media, {ByteSize.Format(size)} generated on the fly ...");
@@ -99,9 +110,9 @@ internal static class TransferBenchmark
         await using (monitor)
         {
             await using var progress = new TransferProgress(Name, size);
-            using var content = new GeneratedContent(MediaSeed, size, progress);
+            using var content = new GeneratedContent(w.MediaSeed, size, progress);
             var clock = Stopwatch.StartNew();
-            using (var response = await api.Api.PostAsync(new Uri($"/files/upload?uploadType=media&path={Uri.EscapeDataString(MediaPath)}&mode=overwrite", UriKind.Relative), content, ct))
+            using (var response = await api.Api.PostAsync(new Uri($"/files/upload?uploadType=media&path={Uri.EscapeDataString(w.MediaPath)}&mode=overwrite", UriKind.Relative), content, ct))
             {
                 metadata = await BenchApi.ReadJsonAsync(response, Name, ct);
             }
@@ -114,7 +125,7 @@ internal static class TransferBenchmark
     }
 
     /// <summary>Step 2: the whole file streamed back, hashed as it arrives and thrown away.</summary>
-    private static async Task<StepResult> MediaDownloadAsync(BenchApi api, ServerMemory memory, long size, string expectedHash, CancellationToken ct)
+    private static async Task<StepResult> MediaDownloadAsync(Workload w, BenchApi api, ServerMemory memory, long size, string expectedHash, CancellationToken ct)
     {
         const string Name = "media download";
         Console.Error.WriteLine($"[2/4] {Name}: POST /files/download, streamed and hashed, not stored ...");
@@ -132,7 +143,7 @@ internal static class TransferBenchmark
                 var clock = Stopwatch.StartNew();
                 using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/files/download", UriKind.Relative))
                 {
-                    Content = JsonContent.Create(new { path = MediaPath }),
+                    Content = JsonContent.Create(new { path = w.MediaPath }),
                 };
                 using var response = await api.Api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
                 await BenchApi.EnsureSuccessAsync(response, Name, ct);
@@ -180,7 +191,7 @@ internal static class TransferBenchmark
     }
 
     /// <summary>Step 3: hash the blocks, declare them, PUT the missing ones <paramref name="parallel"/> at a time, finish.</summary>
-    private static async Task<StepResult> ResumableUploadAsync(BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
+    private static async Task<StepResult> ResumableUploadAsync(Workload w, BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
     {
         const string Name = "resumable upload";
         Console.Error.WriteLine($"[3/4] {Name}: hash blocks, begin, {parallel} parallel PUTs, finish ...");
@@ -193,7 +204,7 @@ internal static class TransferBenchmark
         await using (monitor)
         {
             var clock = Stopwatch.StartNew();
-            var digests = HashBlocks("resumable: hash", ResumableSeed, size, ct);
+            var digests = HashBlocks("resumable: hash", w.ResumableSeed, size, ct);
             expectedHash = ContentHash.FromPieceDigests(digests);
             hashSeconds = clock.Elapsed.TotalSeconds;
 
@@ -201,12 +212,11 @@ internal static class TransferBenchmark
             var blocks = digests.Select((d, i) => new { hash = Convert.ToHexStringLower(d), size = PseudoRandomBlock.LengthOf(size, i) }).ToList();
             var state = await api.PostJsonAsync(
                 "/files/upload?uploadType=resumable",
-                new { path = ResumablePath, size, blocks, mode = "overwrite", content_hash = expectedHash },
+                new { path = w.ResumablePath, size, blocks, mode = "overwrite", content_hash = expectedHash },
                 $"{Name}: begin",
                 ct);
             var uploadId = BenchApi.Text(state, "upload_id", $"{Name}: begin");
             var missing = state["missing"]?.AsArray() ?? throw new BenchmarkException($"{Name}: begin answered no \"missing\" list");
-            missingCount = missing.Count;
             beginSeconds = (clock.Elapsed - mark).TotalSeconds;
 
             mark = clock.Elapsed;
@@ -216,23 +226,37 @@ internal static class TransferBenchmark
                 indexOf.TryAdd(blocks[i].hash, i);
             }
 
-            putBytes = missing.Sum(m => indexOf.TryGetValue(BenchApi.Text(m!, "hash", Name), out var i) ? PseudoRandomBlock.LengthOf(size, i) : 0L);
-            await using (var progress = new TransferProgress($"{Name}: PUT", putBytes))
+            // The server answers one page of missing blocks at a time (a 10 GiB file has 2,560): PUT a page, ask for the next.
+            putBytes = 0;
+            missingCount = 0;
+            await using (var progress = new TransferProgress($"{Name}: PUT", size))
             {
-                await Parallel.ForEachAsync(
-                    missing,
-                    new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
-                    async (block, token) =>
-                    {
-                        var hash = BenchApi.Text(block!, "hash", Name);
-                        if (!indexOf.TryGetValue(hash, out var index))
+                while (missing.Count > 0)
+                {
+                    missingCount += missing.Count;
+                    putBytes += missing.Sum(m => indexOf.TryGetValue(BenchApi.Text(m!, "hash", Name), out var i) ? PseudoRandomBlock.LengthOf(size, i) : 0L);
+                    await Parallel.ForEachAsync(
+                        missing,
+                        new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
+                        async (block, token) =>
                         {
-                            throw new BenchmarkException($"{Name}: the server asked for block {hash}, which the file does not have");
-                        }
+                            var hash = BenchApi.Text(block!, "hash", Name);
+                            if (!indexOf.TryGetValue(hash, out var index))
+                            {
+                                throw new BenchmarkException($"{Name}: the server asked for block {hash}, which the file does not have");
+                            }
 
-                        await PutBlockAsync(api, block!, index, size, token);
-                        progress.Add(PseudoRandomBlock.LengthOf(size, index));
-                    });
+                            await PutBlockAsync(w, api, block!, index, size, token);
+                            progress.Add(PseudoRandomBlock.LengthOf(size, index));
+                        });
+                    if (state["more_missing"]?.GetValue<int>() is not > 0)
+                    {
+                        break;
+                    }
+
+                    state = await api.PostJsonAsync($"/files/upload?uploadType=resumable&upload_id={Uri.EscapeDataString(uploadId)}", new { }, $"{Name}: next page", ct);
+                    missing = state["missing"]?.AsArray() ?? throw new BenchmarkException($"{Name}: resume answered no \"missing\" list");
+                }
             }
 
             putSeconds = (clock.Elapsed - mark).TotalSeconds;
@@ -255,13 +279,13 @@ internal static class TransferBenchmark
                 $"PUT {missingCount} blocks {putSeconds:0.00} s ({putBytes / (double)ByteSize.MiB / putSeconds:0} MiB/s), finish {finishSeconds:0.00} s"));
     }
 
-    private static async Task PutBlockAsync(BenchApi api, JsonNode block, int index, long size, CancellationToken ct)
+    private static async Task PutBlockAsync(Workload w, BenchApi api, JsonNode block, int index, long size, CancellationToken ct)
     {
         var url = BenchApi.Text(block, "url", "resumable upload");
         var buffer = ArrayPool<byte>.Shared.Rent(PseudoRandomBlock.BlockSize);
         try
         {
-            var length = PseudoRandomBlock.Generate(ResumableSeed, size, index, buffer).Length;
+            var length = PseudoRandomBlock.Generate(w.ResumableSeed, size, index, buffer).Length;
             using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(url, UriKind.Absolute))
             {
                 Content = new ReadOnlyMemoryContent(buffer.AsMemory(0, length)),
@@ -294,7 +318,7 @@ internal static class TransferBenchmark
     }
 
     /// <summary>Step 4: get_blocks, then GET every block's signed URL <paramref name="parallel"/> at a time, each verified.</summary>
-    private static async Task<StepResult> BlockDownloadAsync(BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
+    private static async Task<StepResult> BlockDownloadAsync(Workload w, BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
     {
         const string Name = "block download";
         Console.Error.WriteLine($"[4/4] {Name}: POST /files/get_blocks, then {parallel} parallel GETs, each block's SHA-256 verified ...");
@@ -303,8 +327,21 @@ internal static class TransferBenchmark
         await using (monitor)
         {
             var clock = Stopwatch.StartNew();
-            var list = await api.PostJsonAsync("/files/get_blocks", new { path = ResumablePath }, $"{Name}: get_blocks", ct);
-            var blocks = list["blocks"]?.AsArray() ?? throw new BenchmarkException($"{Name}: get_blocks answered no \"blocks\" list");
+            var list = await api.PostJsonAsync("/files/get_blocks", new { path = w.ResumablePath }, $"{Name}: get_blocks", ct);
+            // get_blocks answers a page at a time (a 10 GiB file has 2,560 blocks): gather every page's URLs first.
+            var blocks = new List<JsonNode>();
+            for (var page = list; ;)
+            {
+                blocks.AddRange((page["blocks"]?.AsArray() ?? throw new BenchmarkException($"{Name}: get_blocks answered no \"blocks\" list")).Select(b => b!));
+                if (page["has_more"]?.GetValue<bool>() != true)
+                {
+                    break;
+                }
+
+                var next = BenchApi.Number(page, "next_start", Name);
+                page = await api.PostJsonAsync("/files/get_blocks", new { path = w.ResumablePath, start = next }, $"{Name}: get_blocks", ct);
+            }
+
             var expectedHash = list["metadata"] is JsonNode m ? BenchApi.Text(m, "content_hash", Name) : throw new BenchmarkException($"{Name}: get_blocks answered no metadata");
             var digests = new byte[blocks.Count][];
             var total = blocks.Sum(b => BenchApi.Number(b!, "size", Name));
@@ -332,7 +369,7 @@ internal static class TransferBenchmark
                 throw new BenchmarkException($"{Name}: content hash mismatch: the blocks downloaded make {actualHash}, get_blocks' metadata says {expectedHash}");
             }
 
-            var uploaded = ContentHash.FromPieceDigests(HashBlocks("block download: reference", ResumableSeed, size, ct, quiet: true));
+            var uploaded = ContentHash.FromPieceDigests(HashBlocks("block download: reference", w.ResumableSeed, size, ct, quiet: true));
             if (actualHash != uploaded)
             {
                 throw new BenchmarkException($"{Name}: content hash mismatch: the blocks downloaded make {actualHash}, the file uploaded was {uploaded}");

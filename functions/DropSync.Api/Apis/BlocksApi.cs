@@ -35,11 +35,25 @@ internal static class BlocksApi
         return Results.Ok(new { Hash = block.Hex, Size = stored });
     }
 
-    private static async Task<IResult> GetBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
+    private static async Task GetBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
     {
         var (block, _, _) = Authorize(context, hash, SignedBlockUrls.Get, urls);
-        var bytes = await blockService.ReadAsync(block, context.RequestAborted);
-        return Results.Bytes(bytes, "application/octet-stream", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{block.Hex}\""));
+
+        // A pooled buffer rather than an array per block: the verified block is written from it and the buffer reused.
+        var buffer = BlockBuffers.Rent();
+        try
+        {
+            var length = await blockService.ReadIntoAsync(block, buffer, context.RequestAborted);
+            var response = context.Response;
+            response.ContentType = "application/octet-stream";
+            response.ContentLength = length;
+            response.Headers.ETag = $"\"{block.Hex}\"";
+            await BlockBuffers.WriteChunkedAsync(response.Body, buffer.AsMemory(0, length), context.RequestAborted);
+        }
+        finally
+        {
+            BlockBuffers.Return(buffer);
+        }
     }
 
     private static (BlockHash Block, string UserId, long Size) Authorize(HttpContext context, string hash, string op, SignedBlockUrls urls)

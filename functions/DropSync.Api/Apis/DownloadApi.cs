@@ -96,7 +96,15 @@ internal static class DownloadApi
         response.ContentLength = count;
         await using var content = files.OpenContent(revision);
         content.Position = from;
-        await CopyAsync(content, response.Body, count, ct);
+        if (content is BlockContentStream blocks)
+        {
+            // Straight from the block buffer to the response: no copy through a buffer of ours.
+            await blocks.CopyToAsync(response.Body, count, ct);
+        }
+        else
+        {
+            await CopyAsync(content, response.Body, count, ct);
+        }
     }
 
     private static async Task CopyAsync(Stream source, Stream destination, long count, CancellationToken ct)

@@ -9,28 +9,21 @@ namespace DropSync.Core.Blocks;
 public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLocks locks, TimeProvider clock)
 {
     /// <summary>Stores bytes already in memory. The block store verifies the hash (its contract), so it is not hashed here again.</summary>
-    public async Task StoreAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, CancellationToken ct)
-    {
-        if (data.Length > Limits.MaxBlockSize)
-        {
-            throw BlockTooLarge();
-        }
+    public Task StoreAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, CancellationToken ct) =>
+        StoreAsync(userId, hash, data, hashedHere: false, ct);
 
-        using (await locks.AcquireAsync(hash, ct))
-        {
-            await store.PutAsync(hash, data, ct);
-            await index.RecordAsync(userId, hash, data.Length, clock.GetUtcNow(), ct);
-        }
-    }
+    /// <summary>Stores bytes this server has just named by hashing them itself (see <see cref="IBlockStore.PutHashedAsync"/>).</summary>
+    public Task StoreHashedAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, CancellationToken ct) =>
+        StoreAsync(userId, hash, data, hashedHere: true, ct);
 
     /// <summary>Reads one block from a request body (at most 4 MiB), verifies it and stores it.</summary>
     public async Task<int> StoreFromStreamAsync(string userId, BlockHash hash, Stream body, CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Limits.MaxBlockSize + 1);
+        var buffer = BlockBuffers.Rent();
         try
         {
-            var length = await ReadUpToAsync(body, buffer.AsMemory(0, Limits.MaxBlockSize + 1), ct);
-            if (length > Limits.MaxBlockSize)
+            var length = await ReadUpToAsync(body, buffer.AsMemory(0, Limits.MaxBlockSize), ct);
+            if (length == Limits.MaxBlockSize && await HasMoreAsync(body, ct))
             {
                 throw BlockTooLarge();
             }
@@ -40,11 +33,14 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BlockBuffers.Return(buffer);
         }
     }
 
     public Task<byte[]> ReadAsync(BlockHash hash, CancellationToken ct) => store.ReadAsync(hash, ct);
+
+    /// <summary>Reads a verified block into <paramref name="destination"/> (a <see cref="BlockBuffers"/> buffer always has room); returns its length.</summary>
+    public Task<int> ReadIntoAsync(BlockHash hash, Memory<byte> destination, CancellationToken ct) => store.ReadIntoAsync(hash, destination, ct);
 
     /// <summary>Fills <paramref name="buffer"/> from <paramref name="source"/> until it is full or the stream ends.</summary>
     public static async Task<int> ReadUpToAsync(Stream source, Memory<byte> buffer, CancellationToken ct)
@@ -62,6 +58,34 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
         }
 
         return total;
+    }
+
+    /// <summary>Whether <paramref name="source"/> has another byte: a full block's buffer need not be one byte larger (and so twice the size in the pool) just to see that a body is too long.</summary>
+    public static async Task<bool> HasMoreAsync(Stream source, CancellationToken ct)
+    {
+        var probe = ArrayPool<byte>.Shared.Rent(1);
+        try
+        {
+            return await source.ReadAsync(probe.AsMemory(0, 1), ct) > 0;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(probe);
+        }
+    }
+
+    private async Task StoreAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, bool hashedHere, CancellationToken ct)
+    {
+        if (data.Length > Limits.MaxBlockSize)
+        {
+            throw BlockTooLarge();
+        }
+
+        using (await locks.AcquireAsync(hash, ct))
+        {
+            await (hashedHere ? store.PutHashedAsync(hash, data, ct) : store.PutAsync(hash, data, ct));
+            await index.RecordAsync(userId, hash, data.Length, clock.GetUtcNow(), ct);
+        }
     }
 
     private static DropSyncException BlockTooLarge() =>

@@ -45,6 +45,37 @@ public sealed class ContentHasher : IDisposable
         Length += pieceLength;
     }
 
+    /// <summary>
+    /// Whether every block but the last is exactly one 4 MiB piece: then each block's name (the SHA-256 of its bytes) is
+    /// its piece's digest, and the content hash follows from the names alone.
+    /// </summary>
+    public static bool IsPieceAligned(IReadOnlyList<BlockRef> blocks)
+    {
+        for (var i = 0; i < blocks.Count - 1; i++)
+        {
+            if (blocks[i].Size != PieceSize)
+            {
+                return false;
+            }
+        }
+
+        return blocks.Count == 0 || blocks[^1].Size is > 0 and <= PieceSize;
+    }
+
+    /// <summary>The content hash of piece-aligned blocks (<see cref="IsPieceAligned"/>) from their names, without their bytes.</summary>
+    public static string FromAlignedBlocks(IReadOnlyList<BlockRef> blocks)
+    {
+        using var hasher = new ContentHasher();
+        Span<byte> digest = stackalloc byte[32];
+        foreach (var block in blocks)
+        {
+            Convert.FromHexString(block.Hash.Hex, digest, out _, out _);
+            hasher.AppendPieceDigest(digest, block.Size);
+        }
+
+        return hasher.GetHashHex();
+    }
+
     public string GetHashHex()
     {
         if (_pieceFill > 0)

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Security.Cryptography;
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
 using DropSync.Core.Content;
@@ -27,7 +27,11 @@ public sealed class UploadService(
     DropSyncOptions options,
     TimeProvider clock)
 {
-    /// <summary>Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it.</summary>
+    /// <summary>
+    /// Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it. Each
+    /// block is hashed piece by piece as it arrives, while those bytes are still in the CPU's cache, and is stored while
+    /// the next one is read: two pooled buffers per upload, whatever its size.
+    /// </summary>
     public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
@@ -36,15 +40,16 @@ public sealed class UploadService(
         at.RequireWrite();
         var refs = new List<BlockRef>();
         using var hasher = new ContentHasher();
-        var pool = ArrayPool<byte>.Shared;
-        byte[] reading = pool.Rent(Limits.MaxBlockSize), storing = pool.Rent(Limits.MaxBlockSize);
+        using var blockHasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] reading = BlockBuffers.Rent(), storing = BlockBuffers.Rent();
+        var digest = new byte[32];
         Task pendingStore = Task.CompletedTask;
         long total = 0;
         try
         {
             while (true)
             {
-                var n = await BlockService.ReadUpToAsync(body, reading.AsMemory(0, Limits.MaxBlockSize), ct);
+                var n = await ReadBlockHashingAsync(body, reading.AsMemory(0, Limits.MaxBlockSize), blockHasher, ct);
                 total += n;
                 if (total > Limits.MaxFileSize)
                 {
@@ -56,14 +61,15 @@ public sealed class UploadService(
                     break;
                 }
 
-                var hash = BlockHash.Of(reading.AsSpan(0, n));
-                hasher.AppendPieceDigest(Convert.FromHexString(hash.Hex), n);
+                blockHasher.GetHashAndReset(digest);
+                var hash = BlockHash.FromDigest(digest);
+                hasher.AppendPieceDigest(digest, n);
                 refs.Add(new BlockRef(hash, n));
 
                 // Store this block while the next one is read from the network.
                 await pendingStore;
                 (reading, storing) = (storing, reading);
-                pendingStore = blocks.StoreAsync(caller.UserId, hash, storing.AsMemory(0, n), ct);
+                pendingStore = blocks.StoreHashedAsync(caller.UserId, hash, storing.AsMemory(0, n), ct);
                 if (n < Limits.MaxBlockSize)
                 {
                     break;
@@ -75,12 +81,31 @@ public sealed class UploadService(
         finally
         {
             await pendingStore.ContinueWith(_ => { }, TaskScheduler.Default);
-            pool.Return(reading);
-            pool.Return(storing);
+            BlockBuffers.Return(reading);
+            BlockBuffers.Return(storing);
         }
 
         var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
         return FileMetadata.From(entry, at);
+    }
+
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="source"/> until it is full or the stream ends, hashing each piece as it lands.</summary>
+    internal static async Task<int> ReadBlockHashingAsync(Stream source, Memory<byte> buffer, IncrementalHash hash, CancellationToken ct)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await source.ReadAsync(buffer[total..], ct);
+            if (n == 0)
+            {
+                break;
+            }
+
+            hash.AppendData(buffer.Span.Slice(total, n));
+            total += n;
+        }
+
+        return total;
     }
 
     public async Task<ResumableUploadState> BeginAsync(Caller caller, ResumableUploadRequest request, CancellationToken ct)
@@ -199,18 +224,24 @@ public sealed class UploadService(
     /// </summary>
     private async Task<string> ComputeContentHashAsync(IReadOnlyList<BlockRef> refs, CancellationToken ct)
     {
-        using var hasher = new ContentHasher();
-        var aligned = refs.Take(refs.Count - 1).All(b => b.Size == ContentHasher.PieceSize);
-        foreach (var block in refs)
+        if (ContentHasher.IsPieceAligned(refs))
         {
-            if (aligned)
+            return ContentHasher.FromAlignedBlocks(refs);
+        }
+
+        using var hasher = new ContentHasher();
+        var buffer = BlockBuffers.Rent();
+        try
+        {
+            foreach (var block in refs)
             {
-                hasher.AppendPieceDigest(block.Hash.ToBytes(), block.Size);
+                var n = await blockStore.ReadIntoAsync(block.Hash, buffer, ct);
+                hasher.Append(buffer.AsSpan(0, n));
             }
-            else
-            {
-                hasher.Append(await blockStore.ReadAsync(block.Hash, ct));
-            }
+        }
+        finally
+        {
+            BlockBuffers.Return(buffer);
         }
 
         return hasher.GetHashHex();

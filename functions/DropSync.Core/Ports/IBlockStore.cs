@@ -18,10 +18,35 @@ public interface IBlockStore
 {
     Task PutAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a block the server itself named from these very bytes a moment ago (a media upload hashes each block as it
+    /// arrives), so a store may skip hashing them a second time; otherwise as <see cref="PutAsync"/>, which is what a store
+    /// that does not override this does.
+    /// </summary>
+    Task PutHashedAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
+        PutAsync(hash, plaintext, cancellationToken);
+
     Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken);
 
     /// <summary>Reads a whole block into a new buffer (blocks are at most 4 MiB).</summary>
     Task<byte[]> ReadAsync(BlockHash hash, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads a whole block into <paramref name="destination"/> (which must have room for it: 4 MiB always does) and returns
+    /// its length, with the same checks as <see cref="ReadAsync(BlockHash, CancellationToken)"/>: for callers that reuse one
+    /// buffer for block after block. A store that does not override this reads a new array and copies it.
+    /// </summary>
+    async Task<int> ReadIntoAsync(BlockHash hash, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadAsync(hash, cancellationToken);
+        if (bytes.Length > destination.Length)
+        {
+            throw new ArgumentException($"The destination has room for {destination.Length} bytes; block {hash} is {bytes.Length}.", nameof(destination));
+        }
+
+        bytes.CopyTo(destination);
+        return bytes.Length;
+    }
 
     Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken);
 

@@ -1,14 +1,9 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using DropSync.Core.Content;
 using DropSync.Core.Errors;
 using DropSync.Core.Ports;
 using DropSync.Embedded.Keys;
-using DropSync.Embedded.Storage;
-using ZstdSharp;
 
 namespace DropSync.Embedded.Blocks;
 
@@ -44,69 +39,54 @@ namespace DropSync.Embedded.Blocks;
 /// Writes go to <c>&lt;folder&gt;/tmp/</c>, are flushed to disk and then renamed into place, so no reader ever sees a partial
 /// block and a crash leaves at most a stray temp file; temp files are deleted when the store opens, so the folder must be
 /// used by one store at a time (the embedded server owns its data folder). At most <c>maxConcurrency</c> reads and writes
-/// run at once, each holding at most one pooled buffer of at most 4 MiB (raw blocks are read straight into the array that is
-/// returned), which bounds memory under load. (The file is not one buffer, header and body together, so that pooled
-/// arrays stay in the pool's 4 MiB size class rather than its 8 MiB one.)
+/// run at once, each using one reused, aligned buffer the size of a block file (<see cref="BlockFileBuffers"/>) that is
+/// compressed, encrypted and written from (or read into and decrypted from) in place: no per-block arrays, and memory is
+/// bounded under any load. The jobs are split: <see cref="BlockFileFormat"/> (header and crypto),
+/// <see cref="BlockCompression"/> and <see cref="CompressionDecision"/> (zstd where it pays), <see cref="BlockFileIo"/> (disk).
 /// </para>
 /// </summary>
 public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
 {
     public const string TempFolderName = "tmp";
 
-    private const int MagicSize = 4;
-    private const byte FormatVersion = 1;
-    private const byte FlagCompressed = 1;
-    private const int NonceSize = 12;
-    private const int TagSize = 16;
-    private const int DataKeySize = 32;
-    private const int VersionOffset = 4;
-    private const int FlagsOffset = 5;
-    private const int KeyIdOffset = 6;
-    private const int LengthOffset = KeyIdOffset + MasterKey.KeyIdSize;
-    private const int AuthenticatedPrefixSize = LengthOffset + 4;
-    private const int WrapNonceOffset = AuthenticatedPrefixSize;
-    private const int WrappedKeyOffset = WrapNonceOffset + NonceSize;
-    private const int WrapTagOffset = WrappedKeyOffset + DataKeySize;
-    private const int DataNonceOffset = WrapTagOffset + TagSize;
-    private const int DataTagOffset = DataNonceOffset + NonceSize;
-
     /// <summary>Bytes before the ciphertext.</summary>
-    public const int HeaderSize = DataTagOffset + TagSize;
+    public const int HeaderSize = BlockFileFormat.HeaderSize;
 
-    /// <summary>zstd level 1: fast, and most of the gain of higher levels on the data people sync.</summary>
-    private const int CompressionLevel = 1;
-
-    /// <summary>Compression is kept only if it saves at least 1/10 of the block.</summary>
-    private const int MinSavingDivisor = 10;
-
-    /// <summary>Blocks larger than twice this are first tried on their first this-many bytes; if those do not compress, nor does the rest (usually).</summary>
-    private const int SampleSize = 64 * 1024;
-
-    private static ReadOnlySpan<byte> Magic => "DSB1"u8;
+    private const int MaxFileSize = HeaderSize + Limits.MaxBlockSize;
 
     private readonly string _folder;
-    private readonly string _tempFolder;
-    private readonly MasterKey _masterKey;
     private readonly SemaphoreSlim _gate;
-    private readonly ConcurrentBag<Compressor> _compressors = [];
-    private readonly ConcurrentBag<Decompressor> _decompressors = [];
+    private readonly BlockFileFormat _format;
+    private readonly BlockCompression _compression = new();
+    private readonly BlockFileBuffers _buffers;
+    private readonly BlockFileIo _io;
 
     /// <param name="folder">The blocks folder, normally <c>&lt;data&gt;/blocks</c>; created if missing.</param>
     /// <param name="masterKey">Wraps every block's data key. Not owned: the caller disposes it after the store.</param>
-    /// <param name="maxConcurrency">Most reads and writes working at once; defaults to twice the processor count.</param>
-    public EncryptedDiskBlockStore(string folder, MasterKey masterKey, int maxConcurrency = 0)
+    /// <param name="maxConcurrency">
+    /// Most reads and writes working at once, each holding one block-file buffer; defaults to the processor count (at
+    /// least 2): the work is CPU-bound (hash, AES-GCM) with short disk waits, so more slots only hold more memory.
+    /// </param>
+    /// <param name="directIo">Read and write block files with O_DIRECT where the OS and file system allow (Linux); false forces buffered I/O.</param>
+    public EncryptedDiskBlockStore(string folder, MasterKey masterKey, int maxConcurrency = 0, bool directIo = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentNullException.ThrowIfNull(masterKey);
         _folder = Path.GetFullPath(folder);
-        _tempFolder = Path.Combine(_folder, TempFolderName);
-        _masterKey = masterKey;
-        _gate = new SemaphoreSlim(maxConcurrency > 0 ? maxConcurrency : Math.Max(4, 2 * Environment.ProcessorCount));
-        Directory.CreateDirectory(_tempFolder);
-        DeleteStaleTempFiles();
+        var tempFolder = Path.Combine(_folder, TempFolderName);
+        var concurrency = maxConcurrency > 0 ? maxConcurrency : Math.Max(2, Environment.ProcessorCount);
+        _gate = new SemaphoreSlim(concurrency);
+        _format = new BlockFileFormat(masterKey);
+        _buffers = new BlockFileBuffers(concurrency);
+        _io = new BlockFileIo(tempFolder, directIo);
+        Directory.CreateDirectory(tempFolder);
+        _io.DeleteStaleTempFiles();
     }
 
     public string Folder => _folder;
+
+    /// <summary>Whether block files are currently read and written with direct I/O (false after the file system refused it).</summary>
+    public bool UsesDirectIo => _io.UsesDirectIo;
 
     /// <summary>Where a block's file is (whether or not it exists).</summary>
     public string PathOf(BlockHash hash)
@@ -115,120 +95,40 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         return Path.Combine(_folder, hex[..2], hex[2..4], hex);
     }
 
-    public async Task PutAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    public Task PutAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
-        if (plaintext.Length > Limits.MaxBlockSize)
-        {
-            throw Errors.TooLarge("block_too_large", $"A block is at most {Limits.MaxBlockSize} bytes (4 MiB); split the file into smaller blocks.");
-        }
-
-        var name = hash.ToBytes();
-        if (!HashMatches(plaintext.Span, name))
+        CheckSize(plaintext.Length);
+        if (!HashMatches(plaintext.Span, hash))
         {
             throw Errors.BadRequest("block_hash_mismatch", $"The bytes sent do not hash to {hash}; nothing was stored. Re-read the block and send it again.");
         }
 
-        var path = PathOf(hash);
-        if (File.Exists(path))
-        {
-            return;
-        }
+        return StoreAsync(hash, plaintext, cancellationToken);
+    }
 
-        await _gate.WaitAsync(cancellationToken);
-        byte[]? body = null;
-        try
-        {
-            var header = new byte[HeaderSize];
-            body = ArrayPool<byte>.Shared.Rent(plaintext.Length);
-            var bodyLength = Seal(plaintext.Span, name, header, body);
-            await WriteAtomicallyAsync(path, header, body.AsMemory(0, bodyLength), cancellationToken);
-        }
-        finally
-        {
-            if (body is not null)
-            {
-                ArrayPool<byte>.Shared.Return(body);
-            }
-
-            _gate.Release();
-        }
+    /// <summary>The server named these bytes itself a moment ago (a media upload): hashing them again would prove nothing.</summary>
+    public Task PutHashedAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        CheckSize(plaintext.Length);
+        return StoreAsync(hash, plaintext, cancellationToken);
     }
 
     public Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(hash)));
 
     public async Task<byte[]> ReadAsync(BlockHash hash, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
-        byte[]? rented = null;
-        try
-        {
-            FileStream stream;
-            try
-            {
-                stream = new FileStream(PathOf(hash), new FileStreamOptions
-                {
-                    Mode = FileMode.Open,
-                    Access = FileAccess.Read,
-                    Share = FileShare.Read | FileShare.Delete,
-                    Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-                    BufferSize = 0,
-                });
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw Errors.NotFound("block_not_found", $"No block {hash} is stored. Upload it first.");
-            }
-
-            await using (stream)
-            {
-                var fileLength = stream.Length;
-                if (fileLength < HeaderSize || fileLength > HeaderSize + Limits.MaxBlockSize)
-                {
-                    throw Corrupt(hash, $"the file is {fileLength} bytes, which no block file can be");
-                }
-
-                var header = new byte[HeaderSize];
-                await stream.ReadExactlyAsync(header, cancellationToken);
-                var bodyLength = (int)fileLength - HeaderSize;
-                var (length, compressed) = CheckHeader(hash, header, bodyLength);
-                var plaintext = new byte[length];
-                if (!compressed)
-                {
-                    // Raw blocks are read and decrypted in place in the buffer that is returned: no pooled memory at all.
-                    await stream.ReadExactlyAsync(plaintext, cancellationToken);
-                    Decrypt(hash, header, plaintext, plaintext);
-                }
-                else
-                {
-                    rented = ArrayPool<byte>.Shared.Rent(bodyLength);
-                    var body = rented.AsMemory(0, bodyLength);
-                    await stream.ReadExactlyAsync(body, cancellationToken);
-                    Decrypt(hash, header, body.Span, body.Span);
-                    Decompress(hash, body.Span, plaintext);
-                }
-
-                if (!HashMatches(plaintext, hash.ToBytes()))
-                {
-                    throw Corrupt(hash, "its content does not hash to its name");
-                }
-
-                return plaintext;
-            }
-        }
-        catch (EndOfStreamException)
-        {
-            throw Corrupt(hash, "the file ended early");
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-
-            _gate.Release();
-        }
+        byte[]? plaintext = null;
+        await ReadCoreAsync(hash, length => plaintext = new byte[length], cancellationToken);
+        return plaintext!;
     }
+
+    public Task<int> ReadIntoAsync(BlockHash hash, Memory<byte> destination, CancellationToken cancellationToken) =>
+        ReadCoreAsync(
+            hash,
+            length => length <= destination.Length
+                ? destination[..length]
+                : throw new ArgumentException($"The destination has room for {destination.Length} bytes; block {hash} is {length}.", nameof(destination)),
+            cancellationToken);
 
     public Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken)
     {
@@ -281,270 +181,129 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     public void Dispose()
     {
         _gate.Dispose();
-        while (_compressors.TryTake(out var compressor))
-        {
-            compressor.Dispose();
-        }
-
-        while (_decompressors.TryTake(out var decompressor))
-        {
-            decompressor.Dispose();
-        }
+        _compression.Dispose();
+        _buffers.Dispose();
     }
 
-    /// <summary>Compresses (where it pays) and encrypts <paramref name="plaintext"/> into <paramref name="body"/>, filling in <paramref name="header"/>; returns the body's length.</summary>
-    private int Seal(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> name, Span<byte> header, Span<byte> body)
+    private async Task StoreAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
-        var compressed = TryCompress(plaintext, body[..plaintext.Length], out var bodyLength);
-        if (!compressed)
+        var path = PathOf(hash);
+        if (File.Exists(path))
         {
-            plaintext.CopyTo(body);
-            bodyLength = plaintext.Length;
+            return;
         }
 
-        Magic.CopyTo(header);
-        header[VersionOffset] = FormatVersion;
-        header[FlagsOffset] = compressed ? FlagCompressed : (byte)0;
-        _masterKey.KeyIdBytes.CopyTo(header[KeyIdOffset..]);
-        BinaryPrimitives.WriteInt32LittleEndian(header[LengthOffset..], plaintext.Length);
-        RandomNumberGenerator.Fill(header.Slice(WrapNonceOffset, NonceSize));
-        RandomNumberGenerator.Fill(header.Slice(DataNonceOffset, NonceSize));
-
-        Span<byte> associated = stackalloc byte[AuthenticatedPrefixSize + 32];
-        BuildAssociatedData(header, name, associated);
-
-        Span<byte> dataKey = stackalloc byte[DataKeySize];
-        RandomNumberGenerator.Fill(dataKey);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
-            var ciphertext = body[..bodyLength];
-            using (var data = new AesGcm(dataKey, TagSize))
-            {
-                data.Encrypt(header.Slice(DataNonceOffset, NonceSize), ciphertext, ciphertext, header.Slice(DataTagOffset, TagSize), associated);
-            }
-
-            using var wrap = new AesGcm(_masterKey.Bytes, TagSize);
-            wrap.Encrypt(
-                header.Slice(WrapNonceOffset, NonceSize),
-                dataKey,
-                header.Slice(WrappedKeyOffset, DataKeySize),
-                header.Slice(WrapTagOffset, TagSize),
-                associated);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dataKey);
-        }
-
-        return bodyLength;
-    }
-
-    /// <summary>Checks a header against the file it came from; returns the plaintext length and whether the body is compressed.</summary>
-    private (int Length, bool Compressed) CheckHeader(BlockHash hash, ReadOnlySpan<byte> header, int bodyLength)
-    {
-        if (!header[..MagicSize].SequenceEqual(Magic))
-        {
-            throw Corrupt(hash, "the file does not start with a block header");
-        }
-
-        if (header[VersionOffset] != FormatVersion)
-        {
-            throw Corrupt(hash, $"the file has format version {header[VersionOffset]}, which this server does not know");
-        }
-
-        var flags = header[FlagsOffset];
-        if ((flags & ~FlagCompressed) != 0)
-        {
-            throw Corrupt(hash, "the header has unknown flags");
-        }
-
-        var keyId = header.Slice(KeyIdOffset, MasterKey.KeyIdSize);
-        if (!keyId.SequenceEqual(_masterKey.KeyIdBytes))
-        {
-            var writtenWith = Convert.ToHexStringLower(keyId);
-            throw new DropSyncException(
-                ErrorKind.Unavailable,
-                "master_key_mismatch",
-                $"Block {hash} was written with master key {writtenWith}, but this server runs with master key {_masterKey.KeyId}. " +
-                $"Start the server with the key the data was written with: set DropSync:MasterKey to it (base64 of 32 bytes), or put " +
-                $"its key file, {writtenWith}.key, in the keys folder (DropSync:KeysFolder).");
-        }
-
-        var length = BinaryPrimitives.ReadInt32LittleEndian(header[LengthOffset..]);
-        var compressed = (flags & FlagCompressed) != 0;
-        if (length < 0 || length > Limits.MaxBlockSize || (compressed ? bodyLength > length : bodyLength != length))
-        {
-            throw Corrupt(hash, "the header's length does not match the file");
-        }
-
-        return (length, compressed);
-    }
-
-    /// <summary>Unwraps the data key and decrypts <paramref name="ciphertext"/> into <paramref name="output"/> (which may be the same memory).</summary>
-    private void Decrypt(BlockHash hash, ReadOnlySpan<byte> header, ReadOnlySpan<byte> ciphertext, Span<byte> output)
-    {
-        Span<byte> associated = stackalloc byte[AuthenticatedPrefixSize + 32];
-        BuildAssociatedData(header, hash.ToBytes(), associated);
-        Span<byte> dataKey = stackalloc byte[DataKeySize];
-        try
-        {
-            using (var wrap = new AesGcm(_masterKey.Bytes, TagSize))
-            {
-                wrap.Decrypt(
-                    header.Slice(WrapNonceOffset, NonceSize),
-                    header.Slice(WrappedKeyOffset, DataKeySize),
-                    header.Slice(WrapTagOffset, TagSize),
-                    dataKey,
-                    associated);
-            }
-
-            using var data = new AesGcm(dataKey, TagSize);
-            data.Decrypt(header.Slice(DataNonceOffset, NonceSize), ciphertext, header.Slice(DataTagOffset, TagSize), output, associated);
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            throw Corrupt(hash, "it failed authentication: the file was altered, or belongs to another block");
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dataKey);
-        }
-    }
-
-    /// <summary>Compresses into <paramref name="destination"/> if that saves at least a tenth; false means store raw.</summary>
-    private bool TryCompress(ReadOnlySpan<byte> plaintext, Span<byte> destination, out int written)
-    {
-        written = 0;
-        var limit = plaintext.Length - (plaintext.Length / MinSavingDivisor);
-        if (limit <= 0)
-        {
-            return false;
-        }
-
-        var compressor = RentCompressor();
-        try
-        {
-            // A cheap first look: if the first 64 KiB do not compress, assume the block (video, JPEG, archives, random) does not.
-            if (plaintext.Length >= 2 * SampleSize
-                && !compressor.TryWrap(plaintext[..SampleSize], destination[..(SampleSize - (SampleSize / MinSavingDivisor))], out _))
-            {
-                return false;
-            }
-
-            // A destination a tenth short of the input: zstd reports "too small" as soon as it cannot save that much.
-            return compressor.TryWrap(plaintext, destination[..limit], out written);
-        }
-        finally
-        {
-            ReturnCompressor(compressor);
-        }
-    }
-
-    private void Decompress(BlockHash hash, ReadOnlySpan<byte> compressed, Span<byte> plaintext)
-    {
-        if (!_decompressors.TryTake(out var decompressor))
-        {
-            decompressor = new Decompressor();
-        }
-
-        try
-        {
-            if (!decompressor.TryUnwrap(compressed, plaintext, out var written) || written != plaintext.Length)
-            {
-                throw Corrupt(hash, "it decompressed to the wrong length");
-            }
-        }
-        catch (ZstdException)
-        {
-            // Authenticated bytes that are not a valid frame: written wrongly; nothing to reuse the context for.
-            decompressor.Dispose();
-            throw Corrupt(hash, "it failed to decompress");
-        }
-
-        _decompressors.Add(decompressor);
-    }
-
-    private Compressor RentCompressor() => _compressors.TryTake(out var compressor) ? compressor : new Compressor(CompressionLevel);
-
-    private void ReturnCompressor(Compressor compressor) => _compressors.Add(compressor);
-
-    private async Task WriteAtomicallyAsync(string path, ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
-    {
-        var temp = Path.Combine(_tempFolder, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                Options = FileOptions.Asynchronous,
-                BufferSize = 0,
-                PreallocationSize = header.Length + body.Length,
-            }))
-            {
-                await stream.WriteAsync(header, cancellationToken);
-                await stream.WriteAsync(body, cancellationToken);
-                stream.Flush(flushToDisk: true);
-            }
-
-            var folder = Path.GetDirectoryName(path)!;
-            DirectoryFlush.CreateDurably(folder);
+            // The rest is CPU and blocking disk work: off the caller's thread, so a media upload reads the next block meanwhile.
+            await Task.Yield();
+            var buffer = _buffers.Rent();
             try
             {
-                // rename(2): atomic, and if a concurrent put of the same block got there first, replacing its identical
-                // content is harmless (readers that opened the old file keep reading it). The folder's flush makes the
-                // new name survive a power cut before any commit can point at it.
-                File.Move(temp, path, overwrite: true);
-                DirectoryFlush.Flush(folder);
+                var file = buffer.GetSpan();
+                var length = Seal(hash, plaintext.Span, file);
+                _io.WriteAtomically(path, file, length);
             }
-            catch (IOException) when (File.Exists(path))
+            finally
             {
-                // Where the destination cannot be replaced while open (Windows), the block is stored already: done.
-                TryDelete(temp);
+                _buffers.Return(buffer);
             }
         }
-        catch
+        finally
         {
-            TryDelete(temp);
-            throw;
+            _gate.Release();
         }
     }
 
-    private void DeleteStaleTempFiles()
+    /// <summary>Lays out the block file in <paramref name="file"/>: header, then the compressed (where it pays) or raw plaintext, encrypted; returns the file's length.</summary>
+    private int Seal(BlockHash hash, ReadOnlySpan<byte> plaintext, Span<byte> file)
     {
-        foreach (var file in Directory.EnumerateFiles(_tempFolder))
+        Span<byte> name = stackalloc byte[32];
+        Convert.FromHexString(hash.Hex, name, out _, out _);
+        var header = file[..HeaderSize];
+        var body = file[HeaderSize..];
+        if (_compression.TryCompress(plaintext, body, out var compressedLength))
         {
-            TryDelete(file);
+            _format.Seal(body[..compressedLength], plaintext.Length, compressed: true, name, header, body);
+            return HeaderSize + compressedLength;
         }
+
+        // Raw: encrypted straight from the caller's bytes into the file buffer, no copy first.
+        _format.Seal(plaintext, plaintext.Length, compressed: false, name, header, body);
+        return HeaderSize + plaintext.Length;
     }
 
-    private static void TryDelete(string path)
+    /// <summary>Reads, checks and decrypts a block into the memory <paramref name="destinationFor"/> gives for its length; returns the length.</summary>
+    private async Task<int> ReadCoreAsync(BlockHash hash, Func<int, Memory<byte>> destinationFor, CancellationToken cancellationToken)
     {
+        await _gate.WaitAsync(cancellationToken);
+        var buffer = _buffers.Rent();
         try
         {
-            File.Delete(path);
+            var file = buffer.Memory;
+            long fileLength;
+            try
+            {
+                fileLength = _io.ReadWhole(PathOf(hash), file.Span, MaxFileSize);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw Errors.NotFound("block_not_found", $"No block {hash} is stored. Upload it first.");
+            }
+
+            if (fileLength < HeaderSize || fileLength > MaxFileSize)
+            {
+                throw BlockFileFormat.Corrupt(hash, $"the file is {fileLength} bytes, which no block file can be");
+            }
+
+            var (length, compressed) = _format.CheckHeader(hash, file.Span[..HeaderSize], (int)fileLength - HeaderSize);
+            var plaintext = destinationFor(length).Span;
+            Open(hash, file.Span[..(int)fileLength], compressed, plaintext);
+            return length;
         }
-        catch (IOException)
+        finally
         {
-            // Best effort: a stray temp file is only wasted space, cleaned at the next start.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // As above.
+            _buffers.Return(buffer);
+            _gate.Release();
         }
     }
 
-    private static void BuildAssociatedData(ReadOnlySpan<byte> header, ReadOnlySpan<byte> name, Span<byte> associated)
+    /// <summary>Decrypts (and decompresses) a checked block file into <paramref name="plaintext"/> and verifies it against the block's name.</summary>
+    private void Open(BlockHash hash, Span<byte> file, bool compressed, Span<byte> plaintext)
     {
-        header[..AuthenticatedPrefixSize].CopyTo(associated);
-        name.CopyTo(associated[AuthenticatedPrefixSize..]);
+        var header = file[..HeaderSize];
+        var body = file[HeaderSize..];
+        if (compressed)
+        {
+            _format.Decrypt(hash, header, body, body);
+            _compression.Decompress(hash, body, plaintext);
+        }
+        else
+        {
+            _format.Decrypt(hash, header, body, plaintext);
+        }
+
+        if (!HashMatches(plaintext, hash))
+        {
+            throw BlockFileFormat.Corrupt(hash, "its content does not hash to its name");
+        }
     }
 
-    private static bool HashMatches(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> name)
+    private static void CheckSize(int length)
+    {
+        if (length > Limits.MaxBlockSize)
+        {
+            throw Errors.TooLarge("block_too_large", $"A block is at most {Limits.MaxBlockSize} bytes (4 MiB); split the file into smaller blocks.");
+        }
+    }
+
+    private static bool HashMatches(ReadOnlySpan<byte> plaintext, BlockHash hash)
     {
         Span<byte> digest = stackalloc byte[32];
+        Span<byte> name = stackalloc byte[32];
         SHA256.HashData(plaintext, digest);
+        Convert.FromHexString(hash.Hex, name, out _, out _);
         return digest.SequenceEqual(name);
     }
 
@@ -561,11 +320,4 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
             return [];
         }
     }
-
-    private static DropSyncException Corrupt(BlockHash hash, string reason) =>
-        new(
-            ErrorKind.Unavailable,
-            "block_corrupt",
-            $"Block {hash} is damaged on disk: {reason}. Its bytes were not returned. Upload the block again from a device that has it, " +
-            "or restore the file from a backup.");
 }

@@ -1,0 +1,40 @@
+using System.Buffers;
+
+namespace DropSync.Core.Content;
+
+/// <summary>
+/// The pool of block-sized (4 MiB) buffers the server's transfer paths use, so that a transfer allocates no array per
+/// block. Bounded rather than <see cref="ArrayPool{T}.Shared"/>, whose per-thread and per-core caches can keep several
+/// idle 4 MiB arrays for every thread that ever returned one: this keeps at most <see cref="MaxKept"/>, and a buffer
+/// returned beyond that goes back to the GC.
+/// </summary>
+public static class BlockBuffers
+{
+    /// <summary>Enough for a few concurrent transfers (a media upload holds two: one read from the network, one being stored); more are allocated when needed and left to the GC.</summary>
+    public const int MaxKept = 8;
+
+    /// <summary>
+    /// How much of a block goes to a response per write: each write waits for the transport (Kestrel pauses its output
+    /// pipe at 64 KiB), so a slow reader holds back its own response and the server never buffers a whole block twice.
+    /// </summary>
+    public const int ResponseChunkSize = 256 * 1024;
+
+    public static ArrayPool<byte> Pool { get; } = ArrayPool<byte>.Create(Limits.MaxBlockSize, MaxKept);
+
+    /// <summary>Writes <paramref name="data"/> to <paramref name="destination"/> in <see cref="ResponseChunkSize"/> pieces.</summary>
+    public static async Task WriteChunkedAsync(Stream destination, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        while (!data.IsEmpty)
+        {
+            var chunk = data[..Math.Min(ResponseChunkSize, data.Length)];
+            await destination.WriteAsync(chunk, ct);
+            data = data[chunk.Length..];
+        }
+    }
+
+    /// <summary>A buffer of at least <see cref="Limits.MaxBlockSize"/> bytes; give it back with <see cref="Return"/>.</summary>
+    public static byte[] Rent() => Pool.Rent(Limits.MaxBlockSize);
+
+    public static void Return(byte[] buffer) => Pool.Return(buffer);
+}
