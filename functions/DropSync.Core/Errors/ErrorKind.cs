@@ -12,4 +12,7 @@ public enum ErrorKind
     PayloadTooLarge,
     RangeNotSatisfiable,
     Unavailable,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    Internal,
 }

@@ -119,13 +119,13 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     {
         if (plaintext.Length > Limits.MaxBlockSize)
         {
-            throw Errors.TooLarge("block_too_large", $"A block is at most {Limits.MaxBlockSize} bytes (4 MiB); split the file into smaller blocks.");
+            throw Errors.TooLarge(ErrorCodes.BlockTooLarge, $"A block is at most {Limits.MaxBlockSize} bytes (4 MiB); split the file into smaller blocks.");
         }
 
         var name = hash.ToBytes();
         if (!HashMatches(plaintext.Span, name))
         {
-            throw Errors.BadRequest("block_hash_mismatch", $"The bytes sent do not hash to {hash}; nothing was stored. Re-read the block and send it again.");
+            throw Errors.BadRequest(ErrorCodes.BlockHashMismatch, $"The bytes sent do not hash to {hash}; nothing was stored. Re-read the block and send it again.");
         }
 
         var path = PathOf(hash);
@@ -176,7 +176,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw Errors.NotFound("block_not_found", $"No block {hash} is stored. Upload it first.");
+                throw Errors.NotFound(ErrorCodes.BlockNotFound, $"No block {hash} is stored. Upload it first.");
             }
 
             await using (stream)
@@ -364,7 +364,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
             var writtenWith = Convert.ToHexStringLower(keyId);
             throw new DropSyncException(
                 ErrorKind.Unavailable,
-                "master_key_mismatch",
+                ErrorCodes.MasterKeyMismatch,
                 $"Block {hash} was written with master key {writtenWith}, but this server runs with master key {_masterKey.KeyId}. " +
                 $"Start the server with the key the data was written with: set DropSync:MasterKey to it (base64 of 32 bytes), or put " +
                 $"its key file, {writtenWith}.key, in the keys folder (DropSync:KeysFolder).");
@@ -565,7 +565,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     private static DropSyncException Corrupt(BlockHash hash, string reason) =>
         new(
             ErrorKind.Unavailable,
-            "block_corrupt",
+            ErrorCodes.BlockCorrupt,
             $"Block {hash} is damaged on disk: {reason}. Its bytes were not returned. Upload the block again from a device that has it, " +
             "or restore the file from a backup.");
 }
