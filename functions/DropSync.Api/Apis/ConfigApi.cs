@@ -28,7 +28,7 @@ internal static class ConfigApi
 {
     public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/config", GetConfig).AllowAnonymous().WithTags("Server")
+        routes.MapGet("/config", GetConfig).WithName("getConfig").AllowAnonymous().WithTags("Server")
             .WithSummary("The server's mode, live-feed URL and size limits (anonymous).");
         return routes;
     }
