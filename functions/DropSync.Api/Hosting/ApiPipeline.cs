@@ -21,6 +21,7 @@ internal static class ApiPipeline
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
+        app.MapApiReferencePage();
         app.MapGet("/healthz", () => Results.Ok(new { Status = "ok" })).AllowAnonymous().ExcludeFromDescription();
         app.MapConfigApi();
         app.MapAuthApi();

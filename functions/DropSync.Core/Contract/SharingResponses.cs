@@ -21,7 +21,11 @@ public sealed record SharedLinkResponse(
     DateTimeOffset? ExpiresAt,
     bool HasPassword,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? RevokedAt);
+    DateTimeOffset? RevokedAt)
+{
+    /// <summary>The linked item's path as a comparison key (see <see cref="FileMetadata.PathLower"/>).</summary>
+    public string PathLower => Paths.DropPath.KeyOf(Path);
+}
 
 /// <summary><c>POST /sharing/list_links</c>.</summary>
 public sealed record ListLinksResponse(IReadOnlyList<SharedLinkResponse> Links);

@@ -10,7 +10,11 @@ namespace DropSync.Core.Sharing;
 public sealed record MemberInfo(string Email, string Role, bool IsOwner);
 
 /// <summary>A folder shared with the caller, where it is mounted, and by whom.</summary>
-public sealed record SharedWithMe(string ShareId, string Path, string OwnerEmail, string Role);
+public sealed record SharedWithMe(string ShareId, string Path, string OwnerEmail, string Role)
+{
+    /// <summary>Where the share sits in the user's tree, as a comparison key (see <see cref="Files.FileMetadata.PathLower"/>).</summary>
+    public string PathLower => Paths.DropPath.KeyOf(Path);
+}
 
 /// <summary>
 /// Sharing folders with people. The owner adds members by e-mail; each member sees the folder at the top of their tree.

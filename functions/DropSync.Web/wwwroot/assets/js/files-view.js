@@ -1,15 +1,15 @@
-// The file browser (breadcrumbs, sorting, search, folder actions, uploads by picker and drag and drop), and the
-// deleted-files, shared-with-me and shared-links views, with the dialogs for revisions, conflicts and sharing.
-import { call, downloadBlob } from './api.js';
+// The file browser: breadcrumbs, sorting, search, folder actions, and uploads by picker and drag and drop. Its dialogs
+// (revisions, sharing) and downloads are modules of their own.
+import { call } from './api.js';
+import { downloadFile, downloadFolderZip } from './download.js';
+import { filesUrl, isWithin, joinPath, nameOf, parentOf, pathKey } from './paths.js';
 import { previewFile } from './preview.js';
-import { buildZip, ZIP_LIMIT } from './zip.js';
+import { revisionsDialog } from './revisions-dialog.js';
+import { shareDialog } from './share-dialog.js';
 import {
-  activateOnKeys, clear, CONFLICT_MARK, confirmDialog, errorMessage, fileIcon, formatDate, formatSize, h, isConflicted,
-  joinPath, nameOf, openDialog, parentOf, promptDialog, saveBlob, showError, toast,
+  activateOnKeys, clear, confirmDialog, errorMessage, fileIcon, formatDate, formatSize, h, isConflicted,
+  openDialog, promptDialog, showError, toast,
 } from './ui.js';
-
-/** '/a/b' → '/app/files/a/b' (each segment URL-encoded). */
-export const filesUrl = (path) => '/app/files' + path.split('/').map(encodeURIComponent).join('/');
 
 const SORT_KEY = 'dropsync.sort';
 
@@ -35,9 +35,11 @@ export function filesView(ctx, folder) {
     h('label', { class: 'button primary', for: 'file-picker' }, 'Upload files'),
     h('label', { class: 'button', for: 'folder-picker' }, 'Upload folder'),
     h('button', { class: 'button', onclick: newFolder }, 'New folder'),
-    folder ? h('button', { class: 'button', onclick: () => shareDialog(ctx, { tag: 'folder', path: folder, name: nameOf(folder) }) }, 'Share') : null,
+    folder ? h('button', { class: 'button', onclick: () => shareDialog(ctx, { tag: 'folder', path: folder, path_lower: folderKey ?? pathKey(folder), name: nameOf(folder) }) }, 'Share') : null,
   ].filter(Boolean);
   let readOnly = false;
+  // The server's key for this folder (its path_lower; '' for the top), known once its metadata has been read.
+  let folderKey = folder ? null : '';
   const showWriteControls = (show) => { for (const c of writeControls) c.hidden = !show; };
   showWriteControls(!folder);
 
@@ -66,8 +68,12 @@ export function filesView(ctx, folder) {
   async function checkAccess() {
     if (!folder) return;
     try {
-      const { entries } = await call('/sharing/list_shared_with_me', {});
-      const share = entries.find((e) => sameOrBelow(folder, e.path));
+      const [{ entries }, metadata] = await Promise.all([
+        call('/sharing/list_shared_with_me', {}),
+        folderKey === null ? call('/files/get_metadata', { path: folder }) : null,
+      ]);
+      if (metadata) folderKey = metadata.path_lower;
+      const share = entries.find((e) => isWithin(folderKey, e.path_lower));
       readOnly = share?.role === 'viewer';
     } catch { readOnly = false; /* the server still refuses what a viewer may not do */ }
     showWriteControls(!readOnly);
@@ -90,7 +96,7 @@ export function filesView(ctx, folder) {
     try {
       const all = await call('/files/list_folder', { path: folder, recursive: true });
       const needle = query.toLocaleLowerCase();
-      state.results = all.entries.filter((e) => e.path !== folder && e.name.toLocaleLowerCase().includes(needle));
+      state.results = all.entries.filter((e) => e.path_lower !== folderKey && e.name.toLocaleLowerCase().includes(needle));
       draw();
     } catch (error) { showError(error); }
   }
@@ -125,20 +131,20 @@ export function filesView(ctx, folder) {
 
   /**
    * Redraws the list. A redraw replaces the rows, which would drop keyboard focus on <body>; so focus goes back to the
-   * row that had it (or to state.focusPath, where a rename or move put it), else to the row now in its place.
+   * row that had it (or to state.focusKey, where a rename or move put it), else to the row now in its place.
    */
   function draw() {
     const focused = document.activeElement?.closest?.('tr.entry');
     const hadFocus = focused && list.contains(focused);
     const rows = [...list.querySelectorAll('tr.entry')];
-    const target = state.focusPath ?? (hadFocus ? focused.dataset.path : null);
+    const target = state.focusKey ?? (hadFocus ? focused.dataset.pathLower : null);
     const index = hadFocus ? rows.indexOf(focused) : state.focusIndex ?? -1;
-    state.focusPath = null;
+    state.focusKey = null;
     state.focusIndex = null;
     drawList();
     if (!target && index < 0) return;
     const now = [...list.querySelectorAll('tr.entry')];
-    const row = now.find((r) => target && r.dataset.path.toLocaleLowerCase() === target.toLocaleLowerCase()) ?? now[Math.min(index, now.length - 1)];
+    const row = now.find((r) => target && r.dataset.pathLower === target) ?? now[Math.min(index, now.length - 1)];
     if (row) row.focus();
     else if (hadFocus) main().focus();
   }
@@ -163,7 +169,7 @@ export function filesView(ctx, folder) {
     const conflicted = isConflicted(entry.name);
     const open = () => entry.tag === 'folder' ? ctx.navigate(filesUrl(entry.path)) : previewFile(entry);
     const tr = h('tr', {
-      class: `entry entry-${entry.tag}${conflicted ? ' conflicted' : ''}`, tabindex: '0', dataset: { path: entry.path, name: entry.name },
+      class: `entry entry-${entry.tag}${conflicted ? ' conflicted' : ''}`, tabindex: '0', dataset: { path: entry.path, pathLower: entry.path_lower, name: entry.name },
       'aria-label': `${entry.tag === 'folder' ? 'Folder' : 'File'} ${entry.name}${conflicted ? ', conflicted copy' : ''}`,
       ondblclick: open,
     },
@@ -233,7 +239,7 @@ export function filesView(ctx, folder) {
     try {
       const moved = await call('/files/move', { from_path: entry.path, to_path: joinPath(parentOf(entry.path), result.name.trim()) });
       toast(`Renamed to ${result.name}`);
-      state.focusPath = moved.path;
+      state.focusKey = moved.path_lower;
       await refresh();
     } catch (error) { showError(error); }
   }
@@ -247,7 +253,7 @@ export function filesView(ctx, folder) {
       const result = await call(`/files/${verb}`, { from_path: entry.path, to_path: joinPath(target, entry.name) });
       toast(`${verb === 'move' ? 'Moved' : 'Copied'} ${entry.name} to ${target || 'All files'}`);
       // Focus stays on the row: the moved one if it is still in this folder (a copy: the original), else the next one.
-      state.focusPath = verb === 'move' ? result.path : entry.path;
+      state.focusKey = verb === 'move' ? result.path_lower : entry.path_lower;
       state.focusIndex = rowIndex(entry);
       await refresh();
     } catch (error) { showError(error); }
@@ -285,9 +291,9 @@ export function filesView(ctx, folder) {
       } else if (choice === 'both') {
         const dot = originalName.lastIndexOf('.');
         const [base, ext] = dot > 0 ? [originalName.slice(0, dot), originalName.slice(dot)] : [originalName, ''];
-        const names = new Set(state.entries.map((e) => e.name.toLocaleLowerCase()));
+        const taken = new Set(state.entries.map((e) => nameOf(e.path_lower)));
         let n = 2;
-        while (names.has(`${base} (${n})${ext}`.toLocaleLowerCase())) n++;
+        while (taken.has(pathKey(`${base} (${n})${ext}`))) n++;
         const result = await promptDialog('Keep both', [{ name: 'name', label: 'Name for the copy', value: `${base} (${n})${ext}`, required: true }], 'Rename');
         if (!result?.name) return;
         await call('/files/move', { from_path: entry.path, to_path: joinPath(parentOf(entry.path), result.name.trim()) });
@@ -332,267 +338,11 @@ export function filesView(ctx, folder) {
   }
 
   refresh();
-  return { el: root, folder, refresh, onDrop: uploadDropped };
+  return { el: root, folder, folderKey: () => folderKey, refresh, onDrop: uploadDropped };
 }
 
-/** Whether path is folder itself or inside it, ignoring case as DropSync paths do. */
-function sameOrBelow(path, folder) {
-  const p = path.toLocaleLowerCase(), f = folder.toLocaleLowerCase();
-  return p === f || p.startsWith(f + '/');
-}
-
-export async function downloadFile(entry, rev) {
-  const note = toast(`Downloading ${entry.name}…`, 'info', 0);
-  try {
-    const blob = await downloadBlob(entry.path, {
-      rev, size: rev ? undefined : entry.size, onProgress: (got, total) => { note.firstChild.textContent = `Downloading ${entry.name}… ${total ? Math.floor((got / total) * 100) + '%' : formatSize(got)}`; },
-    });
-    saveBlob(blob, entry.name);
-  } catch (error) { showError(error); } finally { note.remove(); }
-}
-
-/** Downloads a folder as a zip built in the browser; list(path) answers its recursive entries, fetch(entry) a Blob. */
-export async function zipAndSave(name, entries, base, fetchFile) {
-  const files = entries.filter((e) => e.tag === 'file');
-  const total = files.reduce((n, e) => n + e.size, 0);
-  if (total > ZIP_LIMIT) throw new Error('The folder is larger than 4 GiB; download its files or subfolders separately.');
-  const note = toast(`Zipping ${name}…`, 'info', 0);
-  try {
-    const parts = [];
-    let done = 0;
-    for (const file of files) {
-      const blob = await fetchFile(file);
-      parts.push({ name: file.path.slice(base.length).replace(/^\//, ''), data: new Uint8Array(await blob.arrayBuffer()), modified: new Date(file.server_modified) });
-      done += file.size;
-      note.firstChild.textContent = `Zipping ${name}… ${total ? Math.floor((done / total) * 100) : 100}%`;
-    }
-    saveBlob(buildZip(parts), `${name}.zip`);
-  } finally { note.remove(); }
-}
-
-async function downloadFolderZip(entry) {
-  try {
-    const { entries } = await call('/files/list_folder', { path: entry.path, recursive: true });
-    await zipAndSave(entry.name || 'DropSync', entries, entry.path, (file) => downloadBlob(file.path, { size: file.size }));
-  } catch (error) { showError(error); }
-}
-
-export async function revisionsDialog(ctx, entry, onRestored) {
-  let data;
-  try {
-    data = await call('/files/list_revisions', { path: entry.path, limit: 100 });
-  } catch (error) { showError(error); return; }
-  const devices = await ctx.deviceNames();
-  await openDialog(`Revisions of ${entry.name}`, (body, close) => {
-    body.append(h('table', { class: 'revisions', 'aria-label': `Revisions of ${entry.name}` },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'Device'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-      h('tbody', {}, data.entries.map((rev, i) => h('tr', { class: 'revision', dataset: { rev: rev.rev } },
-        h('td', {}, formatDate(rev.server_modified), i === 0 && entry.tag !== 'deleted' ? h('span', { class: 'badge' }, 'Current') : null),
-        h('td', {}, formatSize(rev.size)),
-        h('td', {}, devices.get(rev.device_id) ?? 'another device'),
-        h('td', { class: 'col-actions' },
-          h('button', { class: 'button small', 'aria-label': `Preview revision from ${formatDate(rev.server_modified)}`, onclick: () => previewFile({ ...entry, size: rev.size }, { rev: rev.rev }) }, 'View'),
-          h('button', { class: 'button small', 'aria-label': `Download revision from ${formatDate(rev.server_modified)}`, onclick: () => downloadFile(entry, rev.rev) }, 'Download'),
-          i === 0 && entry.tag !== 'deleted' ? null : h('button', {
-            class: 'button small primary', 'aria-label': `Restore revision from ${formatDate(rev.server_modified)}`,
-            onclick: async () => {
-              try {
-                await call('/files/restore', { path: entry.path, rev: rev.rev });
-                toast(`Restored ${entry.name} to the version from ${formatDate(rev.server_modified)}`);
-                close(true);
-                onRestored?.();
-              } catch (error) { showError(error); }
-            },
-          }, 'Restore')))))));
-  }, { wide: true });
-}
-
-export async function shareDialog(ctx, entry, linksOnly = false) {
-  await openDialog(linksOnly ? `Shared link to ${entry.name}` : `Share ${entry.name}`, (body) => {
-    const members = h('ul', { class: 'members', 'aria-label': 'People with access' });
-    const links = h('ul', { class: 'links', 'aria-label': 'Shared links' });
-    const memberError = h('p', { class: 'form-error', role: 'alert' });
-    const linkError = h('p', { class: 'form-error', role: 'alert' });
-
-    const loadMembers = async () => {
-      try {
-        const { members: list } = await call('/sharing/list_members', { path: entry.path });
-        clear(members, list.map((m) => h('li', { class: 'member' },
-          h('span', {}, m.email), h('span', { class: 'badge' }, m.role),
-          m.is_owner ? null : h('button', {
-            class: 'button small', 'aria-label': `Remove ${m.email}`,
-            onclick: async () => {
-              try { await call('/sharing/remove_member', { path: entry.path, email: m.email }); await loadMembers(); } catch (e) { memberError.textContent = errorMessage(e); }
-            },
-          }, 'Remove'))));
-      } catch (error) {
-        clear(members, h('li', { class: 'muted' }, error.status === 404 || error.status === 409 || error.status === 400 ? 'Not shared with anyone yet.' : errorMessage(error)));
-      }
-    };
-    const loadLinks = async () => {
-      try {
-        const { links: list } = await call('/sharing/list_links', {});
-        const mine = list.filter((l) => l.path.toLocaleLowerCase() === entry.path.toLocaleLowerCase() && !l.revoked_at);
-        clear(links, mine.length ? mine.map((l) => linkItem(l, loadLinks, linkError)) : h('li', { class: 'muted' }, 'No links yet.'));
-      } catch (error) { linkError.textContent = errorMessage(error); }
-    };
-
-    if (!linksOnly && entry.tag === 'folder') {
-      const form = h('form', {
-        class: 'form inline-form', 'aria-label': 'Invite someone',
-        onsubmit: async (e) => {
-          e.preventDefault();
-          memberError.textContent = '';
-          const data = Object.fromEntries(new FormData(form));
-          try {
-            await call('/sharing/add_member', { path: entry.path, email: data.email.trim(), role: data.role });
-            form.reset();
-            toast(`Shared ${entry.name} with ${data.email}`);
-            await loadMembers();
-          } catch (error) { memberError.textContent = errorMessage(error); }
-        },
-      },
-      h('label', { class: 'field grow' }, h('span', {}, 'Email'), h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off', placeholder: 'name@example.com' })),
-      h('label', { class: 'field' }, h('span', {}, 'Role'), h('select', { name: 'role' }, h('option', { value: 'editor' }, 'Can edit'), h('option', { value: 'viewer' }, 'Can view'))),
-      h('button', { class: 'button primary', type: 'submit' }, 'Share'));
-      body.append(h('h3', {}, 'People'), form, memberError, members);
-      loadMembers();
-    }
-
-    const linkForm = h('form', {
-      class: 'form inline-form', 'aria-label': 'Create a shared link',
-      onsubmit: async (e) => {
-        e.preventDefault();
-        linkError.textContent = '';
-        const data = Object.fromEntries(new FormData(linkForm));
-        try {
-          const link = await call('/sharing/create_link', {
-            path: entry.path, expires: data.expires ? new Date(data.expires).toISOString() : undefined, password: data.password || undefined,
-          });
-          linkForm.reset();
-          await copyText(humanLink(link.url));
-          await loadLinks();
-        } catch (error) { linkError.textContent = errorMessage(error); }
-      },
-    },
-    h('label', { class: 'field' }, h('span', {}, 'Expires (optional)'), h('input', { name: 'expires', type: 'datetime-local' })),
-    h('label', { class: 'field' }, h('span', {}, 'Password (optional)'), h('input', { name: 'password', type: 'password', autocomplete: 'new-password' })),
-    h('button', { class: 'button primary', type: 'submit' }, 'Create link'));
-    body.append(h('h3', {}, 'Shared links'), h('p', { class: 'muted' }, 'Anyone with a link can view and download, without an account.'), linkForm, linkError, links);
-    loadLinks();
-  }, { wide: true });
-}
-
-/** The API answers links as /s/{token} (its JSON endpoint); people open the page at /link/{token}. */
-export const humanLink = (url) => url.replace(/\/s\/([^/?#]+)$/, '/link/$1');
-
-function linkItem(link, reload, errorBox) {
-  const url = humanLink(link.url);
-  return h('li', { class: 'link-item' },
-    h('input', { class: 'link-url', readonly: true, value: url, 'aria-label': `Link to ${link.path}`, onfocus: (e) => e.target.select() }),
-    h('span', { class: 'muted' }, [link.has_password ? 'password' : null, link.expires_at ? `expires ${formatDate(link.expires_at)}` : null].filter(Boolean).join(' · ')),
-    h('button', { class: 'button small', 'aria-label': `Copy link to ${link.path}`, onclick: () => copyText(url) }, 'Copy'),
-    h('button', {
-      class: 'button small danger', 'aria-label': `Revoke link to ${link.path}`,
-      onclick: async () => {
-        try { await call('/sharing/revoke_link', { link_id: link.link_id }); toast('Link revoked'); await reload(); } catch (e) { errorBox.textContent = errorMessage(e); }
-      },
-    }, 'Revoke'));
-}
-
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    toast('Link copied to the clipboard');
-  } catch {
-    toast(`Link: ${text}`, 'info', 15000);
-  }
-}
-
-export function deletedView(ctx) {
-  const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Deleted files'),
-    h('p', { class: 'muted' }, 'Deleted files keep their revisions; restore one to bring it back where it was.'));
-  const list = h('div', { class: 'file-list' });
-  root.append(list);
-  async function refresh() {
-    try {
-      const { entries } = await call('/files/list_deleted', { path: '', limit: 500 });
-      if (!entries.length) { clear(list, h('p', { class: 'empty' }, 'No deleted files.')); return; }
-      clear(list, h('table', { class: 'files', 'aria-label': 'Deleted files' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Deleted'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-        h('tbody', {}, entries.map((entry) => h('tr', { class: 'entry', dataset: { path: entry.path, name: entry.name } },
-          h('td', { class: 'col-name' }, fileIcon({ tag: 'file', name: entry.name }), h('span', {}, entry.name)),
-          h('td', {}, parentOf(entry.path) || '/'),
-          h('td', {}, formatDate(entry.server_modified)),
-          h('td', { class: 'col-actions' },
-            h('button', { class: 'button small', 'aria-label': `Revisions of ${entry.name}`, onclick: () => revisionsDialog(ctx, entry, refresh) }, 'Revisions'),
-            h('button', { class: 'button small primary', 'aria-label': `Restore ${entry.name}`, onclick: () => restoreLatest(entry) }, 'Restore')))))));
-    } catch (error) { clear(list, h('p', { class: 'error-box', role: 'alert' }, errorMessage(error))); }
-  }
-  async function restoreLatest(entry) {
-    try {
-      const { entries } = await call('/files/list_revisions', { path: entry.path, limit: 1 });
-      if (!entries.length) throw new Error('This file has no revision to restore.');
-      await call('/files/restore', { path: entry.path, rev: entries[0].rev });
-      toast(`Restored ${entry.name}`);
-      await refresh();
-    } catch (error) { showError(error); }
-  }
-  refresh();
-  return { el: root, refresh };
-}
-
-export function sharedView(ctx) {
-  const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Shared with me'));
-  const list = h('div', { class: 'file-list' });
-  root.append(list);
-  async function refresh() {
-    try {
-      const { entries } = await call('/sharing/list_shared_with_me', {});
-      if (!entries.length) { clear(list, h('p', { class: 'empty' }, 'Nobody has shared a folder with you yet.')); return; }
-      clear(list, h('table', { class: 'files', 'aria-label': 'Folders shared with me' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Owner'), h('th', { scope: 'col' }, 'Access'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-        h('tbody', {}, entries.map((share) => {
-          const open = () => ctx.navigate(filesUrl(share.path));
-          const tr = h('tr', { class: 'entry', tabindex: '0', dataset: { path: share.path, name: nameOf(share.path) }, 'aria-label': `Shared folder ${nameOf(share.path)} from ${share.owner_email}`, ondblclick: open },
-            h('td', { class: 'col-name' }, fileIcon({ tag: 'folder' }), h('button', { class: 'name-button', tabindex: '-1', onclick: open }, nameOf(share.path))),
-            h('td', {}, share.owner_email),
-            h('td', {}, h('span', { class: 'badge' }, share.role === 'viewer' ? 'Can view' : 'Can edit')),
-            h('td', { class: 'col-actions' }, h('button', {
-              class: 'button small', 'aria-label': `Leave ${nameOf(share.path)}`,
-              onclick: async () => {
-                if (!await confirmDialog('Leave shared folder?', `${nameOf(share.path)} will disappear from your files; ${share.owner_email} keeps it.`, 'Leave', true)) return;
-                try { await call('/sharing/leave', { path: share.path }); await refresh(); } catch (e) { showError(e); }
-              },
-            }, 'Leave')));
-          activateOnKeys(tr, open);
-          return tr;
-        }))));
-    } catch (error) { clear(list, h('p', { class: 'error-box', role: 'alert' }, errorMessage(error))); }
-  }
-  refresh();
-  return { el: root, refresh };
-}
-
-export function linksView() {
-  const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Shared links'));
-  const list = h('ul', { class: 'links' });
-  const errorBox = h('p', { class: 'form-error', role: 'alert' });
-  root.append(errorBox, list);
-  async function refresh() {
-    try {
-      const { links } = await call('/sharing/list_links', {});
-      const live = links.filter((l) => !l.revoked_at);
-      clear(list, live.length ? live.map((l) => h('li', { class: 'link-row' }, h('strong', {}, l.path), linkItem(l, refresh, errorBox))) : h('li', { class: 'empty' }, 'You have no shared links.'));
-    } catch (error) { errorBox.textContent = errorMessage(error); }
-  }
-  refresh();
-  return { el: root, refresh };
-}
 
 function debounce(fn, ms) {
   let timer;
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
-
-export { CONFLICT_MARK };
