@@ -1,8 +1,8 @@
 using System.Globalization;
 using DropSync.Api.Blocks;
 using DropSync.Core.Blocks;
-using DropSync.Core.Contract;
 using DropSync.Core.Content;
+using DropSync.Core.Contract;
 using DropSync.Core.Errors;
 using Microsoft.AspNetCore.Http.Features;
 
