@@ -116,6 +116,13 @@ internal static class OpenApiContract
             {
                 schema.Required.Remove(property.Name);
             }
+            else if (!nullable && property.PropertyType == typeof(string) && property.Set is null
+                && schema.Properties?.TryGetValue(property.Name, out var written) == true && written is OpenApiSchema computed)
+            {
+                // A computed string (path_lower) is always written; the generator takes it for an optional nullable one.
+                computed.Type = JsonSchemaType.String;
+                schema.Required.Add(property.Name);
+            }
         }
     }
 
