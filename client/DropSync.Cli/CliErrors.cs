@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using DropSync.Client.Api;
+using DropSync.Core.Errors;
 
 namespace DropSync.Cli;
 
@@ -20,12 +21,13 @@ public static partial class CliErrors
         var said = WithoutApiAdvice(e.ServerMessage);
         return e.Code switch
         {
-            "invalid_credentials" => (ExitCodes.NotSignedIn, $"{said} Check them and run {login} again."),
+            ErrorCodes.InvalidCredentials => (ExitCodes.NotSignedIn, $"{said} Check them and run {login} again."),
             // invalid_token (revoked or unknown) and unauthorized (no token) alike: this device must sign in again.
             _ when e.Status == HttpStatusCode.Unauthorized =>
                 (ExitCodes.NotSignedIn, $"This device is no longer signed in (it was signed out or its token revoked). Sign in again with {login}."),
-            "rev_not_found" or "missing_rev" => (ExitCodes.Error, $"{said} See the file's revisions with `dropsync revisions {pathWord}`."),
-            "not_folder" when e.Status == HttpStatusCode.BadRequest =>
+            ErrorCodes.RevNotFound or ErrorCodes.MissingRev => (ExitCodes.Error, $"{said} See the file's revisions with `dropsync revisions {pathWord}`."),
+            // Sharing a file (409 not_folder, as listing one is): its message says to make a shared link instead.
+            ErrorCodes.NotFolder when said.Contains("shared link", StringComparison.Ordinal) =>
                 (ExitCodes.Error, $"{said.TrimEnd('.')}: `dropsync link {pathWord}`."),
             _ => (ExitCodes.Error, said),
         };

@@ -45,7 +45,7 @@ public static class DavEndpoints
             var settings = services.GetRequiredService<DavSettings>();
             if (settings.UnavailableReason is { } reason)
             {
-                await DavResponses.WriteErrorAsync(context, StatusCodes.Status501NotImplemented, "webdav_unavailable", reason);
+                await DavResponses.WriteErrorAsync(context, StatusCodes.Status501NotImplemented, ErrorCodes.WebdavUnavailable, reason);
                 return;
             }
 

@@ -51,7 +51,7 @@ internal static class DavXml
         }
         catch (XmlException e)
         {
-            throw Errors.BadRequest("malformed_xml", "The request body is not well-formed XML: " + e.Message);
+            throw Errors.BadRequest(ErrorCodes.MalformedXml, "The request body is not well-formed XML: " + e.Message);
         }
     }
 
@@ -82,5 +82,5 @@ internal static class DavXml
     };
 
     private static DropSyncException TooLarge() =>
-        Errors.TooLarge("xml_too_large", $"A WebDAV request body is at most {MaxRequestXmlBytes} bytes.");
+        Errors.TooLarge(ErrorCodes.XmlTooLarge, $"A WebDAV request body is at most {MaxRequestXmlBytes} bytes.");
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using DropSync.Client.Api;
+using DropSync.Core.Errors;
 using DropSync.Core.Paths;
 
 namespace DropSync.Client.Sync;
@@ -127,7 +128,7 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
     }
 
     private static bool IsReset(DropSyncApiException e) =>
-        e.Code is "reset" or "invalid_cursor" || (e.Status == HttpStatusCode.Conflict && e.Code == "reset");
+        e.Code is ErrorCodes.Reset or ErrorCodes.InvalidCursor || (e.Status == HttpStatusCode.Conflict && e.Code == ErrorCodes.Reset);
 
     private async Task<IReadOnlyDictionary<string, RemoteEntry>> ListAfreshAsync(LocalIndex index, CancellationToken ct)
     {

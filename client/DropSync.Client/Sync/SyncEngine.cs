@@ -790,12 +790,12 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
                 RecordUpload(item, size, mtime, blocks, result);
             }
-            catch (DropSyncApiException e) when (e.Code == "conflict" && e.Body.ValueKind == JsonValueKind.Object)
+            catch (DropSyncApiException e) when (e.Code == ErrorCodes.Conflict && e.Body.ValueKind == JsonValueKind.Object)
             {
                 index.RemoveUpload(item.Key);
                 await HandleConflictAsync(item, e, size, mtime, blocks, body, ct);
             }
-            catch (DropSyncApiException e) when (e.Code is "name_clash" or "path_is_folder" or "path_conflict")
+            catch (DropSyncApiException e) when (e.Code is ErrorCodes.NameClash or ErrorCodes.PathIsFolder or ErrorCodes.PathConflict)
             {
                 HandleNameProblem(item, e);
             }
@@ -867,7 +867,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 {
                     results = await _api.UploadBatchAsync(files.Select(f => new BatchFile("/" + f.Item.Rel, f.Mode, f.Rev, f.Bytes)).ToList(), ct);
                 }
-                catch (DropSyncApiException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && e.Code is "not_found" or "method_not_allowed")
+                catch (DropSyncApiException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && e.Code is ErrorCodes.NotFound or ErrorCodes.MethodNotAllowed)
                 {
                     o.Log?.Invoke("the server does not take batched uploads; uploading files one by one");
                     foreach (var f in files)
@@ -941,11 +941,11 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         /// <summary>An upload the server refused: a conflict or a name problem is resolved as for a single upload; anything else is an error.</summary>
         private async Task HandleUploadErrorAsync(LocalItem item, DropSyncApiException e, long size, long mtime, IReadOnlyList<BlockRef> blocks, CancellationToken ct)
         {
-            if (e.Code == "conflict" && e.Body.ValueKind == JsonValueKind.Object)
+            if (e.Code == ErrorCodes.Conflict && e.Body.ValueKind == JsonValueKind.Object)
             {
                 await HandleConflictAsync(item, e, size, mtime, blocks, size, ct);
             }
-            else if (e.Code is "name_clash" or "path_is_folder" or "path_conflict")
+            else if (e.Code is ErrorCodes.NameClash or ErrorCodes.PathIsFolder or ErrorCodes.PathConflict)
             {
                 HandleNameProblem(item, e);
             }
@@ -961,7 +961,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
 
         private void HandleNameProblem(LocalItem item, DropSyncApiException e)
         {
-            var renamed = SetAside(item.Rel, false, e.Code == "name_clash" ? "case conflict" : "file conflict");
+            var renamed = SetAside(item.Rel, false, e.Code == ErrorCodes.NameClash ? "case conflict" : "file conflict");
             report.Conflict($"{item.Rel}: {e.ServerMessage} Renamed the local file to {renamed}; it will be uploaded under that name.");
 
             o.Log?.Invoke($"{item.Rel}: {e.ServerMessage} renamed it to {renamed}");
@@ -1106,7 +1106,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             }
         }
 
-        private const string NoWritePermission = "no_write_permission";
+        private const string NoWritePermission = ErrorCodes.NoWritePermission;
 
         private const string ReadOnly = "read-only for you (its folder is shared with you as a viewer)";
 
@@ -1184,7 +1184,7 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
                 await _api.DownloadAsync(r.Path, r.Rev, 0, memory, ct);
                 return memory.ToArray();
             }
-            catch (DropSyncApiException e) when (e.Code == "too_large_for_direct_download")
+            catch (DropSyncApiException e) when (e.Code == ErrorCodes.TooLargeForDirectDownload)
             {
                 return null;
             }

@@ -1,5 +1,6 @@
 using DropSync.Api.Auth;
 using DropSync.Core.Accounts;
+using DropSync.Core.Contract;
 
 namespace DropSync.Api.Apis;
 
@@ -12,10 +13,10 @@ internal static class AppPasswordsApi
     public static IEndpointRouteBuilder MapAppPasswordsApi(this IEndpointRouteBuilder routes)
     {
         var auth = routes.MapGroup("/auth").WithTags("Auth");
-        auth.MapPost("/create_app_password", CreateAsync)
+        auth.MapPost("/create_app_password", CreateAsync).WithName("createAppPassword")
             .WithSummary("Create an app password for a WebDAV client (sign in there with your e-mail and it); the secret is shown only in this answer.");
-        auth.MapPost("/list_app_passwords", ListAsync).WithSummary("This account's app passwords (never their secrets).");
-        auth.MapPost("/revoke_app_password", RevokeAsync).WithSummary("Revoke an app password: clients using it are refused at once.");
+        auth.MapPost("/list_app_passwords", ListAsync).WithName("listAppPasswords").WithSummary("This account's app passwords (never their secrets).");
+        auth.MapPost("/revoke_app_password", RevokeAsync).WithName("revokeAppPassword").WithSummary("Revoke an app password: clients using it are refused at once.");
         return routes;
     }
 
@@ -28,20 +29,13 @@ internal static class AppPasswordsApi
     private static async Task<AppPasswordList> ListAsync(HttpContext context, AppPasswordService appPasswords, CancellationToken ct) =>
         new((await appPasswords.ListAsync(context.Caller(), ct)).Select(p => new AppPasswordInfo(p.AppPasswordId, p.Name, p.CreatedAt)).ToList());
 
-    private static async Task<IResult> RevokeAsync(RevokeAppPasswordRequest request, HttpContext context, AppPasswordService appPasswords, CancellationToken ct)
+    private static async Task<EmptyResponse> RevokeAsync(RevokeAppPasswordRequest request, HttpContext context, AppPasswordService appPasswords, CancellationToken ct)
     {
         await appPasswords.RevokeAsync(context.Caller(), request.Id, ct);
-        return Results.Ok(new { });
+        return EmptyResponse.Instance;
     }
 }
 
 internal sealed record CreateAppPasswordRequest(string? Name);
 
 internal sealed record RevokeAppPasswordRequest(string? Id);
-
-/// <summary>A new app password: <c>app_password</c> is the secret, shown this once.</summary>
-internal sealed record AppPasswordCreated(string AppPassword, string Id, string Name, DateTimeOffset Created);
-
-internal sealed record AppPasswordInfo(string Id, string Name, DateTimeOffset Created);
-
-internal sealed record AppPasswordList(IReadOnlyList<AppPasswordInfo> AppPasswords);

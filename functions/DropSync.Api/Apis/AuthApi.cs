@@ -1,5 +1,6 @@
 using DropSync.Api.Auth;
 using DropSync.Core.Accounts;
+using DropSync.Core.Contract;
 using DropSync.Core.Ports;
 
 namespace DropSync.Api.Apis;
@@ -10,49 +11,46 @@ internal static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder routes)
     {
         var auth = routes.MapGroup("/auth").WithTags("Auth");
-        auth.MapPost("/register", RegisterAsync).AllowAnonymous().WithSummary("Create an account.");
-        auth.MapPost("/login", LoginAsync).AllowAnonymous().WithSummary("Sign in a device; answers its access token.");
-        auth.MapPost("/logout", LogoutAsync).WithSummary("Sign out this device (its token stops working at once).");
-        auth.MapPost("/list_devices", ListDevicesAsync).WithSummary("The signed-in devices of this account.");
-        auth.MapPost("/revoke_device", RevokeDeviceAsync).WithSummary("Sign out one of this account's devices.");
+        auth.MapPost("/register", RegisterAsync).WithName("register").AllowAnonymous().WithSummary("Create an account.");
+        auth.MapPost("/login", LoginAsync).WithName("login").AllowAnonymous().WithSummary("Sign in a device; answers its access token.");
+        auth.MapPost("/logout", LogoutAsync).WithName("logout").WithSummary("Sign out this device (its token stops working at once).");
+        auth.MapPost("/list_devices", ListDevicesAsync).WithName("listDevices").WithSummary("The signed-in devices of this account.");
+        auth.MapPost("/revoke_device", RevokeDeviceAsync).WithName("revokeDevice").WithSummary("Sign out one of this account's devices.");
         return routes;
     }
 
-    private static async Task<IResult> RegisterAsync(RegisterRequest request, AccountService accounts, CancellationToken ct)
+    private static async Task<RegisterResponse> RegisterAsync(RegisterRequest request, AccountService accounts, CancellationToken ct)
     {
         var account = await accounts.RegisterAsync(request.Email, request.Password, ct);
-        return Results.Ok(new { account.UserId, account.Email });
+        return new RegisterResponse(account.UserId, account.Email);
     }
 
-    private static async Task<IResult> LoginAsync(LoginRequest request, AccountService accounts, CancellationToken ct)
+    private static async Task<LoginResponse> LoginAsync(LoginRequest request, AccountService accounts, CancellationToken ct)
     {
         var (token, device) = await accounts.LoginAsync(request.Email, request.Password, request.DeviceName, ct);
-        return Results.Ok(new { AccessToken = token, device.DeviceId, device.UserId, DeviceName = device.Name });
+        return new LoginResponse(token, device.DeviceId, device.UserId, device.Name);
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext context, AccountService accounts, IDeviceConnectionCloser connections, CancellationToken ct)
+    private static async Task<EmptyResponse> LogoutAsync(HttpContext context, AccountService accounts, IDeviceConnectionCloser connections, CancellationToken ct)
     {
         var caller = context.Caller();
         await accounts.LogoutAsync(caller, ct);
         await connections.CloseDeviceAsync(caller.UserId, caller.DeviceId, ct);
-        return Results.Ok(new { });
+        return EmptyResponse.Instance;
     }
 
-    private static async Task<IResult> ListDevicesAsync(HttpContext context, AccountService accounts, CancellationToken ct)
+    private static async Task<ListDevicesResponse> ListDevicesAsync(HttpContext context, AccountService accounts, CancellationToken ct)
     {
         var caller = context.Caller();
         var devices = await accounts.ListDevicesAsync(caller, ct);
-        return Results.Ok(new
-        {
-            Devices = devices.Select(d => new { d.DeviceId, d.Name, d.CreatedAt, d.RevokedAt, Current = d.DeviceId == caller.DeviceId }),
-        });
+        return new ListDevicesResponse([.. devices.Select(d => new DeviceResponse(d.DeviceId, d.Name, d.CreatedAt, d.RevokedAt, d.DeviceId == caller.DeviceId))]);
     }
 
-    private static async Task<IResult> RevokeDeviceAsync(RevokeDeviceRequest request, HttpContext context, AccountService accounts, IDeviceConnectionCloser connections, CancellationToken ct)
+    private static async Task<EmptyResponse> RevokeDeviceAsync(RevokeDeviceRequest request, HttpContext context, AccountService accounts, IDeviceConnectionCloser connections, CancellationToken ct)
     {
         var caller = context.Caller();
         await accounts.RevokeDeviceAsync(caller, request.DeviceId, ct);
         await connections.CloseDeviceAsync(caller.UserId, request.DeviceId!, ct);
-        return Results.Ok(new { });
+        return EmptyResponse.Instance;
     }
 }

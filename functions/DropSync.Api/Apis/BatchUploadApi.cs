@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using DropSync.Api.Auth;
 using DropSync.Api.Hosting;
+using DropSync.Core.Contract;
 using DropSync.Core.Errors;
 using DropSync.Core.Files;
 using Microsoft.AspNetCore.Http.Features;
@@ -31,19 +32,19 @@ internal static class BatchUploadApi
     public static IEndpointRouteBuilder MapBatchUploadApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/files").WithTags("Files")
-            .MapPost("/upload_batch", UploadBatchAsync)
+            .MapPost("/upload_batch", UploadBatchAsync).WithName("uploadBatch")
             .WithSummary("Upload up to 1,000 small files (≤ 4 MiB each) in one multipart request; each file succeeds or fails on its own.");
         return routes;
     }
 
-    private static async Task<IResult> UploadBatchAsync(HttpContext context, BatchUploadService batches, IOptions<JsonOptions> json, CancellationToken ct)
+    private static async Task<BatchUploadResponse> UploadBatchAsync(HttpContext context, BatchUploadService batches, IOptions<JsonOptions> json, CancellationToken ct)
     {
         var caller = context.Caller();
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
             || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 } boundary)
         {
-            throw Errors.BadRequest("invalid_request", "Send the batch as multipart/form-data: a \"manifest\" JSON part, then one part per file.");
+            throw Errors.BadRequest(ErrorCodes.InvalidRequest, "Send the batch as multipart/form-data: a \"manifest\" JSON part, then one part per file.");
         }
 
         var maxBytes = context.RequestServices.GetRequiredService<ServerLimits>().MaxBatchBytes;
@@ -70,17 +71,17 @@ internal static class BatchUploadApi
     /// <summary>413 batch_too_large (AWS mode: a Lambda request is at most max_batch_bytes, see GET /config).</summary>
     private static DropSyncException BatchTooLarge(long maxBytes) => new(
         ErrorKind.PayloadTooLarge,
-        "batch_too_large",
+        ErrorCodes.BatchTooLarge,
         $"A batch request is at most {maxBytes} bytes here; split it into smaller batches (GET /config gives max_batch_bytes).",
         new Dictionary<string, object?> { ["max_batch_bytes"] = maxBytes });
 
-    private static async Task<IResult> ReadBatchAsync(HttpContext context, Core.Accounts.Caller caller, string boundary, BatchUploadService batches, IOptions<JsonOptions> json, CancellationToken ct)
+    private static async Task<BatchUploadResponse> ReadBatchAsync(HttpContext context, Core.Accounts.Caller caller, string boundary, BatchUploadService batches, IOptions<JsonOptions> json, CancellationToken ct)
     {
         var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
         var first = await reader.ReadNextSectionAsync(ct);
         if (first is null || first.GetContentDispositionHeader()?.Name.Value != "manifest")
         {
-            throw Errors.BadRequest("missing_manifest", "The first part of a batch is \"manifest\": JSON {\"files\": [{\"path\", \"mode\", \"rev\"}, ...]}.");
+            throw Errors.BadRequest(ErrorCodes.MissingManifest, "The first part of a batch is \"manifest\": JSON {\"files\": [{\"path\", \"mode\", \"rev\"}, ...]}.");
         }
 
         BatchManifest? manifest;
@@ -90,17 +91,14 @@ internal static class BatchUploadApi
         }
         catch (JsonException e)
         {
-            throw Errors.BadRequest("invalid_manifest", Hosting.JsonProblems.Describe(e, typeof(BatchManifest), json.Value.SerializerOptions, "The manifest"));
+            throw Errors.BadRequest(ErrorCodes.InvalidManifest, Hosting.JsonProblems.Describe(e, typeof(BatchManifest), json.Value.SerializerOptions, "The manifest"));
         }
 
-        var items = manifest?.Files ?? throw Errors.BadRequest("invalid_manifest", "The manifest lists no files.");
+        var items = manifest?.Files ?? throw Errors.BadRequest(ErrorCodes.InvalidManifest, "The manifest lists no files.");
         var results = await batches.UploadAsync(caller, items, ReadFilesAsync(reader, items, ct), ct);
-        return Results.Ok(new
-        {
-            Entries = results.Select(r => r.Error is null
-                ? (object)new { r.Index, r.Path, Status = StatusCodes.Status200OK, r.Metadata }
-                : new { r.Index, r.Path, Status = ErrorResponses.StatusOf(r.Error.Kind), Error = ErrorResponses.Body(r.Error.Code, r.Error.Message, r.Error.Details) }),
-        });
+        return new BatchUploadResponse([.. results.Select(r => r.Error is null
+            ? new BatchUploadEntry(r.Index, r.Path, StatusCodes.Status200OK, r.Metadata, null)
+            : new BatchUploadEntry(r.Index, r.Path, ErrorResponses.StatusOf(r.Error.Kind), null, ErrorResponses.Of(r.Error.Code, r.Error.Message, r.Error.Details)))]);
     }
 
     /// <summary>The file parts, one by one as they arrive; a part over the limit is skipped and fails alone.</summary>
@@ -131,7 +129,7 @@ internal static class BatchUploadApi
 
             yield return tooLarge
                 ? new BatchUploadFile(index, items[index], ReadOnlyMemory<byte>.Empty,
-                    Errors.TooLarge("file_too_large", $"A file in a batch is at most {BatchUploadService.MaxFileSize} bytes; upload larger files on their own."))
+                    Errors.TooLarge(ErrorCodes.FileTooLarge, $"A file in a batch is at most {BatchUploadService.MaxFileSize} bytes; upload larger files on their own."))
                 : new BatchUploadFile(index, items[index], buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         }
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using DropSync.Api.Blocks;
 using DropSync.Core.Blocks;
 using DropSync.Core.Content;
+using DropSync.Core.Contract;
 using DropSync.Core.Errors;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -13,12 +14,13 @@ internal static class BlocksApi
     public static IEndpointRouteBuilder MapBlocksApi(this IEndpointRouteBuilder routes)
     {
         var blocks = routes.MapGroup("/blocks").AllowAnonymous().WithTags("Blocks");
-        blocks.MapPut("/{hash}", PutBlockAsync).WithSummary("Upload one block to a signed URL from /files/upload?uploadType=resumable.");
-        blocks.MapGet("/{hash}", GetBlockAsync).WithSummary("Download one block from a signed URL from /files/get_blocks.");
+        blocks.MapPut("/{hash}", PutBlockAsync).WithName("putBlock").WithSummary("Upload one block to a signed URL from /files/upload?uploadType=resumable.");
+        blocks.MapGet("/{hash}", GetBlockAsync).WithName("getBlock")
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream").WithSummary("Download one block from a signed URL from /files/get_blocks.");
         return routes;
     }
 
-    private static async Task<IResult> PutBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
+    private static async Task<StoredBlockResponse> PutBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
     {
         var (block, userId, size) = Authorize(context, hash, SignedBlockUrls.Put, urls);
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -28,11 +30,11 @@ internal static class BlocksApi
 
         if (context.Request.ContentLength is { } length && length != size)
         {
-            throw Errors.BadRequest("block_size_mismatch", $"This URL is for a block of {size} bytes; the body is {length}.");
+            throw Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"This URL is for a block of {size} bytes; the body is {length}.");
         }
 
         var stored = await blockService.StoreFromStreamAsync(userId, block, context.Request.Body, context.RequestAborted);
-        return Results.Ok(new { Hash = block.Hex, Size = stored });
+        return new StoredBlockResponse(block.Hex, stored);
     }
 
     private static async Task GetBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
@@ -66,16 +68,16 @@ internal static class BlocksApi
             || !long.TryParse(query["exp"], NumberStyles.None, CultureInfo.InvariantCulture, out var exp)
             || string.IsNullOrEmpty(query["sig"]))
         {
-            throw Errors.Forbidden("invalid_signature", "This block URL is incomplete or not for this operation; ask the API for a new one.");
+            throw Errors.Forbidden(ErrorCodes.InvalidSignature, "This block URL is incomplete or not for this operation; ask the API for a new one.");
         }
 
         var userId = query["u"].ToString();
         switch (urls.Verify(op, userId, block, size, exp, query["sig"].ToString()))
         {
             case "url_expired":
-                throw Errors.Forbidden("url_expired", "This block URL has expired; ask the API for a fresh one (resume the upload with its upload_id, or call /files/get_blocks again).");
+                throw Errors.Forbidden(ErrorCodes.UrlExpired, "This block URL has expired; ask the API for a fresh one (resume the upload with its upload_id, or call /files/get_blocks again).");
             case not null:
-                throw Errors.Forbidden("invalid_signature", "This block URL's signature does not match; URLs are good only for the one block and operation they were made for.");
+                throw Errors.Forbidden(ErrorCodes.InvalidSignature, "This block URL's signature does not match; URLs are good only for the one block and operation they were made for.");
         }
 
         return (block, userId, size);

@@ -34,7 +34,7 @@ internal static class ConfigApi
 {
     public static IEndpointRouteBuilder MapConfigApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/config", GetConfig).AllowAnonymous().WithTags("Server")
+        routes.MapGet("/config", GetConfig).WithName("getConfig").AllowAnonymous().WithTags("Server")
             .WithSummary("The server's mode, live-feed URL, size limits and how long history is kept (anonymous).");
         return routes;
     }

@@ -23,11 +23,14 @@ internal static class DownloadApi
     public static IEndpointRouteBuilder MapDownloadApi(this IEndpointRouteBuilder routes)
     {
         var files = routes.MapGroup("/files").WithTags("Files");
-        files.MapPost("/download", DownloadAsync).WithSummary("Stream a file's content (current or a given rev); honours Range.");
+        files.MapPost("/download", DownloadAsync).WithName("download")
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream").Produces<byte[]>(StatusCodes.Status206PartialContent, "application/octet-stream").WithSummary("Stream a file's content (current or a given rev); honours Range.");
         files.MapGet("/download", (HttpContext context, FileService service, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, string? path, string? rev) =>
                 DownloadAsync(new PathRequest(path, rev), context, service, json))
+            .WithName("downloadByQuery")
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream").Produces<byte[]>(StatusCodes.Status206PartialContent, "application/octet-stream")
             .WithSummary("The same, with path and rev in the query string.");
-        files.MapPost("/get_blocks", GetBlocksAsync)
+        files.MapPost("/get_blocks", GetBlocksAsync).WithName("getBlocks")
             .WithSummary("A page of a file's ordered blocks (start, limit), each with a signed URL to GET it; has_more/next_start lead to the next page.");
         return routes;
     }
@@ -68,7 +71,7 @@ internal static class DownloadApi
             if (from >= length || from > to)
             {
                 response.Headers.ContentRange = $"bytes */{length}";
-                throw new DropSyncException(ErrorKind.RangeNotSatisfiable, "range_not_satisfiable", $"The file is {length} bytes; the requested range is outside it.");
+                throw new DropSyncException(ErrorKind.RangeNotSatisfiable, ErrorCodes.RangeNotSatisfiable, $"The file is {length} bytes; the requested range is outside it.");
             }
 
             count = to - from + 1;
@@ -78,7 +81,7 @@ internal static class DownloadApi
         if (context.RequestServices.GetRequiredService<Hosting.ServerLimits>().MaxResponseBytes is { } max && count > max)
         {
             throw Errors.Conflict(
-                "too_large_for_direct_download",
+                ErrorCodes.TooLargeForDirectDownload,
                 $"This answer would be {count} bytes; this server answers at most {max} bytes directly. Fetch the file by blocks with {blocksEndpoint} (presigned URLs), or in Ranges of at most {max} bytes.",
                 new Dictionary<string, object?> { ["max_response_bytes"] = max });
         }

@@ -47,7 +47,7 @@ internal static partial class EventsApi
             }
             catch (JsonException)
             {
-                return Results.BadRequest(new { error = "invalid_event", message = "The event is not JSON." });
+                return Results.BadRequest(new { error = Core.Errors.ErrorCodes.InvalidEvent, message = "The event is not JSON." });
             }
 
             JsonObject? result;
@@ -59,12 +59,12 @@ internal static partial class EventsApi
             {
                 LogEventFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventsApi)), e, LambdaEventHandler.Recognise(node));
                 return Results.Json(
-                    new { error = "event_failed", message = "The event could not be handled; Lambda retries it." },
+                    new { error = Core.Errors.ErrorCodes.EventFailed, message = "The event could not be handled; Lambda retries it." },
                     statusCode: StatusCodes.Status500InternalServerError);
             }
 
             return result is null
-                ? Results.BadRequest(new { error = "unknown_event", message = "Not an SQS, WebSocket or scheduled event." })
+                ? Results.BadRequest(new { error = Core.Errors.ErrorCodes.UnknownEvent, message = "Not an SQS, WebSocket or scheduled event." })
                 : Results.Text(result.ToJsonString(), "application/json");
         }).AllowAnonymous().ExcludeFromDescription();
         return routes;

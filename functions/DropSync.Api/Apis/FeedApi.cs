@@ -1,5 +1,6 @@
 using DropSync.Api.Auth;
 using DropSync.Api.Live;
+using DropSync.Core.Contract;
 using DropSync.Core.Feed;
 
 namespace DropSync.Api.Apis;
@@ -10,28 +11,25 @@ internal static class FeedApi
     public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder routes)
     {
         var files = routes.MapGroup("/files/list_folder").WithTags("Changes");
-        files.MapPost("/continue", ContinueAsync).WithSummary("Every change since a cursor, in pages; 409 reset means list afresh.");
-        files.MapPost("/get_latest_cursor", LatestCursorAsync).WithSummary("A cursor for now, without listing.");
-        routes.MapGet("/notifications/ws", ConnectAsync).WithTags("Changes")
+        files.MapPost("/continue", ContinueAsync).WithName("listFolderContinue").WithSummary("Every change since a cursor, in pages; 409 reset means list afresh.");
+        files.MapPost("/get_latest_cursor", LatestCursorAsync).WithName("getLatestCursor").WithSummary("A cursor for now, without listing.");
+        routes.MapGet("/notifications/ws", ConnectAsync).WithName("changeFeedSocket").Produces(StatusCodes.Status101SwitchingProtocols).WithTags("Changes")
             .WithSummary("WebSocket: each change that concerns you as it happens (token in Authorization or access_token; echo=true to see your own).");
         return routes;
     }
 
-    private static async Task<IResult> ContinueAsync(ContinueRequest request, HttpContext context, ChangeFeed feed, CancellationToken ct)
-    {
-        var page = await feed.ContinueAsync(context.Caller(), request.Cursor, request.Limit ?? ChangeFeed.DefaultPageSize, ct);
-        return Results.Ok(page);
-    }
+    private static async Task<FeedPage> ContinueAsync(ContinueRequest request, HttpContext context, ChangeFeed feed, CancellationToken ct) =>
+        await feed.ContinueAsync(context.Caller(), request.Cursor, request.Limit ?? ChangeFeed.DefaultPageSize, ct);
 
-    private static async Task<IResult> LatestCursorAsync(ListFolderRequest request, HttpContext context, ChangeFeed feed, CancellationToken ct) =>
-        Results.Ok(new { Cursor = await feed.LatestCursorAsync(context.Caller(), request.Path, request.Recursive, ct) });
+    private static async Task<CursorResponse> LatestCursorAsync(ListFolderRequest request, HttpContext context, ChangeFeed feed, CancellationToken ct) =>
+        new(await feed.LatestCursorAsync(context.Caller(), request.Path, request.Recursive, ct));
 
     private static async Task<IResult> ConnectAsync(HttpContext context, WebSocketHub hub, ChangeFeed feed, IHostApplicationLifetime lifetime, bool? echo)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             return Results.Json(
-                new { Error = "websocket_required", Message = "Open this URL as a WebSocket (ws:// or wss://)." },
+                new ErrorResponse(Core.Errors.ErrorCodes.WebsocketRequired, "Open this URL as a WebSocket (ws:// or wss://)."),
                 statusCode: StatusCodes.Status400BadRequest);
         }
 

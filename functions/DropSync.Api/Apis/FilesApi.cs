@@ -1,4 +1,5 @@
 using DropSync.Api.Auth;
+using DropSync.Core.Contract;
 using DropSync.Core.Files;
 
 namespace DropSync.Api.Apis;
@@ -9,52 +10,49 @@ internal static class FilesApi
     public static IEndpointRouteBuilder MapFilesApi(this IEndpointRouteBuilder routes)
     {
         var files = routes.MapGroup("/files").WithTags("Files");
-        files.MapPost("/get_metadata", GetMetadataAsync).WithSummary("Metadata of a file or folder.");
-        files.MapPost("/list_folder", ListFolderAsync).WithSummary("The entries of a folder, optionally recursive.");
-        files.MapPost("/list_deleted", ListDeletedAsync).WithSummary("Deleted files below a folder, newest first; restore them with /files/restore.");
-        files.MapPost("/list_revisions", ListRevisionsAsync).WithSummary("A file's revisions, newest first.");
-        files.MapPost("/restore", RestoreAsync).WithSummary("Make an old revision the current one (also brings back deleted files).");
-        files.MapPost("/create_folder", CreateFolderAsync).WithSummary("Create a folder (and any missing parents).");
-        files.MapPost("/delete", DeleteAsync).WithSummary("Delete a file or a folder with its contents; revisions are kept.");
-        files.MapPost("/move", MoveAsync).WithSummary("Move or rename a file or folder.");
-        files.MapPost("/copy", CopyAsync).WithSummary("Copy a file or folder.");
+        files.MapPost("/get_metadata", GetMetadataAsync).WithName("getMetadata").WithSummary("Metadata of a file or folder.");
+        files.MapPost("/list_folder", ListFolderAsync).WithName("listFolder").WithSummary("The entries of a folder, optionally recursive.");
+        files.MapPost("/list_deleted", ListDeletedAsync).WithName("listDeleted").WithSummary("Deleted files below a folder, newest first; restore them with /files/restore.");
+        files.MapPost("/list_revisions", ListRevisionsAsync).WithName("listRevisions").WithSummary("A file's revisions, newest first.");
+        files.MapPost("/restore", RestoreAsync).WithName("restore").WithSummary("Make an old revision the current one (also brings back deleted files).");
+        files.MapPost("/create_folder", CreateFolderAsync).WithName("createFolder").WithSummary("Create a folder (and any missing parents).");
+        files.MapPost("/delete", DeleteAsync).WithName("delete").WithSummary("Delete a file or a folder with its contents; revisions are kept.");
+        files.MapPost("/move", MoveAsync).WithName("move").WithSummary("Move or rename a file or folder.");
+        files.MapPost("/copy", CopyAsync).WithName("copy").WithSummary("Copy a file or folder.");
         return routes;
     }
 
-    private static async Task<IResult> GetMetadataAsync(MetadataRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(await files.GetMetadataAsync(context.Caller(), request.Path, request.IncludeDeleted, ct));
+    private static async Task<FileMetadata> GetMetadataAsync(MetadataRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        await files.GetMetadataAsync(context.Caller(), request.Path, request.IncludeDeleted, ct);
 
-    private static async Task<IResult> ListFolderAsync(ListFolderRequest request, HttpContext context, FileService files, Core.Feed.ChangeFeed feed, CancellationToken ct)
+    private static async Task<ListFolderResponse> ListFolderAsync(ListFolderRequest request, HttpContext context, FileService files, Core.Feed.ChangeFeed feed, CancellationToken ct)
     {
         // The cursor is taken before listing, so a change made during the listing is delivered again rather than missed.
         var cursor = await feed.LatestCursorAsync(context.Caller(), request.Path, request.Recursive, ct);
-        return Results.Ok(new { Entries = await files.ListFolderAsync(context.Caller(), request.Path, request.Recursive, ct), Cursor = cursor, HasMore = false });
+        return new ListFolderResponse(await files.ListFolderAsync(context.Caller(), request.Path, request.Recursive, ct), cursor, HasMore: false);
     }
 
-    private static async Task<IResult> ListDeletedAsync(ListDeletedRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(new { Entries = await files.ListDeletedAsync(context.Caller(), request.Path, request.Limit ?? 500, ct) });
+    private static async Task<ListDeletedResponse> ListDeletedAsync(ListDeletedRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        new(await files.ListDeletedAsync(context.Caller(), request.Path, request.Limit ?? 500, ct));
 
-    private static async Task<IResult> ListRevisionsAsync(ListRevisionsRequest request, HttpContext context, FileService files, CancellationToken ct)
+    private static async Task<ListRevisionsResponse> ListRevisionsAsync(ListRevisionsRequest request, HttpContext context, FileService files, CancellationToken ct)
     {
         var revisions = await files.ListRevisionsAsync(context.Caller(), request.Path, request.Limit ?? 10, ct);
-        return Results.Ok(new
-        {
-            Entries = revisions.Select(r => new { r.Rev, Path = r.PathDisplay, r.Size, r.ContentHash, r.ServerModified, r.DeviceId }),
-        });
+        return new ListRevisionsResponse([.. revisions.Select(r => new RevisionResponse(r.Rev, r.PathDisplay, r.Size, r.ContentHash, r.ServerModified, r.DeviceId))]);
     }
 
-    private static async Task<IResult> RestoreAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(await files.RestoreAsync(context.Caller(), request.Path, request.Rev, ct));
+    private static async Task<FileMetadata> RestoreAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        await files.RestoreAsync(context.Caller(), request.Path, request.Rev, ct);
 
-    private static async Task<IResult> CreateFolderAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(await files.CreateFolderAsync(context.Caller(), request.Path, ct));
+    private static async Task<FileMetadata> CreateFolderAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        await files.CreateFolderAsync(context.Caller(), request.Path, ct);
 
-    private static async Task<IResult> DeleteAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(await files.DeleteAsync(context.Caller(), request.Path, ct));
+    private static async Task<FileMetadata> DeleteAsync(PathRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        await files.DeleteAsync(context.Caller(), request.Path, ct);
 
-    private static async Task<IResult> MoveAsync(RelocationRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(await files.MoveAsync(context.Caller(), request.FromPath, request.ToPath, ct));
+    private static async Task<FileMetadata> MoveAsync(RelocationRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        await files.MoveAsync(context.Caller(), request.FromPath, request.ToPath, ct);
 
-    private static async Task<IResult> CopyAsync(RelocationRequest request, HttpContext context, FileService files, CancellationToken ct) =>
-        Results.Ok(await files.CopyAsync(context.Caller(), request.FromPath, request.ToPath, ct));
+    private static async Task<FileMetadata> CopyAsync(RelocationRequest request, HttpContext context, FileService files, CancellationToken ct) =>
+        await files.CopyAsync(context.Caller(), request.FromPath, request.ToPath, ct);
 }

@@ -1,4 +1,5 @@
 using DropSync.Api.Auth;
+using DropSync.Core.Contract;
 using DropSync.Core.Feed;
 
 namespace DropSync.Api.Apis;
@@ -9,17 +10,17 @@ internal static class NotificationsApi
     public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder routes)
     {
         var notifications = routes.MapGroup("/notifications").WithTags("Notifications");
-        notifications.MapPost("/list", ListAsync).WithSummary("Your notifications, newest first, with the unread count.");
-        notifications.MapPost("/mark_read", MarkReadAsync).WithSummary("Mark notifications read (all of them when ids is left out).");
+        notifications.MapPost("/list", ListAsync).WithName("listNotifications").WithSummary("Your notifications, newest first, with the unread count.");
+        notifications.MapPost("/mark_read", MarkReadAsync).WithName("markNotificationsRead").WithSummary("Mark notifications read (all of them when ids is left out).");
         return routes;
     }
 
-    private static async Task<IResult> ListAsync(NotificationsRequest request, HttpContext context, NotificationService notifications, CancellationToken ct) =>
-        Results.Ok(await notifications.ListAsync(context.Caller(), request.Limit, request.Cursor, ct));
+    private static async Task<NotificationPage> ListAsync(NotificationsRequest request, HttpContext context, NotificationService notifications, CancellationToken ct) =>
+        await notifications.ListAsync(context.Caller(), request.Limit, request.Cursor, ct);
 
-    private static async Task<IResult> MarkReadAsync(MarkReadRequest request, HttpContext context, NotificationService notifications, CancellationToken ct)
+    private static async Task<EmptyResponse> MarkReadAsync(MarkReadRequest request, HttpContext context, NotificationService notifications, CancellationToken ct)
     {
         await notifications.MarkReadAsync(context.Caller(), request.Ids, ct);
-        return Results.Ok(new { });
+        return EmptyResponse.Instance;
     }
 }

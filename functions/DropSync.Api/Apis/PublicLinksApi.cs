@@ -1,3 +1,4 @@
+using DropSync.Core.Contract;
 using DropSync.Core.Files;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
@@ -16,24 +17,25 @@ internal static class PublicLinksApi
     public static IEndpointRouteBuilder MapPublicLinksApi(this IEndpointRouteBuilder routes)
     {
         var links = routes.MapGroup("/s").AllowAnonymous().WithTags("Shared links");
-        links.MapGet("/{token}", OpenAsync).WithSummary("The linked file's metadata, or the linked folder's listing.");
-        links.MapGet("/{token}/download", DownloadAsync).WithSummary("Download the linked file, or a file in the linked folder (path=/<folder>/...).");
-        links.MapPost("/{token}/get_blocks", GetBlocksAsync)
+        links.MapGet("/{token}", OpenAsync).WithName("openSharedLink").WithSummary("The linked file's metadata, or the linked folder's listing.");
+        links.MapGet("/{token}/download", DownloadAsync).WithName("downloadSharedLink")
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream").Produces<byte[]>(StatusCodes.Status206PartialContent, "application/octet-stream").WithSummary("Download the linked file, or a file in the linked folder (path=/<folder>/...).");
+        links.MapPost("/{token}/get_blocks", GetBlocksAsync).WithName("getSharedLinkBlocks")
             .WithSummary("The linked file's (or a file in the linked folder's) blocks, each with a URL to GET it: for files too large to download directly.");
         return routes;
     }
 
-    private static async Task<IResult> OpenAsync(string token, HttpContext context, LinkService links, Core.Ports.IFileMetadataStore reader, CancellationToken ct)
+    private static async Task<SharedLinkContentResponse> OpenAsync(string token, HttpContext context, LinkService links, Core.Ports.IFileMetadataStore reader, CancellationToken ct)
     {
         var (_, root, entry) = await links.OpenAsync(token, Password(context), ct);
         var metadata = Visible(entry, root)!;
         if (entry.Kind == EntryKind.File)
         {
-            return Results.Ok(new { Metadata = metadata });
+            return new SharedLinkContentResponse(metadata, null);
         }
 
         var entries = await reader.ListAsync(root.NamespaceId, root.InnerRoot.Key, recursive: true, ct);
-        return Results.Ok(new { Metadata = metadata, Entries = entries.Select(e => Visible(e, root)).OfType<FileMetadata>() });
+        return new SharedLinkContentResponse(metadata, [.. entries.Select(e => Visible(e, root)).OfType<FileMetadata>()]);
     }
 
     private static async Task<IResult> DownloadAsync(
@@ -60,7 +62,7 @@ internal static class PublicLinksApi
         var shown = string.IsNullOrEmpty(path) ? root.ViewRoot : DropPath.Parse(path, allowRoot: false);
         if (!root.ViewRoot.Contains(shown))
         {
-            throw Core.Errors.Errors.NotFound("not_found", $"\"{shown}\" is not in this link; paths start with \"{root.ViewRoot}\".");
+            throw Core.Errors.Errors.NotFound(Core.Errors.ErrorCodes.NotFound, $"\"{shown}\" is not in this link; paths start with \"{root.ViewRoot}\".");
         }
 
         var (metadata, revision) = await files.ReadRevisionAsync(root.At(shown.Rebase(root.ViewRoot, root.InnerRoot)), shown, null, ct);

@@ -18,9 +18,9 @@ internal static class UploadApi
     {
         var files = routes.MapGroup("/files").WithTags("Files");
         // No Accepts metadata: it would make routing refuse bodies of other content types, and a media upload takes any bytes.
-        files.MapPost("/upload", UploadAsync)
+        files.MapPost("/upload", UploadAsync).WithName("upload").Produces<FileMetadata>()
             .WithSummary("Upload a file: uploadType=media (body is the file) or uploadType=resumable (JSON block list; add upload_id to resume).");
-        files.MapPost("/upload/finish", FinishAsync).WithSummary("Commit a resumable upload once its blocks are uploaded.");
+        files.MapPost("/upload/finish", FinishAsync).WithName("finishUpload").WithSummary("Commit a resumable upload once its blocks are uploaded.");
         return routes;
     }
 
@@ -45,11 +45,11 @@ internal static class UploadApi
                 var request = await ReadJsonAsync<ResumableRequest>(context, ct);
                 var blocks = (request.Blocks ?? []).Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)).ToList();
                 var declared = new ResumableUploadRequest(
-                    request.Path, request.Size ?? throw Errors.BadRequest("missing_size", "size (the file's length in bytes) is required."), blocks,
+                    request.Path, request.Size ?? throw Errors.BadRequest(ErrorCodes.MissingSize, "size (the file's length in bytes) is required."), blocks,
                     ParseMode(request.Mode), request.Rev, request.ContentHash);
                 return Results.Ok(await uploads.BeginAsync(caller, declared, ct));
             default:
-                throw Errors.BadRequest("invalid_upload_type", "uploadType must be \"media\" or \"resumable\".");
+                throw Errors.BadRequest(ErrorCodes.InvalidUploadType, "uploadType must be \"media\" or \"resumable\".");
         }
     }
 
@@ -81,37 +81,37 @@ internal static class UploadApi
 
     private static DropSyncException TooLargeForDirectUpload(long maxBytes) => new(
         ErrorKind.PayloadTooLarge,
-        "too_large_for_direct_upload",
+        ErrorCodes.TooLargeForDirectUpload,
         $"A file sent as the request body is at most {maxBytes} bytes here; upload it with uploadType=resumable (its blocks go straight to storage).",
         new Dictionary<string, object?> { ["max_request_bytes"] = maxBytes });
 
-    private static async Task<IResult> FinishAsync(FinishRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
-        Results.Ok(await uploads.FinishAsync(context.Caller(), request.UploadId, ct));
+    private static async Task<FileMetadata> FinishAsync(FinishRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
+        await uploads.FinishAsync(context.Caller(), request.UploadId, ct);
 
     internal static WriteMode ParseMode(string? mode) => mode switch
     {
         null or "" or "add" => WriteMode.Add,
         "overwrite" => WriteMode.Overwrite,
         "update" => WriteMode.Update,
-        _ => throw Errors.BadRequest("invalid_mode", "mode must be add, overwrite or update."),
+        _ => throw Errors.BadRequest(ErrorCodes.InvalidMode, "mode must be add, overwrite or update."),
     };
 
     private static async Task<T> ReadJsonAsync<T>(HttpContext context, CancellationToken ct)
     {
         if (!context.Request.HasJsonContentType())
         {
-            throw Errors.BadRequest("invalid_request", "Send the block list as JSON (Content-Type: application/json).");
+            throw Errors.BadRequest(ErrorCodes.InvalidRequest, "Send the block list as JSON (Content-Type: application/json).");
         }
 
         try
         {
             return await context.Request.ReadFromJsonAsync<T>(ct)
-                ?? throw Errors.BadRequest("invalid_request", "The JSON body is empty.");
+                ?? throw Errors.BadRequest(ErrorCodes.InvalidRequest, "The JSON body is empty.");
         }
         catch (System.Text.Json.JsonException e)
         {
             var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>();
-            throw Errors.BadRequest("invalid_request", Hosting.JsonProblems.Describe(e, typeof(T), json.Value.SerializerOptions));
+            throw Errors.BadRequest(ErrorCodes.InvalidRequest, Hosting.JsonProblems.Describe(e, typeof(T), json.Value.SerializerOptions));
         }
     }
 }

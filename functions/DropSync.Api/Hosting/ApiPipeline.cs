@@ -17,11 +17,12 @@ internal static class ApiPipeline
         // and a 401 would tell a signed-out browser asking for, say, /robots.txt to sign in for something that does not
         // exist. Every endpoint still requires a token unless it opts out, through the fallback policy.
         app.Use((context, next) => context.GetEndpoint() is null
-            ? ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, "not_found", ErrorResponses.ForStatus(StatusCodes.Status404NotFound).Message)
+            ? ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, Core.Errors.ErrorCodes.NotFound, ErrorResponses.ForStatus(StatusCodes.Status404NotFound).Message)
             : next(context));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
+        app.MapApiReferencePage();
         app.MapGet("/healthz", () => Results.Ok(new { Status = "ok" })).AllowAnonymous().ExcludeFromDescription();
         app.MapConfigApi();
         app.MapAuthApi();

@@ -10,7 +10,7 @@ namespace DropSync.Api.Hosting;
 /// </summary>
 internal static partial class DiskFull
 {
-    public const string Code = "insufficient_storage";
+    public const string Code = ErrorCodes.InsufficientStorage;
 
     public const string Message = "The server has no space left to store this; nothing was changed. Reads still work; try again once space is freed.";
 

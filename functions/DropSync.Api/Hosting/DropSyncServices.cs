@@ -36,7 +36,11 @@ internal static class DropSyncServices
         services.ConfigureHttpJsonOptions(json => JsonSetup.Configure(json.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHttpContextAccessor();
-        services.AddOpenApi(OpenApiSetup.Configure);
+        services.AddOpenApi(options =>
+        {
+            OpenApiSetup.Configure(options);
+            OpenApiContract.Configure(options);
+        });
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -14,7 +14,7 @@ internal static class ErrorHandling
             var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DropSync.Errors");
             logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-            await ErrorResponses.WriteAsync(context, 500, "internal_error", "Something went wrong on the server; try again, and report it if it persists.");
+            await ErrorResponses.WriteAsync(context, 500, ErrorCodes.InternalError, "Something went wrong on the server; try again, and report it if it persists.");
         }));
 
         // Expected failures (bad input, conflicts, not found): answered as JSON, not logged as server errors.
@@ -38,8 +38,8 @@ internal static class ErrorHandling
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
             {
                 var (code, message) = e.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? ("payload_too_large", "The request body is larger than this endpoint accepts.")
-                    : ("invalid_request", RequestProblem(context, e));
+                    ? (ErrorCodes.PayloadTooLarge, "The request body is larger than this endpoint accepts.")
+                    : (ErrorCodes.InvalidRequest, RequestProblem(context, e));
                 await ErrorResponses.WriteAsync(context, e.StatusCode, code, message);
             }
         });

@@ -17,6 +17,10 @@ internal static class ErrorResponses
         ErrorKind.RangeNotSatisfiable => StatusCodes.Status416RangeNotSatisfiable,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorKind.InsufficientStorage => StatusCodes.Status507InsufficientStorage,
+        ErrorKind.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
+        ErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        ErrorKind.Internal => StatusCodes.Status500InternalServerError,
+        ErrorKind.NotImplemented => StatusCodes.Status501NotImplemented,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -31,6 +35,10 @@ internal static class ErrorResponses
         return body;
     }
 
+    /// <summary>The same body as a typed record (for answers that embed an error, like a batch upload's entries).</summary>
+    public static Core.Contract.ErrorResponse Of(string code, string message, IReadOnlyDictionary<string, object?>? details = null) =>
+        new(code, message) { Details = details is { Count: > 0 } ? new Dictionary<string, object?>(details) : null };
+
     public static Task WriteAsync(HttpContext context, int status, string code, string message, IReadOnlyDictionary<string, object?>? details = null)
     {
         context.Response.StatusCode = status;
@@ -40,13 +48,14 @@ internal static class ErrorResponses
     /// <summary>The code for a bare status the framework produced without a body (404 on an unknown route, 405, ...).</summary>
     public static (string Code, string Message) ForStatus(int status) => status switch
     {
-        400 => ("bad_request", "The request is malformed."),
-        401 => ("unauthorized", "Sign in first: send \"Authorization: Bearer <access_token>\" from /auth/login."),
-        403 => ("forbidden", "You may not do this."),
-        404 => ("not_found", "Nothing is at this address; the API's endpoints are listed at /openapi/v1.json."),
-        405 => ("method_not_allowed", "This endpoint does not take that HTTP method; see /openapi/v1.json."),
-        413 => ("payload_too_large", "The request body is too large."),
-        415 => ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
+        400 => (ErrorCodes.BadRequest, "The request is malformed."),
+        401 => (ErrorCodes.Unauthorized, "Sign in first: send \"Authorization: Bearer <access_token>\" from /auth/login."),
+        403 => (ErrorCodes.Forbidden, "You may not do this."),
+        404 => (ErrorCodes.NotFound, "Nothing is at this address; the API's endpoints are listed at /openapi/v1.json."),
+        405 => (ErrorCodes.MethodNotAllowed, "This endpoint does not take that HTTP method; see /openapi/v1.json."),
+        413 => (ErrorCodes.PayloadTooLarge, "The request body is too large."),
+        415 => (ErrorCodes.UnsupportedMediaType, "Send JSON with Content-Type: application/json."),
+        // A status none of the API's own answers has (the pipeline produces none of these today).
         _ => ("error", "The request failed."),
     };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DropSync.Core.Errors;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -22,6 +23,8 @@ internal static class OpenApiSetup
         ["role"] = ["viewer", "editor"],
     };
 
+    private static readonly string[] ServerModes = ["embedded", "aws"];
+
     public static void Configure(OpenApiOptions options)
     {
         options.AddDocumentTransformer((document, _, _) =>
@@ -35,7 +38,12 @@ internal static class OpenApiSetup
                 Required = new HashSet<string> { "error", "message" },
                 Properties = new Dictionary<string, IOpenApiSchema>
                 {
-                    ["error"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Stable code, e.g. conflict, not_found, invalid_request." },
+                    ["error"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Description = "Stable code (DropSync.Core.Errors.ErrorCodes); each code always comes with the same status.",
+                        Enum = [.. ErrorCodes.All.Keys.Order(StringComparer.Ordinal).Select(code => (JsonNode)JsonValue.Create(code))],
+                    },
                     ["message"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What went wrong and what to do about it." },
                 },
                 AdditionalPropertiesAllowed = true,
@@ -72,12 +80,19 @@ internal static class OpenApiSetup
             return Task.CompletedTask;
         });
 
-        // The same values for JSON request fields (the resumable upload's mode, a member's role).
+        // The same values for JSON request fields (the resumable upload's mode, a member's role); only in requests:
+        // /config's "mode" is the server's ("embedded" or "aws").
         options.AddSchemaTransformer((schema, context, _) =>
         {
-            if (context.JsonPropertyInfo is { } property && property.PropertyType == typeof(string) && Enums.TryGetValue(property.Name, out var values))
+            if (context.JsonPropertyInfo is { } property && property.PropertyType == typeof(string))
             {
-                schema.Enum = values.Select(v => (JsonNode)JsonValue.Create(v)).ToList();
+                var values = property.DeclaringType == typeof(Apis.ServerConfigResponse) && property.Name == "mode"
+                    ? ServerModes
+                    : property.DeclaringType.Name.EndsWith("Request", StringComparison.Ordinal) && Enums.TryGetValue(property.Name, out var known) ? known : null;
+                if (values is not null)
+                {
+                    schema.Enum = values.Select(v => (JsonNode)JsonValue.Create(v)).ToList();
+                }
             }
 
             return Task.CompletedTask;

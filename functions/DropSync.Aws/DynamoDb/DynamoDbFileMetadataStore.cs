@@ -65,7 +65,7 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
         {
             throw new DropSyncException(
                 ErrorKind.PayloadTooLarge,
-                "batch_too_large",
+                ErrorCodes.BatchTooLarge,
                 $"This change needs {itemCount} atomic writes; the AWS metadata store applies at most {MaxTransactionItems} at once. Change fewer entries at a time.");
         }
 
@@ -129,7 +129,7 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
 
             if (attempt >= MaxAttempts)
             {
-                throw new DropSyncException(ErrorKind.Unavailable, "metadata_busy", "Too many concurrent changes in this folder; try again.");
+                throw new DropSyncException(ErrorKind.Unavailable, ErrorCodes.MetadataBusy, "Too many concurrent changes in this folder; try again.");
             }
         }
     }
@@ -406,7 +406,7 @@ public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
 
             if (attempt >= MaxAttempts)
             {
-                throw new DropSyncException(ErrorKind.Unavailable, "metadata_busy", "This folder is changing too fast to list; try again.");
+                throw new DropSyncException(ErrorKind.Unavailable, ErrorCodes.MetadataBusy, "This folder is changing too fast to list; try again.");
             }
 
             await Backoff.DelayAsync(attempt + 1, cancellationToken).ConfigureAwait(false);

@@ -44,13 +44,13 @@ public sealed class S3BlockStore : IBlockStore
     {
         if (plaintext.Length > Limits.MaxBlockSize)
         {
-            throw Errors.TooLarge("block_too_large", $"A block is at most {Limits.MaxBlockSize} bytes.");
+            throw Errors.TooLarge(ErrorCodes.BlockTooLarge, $"A block is at most {Limits.MaxBlockSize} bytes.");
         }
 
         var digest = SHA256.HashData(plaintext.Span);
         if (BlockHash.FromDigest(digest) != hash)
         {
-            throw Errors.BadRequest("block_hash_mismatch", "The block's bytes do not hash to its name.");
+            throw Errors.BadRequest(ErrorCodes.BlockHashMismatch, "The block's bytes do not hash to its name.");
         }
 
         var request = new PutObjectRequest
@@ -95,7 +95,7 @@ public sealed class S3BlockStore : IBlockStore
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            throw Errors.NotFound("block_not_found", $"Block {hash} is not stored.");
+            throw Errors.NotFound(ErrorCodes.BlockNotFound, $"Block {hash} is not stored.");
         }
 
         using (response)
@@ -155,5 +155,5 @@ public sealed class S3BlockStore : IBlockStore
     }
 
     private static DropSyncException Corrupt(BlockHash hash) =>
-        new(ErrorKind.Unavailable, "block_corrupt", $"The stored bytes of block {hash} fail verification; they are not returned.");
+        new(ErrorKind.Unavailable, ErrorCodes.BlockCorrupt, $"The stored bytes of block {hash} fail verification; they are not returned.");
 }

@@ -19,7 +19,7 @@ public sealed class AccountService(IAccountStore store, PasswordHasher hasher, T
         var normalized = NormalizeEmail(email);
         if (password is null || password.Length < MinPasswordLength || password.Length > MaxPasswordLength)
         {
-            throw Errors.Errors.BadRequest("weak_password", $"Choose a password of at least {MinPasswordLength} characters.");
+            throw Errors.Errors.BadRequest(ErrorCodes.WeakPassword, $"Choose a password of at least {MinPasswordLength} characters.");
         }
 
         var userId = Ids.New("u_");
@@ -33,7 +33,7 @@ public sealed class AccountService(IAccountStore store, PasswordHasher hasher, T
         };
         if (!await store.TryCreateAccountAsync(account, ct))
         {
-            throw Errors.Errors.Conflict("email_taken", "An account with this e-mail already exists; sign in instead.");
+            throw Errors.Errors.Conflict(ErrorCodes.EmailTaken, "An account with this e-mail already exists; sign in instead.");
         }
 
         return account;
@@ -46,13 +46,13 @@ public sealed class AccountService(IAccountStore store, PasswordHasher hasher, T
         var ok = hasher.Verify(password ?? "", account?.PasswordHash ?? _decoyHash.Value) && account is not null;
         if (!ok)
         {
-            throw new DropSyncException(ErrorKind.Unauthorized, "invalid_credentials", "The e-mail or password is wrong.");
+            throw new DropSyncException(ErrorKind.Unauthorized, ErrorCodes.InvalidCredentials, "The e-mail or password is wrong.");
         }
 
         var name = string.IsNullOrWhiteSpace(deviceName) ? "Unnamed device" : deviceName.Trim();
         if (name.Length > 100 || name.Any(char.IsControl))
         {
-            throw Errors.Errors.BadRequest("invalid_device_name", "A device name is at most 100 printable characters.");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidDeviceName, "A device name is at most 100 printable characters.");
         }
 
         var token = Ids.New("dst_", 32);
@@ -107,7 +107,7 @@ public sealed class AccountService(IAccountStore store, PasswordHasher hasher, T
     {
         if (string.IsNullOrEmpty(deviceId) || !await store.RevokeDeviceAsync(caller.UserId, deviceId, clock.GetUtcNow(), ct))
         {
-            throw Errors.Errors.NotFound("device_not_found", "You have no device with that device_id; list them with /auth/list_devices.");
+            throw Errors.Errors.NotFound(ErrorCodes.DeviceNotFound, "You have no device with that device_id; list them with /auth/list_devices.");
         }
     }
 
@@ -118,7 +118,7 @@ public sealed class AccountService(IAccountStore store, PasswordHasher hasher, T
         var trimmed = email?.Trim().ToLowerInvariant();
         if (string.IsNullOrEmpty(trimmed) || trimmed.Length > 254 || !MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed)
         {
-            throw Errors.Errors.BadRequest("invalid_email", "Give a valid e-mail address, like name@example.com.");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidEmail, "Give a valid e-mail address, like name@example.com.");
         }
 
         return trimmed;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
 
@@ -28,13 +29,13 @@ public sealed class AppPasswordService(IAccountStore accounts, IAppPasswordStore
         var trimmed = name?.Trim();
         if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxNameLength || trimmed.Any(char.IsControl))
         {
-            throw Errors.Errors.BadRequest("invalid_app_password_name", $"Name the app password (1 to {MaxNameLength} printable characters), for example \"Finder on my laptop\".");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidAppPasswordName, $"Name the app password (1 to {MaxNameLength} printable characters), for example \"Finder on my laptop\".");
         }
 
         var live = (await store.ListAppPasswordsAsync(caller.UserId, ct)).Count(p => !p.IsRevoked);
         if (live >= MaxLivePerAccount)
         {
-            throw Errors.Errors.Conflict("too_many_app_passwords", $"An account has at most {MaxLivePerAccount} app passwords; revoke one you no longer use.");
+            throw Errors.Errors.Conflict(ErrorCodes.TooManyAppPasswords, $"An account has at most {MaxLivePerAccount} app passwords; revoke one you no longer use.");
         }
 
         // 16 random bytes as base32-like groups a person can type: xxxx-xxxx-xxxx-xxxx-xxxx-xxxx-x (no ambiguous padding).
@@ -58,7 +59,7 @@ public sealed class AppPasswordService(IAccountStore accounts, IAppPasswordStore
     {
         if (string.IsNullOrEmpty(appPasswordId) || !await store.RevokeAppPasswordAsync(caller.UserId, appPasswordId, clock.GetUtcNow(), ct))
         {
-            throw Errors.Errors.NotFound("app_password_not_found", "You have no app password with that id; list them with /auth/list_app_passwords.");
+            throw Errors.Errors.NotFound(ErrorCodes.AppPasswordNotFound, "You have no app password with that id; list them with /auth/list_app_passwords.");
         }
     }
 

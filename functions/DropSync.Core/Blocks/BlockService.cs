@@ -89,5 +89,5 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
     }
 
     private static DropSyncException BlockTooLarge() =>
-        Errors.Errors.TooLarge("block_too_large", $"A block is at most {Limits.MaxBlockSize} bytes (4 MiB); split the file into smaller blocks.");
+        Errors.Errors.TooLarge(ErrorCodes.BlockTooLarge, $"A block is at most {Limits.MaxBlockSize} bytes (4 MiB); split the file into smaller blocks.");
 }

@@ -39,7 +39,7 @@ public readonly record struct BlockHash
     public static BlockHash Parse(string? text) =>
         TryParse(text, out var hash)
             ? hash
-            : throw Errors.Errors.BadRequest("malformed_block_hash", "Block hashes are the SHA-256 of the block's bytes as 64 hex digits.");
+            : throw Errors.Errors.BadRequest(Errors.ErrorCodes.MalformedBlockHash, "Block hashes are the SHA-256 of the block's bytes as 64 hex digits.");
 
     public byte[] ToBytes() => Convert.FromHexString(Hex);
 

@@ -15,4 +15,8 @@ public enum ErrorKind
 
     /// <summary>The server has no space left to store the write (507); reads go on, and writes work again once space is freed.</summary>
     InsufficientStorage,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    Internal,
+    NotImplemented,
 }

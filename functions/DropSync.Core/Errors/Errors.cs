@@ -10,7 +10,7 @@ public static class Errors
     public static DropSyncException Conflict(string code, string message, IReadOnlyDictionary<string, object?>? details = null) =>
         new(ErrorKind.Conflict, code, message, details);
 
-    public static DropSyncException Unauthorized(string message) => new(ErrorKind.Unauthorized, "unauthorized", message);
+    public static DropSyncException Unauthorized(string message) => new(ErrorKind.Unauthorized, ErrorCodes.Unauthorized, message);
 
     public static DropSyncException Forbidden(string code, string message) => new(ErrorKind.Forbidden, code, message);
 

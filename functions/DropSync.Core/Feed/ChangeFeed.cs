@@ -62,7 +62,7 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver)
 
             if (position < await meta.GetCompactedThroughAsync(place.NamespaceId, ct))
             {
-                throw Errors.Errors.Conflict("reset", "This cursor is older than the change history kept; list the folder again and continue from the new cursor.");
+                throw Errors.Errors.Conflict(Errors.ErrorCodes.Reset, "This cursor is older than the change history kept; list the folder again and continue from the new cursor.");
             }
 
             var changes = budget > 0 ? await meta.ReadJournalAsync(place.NamespaceId, position, budget, ct) : [];

@@ -33,7 +33,7 @@ public sealed record FeedCursor(string UserId, string Scope, bool Recursive, IRe
             // Falls through to the error below.
         }
 
-        throw Errors.Errors.BadRequest("invalid_cursor", "This cursor is not one this account was given; list the folder again to get a new one.");
+        throw Errors.Errors.BadRequest(Errors.ErrorCodes.InvalidCursor, "This cursor is not one this account was given; list the folder again to get a new one.");
     }
 
     private sealed record Wire(int V, string U, string S, bool R, Dictionary<string, long> P);

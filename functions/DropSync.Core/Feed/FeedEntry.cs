@@ -19,6 +19,12 @@ public sealed record FeedEntry(
     string Change,
     string? FromPath)
 {
+    /// <summary>The path's comparison key, as in <see cref="FileMetadata.PathLower"/>.</summary>
+    public string PathLower => Paths.DropPath.KeyOf(Path);
+
+    /// <summary>A move's old path's comparison key (null for anything but a move).</summary>
+    public string? FromPathLower => FromPath is null ? null : Paths.DropPath.KeyOf(FromPath);
+
     public static FeedEntry From(FileMetadata m, string change, string? fromPath = null) =>
         new(m.Tag, m.Path, m.Name, m.Rev, m.Size, m.ContentHash, m.ServerModified, m.DeviceId, change, fromPath);
 

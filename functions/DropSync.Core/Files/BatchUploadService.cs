@@ -40,7 +40,7 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
     {
         if (manifest.Count > MaxFiles)
         {
-            throw Errors.Errors.BadRequest("too_many_files", $"A batch has at most {MaxFiles} files; send the rest in another batch.");
+            throw Errors.Errors.BadRequest(ErrorCodes.TooManyFiles, $"A batch has at most {MaxFiles} files; send the rest in another batch.");
         }
 
         var view = await resolver.ViewAsync(caller, ct);
@@ -78,7 +78,7 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
         for (var i = 0; i < results.Length; i++)
         {
             results[i] ??= new BatchUploadResult(i, manifest[i].Path, null,
-                Errors.Errors.BadRequest("missing_content", "The batch ended before this file's content part; send it again."));
+                Errors.Errors.BadRequest(ErrorCodes.MissingContent, "The batch ended before this file's content part; send it again."));
         }
 
         return results!;
@@ -99,7 +99,7 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
         at.RequireWrite();
         if (file.Content.Length > MaxFileSize)
         {
-            throw Errors.Errors.TooLarge("file_too_large", $"A file in a batch is at most {MaxFileSize} bytes; upload larger files on their own.");
+            throw Errors.Errors.TooLarge(ErrorCodes.FileTooLarge, $"A file in a batch is at most {MaxFileSize} bytes; upload larger files on their own.");
         }
 
         using var hasher = new ContentHasher();
@@ -116,13 +116,13 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
     }
 
     private static BatchUploadResult Failed(int index, string? path, Exception error) => new(index, path, null, error as DropSyncException
-        ?? new DropSyncException(ErrorKind.Unavailable, "internal_error", "This file could not be stored; send it again."));
+        ?? new DropSyncException(ErrorKind.Internal, ErrorCodes.InternalError, "This file could not be stored; send it again."));
 
     private static WriteMode ParseMode(string? mode) => mode switch
     {
         null or "" or "add" => WriteMode.Add,
         "overwrite" => WriteMode.Overwrite,
         "update" => WriteMode.Update,
-        _ => throw Errors.Errors.BadRequest("invalid_mode", "mode must be add, overwrite or update."),
+        _ => throw Errors.Errors.BadRequest(ErrorCodes.InvalidMode, "mode must be add, overwrite or update."),
     };
 }

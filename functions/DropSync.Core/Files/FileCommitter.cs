@@ -31,7 +31,7 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
         var why = await ConflictReasonAsync(at, current, mode, expectedRev, ct);
         var copy = FileMetadata.From(await CommitConflictedCopyAsync(caller, at, content, ct), at);
         throw Errors.Errors.Conflict(
-            "conflict",
+            ErrorCodes.Conflict,
             $"{why} Your version was kept as \"{copy.Path}\"; compare the two and keep what you need.",
             new Dictionary<string, object?> { ["current"] = current, ["conflicted_copy"] = copy });
     }
@@ -66,7 +66,7 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
             }
         }
 
-        throw new DropSyncException(ErrorKind.Conflict, "conflict", $"Too many conflicted copies of \"{path.Name}\" exist; clean some up and try again.");
+        throw new DropSyncException(ErrorKind.Conflict, ErrorCodes.Conflict, $"Too many conflicted copies of \"{path.Name}\" exist; clean some up and try again.");
     }
 
     private async Task<(FileEntry? Committed, FileEntry? ConflictWith)> TryCommitAsync(
@@ -89,7 +89,7 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
             }
         }
 
-        throw new DropSyncException(ErrorKind.Unavailable, "too_many_writes", $"\"{at.Inner.Name}\" is changing too fast to commit; try again in a moment.");
+        throw new DropSyncException(ErrorKind.Unavailable, ErrorCodes.TooManyWrites, $"\"{at.Inner.Name}\" is changing too fast to commit; try again in a moment.");
     }
 
     /// <summary>
@@ -109,13 +109,13 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
         var live = current is { IsDeleted: false } ? current : null;
         if (live is { Kind: EntryKind.Folder })
         {
-            throw Errors.Errors.Conflict("path_is_folder", $"\"{at.ToView(live.PathDisplay)}\" is a folder; choose another name for the file.");
+            throw Errors.Errors.Conflict(ErrorCodes.PathIsFolder, $"\"{at.ToView(live.PathDisplay)}\" is a folder; choose another name for the file.");
         }
 
         if (live is not null && live.Name != path.Name)
         {
             throw Errors.Errors.Conflict(
-                "name_clash",
+                ErrorCodes.NameClash,
                 $"\"{at.ToView(live.PathDisplay)}\" already exists, and names that differ only by case or Unicode form are the same name in DropSync. Use that name, or move it first.");
         }
 

@@ -13,6 +13,12 @@ public sealed record FileMetadata(
     DateTimeOffset? ServerModified,
     string? DeviceId)
 {
+    /// <summary>
+    /// The key under which paths compare (<see cref="Paths.DropPath.KeyOf"/>): two entries are the same item when their
+    /// path_lower match. Clients compare these rather than re-deriving the server's case rule.
+    /// </summary>
+    public string PathLower => Paths.DropPath.KeyOf(Path);
+
     public static FileMetadata From(FileEntry e) => e switch
     {
         { IsDeleted: true } => new("deleted", e.PathDisplay, e.Name, e.Rev, null, null, e.ServerModified, e.DeviceId),

@@ -103,7 +103,7 @@ public sealed class FileService(
         var path = DropPath.Parse(rawPath, allowRoot: false);
         if (limit is < 1 or > 100)
         {
-            throw Errors.Errors.BadRequest("invalid_limit", "limit is 1 to 100.");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidLimit, "limit is 1 to 100.");
         }
 
         var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
@@ -135,7 +135,7 @@ public sealed class FileService(
 
             if (entry.Kind == EntryKind.Folder)
             {
-                throw Errors.Errors.Conflict("path_is_folder", $"\"{shownAs}\" is a folder; download its files one by one.");
+                throw Errors.Errors.Conflict(ErrorCodes.PathIsFolder, $"\"{shownAs}\" is a folder; download its files one by one.");
             }
 
             revision = await meta.GetRevisionAsync(at.NamespaceId, entry.Rev, ct);
@@ -153,7 +153,7 @@ public sealed class FileService(
         if (revision is null)
         {
             throw Errors.Errors.NotFound(
-                "rev_not_found",
+                ErrorCodes.RevNotFound,
                 $"\"{shownAs}\" has no revision {rev} (history is kept {RetentionText.Describe(Retention)}); list them with /files/list_revisions.");
         }
 
@@ -181,12 +181,12 @@ public sealed class FileService(
         var from = start ?? 0;
         if (from < 0 || from > count)
         {
-            throw Errors.Errors.BadRequest("invalid_start", $"start is a block index from 0 to {count} (this file has {count} blocks).");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidStart, $"start is a block index from 0 to {count} (this file has {count} blocks).");
         }
 
         if (limit is <= 0)
         {
-            throw Errors.Errors.BadRequest("invalid_limit", "limit must be 1 or more.");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidLimit, "limit must be 1 or more.");
         }
 
         var pageSize = Math.Min(limit ?? int.MaxValue, Math.Max(1, options.BlockListPageSize));
@@ -214,7 +214,7 @@ public sealed class FileService(
     {
         if (string.IsNullOrEmpty(rev))
         {
-            throw Errors.Errors.BadRequest("missing_rev", "rev is required: the revision to restore (see /files/list_revisions).");
+            throw Errors.Errors.BadRequest(ErrorCodes.MissingRev, "rev is required: the revision to restore (see /files/list_revisions).");
         }
 
         var path = DropPath.Parse(rawPath, allowRoot: false);
@@ -239,7 +239,7 @@ public sealed class FileService(
             var current = await meta.GetEntryAsync(ns, at.Inner.Key, ct);
             if (current is { IsDeleted: false })
             {
-                throw Errors.Errors.Conflict("path_exists", $"\"{at.ToView(current.PathDisplay)}\" already exists.");
+                throw Errors.Errors.Conflict(ErrorCodes.PathExists, $"\"{at.ToView(current.PathDisplay)}\" already exists.");
             }
 
             var folder = new FileEntry
@@ -358,7 +358,7 @@ public sealed class FileService(
         var caseOnlyRename = move && fromPath.Key == toPath.Key;
         if (fromPath.Contains(toPath) && !caseOnlyRename)
         {
-            throw Errors.Errors.BadRequest("cant_move_into_itself", $"\"{fromPath}\" cannot be moved or copied into itself.");
+            throw Errors.Errors.BadRequest(ErrorCodes.CantMoveIntoItself, $"\"{fromPath}\" cannot be moved or copied into itself.");
         }
 
         var view = await resolver.ViewAsync(caller, ct);
@@ -377,7 +377,7 @@ public sealed class FileService(
         to.RequireWrite();
         if (to.IsMountRoot)
         {
-            throw Errors.Errors.Conflict("to_exists", $"\"{toPath}\" is a shared folder.");
+            throw Errors.Errors.Conflict(ErrorCodes.ToExists, $"\"{toPath}\" is a shared folder.");
         }
 
         var crossNamespace = from.NamespaceId != to.NamespaceId;
@@ -399,7 +399,7 @@ public sealed class FileService(
             var target = caseOnlyRename ? null : await meta.GetEntryAsync(to.NamespaceId, to.Inner.Key, ct);
             if (target is { IsDeleted: false })
             {
-                throw Errors.Errors.Conflict("to_exists", $"\"{toPath}\" already exists; move or delete it first.");
+                throw Errors.Errors.Conflict(ErrorCodes.ToExists, $"\"{toPath}\" already exists; move or delete it first.");
             }
 
             var newTop = DropPath.Parse(parentDisplay + "/" + to.Inner.Name, false);
@@ -477,7 +477,7 @@ public sealed class FileService(
                 }
 
                 throw Errors.Errors.Conflict(
-                    "move_interrupted",
+                    ErrorCodes.MoveInterrupted,
                     $"\"{fromPath}\" changed while it was being {(move ? "moved" : "copied")}: part of it is already at \"{toPath}\" and the rest is where it was. Nothing was lost; move or copy what is left.");
             }
         }
@@ -499,7 +499,7 @@ public sealed class FileService(
         var inside = await SharesWithinAsync(from.NamespaceId, sourcePath, ct);
         if (inside.Count > 0 && crossNamespace)
         {
-            throw Errors.Errors.Conflict("nested_share", "A folder you share cannot be moved into a folder shared with you; unshare it first.");
+            throw Errors.Errors.Conflict(ErrorCodes.NestedShare, "A folder you share cannot be moved into a folder shared with you; unshare it first.");
         }
 
         var others = (await sharing.ListSharesInNamespaceAsync(to.NamespaceId, ct)).Where(s => inside.All(i => i.ShareId != s.ShareId)).ToList();
@@ -508,7 +508,7 @@ public sealed class FileService(
             var newFolder = DropPath.Parse(share.FolderPath, false).Rebase(sourcePath, newTop);
             if (others.Any(o => DropPath.Parse(o.FolderPath, false).Contains(newFolder) || newFolder.Contains(DropPath.Parse(o.FolderPath, false))))
             {
-                throw Errors.Errors.Conflict("nested_share", "A shared folder cannot be put inside another shared folder.");
+                throw Errors.Errors.Conflict(ErrorCodes.NestedShare, "A shared folder cannot be put inside another shared folder.");
             }
 
             writes.Add(new MetadataWrite.PutShare(share with { FolderPath = newFolder.Display }, MustBeNew: false));
@@ -559,12 +559,12 @@ public sealed class FileService(
     {
         if (toPath.Components.Count != 1 || view.Resolve(toPath).Membership is not null)
         {
-            throw Errors.Errors.BadRequest("invalid_mount_path", "A folder shared with you stays at the top of your tree; pick a new top-level name for it.");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidMountPath, "A folder shared with you stays at the top of your tree; pick a new top-level name for it.");
         }
 
         if (await meta.GetEntryAsync(view.Caller.RootNamespaceId, toPath.Key, ct) is { IsDeleted: false })
         {
-            throw Errors.Errors.Conflict("to_exists", $"\"{toPath}\" already exists; move or delete it first.");
+            throw Errors.Errors.Conflict(ErrorCodes.ToExists, $"\"{toPath}\" already exists; move or delete it first.");
         }
 
         var member = from.Membership!.Member with { MountPath = toPath.Display };
@@ -596,7 +596,7 @@ public sealed class FileService(
 
         if (entry.Kind != EntryKind.Folder)
         {
-            throw Errors.Errors.Conflict("not_folder", $"\"{shownAs}\" is a file, not a folder.");
+            throw Errors.Errors.Conflict(ErrorCodes.NotFolder, $"\"{shownAs}\" is a file, not a folder.");
         }
     }
 
@@ -604,7 +604,7 @@ public sealed class FileService(
     {
         if (!await ApplyAsync(writes, ct))
         {
-            throw Errors.Errors.Conflict("path_exists", $"\"{path}\" is taken; pick another name.");
+            throw Errors.Errors.Conflict(ErrorCodes.PathExists, $"\"{path}\" is taken; pick another name.");
         }
     }
 
@@ -680,8 +680,8 @@ public sealed class FileService(
     }
 
     private static DropSyncException NotFound(DropPath path) =>
-        Errors.Errors.NotFound("not_found", $"Nothing is at \"{path}\".");
+        Errors.Errors.NotFound(ErrorCodes.NotFound, $"Nothing is at \"{path}\".");
 
     private static DropSyncException TooBusy(DropPath path) =>
-        new(ErrorKind.Unavailable, "too_many_writes", $"\"{path}\" is changing too fast; try again in a moment.");
+        new(ErrorKind.Unavailable, ErrorCodes.TooManyWrites, $"\"{path}\" is changing too fast; try again in a moment.");
 }

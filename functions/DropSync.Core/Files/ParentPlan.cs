@@ -37,7 +37,7 @@ internal static class ParentPlan
             var existing = await meta.GetEntryAsync(ns, ancestor.Key, ct);
             if (existing is { IsDeleted: false, Kind: EntryKind.File })
             {
-                throw Errors.Errors.Conflict("path_conflict", $"\"{existing.PathDisplay}\" is a file, so \"{path.Display}\" cannot be created inside it.");
+                throw Errors.Errors.Conflict(Errors.ErrorCodes.PathConflict, $"\"{existing.PathDisplay}\" is a file, so \"{path.Display}\" cannot be created inside it.");
             }
 
             if (existing is { IsDeleted: false, Kind: EntryKind.Folder })

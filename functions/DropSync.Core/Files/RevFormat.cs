@@ -14,7 +14,7 @@ public static class RevFormat
         if (!Ids.IsRev(rev))
         {
             throw Errors.Errors.BadRequest(
-                "invalid_rev", "rev is not a DropSync revision id (32 hex digits); use the rev from the file's metadata, list_folder or list_revisions.");
+                Errors.ErrorCodes.InvalidRev, "rev is not a DropSync revision id (32 hex digits); use the rev from the file's metadata, list_folder or list_revisions.");
         }
     }
 }

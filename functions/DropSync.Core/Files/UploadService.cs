@@ -116,7 +116,7 @@ public sealed class UploadService(
         at.RequireWrite();
         if (request.Size < 0)
         {
-            throw Errors.Errors.BadRequest("invalid_size", "size must be zero or more.");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidSize, "size must be zero or more.");
         }
 
         if (request.Size > Limits.MaxFileSize)
@@ -126,7 +126,7 @@ public sealed class UploadService(
 
         if (request.Blocks.Count > Limits.MaxBlocksPerFile)
         {
-            throw Errors.Errors.BadRequest("too_many_blocks", $"A file has at most {Limits.MaxBlocksPerFile} blocks.");
+            throw Errors.Errors.BadRequest(ErrorCodes.TooManyBlocks, $"A file has at most {Limits.MaxBlocksPerFile} blocks.");
         }
 
         long sum = 0;
@@ -134,7 +134,7 @@ public sealed class UploadService(
         {
             if (block.Size is <= 0 or > Limits.MaxBlockSize)
             {
-                throw Errors.Errors.TooLarge("block_too_large", $"Each block must be 1 to {Limits.MaxBlockSize} bytes (block {block.Hash} is {block.Size}).");
+                throw Errors.Errors.TooLarge(ErrorCodes.BlockTooLarge, $"Each block must be 1 to {Limits.MaxBlockSize} bytes (block {block.Hash} is {block.Size}).");
             }
 
             sum += block.Size;
@@ -142,12 +142,12 @@ public sealed class UploadService(
 
         if (sum != request.Size)
         {
-            throw Errors.Errors.BadRequest("size_mismatch", $"The blocks add up to {sum} bytes but size says {request.Size}.");
+            throw Errors.Errors.BadRequest(ErrorCodes.SizeMismatch, $"The blocks add up to {sum} bytes but size says {request.Size}.");
         }
 
         if (request.ContentHash is not null && !BlockHash.TryParse(request.ContentHash, out _))
         {
-            throw Errors.Errors.BadRequest("malformed_content_hash", "content_hash is 64 hex digits (Dropbox's content hash).");
+            throw Errors.Errors.BadRequest(ErrorCodes.MalformedContentHash, "content_hash is 64 hex digits (Dropbox's content hash).");
         }
 
         var now = clock.GetUtcNow();
@@ -186,7 +186,7 @@ public sealed class UploadService(
 
         if (at.NamespaceId != session.NamespaceId)
         {
-            throw Errors.Errors.Forbidden("no_write_permission", $"You no longer have access to \"{path.Parent}\"; the upload cannot be committed there.");
+            throw Errors.Errors.Forbidden(ErrorCodes.NoWritePermission, $"You no longer have access to \"{path.Parent}\"; the upload cannot be committed there.");
         }
 
         var held = await index.FindHeldAsync(caller.UserId, session.Blocks.Select(b => b.Hash).ToHashSet(), ct);
@@ -195,7 +195,7 @@ public sealed class UploadService(
         {
             // At most a page of hashes, so that the error stays small however many blocks are missing.
             throw Errors.Errors.Conflict(
-                "blocks_missing",
+                ErrorCodes.BlocksMissing,
                 $"{missing.Count} block(s) have not been uploaded yet; upload them (ask again with upload_id for fresh URLs), then finish.",
                 new Dictionary<string, object?> { ["missing"] = missing.Take(options.BlockListPageSize).ToList(), ["missing_count"] = missing.Count });
         }
@@ -203,13 +203,13 @@ public sealed class UploadService(
         var wrongSize = session.Blocks.FirstOrDefault(b => held[b.Hash] != b.Size);
         if (wrongSize is not null)
         {
-            throw Errors.Errors.BadRequest("block_size_mismatch", $"Block {wrongSize.Hash} is {held[wrongSize.Hash]} bytes, but the upload declared {wrongSize.Size}.");
+            throw Errors.Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"Block {wrongSize.Hash} is {held[wrongSize.Hash]} bytes, but the upload declared {wrongSize.Size}.");
         }
 
         var contentHash = await ComputeContentHashAsync(session.Blocks, ct);
         if (session.ClientContentHash is not null && session.ClientContentHash != contentHash)
         {
-            throw Errors.Errors.BadRequest("content_hash_mismatch", $"The uploaded blocks make content hash {contentHash}, not the {session.ClientContentHash} declared; nothing was committed.");
+            throw Errors.Errors.BadRequest(ErrorCodes.ContentHashMismatch, $"The uploaded blocks make content hash {contentHash}, not the {session.ClientContentHash} declared; nothing was committed.");
         }
 
         var entry = await committer.CommitAsync(
@@ -289,7 +289,7 @@ public sealed class UploadService(
     {
         if (string.IsNullOrEmpty(uploadId))
         {
-            throw Errors.Errors.BadRequest("missing_upload_id", "upload_id is required.");
+            throw Errors.Errors.BadRequest(ErrorCodes.MissingUploadId, "upload_id is required.");
         }
 
         var session = await sessions.GetAsync(uploadId, ct);
@@ -300,7 +300,7 @@ public sealed class UploadService(
 
         if (session.ExpiresAt <= clock.GetUtcNow())
         {
-            throw Errors.Errors.Gone("upload_expired", "This upload expired; start a new one (blocks already sent are reused).");
+            throw Errors.Errors.Gone(ErrorCodes.UploadExpired, "This upload expired; start a new one (blocks already sent are reused).");
         }
 
         return session;
@@ -310,7 +310,7 @@ public sealed class UploadService(
     {
         if (mode == WriteMode.Update && string.IsNullOrEmpty(rev))
         {
-            throw Errors.Errors.BadRequest("missing_rev", "mode=update needs the rev you last saw (rev=...).");
+            throw Errors.Errors.BadRequest(ErrorCodes.MissingRev, "mode=update needs the rev you last saw (rev=...).");
         }
 
         // A rev no server could have issued is a client bug, not a conflict: refuse it before anything is stored
@@ -322,8 +322,8 @@ public sealed class UploadService(
     }
 
     private static DropSyncException UploadNotFound() =>
-        Errors.Errors.NotFound("upload_not_found", "No such upload; start a new one with uploadType=resumable.");
+        Errors.Errors.NotFound(ErrorCodes.UploadNotFound, "No such upload; start a new one with uploadType=resumable.");
 
     private static DropSyncException FileTooLarge() =>
-        Errors.Errors.TooLarge("file_too_large", $"A file is at most {Limits.MaxFileSize} bytes (10 GiB).");
+        Errors.Errors.TooLarge(ErrorCodes.FileTooLarge, $"A file is at most {Limits.MaxFileSize} bytes (10 GiB).");
 }

@@ -50,7 +50,7 @@ public sealed record DropPath
     {
         if (name.Contains('/', StringComparison.Ordinal))
         {
-            throw Errors.Errors.BadRequest("malformed_path", "A name cannot contain \"/\".");
+            throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, "A name cannot contain \"/\".");
         }
 
         CheckUnicode(name);
@@ -82,7 +82,7 @@ public sealed record DropPath
     {
         if (raw is null)
         {
-            throw Errors.Errors.BadRequest("malformed_path", "A path is required, for example \"/Documents/report.pdf\".");
+            throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, "A path is required, for example \"/Documents/report.pdf\".");
         }
 
         if (raw.Length > MaxPathLength * 4)
@@ -100,12 +100,12 @@ public sealed record DropPath
         {
             return allowRoot
                 ? Root
-                : throw Errors.Errors.BadRequest("malformed_path", "This operation needs a file or folder path, not the root.");
+                : throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, "This operation needs a file or folder path, not the root.");
         }
 
         if (raw[0] != '/')
         {
-            throw Errors.Errors.BadRequest("malformed_path", $"Paths start with \"/\" (got \"{Printable(raw)}\").");
+            throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, $"Paths start with \"/\" (got \"{Printable(raw)}\").");
         }
 
         if (raw.Length > MaxPathLength)
@@ -132,25 +132,25 @@ public sealed record DropPath
     {
         if (name.Length == 0)
         {
-            throw Errors.Errors.BadRequest("malformed_path", "Paths cannot contain empty names (\"//\").");
+            throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, "Paths cannot contain empty names (\"//\").");
         }
 
         if (name is "." or "..")
         {
-            throw Errors.Errors.BadRequest("malformed_path", "Paths cannot contain \".\" or \"..\"; give the full path from the root.");
+            throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, "Paths cannot contain \".\" or \"..\"; give the full path from the root.");
         }
 
         foreach (var rune in name.EnumerateRunes())
         {
             if (Rune.IsControl(rune) || rune.Value == '\\')
             {
-                throw Errors.Errors.BadRequest("malformed_path", $"The name \"{Printable(name)}\" contains a control character or backslash, which DropSync does not allow.");
+                throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, $"The name \"{Printable(name)}\" contains a control character or backslash, which DropSync does not allow.");
             }
         }
 
         if (Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
         {
-            throw Errors.Errors.BadRequest("malformed_path", $"A name may be at most {MaxNameBytes} bytes of UTF-8.");
+            throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, $"A name may be at most {MaxNameBytes} bytes of UTF-8.");
         }
     }
 
@@ -162,7 +162,7 @@ public sealed record DropPath
         {
             if (Rune.DecodeFromUtf16(rest, out _, out var used) != System.Buffers.OperationStatus.Done)
             {
-                throw Errors.Errors.BadRequest("malformed_path", "The path is not valid Unicode (it has a lone surrogate).");
+                throw Errors.Errors.BadRequest(ErrorCodes.MalformedPath, "The path is not valid Unicode (it has a lone surrogate).");
             }
 
             rest = rest[used..];
@@ -182,7 +182,7 @@ public sealed record DropPath
     }
 
     private static DropSyncException TooLong() =>
-        Errors.Errors.BadRequest("malformed_path", $"Paths may be at most {MaxPathLength} characters long.");
+        Errors.Errors.BadRequest(ErrorCodes.MalformedPath, $"Paths may be at most {MaxPathLength} characters long.");
 
     private static string Printable(string s) =>
         new(s.Take(80).Select(c => char.IsControl(c) ? '?' : c).ToArray());

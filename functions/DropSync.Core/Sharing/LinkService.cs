@@ -36,25 +36,25 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
         var entry = await meta.GetEntryAsync(at.NamespaceId, at.Inner.Key, ct);
         if (entry is null || entry.IsDeleted)
         {
-            throw Errors.Errors.NotFound("not_found", $"Nothing is at \"{path}\".");
+            throw Errors.Errors.NotFound(ErrorCodes.NotFound, $"Nothing is at \"{path}\".");
         }
 
         var now = clock.GetUtcNow();
         if (expires is { } e && e <= now)
         {
-            throw Errors.Errors.BadRequest("invalid_expiry", "expires must be in the future.");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidExpiry, "expires must be in the future.");
         }
 
         if (password is { Length: > 1024 })
         {
-            throw Errors.Errors.BadRequest("invalid_password", "A link password is at most 1024 characters.");
+            throw Errors.Errors.BadRequest(ErrorCodes.InvalidPassword, "A link password is at most 1024 characters.");
         }
 
         var live = (await sharing.ListLinksAtOrBelowAsync(at.NamespaceId, entry.PathKey, ct)).Count(l => DropPath.KeyOf(l.Path) == entry.PathKey && CanOpen(l, now));
         if (live >= MaxLiveLinksPerItem)
         {
             throw Errors.Errors.Conflict(
-                "too_many_links", $"\"{path}\" already has {live} working links, the most one item may have; revoke one (see /sharing/list_links) or reuse it.");
+                ErrorCodes.TooManyLinks, $"\"{path}\" already has {live} working links, the most one item may have; revoke one (see /sharing/list_links) or reuse it.");
         }
 
         var linkId = Ids.New("lnk_");
@@ -86,7 +86,7 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
 
             await sharing.RevokeLinkAsync(caller.UserId, linkId, clock.GetUtcNow(), ct);
             throw Errors.Errors.Conflict(
-                "path_changed", $"\"{path}\" was moved or deleted while the link was being made; make the link again where it is now.");
+                ErrorCodes.PathChanged, $"\"{path}\" was moved or deleted while the link was being made; make the link again where it is now.");
         }
 
         return new CreatedLink(link, token);
@@ -121,7 +121,7 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
     {
         if (string.IsNullOrEmpty(linkId) || !await sharing.RevokeLinkAsync(caller.UserId, linkId, clock.GetUtcNow(), ct))
         {
-            throw Errors.Errors.NotFound("link_not_found", "You have no link with that link_id; list them with /sharing/list_links.");
+            throw Errors.Errors.NotFound(ErrorCodes.LinkNotFound, "You have no link with that link_id; list them with /sharing/list_links.");
         }
     }
 
@@ -135,39 +135,39 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
         var link = string.IsNullOrEmpty(token) || token.Length > 100 ? null : await sharing.FindLinkByTokenHashAsync(Ids.Sha256Hex(token), ct);
         if (link is null)
         {
-            throw Errors.Errors.NotFound("link_not_found", "This link does not exist; check the address.");
+            throw Errors.Errors.NotFound(ErrorCodes.LinkNotFound, "This link does not exist; check the address.");
         }
 
         if (link.RevokedAt is not null)
         {
-            throw Errors.Errors.Gone("link_revoked", "This link was turned off by its owner.");
+            throw Errors.Errors.Gone(ErrorCodes.LinkRevoked, "This link was turned off by its owner.");
         }
 
         if (link.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
         {
-            throw Errors.Errors.Gone("link_expired", "This link has expired; ask its owner for a new one.");
+            throw Errors.Errors.Gone(ErrorCodes.LinkExpired, "This link has expired; ask its owner for a new one.");
         }
 
         if (link.PasswordHash is not null && (string.IsNullOrEmpty(password) || !hasher.Verify(password, link.PasswordHash)))
         {
             throw string.IsNullOrEmpty(password)
                 ? new DropSyncException(
-                    ErrorKind.Unauthorized, "link_password_required", "This link needs a password; send it in the DropSync-Link-Password header.")
+                    ErrorKind.Unauthorized, ErrorCodes.LinkPasswordRequired, "This link needs a password; send it in the DropSync-Link-Password header.")
                 : new DropSyncException(
-                    ErrorKind.Unauthorized, "wrong_link_password", "The password for this link is wrong; check it with the person who shared the link.");
+                    ErrorKind.Unauthorized, ErrorCodes.WrongLinkPassword, "The password for this link is wrong; check it with the person who shared the link.");
         }
 
         var root = DropPath.Parse(link.Path, allowRoot: false);
         if (link.NamespaceId != Namespaces.RootOf(link.OwnerUserId) && !await CreatorStillSeesAsync(link, root, ct))
         {
             // Made by a member of a shared folder who has since lost access to it: the link ends with the access.
-            throw Errors.Errors.Gone("link_revoked", "This link was turned off: its creator no longer has access to what it points to.");
+            throw Errors.Errors.Gone(ErrorCodes.LinkRevoked, "This link was turned off: its creator no longer has access to what it points to.");
         }
 
         var entry = await meta.GetEntryAsync(link.NamespaceId, root.Key, ct);
         if (entry is null || entry.IsDeleted)
         {
-            throw Errors.Errors.NotFound("not_found", "What this link pointed to has been deleted.");
+            throw Errors.Errors.NotFound(ErrorCodes.NotFound, "What this link pointed to has been deleted.");
         }
 
         // The visitor sees the linked item as "/<name>": nothing above it is reachable or named.

@@ -34,7 +34,7 @@ public sealed record Location(string NamespaceId, DropPath Inner, DropPath ViewR
     {
         if (!CanWrite)
         {
-            throw Errors.Errors.Forbidden("no_write_permission", "This folder is shared with you as a viewer; ask its owner for editor access to change it.");
+            throw Errors.Errors.Forbidden(Errors.ErrorCodes.NoWritePermission, "This folder is shared with you as a viewer; ask its owner for editor access to change it.");
         }
     }
 }

@@ -10,7 +10,11 @@ namespace DropSync.Core.Sharing;
 public sealed record MemberInfo(string Email, string Role, bool IsOwner);
 
 /// <summary>A folder shared with the caller, where it is mounted, and by whom.</summary>
-public sealed record SharedWithMe(string ShareId, string Path, string OwnerEmail, string Role);
+public sealed record SharedWithMe(string ShareId, string Path, string OwnerEmail, string Role)
+{
+    /// <summary>Where the share sits in the user's tree, as a comparison key (see <see cref="Files.FileMetadata.PathLower"/>).</summary>
+    public string PathLower => Paths.DropPath.KeyOf(Path);
+}
 
 /// <summary>
 /// Sharing folders with people. The owner adds members by e-mail; each member sees the folder at the top of their tree.
@@ -25,17 +29,17 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
         var (view, folder) = await OwnFolderAsync(caller, rawPath, ct);
         var parsedRole = ParseRole(role);
         var invitee = await accounts.FindAccountByEmailAsync(AccountService.NormalizeEmail(email), ct)
-            ?? throw Errors.Errors.NotFound("user_not_found", "No DropSync account has that e-mail; ask them to sign up first.");
+            ?? throw Errors.Errors.NotFound(Errors.ErrorCodes.UserNotFound, "No DropSync account has that e-mail; ask them to sign up first.");
         if (invitee.UserId == caller.UserId)
         {
-            throw Errors.Errors.BadRequest("cannot_share_with_self", "You already own this folder.");
+            throw Errors.Errors.BadRequest(Errors.ErrorCodes.CannotShareWithSelf, "You already own this folder.");
         }
 
         var shares = await sharing.ListSharesInNamespaceAsync(caller.RootNamespaceId, ct);
         var share = shares.FirstOrDefault(s => s.FolderKey == folder.PathKey);
         if (share is null && shares.Any(s => DropPath.Parse(s.FolderPath, false).Contains(DropPath.Parse(folder.PathDisplay, false)) || DropPath.Parse(folder.PathDisplay, false).Contains(DropPath.Parse(s.FolderPath, false))))
         {
-            throw Errors.Errors.Conflict("nested_share", "A folder inside a shared folder, or containing one, cannot be shared on its own; share the outer folder.");
+            throw Errors.Errors.Conflict(Errors.ErrorCodes.NestedShare, "A folder inside a shared folder, or containing one, cannot be shared on its own; share the outer folder.");
         }
 
         var now = clock.GetUtcNow();
@@ -75,7 +79,7 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
             return await AddMemberAsync(caller, rawPath, email, role, ct);
         }
 
-        throw Errors.Errors.Conflict("mount_name_taken", "The invitee has too many folders with this name; ask them to tidy up and try again.");
+        throw Errors.Errors.Conflict(Errors.ErrorCodes.MountNameTaken, "The invitee has too many folders with this name; ask them to tidy up and try again.");
     }
 
     public async Task RemoveMemberAsync(Caller caller, string? rawPath, string? email, CancellationToken ct)
@@ -84,7 +88,7 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
         var share = await ShareOfAsync(caller.RootNamespaceId, folder.PathKey, ct);
         var normalized = AccountService.NormalizeEmail(email);
         var member = (await sharing.ListMembersAsync(share.ShareId, ct)).FirstOrDefault(m => m.Email == normalized)
-            ?? throw Errors.Errors.NotFound("member_not_found", $"{normalized} is not a member of this folder.");
+            ?? throw Errors.Errors.NotFound(Errors.ErrorCodes.MemberNotFound, $"{normalized} is not a member of this folder.");
         await ApplyAsync(SharingWrites.Leave(new Membership(share, member), caller.DeviceId, clock.GetUtcNow()), ct);
     }
 
@@ -125,7 +129,7 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
         var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
         if (!at.IsMountRoot)
         {
-            throw Errors.Errors.BadRequest("not_a_shared_folder", $"\"{path}\" is not a folder shared with you (give the shared folder itself).");
+            throw Errors.Errors.BadRequest(Errors.ErrorCodes.NotASharedFolder, $"\"{path}\" is not a folder shared with you (give the shared folder itself).");
         }
 
         await ApplyAsync(SharingWrites.Leave(at.Membership!, caller.DeviceId, clock.GetUtcNow()), ct);
@@ -138,16 +142,16 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
         var at = view.Resolve(path);
         if (at.Membership is not null)
         {
-            throw Errors.Errors.Forbidden("not_owner", "Only the owner of a shared folder can change who it is shared with.");
+            throw Errors.Errors.Forbidden(Errors.ErrorCodes.NotOwner, "Only the owner of a shared folder can change who it is shared with.");
         }
 
         var folder = await meta.GetEntryAsync(caller.RootNamespaceId, path.Key, ct);
         if (folder is null || folder.IsDeleted)
         {
-            throw Errors.Errors.NotFound("not_found", $"Nothing is at \"{path}\".");
+            throw Errors.Errors.NotFound(Errors.ErrorCodes.NotFound, $"Nothing is at \"{path}\".");
         }
 
-        return folder.Kind == EntryKind.Folder ? (view, folder) : throw Errors.Errors.BadRequest("not_folder", "Share folders with people; for a single file, create a shared link.");
+        return folder.Kind == EntryKind.Folder ? (view, folder) : throw Errors.Errors.Conflict(Errors.ErrorCodes.NotFolder, "Share folders with people; for a single file, create a shared link.");
     }
 
     private async Task<Share> ShareOfAsync(string ns, string folderKey, CancellationToken ct) =>
@@ -177,11 +181,11 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
     {
         "viewer" => ShareRole.Viewer,
         "editor" => ShareRole.Editor,
-        _ => throw Errors.Errors.BadRequest("invalid_role", "role is \"viewer\" or \"editor\"."),
+        _ => throw Errors.Errors.BadRequest(Errors.ErrorCodes.InvalidRole, "role is \"viewer\" or \"editor\"."),
     };
 
     private static string RoleName(ShareRole role) => role == ShareRole.Editor ? "editor" : "viewer";
 
     private static Errors.DropSyncException NotShared(DropPath path) =>
-        Errors.Errors.NotFound("not_shared", $"\"{path}\" is not a shared folder.");
+        Errors.Errors.NotFound(Errors.ErrorCodes.NotShared, $"\"{path}\" is not a shared folder.");
 }

@@ -99,7 +99,7 @@ internal sealed class BlockFileFormat(MasterKey masterKey)
             var writtenWith = Convert.ToHexStringLower(keyId);
             throw new DropSyncException(
                 ErrorKind.Unavailable,
-                "master_key_mismatch",
+                ErrorCodes.MasterKeyMismatch,
                 $"Block {hash} was written with master key {writtenWith}, but this server runs with master key {masterKey.KeyId}. " +
                 $"Start the server with the key the data was written with: set DropSync:MasterKey to it (base64 of 32 bytes), or put " +
                 $"its key file, {writtenWith}.key, in the keys folder (DropSync:KeysFolder).");
@@ -151,7 +151,7 @@ internal sealed class BlockFileFormat(MasterKey masterKey)
     public static DropSyncException Corrupt(BlockHash hash, string reason) =>
         new(
             ErrorKind.Unavailable,
-            "block_corrupt",
+            ErrorCodes.BlockCorrupt,
             $"Block {hash} is damaged on disk: {reason}. Its bytes were not returned. Upload the block again from a device that has it, " +
             "or restore the file from a backup.");
 

@@ -100,7 +100,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         CheckSize(plaintext.Length);
         if (!HashMatches(plaintext.Span, hash))
         {
-            throw Errors.BadRequest("block_hash_mismatch", $"The bytes sent do not hash to {hash}; nothing was stored. Re-read the block and send it again.");
+            throw Errors.BadRequest(ErrorCodes.BlockHashMismatch, $"The bytes sent do not hash to {hash}; nothing was stored. Re-read the block and send it again.");
         }
 
         return StoreAsync(hash, plaintext, cancellationToken);
@@ -249,7 +249,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw Errors.NotFound("block_not_found", $"No block {hash} is stored. Upload it first.");
+                throw Errors.NotFound(ErrorCodes.BlockNotFound, $"No block {hash} is stored. Upload it first.");
             }
 
             if (fileLength < HeaderSize || fileLength > MaxFileSize)
@@ -294,7 +294,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     {
         if (length > Limits.MaxBlockSize)
         {
-            throw Errors.TooLarge("block_too_large", $"A block is at most {Limits.MaxBlockSize} bytes (4 MiB); split the file into smaller blocks.");
+            throw Errors.TooLarge(ErrorCodes.BlockTooLarge, $"A block is at most {Limits.MaxBlockSize} bytes (4 MiB); split the file into smaller blocks.");
         }
     }
 

@@ -2,6 +2,7 @@
 // payload) is fetched block by block from the URLs /files/get_blocks (or /s/{token}/get_blocks) gives. In AWS mode those
 // are presigned S3 URLs on another origin: plain GETs, no Authorization header (the URL is the authority). Each block's
 // SHA-256 is checked before it joins the Blob.
+import { ErrorCodes } from './error-codes.js';
 
 const PARALLEL_BLOCKS = 6;
 
@@ -60,4 +61,4 @@ export async function blobFromBlocks(getPage, { onProgress, signal, type = 'appl
 }
 
 /** Whether an error is the server's "this file is too large to answer directly: fetch it by blocks". */
-export const isTooLargeForDirectDownload = (error) => error?.code === 'too_large_for_direct_download';
+export const isTooLargeForDirectDownload = (error) => error?.code === ErrorCodes.TooLargeForDirectDownload;

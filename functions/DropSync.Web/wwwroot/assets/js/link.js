@@ -4,7 +4,7 @@
 import { ApiError, readError, responseToBlob } from './api.js';
 import { blobFromBlocks, isTooLargeForDirectDownload } from './blocks.js';
 import { canDownloadDirectly, serverConfig } from './config.js';
-import { zipAndSave } from './files.js';
+import { zipAndSave } from './download.js';
 import { clear, errorMessage, fileIcon, formatDate, formatSize, h, saveBlob, showError } from './ui.js';
 
 export function linkView(token) {

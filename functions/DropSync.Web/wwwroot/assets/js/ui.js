@@ -133,19 +133,6 @@ export function formatDate(iso) {
   return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-export function parentOf(path) {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '' : path.slice(0, i);
-}
-
-export function nameOf(path) {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
-export function joinPath(folder, name) {
-  return `${folder}/${name}`.replace(/\/+/g, '/');
-}
-
 export const CONFLICT_MARK = '(conflicted copy from';
 export const isConflicted = (name) => name.includes(CONFLICT_MARK);
 

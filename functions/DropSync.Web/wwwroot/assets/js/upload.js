@@ -1,11 +1,13 @@
 // Uploads: small files in one request (uploadType=media); large ones resumably by 4 MiB blocks hashed in a Web Worker,
 // PUTting only the blocks the server is missing. Unfinished resumable uploads are remembered in localStorage so that
 // after a reload or a lost connection, choosing or dropping the same file again resumes it where it stopped.
-// A file whose name is already taken in its folder is not sent blindly: the user chooses to replace it (a new revision
-// based on the rev seen when asking, so a change made elsewhere meanwhile still becomes a conflict) or to keep both.
+// A file whose name is already taken in its folder is not sent blindly (upload-existing.js asks what to do).
 import { ApiError, authHeaders, call } from './api.js';
 import { serverConfig } from './config.js';
-import { activateOnKeys, clear, errorMessage, formatSize, h, joinPath, nameOf, openDialog, parentOf } from './ui.js';
+import { ErrorCodes } from './error-codes.js';
+import { nameOf } from './paths.js';
+import { activateOnKeys, clear, errorMessage, formatSize, h } from './ui.js';
+import { decideExisting } from './upload-existing.js';
 
 export const BLOCK_SIZE = 4 * 1024 * 1024;
 const PENDING_KEY = 'dropsync.pending-uploads';
@@ -20,32 +22,6 @@ function loadPending() {
 
 function savePending(pending) {
   localStorage.setItem(PENDING_KEY, JSON.stringify(pending));
-}
-
-/** "notes.txt" → "notes (2).txt", the first of "notes (n).txt" not in taken (lower-cased names). */
-export function freeName(name, taken) {
-  const dot = name.lastIndexOf('.');
-  const [base, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-  let n = 2;
-  while (taken.has(`${base} (${n})${ext}`.toLocaleLowerCase())) n++;
-  return `${base} (${n})${ext}`;
-}
-
-/** Asks what to do with an upload whose name exists: 'replace', 'keep' or 'skip', and whether for the rest too. */
-function askExisting(path, others) {
-  const folder = parentOf(path);
-  let applyAll = null;
-  return openDialog(`“${nameOf(path)}” already exists`, (body, close) => {
-    applyAll = others ? h('input', { type: 'checkbox', id: 'apply-to-all' }) : null;
-    body.append(
-      h('p', {}, `${folder ? `The folder “${nameOf(folder)}”` : 'All files'} already has a file named “${nameOf(path)}”. `,
-        'Replace it with yours (its current version stays in its revisions), or keep both (yours is saved under a new name)?'),
-      applyAll ? h('label', { class: 'check' }, applyAll, others === 1 ? ' Do the same for the other file' : ` Do the same for the other ${others} files`) : null,
-      h('div', { class: 'form-actions' },
-        h('button', { type: 'button', class: 'button', onclick: () => close('skip') }, 'Skip'),
-        h('button', { type: 'button', class: 'button', onclick: () => close('keep') }, 'Keep both'),
-        h('button', { type: 'button', class: 'button primary', autofocus: true, onclick: () => close('replace') }, 'Replace')));
-  }).then((choice) => ({ choice: choice ?? 'skip', all: !!applyAll?.checked && choice !== null }));
 }
 
 class Paused extends Error {
@@ -115,11 +91,11 @@ export class Uploader {
     for (const f of folders) {
       try {
         this.onUploaded(await call('/files/create_folder', { path: f.folder }));
-      } catch (e) { if (e.code !== 'path_conflict' && e.status !== 409) this.onError(e); }
+      } catch (e) { if (e.code !== ErrorCodes.PathConflict && e.status !== 409) this.onError(e); }
     }
     let files;
     try {
-      files = await this.decideExisting(entries.filter((e) => e.file));
+      files = await decideExisting(entries.filter((e) => e.file));
     } catch (error) { this.onError(error); return; }
     for (const { file, path, mode, rev } of files) {
       const pending = loadPending()[fingerprint(path, file)];
@@ -131,53 +107,6 @@ export class Uploader {
     this.collapsed = false;
     this.render();
     this.pump();
-  }
-
-  /**
-   * Looks up which uploads land on a file that already exists and asks once per file (or once for all) whether to
-   * replace it or keep both. Answers the entries to queue, each with its mode ('add' or 'update' with rev) and path.
-   */
-  async decideExisting(files) {
-    const folders = new Map(); // lower-cased parent → Map(lower-cased name → entry)
-    for (const parent of new Set(files.map((f) => parentOf(f.path).toLocaleLowerCase()))) {
-      try {
-        const { entries } = await call('/files/list_folder', { path: parentOf(files.find((f) => parentOf(f.path).toLocaleLowerCase() === parent).path) });
-        folders.set(parent, new Map(entries.map((e) => [e.name.toLocaleLowerCase(), e])));
-      } catch (error) {
-        // A folder that does not exist yet holds nothing to replace; the upload creates it.
-        if (error.status !== 404 && error.status !== 409) throw error;
-        folders.set(parent, new Map());
-      }
-    }
-    const existing = (f) => folders.get(parentOf(f.path).toLocaleLowerCase()).get(nameOf(f.path).toLocaleLowerCase());
-    const clashes = files.filter((f) => existing(f)?.tag === 'file');
-    // Names a "keep both" copy must not take: what is there and what this batch uploads.
-    const taken = (parent) => new Set([
-      ...folders.get(parent.toLocaleLowerCase()).keys(),
-      ...files.filter((f) => parentOf(f.path).toLocaleLowerCase() === parent.toLocaleLowerCase()).map((f) => nameOf(f.path).toLocaleLowerCase()),
-    ]);
-    let forAll = null;
-    const out = [];
-    for (const f of files) {
-      const current = existing(f);
-      if (current?.tag !== 'file') { out.push({ ...f, mode: 'add' }); continue; }
-      let choice = forAll;
-      if (!choice) {
-        const answer = await askExisting(f.path, clashes.length - clashes.indexOf(f) - 1);
-        choice = answer.choice;
-        if (answer.all) forAll = choice;
-      }
-      if (choice === 'replace') {
-        out.push({ ...f, mode: 'update', rev: current.rev });
-      } else if (choice === 'keep') {
-        const parent = parentOf(f.path);
-        const names = taken(parent);
-        const name = freeName(nameOf(f.path), names);
-        folders.get(parent.toLocaleLowerCase()).set(name.toLocaleLowerCase(), { tag: 'file', name });
-        out.push({ ...f, path: joinPath(parent || '/', name), mode: 'add' });
-      }
-    }
-    return out;
   }
 
   pump() {
@@ -242,10 +171,10 @@ export class Uploader {
       // Only a lost connection, a server fault or throttling can go better next time; a refusal (403 for a viewer,
       // 409 conflict whose copy is already saved, 400…) would fail the same way again.
       item.retryable = !(error instanceof ApiError) || error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
-      item.status = error.code === 'conflict' && error.body?.conflicted_copy
+      item.status = error.code === ErrorCodes.Conflict && error.body?.conflicted_copy
         ? `Conflict: this file changed elsewhere meanwhile; yours was saved as ${error.body.conflicted_copy.name}`
         : errorMessage(error);
-      if (error.code === 'conflict') this.onUploaded(error.body?.conflicted_copy ?? {});
+      if (error.code === ErrorCodes.Conflict) this.onUploaded(error.body?.conflicted_copy ?? {});
     } finally {
       this.settle();
     }
@@ -300,7 +229,7 @@ export class Uploader {
         savePending(pending);
         return result;
       } catch (error) {
-        if (error.code !== 'blocks_missing') throw error; // otherwise ask again what is missing
+        if (error.code !== ErrorCodes.BlocksMissing) throw error; // otherwise ask again what is missing
       }
     }
     throw new Error('The server kept asking for blocks; try the upload again.');

@@ -1,0 +1,30 @@
+using DropSync.Core.Files;
+
+namespace DropSync.Core.Contract;
+
+/// <summary><c>POST /files/list_folder</c>: the entries, and a cursor for /files/list_folder/continue.</summary>
+public sealed record ListFolderResponse(IReadOnlyList<FileMetadata> Entries, string Cursor, bool HasMore);
+
+/// <summary><c>POST /files/list_deleted</c>: deleted files, newest first.</summary>
+public sealed record ListDeletedResponse(IReadOnlyList<FileMetadata> Entries);
+
+/// <summary>One revision of a file.</summary>
+public sealed record RevisionResponse(string Rev, string Path, long Size, string ContentHash, DateTimeOffset ServerModified, string DeviceId);
+
+/// <summary><c>POST /files/list_revisions</c>: a file's revisions, newest first.</summary>
+public sealed record ListRevisionsResponse(IReadOnlyList<RevisionResponse> Entries);
+
+/// <summary><c>POST /files/list_folder/get_latest_cursor</c>.</summary>
+public sealed record CursorResponse(string Cursor);
+
+/// <summary><c>PUT /blocks/{hash}</c>: the block stored, and its size.</summary>
+public sealed record StoredBlockResponse(string Hash, long Size);
+
+/// <summary>
+/// One file of <c>POST /files/upload_batch</c>, in the manifest's order: status 200 with its metadata, or its error
+/// status with the error body a single upload of that file would have had.
+/// </summary>
+public sealed record BatchUploadEntry(int Index, string? Path, int Status, FileMetadata? Metadata, ErrorResponse? Error);
+
+/// <summary><c>POST /files/upload_batch</c>: one entry per manifest file.</summary>
+public sealed record BatchUploadResponse(IReadOnlyList<BatchUploadEntry> Entries);
