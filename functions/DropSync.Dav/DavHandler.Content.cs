@@ -127,8 +127,10 @@ internal sealed partial class DavHandler
         var (mode, rev) = WriteModeOf(request, existing);
         if (request.Http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            // The core stops reading past 10 GiB; the transport must not stop it earlier.
-            limit.MaxRequestBodySize = Limits.MaxFileSize + 1;
+            // The core stops reading past 10 GiB with its own answer; the transport must not stop it earlier. Kestrel counts
+            // a chunked body (how WebDAV clients send a stream of unknown length) past its data bytes: a chunked PUT of
+            // exactly 10 GiB hit a limit of 10 GiB + 1 (measured), so the transport's bound is a block above the core's.
+            limit.MaxRequestBodySize = Limits.MaxFileSize + Limits.MaxBlockSize;
         }
 
         Core.Files.FileMetadata written;

@@ -268,11 +268,12 @@ public sealed class DropSyncStack : Stack
         Tables.Connections.GrantReadWriteData(fanout);
         WebSocketStage.GrantManagementApiAccess(fanout);
 
-        // Maintenance: expires sessions, collects unreferenced blocks (index and objects), tags cold blocks.
+        // Maintenance: expires sessions, forgets history past the retention policy (entries' due times, deleted entries
+        // and old revisions), collects unreferenced blocks (index and objects), tags cold blocks.
         Tables.Blocks.GrantReadWriteData(maintenance);
         Tables.UploadSessions.GrantReadWriteData(maintenance);
-        Tables.Revisions.GrantReadData(maintenance);
-        Tables.Entries.GrantReadData(maintenance);
+        Tables.Revisions.GrantReadWriteData(maintenance);
+        Tables.Entries.GrantReadWriteData(maintenance);
         Storage.Bucket.GrantRead(maintenance);
         Storage.Bucket.GrantDelete(maintenance);
         maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps

@@ -33,7 +33,7 @@ public sealed class ApiReferencePageTests(WebAppFixture app) : IClassFixture<Web
         Assert.NotNull(response);
         Assert.Contains("'nonce-", response!.Headers["content-security-policy"], StringComparison.Ordinal);
         // An operation's summary from the document (GET /config, in the first tag, which Scalar opens), as Scalar renders it.
-        await page.GetByText("The server's mode, live-feed URL and size limits (anonymous).").First.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 60_000 });
+        await page.GetByText("The server's mode, live-feed URL, size limits and how long history is kept (anonymous).").First.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 60_000 });
         await page.GetByText("DropSync API").First.WaitForAsync();
         Assert.Empty(refused);
         Assert.Empty(outside);

@@ -58,7 +58,9 @@ internal static class UploadApi
         // Embedded: the core stops reading past 10 GiB; the transport must not stop it earlier. AWS: a Lambda request
         // is at most max_request_bytes; a larger file goes by the resumable upload (blocks straight to S3).
         var limits = context.RequestServices.GetRequiredService<Hosting.ServerLimits>();
-        var maxBytes = limits.IsAws ? limits.MaxRequestBytes : Limits.MaxFileSize + 1;
+        // The core answers file_too_large past 10 GiB itself; the transport's bound sits a block above it (Kestrel counts a
+        // chunked body past its data bytes: a chunked upload of exactly 10 GiB hit a bound of 10 GiB + 1).
+        var maxBytes = limits.IsAws ? limits.MaxRequestBytes : Limits.MaxFileSize + Limits.MaxBlockSize;
         if (limits.IsAws && context.Request.ContentLength > maxBytes)
         {
             throw TooLargeForDirectUpload(maxBytes);
