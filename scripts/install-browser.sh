@@ -9,16 +9,4 @@ if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO=sudo
-else
-  SUDO=
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-# Time-limited, with apt's own network timeouts and retries, so a stalled mirror fails the run instead of hanging it.
-apt_options=(-o Acquire::Retries=2 -o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30)
-timeout --kill-after=10 300 $SUDO apt-get "${apt_options[@]}" update \
-  || { echo "install-browser: apt-get update failed or took over 300 s" >&2; exit 1; }
-timeout --kill-after=10 600 $SUDO apt-get "${apt_options[@]}" install -y --no-install-recommends chromium chromium-driver fonts-dejavu-core \
-  || { echo "install-browser: installing chromium failed or took over 600 s" >&2; exit 1; }
+exec "$(dirname "$0")/apt-install.sh" install-browser chromium chromium-driver fonts-dejavu-core

@@ -6,7 +6,6 @@ using DropSync.Core.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
-using Microsoft.Net.Http.Headers;
 
 namespace DropSync.Dav;
 
@@ -47,26 +46,22 @@ internal sealed partial class DavHandler
         response.Headers.ETag = DavRequest.ETagOf(metadata);
         response.Headers.LastModified = revision.ServerModified.ToString("R", CultureInfo.InvariantCulture);
         response.ContentType = ContentTypeOf(metadata.Name);
-        if (RangeHeaderValue.TryParse(request.Http.Request.Headers.Range.ToString(), out var range)
-            && range.Unit.Equals("bytes", StringComparison.OrdinalIgnoreCase) && range.Ranges.Count == 1)
+        ByteRange? asked;
+        try
         {
-            var r = range.Ranges.First();
-            (from, var to) = (r.From, r.To) switch
-            {
-                (null, { } suffix) => (Math.Max(0, length - suffix), length - 1),
-                ({ } start, null) => (start, length - 1),
-                ({ } start, { } end) => (start, Math.Min(end, length - 1)),
-                _ => (0, -1),
-            };
-            if (from >= length || from > to)
-            {
-                response.Headers.ContentRange = $"bytes */{length}";
-                throw new DavException(StatusCodes.Status416RangeNotSatisfiable, "range_not_satisfiable", $"The file is {length} bytes; the requested range is outside it.");
-            }
+            asked = ByteRange.Of(request.Http.Request.Headers.Range.ToString(), length);
+        }
+        catch (DropSyncException)
+        {
+            response.Headers.ContentRange = ByteRange.UnsatisfiableContentRange(length);
+            throw;
+        }
 
-            count = to - from + 1;
+        if (asked is { } part)
+        {
+            (from, count) = (part.From, part.Count);
             response.StatusCode = StatusCodes.Status206PartialContent;
-            response.Headers.ContentRange = $"bytes {from}-{to}/{length}";
+            response.Headers.ContentRange = part.ContentRange;
         }
 
         response.ContentLength = count;

@@ -2,10 +2,10 @@ using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using DropSync.Api.Auth;
+using DropSync.Core.Content;
 using DropSync.Core.Errors;
 using DropSync.Core.Files;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace DropSync.Api.Apis;
 
@@ -57,25 +57,20 @@ internal static class DownloadApi
         var length = revision.Size;
         long from = 0, count = length;
         string? contentRange = null;
-        if (RangeHeaderValue.TryParse(context.Request.Headers.Range.ToString(), out var range)
-            && range.Unit.Equals("bytes", StringComparison.OrdinalIgnoreCase) && range.Ranges.Count == 1)
+        ByteRange? asked;
+        try
         {
-            var r = range.Ranges.First();
-            (from, var to) = (r.From, r.To) switch
-            {
-                (null, { } suffix) => (Math.Max(0, length - suffix), length - 1),
-                ({ } start, null) => (start, length - 1),
-                ({ } start, { } end) => (start, Math.Min(end, length - 1)),
-                _ => (0, -1),
-            };
-            if (from >= length || from > to)
-            {
-                response.Headers.ContentRange = $"bytes */{length}";
-                throw new DropSyncException(ErrorKind.RangeNotSatisfiable, ErrorCodes.RangeNotSatisfiable, $"The file is {length} bytes; the requested range is outside it.");
-            }
+            asked = ByteRange.Of(context.Request.Headers.Range.ToString(), length);
+        }
+        catch (DropSyncException)
+        {
+            response.Headers.ContentRange = ByteRange.UnsatisfiableContentRange(length);
+            throw;
+        }
 
-            count = to - from + 1;
-            contentRange = $"bytes {from}-{to}/{length}";
+        if (asked is { } part)
+        {
+            (from, count, contentRange) = (part.From, part.Count, part.ContentRange);
         }
 
         if (context.RequestServices.GetRequiredService<Hosting.ServerLimits>().MaxResponseBytes is { } max && count > max)
