@@ -272,8 +272,20 @@ public sealed class DropSyncStack : Stack
         // and old revisions), collects unreferenced blocks (index and objects), tags cold blocks.
         Tables.Blocks.GrantReadWriteData(maintenance);
         Tables.UploadSessions.GrantReadWriteData(maintenance);
-        Tables.Revisions.GrantReadWriteData(maintenance);
-        Tables.Entries.GrantReadWriteData(maintenance);
+        Tables.Revisions.GrantReadData(maintenance);
+        Tables.Entries.GrantReadData(maintenance);
+        // The retention collector's writes only (DynamoDbRetentionStore): conditional updates and deletes of entries in
+        // transactions with deletes of their revisions, and batched deletes of revision chunks. It never puts an item.
+        maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
+            Resources = [Tables.Entries.TableArn],
+        }));
+        maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+            Resources = [Tables.Revisions.TableArn],
+        }));
         Storage.Bucket.GrantRead(maintenance);
         Storage.Bucket.GrantDelete(maintenance);
         maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
