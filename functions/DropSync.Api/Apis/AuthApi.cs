@@ -2,6 +2,7 @@ using DropSync.Api.Auth;
 using DropSync.Core.Accounts;
 using DropSync.Core.Contract;
 using DropSync.Core.Ports;
+using DropSync.Core.Sharing;
 
 namespace DropSync.Api.Apis;
 
@@ -19,9 +20,12 @@ internal static class AuthApi
         return routes;
     }
 
-    private static async Task<RegisterResponse> RegisterAsync(RegisterRequest request, AccountService accounts, CancellationToken ct)
+    private static async Task<RegisterResponse> RegisterAsync(RegisterRequest request, AccountService accounts, InvitationNotices invitations, CancellationToken ct)
     {
         var account = await accounts.RegisterAsync(request.Email, request.Password, ct);
+
+        // Invitations made to this address before it had an account are waiting: tell the new account about them.
+        await invitations.AnnounceToNewAccountAsync(account, ct);
         return new RegisterResponse(account.UserId, account.Email);
     }
 

@@ -37,6 +37,11 @@ internal sealed record LinkRequest(string? Path, DateTimeOffset? Expires, string
 
 internal sealed record RevokeLinkRequest(string? LinkId);
 
+/// <summary>/sharing/list_links: without a path, the caller's own links; with one, the links at or below it (see LinkService.ListAtAsync).</summary>
+internal sealed record ListLinksRequest(string? Path);
+
+internal sealed record InvitationRequest(string? InvitationId);
+
 internal sealed record NotificationsRequest(int? Limit, string? Cursor);
 
 internal sealed record MarkReadRequest(IReadOnlyList<string>? Ids);

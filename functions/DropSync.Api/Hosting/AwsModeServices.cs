@@ -84,6 +84,7 @@ internal static class AwsModeServices
             new DynamoDbBlockIndex(sp.GetRequiredService<DynamoDbContext>()), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IUploadSessionStore>(sp => new DynamoDbUploadSessionStore(sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ISharingStore>(sp => new DynamoDbSharingStore(sp.GetRequiredService<DynamoDbContext>()));
+        services.AddSingleton<IInvitationStore>(sp => new DynamoDbInvitationStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<INotificationStore>(sp => new DynamoDbNotificationStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IBlockStore>(sp => new S3BlockStore(sp.GetRequiredService<IAmazonS3>(), blockOptions));
         services.AddSingleton<IBlockTransferUrls>(sp => new S3StagedBlockUrls(sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));

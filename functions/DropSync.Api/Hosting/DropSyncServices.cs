@@ -78,6 +78,7 @@ internal static class DropSyncServices
         services.AddSingleton<IBlockIndex>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IUploadSessionStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<ISharingStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IInvitationStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IAppPasswordStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IDeadPropertyStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
@@ -136,6 +137,8 @@ internal static class DropSyncServices
         services.AddSingleton<FileService>();
         services.AddSingleton<PathResolver>();
         services.AddSingleton<SharingService>();
+        services.AddSingleton<InvitationNotices>();
+        services.AddSingleton<InvitationService>();
         services.AddSingleton<LinkService>();
         services.AddSingleton<ChangeFeed>();
         services.AddSingleton<JournalRetention>();

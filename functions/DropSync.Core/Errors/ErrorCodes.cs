@@ -169,6 +169,9 @@ public static class ErrorCodes
     public const string DeviceNotFound = "device_not_found";
 
     [ErrorCode(ErrorKind.NotFound)]
+    public const string InvitationNotFound = "invitation_not_found";
+
+    [ErrorCode(ErrorKind.NotFound)]
     public const string LinkNotFound = "link_not_found";
 
     [ErrorCode(ErrorKind.NotFound)]

@@ -6,15 +6,15 @@ using DropSync.Core.Ports;
 
 namespace DropSync.Core.Sharing;
 
-/// <summary>A created link: its record and the token (shown once; only its hash is stored).</summary>
-public sealed record CreatedLink(SharedLink Link, string Token);
+/// <summary>A link with its token (the URL's; only its hash is stored) and, where known, its creator's e-mail.</summary>
+public sealed record CreatedLink(SharedLink Link, string Token, string? CreatorEmail = null);
 
 /// <summary>
 /// Shared links: anyone with the URL (and the password, if set) can download the file, or list and download the
 /// folder's contents, until the link expires or is revoked. Opening a link resolves to a location whose root is the
 /// linked item, so nothing outside it can be reached.
 /// </summary>
-public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, PathResolver resolver, PasswordHasher hasher, LinkTokens tokens, TimeProvider clock)
+public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, IAccountStore accounts, PathResolver resolver, PasswordHasher hasher, LinkTokens tokens, TimeProvider clock)
 {
     /// <summary>
     /// The links to one item that may be live at once. Each live link moves with its item in the same atomic batch,
@@ -101,8 +101,39 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
     {
         var view = await resolver.ViewAsync(caller, ct);
         return (await sharing.ListLinksAsync(caller.UserId, ct))
-            .Select(l => new CreatedLink(l with { OwnerViewPath = ViewPathOf(view, l) }, tokens.For(l.LinkId)))
+            .Select(l => new CreatedLink(l with { OwnerViewPath = ViewPathOf(view, l) }, tokens.For(l.LinkId), caller.Email))
             .ToList();
+    }
+
+    /// <summary>
+    /// The links to the item at <paramref name="rawPath"/> or below it that the caller answers for, newest first: in the
+    /// caller's own folders every link, whoever made it (members of a shared folder included), for the owner decides what
+    /// is published of their files; inside a folder shared with the caller only the caller's own.
+    /// </summary>
+    public async Task<IReadOnlyList<CreatedLink>> ListAtAsync(Caller caller, string rawPath, CancellationToken ct)
+    {
+        var path = DropPath.Parse(rawPath, allowRoot: true);
+        var view = await resolver.ViewAsync(caller, ct);
+        var at = view.Resolve(path);
+        var links = (await sharing.ListLinksAtOrBelowAsync(at.NamespaceId, at.Inner.Key, ct))
+            .Where(l => at.Membership is null || l.OwnerUserId == caller.UserId)
+            .OrderByDescending(l => l.CreatedAt)
+            .ThenByDescending(l => l.LinkId, StringComparer.Ordinal)
+            .ToList();
+        var creators = new Dictionary<string, string>(StringComparer.Ordinal) { [caller.UserId] = caller.Email };
+        var result = new List<CreatedLink>(links.Count);
+        foreach (var link in links)
+        {
+            if (!creators.TryGetValue(link.OwnerUserId, out var email))
+            {
+                email = (await accounts.GetAccountAsync(link.OwnerUserId, ct))?.Email ?? "";
+                creators[link.OwnerUserId] = email;
+            }
+
+            result.Add(new CreatedLink(link with { OwnerViewPath = at.ToView(link.Path) ?? link.OwnerViewPath }, tokens.For(link.LinkId), email));
+        }
+
+        return result;
     }
 
     private static string ViewPathOf(UserView view, SharedLink link)
@@ -117,17 +148,42 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
         return place?.ToView(link.Path) ?? link.OwnerViewPath;
     }
 
+    /// <summary>
+    /// Revokes one of the caller's links, or any link into the caller's own namespace (the owner of a shared folder
+    /// answers for the links its members make).
+    /// </summary>
     public async Task RevokeAsync(Caller caller, string? linkId, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(linkId) || !await sharing.RevokeLinkAsync(caller.UserId, linkId, clock.GetUtcNow(), ct))
+        if (string.IsNullOrEmpty(linkId) || linkId.Length > 100)
         {
-            throw Errors.Errors.NotFound(ErrorCodes.LinkNotFound, "You have no link with that link_id; list them with /sharing/list_links.");
+            throw LinkNotFoundForRevoke();
+        }
+
+        if (await sharing.RevokeLinkAsync(caller.UserId, linkId, clock.GetUtcNow(), ct))
+        {
+            return;
+        }
+
+        // A token is derived from its link's id, so the link is found by its token's hash without another index.
+        var link = await sharing.FindLinkByTokenHashAsync(Ids.Sha256Hex(tokens.For(linkId)), ct);
+        if (link is null || link.LinkId != linkId || link.NamespaceId != caller.RootNamespaceId ||
+            !await sharing.RevokeLinkAsync(link.OwnerUserId, linkId, clock.GetUtcNow(), ct))
+        {
+            throw LinkNotFoundForRevoke();
         }
     }
 
-    private async Task<bool> CreatorStillSeesAsync(SharedLink link, DropPath root, CancellationToken ct) =>
+    private static DropSyncException LinkNotFoundForRevoke() =>
+        Errors.Errors.NotFound(ErrorCodes.LinkNotFound, "You have no link with that link_id; list them with /sharing/list_links.");
+
+    /// <summary>
+    /// Whether a member's link still speaks for its creator: they are still a member of a share containing the item,
+    /// and an editor (a viewer may not publish, so a demotion turns their links off; a promotion turns them on again).
+    /// Checked each time the link is opened: one read of the creator's memberships, no sweep to forget.
+    /// </summary>
+    private async Task<bool> CreatorStillPublishesAsync(SharedLink link, DropPath root, CancellationToken ct) =>
         (await sharing.ListMembershipsAsync(link.OwnerUserId, ct))
-        .Any(m => m.Share.NamespaceId == link.NamespaceId && DropPath.Parse(m.Share.FolderPath, allowRoot: false).Contains(root));
+        .Any(m => m.Member.Role == ShareRole.Editor && m.Share.NamespaceId == link.NamespaceId && DropPath.Parse(m.Share.FolderPath, allowRoot: false).Contains(root));
 
     /// <summary>Opens a link for an anonymous visitor: checks revocation, expiry and password, and answers its location.</summary>
     public async Task<(SharedLink Link, Location Root, FileEntry Entry)> OpenAsync(string? token, string? password, CancellationToken ct)
@@ -158,10 +214,10 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
         }
 
         var root = DropPath.Parse(link.Path, allowRoot: false);
-        if (link.NamespaceId != Namespaces.RootOf(link.OwnerUserId) && !await CreatorStillSeesAsync(link, root, ct))
+        if (link.NamespaceId != Namespaces.RootOf(link.OwnerUserId) && !await CreatorStillPublishesAsync(link, root, ct))
         {
-            // Made by a member of a shared folder who has since lost access to it: the link ends with the access.
-            throw Errors.Errors.Gone(ErrorCodes.LinkRevoked, "This link was turned off: its creator no longer has access to what it points to.");
+            // Made by a member of a shared folder who has since lost access to it, or edit rights: the link ends with them.
+            throw Errors.Errors.Gone(ErrorCodes.LinkRevoked, "This link was turned off: its creator may no longer share what it points to.");
         }
 
         var entry = await meta.GetEntryAsync(link.NamespaceId, root.Key, ct);

@@ -9,6 +9,15 @@ namespace DropSync.Core.Sharing;
 /// <summary>A member as listed: who, with which role.</summary>
 public sealed record MemberInfo(string Email, string Role, bool IsOwner);
 
+/// <summary>Someone invited to a shared folder who has not accepted (or declined) yet.</summary>
+public sealed record InviteeInfo(string Email, string Role, DateTimeOffset Invited);
+
+/// <summary>Who a shared folder is shared with: its members (the owner first), and the people invited.</summary>
+public sealed record FolderMembers(IReadOnlyList<MemberInfo> Members, IReadOnlyList<InviteeInfo> Invitees);
+
+/// <summary>What <c>add_member</c> did: invited someone ("pending"), or changed a member's role ("active").</summary>
+public sealed record AddedMember(string Email, string Role, string Status);
+
 /// <summary>A folder shared with the caller, where it is mounted, and by whom.</summary>
 public sealed record SharedWithMe(string ShareId, string Path, string OwnerEmail, string Role)
 {
@@ -17,20 +26,27 @@ public sealed record SharedWithMe(string ShareId, string Path, string OwnerEmail
 }
 
 /// <summary>
-/// Sharing folders with people. The owner adds members by e-mail; each member sees the folder at the top of their tree.
-/// Removing a member ends their access at once (every request resolves paths through current memberships).
+/// Sharing folders with people. The owner invites people by e-mail (<see cref="InvitationService"/>); once they accept,
+/// each member sees the folder at the top of their tree. Removing a member ends their access at once (every request
+/// resolves paths through current memberships); removing someone invited cancels the invitation.
 /// </summary>
-public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharing, IAccountStore accounts, PathResolver resolver, IChangePublisher publisher, TimeProvider clock)
+public sealed class SharingService(
+    IFileMetadataStore meta, ISharingStore sharing, IInvitationStore invitations, InvitationNotices notices, PathResolver resolver, IChangePublisher publisher, TimeProvider clock)
 {
-    private const int MaxMountAttempts = 100;
+    public const string Pending = "pending";
+    public const string Active = "active";
 
-    public async Task<MemberInfo> AddMemberAsync(Caller caller, string? rawPath, string? email, string? role, CancellationToken ct)
+    /// <summary>
+    /// Invites someone to the folder (sharing it, if it was not yet), or changes the role of a member or of a pending
+    /// invitation. Nothing is mounted in the invitee's tree until they accept; an address with no account yet keeps its
+    /// invitation until someone registers it.
+    /// </summary>
+    public async Task<AddedMember> AddMemberAsync(Caller caller, string? rawPath, string? email, string? role, CancellationToken ct)
     {
-        var (view, folder) = await OwnFolderAsync(caller, rawPath, ct);
+        var (_, folder) = await OwnFolderAsync(caller, rawPath, ct);
         var parsedRole = ParseRole(role);
-        var invitee = await accounts.FindAccountByEmailAsync(AccountService.NormalizeEmail(email), ct)
-            ?? throw Errors.Errors.NotFound(Errors.ErrorCodes.UserNotFound, "No DropSync account has that e-mail; ask them to sign up first.");
-        if (invitee.UserId == caller.UserId)
+        var normalized = AccountService.NormalizeEmail(email);
+        if (normalized == AccountService.NormalizeEmail(caller.Email))
         {
             throw Errors.Errors.BadRequest(Errors.ErrorCodes.CannotShareWithSelf, "You already own this folder.");
         }
@@ -43,56 +59,62 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
         }
 
         var now = clock.GetUtcNow();
-        var isNew = share is null;
-        share ??= new Share { ShareId = Ids.New("sh_"), OwnerUserId = caller.UserId, NamespaceId = caller.RootNamespaceId, FolderPath = folder.PathDisplay, CreatedAt = now };
-        var existing = (await sharing.ListMembersAsync(share.ShareId, ct)).FirstOrDefault(m => m.UserId == invitee.UserId);
+        if (share is null)
+        {
+            // The folder becomes a shared folder now (so nothing nested can be shared meanwhile); its first member comes
+            // with the first accepted invitation.
+            share = new Share { ShareId = Ids.New("sh_"), OwnerUserId = caller.UserId, NamespaceId = caller.RootNamespaceId, FolderPath = folder.PathDisplay, CreatedAt = now };
+            if (!await ApplyAsync([new MetadataWrite.PutShare(share, MustBeNew: true), new MetadataWrite.CheckEntry(caller.RootNamespaceId, folder.PathKey, new EntryExpectation.HasRev(folder.Rev))], ct))
+            {
+                // Lost a race (the folder changed, or someone shared it meanwhile): look again.
+                return await AddMemberAsync(caller, rawPath, email, role, ct);
+            }
+        }
+
+        var existing = (await sharing.ListMembersAsync(share.ShareId, ct)).FirstOrDefault(m => m.Email == normalized);
         if (existing is not null)
         {
-            // Already a member: only the role changes.
+            // Already a member: only the role changes, at once (as Dropbox does).
             await ApplyAsync([new MetadataWrite.PutMember(existing with { Role = parsedRole })], ct);
-            return new MemberInfo(invitee.Email, RoleName(parsedRole), false);
+            return new AddedMember(normalized, RoleName(parsedRole), Active);
         }
 
-        var inviteeView = new UserView(caller with { UserId = invitee.UserId, RootNamespaceId = invitee.RootNamespaceId }, await sharing.ListMembershipsAsync(invitee.UserId, ct));
-        foreach (var mount in MountCandidates(folder.Name).Take(MaxMountAttempts))
+        var proposed = new Invitation { InvitationId = Ids.New("inv_"), ShareId = share.ShareId, Email = normalized, Role = parsedRole, CreatedAt = now };
+        var invitation = await invitations.PutInvitationAsync(proposed, ct);
+        if (invitation.InvitationId == proposed.InvitationId)
         {
-            if (inviteeView.MountAt(mount) is not null || await meta.GetEntryAsync(invitee.RootNamespaceId, mount.Key, ct) is { IsDeleted: false })
-            {
-                continue;
-            }
-
-            var member = new ShareMember { ShareId = share.ShareId, UserId = invitee.UserId, Email = invitee.Email, Role = parsedRole, MountPath = mount.Display, AddedAt = now };
-            var writes = new List<MetadataWrite>();
-            if (isNew)
-            {
-                writes.Add(new MetadataWrite.PutShare(share, MustBeNew: true));
-                writes.Add(new MetadataWrite.CheckEntry(caller.RootNamespaceId, folder.PathKey, new EntryExpectation.HasRev(folder.Rev)));
-            }
-
-            writes.AddRange(SharingWrites.Join(share, member, caller.DeviceId, now));
-            if (await ApplyAsync(writes, ct))
-            {
-                return new MemberInfo(invitee.Email, RoleName(parsedRole), false);
-            }
-
-            // Lost a race (the folder changed, or the name was taken meanwhile): look again.
-            return await AddMemberAsync(caller, rawPath, email, role, ct);
+            // Only a new invitation is announced; inviting again changes the role quietly.
+            await notices.AnnounceAsync(invitation, share, caller, ct);
         }
 
-        throw Errors.Errors.Conflict(Errors.ErrorCodes.MountNameTaken, "The invitee has too many folders with this name; ask them to tidy up and try again.");
+        return new AddedMember(normalized, RoleName(invitation.Role), Pending);
     }
 
+    /// <summary>Ends a member's access, or cancels the invitation of someone who has not accepted yet.</summary>
     public async Task RemoveMemberAsync(Caller caller, string? rawPath, string? email, CancellationToken ct)
     {
         var (_, folder) = await OwnFolderAsync(caller, rawPath, ct);
         var share = await ShareOfAsync(caller.RootNamespaceId, folder.PathKey, ct);
         var normalized = AccountService.NormalizeEmail(email);
-        var member = (await sharing.ListMembersAsync(share.ShareId, ct)).FirstOrDefault(m => m.Email == normalized)
-            ?? throw Errors.Errors.NotFound(Errors.ErrorCodes.MemberNotFound, $"{normalized} is not a member of this folder.");
-        await ApplyAsync(SharingWrites.Leave(new Membership(share, member), caller.DeviceId, clock.GetUtcNow()), ct);
+        var member = (await sharing.ListMembersAsync(share.ShareId, ct)).FirstOrDefault(m => m.Email == normalized);
+        if (member is not null)
+        {
+            await ApplyAsync(SharingWrites.Leave(new Membership(share, member), caller.DeviceId, clock.GetUtcNow()), ct);
+            return;
+        }
+
+        var invitation = (await invitations.ListInvitationsForShareAsync(share.ShareId, ct)).FirstOrDefault(i => i.Email == normalized);
+        if (invitation is null || !await invitations.DeleteInvitationAsync(invitation.InvitationId, ct))
+        {
+            throw Errors.Errors.NotFound(Errors.ErrorCodes.MemberNotFound, $"{normalized} is not a member of this folder, nor invited to it.");
+        }
     }
 
-    public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(Caller caller, string? rawPath, CancellationToken ct)
+    /// <summary>
+    /// The members (owner first) and, for the owner only, the pending invitations: members see who else is in the
+    /// folder, not whom the owner has asked.
+    /// </summary>
+    public async Task<FolderMembers> ListMembersAsync(Caller caller, string? rawPath, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
         var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
@@ -106,9 +128,14 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
             share = await ShareOfAsync(caller.RootNamespaceId, path.Key, ct);
         }
 
-        var owner = await accounts.GetAccountAsync(share.OwnerUserId, ct);
+        var owner = await notices.OwnerEmailAsync(share, ct);
         var members = await sharing.ListMembersAsync(share.ShareId, ct);
-        return members.Select(m => new MemberInfo(m.Email, RoleName(m.Role), false)).Prepend(new MemberInfo(owner?.Email ?? "", "owner", true)).ToList();
+        var invitees = share.OwnerUserId == caller.UserId
+            ? (await invitations.ListInvitationsForShareAsync(share.ShareId, ct)).Select(i => new InviteeInfo(i.Email, RoleName(i.Role), i.CreatedAt)).ToList()
+            : [];
+        return new FolderMembers(
+            members.Select(m => new MemberInfo(m.Email, RoleName(m.Role), false)).Prepend(new MemberInfo(owner, "owner", true)).ToList(),
+            invitees);
     }
 
     public async Task<IReadOnlyList<SharedWithMe>> ListSharedWithMeAsync(Caller caller, CancellationToken ct)
@@ -116,8 +143,7 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
         var result = new List<SharedWithMe>();
         foreach (var membership in await sharing.ListMembershipsAsync(caller.UserId, ct))
         {
-            var owner = await accounts.GetAccountAsync(membership.Share.OwnerUserId, ct);
-            result.Add(new SharedWithMe(membership.Share.ShareId, membership.Member.MountPath, owner?.Email ?? "", RoleName(membership.Member.Role)));
+            result.Add(new SharedWithMe(membership.Share.ShareId, membership.Member.MountPath, await notices.OwnerEmailAsync(membership.Share, ct), RoleName(membership.Member.Role)));
         }
 
         return result;
@@ -168,23 +194,14 @@ public sealed class SharingService(IFileMetadataStore meta, ISharingStore sharin
         return result.Applied;
     }
 
-    private static IEnumerable<DropPath> MountCandidates(string name)
-    {
-        yield return DropPath.Root.Child(name);
-        for (var i = 2; ; i++)
-        {
-            yield return DropPath.Root.Child($"{name} ({i})");
-        }
-    }
-
-    private static ShareRole ParseRole(string? role) => role switch
+    internal static ShareRole ParseRole(string? role) => role switch
     {
         "viewer" => ShareRole.Viewer,
         "editor" => ShareRole.Editor,
         _ => throw Errors.Errors.BadRequest(Errors.ErrorCodes.InvalidRole, "role is \"viewer\" or \"editor\"."),
     };
 
-    private static string RoleName(ShareRole role) => role == ShareRole.Editor ? "editor" : "viewer";
+    internal static string RoleName(ShareRole role) => role == ShareRole.Editor ? "editor" : "viewer";
 
     private static Errors.DropSyncException NotShared(DropPath path) =>
         Errors.Errors.NotFound(Errors.ErrorCodes.NotShared, $"\"{path}\" is not a shared folder.");

@@ -226,6 +226,19 @@ internal static class MetadataSchema
         UPDATE entries SET retention_due = server_modified WHERE NOT (kind = 'Folder' AND is_deleted = 0);
         CREATE INDEX entries_by_retention_due ON entries (retention_due) WHERE retention_due IS NOT NULL;
         """,
+        """
+        -- Invitations to shared folders (issue 13): pending until the invitee accepts; keyed by e-mail address, so one
+        -- waits for an account that does not exist yet. One per share and address.
+        CREATE TABLE share_invitations (
+            invitation_id TEXT NOT NULL PRIMARY KEY,
+            share_id      TEXT NOT NULL,
+            email         TEXT NOT NULL,
+            role          TEXT NOT NULL,
+            created_at    INTEGER NOT NULL,
+            UNIQUE (share_id, email)
+        ) STRICT;
+        CREATE INDEX share_invitations_by_email ON share_invitations (email, created_at);
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

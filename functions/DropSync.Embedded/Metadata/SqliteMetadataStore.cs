@@ -10,7 +10,7 @@ namespace DropSync.Embedded.Metadata;
 /// still all-or-nothing on its own. Reads use pooled connections and a snapshot transaction each, so they never wait
 /// for a write and never see part of one.
 /// </summary>
-public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountStore, IBlockIndex, IUploadSessionStore, ISharingStore, INotificationStore, IDisposable, IAsyncDisposable
+public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountStore, IBlockIndex, IUploadSessionStore, ISharingStore, IInvitationStore, INotificationStore, IDisposable, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
