@@ -156,7 +156,7 @@ public sealed class LiveFeedTests(DropSyncApiFactory factory) : IClassFixture<Dr
             var bobTablet = new ApiClient(server.CreateClient());
             await bobTablet.LoginAsync(bob.Email!, "correct horse battery", "tablet");
             await alice.OkAsync("/files/create_folder", new { path = "/Live" });
-            await alice.OkAsync("/sharing/add_member", new { path = "/Live", email = bob.Email, role = "editor" });
+            await ShareAsync(alice, "/Live", bob, "editor");
             await using var bobFeed = await LiveFeed.ConnectAsync(server.BaseAddress, bob);
             await using var tabletFeed = await LiveFeed.ConnectAsync(server.BaseAddress, bobTablet);
             await using var aliceFeed = await LiveFeed.ConnectAsync(server.BaseAddress, alice);

@@ -4,7 +4,7 @@ using static DropSync.Api.Tests.Infrastructure.Sharing;
 
 namespace DropSync.Api.Tests;
 
-/// <summary>Notifications: someone else's edits, deletes and shares are pushed live and kept, with read state.</summary>
+/// <summary>Notifications: someone else's edits, deletes, invitations and joins are pushed live and kept, with read state.</summary>
 public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixture<DropSyncApiFactory>
 {
     private static JsonArray Items(JsonNode page) => page["notifications"]!.AsArray();
@@ -19,7 +19,8 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
         await using var aliceFeed = await LiveFeed.ConnectAsync(factory, alice);
 
         await ShareAsync(alice, "/Team", bob, "editor");
-        var shared = await bobFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "shared", "shared notification");
+        var invited = await bobFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "invited", "invited notification");
+        var joined = await aliceFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "shared", "joined notification");
         factory.Clock.Advance(TimeSpan.FromSeconds(1));
         await bob.UploadOkAsync("/Team/doc.txt", Bytes("v2"), "update", doc["rev"]!.GetValue<string>());
         var edited = await aliceFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "edited", "edited notification");
@@ -30,17 +31,19 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
         await alice.UploadOkAsync("/Team/own.txt", Bytes("own 2"), "overwrite");
         await bobFeed.WaitForChangeAsync("/Team/own.txt", "edited");
 
-        Assert.Equal("/Team", shared["path"]!.GetValue<string>());
-        Assert.Equal(alice.Email, shared["actor_email"]!.GetValue<string>());
+        Assert.Equal("/Team", invited["path"]!.GetValue<string>());
+        Assert.Equal(alice.Email, invited["actor_email"]!.GetValue<string>());
+        Assert.Equal("/Team", joined["path"]!.GetValue<string>());
+        Assert.Equal(bob.Email, joined["actor_email"]!.GetValue<string>());
         Assert.Equal("/Team/doc.txt", edited["path"]!.GetValue<string>());
         Assert.Equal(bob.Email, edited["actor_email"]!.GetValue<string>());
         Assert.Equal("/Team/doc.txt", deleted["path"]!.GetValue<string>());
 
         var alicePage = await alice.OkAsync("/notifications/list", new { limit = 10 });
-        Assert.Equal(["deleted", "edited"], Items(alicePage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
-        Assert.Equal(2, alicePage["unread"]!.GetValue<int>());
+        Assert.Equal(["deleted", "edited", "shared"], Items(alicePage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
+        Assert.Equal(3, alicePage["unread"]!.GetValue<int>());
         var bobPage = await bob.OkAsync("/notifications/list", new { limit = 10 });
-        Assert.Equal(["edited", "shared"], Items(bobPage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
+        Assert.Equal(["edited", "invited"], Items(bobPage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
         Assert.Equal("/Team/own.txt", Items(bobPage)[0]!["path"]!.GetValue<string>());
         // The live event and the stored notification give the time as the same UTC millisecond string.
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", edited["time"]!.GetValue<string>());
@@ -61,30 +64,30 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
             rev = (await bob.UploadOkAsync("/Log/log.txt", Bytes($"{i}"), "update", rev))["rev"]!.GetValue<string>();
         }
 
-        // The fan-out is asynchronous: wait until all five are recorded.
+        // The fan-out is asynchronous: wait until all six (Bob joining, then his five edits) are recorded.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         JsonNode all;
         do
         {
             all = await alice.OkAsync("/notifications/list", new { limit = 50 });
         }
-        while (Items(all).Count < 5 && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+        while (Items(all).Count < 6 && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
 
         var first = await alice.OkAsync("/notifications/list", new { limit = 2 });
         var second = await alice.OkAsync("/notifications/list", new { limit = 2, cursor = first["cursor"]!.GetValue<string>() });
         var third = await alice.OkAsync("/notifications/list", new { limit = 2, cursor = second["cursor"]!.GetValue<string>() });
         var ids = Items(all).Select(n => n!["notification_id"]!.GetValue<string>()).ToArray();
 
-        Assert.Equal(5, ids.Length);
+        Assert.Equal(6, ids.Length);
         Assert.Equal(ids, Items(first).Concat(Items(second)).Concat(Items(third)).Select(n => n!["notification_id"]!.GetValue<string>()).ToArray());
-        Assert.Equal(5, all["unread"]!.GetValue<int>());
+        Assert.Equal(6, all["unread"]!.GetValue<int>());
 
         await alice.OkAsync("/notifications/mark_read", new { ids = new[] { ids[0], ids[1] } });
         // Another user's mark_read with Alice's ids changes nothing of hers.
         await bob.OkAsync("/notifications/mark_read", new { ids = new[] { ids[2] } });
         await bob.OkAsync("/notifications/mark_read", new { });
         var afterSome = await alice.OkAsync("/notifications/list", new { limit = 50 });
-        Assert.Equal(3, afterSome["unread"]!.GetValue<int>());
+        Assert.Equal(4, afterSome["unread"]!.GetValue<int>());
         Assert.True(Items(afterSome)[0]!["read"]!.GetValue<bool>());
         Assert.False(Items(afterSome)[2]!["read"]!.GetValue<bool>());
 

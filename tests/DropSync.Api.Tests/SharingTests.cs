@@ -245,7 +245,7 @@ public sealed class SharingTests(DropSyncApiFactory factory) : IClassFixture<Dro
         Status(HttpStatusCode.Conflict, await alice.PostAsync("/sharing/add_member", new { path = "/Outer", email = carol.Email, role = "viewer" }), "nested_share");
         Status(HttpStatusCode.BadRequest, await alice.PostAsync("/sharing/add_member", new { path = "/Outer/Inner", email = carol.Email, role = "admin" }), "invalid_role");
         Status(HttpStatusCode.BadRequest, await alice.PostAsync("/sharing/add_member", new { path = "/Outer/Inner", email = alice.Email, role = "viewer" }), "cannot_share_with_self");
-        Status(HttpStatusCode.NotFound, await alice.PostAsync("/sharing/add_member", new { path = "/Outer/Inner", email = "nobody-" + Guid.NewGuid() + "@example.com", role = "viewer" }), "user_not_found");
+        Status(HttpStatusCode.BadRequest, await alice.PostAsync("/sharing/add_member", new { path = "/Outer/Inner", email = "not an address", role = "viewer" }), "invalid_email");
         Status(HttpStatusCode.Conflict, await alice.PostAsync("/sharing/add_member", new { path = "/Outer/Inner/file.txt", email = carol.Email, role = "viewer" }), "not_folder");
         Status(HttpStatusCode.Forbidden, await bob.PostAsync("/sharing/add_member", new { path = "/Inner", email = carol.Email, role = "editor" }), "not_owner");
         Status(HttpStatusCode.Conflict, await bob.PostAsync("/files/move", new { from_path = "/Inner/file.txt", to_path = "/Inner" }), "to_exists");

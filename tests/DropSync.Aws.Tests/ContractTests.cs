@@ -86,6 +86,12 @@ public sealed class DynamoDbSharingStoreTests(DynamoDbServer server) : SharingSt
 }
 
 [Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbInvitationStoreTests(DynamoDbServer server) : InvitationStoreContract
+{
+    protected override async Task<IInvitationStore> CreateStoreAsync() => new DynamoDbInvitationStore(await server.CreateTablesAsync());
+}
+
+[Collection(DynamoDbCollection.Name)]
 public sealed class DynamoDbNotificationStoreTests(DynamoDbServer server) : NotificationStoreContract
 {
     protected override async Task<INotificationStore> CreateStoreAsync() => new DynamoDbNotificationStore(await server.CreateTablesAsync());

@@ -189,9 +189,6 @@ public static class ErrorCodes
     [ErrorCode(ErrorKind.NotFound)]
     public const string UploadNotFound = "upload_not_found";
 
-    [ErrorCode(ErrorKind.NotFound)]
-    public const string UserNotFound = "user_not_found";
-
     // 405
     [ErrorCode(ErrorKind.MethodNotAllowed)]
     public const string MethodNotAllowed = "method_not_allowed";

@@ -217,7 +217,7 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
         if (link.NamespaceId != Namespaces.RootOf(link.OwnerUserId) && !await CreatorStillPublishesAsync(link, root, ct))
         {
             // Made by a member of a shared folder who has since lost access to it, or edit rights: the link ends with them.
-            throw Errors.Errors.Gone(ErrorCodes.LinkRevoked, "This link was turned off: its creator may no longer share what it points to.");
+            throw Errors.Errors.Gone(ErrorCodes.LinkRevoked, "This link was turned off: its creator no longer has access to what it points to, or may no longer share it.");
         }
 
         var entry = await meta.GetEntryAsync(link.NamespaceId, root.Key, ct);

@@ -108,3 +108,12 @@ public sealed class SqliteDeadPropertyStoreTests : DeadPropertyStoreContract, ID
 
     public void Dispose() => _database.Dispose();
 }
+
+public sealed class SqliteInvitationStoreTests : InvitationStoreContract, IDisposable
+{
+    private readonly TempMetadataDatabase _database = new();
+
+    protected override Task<IInvitationStore> CreateStoreAsync() => Task.FromResult<IInvitationStore>(_database.Open());
+
+    public void Dispose() => _database.Dispose();
+}
