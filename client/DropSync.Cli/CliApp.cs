@@ -96,9 +96,9 @@ public static class CliApp
         var emailArg = new Argument<string>("email") { Description = "Who to share with (their DropSync account email)." };
         var roleOption = new Option<string>("--role") { Description = "viewer (read only) or editor.", DefaultValueFactory = _ => "editor" };
         roleOption.AcceptOnlyFromAmong("viewer", "editor");
-        var share = new Command("share", "Share a folder with someone (or change their role).") { pathArg, emailArg, roleOption };
+        var share = new Command("share", "Invite someone to a folder (shared once they accept), or change a member's role.") { pathArg, emailArg, roleOption };
         root.Add(share);
-        var unshare = new Command("unshare", "Stop sharing a folder with someone.") { pathArg, emailArg };
+        var unshare = new Command("unshare", "Stop sharing a folder with someone, or cancel their invitation.") { pathArg, emailArg };
         root.Add(unshare);
         var leave = new Command("leave", "Leave a folder someone shared with you (it disappears from your devices; its owner keeps it).") { pathArg };
         root.Add(leave);
@@ -112,6 +112,7 @@ public static class CliApp
 
         ClientConfig Config(ParseResult p) => new(p.GetValue(configOption) ?? ClientConfig.DefaultFolder);
         root.Add(AppPasswordCommands.Create((p, action) => Guard(p, action), (p, json, text) => Done(p, json, text), p => Api(RequireAccount(Config(p)))));
+        root.Add(InvitationCommands.Create((p, action) => Guard(p, action), (p, json, text) => Done(p, json, text), p => Api(RequireAccount(Config(p)))));
 
         login.SetAction((p, c) => Guard(p, async () =>
         {
@@ -324,7 +325,12 @@ public static class CliApp
             using var api = Api(RequireAccount(Config(p)));
             var (path, email, role) = (p.GetValue(pathArg)!, p.GetValue(emailArg)!, p.GetValue(roleOption)!);
             var result = await api.AddMemberAsync(path, email, role, c);
-            return Done(p, result, $"Shared {path} with {email} as {role}.");
+            return Done(
+                p,
+                result,
+                result.TryGetProperty("status", out var status) && status.GetString() == "active"
+                    ? $"{email} now has {path} as {role}."
+                    : $"Invited {email} to {path} as {role}; it is shared once they accept (`dropsync invitations`).");
         }));
 
         unshare.SetAction((p, c) => Guard(p, async () =>

@@ -179,7 +179,7 @@ public sealed class InvitationTests(DropSyncApiFactory factory) : IClassFixture<
         while (joined is null && DateTime.UtcNow < deadline)
         {
             joined = (await alice.OkAsync("/notifications/list", new { limit = 10 }))["notifications"]!.AsArray()
-                .FirstOrDefault(n => n!["kind"]!.GetValue<string>() == "shared" && n["actor_email"]!.GetValue<string>() == bob.Email);
+                .FirstOrDefault(n => n!["kind"]!.GetValue<string>() == "joined" && n["actor_email"]!.GetValue<string>() == bob.Email);
             await Task.Delay(20);
         }
 

@@ -20,7 +20,7 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
 
         await ShareAsync(alice, "/Team", bob, "editor");
         var invited = await bobFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "invited", "invited notification");
-        var joined = await aliceFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "shared", "joined notification");
+        var joined = await aliceFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "joined", "joined notification");
         factory.Clock.Advance(TimeSpan.FromSeconds(1));
         await bob.UploadOkAsync("/Team/doc.txt", Bytes("v2"), "update", doc["rev"]!.GetValue<string>());
         var edited = await aliceFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "edited", "edited notification");
@@ -40,7 +40,7 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
         Assert.Equal("/Team/doc.txt", deleted["path"]!.GetValue<string>());
 
         var alicePage = await alice.OkAsync("/notifications/list", new { limit = 10 });
-        Assert.Equal(["deleted", "edited", "shared"], Items(alicePage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
+        Assert.Equal(["deleted", "edited", "joined"], Items(alicePage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
         Assert.Equal(3, alicePage["unread"]!.GetValue<int>());
         var bobPage = await bob.OkAsync("/notifications/list", new { limit = 10 });
         Assert.Equal(["edited", "invited"], Items(bobPage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());

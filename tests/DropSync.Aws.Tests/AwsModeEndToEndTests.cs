@@ -347,6 +347,8 @@ public sealed class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server s3) : I
         {
             var member = await RegisterAsync(api, $"member{i}");
             await PostJsonAsync(api, owner.Token, "/sharing/add_member", new { path = "/Team", email = member.Email, role = i % 2 == 0 ? "editor" : "viewer" });
+            var invitation = (await PostJsonAsync(api, member.Token, "/sharing/list_invitations", new { }))["entries"]!.AsArray().Single()!;
+            await PostJsonAsync(api, member.Token, "/sharing/accept_invitation", new { invitation_id = invitation["invitation_id"]!.GetValue<string>() });
             var cursor = (await PostJsonAsync(api, member.Token, "/files/list_folder/get_latest_cursor", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();
             members.Add((member.Token, cursor));
         }

@@ -189,6 +189,7 @@ public sealed class CliTests(ServerFixture fixture)
             owner.Write("Team/notes/a.txt", "a");
             await owner.SyncAsync();
             await owner.Api.AddMemberAsync("/Team", memberEmail, "editor", default);
+            await member.Api.AcceptInvitationAsync((await member.Api.ListInvitationsAsync(default)).Single().InvitationId, default);
             for (var i = 0; i < 4; i++)
             {
                 member.Write($"mine{i}.txt", $"member's own {i}");

@@ -16,6 +16,7 @@ public sealed class SharedFolderSyncTests(ServerFixture fixture)
         owner.Write("Team/big.bin", TestData.RandomBytes(2 * 1024 * 1024, 3));
         await owner.SyncAsync();
         await owner.Api.AddMemberAsync("/Team", viewerEmail, "viewer", default);
+        await viewer.Api.AcceptInvitationAsync((await viewer.Api.ListInvitationsAsync(default)).Single().InvitationId, default);
         viewer.Write("mine.txt", "the viewer's own file");
         await viewer.SyncAsync();
         Assert.Equal("the plan", viewer.Read("Team/plan.txt"));

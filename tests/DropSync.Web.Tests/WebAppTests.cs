@@ -178,9 +178,18 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
         await WebAppFixture.ScreenshotAsync(adaPage, "07-share-dialog");
         await adaPage.Keyboard.PressAsync("Escape");
 
+        // Bob is invited: nothing is shared until he accepts in "Shared with me", which opens the folder.
         var bobPage = await app.SignedInPageAsync(bob, "bob-browser", "/app/shared");
+        var invitation = bobPage.Locator("li.invitation", new() { HasText = ada });
+        await Assertions.Expect(invitation).ToContainTextAsync("Team");
+        await Assertions.Expect(bobPage.Locator("tr.entry[data-name='Team']")).ToHaveCountAsync(0);
+        await WebAppFixture.ScreenshotAsync(bobPage, "08a-invitation");
+        await invitation.GetByRole(AriaRole.Button, new() { Name = $"Accept Team from {ada}" }).ClickAsync();
+        await Assertions.Expect(Row(bobPage, "brief.txt")).ToBeVisibleAsync();
+        await bobPage.GotoAsync(app.BaseUrl + "/app/shared");
         var shared = bobPage.Locator("tr.entry[data-name='Team']");
         await Assertions.Expect(shared).ToContainTextAsync(ada);
+        await Assertions.Expect(bobPage.Locator("li.invitation")).ToHaveCountAsync(0);
         await WebAppFixture.ScreenshotAsync(bobPage, "08-shared-with-me");
         await shared.FocusAsync();
         await bobPage.Keyboard.PressAsync("Enter");
@@ -191,9 +200,11 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
         await Assertions.Expect(Row(adaPage, "reply.txt")).ToBeVisibleAsync();
         using var bobApi = await app.ApiAsync(bob, "bob-api");
         await bobApi.UploadAsync("/Team/brief.txt", Encoding.UTF8.GetBytes("the brief, edited by bob"), "overwrite");
-        await Assertions.Expect(adaPage.Locator("#unread-count")).ToHaveTextAsync("1");
+        // Two notifications: Bob joined, then Bob edited.
+        await Assertions.Expect(adaPage.Locator("#unread-count")).ToHaveTextAsync("2");
         await adaPage.Locator("#notifications-link").ClickAsync();
-        await Assertions.Expect(adaPage.Locator("li.notification")).ToContainTextAsync(bob);
+        await Assertions.Expect(adaPage.Locator("li.notification", new() { HasText = "edited" })).ToContainTextAsync(bob);
+        await Assertions.Expect(adaPage.Locator("li.notification", new() { HasText = "joined" })).ToContainTextAsync(bob);
         await WebAppFixture.ScreenshotAsync(adaPage, "09-notifications");
         await adaPage.GetByRole(AriaRole.Button, new() { Name = "Mark all read" }).ClickAsync();
         await Assertions.Expect(adaPage.Locator("#unread-count")).ToBeHiddenAsync();
@@ -458,19 +469,20 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
         using var adaApi = await app.ApiAsync(ada, "api");
         await adaApi.UploadAsync("/Team/a.txt", Encoding.UTF8.GetBytes("a"));
         await adaApi.UploadAsync("/Team/b.txt", Encoding.UTF8.GetBytes("b"));
-        await adaApi.PostAsync("/sharing/add_member", new { path = "/Team", email = bob, role = "editor" });
         using var bobApi = await app.ApiAsync(bob, "api");
+        await ShareAsync(adaApi, "/Team", bobApi, bob, "editor");
         await bobApi.UploadAsync("/Team/a.txt", Encoding.UTF8.GetBytes("a by bob"), "overwrite");
         await bobApi.UploadAsync("/Team/b.txt", Encoding.UTF8.GetBytes("b by bob"), "overwrite");
 
+        // Bob joining, then his two edits.
         var page = await app.SignedInPageAsync(ada, "browser", "/app/notifications");
-        await Assertions.Expect(page.Locator("#unread-count")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.Locator("#unread-count")).ToHaveTextAsync("3");
         await page.Locator("li.notification.unread").First.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Team" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#unread-count")).ToHaveTextAsync("1");
-        await Assertions.Expect(page.Locator("#notifications-link")).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
+        await Assertions.Expect(page.Locator("#unread-count")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.Locator("#notifications-link")).ToHaveAttributeAsync("aria-label", "Notifications, 2 unread");
         var list = await adaApi.PostAsync("/notifications/list", new { limit = 10 });
-        Assert.Equal(1, list["unread"]!.GetValue<int>());
+        Assert.Equal(2, list["unread"]!.GetValue<int>());
         await page.Context.CloseAsync();
     }
 
@@ -544,8 +556,9 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
         using var adaApi = await app.ApiAsync(ada, "api");
         await adaApi.UploadAsync("/Gallery/one.txt", Encoding.UTF8.GetBytes("one"));
         await adaApi.UploadAsync("/Desk/two.txt", Encoding.UTF8.GetBytes("two"));
-        await adaApi.PostAsync("/sharing/add_member", new { path = "/Gallery", email = bob, role = "viewer" });
-        await adaApi.PostAsync("/sharing/add_member", new { path = "/Desk", email = bob, role = "editor" });
+        using var bobApi = await app.ApiAsync(bob, "api");
+        await ShareAsync(adaApi, "/Gallery", bobApi, bob, "viewer");
+        await ShareAsync(adaApi, "/Desk", bobApi, bob, "editor");
 
         var page = await app.SignedInPageAsync(bob, "browser", "/app/files/Gallery");
         await Assertions.Expect(Row(page, "one.txt")).ToBeVisibleAsync();
@@ -624,4 +637,12 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
 
     [GeneratedRegex("^Retry ")]
     private static partial Regex RetryButton();
+
+    /// <summary>Shares a folder as people do: the owner invites, the member accepts.</summary>
+    private static async Task ShareAsync(ApiClient owner, string path, ApiClient member, string memberEmail, string role)
+    {
+        await owner.PostAsync("/sharing/add_member", new { path, email = memberEmail, role });
+        var invitation = (await member.PostAsync("/sharing/list_invitations", new { }))["entries"]!.AsArray().Single(e => e!["path"]!.GetValue<string>() == path)!;
+        await member.PostAsync("/sharing/accept_invitation", new { invitation_id = invitation["invitation_id"]!.GetValue<string>() });
+    }
 }

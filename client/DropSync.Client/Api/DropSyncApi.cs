@@ -193,6 +193,17 @@ public sealed class DropSyncApi : IDisposable
     public Task<JsonElement> RemoveMemberAsync(string path, string email, CancellationToken ct) =>
         PostAsync<JsonElement>("/sharing/remove_member", new { path, email }, ct);
 
+    /// <summary>The invitations waiting for this account, oldest first.</summary>
+    public async Task<IReadOnlyList<Invitation>> ListInvitationsAsync(CancellationToken ct) =>
+        (await PostAsync<InvitationsResult>("/sharing/list_invitations", new { }, ct)).Entries;
+
+    /// <summary>Accepts an invitation: the folder appears at the top of this account's tree (the answer says where).</summary>
+    public Task<AcceptedInvitation> AcceptInvitationAsync(string invitationId, CancellationToken ct) =>
+        PostAsync<AcceptedInvitation>("/sharing/accept_invitation", new { invitation_id = invitationId }, ct);
+
+    public Task<JsonElement> DeclineInvitationAsync(string invitationId, CancellationToken ct) =>
+        PostAsync<JsonElement>("/sharing/decline_invitation", new { invitation_id = invitationId }, ct);
+
     /// <summary>Removes a folder shared with this user from their tree; the owner and other members keep it.</summary>
     public Task<JsonElement> LeaveAsync(string path, CancellationToken ct) => PostAsync<JsonElement>("/sharing/leave", new { path }, ct);
 

@@ -45,7 +45,8 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
                 await push.PushAsync(userId, new PushMessage("change", body, change.DeviceId), ct);
             }
 
-            // Sharing is announced to each person once, from the entry in their own namespace.
+            // Sharing is announced to each person once, from the entry in their own namespace: the owner hears that someone
+            // joined (accepted an invitation) or left; the invitee was told of the invitation when it was made.
             var kind = place.Membership is not null && change.Kind is ChangeKind.Shared or ChangeKind.Unshared or ChangeKind.MemberLeft ? null : NotificationKind(change.Kind);
             var shownPath = entries.Count > 0 ? entries[^1].Path : change.Kind == ChangeKind.MemberLeft ? place.ToView(change.PathDisplay) : null;
             if (kind is not null && shownPath is not null && actor is not null && actor.UserId != userId)
@@ -117,7 +118,7 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
     {
         ChangeKind.Edited or ChangeKind.Restored => "edited",
         ChangeKind.Deleted => "deleted",
-        ChangeKind.Shared => "shared",
+        ChangeKind.Shared => "joined",
         ChangeKind.Unshared or ChangeKind.MemberLeft => "unshared",
         _ => null,
     };

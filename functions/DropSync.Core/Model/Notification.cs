@@ -7,7 +7,7 @@ public sealed record Notification
 
     public required string UserId { get; init; }
 
-    /// <summary>"edited", "deleted", "shared", "unshared".</summary>
+    /// <summary>"edited", "deleted", "joined" (someone accepted an invitation), "unshared", "invited".</summary>
     public required string Kind { get; init; }
 
     /// <summary>The path as this user sees it.</summary>

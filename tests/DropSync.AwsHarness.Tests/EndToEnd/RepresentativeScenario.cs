@@ -53,6 +53,8 @@ public static class RepresentativeScenario
 
         // Sharing with another account, and a link anyone can open, downloaded by blocks.
         await PostAsync(a, "/sharing/add_member", new { path = "/Shared", email = friendEmail, role = "viewer" });
+        var invitation = (await PostAsync(friend, "/sharing/list_invitations", new { }))["entries"]!.AsArray().Single()!;
+        await PostAsync(friend, "/sharing/accept_invitation", new { invitation_id = invitation["invitation_id"]!.GetValue<string>() });
         await PostAsync(friend, "/sharing/list_shared_with_me", new { });
         var link = await PostAsync(a, "/sharing/create_link", new { path = "/Shared/video.bin" });
         var token = new Uri(link["url"]!.GetValue<string>()).Segments[^1];

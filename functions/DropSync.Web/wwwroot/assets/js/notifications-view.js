@@ -3,7 +3,7 @@ import { call } from './api.js';
 import { filesUrl, parentOf } from './paths.js';
 import { activateOnKeys, clear, errorMessage, formatDate, h, showError } from './ui.js';
 
-const KIND_TEXT = { edited: 'edited', deleted: 'deleted', shared: 'shared', unshared: 'stopped sharing' };
+const KIND_TEXT = { edited: 'edited', deleted: 'deleted', shared: 'shared', unshared: 'stopped sharing', invited: 'invites you to', joined: 'joined' };
 export const describeNotification = (n) => `${n.actor_email || 'Someone'} ${KIND_TEXT[n.kind] ?? n.kind} ${n.path}`;
 
 /** The notification history; the bell's count lives in the shell: unread() reads it, setUnread(n) sets it. */
@@ -20,7 +20,7 @@ export function notificationsView({ navigate, unread, setUnread }) {
       const page = await call('/notifications/list', { limit: 100 });
       setUnread(page.unread);
       clear(list, page.notifications.length ? page.notifications.map((n) => {
-        const target = n.kind === 'deleted' ? '/app/deleted' : filesUrl(n.kind === 'shared' ? n.path : parentOf(n.path));
+        const target = n.kind === 'deleted' ? '/app/deleted' : n.kind === 'invited' ? '/app/shared' : filesUrl(n.kind === 'shared' || n.kind === 'joined' ? n.path : parentOf(n.path));
         const li = h('li', { class: n.read ? 'notification' : 'notification unread', tabindex: '0', role: 'link', 'aria-label': `${n.read ? '' : 'Unread: '}${describeNotification(n)}` },
           h('span', {}, describeNotification(n)), h('span', { class: 'muted' }, formatDate(n.time)));
         const open = async () => {

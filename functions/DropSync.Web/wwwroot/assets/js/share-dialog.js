@@ -13,15 +13,17 @@ export async function shareDialog(ctx, entry, linksOnly = false) {
 
     const loadMembers = async () => {
       try {
-        const { members: list } = await call('/sharing/list_members', { path: entry.path });
-        clear(members, list.map((m) => h('li', { class: 'member' },
-          h('span', {}, m.email), h('span', { class: 'badge' }, m.role),
-          m.is_owner ? null : h('button', {
-            class: 'button small', 'aria-label': `Remove ${m.email}`,
-            onclick: async () => {
-              try { await call('/sharing/remove_member', { path: entry.path, email: m.email }); await loadMembers(); } catch (e) { memberError.textContent = errorMessage(e); }
-            },
-          }, 'Remove'))));
+        const { members: list, invitees = [] } = await call('/sharing/list_members', { path: entry.path });
+        const remove = (email) => async () => {
+          try { await call('/sharing/remove_member', { path: entry.path, email }); await loadMembers(); } catch (e) { memberError.textContent = errorMessage(e); }
+        };
+        clear(members,
+          list.map((m) => h('li', { class: 'member' },
+            h('span', {}, m.email), h('span', { class: 'badge' }, m.role),
+            m.is_owner ? null : h('button', { class: 'button small', 'aria-label': `Remove ${m.email}`, onclick: remove(m.email) }, 'Remove'))),
+          invitees.map((i) => h('li', { class: 'member pending' },
+            h('span', {}, i.email), h('span', { class: 'badge' }, i.role), h('span', { class: 'muted' }, 'invited, not accepted yet'),
+            h('button', { class: 'button small', 'aria-label': `Cancel the invitation of ${i.email}`, onclick: remove(i.email) }, 'Cancel'))));
       } catch (error) {
         clear(members, h('li', { class: 'muted' }, [ErrorCodes.NotShared, ErrorCodes.NotFound, ErrorCodes.NotFolder, ErrorCodes.NotASharedFolder].includes(error.code) ? 'Not shared with anyone yet.' : errorMessage(error)));
       }
@@ -42,16 +44,16 @@ export async function shareDialog(ctx, entry, linksOnly = false) {
           memberError.textContent = '';
           const data = Object.fromEntries(new FormData(form));
           try {
-            await call('/sharing/add_member', { path: entry.path, email: data.email.trim(), role: data.role });
+            const added = await call('/sharing/add_member', { path: entry.path, email: data.email.trim(), role: data.role });
             form.reset();
-            toast(`Shared ${entry.name} with ${data.email}`);
+            toast(added.status === 'active' ? `${data.email} now ${data.role === 'viewer' ? 'can view' : 'can edit'} ${entry.name}` : `Invited ${data.email} to ${entry.name}`);
             await loadMembers();
           } catch (error) { memberError.textContent = errorMessage(error); }
         },
       },
       h('label', { class: 'field grow' }, h('span', {}, 'Email'), h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off', placeholder: 'name@example.com' })),
       h('label', { class: 'field' }, h('span', {}, 'Role'), h('select', { name: 'role' }, h('option', { value: 'editor' }, 'Can edit'), h('option', { value: 'viewer' }, 'Can view'))),
-      h('button', { class: 'button primary', type: 'submit' }, 'Share'));
+      h('button', { class: 'button primary', type: 'submit' }, 'Invite'));
       body.append(h('h3', {}, 'People'), form, memberError, members);
       loadMembers();
     }

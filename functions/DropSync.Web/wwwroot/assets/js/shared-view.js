@@ -1,12 +1,14 @@
-// Folders other people share with this user, where they sit in this user's tree, and leaving them.
+// Folders other people share with this user, where they sit in this user's tree, and leaving them; invitations first.
 import { call } from './api.js';
+import { invitationsPanel } from './invitations-view.js';
 import { filesUrl, nameOf } from './paths.js';
 import { activateOnKeys, clear, confirmDialog, errorMessage, fileIcon, h, showError } from './ui.js';
 
 export function sharedView(ctx) {
   const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Shared with me'));
   const list = h('div', { class: 'file-list' });
-  root.append(list);
+  const invitations = invitationsPanel(ctx, () => refresh());
+  root.append(invitations.el, list);
   async function refresh() {
     try {
       const { entries } = await call('/sharing/list_shared_with_me', {});
@@ -32,5 +34,5 @@ export function sharedView(ctx) {
     } catch (error) { clear(list, h('p', { class: 'error-box', role: 'alert' }, errorMessage(error))); }
   }
   refresh();
-  return { el: root, refresh };
+  return { el: root, refresh: () => { invitations.refresh(); return refresh(); } };
 }
