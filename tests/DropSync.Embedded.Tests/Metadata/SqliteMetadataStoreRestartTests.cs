@@ -120,7 +120,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             command.CommandText = """
                 DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due;
                 DROP TABLE journal_state; DROP TABLE share_members; DROP TABLE shares; DROP TABLE shared_links; DROP TABLE notifications;
-                DROP TABLE app_passwords; DROP TABLE dav_properties;
+                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations;
                 PRAGMA user_version = 1;
                 """;
             command.ExecuteNonQuery();
@@ -163,7 +163,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             command.CommandText = """
                 DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due;
                 DROP INDEX shared_links_by_path; ALTER TABLE shared_links DROP COLUMN path_key;
-                DROP TABLE app_passwords; DROP TABLE dav_properties;
+                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations;
                 PRAGMA user_version = 2;
                 """;
             command.ExecuteNonQuery();
@@ -198,7 +198,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             using var command = connection.CreateCommand();
             command.CommandText = """
                 DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due;
-                DROP TABLE app_passwords; DROP TABLE dav_properties;
+                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations;
                 PRAGMA user_version = 3;
                 """;
             command.ExecuteNonQuery();
@@ -208,6 +208,32 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
 
         var due = Assert.Single(await upgraded.ListDueAsync(At(5), 10, None));
         Assert.Equal((file.Rev, 1), (due.Entry.Rev, due.Revisions.Count));
+    }
+
+    [Fact]
+    public async Task Upgrading_a_version_5_database_adds_invitations_and_keeps_everything_else()
+    {
+        var ns = NewNamespace();
+        var file = File(ns, "/kept.txt", at: At(5));
+        await using (var store = _database.Open())
+        {
+            await store.MustApplyAsync(CreateFile(file));
+        }
+
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _database.DatabasePath, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE share_invitations; PRAGMA user_version = 5;";
+            command.ExecuteNonQuery();
+        }
+
+        await using var upgraded = _database.Open();
+        var invitation = new Invitation { InvitationId = "inv_1", ShareId = "sh_1", Email = "bob@example.com", Role = ShareRole.Editor, CreatedAt = At(7) };
+
+        Assert.Equal(invitation, await upgraded.PutInvitationAsync(invitation, None));
+        Assert.Equal([invitation], await upgraded.ListInvitationsForEmailAsync("bob@example.com", None));
+        Assert.Equal(file.Rev, (await upgraded.GetEntryAsync(ns, file.PathKey, None))?.Rev);
     }
 
     [Fact]
