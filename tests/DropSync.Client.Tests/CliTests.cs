@@ -126,8 +126,11 @@ public sealed class CliTests(ServerFixture fixture)
             var (shared, shareJson) = await RunAsync("share", "/Team", friend, "--role", "viewer", "--config", config, "--json");
             Assert.Equal(ExitCodes.Ok, shared);
             Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(shareJson).RootElement.ValueKind);
+            Assert.Equal("pending", JsonDocument.Parse(shareJson).RootElement.GetProperty("status").GetString());
             using (var friendApi = await fixture.DeviceAsync(friend, "friend-phone"))
             {
+                Assert.Empty(await friendApi.Api.ListFolderAsync("", recursive: true, default));
+                await friendApi.Api.AcceptInvitationAsync((await friendApi.Api.ListInvitationsAsync(default)).Single().InvitationId, default);
                 var seen = await friendApi.Api.ListFolderAsync("", recursive: true, default);
                 Assert.Contains(seen, e => e.Path.EndsWith("/plan.txt", StringComparison.Ordinal));
             }
