@@ -16,6 +16,8 @@ internal static class AuthApi
         auth.MapPost("/logout", LogoutAsync).WithName("logout").WithSummary("Sign out this device (its token stops working at once).");
         auth.MapPost("/list_devices", ListDevicesAsync).WithName("listDevices").WithSummary("The signed-in devices of this account.");
         auth.MapPost("/revoke_device", RevokeDeviceAsync).WithName("revokeDevice").WithSummary("Sign out one of this account's devices.");
+        auth.MapPost("/change_password", ChangePasswordAsync).WithName("changePassword")
+            .WithSummary("Change the password (the old one must be given); signs out every other device and revokes every app password.");
         return routes;
     }
 
@@ -43,7 +45,20 @@ internal static class AuthApi
     {
         var caller = context.Caller();
         var devices = await accounts.ListDevicesAsync(caller, ct);
-        return new ListDevicesResponse([.. devices.Select(d => new DeviceResponse(d.DeviceId, d.Name, d.CreatedAt, d.RevokedAt, d.DeviceId == caller.DeviceId))]);
+        return new ListDevicesResponse([.. devices.Select(d => new DeviceResponse(d.DeviceId, d.Name, d.CreatedAt, d.RevokedAt, d.DeviceId == caller.DeviceId) { LastUsed = d.LastActiveAt })]);
+    }
+
+    private static async Task<ChangePasswordResponse> ChangePasswordAsync(
+        ChangePasswordRequest request, HttpContext context, AccountService accounts, IDeviceConnectionCloser connections, CancellationToken ct)
+    {
+        var caller = context.Caller();
+        var change = await accounts.ChangePasswordAsync(caller, request.OldPassword, request.NewPassword, ct);
+        foreach (var deviceId in change.SignedOutDeviceIds)
+        {
+            await connections.CloseDeviceAsync(caller.UserId, deviceId, ct);
+        }
+
+        return new ChangePasswordResponse(change.SignedOutDeviceIds.Count, change.RevokedAppPasswords);
     }
 
     private static async Task<EmptyResponse> RevokeDeviceAsync(RevokeDeviceRequest request, HttpContext context, AccountService accounts, IDeviceConnectionCloser connections, CancellationToken ct)

@@ -124,6 +124,7 @@ internal static class DropSyncServices
     public static IServiceCollection AddDropSyncCore(this IServiceCollection services, DropSyncOptions options)
     {
         services.AddSingleton(new PasswordHasher(options.PasswordIterations));
+        services.AddSingleton(new PasswordHashingGate(options.PasswordHashingConcurrency, options.PasswordHashingQueueLength));
         services.AddSingleton<AccountService>();
         services.AddSingleton<AppPasswordService>();
         services.AddSingleton<BlockLocks>();

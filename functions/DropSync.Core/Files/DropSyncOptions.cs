@@ -48,4 +48,16 @@ public sealed class DropSyncOptions
 
     /// <summary>PBKDF2 iterations for new password hashes.</summary>
     public int PasswordIterations { get; set; } = Accounts.PasswordHasher.DefaultIterations;
+
+    /// <summary>An access token not used for this long stops working (401 token_expired); each use starts the window again.</summary>
+    public TimeSpan TokenIdleTimeout { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>A device's last use is written at most this often (not on every request).</summary>
+    public TimeSpan DeviceLastUsedResolution { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>At most this many passwords are hashed at once (default: one less than the cores, at least one).</summary>
+    public int PasswordHashingConcurrency { get; set; } = Accounts.PasswordHashingGate.DefaultConcurrency;
+
+    /// <summary>At most this many sign-ins wait for a hashing slot; more answer 503 server_busy with Retry-After.</summary>
+    public int PasswordHashingQueueLength { get; set; } = 32;
 }

@@ -226,6 +226,10 @@ internal static class MetadataSchema
         UPDATE entries SET retention_due = server_modified WHERE NOT (kind = 'Folder' AND is_deleted = 0);
         CREATE INDEX entries_by_retention_due ON entries (retention_due) WHERE retention_due IS NOT NULL;
         """,
+        """
+        -- Sessions (issue 13): a device's token expires after an idle window; its last use is recorded every few minutes.
+        ALTER TABLE devices ADD COLUMN last_used_at INTEGER;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;
