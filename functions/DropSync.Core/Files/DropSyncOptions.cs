@@ -60,4 +60,13 @@ public sealed class DropSyncOptions
 
     /// <summary>At most this many sign-ins wait for a hashing slot; more answer 503 server_busy with Retry-After.</summary>
     public int PasswordHashingQueueLength { get; set; } = 32;
+
+    /// <summary>Messages queued for one live-feed connection; a connection whose queue fills (it stopped reading) is dropped.</summary>
+    public int LiveSendQueueLength { get; set; } = 256;
+
+    /// <summary>Live-feed connections one user may hold; a new one past this closes the user's oldest.</summary>
+    public int MaxLiveConnectionsPerUser { get; set; } = 20;
+
+    /// <summary>How many API Gateway connections the AWS fan-out pushes one message to at once.</summary>
+    public int PushParallelism { get; set; } = 16;
 }
