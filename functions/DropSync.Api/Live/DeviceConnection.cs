@@ -113,7 +113,7 @@ internal sealed partial class DeviceConnection(WebSocket socket, Caller caller, 
     /// <summary>Sends one message now (the send loop's, and the answers to the device's own messages).</summary>
     public async Task SendAsync(byte[] payload, ILogger logger, CancellationToken dropped = default)
     {
-        await _sendLock.WaitAsync();
+        await _sendLock.WaitAsync(CancellationToken.None);
         try
         {
             if (socket.State == WebSocketState.Open)
@@ -125,9 +125,13 @@ internal sealed partial class DeviceConnection(WebSocket socket, Caller caller, 
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // A device that cannot keep up is dropped; it catches up by cursor when it reconnects.
-            LogSendFailed(logger, Caller.DeviceId);
-            socket.Abort();
+            // A device that cannot keep up is dropped; it catches up by cursor when it reconnects. Dropped for a full
+            // queue, the send loop still tries a 1008 close first (a socket whose send was cancelled may already be cut).
+            if (!dropped.IsCancellationRequested)
+            {
+                LogSendFailed(logger, Caller.DeviceId);
+                socket.Abort();
+            }
         }
         finally
         {
