@@ -21,7 +21,7 @@ public sealed class LiveFeedIsolationTests
     [Fact]
     public async Task A_reader_that_never_reads_is_dropped_while_another_user_gets_every_event_in_order()
     {
-        var hub = new WebSocketHub(Options.Create(new Microsoft.AspNetCore.Http.Json.JsonOptions()), NullLogger<WebSocketHub>.Instance, new DropSyncOptions { LiveSendQueueLength = 4 });
+        var hub = new WebSocketHub(Options.Create(new Microsoft.AspNetCore.Http.Json.JsonOptions()), NullLogger<WebSocketHub>.Instance, new DropSyncOptions { LiveSendQueueLength = 64 });
         var slow = new ScriptedSocket(sendsComplete: false);
         var fast = new ScriptedSocket(sendsComplete: true);
         using var stop = new CancellationTokenSource();
@@ -30,12 +30,16 @@ public sealed class LiveFeedIsolationTests
         await fast.NextAsync(); // hello
         await slow.SendStarted.Task.WaitAsync(Bound); // the slow device's hello is stuck in its socket
 
+        // The fast user's burst fits its queue; the slow user gets more than its queue holds while its socket is stuck.
         const int Events = 50;
-        for (var i = 0; i < Events; i++)
+        for (var i = 0; i < 2 * 64; i++)
         {
             // Every push returns at once, whatever the slow device does.
             Assert.True(hub.PushAsync("u_slow", Note(i), CancellationToken.None).IsCompletedSuccessfully);
-            Assert.True(hub.PushAsync("u_fast", Note(i), CancellationToken.None).IsCompletedSuccessfully);
+            if (i < Events)
+            {
+                Assert.True(hub.PushAsync("u_fast", Note(i), CancellationToken.None).IsCompletedSuccessfully);
+            }
         }
 
         var received = new List<int>();
