@@ -35,7 +35,8 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<BenchServer> StartAsync(string assembly, CancellationToken ct)
+    /// <summary>Starts the server; <paramref name="settings"/> (pairs of <c>--Key value</c>) come last, so they win.</summary>
+    public static async Task<BenchServer> StartAsync(string assembly, CancellationToken ct, params string[] settings)
     {
         var dataRoot = Directory.CreateTempSubdirectory("dropsync-bench-").FullName;
         var dataDirectory = Path.Combine(dataRoot, "data");
@@ -53,11 +54,22 @@ internal sealed class BenchServer : IAsyncDisposable
                 "--DropSync:KeysDirectory", keysDirectory,
                 // As the API tests do: the default PBKDF2 cost only slows registering, which is not measured.
                 "--DropSync:PasswordIterations", "1000",
+                // Every step's devices sign in from loopback, and one device commits thousands of times: the limits
+                // on guessing and flooding are not what these steps measure.
+                "--DropSync:RateLimits:LoginsPerAddressPerMinute", "1000000",
+                "--DropSync:RateLimits:RegistrationsPerAddressPerHour", "1000000",
+                "--DropSync:RateLimits:ApiBurstPerDevice", "1000000",
+                "--DropSync:RateLimits:ApiRequestsPerSecondPerDevice", "1000000",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+
+        foreach (var setting in settings)
+        {
+            start.ArgumentList.Add(setting);
+        }
 
         Process? process = null;
         try

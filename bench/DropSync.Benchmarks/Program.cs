@@ -4,11 +4,13 @@ using DropSync.Benchmarks;
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- transfer [--size 1GiB] [--parallel 4] [--warm-up 64MiB]
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- fanout [--devices 100] [--commits 200] [--concurrency 8]
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
+// dotnet run -c Release --project bench/DropSync.Benchmarks -- login-flood [--flooders 64] [--seconds 20] [--same-address]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
     usage: DropSync.Benchmarks transfer [--size 1GiB] [--parallel 4] [--warm-up 64MiB]
            DropSync.Benchmarks fanout [--devices 100] [--commits 200] [--concurrency 8]
            DropSync.Benchmarks commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
+           DropSync.Benchmarks login-flood [--flooders 64] [--seconds 20] [--same-address]
 
       transfer     media upload, media download, resumable upload and block download of generated files through the real
                    server process (the existing build of functions/DropSync.Api, Release preferred; nothing is built here),
@@ -32,6 +34,13 @@ const string Usage = """
       --commits      commits per step (default 3000)
       --file-size    bytes per file (default 1024, at most 4 MiB)
       --warmup       commits by 16 writers before the first step, not measured (default 5000)
+
+      login-flood  concurrent anonymous sign-ins with wrong passwords (600,000-iteration PBKDF2) while one device probes
+                   GET /healthz and POST /files/list_folder: their p50/p99 before and during the flood (target p99 <= 50 ms),
+                   sign-ins by status, server CPU and peak RSS.
+      --flooders     concurrent flooding clients (default 64), each with its own X-Forwarded-For address and e-mails
+      --seconds      how long the flood lasts (default 20)
+      --same-address every flooder from one address (the per-address limit then refuses most)
     """;
 
 using var cancel = new CancellationTokenSource();
@@ -81,6 +90,48 @@ if (args.Length > 0 && args[0] == "fanout")
         return 130;
     }
     catch (Exception e) when (e is BenchmarkException or HttpRequestException or System.Net.WebSockets.WebSocketException)
+    {
+        Console.Error.WriteLine($"FAILED: {e.Message}");
+        return 1;
+    }
+}
+
+if (args.Length > 0 && args[0] == "login-flood")
+{
+    var flooders = 64;
+    var seconds = 20;
+    var sameAddress = false;
+    for (var i = 1; i < args.Length; i++)
+    {
+        var (name, value) = args[i] == "--same-address" ? (args[i], null) : args[i].Split('=', 2) is [var n, var v] ? (n, v) : (args[i], i + 1 < args.Length ? args[++i] : null);
+        var number = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
+        switch (name)
+        {
+            case "--flooders" when number is >= 1 and <= 1024:
+                flooders = number;
+                break;
+            case "--seconds" when number is >= 3 and <= 3600:
+                seconds = number;
+                break;
+            case "--same-address":
+                sameAddress = true;
+                break;
+            default:
+                Console.Error.WriteLine($"bad argument: {name} {value}{Environment.NewLine}{Usage}");
+                return 2;
+        }
+    }
+
+    try
+    {
+        return await LoginFloodBenchmark.RunAsync(flooders, seconds, sameAddress, cancel.Token);
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("cancelled.");
+        return 130;
+    }
+    catch (Exception e) when (e is BenchmarkException or HttpRequestException)
     {
         Console.Error.WriteLine($"FAILED: {e.Message}");
         return 1;

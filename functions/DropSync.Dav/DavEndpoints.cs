@@ -49,7 +49,8 @@ public static class DavEndpoints
                 return;
             }
 
-            var caller = await BasicAuthentication.AuthenticateAsync(context, services.GetRequiredService<AppPasswordService>());
+            var caller = await BasicAuthentication.AuthenticateAsync(
+                context, services.GetRequiredService<AppPasswordService>(), services.GetRequiredService<Core.Guarding.FailedAttemptLimiter>());
             if (caller is null)
             {
                 context.Response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;
@@ -77,6 +78,11 @@ public static class DavEndpoints
         }
         catch (DropSyncException e) when (!context.Response.HasStarted)
         {
+            if (e.Details.TryGetValue(RetryAfter.DetailKey, out var seconds) && seconds is int wait)
+            {
+                context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             await DavResponses.WriteErrorAsync(context, DavResponses.StatusOf(e), e.Code, e.Message);
         }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)

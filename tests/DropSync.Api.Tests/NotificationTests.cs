@@ -31,6 +31,9 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
         await alice.UploadOkAsync("/Team/own.txt", Bytes("own 2"), "overwrite");
         await bobFeed.WaitForChangeAsync("/Team/own.txt", "edited");
 
+        // The notification is stored after the change is pushed (pushes only queue now): wait for its own event.
+        await bobFeed.WaitForAsync(m => LiveFeed.Type(m) == "notification" && m["kind"]!.GetValue<string>() == "edited" && m["path"]!.GetValue<string>() == "/Team/own.txt", "edited notification of own.txt");
+
         Assert.Equal("/Team", invited["path"]!.GetValue<string>());
         Assert.Equal(alice.Email, invited["actor_email"]!.GetValue<string>());
         Assert.Equal("/Team", joined["path"]!.GetValue<string>());

@@ -115,6 +115,43 @@ public abstract class AccountStoreContract
         Assert.Equal(device, await store.FindDeviceByTokenHashAsync(device.TokenHash, None));
     }
 
+    [Fact]
+    public async Task Touching_a_device_records_its_last_use_everywhere_and_never_moves_it_back()
+    {
+        var store = await CreateStoreAsync();
+        var alice = NewAccount();
+        await store.TryCreateAccountAsync(alice, None);
+        var laptop = NewDevice(alice, "Laptop", At(1));
+        await store.AddDeviceAsync(laptop, None);
+        Assert.Null((await store.GetDeviceAsync(laptop.DeviceId, None))!.LastUsedAt);
+
+        await store.TouchDeviceAsync(laptop, At(5000), None);
+        await store.TouchDeviceAsync(laptop, At(3000), None);
+        await store.TouchDeviceAsync(NewDevice(alice, "never added", At(1)), At(9000), None);
+
+        Assert.Equal(At(5000), (await store.GetDeviceAsync(laptop.DeviceId, None))!.LastUsedAt);
+        Assert.Equal(At(5000), (await store.FindDeviceByTokenHashAsync(laptop.TokenHash, None))!.LastUsedAt);
+        Assert.Equal(At(5000), Assert.Single(await store.ListDevicesAsync(alice.UserId, None)).LastUsedAt);
+        Assert.Equal(At(5000), (await store.GetDeviceAsync(laptop.DeviceId, None))!.LastActiveAt);
+    }
+
+    [Fact]
+    public async Task A_new_password_hash_is_seen_by_id_and_by_email()
+    {
+        var store = await CreateStoreAsync();
+        var alice = NewAccount();
+        var bob = NewAccount();
+        await store.TryCreateAccountAsync(alice, None);
+        await store.TryCreateAccountAsync(bob, None);
+
+        Assert.True(await store.SetPasswordHashAsync(alice, "pbkdf2$new", None));
+        Assert.False(await store.SetPasswordHashAsync(NewAccount(), "pbkdf2$ghost", None));
+
+        Assert.Equal(alice with { PasswordHash = "pbkdf2$new" }, await store.GetAccountAsync(alice.UserId, None));
+        Assert.Equal(alice with { PasswordHash = "pbkdf2$new" }, await store.FindAccountByEmailAsync(alice.Email, None));
+        Assert.Equal(bob, await store.GetAccountAsync(bob.UserId, None));
+    }
+
     private static Account NewAccount()
     {
         var id = Guid.NewGuid().ToString("N");

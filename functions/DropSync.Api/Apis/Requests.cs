@@ -8,6 +8,8 @@ internal sealed record LoginRequest(string? Email, string? Password, string? Dev
 
 internal sealed record RevokeDeviceRequest(string? DeviceId);
 
+internal sealed record ChangePasswordRequest(string? OldPassword, string? NewPassword);
+
 internal sealed record PathRequest(string? Path, string? Rev);
 
 /// <summary>/files/get_blocks: which file, and which page of its blocks (default: from block 0, a full page).</summary>

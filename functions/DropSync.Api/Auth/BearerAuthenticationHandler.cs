@@ -8,9 +8,11 @@ using Microsoft.Extensions.Options;
 namespace DropSync.Api.Auth;
 
 /// <summary>
-/// Authenticates "Authorization: Bearer &lt;token&gt;" (or <c>access_token</c> in the query, for WebSockets from browsers)
-/// against the device tokens of <see cref="AccountService"/>. Looked up on every request, so a revoked device is
-/// refused at once.
+/// Authenticates "Authorization: Bearer &lt;token&gt;" against the device tokens of <see cref="AccountService"/>. Looked
+/// up on every request, so a revoked device is refused at once, and a token idle for longer than the idle timeout
+/// answers 401 token_expired. The token is taken from the <c>access_token</c> query parameter only on the live feed's
+/// WebSocket (<see cref="QueryTokenPath"/>; browsers cannot set headers on a WebSocket): anywhere else a query string
+/// ends up in access logs and browser history, so it is ignored there.
 /// </summary>
 internal sealed class BearerAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -21,6 +23,11 @@ internal sealed class BearerAuthenticationHandler(
 {
     public const string SchemeName = "Bearer";
 
+    /// <summary>The one path where <c>?access_token=</c> is accepted.</summary>
+    public const string QueryTokenPath = "/notifications/ws";
+
+    private const string ExpiredKey = "DropSync.TokenExpired";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = TokenFrom(Request);
@@ -29,10 +36,11 @@ internal sealed class BearerAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var caller = await accounts.AuthenticateAsync(token, Context.RequestAborted);
+        var (caller, expired) = await accounts.CheckTokenAsync(token, touch: true, Context.RequestAborted);
         if (caller is null)
         {
-            return AuthenticateResult.Fail("unknown or revoked token");
+            Context.Items[ExpiredKey] = expired;
+            return AuthenticateResult.Fail(expired ? "token idle for too long" : "unknown or revoked token");
         }
 
         Context.Items[typeof(Caller)] = caller;
@@ -45,7 +53,9 @@ internal sealed class BearerAuthenticationHandler(
         Response.Headers.WWWAuthenticate = "Bearer";
         var (code, message) = TokenFrom(Request) is null
             ? ("unauthorized", ErrorResponses.ForStatus(401).Message)
-            : ("invalid_token", "This access token is unknown or its device was signed out; sign in again with /auth/login.");
+            : Context.Items[ExpiredKey] is true
+                ? (Core.Errors.ErrorCodes.TokenExpired, "This access token was not used for too long and has expired; sign in again with /auth/login.")
+                : ("invalid_token", "This access token is unknown or its device was signed out; sign in again with /auth/login.");
         return ErrorResponses.WriteAsync(Context, StatusCodes.Status401Unauthorized, code, message);
     }
 
@@ -57,6 +67,8 @@ internal sealed class BearerAuthenticationHandler(
             return header["Bearer ".Length..].Trim();
         }
 
-        return request.Query.TryGetValue("access_token", out var fromQuery) ? fromQuery.ToString() : null;
+        return request.Path.Equals(QueryTokenPath, StringComparison.OrdinalIgnoreCase) && request.Query.TryGetValue("access_token", out var fromQuery)
+            ? fromQuery.ToString()
+            : null;
     }
 }

@@ -10,6 +10,7 @@ internal static class ApiPipeline
     public static WebApplication UseDropSync(this WebApplication app)
     {
         app.LogWhereDropSyncRuns();
+        app.UseClientAddress(app.Services.GetRequiredService<Core.Guarding.RateLimitOptions>());
         app.UseDropSyncErrors();
         // The server pings idle change-feed sockets and drops those that stop answering.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
@@ -20,6 +21,8 @@ internal static class ApiPipeline
             ? ErrorResponses.WriteAsync(context, StatusCodes.Status404NotFound, Core.Errors.ErrorCodes.NotFound, ErrorResponses.ForStatus(StatusCodes.Status404NotFound).Message)
             : next(context));
         app.UseAuthentication();
+        // After authentication: the API's limit is per device token.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         app.MapApiReferencePage();

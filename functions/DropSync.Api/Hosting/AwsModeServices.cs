@@ -100,7 +100,7 @@ internal static class AwsModeServices
             services.AddSingleton(sp => new ApiGatewayPushGateway(
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ApiGatewayPushGateway)),
                 sp.GetRequiredService<DynamoDbConnectionStore>(),
-                new ApiGatewayPushOptions { Endpoint = new Uri(wsEndpoint), Region = region },
+                new ApiGatewayPushOptions { Endpoint = new Uri(wsEndpoint), Region = region, Parallelism = sp.GetRequiredService<DropSync.Core.Files.DropSyncOptions>().PushParallelism },
                 Credentials(),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<ApiGatewayPushGateway>>()));

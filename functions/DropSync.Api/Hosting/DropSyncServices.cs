@@ -31,6 +31,11 @@ internal static class DropSyncServices
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
 
+        // Behind API Gateway (AWS mode) the client address is in X-Forwarded-For unless configured otherwise.
+        var limits = new DropSync.Core.Guarding.RateLimitOptions { TrustForwardedFor = config.IsAwsMode() };
+        config.GetSection("DropSync:RateLimits").Bind(limits);
+        services.AddDropSyncRateLimits(limits);
+
         // Request bodies received 64 KiB per syscall rather than 4 KiB (see LargeSegmentMemoryPool).
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeSegmentMemoryPoolFactory>();
         services.ConfigureHttpJsonOptions(json => JsonSetup.Configure(json.SerializerOptions));
@@ -125,6 +130,7 @@ internal static class DropSyncServices
     public static IServiceCollection AddDropSyncCore(this IServiceCollection services, DropSyncOptions options)
     {
         services.AddSingleton(new PasswordHasher(options.PasswordIterations));
+        services.AddSingleton(new PasswordHashingGate(options.PasswordHashingConcurrency, options.PasswordHashingQueueLength));
         services.AddSingleton<AccountService>();
         services.AddSingleton<AppPasswordService>();
         services.AddSingleton<BlockLocks>();

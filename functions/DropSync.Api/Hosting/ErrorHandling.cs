@@ -26,6 +26,11 @@ internal static class ErrorHandling
             }
             catch (DropSyncException e) when (!context.Response.HasStarted)
             {
+                if (e.Details.TryGetValue(RetryAfter.DetailKey, out var seconds) && seconds is int wait)
+                {
+                    context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 await ErrorResponses.WriteAsync(context, ErrorResponses.StatusOf(e.Kind), e.Code, e.Message, e.Details);
             }
             catch (Exception e) when (!context.Response.HasStarted && DiskFull.Is(e))

@@ -21,6 +21,7 @@ internal static class ErrorResponses
         ErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorKind.Internal => StatusCodes.Status500InternalServerError,
         ErrorKind.NotImplemented => StatusCodes.Status501NotImplemented,
+        ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -55,6 +56,7 @@ internal static class ErrorResponses
         405 => (ErrorCodes.MethodNotAllowed, "This endpoint does not take that HTTP method; see /openapi/v1.json."),
         413 => (ErrorCodes.PayloadTooLarge, "The request body is too large."),
         415 => (ErrorCodes.UnsupportedMediaType, "Send JSON with Content-Type: application/json."),
+        429 => (ErrorCodes.TooManyRequests, "Too many requests; wait as long as Retry-After says, then try again."),
         // A status none of the API's own answers has (the pipeline produces none of these today).
         _ => ("error", "The request failed."),
     };

@@ -143,6 +143,22 @@ internal static class OpenApiSetup
             yield return ("507", "insufficient_storage: the server's disk is full; nothing was stored. Reads still work; try again later.");
         }
 
+        if (path == "/auth/login")
+        {
+            yield return ("401", "invalid_credentials: the e-mail or password is wrong.");
+        }
+
+        // Rate limits (docs/security.md): per device on the API, per address and account on sign-in, per link on passwords.
+        if (!anonymous || path is "/auth/login" or "/auth/register" || path.StartsWith("/s/", StringComparison.Ordinal))
+        {
+            yield return ("429", "too_many_requests: too many requests or wrong passwords; wait as long as Retry-After says.");
+        }
+
+        if (path is "/auth/login" or "/auth/register" or "/auth/change_password" || path.StartsWith("/s/", StringComparison.Ordinal))
+        {
+            yield return ("503", "server_busy: too many passwords are being checked at once; try again after Retry-After.");
+        }
+
         yield return ("500", "Something failed on the server.");
     }
 }

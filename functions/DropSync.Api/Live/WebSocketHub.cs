@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DropSync.Core.Accounts;
 using DropSync.Core.Feed;
+using DropSync.Core.Files;
 using DropSync.Core.Ports;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -14,8 +15,13 @@ namespace DropSync.Api.Live;
 /// The embedded push port: the WebSockets of connected devices, by user. Each connection keeps the journal position of
 /// every place its device sees and stamps each change event with the cursor after it, so a device that stays connected
 /// can continue from the last event's cursor; after a reconnect it continues from the cursor it saved.
+/// <para>Users are isolated: a push only queues the message on each connection's bounded queue (each connection sends
+/// its own queue), so a device that stops reading fills only its own queue, is dropped, and delays no one. A user has
+/// at most <see cref="DropSyncOptions.MaxLiveConnectionsPerUser"/> connections: a new one past the cap closes that
+/// user's OLDEST (1008 "too many connections"), since the newest is the device that is there now (a phone that changed
+/// networks leaves its old, half-dead connection behind).</para>
 /// </summary>
-public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<WebSocketHub> logger) : IPushGateway, IDeviceConnectionCloser
+public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<WebSocketHub> logger, DropSyncOptions options) : IPushGateway, IDeviceConnectionCloser
 {
     /// <summary>A device's messages are tiny; anything longer is cut here (and answered unknown_action).</summary>
     private const int MaxClientMessageBytes = 16 * 1024;
@@ -24,11 +30,11 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
 
     public int ConnectionCount => _byUser.Values.Sum(c => c.Count);
 
-    public async Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken)
+    public Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken)
     {
         if (!_byUser.TryGetValue(userId, out var connections))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         foreach (var connection in connections.Values)
@@ -44,8 +50,10 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
                 continue;
             }
 
-            await connection.SendAsync(JsonSerializer.SerializeToUtf8Bytes(body, json.Value.SerializerOptions), logger);
+            connection.Enqueue(JsonSerializer.SerializeToUtf8Bytes(body, json.Value.SerializerOptions), logger);
         }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -55,7 +63,7 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
     /// </summary>
     public async Task RunAsync(WebSocket socket, Caller caller, FeedCursor start, bool echo, CancellationToken ct, CancellationToken stopping)
     {
-        var connection = new DeviceConnection(socket, caller, echo, start);
+        var connection = new DeviceConnection(socket, caller, echo, start, options.LiveSendQueueLength);
 
         // Not by cancelling the read below: a cancelled read aborts the socket, and the device would see a dropped
         // connection rather than a close it can tell apart.
@@ -64,9 +72,11 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
         var mine = _byUser.GetOrAdd(caller.UserId, _ => new ConcurrentDictionary<Guid, DeviceConnection>());
         mine[id] = connection;
         LogConnected(caller.UserId, caller.DeviceId);
+        CloseOldestPastCap(mine);
+        var sending = connection.RunSendLoopAsync(logger);
         try
         {
-            await connection.SendAsync(Hello(connection), logger);
+            connection.Enqueue(Hello(connection), logger);
             var buffer = new byte[4096];
             var message = new MemoryStream();
             while (socket.State == WebSocketState.Open && !ct.IsCancellationRequested)
@@ -83,7 +93,7 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
 
                     if (received.EndOfMessage)
                     {
-                        await connection.SendAsync(Answer(connection, message.ToArray()), logger);
+                        connection.Enqueue(Answer(connection, message.ToArray()), logger);
                         message.SetLength(0);
                     }
                 }
@@ -106,7 +116,26 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
         finally
         {
             mine.TryRemove(id, out _);
+            connection.Complete();
+            await sending;
             LogDisconnected(caller.UserId, caller.DeviceId);
+        }
+    }
+
+    /// <summary>Past the per-user cap, closes the user's oldest connections (their devices reconnect if still there).</summary>
+    private void CloseOldestPastCap(ConcurrentDictionary<Guid, DeviceConnection> mine)
+    {
+        var excess = mine.Count - options.MaxLiveConnectionsPerUser;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        foreach (var (oldId, oldest) in mine.OrderBy(c => c.Value.OpenedAt).Take(excess).ToList())
+        {
+            mine.TryRemove(oldId, out _);
+            LogTooMany(oldest.Caller.UserId, oldest.Caller.DeviceId);
+            _ = oldest.CloseAsync(WebSocketCloseStatus.PolicyViolation, DeviceConnection.TooManyReason);
         }
     }
 
@@ -149,6 +178,9 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Device {DeviceId} of {UserId} connected to the change feed")]
     private partial void LogConnected(string userId, string deviceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed the oldest change-feed connection (device {DeviceId}) of {UserId}: too many connections")]
+    private partial void LogTooMany(string userId, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Device {DeviceId} of {UserId} disconnected from the change feed")]
     private partial void LogDisconnected(string userId, string deviceId);

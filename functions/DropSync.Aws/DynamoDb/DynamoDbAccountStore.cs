@@ -27,6 +27,7 @@ public sealed class DynamoDbAccountStore : IAccountStore
     private const string NameAttribute = "nm";
     private const string TokenAttribute = "th";
     private const string RevokedAttribute = "ra";
+    private const string LastUsedAttribute = "lu";
 
     private readonly DynamoDbContext _db;
 
@@ -155,6 +156,78 @@ public sealed class DynamoDbAccountStore : IAccountStore
         }
     }
 
+    public async Task TouchDeviceAsync(Device device, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+
+        // Each copy on its own (not a transaction: a lost touch only shortens nothing, the next request writes it
+        // again), only where the copy exists and only forwards in time. ConditionalCheckFailed is the expected
+        // answer for a stale or absent copy.
+        foreach (var (pk, sk) in DeviceCopies(device))
+        {
+            try
+            {
+                var response = await _db.Client.UpdateItemAsync(
+                    new UpdateItemRequest
+                    {
+                        TableName = _db.Tables.Accounts,
+                        Key = Key(pk, sk),
+                        UpdateExpression = "SET #lu = :at",
+                        ConditionExpression = "attribute_exists(#pk) AND (attribute_not_exists(#lu) OR #lu < :at)",
+                        ExpressionAttributeNames = new() { ["#lu"] = LastUsedAttribute, ["#pk"] = AccountsPartitionKey },
+                        ExpressionAttributeValues = new() { [":at"] = Ddb.N(Ddb.Ms(at)) },
+                        ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                _db.Capacity.Record(nameof(TouchDeviceAsync), response.ConsumedCapacity);
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Already as recent, or the copy is gone.
+            }
+        }
+    }
+
+    public async Task<bool> SetPasswordHashAsync(Account account, string passwordHash, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                // Both copies (by id and by e-mail) at once, so a sign-in never sees the old hash on one and the new on the other.
+                var response = await _db.Client.TransactWriteItemsAsync(
+                    new TransactWriteItemsRequest
+                    {
+                        TransactItems = new[] { ("u#" + account.UserId, AccountSort), ("e#" + account.Email, EmailSort) }.Select(k => new TransactWriteItem
+                        {
+                            Update = new Update
+                            {
+                                TableName = _db.Tables.Accounts,
+                                Key = Key(k.Item1, k.Item2),
+                                UpdateExpression = "SET #ph = :ph",
+                                ConditionExpression = "#uid = :uid",
+                                ExpressionAttributeNames = new() { ["#ph"] = PasswordAttribute, ["#uid"] = UserAttribute },
+                                ExpressionAttributeValues = new() { [":ph"] = Ddb.S(passwordHash), [":uid"] = Ddb.S(account.UserId) },
+                            },
+                        }).ToList(),
+                        ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                _db.Capacity.Record(nameof(SetPasswordHashAsync), response.ConsumedCapacity);
+                return true;
+            }
+            catch (TransactionCanceledException e) when (e.CancellationReasons?.Exists(r => r.Code == "ConditionalCheckFailed") == true)
+            {
+                return false;
+            }
+            catch (Exception e) when (e is TransactionCanceledException or TransactionConflictException && attempt < 50)
+            {
+                await Backoff.DelayAsync(attempt + 1, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private static IEnumerable<(string Pk, string Sk)> DeviceCopies(Device device) =>
         [("d#" + device.DeviceId, DeviceSort), ("t#" + device.TokenHash, TokenSort), ("u#" + device.UserId, "d#" + device.DeviceId)];
 
@@ -204,6 +277,11 @@ public sealed class DynamoDbAccountStore : IAccountStore
             item[RevokedAttribute] = Ddb.N(Ddb.Ms(revoked));
         }
 
+        if (device.LastUsedAt is { } used)
+        {
+            item[LastUsedAttribute] = Ddb.N(Ddb.Ms(used));
+        }
+
         return item;
     }
 
@@ -215,5 +293,6 @@ public sealed class DynamoDbAccountStore : IAccountStore
         TokenHash = item.RequireS(TokenAttribute),
         CreatedAt = Ddb.Time(item.RequireN(CreatedAttribute)),
         RevokedAt = item.GetN(RevokedAttribute) is { } revoked ? Ddb.Time(revoked) : null,
+        LastUsedAt = item.GetN(LastUsedAttribute) is { } used ? Ddb.Time(used) : null,
     };
 }

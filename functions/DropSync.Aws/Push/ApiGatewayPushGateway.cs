@@ -18,6 +18,9 @@ public sealed record ApiGatewayPushOptions
     public required Uri Endpoint { get; init; }
 
     public required string Region { get; init; }
+
+    /// <summary>How many connections one message is posted to at once (a slow or dead one then holds up no other).</summary>
+    public int Parallelism { get; init; } = 16;
 }
 
 /// <summary>
@@ -34,6 +37,7 @@ public sealed partial class ApiGatewayPushGateway : IPushGateway, IDeviceConnect
 {
     // Times as the API writes them everywhere else (ApiTimestamps), so a pushed event's time equals the listed one.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new DropSync.Core.Model.ApiTimestampConverter() } };
+    private static readonly TimeSpan PostTimeout = TimeSpan.FromSeconds(5);
     private readonly HttpClient _http;
     private readonly DynamoDbConnectionStore _connections;
     private readonly ApiGatewayPushOptions _options;
@@ -63,29 +67,39 @@ public sealed partial class ApiGatewayPushGateway : IPushGateway, IDeviceConnect
 
         var body = new Dictionary<string, object?>(message.Body) { ["type"] = message.Type };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(body, Json);
-        foreach (var connection in targets)
-        {
-            if (message.OriginDeviceId == connection.DeviceId && !connection.Echo)
-            {
-                continue;
-            }
 
-            try
+        // Concurrently, a bounded number at a time: one user's slow or vanished connection does not hold up the
+        // others (each POST is also bounded by the HttpClient's timeout).
+        var receivers = targets.Where(c => message.OriginDeviceId != c.DeviceId || c.Echo);
+        await Parallel.ForEachAsync(
+            receivers,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken },
+            async (connection, ct) => await PushOneAsync(connection.ConnectionId, bytes, ct).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    private async Task PushOneAsync(string connectionId, byte[] bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // API Gateway answers a POST once it has taken the message (it does not wait for the device to read), so a
+            // few seconds is plenty; a call stuck longer is given up rather than holding the fan-out.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PostTimeout);
+            var status = await PostAsync(connectionId, bytes, timeout.Token).ConfigureAwait(false);
+            if (status == HttpStatusCode.Gone)
             {
-                var status = await PostAsync(connection.ConnectionId, bytes, cancellationToken).ConfigureAwait(false);
-                if (status == HttpStatusCode.Gone)
-                {
-                    await _connections.DeleteAsync(connection.ConnectionId, cancellationToken).ConfigureAwait(false);
-                }
-                else if ((int)status is < 200 or > 299)
-                {
-                    LogRefused(connection.ConnectionId, (int)status);
-                }
+                // https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html:
+                // 410 GoneException: the connection is closed; it is forgotten.
+                await _connections.DeleteAsync(connectionId, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            else if ((int)status is < 200 or > 299)
             {
-                LogFailed(e, connection.ConnectionId);
+                LogRefused(connectionId, (int)status);
             }
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogFailed(e, connectionId);
         }
     }
 

@@ -10,7 +10,14 @@ public sealed record RegisterResponse(string UserId, string Email);
 public sealed record LoginResponse(string AccessToken, string DeviceId, string UserId, string DeviceName);
 
 /// <summary>One signed-in (or signed-out) device; <c>current</c> is the device asking.</summary>
-public sealed record DeviceResponse(string DeviceId, string Name, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Current);
+public sealed record DeviceResponse(string DeviceId, string Name, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Current)
+{
+    /// <summary>When the device's token was last used (to a few minutes); it expires after the server's idle timeout.</summary>
+    public DateTimeOffset? LastUsed { get; init; }
+}
+
+/// <summary><c>POST /auth/change_password</c>: how many other devices were signed out and app passwords revoked.</summary>
+public sealed record ChangePasswordResponse(int SignedOutDevices, int RevokedAppPasswords);
 
 /// <summary><c>POST /auth/list_devices</c>.</summary>
 public sealed record ListDevicesResponse(IReadOnlyList<DeviceResponse> Devices);

@@ -137,6 +137,9 @@ public static class ErrorCodes
     public const string LinkPasswordRequired = "link_password_required";
 
     [ErrorCode(ErrorKind.Unauthorized)]
+    public const string TokenExpired = "token_expired";
+
+    [ErrorCode(ErrorKind.Unauthorized)]
     public const string Unauthorized = "unauthorized";
 
     [ErrorCode(ErrorKind.Unauthorized)]
@@ -300,7 +303,14 @@ public static class ErrorCodes
     public const string MetadataBusy = "metadata_busy";
 
     [ErrorCode(ErrorKind.Unavailable)]
+    public const string ServerBusy = "server_busy";
+
+    [ErrorCode(ErrorKind.Unavailable)]
     public const string TooManyWrites = "too_many_writes";
+
+    // 429
+    [ErrorCode(ErrorKind.TooManyRequests)]
+    public const string TooManyRequests = "too_many_requests";
 
     // 501
     [ErrorCode(ErrorKind.NotImplemented)]

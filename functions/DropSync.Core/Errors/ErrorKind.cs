@@ -19,4 +19,7 @@ public enum ErrorKind
     UnsupportedMediaType,
     Internal,
     NotImplemented,
+
+    /// <summary>Too many attempts or requests from this caller, address or account (429, with Retry-After).</summary>
+    TooManyRequests,
 }

@@ -48,4 +48,25 @@ public sealed class DropSyncOptions
 
     /// <summary>PBKDF2 iterations for new password hashes.</summary>
     public int PasswordIterations { get; set; } = Accounts.PasswordHasher.DefaultIterations;
+
+    /// <summary>An access token not used for this long stops working (401 token_expired); each use starts the window again.</summary>
+    public TimeSpan TokenIdleTimeout { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>A device's last use is written at most this often (not on every request).</summary>
+    public TimeSpan DeviceLastUsedResolution { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>At most this many passwords are hashed at once (default: one less than the cores, at least one).</summary>
+    public int PasswordHashingConcurrency { get; set; } = Accounts.PasswordHashingGate.DefaultConcurrency;
+
+    /// <summary>At most this many sign-ins wait for a hashing slot; more answer 503 server_busy with Retry-After.</summary>
+    public int PasswordHashingQueueLength { get; set; } = 32;
+
+    /// <summary>Messages queued for one live-feed connection; a connection whose queue fills (it stopped reading) is dropped.</summary>
+    public int LiveSendQueueLength { get; set; } = 256;
+
+    /// <summary>Live-feed connections one user may hold; a new one past this closes the user's oldest.</summary>
+    public int MaxLiveConnectionsPerUser { get; set; } = 20;
+
+    /// <summary>How many API Gateway connections the AWS fan-out pushes one message to at once.</summary>
+    public int PushParallelism { get; set; } = 16;
 }

@@ -15,5 +15,11 @@ public sealed record Device
 
     public DateTimeOffset? RevokedAt { get; init; }
 
+    /// <summary>When the token was last used, to a resolution of a few minutes (null: not since sign-in).</summary>
+    public DateTimeOffset? LastUsedAt { get; init; }
+
+    /// <summary>The start of the idle window: the last use, or the sign-in.</summary>
+    public DateTimeOffset LastActiveAt => LastUsedAt ?? CreatedAt;
+
     public bool IsRevoked => RevokedAt is not null;
 }

@@ -26,4 +26,10 @@ public interface IAccountStore
 
     /// <summary>Revokes a device of this user; false if the user has no such device.</summary>
     Task<bool> RevokeDeviceAsync(string userId, string deviceId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Records the device's last use (its idle window starts again); nothing if the device is unknown.</summary>
+    Task TouchDeviceAsync(Device device, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the account's password hash (found by its e-mail and by its id alike); false if there is no such account.</summary>
+    Task<bool> SetPasswordHashAsync(Account account, string passwordHash, CancellationToken cancellationToken);
 }

@@ -14,7 +14,9 @@ public sealed record CreatedLink(SharedLink Link, string Token, string? CreatorE
 /// folder's contents, until the link expires or is revoked. Opening a link resolves to a location whose root is the
 /// linked item, so nothing outside it can be reached.
 /// </summary>
-public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, IAccountStore accounts, PathResolver resolver, PasswordHasher hasher, LinkTokens tokens, TimeProvider clock)
+public sealed class LinkService(
+    IFileMetadataStore meta, ISharingStore sharing, IAccountStore accounts, PathResolver resolver, PasswordHasher hasher, LinkTokens tokens, TimeProvider clock,
+    PasswordHashingGate hashing, Guarding.FailedAttemptLimiter guesses)
 {
     /// <summary>
     /// The links to one item that may be live at once. Each live link moves with its item in the same atomic batch,
@@ -204,8 +206,20 @@ public sealed class LinkService(IFileMetadataStore meta, ISharingStore sharing, 
             throw Errors.Errors.Gone(ErrorCodes.LinkExpired, "This link has expired; ask its owner for a new one.");
         }
 
-        if (link.PasswordHash is not null && (string.IsNullOrEmpty(password) || !hasher.Verify(password, link.PasswordHash)))
+        // Wrong passwords are counted per link; past the limit the link refuses every password for the rest of the window.
+        var guessKey = "link:" + link.LinkId;
+        if (link.PasswordHash is not null && !string.IsNullOrEmpty(password) && guesses.LockedFor(guessKey, guesses.Options.LinkPasswordFailuresPerLink) is { } wait)
         {
+            throw RetryAfter.TooManyRequests("Too many wrong passwords for this link; wait before trying again.", wait);
+        }
+
+        if (link.PasswordHash is not null && (string.IsNullOrEmpty(password) || !await hashing.RunAsync(() => hasher.Verify(password, link.PasswordHash), ct)))
+        {
+            if (!string.IsNullOrEmpty(password))
+            {
+                guesses.RecordFailure(guessKey);
+            }
+
             throw string.IsNullOrEmpty(password)
                 ? new DropSyncException(
                     ErrorKind.Unauthorized, ErrorCodes.LinkPasswordRequired, "This link needs a password; send it in the DropSync-Link-Password header.")

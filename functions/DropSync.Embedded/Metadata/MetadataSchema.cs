@@ -239,6 +239,10 @@ internal static class MetadataSchema
         ) STRICT;
         CREATE INDEX share_invitations_by_email ON share_invitations (email, created_at);
         """,
+        """
+        -- Sessions (issue 13): a device's token expires after an idle window; its last use is recorded every few minutes.
+        ALTER TABLE devices ADD COLUMN last_used_at INTEGER;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

@@ -8,7 +8,7 @@ namespace DropSync.Embedded.Metadata;
 public sealed partial class SqliteMetadataStore
 {
     private const string AccountColumns = "user_id, email, password_hash, root_ns, created_at";
-    private const string DeviceColumns = "device_id, user_id, name, token_hash, created_at, revoked_at";
+    private const string DeviceColumns = "device_id, user_id, name, token_hash, created_at, revoked_at, last_used_at";
 
     public Task<bool> TryCreateAccountAsync(Account account, CancellationToken cancellationToken)
     {
@@ -51,9 +51,9 @@ public sealed partial class SqliteMetadataStore
             async (transaction, ct) =>
             {
                 using var command = transaction.Command(
-                    $"INSERT INTO devices ({DeviceColumns}) VALUES ($device, $user, $name, $token, $created, $revoked);",
+                    $"INSERT INTO devices ({DeviceColumns}) VALUES ($device, $user, $name, $token, $created, $revoked, $used);",
                     ("$device", device.DeviceId), ("$user", device.UserId), ("$name", device.Name), ("$token", device.TokenHash),
-                    ("$created", device.CreatedAt.ToUnixMs()), ("$revoked", device.RevokedAt?.ToUnixMs()));
+                    ("$created", device.CreatedAt.ToUnixMs()), ("$revoked", device.RevokedAt?.ToUnixMs()), ("$used", device.LastUsedAt?.ToUnixMs()));
                 return await command.ExecuteNonQueryAsync(ct);
             },
             cancellationToken);
@@ -101,6 +101,34 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken);
 
+    public Task TouchDeviceAsync(Device device, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                // Never backwards: two racing requests may touch in either order.
+                using var command = transaction.Command(
+                    "UPDATE devices SET last_used_at = MAX(COALESCE(last_used_at, 0), $at) WHERE device_id = $device;",
+                    ("$at", at.ToUnixMs()), ("$device", device.DeviceId));
+                return await command.ExecuteNonQueryAsync(ct);
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> SetPasswordHashAsync(Account account, string passwordHash, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command(
+                    "UPDATE accounts SET password_hash = $hash WHERE user_id = $user;", ("$hash", passwordHash), ("$user", account.UserId));
+                return await command.ExecuteNonQueryAsync(ct) == 1;
+            },
+            cancellationToken);
+    }
+
     private static Account ReadAccount(SqliteDataReader reader) => new()
     {
         UserId = reader.GetString(0),
@@ -118,5 +146,6 @@ public sealed partial class SqliteMetadataStore
         TokenHash = reader.GetString(3),
         CreatedAt = reader.GetUnixMs(4),
         RevokedAt = reader.IsDBNull(5) ? null : reader.GetUnixMs(5),
+        LastUsedAt = reader.IsDBNull(6) ? null : reader.GetUnixMs(6),
     };
 }

@@ -1,6 +1,7 @@
 // The devices signed in to this account, with sign-out for this one and revoke for the others, and the app passwords.
 import { call } from './api.js';
 import { appPasswordsSection } from './app-passwords.js';
+import { changePasswordSection } from './change-password.js';
 import { clear, confirmDialog, errorMessage, formatDate, h, showError, toast } from './ui.js';
 
 /** This account's devices; signOut signs this browser out, onRevoked runs after another device is revoked. */
@@ -8,7 +9,7 @@ export function devicesView({ signOut, onRevoked }) {
   const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Devices'),
     h('p', { class: 'muted' }, 'Every browser, phone or computer signed in to your account. Revoking one signs it out at once.'));
   const list = h('ul', { class: 'devices' });
-  root.append(list, appPasswordsSection());
+  root.append(list, appPasswordsSection(), changePasswordSection(() => refresh()));
   async function refresh() {
     try {
       const { devices } = await call('/auth/list_devices', {});
