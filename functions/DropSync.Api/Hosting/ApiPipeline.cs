@@ -21,6 +21,7 @@ internal static class ApiPipeline
             : next(context));
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseJsonBodyLimit();
         app.MapOpenApi().AllowAnonymous();
         app.MapApiReferencePage();
         app.MapGet("/healthz", () => Results.Ok(new { Status = "ok" })).AllowAnonymous().ExcludeFromDescription();

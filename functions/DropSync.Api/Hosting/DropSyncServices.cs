@@ -134,6 +134,7 @@ internal static class DropSyncServices
         services.AddSingleton<UploadService>();
         services.AddSingleton<BatchUploadService>();
         services.AddSingleton<FileService>();
+        services.AddSingleton<FolderPager>();
         services.AddSingleton<PathResolver>();
         services.AddSingleton<SharingService>();
         services.AddSingleton<LinkService>();

@@ -407,6 +407,12 @@ public sealed class FileService(
             await CheckSharesAsync(from, to, sourcePath, newTop, move, crossNamespace, writes, ct);
 
             var subtree = source.Kind == EntryKind.Folder ? await meta.ListAsync(from.NamespaceId, source.PathKey, recursive: true, ct) : [];
+            if (subtree.Count + 1 > options.MaxCopyEntries)
+            {
+                // Dropbox answers too_many_files for a relocation this large rather than half-doing it.
+                throw Errors.Errors.BadRequest(ErrorCodes.TooManyFiles, $"A copy or move takes at most {options.MaxCopyEntries} entries; this folder holds {subtree.Count + 1}. Copy or move its subfolders one by one.");
+            }
+
             var links = move ? await LinksToFollowAsync(from.NamespaceId, source.PathKey, now, ct) : EmptyLinks;
             var tombstones = new Dictionary<string, (string Rev, string NewPath)>(StringComparer.Ordinal);
             FileEntry? movedTop = null;
