@@ -62,6 +62,9 @@ internal static class BatchUploadApi
             limit.MaxRequestBodySize = maxBytes;
         }
 
+        // The declared size, against the caller's own quota, before any block is stored; each file's commit checks its
+        // target's quota again (a file into a folder shared by someone else counts for them).
+        await context.RequestServices.GetRequiredService<StorageQuota>().RequireRoomAsync(caller.RootNamespaceId, context.Request.ContentLength ?? 0, ct);
         try
         {
             return await ReadBatchAsync(context, caller, boundary, batches, json, ct);

@@ -73,7 +73,7 @@ internal static class UploadApi
 
         try
         {
-            return Results.Ok(await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct));
+            return Results.Ok(await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct, context.Request.ContentLength));
         }
         catch (BadHttpRequestException e) when (limits.IsAws && e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -135,6 +135,7 @@ internal static class DropSyncServices
         services.AddSingleton<BatchUploadService>();
         services.AddSingleton<FileService>();
         services.AddSingleton<FolderPager>();
+        services.AddSingleton<StorageQuota>();
         services.AddSingleton<PathResolver>();
         services.AddSingleton<SharingService>();
         services.AddSingleton<LinkService>();

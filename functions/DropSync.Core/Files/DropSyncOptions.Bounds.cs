@@ -21,6 +21,9 @@ public sealed partial class DropSyncOptions
     /// <summary>Entries one folder copy may create (409 too_many_files past it, as Dropbox answers).</summary>
     public int MaxCopyEntries { get; set; } = 10_000;
 
+    /// <summary>How long a measured storage usage is trusted before the quota check measures again (commits add to it meanwhile).</summary>
+    public TimeSpan QuotaUsageCacheLifetime { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>A page size a request asked for, within [1, <see cref="MaxListPageSize"/>].</summary>
     public int PageSize(int? requested) => Math.Clamp(requested ?? ListPageSize, 1, Math.Max(1, MaxListPageSize));
 }

@@ -23,6 +23,7 @@ public sealed class FileService(
     IChangePublisher publisher,
     DropSyncOptions options,
     TimeProvider clock,
+    StorageQuota quota,
     IRetentionStore? retention = null)
 {
     private const int MaxAttempts = 16;
@@ -411,6 +412,12 @@ public sealed class FileService(
             {
                 // Dropbox answers too_many_files for a relocation this large rather than half-doing it.
                 throw Errors.Errors.BadRequest(ErrorCodes.TooManyFiles, $"A copy or move takes at most {options.MaxCopyEntries} entries; this folder holds {subtree.Count + 1}. Copy or move its subfolders one by one.");
+            }
+
+            if (!move || crossNamespace)
+            {
+                // A copy, or a move into another owner's namespace, adds its bytes there.
+                await quota.RequireRoomAsync(to.NamespaceId, subtree.Prepend(source).Sum(e => e.Kind == EntryKind.File ? e.Size : 0), ct);
             }
 
             var links = move ? await LinksToFollowAsync(from.NamespaceId, source.PathKey, now, ct) : EmptyLinks;
