@@ -131,7 +131,12 @@ internal sealed partial class DavHandler
         Core.Files.FileMetadata written;
         try
         {
-            written = await _uploads.UploadMediaAsync(request.Caller, request.Path.Display, mode, rev, request.Http.Request.Body, request.Aborted);
+            written = await _uploads.UploadMediaAsync(request.Caller, request.Path.Display, mode, rev, request.Http.Request.Body, request.Aborted, request.Http.Request.ContentLength);
+        }
+        catch (DropSyncException e) when (e.Code == ErrorCodes.InsufficientSpace)
+        {
+            // RFC 4918 §9.7.1 and RFC 4331 §6: a PUT past the quota is 507 with the quota-not-exceeded precondition.
+            throw new DavException(StatusCodes.Status507InsufficientStorage, ErrorCodes.InsufficientSpace, e.Message, DavXml.Error("quota-not-exceeded"));
         }
         catch (DropSyncException e) when (e.Code == "conflict")
         {

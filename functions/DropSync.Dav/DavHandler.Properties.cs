@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Xml;
 using System.Xml.Linq;
 using DropSync.Core.Files;
 using DropSync.Core.Paths;
@@ -35,21 +37,42 @@ internal sealed partial class DavHandler
 
         var (kind, names) = ParsePropfind(await ReadBodyAsync(request.Http.Request, request.Aborted));
         var self = await request.StatAsync(request.Path) ?? throw NotFound(request);
-        var entries = new List<(DropPath Path, FileMetadata Entry)> { (request.Path, self) };
-        if (self.Tag == "folder" && depth != "0")
+        var first = await PropfindResponseAsync(request, request.Path, self, kind, names);
+        if (self.Tag != "folder" || depth == "0")
         {
-            var children = await _files.ListFolderAsync(request.Caller, request.Path.IsRoot ? "/" : request.Path.Display, recursive: false, request.Aborted);
-            entries.AddRange(children.Select(c => (DropPath.Parse(c.Path, false), c)));
+            await WriteAsync(request.Http.Response, StatusCodes.Status207MultiStatus, new XElement(D("multistatus"), new XAttribute(XNamespace.Xmlns + "d", DavNs), first), request.Aborted);
+            return;
         }
 
-        var multistatus = new XElement(D("multistatus"), new XAttribute(XNamespace.Xmlns + "d", DavNs));
-        foreach (var (path, entry) in entries)
+        // Depth 1 on a folder of any size: its children are read a page at a time and each page is written out before
+        // the next is read, so memory stays one page whatever the folder holds.
+        var response = request.Http.Response;
+        response.StatusCode = StatusCodes.Status207MultiStatus;
+        response.ContentType = "application/xml; charset=utf-8";
+        await using var writer = XmlWriter.Create(response.Body, new XmlWriterSettings { Async = true, Encoding = new UTF8Encoding(false) });
+        await writer.WriteStartDocumentAsync();
+        await writer.WriteStartElementAsync("d", "multistatus", DavNs.NamespaceName);
+        await first.WriteToAsync(writer, request.Aborted);
+        string? after = null;
+        do
         {
-            multistatus.Add(await PropfindResponseAsync(request, path, entry, kind, names));
-        }
+            var page = await _pager.ListPageAsync(request.Caller, request.Path.IsRoot ? "/" : request.Path.Display, recursive: false, after, PropfindPageSize, request.Aborted);
+            foreach (var child in page.Entries)
+            {
+                await (await PropfindResponseAsync(request, DropPath.Parse(child.Path, false), child, kind, names)).WriteToAsync(writer, request.Aborted);
+            }
 
-        await WriteAsync(request.Http.Response, StatusCodes.Status207MultiStatus, multistatus, request.Aborted);
+            await writer.FlushAsync();
+            after = page.NextAfter;
+        }
+        while (after is not null);
+
+        await writer.WriteEndElementAsync();
+        await writer.WriteEndDocumentAsync();
     }
+
+    /// <summary>Children read (and written) per page of a Depth 1 PROPFIND.</summary>
+    private const int PropfindPageSize = 1000;
 
     private static (PropfindKind Kind, IReadOnlyList<XName> Names) ParsePropfind(XDocument? body)
     {

@@ -9,9 +9,10 @@ namespace DropSync.Dav;
 /// made through /dav/. One part per job: content (GET/HEAD/PUT), tree (MKCOL/DELETE/COPY/MOVE), properties
 /// (PROPFIND/PROPPATCH), locks (LOCK/UNLOCK) and preconditions (If, locks).
 /// </summary>
-internal sealed partial class DavHandler(FileService files, UploadService uploads, IDeadPropertyStore properties, DavLocks locks, DavSettings settings)
+internal sealed partial class DavHandler(FileService files, FolderPager pager, UploadService uploads, IDeadPropertyStore properties, DavLocks locks, DavSettings settings)
 {
     private readonly FileService _files = files;
+    private readonly FolderPager _pager = pager;
     private readonly UploadService _uploads = uploads;
     private readonly IDeadPropertyStore _properties = properties;
     private readonly DavLocks _locks = locks;

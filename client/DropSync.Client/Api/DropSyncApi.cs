@@ -61,10 +61,18 @@ public sealed class DropSyncApi : IDisposable
 
     public Task LogoutAsync(CancellationToken ct) => PostAsync<JsonElement>("/auth/logout", new { }, ct);
 
+    /// <summary>Every entry of a folder: the first page, then the rest of the listing page by page while has_more.</summary>
     public async Task<IReadOnlyList<RemoteEntry>> ListFolderAsync(string path, bool recursive, CancellationToken ct)
     {
-        var result = await PostAsync<ListResult>("/files/list_folder", new { path, recursive }, ct);
-        return result.Entries;
+        var page = await ListFolderPageAsync(path, recursive, ct);
+        var entries = page.Entries.Select(e => e.ToEntry()).ToList();
+        while (page.HasMore)
+        {
+            page = await ContinueAsync(page.Cursor, null, ct);
+            entries.AddRange(page.Entries.Where(e => e.Tag != "deleted").Select(e => e.ToEntry()));
+        }
+
+        return entries;
     }
 
     /// <summary>A listing with the cursor to follow its changes from (<see cref="ContinueAsync"/>).</summary>
@@ -364,7 +372,6 @@ public sealed class DropSyncApi : IDisposable
         }
     }
 
-    private sealed record ListResult(IReadOnlyList<RemoteEntry> Entries, bool HasMore);
 
     private sealed record BatchResult(IReadOnlyList<BatchFileResult> Entries);
 

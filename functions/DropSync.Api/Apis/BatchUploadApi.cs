@@ -5,6 +5,7 @@ using DropSync.Api.Hosting;
 using DropSync.Core.Contract;
 using DropSync.Core.Errors;
 using DropSync.Core.Files;
+using DropSync.Core.Paths;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,9 @@ namespace DropSync.Api.Apis;
 internal static class BatchUploadApi
 {
     private const long PartOverhead = 64 * 1024;
+
+    /// <summary>The largest manifest: every file with a path of the longest length, four bytes a character, and room for modes and revs.</summary>
+    public const long MaxManifestBytes = (BatchUploadService.MaxFiles * DropPath.MaxPathLength * 4L) + PartOverhead;
 
     /// <summary>The largest batch request embedded mode takes: every file at its largest, with room for the parts' headers and the manifest.</summary>
     public const long EmbeddedMaxBatchBytes = (BatchUploadService.MaxFiles * (BatchUploadService.MaxFileSize + PartOverhead)) + (4 * 1024 * 1024);
@@ -58,6 +62,9 @@ internal static class BatchUploadApi
             limit.MaxRequestBodySize = maxBytes;
         }
 
+        // The declared size, against the caller's own quota, before any block is stored; each file's commit checks its
+        // target's quota again (a file into a folder shared by someone else counts for them).
+        await context.RequestServices.GetRequiredService<StorageQuota>().RequireRoomAsync(caller.RootNamespaceId, context.Request.ContentLength ?? 0, ct);
         try
         {
             return await ReadBatchAsync(context, caller, boundary, batches, json, ct);
@@ -84,22 +91,31 @@ internal static class BatchUploadApi
             throw Errors.BadRequest(ErrorCodes.MissingManifest, "The first part of a batch is \"manifest\": JSON {\"files\": [{\"path\", \"mode\", \"rev\"}, ...]}.");
         }
 
+        // Bounded while it is read: a manifest past the bound (say a 32 MiB path) is refused after MaxManifestBytes, never buffered whole.
         BatchManifest? manifest;
+        await using var manifestBody = new BoundedReadStream(first.Body, MaxManifestBytes);
         try
         {
-            manifest = await JsonSerializer.DeserializeAsync<BatchManifest>(first.Body, json.Value.SerializerOptions, ct);
+            manifest = await JsonSerializer.DeserializeAsync<BatchManifest>(manifestBody, json.Value.SerializerOptions, ct);
         }
         catch (JsonException e)
         {
             throw Errors.BadRequest(ErrorCodes.InvalidManifest, Hosting.JsonProblems.Describe(e, typeof(BatchManifest), json.Value.SerializerOptions, "The manifest"));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw Errors.TooLarge(ErrorCodes.PayloadTooLarge, $"A batch manifest is at most {MaxManifestBytes} bytes (paths are at most {DropPath.MaxPathLength} characters).");
         }
 
         var items = manifest?.Files ?? throw Errors.BadRequest(ErrorCodes.InvalidManifest, "The manifest lists no files.");
         var results = await batches.UploadAsync(caller, items, ReadFilesAsync(reader, items, ct), ct);
         return new BatchUploadResponse([.. results.Select(r => r.Error is null
             ? new BatchUploadEntry(r.Index, r.Path, StatusCodes.Status200OK, r.Metadata, null)
-            : new BatchUploadEntry(r.Index, r.Path, ErrorResponses.StatusOf(r.Error.Kind), null, ErrorResponses.Of(r.Error.Code, r.Error.Message, r.Error.Details)))]);
+            : new BatchUploadEntry(r.Index, Echo(r.Path), ErrorResponses.StatusOf(r.Error.Kind), null, ErrorResponses.Of(r.Error.Code, r.Error.Message, r.Error.Details)))]);
     }
+
+    /// <summary>A refused path as echoed back: never longer than a valid one, so a huge path costs no huge answer.</summary>
+    private static string? Echo(string? path) => path is { Length: > DropPath.MaxPathLength } ? path[..DropPath.MaxPathLength] + "…" : path;
 
     /// <summary>The file parts, one by one as they arrive; a part over the limit is skipped and fails alone.</summary>
     private static async IAsyncEnumerable<BatchUploadFile> ReadFilesAsync(MultipartReader reader, IReadOnlyList<BatchUploadItem> items, [EnumeratorCancellation] CancellationToken ct)

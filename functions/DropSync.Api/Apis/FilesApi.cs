@@ -11,7 +11,7 @@ internal static class FilesApi
     {
         var files = routes.MapGroup("/files").WithTags("Files");
         files.MapPost("/get_metadata", GetMetadataAsync).WithName("getMetadata").WithSummary("Metadata of a file or folder.");
-        files.MapPost("/list_folder", ListFolderAsync).WithName("listFolder").WithSummary("The entries of a folder, optionally recursive.");
+        files.MapPost("/list_folder", ListFolderAsync).WithName("listFolder").WithSummary("The entries of a folder, optionally recursive, in pages of limit entries (default 2,000); while has_more, /files/list_folder/continue gives the next.");
         files.MapPost("/list_deleted", ListDeletedAsync).WithName("listDeleted").WithSummary("Deleted files below a folder, newest first; restore them with /files/restore.");
         files.MapPost("/list_revisions", ListRevisionsAsync).WithName("listRevisions").WithSummary("A file's revisions, newest first.");
         files.MapPost("/restore", RestoreAsync).WithName("restore").WithSummary("Make an old revision the current one (also brings back deleted files).");
@@ -25,11 +25,14 @@ internal static class FilesApi
     private static async Task<FileMetadata> GetMetadataAsync(MetadataRequest request, HttpContext context, FileService files, CancellationToken ct) =>
         await files.GetMetadataAsync(context.Caller(), request.Path, request.IncludeDeleted, ct);
 
-    private static async Task<ListFolderResponse> ListFolderAsync(ListFolderRequest request, HttpContext context, FileService files, Core.Feed.ChangeFeed feed, CancellationToken ct)
+    private static async Task<ListFolderResponse> ListFolderAsync(ListFolderRequest request, HttpContext context, FolderPager pager, Core.Feed.ChangeFeed feed, DropSyncOptions options, CancellationToken ct)
     {
         // The cursor is taken before listing, so a change made during the listing is delivered again rather than missed.
-        var cursor = await feed.LatestCursorAsync(context.Caller(), request.Path, request.Recursive, ct);
-        return new ListFolderResponse(await files.ListFolderAsync(context.Caller(), request.Path, request.Recursive, ct), cursor, HasMore: false);
+        // While has_more, it pages the listing on (/files/list_folder/continue); after the last page it follows changes.
+        var caller = context.Caller();
+        var cursor = await feed.LatestAsync(caller, request.Path, request.Recursive, ct);
+        var page = await pager.ListPageAsync(caller, request.Path, request.Recursive, after: null, options.PageSize(request.Limit), ct);
+        return new ListFolderResponse(page.Entries, (cursor with { After = page.NextAfter }).Encode(), HasMore: page.NextAfter is not null);
     }
 
     private static async Task<ListDeletedResponse> ListDeletedAsync(ListDeletedRequest request, HttpContext context, FileService files, CancellationToken ct) =>

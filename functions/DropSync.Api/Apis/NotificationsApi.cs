@@ -18,8 +18,13 @@ internal static class NotificationsApi
     private static async Task<NotificationPage> ListAsync(NotificationsRequest request, HttpContext context, NotificationService notifications, CancellationToken ct) =>
         await notifications.ListAsync(context.Caller(), request.Limit, request.Cursor, ct);
 
-    private static async Task<EmptyResponse> MarkReadAsync(MarkReadRequest request, HttpContext context, NotificationService notifications, CancellationToken ct)
+    private static async Task<EmptyResponse> MarkReadAsync(MarkReadRequest request, HttpContext context, NotificationService notifications, Core.Files.DropSyncOptions options, CancellationToken ct)
     {
+        if (request.Ids?.Count > options.MaxMarkReadIds)
+        {
+            throw Core.Errors.Errors.BadRequest(Core.Errors.ErrorCodes.TooManyIds, $"Mark at most {options.MaxMarkReadIds} notifications read per request (or leave ids out to mark all).");
+        }
+
         await notifications.MarkReadAsync(context.Caller(), request.Ids, ct);
         return EmptyResponse.Instance;
     }

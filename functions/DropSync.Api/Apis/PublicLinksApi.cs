@@ -17,7 +17,7 @@ internal static class PublicLinksApi
     public static IEndpointRouteBuilder MapPublicLinksApi(this IEndpointRouteBuilder routes)
     {
         var links = routes.MapGroup("/s").AllowAnonymous().WithTags("Shared links");
-        links.MapGet("/{token}", OpenAsync).WithName("openSharedLink").WithSummary("The linked file's metadata, or the linked folder's listing.");
+        links.MapGet("/{token}", OpenAsync).WithName("openSharedLink").WithSummary("The linked file's metadata, or the linked folder's listing in pages (limit, default 2,000; while has_more, again with cursor).");
         links.MapGet("/{token}/download", DownloadAsync).WithName("downloadSharedLink")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream").Produces<byte[]>(StatusCodes.Status206PartialContent, "application/octet-stream").WithSummary("Download the linked file, or a file in the linked folder (path=/<folder>/...).");
         links.MapPost("/{token}/get_blocks", GetBlocksAsync).WithName("getSharedLinkBlocks")
@@ -25,7 +25,8 @@ internal static class PublicLinksApi
         return routes;
     }
 
-    private static async Task<SharedLinkContentResponse> OpenAsync(string token, HttpContext context, LinkService links, Core.Ports.IFileMetadataStore reader, CancellationToken ct)
+    private static async Task<SharedLinkContentResponse> OpenAsync(
+        string token, int? limit, string? cursor, HttpContext context, LinkService links, Core.Ports.IFileMetadataStore reader, Core.Feed.CursorSigner signer, DropSyncOptions options, CancellationToken ct)
     {
         var (_, root, entry) = await links.OpenAsync(token, Password(context), ct);
         var metadata = Visible(entry, root)!;
@@ -34,8 +35,15 @@ internal static class PublicLinksApi
             return new SharedLinkContentResponse(metadata, null);
         }
 
-        var entries = await reader.ListAsync(root.NamespaceId, root.InnerRoot.Key, recursive: true, ct);
-        return new SharedLinkContentResponse(metadata, [.. entries.Select(e => Visible(e, root)).OfType<FileMetadata>()]);
+        // Keyset pages of the folder's content, by the owner's path key; the cursor is sealed for this link alone.
+        var kind = "link\n" + token;
+        var after = cursor is null ? null : signer.Open(kind, cursor) is { } payload ? System.Text.Encoding.UTF8.GetString(payload)
+            : throw Core.Errors.Errors.BadRequest(Core.Errors.ErrorCodes.InvalidCursor, "This cursor is not one this link gave; open the link again.");
+        var size = options.PageSize(limit);
+        var entries = await reader.ListPageAsync(root.NamespaceId, root.InnerRoot.Key, recursive: true, after, size + 1, ct);
+        var page = entries.Take(size).ToList();
+        var next = entries.Count > size ? signer.Seal(kind, System.Text.Encoding.UTF8.GetBytes(page[^1].PathKey)) : null;
+        return new SharedLinkContentResponse(metadata, [.. page.Select(e => Visible(e, root)).OfType<FileMetadata>()], next, next is not null);
     }
 
     private static async Task<IResult> DownloadAsync(

@@ -17,7 +17,7 @@ internal sealed record GetBlocksRequest(string? Path, string? Rev, int? Start, i
 
 internal sealed record MetadataRequest(string? Path, bool IncludeDeleted);
 
-internal sealed record ListFolderRequest(string? Path, bool Recursive);
+internal sealed record ListFolderRequest(string? Path, bool Recursive, int? Limit = null);
 
 internal sealed record ListDeletedRequest(string? Path, int? Limit);
 

@@ -73,7 +73,7 @@ internal static class UploadApi
 
         try
         {
-            return Results.Ok(await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct));
+            return Results.Ok(await uploads.UploadMediaAsync(caller, path, ParseMode(mode), rev, context.Request.Body, ct, context.Request.ContentLength));
         }
         catch (BadHttpRequestException e) when (limits.IsAws && e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -105,15 +105,28 @@ internal static class UploadApi
             throw Errors.BadRequest(ErrorCodes.InvalidRequest, "Send the block list as JSON (Content-Type: application/json).");
         }
 
+        // This endpoint reads its own body (media or JSON), so the JSON bound is applied here, while reading.
+        var max = context.RequestServices.GetRequiredService<DropSyncOptions>().MaxJsonBodyBytes;
+        var tooLarge = Errors.TooLarge(ErrorCodes.PayloadTooLarge, $"A JSON request body is at most {max} bytes here.");
+        if (context.Request.ContentLength > max)
+        {
+            throw tooLarge;
+        }
+
+        var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>();
+        await using var body = new Hosting.BoundedReadStream(context.Request.Body, max);
         try
         {
-            return await context.Request.ReadFromJsonAsync<T>(ct)
+            return await System.Text.Json.JsonSerializer.DeserializeAsync<T>(body, json.Value.SerializerOptions, ct)
                 ?? throw Errors.BadRequest(ErrorCodes.InvalidRequest, "The JSON body is empty.");
         }
         catch (System.Text.Json.JsonException e)
         {
-            var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>();
             throw Errors.BadRequest(ErrorCodes.InvalidRequest, Hosting.JsonProblems.Describe(e, typeof(T), json.Value.SerializerOptions));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw tooLarge;
         }
     }
 }

@@ -24,6 +24,7 @@ internal static class ApiPipeline
         // After authentication: the API's limit is per device token.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseJsonBodyLimit();
         app.MapOpenApi().AllowAnonymous();
         app.MapApiReferencePage();
         app.MapGet("/healthz", () => Results.Ok(new { Status = "ok" })).AllowAnonymous().ExcludeFromDescription();

@@ -141,6 +141,8 @@ internal static class DropSyncServices
         services.AddSingleton<UploadService>();
         services.AddSingleton<BatchUploadService>();
         services.AddSingleton<FileService>();
+        services.AddSingleton<FolderPager>();
+        services.AddSingleton<StorageQuota>();
         services.AddSingleton<PathResolver>();
         services.AddSingleton<SharingService>();
         services.AddSingleton<InvitationNotices>();

@@ -7,7 +7,7 @@ namespace DropSync.Api.Hosting;
 
 /// <summary>
 /// The secrets derived from the master key (HKDF, one purpose each), the same in every mode so that a URL or link made
-/// by one server is good on another: the block-URL signing key and the shared-link token key.
+/// by one server is good on another: the block-URL signing key, the shared-link token key, the app-password key and the cursor-sealing key.
 /// </summary>
 internal static class MasterKeyDerivedServices
 {
@@ -18,6 +18,7 @@ internal static class MasterKeyDerivedServices
             signingKey, sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<TimeProvider>(), config["DropSync:PublicBaseUrl"]));
         services.AddSingleton(new LinkTokens(DeriveKey(masterKey, "dropsync/link-tokens/v1")));
         services.AddSingleton(new DropSync.Core.Accounts.AppPasswordKey(DeriveKey(masterKey, "dropsync/app-passwords/v1")));
+        services.AddSingleton(new DropSync.Core.Feed.CursorSigner(DeriveKey(masterKey, "dropsync/cursors/v1")));
     }
 
     private static byte[] DeriveKey(ReadOnlySpan<byte> masterKey, string purpose)

@@ -19,7 +19,7 @@ namespace DropSync.Aws.DynamoDb;
 /// lists are written before the transaction as immutable chunk items keyed by the new rev, and the blocks' reference
 /// counts in the block index are raised first, so garbage collection never takes a block a landed revision names.
 /// </summary>
-public sealed class DynamoDbFileMetadataStore : IFileMetadataStore
+public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
 {
     /// <summary>DynamoDB's limit on the items of one transaction.</summary>
     public const int MaxTransactionItems = 100;

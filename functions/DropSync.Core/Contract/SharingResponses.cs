@@ -48,5 +48,6 @@ public sealed record SharedLinkResponse(
 /// <summary><c>POST /sharing/list_links</c>.</summary>
 public sealed record ListLinksResponse(IReadOnlyList<SharedLinkResponse> Links);
 
-/// <summary><c>GET /s/{token}</c>: the linked item's metadata and, for a folder, everything below it.</summary>
-public sealed record SharedLinkContentResponse(FileMetadata Metadata, IReadOnlyList<FileMetadata>? Entries);
+/// <summary><c>GET /s/{token}</c>: the linked item's metadata and, for a folder, everything below it, a page at a time
+/// (while <c>HasMore</c>, ask again with <c>?cursor=</c>).</summary>
+public sealed record SharedLinkContentResponse(FileMetadata Metadata, IReadOnlyList<FileMetadata>? Entries, string? Cursor = null, bool HasMore = false);

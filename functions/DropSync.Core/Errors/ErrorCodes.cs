@@ -121,6 +121,9 @@ public static class ErrorCodes
     public const string TooManyFiles = "too_many_files";
 
     [ErrorCode(ErrorKind.BadRequest)]
+    public const string TooManyIds = "too_many_ids";
+
+    [ErrorCode(ErrorKind.BadRequest)]
     public const string UnknownEvent = "unknown_event";
 
     [ErrorCode(ErrorKind.BadRequest)]
@@ -247,6 +250,12 @@ public static class ErrorCodes
 
     [ErrorCode(ErrorKind.Conflict)]
     public const string TooManyLinks = "too_many_links";
+
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string TooManyUploadSessions = "too_many_upload_sessions";
+
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string InsufficientSpace = "insufficient_space";
 
     // 410
     [ErrorCode(ErrorKind.Gone)]

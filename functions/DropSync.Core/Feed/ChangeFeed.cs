@@ -15,11 +15,18 @@ public sealed record FeedPage(IReadOnlyList<FeedEntry> Entries, string Cursor, b
 /// sees, in journal order per place, in pages. A place seen for the first time (a folder newly shared with the user) is
 /// listed whole. A cursor older than a compacted journal gets <c>reset</c>: the device lists afresh, never a silent gap.
 /// </summary>
-public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver)
+public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver, CursorSigner signer)
 {
     public const int DefaultPageSize = 2000;
 
-    public async Task<string> LatestCursorAsync(Caller caller, string? rawPath, bool recursive, CancellationToken ct)
+    public async Task<string> LatestCursorAsync(Caller caller, string? rawPath, bool recursive, CancellationToken ct) =>
+        (await LatestAsync(caller, rawPath, recursive, ct)).Encode();
+
+    /// <summary>A cursor this server sealed for this caller (400 invalid_cursor for anything else).</summary>
+    public FeedCursor Decode(string? cursorText, Caller caller) => FeedCursor.Decode(cursorText, caller.UserId, signer);
+
+    /// <summary>The journals' positions now, for a listing of the scope about to begin (or a cursor without listing).</summary>
+    public async Task<FeedCursor> LatestAsync(Caller caller, string? rawPath, bool recursive, CancellationToken ct)
     {
         var path = DropPath.Parse(rawPath, allowRoot: true);
         var view = await resolver.ViewAsync(caller, ct);
@@ -29,12 +36,14 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver)
             positions[PlaceId(place)] = await meta.GetLatestSequenceAsync(place.NamespaceId, ct);
         }
 
-        return new FeedCursor(caller.UserId, path.Display, recursive, positions).Encode();
+        return new FeedCursor(caller.UserId, path.Display, recursive, positions) { Signer = signer };
     }
 
-    public async Task<FeedPage> ContinueAsync(Caller caller, string? cursorText, int pageSize, CancellationToken ct)
+    public Task<FeedPage> ContinueAsync(Caller caller, string? cursorText, int pageSize, CancellationToken ct) =>
+        ContinueAsync(caller, Decode(cursorText, caller), pageSize, ct);
+
+    public async Task<FeedPage> ContinueAsync(Caller caller, FeedCursor cursor, int pageSize, CancellationToken ct)
     {
-        var cursor = FeedCursor.Decode(cursorText, caller.UserId);
         var scope = DropPath.Parse(cursor.Scope, allowRoot: true);
         var view = await resolver.ViewAsync(caller, ct);
         var entries = new List<FeedEntry>();
@@ -77,7 +86,7 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver)
             positions[id] = position;
         }
 
-        return new FeedPage(entries, new FeedCursor(caller.UserId, cursor.Scope, cursor.Recursive, positions).Encode(), hasMore);
+        return new FeedPage(entries, new FeedCursor(caller.UserId, cursor.Scope, cursor.Recursive, positions) { Signer = signer }.Encode(), hasMore);
     }
 
     /// <summary>The stable id of a place in a cursor: the user's own namespace, or the share.</summary>

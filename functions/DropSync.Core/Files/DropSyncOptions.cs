@@ -1,7 +1,7 @@
 namespace DropSync.Core.Files;
 
 /// <summary>Tunable lifetimes of the service; defaults are production values.</summary>
-public sealed class DropSyncOptions
+public sealed partial class DropSyncOptions
 {
     /// <summary>How long a signed block URL is good for.</summary>
     public TimeSpan BlockUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
@@ -43,7 +43,7 @@ public sealed class DropSyncOptions
     /// <summary>The most files one retention pass of the collector looks at (in pages of 1000); the next pass goes on.</summary>
     public int RetentionMaxFilesPerRun { get; set; } = 100_000;
 
-    /// <summary>The storage quota reported by get_space_usage (enforced by a later issue).</summary>
+    /// <summary>The bytes of current files each user may keep (see StorageQuota in DropSyncOptions.Bounds).</summary>
     public long StorageQuota { get; set; } = 2L << 40;
 
     /// <summary>PBKDF2 iterations for new password hashes.</summary>

@@ -27,12 +27,18 @@ public sealed partial class FileCommitter
         var outcomes = new CommitOutcome?[commits.Count];
         var folders = new Dictionary<string, string>(StringComparer.Ordinal);
         var planned = new List<(int Index, CommitPlan Plan)>(commits.Count);
+        var charged = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var i = 0; i < commits.Count; i++)
         {
             var commit = commits[i];
             try
             {
                 commit.At.RequireWrite();
+
+                // Each file must fit with the batch's earlier files: the ones past the quota fail alone.
+                var before = charged.GetValueOrDefault(commit.At.NamespaceId);
+                await quota.RequireRoomAsync(commit.At.NamespaceId, before + commit.Content.Size, ct);
+                charged[commit.At.NamespaceId] = before + commit.Content.Size;
                 var plan = await PlanAsync(caller, commit.At, commit.Content, commit.Mode, commit.ExpectedRev, null, folders, ct);
                 if (plan.Writes is not null)
                 {
@@ -71,6 +77,7 @@ public sealed partial class FileCommitter
                 {
                     outcomes[planned[j].Index] = new CommitOutcome(planned[j].Plan.Entry, null);
                     changes.AddRange(results[j].Changes);
+                    quota.Charge(commits[planned[j].Index].At.NamespaceId, commits[planned[j].Index].Content.Size);
                 }
             }
 

@@ -13,7 +13,7 @@ namespace DropSync.Core.Files;
 /// path, the first one the store applies wins; a loser in <c>add</c> or <c>update</c> mode is not lost but committed
 /// as a conflicted copy beside the winner, and the caller gets a <c>conflict</c> error naming both.
 /// </summary>
-public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublisher publisher, TimeProvider clock)
+public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublisher publisher, TimeProvider clock, StorageQuota quota)
 {
     private const int MaxAttempts = 32;
 
@@ -21,9 +21,11 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
         Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
     {
         at.RequireWrite();
+        await quota.RequireRoomAsync(at.NamespaceId, content.Size, ct);
         var outcome = await TryCommitAsync(caller, at, content, mode, expectedRev, kind, ct);
         if (outcome.Committed is { } committed)
         {
+            quota.Charge(at.NamespaceId, content.Size);
             return committed;
         }
 

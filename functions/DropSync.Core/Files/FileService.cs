@@ -23,6 +23,7 @@ public sealed class FileService(
     IChangePublisher publisher,
     DropSyncOptions options,
     TimeProvider clock,
+    StorageQuota quota,
     IRetentionStore? retention = null)
 {
     private const int MaxAttempts = 16;
@@ -407,6 +408,18 @@ public sealed class FileService(
             await CheckSharesAsync(from, to, sourcePath, newTop, move, crossNamespace, writes, ct);
 
             var subtree = source.Kind == EntryKind.Folder ? await meta.ListAsync(from.NamespaceId, source.PathKey, recursive: true, ct) : [];
+            if (subtree.Count + 1 > options.MaxCopyEntries)
+            {
+                // Dropbox answers too_many_files for a relocation this large rather than half-doing it.
+                throw Errors.Errors.BadRequest(ErrorCodes.TooManyFiles, $"A copy or move takes at most {options.MaxCopyEntries} entries; this folder holds {subtree.Count + 1}. Copy or move its subfolders one by one.");
+            }
+
+            if (!move || crossNamespace)
+            {
+                // A copy, or a move into another owner's namespace, adds its bytes there.
+                await quota.RequireRoomAsync(to.NamespaceId, subtree.Prepend(source).Sum(e => e.Kind == EntryKind.File ? e.Size : 0), ct);
+            }
+
             var links = move ? await LinksToFollowAsync(from.NamespaceId, source.PathKey, now, ct) : EmptyLinks;
             var tombstones = new Dictionary<string, (string Rev, string NewPath)>(StringComparer.Ordinal);
             FileEntry? movedTop = null;

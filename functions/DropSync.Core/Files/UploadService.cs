@@ -25,19 +25,23 @@ public sealed class UploadService(
     FileCommitter committer,
     PathResolver resolver,
     DropSyncOptions options,
-    TimeProvider clock)
+    TimeProvider clock,
+    StorageQuota quota)
 {
     /// <summary>
     /// Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it. Each
     /// block is hashed piece by piece as it arrives, while those bytes are still in the CPU's cache, and is stored while
     /// the next one is read: two pooled buffers per upload, whatever its size.
     /// </summary>
-    public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct)
+    public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct, long? declaredSize = null)
     {
         var path = DropPath.Parse(rawPath, allowRoot: false);
         CheckMode(mode, rev);
         var at = (await resolver.ViewAsync(caller, ct)).Resolve(path);
         at.RequireWrite();
+
+        // A declared size (Content-Length) past the quota is refused before a block is stored; the commit checks again.
+        await quota.RequireRoomAsync(at.NamespaceId, declaredSize ?? 0, ct);
         var refs = new List<BlockRef>();
         using var hasher = new ContentHasher();
         using var blockHasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -150,6 +154,8 @@ public sealed class UploadService(
             throw Errors.Errors.BadRequest(ErrorCodes.MalformedContentHash, "content_hash is 64 hex digits (Dropbox's content hash).");
         }
 
+        await quota.RequireRoomAsync(at.NamespaceId, request.Size, ct);
+        await sessions.RequireRoomForSessionAsync(caller.UserId, options.MaxUploadSessionsPerUser, clock.GetUtcNow(), ct);
         var now = clock.GetUtcNow();
         var session = new UploadSession
         {

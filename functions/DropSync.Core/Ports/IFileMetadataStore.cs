@@ -49,6 +49,16 @@ public interface IFileMetadataStore
     /// <paramref name="folderKey"/> is "" for the root.</summary>
     Task<IReadOnlyList<FileEntry>> ListAsync(string namespaceId, string folderKey, bool recursive, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// One page of <see cref="ListAsync"/>: the first <paramref name="limit"/> live entries whose path key is greater
+    /// (ordinal, as UTF-8 bytes) than <paramref name="afterKey"/> (from the start when null), ordered by path key. A
+    /// store reads only the page (keyset paging); the default filters the whole listing, for stores that have no better.
+    /// </summary>
+    async Task<IReadOnlyList<FileEntry>> ListPageAsync(string namespaceId, string folderKey, bool recursive, string? afterKey, int limit, CancellationToken cancellationToken) =>
+        [.. (await ListAsync(namespaceId, folderKey, recursive, cancellationToken))
+            .Where(e => afterKey is null || string.CompareOrdinal(e.PathKey, afterKey) > 0)
+            .Take(limit)];
+
     /// <summary>Deleted entries below a folder, for the "deleted files" view.</summary>
     Task<IReadOnlyList<FileEntry>> ListDeletedAsync(string namespaceId, string folderKey, int limit, CancellationToken cancellationToken);
 

@@ -12,6 +12,23 @@ public interface IUploadSessionStore
     /// <summary>Marks the session finished with the rev it committed (kept until it expires so retried finishes are answered).</summary>
     Task MarkCommittedAsync(string uploadId, string rev, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many of the user's sessions are open (not finished, not expired) at <paramref name="now"/>, for the cap on
+    /// open sessions. A store that cannot count them without a scan answers 0 (the cap is then not enforced there).
+    /// </summary>
+    Task<int> CountOpenAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(0);
+
+    /// <summary>409 too_many_upload_sessions when the user already has <paramref name="max"/> open sessions.</summary>
+    async Task RequireRoomForSessionAsync(string userId, int max, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await CountOpenAsync(userId, now, cancellationToken) >= max)
+        {
+            throw Errors.Errors.Conflict(
+                Errors.ErrorCodes.TooManyUploadSessions,
+                $"At most {max} uploads may be open at once; finish some (or let them expire) before starting more.");
+        }
+    }
+
     /// <summary>Deletes sessions that expired before <paramref name="now"/>; answers how many.</summary>
     Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -69,6 +69,18 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken);
 
+    public Task<int> CountOpenAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async (transaction, ct) =>
+            {
+                // Open sessions are few (expired ones are deleted by the collector), so a pass over them is cheap.
+                using var command = transaction.Command(
+                    "SELECT COUNT(*) FROM upload_sessions WHERE user_id = $user AND committed_rev IS NULL AND expires_at > $now;",
+                    ("$user", userId), ("$now", now.ToUnixMs()));
+                return Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            },
+            cancellationToken);
+
     public Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(
             async (transaction, ct) =>

@@ -54,6 +54,20 @@ export async function call(path, body = {}, { signal, anonymous = false } = {}) 
   return text ? JSON.parse(text) : {};
 }
 
+/**
+ * Every entry of a folder: list_folder answers a page at a time (has_more), list_folder/continue the rest of the
+ * listing, whose entries carry the same fields (plus "change"). Answers { entries, cursor } like one big page.
+ */
+export async function listFolder(path, { recursive = false, signal } = {}) {
+  let page = await call('/files/list_folder', { path, recursive }, { signal });
+  const entries = [...page.entries];
+  while (page.has_more) {
+    page = await call('/files/list_folder/continue', { cursor: page.cursor }, { signal });
+    entries.push(...page.entries.filter((e) => e.tag !== 'deleted'));
+  }
+  return { entries, cursor: page.cursor };
+}
+
 /** Fetches with the session's token; throws ApiError on an error status. */
 export async function authedFetch(url, init = {}) {
   const response = await fetch(url, { ...init, headers: authHeaders(init.headers ?? {}) });

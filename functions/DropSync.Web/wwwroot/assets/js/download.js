@@ -1,5 +1,5 @@
 // Downloads to the user's disk: one file (current or an old revision), or a folder as a zip built in the browser.
-import { call, downloadBlob } from './api.js';
+import { downloadBlob, listFolder } from './api.js';
 import { formatSize, saveBlob, showError, toast } from './ui.js';
 import { buildZip, ZIP_LIMIT } from './zip.js';
 
@@ -34,7 +34,7 @@ export async function zipAndSave(name, entries, base, fetchFile) {
 
 export async function downloadFolderZip(entry) {
   try {
-    const { entries } = await call('/files/list_folder', { path: entry.path, recursive: true });
+    const { entries } = await listFolder(entry.path, { recursive: true });
     await zipAndSave(entry.name || 'DropSync', entries, entry.path, (file) => downloadBlob(file.path, { size: file.size }));
   } catch (error) { showError(error); }
 }

@@ -1,6 +1,6 @@
 // The file browser: breadcrumbs, sorting, search, folder actions, and uploads by picker and drag and drop. Its dialogs
 // (revisions, sharing) and downloads are modules of their own.
-import { call } from './api.js';
+import { call, listFolder } from './api.js';
 import { downloadFile, downloadFolderZip } from './download.js';
 import { filesUrl, isWithin, joinPath, nameOf, parentOf, pathKey } from './paths.js';
 import { previewFile } from './preview.js';
@@ -81,7 +81,7 @@ export function filesView(ctx, folder) {
 
   async function refresh() {
     try {
-      const [result] = await Promise.all([call('/files/list_folder', { path: folder }), checkAccess()]);
+      const [result] = await Promise.all([listFolder(folder), checkAccess()]);
       state.entries = result.entries;
       if (state.query) await search(state.query);
       draw();
@@ -94,7 +94,7 @@ export function filesView(ctx, folder) {
     state.query = query;
     if (!query) { state.results = null; draw(); return; }
     try {
-      const all = await call('/files/list_folder', { path: folder, recursive: true });
+      const all = await listFolder(folder, { recursive: true });
       const needle = query.toLocaleLowerCase();
       state.results = all.entries.filter((e) => e.path_lower !== folderKey && e.name.toLocaleLowerCase().includes(needle));
       draw();

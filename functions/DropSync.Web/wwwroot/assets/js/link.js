@@ -47,7 +47,17 @@ export function linkView(token) {
         h('p', { class: 'error-box', role: 'alert' }, error.message));
       return;
     }
-    show(await response.json());
+    // A folder's listing comes in pages: ask on with the cursor while has_more.
+    let page = await response.json();
+    const { metadata } = page;
+    const entries = [...(page.entries ?? [])];
+    while (page.has_more) {
+      const next = await fetch(`${base}?cursor=${encodeURIComponent(page.cursor)}`, { headers: { Accept: 'application/json', ...headers() } });
+      if (!next.ok) throw await readError(next);
+      page = await next.json();
+      entries.push(...(page.entries ?? []));
+    }
+    show({ metadata, entries });
   }
 
   function askPassword(error) {

@@ -11,7 +11,7 @@ import { startLive as openLive, stopLive } from './live.js';
 import { describeNotification, notificationsView } from './notifications-view.js';
 import { isWithin } from './paths.js';
 import { sharedView } from './shared-view.js';
-import { clear, h, showError, toast } from './ui.js';
+import { clear, formatSize, h, showError, toast } from './ui.js';
 import { Uploader } from './upload.js';
 
 const main = document.getElementById('main');
@@ -106,12 +106,24 @@ function drawChrome(withChrome, section) {
     h('li', {}, link('/app/links', 'Shared links', 'links')),
     h('li', {}, link('/app/deleted', 'Deleted files', 'deleted')),
     h('li', {}, link('/app/devices', 'Devices', 'devices'))));
+  sidebar.append(spaceUsage());
   clear(actionsBar,
     h('a', { class: 'bell', href: '/app/notifications', dataset: { link: '' }, id: 'notifications-link', 'aria-label': unread ? `Notifications, ${unread} unread` : 'Notifications' },
       bellIcon(), h('span', { class: 'bell-label' }, 'Notifications'),
       h('span', { class: 'count', id: 'unread-count', hidden: !unread, 'aria-hidden': 'true' }, String(unread))),
     h('span', { class: 'who', title: s.email }, s.email),
     h('button', { class: 'button small', onclick: signOut }, 'Sign out'));
+}
+
+/** "1.2 GB of 2 TB used", with a meter: the storage quota (uploads past it are refused with insufficient_space). */
+function spaceUsage() {
+  const box = h('div', { class: 'space-usage', id: 'space-usage', 'aria-live': 'polite' });
+  call('/users/get_space_usage').then(({ used, allocated }) => {
+    clear(box,
+      h('meter', { min: '0', max: String(allocated), value: String(used), 'aria-label': 'Storage used' }),
+      h('p', { class: 'muted small-print' }, `${formatSize(used)} of ${formatSize(allocated)} used`));
+  }).catch(() => { /* The usage is a courtesy: the sidebar works without it. */ });
+  return box;
 }
 
 function bellIcon() {

@@ -1,6 +1,6 @@
 // Uploads onto names that exist: the user chooses to replace the file (a new revision based on the rev seen when
 // asking, so a change made elsewhere meanwhile still becomes a conflict), keep both (a free name), or skip it.
-import { call } from './api.js';
+import { listFolder } from './api.js';
 import { joinPath, nameOf, parentOf, pathKey } from './paths.js';
 import { h, openDialog } from './ui.js';
 
@@ -40,7 +40,7 @@ export async function decideExisting(files) {
   const folders = new Map();
   for (const parent of new Set(files.map((f) => pathKey(parentOf(f.path))))) {
     try {
-      const { entries } = await call('/files/list_folder', { path: parentOf(files.find((f) => pathKey(parentOf(f.path)) === parent).path) });
+      const { entries } = await listFolder(parentOf(files.find((f) => pathKey(parentOf(f.path)) === parent).path));
       folders.set(parent, new Map(entries.map((e) => [nameOf(e.path_lower), e])));
     } catch (error) {
       // A folder that does not exist yet holds nothing to replace; the upload creates it.
