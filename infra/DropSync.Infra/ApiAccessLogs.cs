@@ -6,10 +6,10 @@ using Constructs;
 namespace DropSync.Infra;
 
 /// <summary>
-/// Access logs of an API Gateway stage in their own log group: one JSON line per request (or WebSocket event) with who,
-/// when, what route, status, size, latency and integration errors. The HTTP API's stage has them; a WebSocket stage
-/// can only log once the region's API Gateway account settings name a CloudWatch role (an account-wide singleton
-/// this stack does not own), so it is left without (a cdk-nag suppression says so). Paths and query strings are
+/// Access logs of the HTTP API's stage in their own log group: one JSON line per request with who, when, what route,
+/// method, status, size, latencies and integration errors. (A WebSocket stage can only log once the region's API
+/// Gateway account settings name a CloudWatch role, an account-wide singleton this stack does not own, so it has none;
+/// a cdk-nag suppression says so.) Paths and query strings are
 /// left out on purpose: share-link tokens travel in them (see docs/architecture.md, "Security").
 /// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class ApiAccessLogs : Construct
 {
     public LogGroup LogGroup { get; }
 
-    public ApiAccessLogs(Construct scope, string id, CfnStage stage, bool webSocket)
+    public ApiAccessLogs(Construct scope, string id, CfnStage stage)
         : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(stage);
@@ -35,20 +35,12 @@ public sealed class ApiAccessLogs : Construct
             ["routeKey"] = "$context.routeKey",
             ["status"] = "$context.status",
             ["integrationError"] = "$context.integrationErrorMessage",
+            ["method"] = "$context.httpMethod",
+            ["protocol"] = "$context.protocol",
+            ["responseLength"] = "$context.responseLength",
+            ["latencyMs"] = "$context.responseLatency",
+            ["integrationLatencyMs"] = "$context.integrationLatency",
         };
-        if (webSocket)
-        {
-            fields["eventType"] = "$context.eventType";
-            fields["connectionId"] = "$context.connectionId";
-        }
-        else
-        {
-            fields["method"] = "$context.httpMethod";
-            fields["protocol"] = "$context.protocol";
-            fields["responseLength"] = "$context.responseLength";
-            fields["latencyMs"] = "$context.responseLatency";
-            fields["integrationLatencyMs"] = "$context.integrationLatency";
-        }
 
         stage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
         {

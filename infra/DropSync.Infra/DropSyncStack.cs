@@ -200,7 +200,7 @@ public sealed class DropSyncStack : Stack
             ThrottlingRateLimit = settings.ApiRateLimit,
             ThrottlingBurstLimit = settings.ApiBurstLimit,
         };
-        _ = new ApiAccessLogs(this, "HttpAccessLogs", httpStage, webSocket: false);
+        _ = new ApiAccessLogs(this, "HttpAccessLogs", httpStage);
 
         var callbackUrl = $"https://{WebSocketApi.ApiId}.execute-api.{Region}.{UrlSuffix}/{WebSocketStageName}";
         foreach (var function in Functions.Values)
