@@ -114,6 +114,8 @@ public sealed class FakeArnResolver(JsonObject template)
         ("AWS::KMS::Key", "Arn") => $"arn:aws:kms:{Region}:{Account}:key/{KeyId(id)}",
         ("AWS::IAM::Role", "Arn") => $"arn:aws:iam::{Account}:role/DropSync-test-{id}",
         ("AWS::Lambda::Function", "Arn") => $"arn:aws:lambda:{Region}:{Account}:function:DropSync-test-{id}",
+        // A log group's Arn attribute ends in ":*" (it covers the group's streams).
+        ("AWS::Logs::LogGroup", "Arn") => $"arn:aws:logs:{Region}:{Account}:log-group:DropSync-test-{id}:*",
         ("AWS::ApiGatewayV2::Api", "ApiEndpoint") => $"https://{RefValue(id)}.execute-api.{Region}.amazonaws.com",
         _ => null,
     };
