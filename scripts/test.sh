@@ -16,6 +16,7 @@ dotnet build DropSync.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
 ./scripts/aws-test-servers.sh >/dev/null  # DynamoDB Local + fauxqs for tests/DropSync.Aws.Tests, into .tools/
 ./scripts/openapi-tools.sh >/dev/null  # redocly, openapi-typescript, tsc for the OpenAPI contract tests, into node_modules/
+./scripts/cdk-nag.sh  # cdk-nag 3.0.2 for tests/DropSync.Infra.Tests/CdkNagTests, into tests/cdk-nag/node_modules/
 echo "==> publishing the Lambda asset (the infra tests synthesise the CDK app with it)"
 ./scripts/publish-lambda.sh
 if [ "$(uname -m)" != "aarch64" ]; then

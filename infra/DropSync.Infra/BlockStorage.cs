@@ -6,8 +6,11 @@ using Constructs;
 
 namespace DropSync.Infra;
 
-/// <summary>Where a replica of the blocks goes: a bucket and its key, in another region (see <see cref="ReplicaStack"/>).</summary>
-public sealed record ReplicaTarget(IBucket Bucket, IKey Key);
+/// <summary>
+/// The second region (see <see cref="ReplicaStack"/>): its name, the replica bucket of the blocks, and the key that
+/// encrypts what is stored there (the blocks' replica, the tables' replicas and the master-key secret's replica).
+/// </summary>
+public sealed record ReplicaTarget(IBucket Bucket, IKey Key, string Region);
 
 /// <summary>
 /// The blocks bucket: private, TLS only, SSE-KMS with the data key and S3 Bucket Keys, versioned (so GC mistakes and
@@ -19,8 +22,17 @@ public sealed class BlockStorage : Construct
 {
     public Bucket Bucket { get; }
 
+    /// <summary>The id of the replication rule (a dimension of S3's replication metrics).</summary>
+    public const string ReplicationRuleId = "replicate-blocks";
+
+    /// <summary>Minutes S3 Replication Time Control replicates 99.99 % of objects within, and the lag the alarm fires at.</summary>
+    public const int ReplicationTimeMinutes = 15;
+
     /// <summary>The role S3 assumes to replicate, when replication is on.</summary>
     public Role? ReplicationRole { get; }
+
+    /// <summary>The replica bucket, when replication is on.</summary>
+    public IBucket? ReplicaBucket { get; }
 
     public BlockStorage(Construct scope, string id, DropSyncSettings settings, IKey dataKey, IReadOnlyList<string> corsOrigins, ReplicaTarget? replica)
         : base(scope, id)
@@ -92,6 +104,7 @@ public sealed class BlockStorage : Construct
         if (replica is not null)
         {
             ReplicationRole = AddReplication(dataKey, replica);
+            ReplicaBucket = replica.Bucket;
         }
     }
 
@@ -138,10 +151,12 @@ public sealed class BlockStorage : Construct
             {
                 new CfnBucket.ReplicationRuleProperty
                 {
-                    Id = "replicate-blocks",
+                    Id = ReplicationRuleId,
                     Status = "Enabled",
                     Priority = 1,
-                    Filter = new CfnBucket.ReplicationRuleFilterProperty { Prefix = "" },
+                    // Only the blocks: staged uploads under incoming/ live for minutes and are deleted once adopted, so
+                    // copying them would be paid for nothing.
+                    Filter = new CfnBucket.ReplicationRuleFilterProperty { Prefix = StorageConventions.BlocksKeyPrefix },
                     // Deletes (GC) reach the replica too, so it does not keep paying for collected blocks.
                     DeleteMarkerReplication = new CfnBucket.DeleteMarkerReplicationProperty { Status = "Enabled" },
                     SourceSelectionCriteria = new CfnBucket.SourceSelectionCriteriaProperty
@@ -154,6 +169,19 @@ public sealed class BlockStorage : Construct
                         // Read only after losing a region: the cheaper infrequent-access class.
                         StorageClass = "STANDARD_IA",
                         EncryptionConfiguration = new CfnBucket.EncryptionConfigurationProperty { ReplicaKmsKeyId = replica.Key.KeyArn },
+                        // S3 Replication Time Control: 99.99 % of objects within 15 minutes (an SLA), and the metrics
+                        // (ReplicationLatency, OperationsPendingReplication, OperationsFailedReplication) the lag alarm
+                        // reads. https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html
+                        ReplicationTime = new CfnBucket.ReplicationTimeProperty
+                        {
+                            Status = "Enabled",
+                            Time = new CfnBucket.ReplicationTimeValueProperty { Minutes = ReplicationTimeMinutes },
+                        },
+                        Metrics = new CfnBucket.MetricsProperty
+                        {
+                            Status = "Enabled",
+                            EventThreshold = new CfnBucket.ReplicationTimeValueProperty { Minutes = ReplicationTimeMinutes },
+                        },
                     },
                 },
             },

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Amazon.CDK;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
@@ -61,8 +62,18 @@ public sealed class DropSyncFunction : Construct
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
 
+        // Its own role with only what it needs to log (to its own log group), instead of the managed
+        // AWSLambdaBasicExecutionRole, which may create any log group and write to all of them (cdk-nag AwsSolutions-IAM4).
+        var role = new Role(this, "FunctionServiceRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
+            Description = shape.Description + ": the function's role",
+        });
+        logs.GrantWrite(role);
+
         Function = new Function(this, "Function", new FunctionProps
         {
+            Role = role,
             Description = shape.Description,
             Runtime = Runtime.PROVIDED_AL2023,
             Architecture = Architecture.ARM_64,

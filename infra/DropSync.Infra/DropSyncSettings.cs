@@ -48,6 +48,21 @@ public sealed record DropSyncSettings
 
     public int ApiBurstLimit { get; init; } = 2000;
 
+    /// <summary>
+    /// Most concurrent invocations of the fan-out function by its SQS trigger (the event source mapping's maximum
+    /// concurrency, 2–1000), so a burst of changes cannot take the account's concurrency from the API.
+    /// </summary>
+    public int FanoutMaxConcurrency { get; init; } = 100;
+
+    /// <summary>
+    /// Shards of the sparse GC and expiry indexes (<see cref="LambdaEnvironment.GcShards"/>). At least
+    /// <see cref="MinGcShards"/>; raise it, never lower it (items in shards above a lowered count would not be read).
+    /// </summary>
+    public int GcShards { get; init; } = MinGcShards;
+
+    /// <summary>Today's shard count (DynamoDbTables.GcShards), which every deployment has written with.</summary>
+    public const int MinGcShards = 16;
+
     /// <summary>Email address subscribed to the alarm topic, if any.</summary>
     public string? AlarmEmail { get; init; }
 
@@ -76,6 +91,8 @@ public sealed record DropSyncSettings
             ApiRateLimit = Number(node, "apiRateLimit") ?? defaults.ApiRateLimit,
             ApiBurstLimit = Number(node, "apiBurstLimit") ?? defaults.ApiBurstLimit,
             AlarmEmail = Text(node, "alarmEmail"),
+            FanoutMaxConcurrency = Number(node, "fanoutMaxConcurrency") ?? defaults.FanoutMaxConcurrency,
+            GcShards = Number(node, "gcShards") ?? defaults.GcShards,
         };
         settings.Validate();
         return settings;
@@ -102,6 +119,16 @@ public sealed record DropSyncSettings
         if (AdapterLayerVersion < MinAdapterLayerVersion)
         {
             throw new ArgumentException($"adapterLayerVersion must be at least {MinAdapterLayerVersion} (Lambda Web Adapter v0.9.0, the first with AWS_LWA_ERROR_STATUS_CODES).");
+        }
+
+        if (FanoutMaxConcurrency is < 2 or > 1000)
+        {
+            throw new ArgumentException("fanoutMaxConcurrency must be 2-1000 (the SQS event source's maximum concurrency range).");
+        }
+
+        if (GcShards is < MinGcShards or > 1024)
+        {
+            throw new ArgumentException($"gcShards must be {MinGcShards}-1024: it may grow from today's {MinGcShards}, never shrink (shards above a lowered count would not be read).");
         }
 
         foreach (var origin in WebOrigins)

@@ -68,6 +68,9 @@ public sealed class DropSyncStack : Stack
             Description = "DropSync master key: 64 hex digits (32 bytes). Read by the functions at start.",
             EncryptionKey = DataKey,
             RemovalPolicy = RemovalPolicy.RETAIN,
+            // A replica in the second region (encrypted with its key), so a failover there has the same master key:
+            // the block-URL, link-token and other derived keys stay valid. Secrets Manager keeps it in sync.
+            ReplicaRegions = props.Replica is null ? null : [new ReplicaRegion { Region = props.Replica.Region, EncryptionKey = props.Replica.Key }],
             GenerateSecretString = new SecretStringGenerator
             {
                 PasswordLength = 64,
@@ -79,7 +82,7 @@ public sealed class DropSyncStack : Stack
             },
         });
 
-        Tables = new DataTables(this, "Tables", settings, DataKey);
+        Tables = new DataTables(this, "Tables", settings, DataKey, props.Replica);
 
         DeadLetters = new Queue(this, "ChangeDeadLetters", new QueueProps
         {
@@ -152,6 +155,7 @@ public sealed class DropSyncStack : Stack
             [LambdaEnvironment.ChangeQueueUrl] = ChangeQueue.QueueUrl,
             [LambdaEnvironment.MasterKeySecretArn] = MasterKey.SecretArn,
             [LambdaEnvironment.ColdAfterDays] = settings.ColdAfterDays.ToString(CultureInfo.InvariantCulture),
+            [LambdaEnvironment.GcShards] = settings.GcShards.ToString(CultureInfo.InvariantCulture),
         };
         Function Make(string name, FunctionShape shape) =>
             new DropSyncFunction(this, name, settings, props.LambdaCode, shape, common).Function;
@@ -196,6 +200,8 @@ public sealed class DropSyncStack : Stack
             ThrottlingRateLimit = settings.ApiRateLimit,
             ThrottlingBurstLimit = settings.ApiBurstLimit,
         };
+        _ = new ApiAccessLogs(this, "HttpAccessLogs", httpStage);
+
         var callbackUrl = $"https://{WebSocketApi.ApiId}.execute-api.{Region}.{UrlSuffix}/{WebSocketStageName}";
         foreach (var function in Functions.Values)
         {
@@ -212,6 +218,10 @@ public sealed class DropSyncStack : Stack
             // live change arrives that much later (the harness measured ~1.1 s p50 with a 1 s window). Under load the
             // pollers' reads fill batches anyway (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
             ReportBatchItemFailures = true,
+            // A cap on the fan-out's concurrent invocations, so a burst of changes queues up (and waits, watched by the
+            // queue-age alarm) instead of taking the account's concurrency from the API.
+            // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+            MaxConcurrency = settings.FanoutMaxConcurrency,
         }));
         new Rule(this, "MaintenanceSchedule", new RuleProps
         {
@@ -295,6 +305,10 @@ public sealed class DropSyncStack : Stack
         }));
 
         var monitoring = new Monitoring(this, "Monitoring", settings, DataKey, HttpApi, DeadLetters, Functions);
+        _ = new RateAlarms(this, "RateAlarms", monitoring.AlarmTopic, new RateAlarmsProps(
+            HttpApi, WebSocketApi, WebSocketStageName, ChangeQueue, Tables, Functions, Storage));
+
+        DropSyncNagSuppressions.Apply(this, props.Replica is not null);
 
         new CfnOutput(this, "ApiUrl", new CfnOutputProps { Value = HttpApi.ApiEndpoint, Description = "HTTP API base URL" });
         new CfnOutput(this, "WebSocketUrl", new CfnOutputProps { Value = WebSocketStage.Url, Description = "Live feed (wss://…)" });

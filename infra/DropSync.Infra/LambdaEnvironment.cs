@@ -49,6 +49,13 @@ public static class LambdaEnvironment
     /// <summary>Days after which the tiering job tags blocks referenced only by old revisions cold=true.</summary>
     public const string ColdAfterDays = AwsEnvironment.ColdAfterDays;
 
+    /// <summary>
+    /// How many shards the sparse GC and expiry indexes are spread over (context <c>gcShards</c>, default 16). It may
+    /// only grow: readers scan every shard below the current count, and items written under a smaller count sit in
+    /// shards below it, so none is lost.
+    /// </summary>
+    public const string GcShards = "DROPSYNC_GC_SHARDS";
+
     /// <summary>Days history is kept: the stack parameter VersionRetentionDays.</summary>
     public const string VersionRetentionDays = AwsEnvironment.VersionRetentionDays;
 

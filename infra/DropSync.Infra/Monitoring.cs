@@ -13,8 +13,8 @@ using Constructs;
 namespace DropSync.Infra;
 
 /// <summary>
-/// Alarms on what needs a person (function errors and throttles, changes stuck in the dead-letter queue, HTTP 5xx),
-/// all sent to one SNS topic, and a dashboard of the same signals.
+/// The alarm topic, alarms on what needs a person at any count (function throttles, changes stuck in the dead-letter
+/// queue; the rate and age alarms are in <see cref="RateAlarms"/>), and a dashboard of the same signals.
 /// </summary>
 public sealed class Monitoring : Construct
 {
@@ -53,16 +53,14 @@ public sealed class Monitoring : Construct
         var dlqDepth = deadLetters.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = period, Statistic = "Maximum" });
         Alarm("DeadLetterDepth", dlqDepth, 1, "Changes the fan-out could not deliver after 5 attempts are waiting in the DLQ.", action);
 
+        // The 5xx, error-rate, queue-age, throttle and replication alarms are in RateAlarms.
         var server5xx = httpApi.MetricServerError(new MetricOptions { Period = period, Statistic = "Sum" });
-        Alarm("Http5xx", server5xx, 10, "The HTTP API answered 10 or more 5xx in 5 minutes.", action);
 
         var errorGraphs = new List<IMetric>();
         var durationGraphs = new List<IMetric>();
         foreach (var (name, function) in functions)
         {
-            var errors = function.MetricErrors(new MetricOptions { Period = period, Statistic = "Sum" });
             var throttles = function.MetricThrottles(new MetricOptions { Period = period, Statistic = "Sum" });
-            Alarm(name + "Errors", errors, 1, $"The {name} function failed (crash, timeout or unhandled event).", action);
             Alarm(name + "Throttles", throttles, 1, $"The {name} function was throttled (account or reserved concurrency reached).", action);
             errorGraphs.Add(function.MetricErrors(new MetricOptions { Period = period, Statistic = "Sum", Label = name + " errors" }));
             errorGraphs.Add(function.MetricThrottles(new MetricOptions { Period = period, Statistic = "Sum", Label = name + " throttles" }));

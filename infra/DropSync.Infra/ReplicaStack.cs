@@ -6,9 +6,10 @@ using Constructs;
 namespace DropSync.Infra;
 
 /// <summary>
-/// The replica of the blocks bucket, in the replica region: private, TLS only, versioned (replication requires it),
-/// SSE-KMS with its own customer-managed key (KMS keys are regional) and S3 Bucket Keys. Deployed before the primary
-/// stack, which references the bucket and key through CDK's cross-region references.
+/// The second region's own resources: the replica of the blocks bucket (private, TLS only, versioned as replication
+/// requires, SSE-KMS with S3 Bucket Keys) and the customer-managed key (KMS keys are regional) that encrypts it and the
+/// replicas the primary stack creates here: the DynamoDB global tables' replicas and the master-key secret's replica.
+/// Deployed before the primary stack, which references the bucket and key through CDK's cross-region references.
 /// </summary>
 public sealed class ReplicaStack : Stack
 {
@@ -16,7 +17,7 @@ public sealed class ReplicaStack : Stack
 
     public Bucket Bucket { get; }
 
-    public ReplicaTarget Target => new(Bucket, Key);
+    public ReplicaTarget Target { get; }
 
     public ReplicaStack(Construct scope, string id, DropSyncSettings settings, IStackProps? stackProps = null)
         : base(scope, id, stackProps)
@@ -25,7 +26,7 @@ public sealed class ReplicaStack : Stack
         Key = new Key(this, "ReplicaKey", new KeyProps
         {
             Alias = $"alias/dropsync-{settings.Stage}-replica",
-            Description = "DropSync: encrypts the replica of the blocks.",
+            Description = "DropSync: encrypts the replicas of the blocks, the tables and the master-key secret.",
             EnableKeyRotation = true,
             PendingWindow = Duration.Days(30),
             RemovalPolicy = RemovalPolicy.RETAIN,
@@ -50,5 +51,7 @@ public sealed class ReplicaStack : Stack
                 },
             ],
         });
+        Target = new ReplicaTarget(Bucket, Key, settings.ReplicaRegion!);
+        DropSyncNagSuppressions.Apply(this);
     }
 }

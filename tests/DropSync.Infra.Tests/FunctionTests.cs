@@ -118,8 +118,9 @@ public sealed class FunctionTests
     [Fact]
     public void Each_function_logs_to_its_own_group_kept_a_month()
     {
-        D.Primary.ResourceCountIs("AWS::Logs::LogGroup", 4);
-        D.Primary.AllResourcesProperties("AWS::Logs::LogGroup", new Props { ["RetentionInDays"] = 30 });
+        var groups = D.Resources("AWS::Logs::LogGroup").Where(g => !g.Id.StartsWith("HttpAccessLogs", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, groups.Count);
+        Assert.All(groups, g => Assert.Equal(30, (int)g.Properties["RetentionInDays"]!));
     }
 
     [Fact]
@@ -133,11 +134,32 @@ public sealed class FunctionTests
             ["FunctionName"] = new Props { ["Ref"] = D.LogicalId("AWS::Lambda::Function", "Fanout") },
             ["FunctionResponseTypes"] = new object[] { "ReportBatchItemFailures" },
             ["BatchSize"] = 10,
+            // Capped, so a burst of changes cannot take the account's concurrency from the API.
+            ["ScalingConfig"] = new Props { ["MaximumConcurrency"] = 100 },
         });
 
         // Live changes must not wait for a fuller batch.
         var mapping = D.Resources("AWS::Lambda::EventSourceMapping").Single().Properties;
         Assert.True(mapping["MaximumBatchingWindowInSeconds"] is null || (int)mapping["MaximumBatchingWindowInSeconds"]! == 0);
+    }
+
+    [Fact]
+    public void Every_function_gets_the_gc_shard_count_and_logs_without_the_managed_basic_execution_role()
+    {
+        foreach (var (id, properties) in D.Resources("AWS::Lambda::Function").Where(f => !f.Id.StartsWith("Custom", StringComparison.Ordinal)))
+        {
+            Assert.Equal("16", (string?)properties["Environment"]!["Variables"]![LambdaEnvironment.GcShards]);
+        }
+
+        foreach (var (id, properties) in D.Resources("AWS::IAM::Role"))
+        {
+            Assert.True(properties["ManagedPolicyArns"] is null, $"{id} has managed policies: {properties["ManagedPolicyArns"]}");
+        }
+
+        // Each function may write to its own log group.
+        var http = D.Resources("AWS::IAM::Policy").Single(p => p.Id.StartsWith("HttpFunctionServiceRole", StringComparison.Ordinal)).Properties.ToString();
+        Assert.Contains("logs:PutLogEvents", http, StringComparison.Ordinal);
+        Assert.Contains(D.LogicalId("AWS::Logs::LogGroup", "HttpLogs"), http, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public sealed class IamTests
     [Fact]
     public void The_maintenance_job_does_not_touch_the_connections_table()
     {
-        var connections = Stacks.WithoutReplica.LogicalId("AWS::DynamoDB::Table", "Tables" + DropSync.Aws.DynamoDb.DynamoDbTables.Connections);
+        var connections = Stacks.WithoutReplica.LogicalId("AWS::DynamoDB::GlobalTable", "Tables" + DropSync.Aws.DynamoDb.DynamoDbTables.Connections);
         foreach (var function in new[] { "MaintenanceFunction" })
         {
             Assert.DoesNotContain(connections, PolicyText(function), StringComparison.Ordinal);
@@ -110,7 +110,7 @@ public sealed class IamTests
         Assert.Contains("sqs:DeleteMessage", fanout);
         Assert.DoesNotContain("sqs:SendMessage", fanout);
 
-        var entries = Stacks.WithoutReplica.LogicalId("AWS::DynamoDB::Table", "TablesDropSyncEntries");
+        var entries = Stacks.WithoutReplica.LogicalId("AWS::DynamoDB::GlobalTable", "TablesDropSyncEntries");
         foreach (var statement in Statements("WebSocketFunction").Where(s => s.ToString().Contains(entries, StringComparison.Ordinal)))
         {
             Assert.DoesNotContain("dynamodb:PutItem", Strings(statement["Action"]));

@@ -1,4 +1,5 @@
 using Amazon.CDK.Assertions;
+using Newtonsoft.Json.Linq;
 
 namespace DropSync.Infra.Tests;
 
@@ -63,29 +64,87 @@ public sealed class MessagingAndAlarmTests
     }
 
     [Fact]
-    public void Errors_and_throttles_of_every_function_and_http_5xx_raise_alarms()
+    public void Throttles_of_every_function_raise_alarms()
     {
-        D.Primary.ResourceCountIs("AWS::CloudWatch::Alarm", 10); // 4 × (errors, throttles) + DLQ + 5xx
         foreach (var name in new[] { "Http", "WebSocket", "Fanout", "Maintenance" })
         {
-            foreach (var metric in new[] { "Errors", "Throttles" })
+            D.Primary.HasResourceProperties("AWS::CloudWatch::Alarm", new Props
             {
-                D.Primary.HasResourceProperties("AWS::CloudWatch::Alarm", new Props
-                {
-                    ["Namespace"] = "AWS/Lambda",
-                    ["MetricName"] = metric,
-                    ["Dimensions"] = new object[] { new Props { ["Name"] = "FunctionName", ["Value"] = new Props { ["Ref"] = D.LogicalId("AWS::Lambda::Function", name) } } },
-                    ["Threshold"] = 1,
-                });
-            }
+                ["Namespace"] = "AWS/Lambda",
+                ["MetricName"] = "Throttles",
+                ["Dimensions"] = new object[] { new Props { ["Name"] = "FunctionName", ["Value"] = new Props { ["Ref"] = D.LogicalId("AWS::Lambda::Function", name) } } },
+                ["Threshold"] = 1,
+            });
+        }
+    }
+
+    [Fact]
+    public void Errors_alarm_on_rates_not_counts()
+    {
+        // HTTP 5xx per request and WebSocket errors per connect+message, judged from 100 requests in 5 minutes; each
+        // function's errors per invocation.
+        var rates = D.Resources("AWS::CloudWatch::Alarm").Where(a => a.Properties["Metrics"] is JArray).ToList();
+        var http = Expression(rates, "RateAlarmsHttp5xxRate");
+        Assert.Equal("IF(requests >= 100, 100 * errors / requests, 0)", http.Expression);
+        Assert.Contains("5xx", http.Metrics);
+        Assert.Contains("Count", http.Metrics);
+        var ws = Expression(rates, "RateAlarmsWebSocketErrorRate");
+        Assert.Contains("IntegrationError", ws.Metrics);
+        Assert.Contains("ExecutionError", ws.Metrics);
+        Assert.Contains("ConnectCount", ws.Metrics);
+        foreach (var name in new[] { "Http", "WebSocket", "Fanout", "Maintenance" })
+        {
+            var function = Expression(rates, $"RateAlarms{name}FunctionErrorRate");
+            Assert.Equal("IF(invocations > 0, 100 * errors / invocations, 0)", function.Expression);
+            Assert.Contains("Invocations", function.Metrics);
         }
 
+        // No alarm on a plain count of errors any more.
+        Assert.DoesNotContain(D.Resources("AWS::CloudWatch::Alarm"), a => (string?)a.Properties["MetricName"] is "Errors" or "5xx");
+        Assert.All(rates, a => Assert.Equal(RateAlarms.ErrorRatePercent, (double)a.Properties["Threshold"]!));
+    }
+
+    [Fact]
+    public void The_oldest_change_in_the_queue_and_dynamodb_throttling_raise_alarms()
+    {
         D.Primary.HasResourceProperties("AWS::CloudWatch::Alarm", new Props
         {
-            ["Namespace"] = "AWS/ApiGateway",
-            ["MetricName"] = "5xx",
-            ["Dimensions"] = new object[] { new Props { ["Name"] = "ApiId", ["Value"] = new Props { ["Ref"] = D.LogicalId("AWS::ApiGatewayV2::Api", "HttpApi") } } },
+            ["Namespace"] = "AWS/SQS",
+            ["MetricName"] = "ApproximateAgeOfOldestMessage",
+            ["Dimensions"] = new object[]
+            {
+                new Props { ["Name"] = "QueueName", ["Value"] = new Props { ["Fn::GetAtt"] = new object[] { D.LogicalId("AWS::SQS::Queue", "ChangeQueue"), "QueueName" } } },
+            },
+            ["Threshold"] = RateAlarms.MaxChangeAgeSeconds,
         });
+        var throttles = D.Resources("AWS::CloudWatch::Alarm").Where(a => a.Id.Contains("Throttles", StringComparison.Ordinal) && a.Id.StartsWith("RateAlarms", StringComparison.Ordinal)).ToList();
+        Assert.Equal(9, throttles.Count); // one per table
+        foreach (var (_, properties) in throttles)
+        {
+            var text = properties["Metrics"]!.ToString();
+            Assert.Contains("ReadThrottleEvents", text, StringComparison.Ordinal);
+            Assert.Contains("WriteThrottleEvents", text, StringComparison.Ordinal);
+            Assert.Contains("AWS/DynamoDB", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_http_api_writes_access_logs_without_paths()
+    {
+        var stage = D.Resources("AWS::ApiGatewayV2::Stage").Single(s => s.Id.StartsWith("HttpApiDefaultStage", StringComparison.Ordinal)).Properties;
+        var settings = stage["AccessLogSettings"]!;
+        Assert.StartsWith("HttpAccessLogs", settings["DestinationArn"]!["Fn::GetAtt"]![0]!.ToString(), StringComparison.Ordinal);
+        var format = JObject.Parse((string)settings["Format"]!);
+        Assert.Equal("$context.status", (string?)format["status"]);
+        // Share-link tokens travel in paths: never logged.
+        Assert.DoesNotContain("$context.path", (string)settings["Format"]!, StringComparison.Ordinal);
+    }
+
+    private static (string Expression, string Metrics) Expression(List<(string Id, JObject Properties)> alarms, string idPrefix)
+    {
+        var metrics = (JArray)alarms.Single(a => a.Id.StartsWith(idPrefix, StringComparison.Ordinal)).Properties["Metrics"]!;
+        var expression = (string)metrics.Single(m => m["Expression"] is not null)["Expression"]!;
+        return (expression, metrics.ToString());
     }
 
     [Fact]

@@ -63,6 +63,8 @@ public sealed class ReplicationTests
                     Match.ObjectLike(new Props
                     {
                         ["Status"] = "Enabled",
+                        // Only blocks/: staged uploads (incoming/) are not worth copying.
+                        ["Filter"] = new Props { ["Prefix"] = "blocks/" },
                         ["DeleteMarkerReplication"] = new Props { ["Status"] = "Enabled" },
                         ["SourceSelectionCriteria"] = new Props { ["SseKmsEncryptedObjects"] = new Props { ["Status"] = "Enabled" } },
                         ["Destination"] = Match.ObjectLike(new Props
@@ -70,6 +72,9 @@ public sealed class ReplicationTests
                             ["Bucket"] = Match.AnyValue(),
                             ["StorageClass"] = "STANDARD_IA",
                             ["EncryptionConfiguration"] = new Props { ["ReplicaKmsKeyID"] = Match.AnyValue() },
+                            // Replication Time Control and its metrics (ReplicationLatency, OperationsPendingReplication, ...).
+                            ["ReplicationTime"] = new Props { ["Status"] = "Enabled", ["Time"] = new Props { ["Minutes"] = 15 } },
+                            ["Metrics"] = new Props { ["Status"] = "Enabled", ["EventThreshold"] = new Props { ["Minutes"] = 15 } },
                         }),
                     }),
                 },
@@ -107,5 +112,36 @@ public sealed class ReplicationTests
         Assert.Contains("s3:GetObjectVersionForReplication", text, StringComparison.Ordinal);
         // The replica's bucket and key arrive as cross-region references (SSM parameters the replica stack writes).
         Assert.Contains("{{resolve:ssm:", D.PrimaryJson.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replication_lag_and_failures_raise_alarms()
+    {
+        var bucket = D.LogicalId("AWS::S3::Bucket", "StorageBlocks");
+        D.Primary.HasResourceProperties("AWS::CloudWatch::Alarm", new Props
+        {
+            ["Namespace"] = "AWS/S3",
+            ["MetricName"] = "ReplicationLatency",
+            ["Statistic"] = "Maximum",
+            ["Threshold"] = 900,
+            ["Dimensions"] = Match.ArrayWith(new object[]
+            {
+                new Props { ["Name"] = "RuleId", ["Value"] = BlockStorage.ReplicationRuleId },
+                new Props { ["Name"] = "SourceBucket", ["Value"] = new Props { ["Ref"] = bucket } },
+            }),
+            ["AlarmActions"] = Match.AnyValue(),
+        });
+        D.Primary.HasResourceProperties("AWS::CloudWatch::Alarm", new Props { ["Namespace"] = "AWS/S3", ["MetricName"] = "OperationsFailedReplication" });
+        Stacks.WithoutReplica.Primary.ResourcePropertiesCountIs("AWS::CloudWatch::Alarm", new Props { ["Namespace"] = "AWS/S3" }, 0);
+    }
+
+    [Fact]
+    public void The_master_key_secret_is_replicated_to_the_replica_region_under_its_key()
+    {
+        var secret = D.Resources("AWS::SecretsManager::Secret").Single().Properties;
+        var replica = Assert.Single((JArray)secret["ReplicaRegions"]!);
+        Assert.Equal("eu-central-1", (string?)replica["Region"]);
+        Assert.Contains("ReplicaKey", replica["KmsKeyId"]!.ToString(), StringComparison.Ordinal);
+        Assert.Null(Stacks.WithoutReplica.Resources("AWS::SecretsManager::Secret").Single().Properties["ReplicaRegions"]);
     }
 }

@@ -18,6 +18,8 @@ public sealed class SettingsTests
                 ["webOrigins"] = "https://a.example.com, https://b.example.com",
                 ["adapterLayerVersion"] = 26,
                 ["lambdaAsset"] = "/tmp/x",
+                ["fanoutMaxConcurrency"] = "40",
+                ["gcShards"] = "64",
             },
         });
         var settings = DropSyncSettings.FromContext(app.Node);
@@ -30,6 +32,8 @@ public sealed class SettingsTests
         Assert.Equal(26, settings.AdapterLayerVersion);
         Assert.Equal("/tmp/x", settings.LambdaAssetPath);
         Assert.Equal("prod-", settings.TablePrefix);
+        Assert.Equal(40, settings.FanoutMaxConcurrency);
+        Assert.Equal(64, settings.GcShards);
     }
 
     [Fact]
@@ -41,6 +45,9 @@ public sealed class SettingsTests
         Assert.Equal(90, settings.ColdAfterDays);
         Assert.Empty(settings.WebOrigins);
         Assert.Equal("artifacts/lambda", settings.LambdaAssetPath);
+        Assert.Equal(100, settings.FanoutMaxConcurrency);
+        Assert.Equal(16, settings.GcShards); // today's shard count (DynamoDbTables.GcShards)
+        Assert.Equal(DropSync.Aws.DynamoDb.DynamoDbTables.GcShards, settings.GcShards);
     }
 
     [Theory]
@@ -50,6 +57,9 @@ public sealed class SettingsTests
     [InlineData("coldAfterDays", "ninety")]
     [InlineData("webOrigins", "https://a.example.com/app")]
     [InlineData("adapterLayerVersion", "22")]
+    [InlineData("fanoutMaxConcurrency", "1")]
+    [InlineData("fanoutMaxConcurrency", "1001")]
+    [InlineData("gcShards", "8")]
     public void Values_that_cannot_work_fail_the_synth(string key, string value)
     {
         var app = new App(new AppProps { Context = new Dictionary<string, object> { ["primaryRegion"] = "us-east-1", [key] = value } });

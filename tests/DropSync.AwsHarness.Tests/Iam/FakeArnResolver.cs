@@ -92,7 +92,7 @@ public sealed class FakeArnResolver(JsonObject template)
         "AWS::StackName" => "DropSync-test",
         _ => TypeOf(id) switch
         {
-            "AWS::DynamoDB::Table" => TableName(id),
+            "AWS::DynamoDB::Table" or "AWS::DynamoDB::GlobalTable" => TableName(id),
             "AWS::S3::Bucket" => BucketName(id),
             "AWS::SQS::Queue" => $"https://sqs.{Region}.amazonaws.com/{Account}/{QueueName(id)}",
             "AWS::KMS::Key" => KeyId(id),
@@ -106,7 +106,7 @@ public sealed class FakeArnResolver(JsonObject template)
 
     private string? Attribute(string id, string attribute) => (TypeOf(id), attribute) switch
     {
-        ("AWS::DynamoDB::Table", "Arn") => $"arn:aws:dynamodb:{Region}:{Account}:table/{TableName(id)}",
+        ("AWS::DynamoDB::Table" or "AWS::DynamoDB::GlobalTable", "Arn") => $"arn:aws:dynamodb:{Region}:{Account}:table/{TableName(id)}",
         ("AWS::S3::Bucket", "Arn") => $"arn:aws:s3:::{BucketName(id)}",
         ("AWS::S3::Bucket", "RegionalDomainName") => $"{BucketName(id)}.s3.{Region}.amazonaws.com",
         ("AWS::SQS::Queue", "Arn") => $"arn:aws:sqs:{Region}:{Account}:{QueueName(id)}",
@@ -114,6 +114,8 @@ public sealed class FakeArnResolver(JsonObject template)
         ("AWS::KMS::Key", "Arn") => $"arn:aws:kms:{Region}:{Account}:key/{KeyId(id)}",
         ("AWS::IAM::Role", "Arn") => $"arn:aws:iam::{Account}:role/DropSync-test-{id}",
         ("AWS::Lambda::Function", "Arn") => $"arn:aws:lambda:{Region}:{Account}:function:DropSync-test-{id}",
+        // A log group's Arn attribute ends in ":*" (it covers the group's streams).
+        ("AWS::Logs::LogGroup", "Arn") => $"arn:aws:logs:{Region}:{Account}:log-group:DropSync-test-{id}:*",
         ("AWS::ApiGatewayV2::Api", "ApiEndpoint") => $"https://{RefValue(id)}.execute-api.{Region}.amazonaws.com",
         _ => null,
     };

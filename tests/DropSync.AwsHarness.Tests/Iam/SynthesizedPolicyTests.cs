@@ -17,7 +17,7 @@ public sealed class SynthesizedPolicyTests(ITestOutputHelper output)
     private readonly StackArns _arns = new(SynthesizedTemplate.Json);
 
     [Fact]
-    public void Every_function_has_its_role_its_policy_and_the_basic_execution_role()
+    public void Every_function_has_its_role_and_its_policy_and_logs_only_to_its_own_group()
     {
         var functions = IamPolicies.ForFunctions(SynthesizedTemplate.Json, _arns.Resolver.Resolve);
 
@@ -26,9 +26,16 @@ public sealed class SynthesizedPolicyTests(ITestOutputHelper output)
         {
             Assert.Empty(f.Problems);
             Assert.NotNull(f.RoleLogicalId);
-            Assert.Equal("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", Assert.Single(f.ManagedPolicyArns));
+            // No AWS managed policy (AWSLambdaBasicExecutionRole may write to every log group): the function's own
+            // policy lets it write to its own log group only.
+            Assert.Empty(f.ManagedPolicyArns);
             Assert.Contains(f.Statements, s => !s.IsManaged && s.Source.StartsWith(f.FunctionLogicalId[..^8] + "ServiceRoleDefaultPolicy", StringComparison.Ordinal));
-            Assert.True(IamEvaluator.Allows(f.Statements, "logs:PutLogEvents", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:log-stream:y"));
+            var name = f.FunctionLogicalId[..^8][..^"Function".Length]; // "HttpFunction1A2B3C4D" -> "Http"
+            var own = _arns.Resolver.LogicalId("AWS::Logs::LogGroup", name + "Logs");
+            var logs = $"arn:aws:logs:{FakeArnResolver.Region}:{FakeArnResolver.Account}:log-group:";
+            Assert.True(IamEvaluator.Allows(f.Statements, "logs:PutLogEvents", $"{logs}DropSync-test-{own}:log-stream:y"));
+            Assert.True(IamEvaluator.Allows(f.Statements, "logs:CreateLogStream", $"{logs}DropSync-test-{own}:log-stream:y"));
+            Assert.False(IamEvaluator.Allows(f.Statements, "logs:PutLogEvents", $"{logs}/aws/lambda/x:log-stream:y"));
             Assert.All(f.Statements.SelectMany(s => s.Resources), r => Assert.StartsWith(r == "*" ? "*" : "arn:aws:", r, StringComparison.Ordinal));
         });
     }

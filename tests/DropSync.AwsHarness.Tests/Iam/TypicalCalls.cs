@@ -24,7 +24,7 @@ public sealed class StackArns(JsonObject template)
 
     public string MasterKeySecret => Resolver.Ref(Resolver.LogicalId("AWS::SecretsManager::Secret", "MasterKey"));
 
-    public string Table(string baseName) => Resolver.Arn(Resolver.LogicalId("AWS::DynamoDB::Table", "Tables" + baseName));
+    public string Table(string baseName) => Resolver.Arn(Resolver.LogicalId("AWS::DynamoDB::GlobalTable", "Tables" + baseName));
 
     public string Index(string baseName, string index) => $"{Table(baseName)}/index/{index}";
 

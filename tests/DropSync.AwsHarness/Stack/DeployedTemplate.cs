@@ -50,7 +50,7 @@ public sealed class DeployedTemplate
         Resolver = new IntrinsicResolver(PhysicalResources.Assign(template, environment, queueUrlBase), environment, ParameterDefaults(template));
         Functions = [.. OfType("AWS::Lambda::Function").Select(r => FunctionOf(r.Id, r.Properties))];
         Queues = [.. OfType("AWS::SQS::Queue").Select(r => QueueOf(r.Id, r.Properties))];
-        Tables = [.. OfType("AWS::DynamoDB::Table").Select(r => new TableView(r.Id, Resolver.Ref(r.Id), Resolver.GetAtt(r.Id, "Arn")))];
+        Tables = [.. OfType("AWS::DynamoDB::Table").Concat(OfType("AWS::DynamoDB::GlobalTable")).Select(r => new TableView(r.Id, Resolver.Ref(r.Id), Resolver.GetAtt(r.Id, "Arn")))];
         Buckets = [.. OfType("AWS::S3::Bucket").Select(r => BucketOf(r.Id, r.Properties))];
         EventSourceMappings = [.. OfType("AWS::Lambda::EventSourceMapping").Select(r => MappingOf(r.Id, r.Properties))];
         ScheduleRules = [.. OfType("AWS::Events::Rule").Where(r => r.Properties["ScheduleExpression"] is not null).Select(r => RuleOf(r.Id, r.Properties))];

@@ -46,6 +46,7 @@ public static class PhysicalResources
         switch (type)
         {
             case "AWS::DynamoDB::Table":
+            case "AWS::DynamoDB::GlobalTable": // CDK's TableV2: Ref is the table name, Arn the primary region's table
                 {
                     var name = Given("TableName") ?? Generated(env, id, 255);
                     var arn = $"arn:{p}:dynamodb:{r}:{a}:table/{name}";
