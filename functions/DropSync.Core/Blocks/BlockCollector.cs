@@ -38,6 +38,7 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
                     if (await index.TryForgetAsync(block.Hash, now, ct))
                     {
                         await store.DeleteAsync(block.Hash, ct);
+                        await index.CompleteForgetAsync(block.Hash, ct);
                         removedThisRound++;
                     }
                 }
@@ -50,6 +51,13 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
             }
         }
 
+        var swept = options.SweepUnrecordedBlocks ? await SweepAsync(cutoff, ct) : 0;
+        return new Report(expired, collected, swept) { ForgottenRevisions = forgotten.ForgottenRevisions, ForgottenEntries = forgotten.ForgottenEntries };
+    }
+
+    /// <summary>Deletes stored bytes older than the cutoff that the index never recorded: lists the whole store.</summary>
+    private async Task<int> SweepAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
         var swept = 0;
         await foreach (var (hash, writtenAt) in store.ListAsync(ct))
         {
@@ -68,6 +76,6 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
             }
         }
 
-        return new Report(expired, collected, swept) { ForgottenRevisions = forgotten.ForgottenRevisions, ForgottenEntries = forgotten.ForgottenEntries };
+        return swept;
     }
 }
