@@ -139,6 +139,20 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
         return true;
     }
 
+    /// <summary>The subset of <paramref name="hashes"/> someone has stored (or reserved): only those can have a staged upload to adopt.</summary>
+    internal async Task<IReadOnlySet<BlockHash>> FindStoredAsync(IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
+    {
+        var keys = hashes.Distinct().Select(BlockKey).ToList();
+        if (keys.Count == 0)
+        {
+            return new HashSet<BlockHash>();
+        }
+
+        var items = await _db.BatchGetAsync(
+            nameof(FindHeldAsync), _db.Tables.Blocks, keys, cancellationToken, "#h, #st", new() { ["#h"] = BlocksPartitionKey, ["#st"] = BlocksGcIndexSortKey }).ConfigureAwait(false);
+        return items.Where(i => i.GetN(BlocksGcIndexSortKey) is not null).Select(i => BlockHash.Parse(i.RequireS(BlocksPartitionKey))).ToHashSet();
+    }
+
     public async Task<IReadOnlyDictionary<BlockHash, int>> FindHeldAsync(string userId, IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hashes);

@@ -67,6 +67,14 @@ public sealed class S3StagedBlockIndex : IBlockIndex
     {
         var held = new Dictionary<BlockHash, int>(await _inner.FindHeldAsync(userId, hashes, cancellationToken).ConfigureAwait(false));
         var missing = hashes.Distinct().Where(h => !held.ContainsKey(h)).ToList();
+        if (missing.Count > 0)
+        {
+            // Staged URLs are only handed out for blocks someone stored first: a block no one stored has nothing to adopt,
+            // and one index read spares an S3 HEAD per new block.
+            var stored = await _inner.FindStoredAsync(missing, cancellationToken).ConfigureAwait(false);
+            missing.RemoveAll(h => !stored.Contains(h));
+        }
+
         var adopted = new System.Collections.Concurrent.ConcurrentDictionary<BlockHash, int>();
         await Parallel.ForEachAsync(
             missing,

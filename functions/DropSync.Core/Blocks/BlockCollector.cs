@@ -27,9 +27,12 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
         var expired = await sessions.DeleteExpiredAsync(now, ct);
 
         var collected = 0;
-        while (true)
+        var looked = 0;
+        while (looked < options.CollectionMaxBlocksPerRun)
         {
-            var batch = await index.ListUnreferencedAsync(cutoff, now, 500, ct);
+            var want = Math.Min(500, options.CollectionMaxBlocksPerRun - looked);
+            var batch = await index.ListUnreferencedAsync(cutoff, now, want, ct);
+            looked += batch.Count;
             var removedThisRound = 0;
             foreach (var block in batch)
             {
@@ -45,7 +48,7 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
             }
 
             collected += removedThisRound;
-            if (batch.Count < 500 || removedThisRound == 0)
+            if (batch.Count < want || removedThisRound == 0)
             {
                 break;
             }

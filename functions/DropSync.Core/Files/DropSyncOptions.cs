@@ -19,6 +19,9 @@ public sealed class DropSyncOptions
     /// </summary>
     public bool SweepUnrecordedBlocks { get; set; } = true;
 
+    /// <summary>The most unreferenced blocks one garbage-collection run looks at (in pages of 500); the next run goes on.</summary>
+    public int CollectionMaxBlocksPerRun { get; set; } = 100_000;
+
     /// <summary>How often the embedded server runs garbage collection.</summary>
     public TimeSpan CollectionInterval { get; set; } = TimeSpan.FromHours(1);
 
