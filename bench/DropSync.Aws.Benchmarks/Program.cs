@@ -3,6 +3,8 @@ using DropSync.Aws.Benchmarks;
 
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- [--commits 500] [--concurrency 8]
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- live [--commits 100]
+// dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- uploads [--commits 20]
+// dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- maintenance [--commits 100]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
     usage: DropSync.Aws.Benchmarks [--commits 500] [--concurrency 8] [--repeat 10]
@@ -16,19 +18,31 @@ const string Usage = """
       --concurrency  committers in the concurrent steps (default 8)
       --repeat       repetitions each capacity figure is averaged over (default 10)
 
+    usage: DropSync.Aws.Benchmarks uploads [--commits 20]
+
+      S3 and DynamoDB requests per uploaded block through real presigned URLs (fauxqs and DynamoDB Local): the staged
+      flow as it was (PUT incoming/, HEAD, COPY, DELETE) beside the direct one (PUT blocks/{sha256} once). --commits
+      is the number of resumable uploads (2 blocks each) per flow.
+
+    usage: DropSync.Aws.Benchmarks maintenance [--commits 100]
+
+      One garbage-collection run's DynamoDB requests, capacity units and S3 requests with 10,000 and 100,000 blocks
+      stored and --commits changes (and ten times as many), beside the bucket-listing sweep it replaces.
+
     usage: DropSync.Aws.Benchmarks live [--commits 100]
 
       The live feed: p50/p99 from a commit's answer to the event on another device, embedded mode (the server process)
       and AWS mode through the local serverless harness (tests/DropSync.AwsHarness), in the same run, and their ratio.
     """;
 
-var live = args.Length > 0 && args[0] == "live";
-if (live)
+var step = args.Length > 0 && args[0] is "live" or "uploads" or "maintenance" ? args[0] : null;
+var live = step == "live";
+if (step is not null)
 {
     args = args[1..];
 }
 
-var commits = live ? 100 : 500;
+var commits = step switch { "live" or "maintenance" => 100, "uploads" => 20, _ => 500 };
 var concurrency = 8;
 var repeat = 10;
 for (var i = 0; i < args.Length; i++)
@@ -65,6 +79,16 @@ try
     if (live)
     {
         await LiveLatencyBenchmark.RunAsync(commits, cancel.Token);
+    }
+    else if (step is not null)
+    {
+        Console.Error.WriteLine("==> installing and starting DynamoDB Local ...");
+        using var server = await DynamoDbLocal.StartAsync(cancel.Token);
+        using var client = server.CreateClient();
+        var probe = new CapacityProbe(client);
+        await (step == "uploads"
+            ? UploadRequestsBenchmark.RunAsync(client, probe, commits, cancel.Token)
+            : MaintenanceBenchmark.RunAsync(client, probe, commits, cancel.Token));
     }
     else
     {

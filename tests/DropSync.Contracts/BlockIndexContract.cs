@@ -142,12 +142,35 @@ public abstract class BlockIndexContract
 
         Assert.True(await index.TryForgetAsync(block.Hash, At(10), None));
 
-        Assert.False(await index.IsKnownAsync(block.Hash, None));
+        // No one holds it from the moment it is given up; the caller deletes the bytes, then completes.
         Assert.Empty(await index.FindHeldAsync("u_alice", [block.Hash], None));
         Assert.Empty(await index.FindHeldAsync("u_bob", [block.Hash], None));
+        await index.CompleteForgetAsync(block.Hash, None);
+
+        Assert.False(await index.IsKnownAsync(block.Hash, None));
         Assert.Equal([other.Hash], (await index.ListUnreferencedAsync(At(10), At(10), 100, None)).Select(b => b.Hash));
         Assert.False(await index.TryForgetAsync(block.Hash, At(10), None));
         Assert.False(await index.TryForgetAsync(Hash("never recorded"), At(10), None));
+        await index.CompleteForgetAsync(Hash("never recorded"), None);
+    }
+
+    [Fact]
+    public async Task A_block_forgotten_and_completed_can_be_stored_again_and_is_then_kept_for_a_fresh_grace_period()
+    {
+        var (index, _, _) = await CreateStoresAsync();
+        var block = Block("comes back");
+        await index.RecordAsync("u_alice", block.Hash, block.Size, At(0), None);
+        Assert.True(await index.TryForgetAsync(block.Hash, At(10), None));
+        await index.CompleteForgetAsync(block.Hash, None);
+
+        await index.RecordAsync("u_bob", block.Hash, block.Size, At(20), None);
+
+        Assert.True(await index.IsKnownAsync(block.Hash, None));
+        Assert.Equal(new Dictionary<BlockHash, int> { [block.Hash] = block.Size }, await index.FindHeldAsync("u_bob", [block.Hash], None));
+        Assert.Empty(await index.FindHeldAsync("u_alice", [block.Hash], None));
+        Assert.Empty(await index.ListUnreferencedAsync(At(20), At(30), 100, None));
+        Assert.False(await index.TryForgetAsync(block.Hash, At(20), None));
+        Assert.True(await index.TryForgetAsync(block.Hash, At(21), None));
     }
 
     [Fact]

@@ -7,7 +7,8 @@ public static class SignedBlockUploads
 {
     /// <summary>
     /// PUTs <paramref name="bytes"/> to the entry's <c>url</c> with the entry's <c>headers</c> (a presigned S3 PUT binds
-    /// some, such as the SHA-256 checksum); a refusal throws with the status and the answer's body.
+    /// some, such as the SHA-256 checksum); a refusal throws with the status and the answer's body, except 412 to a
+    /// conditional write (the block is already stored).
     /// </summary>
     public static async Task PutAsync(HttpClient http, JsonNode missingBlock, byte[] bytes, CancellationToken cancellationToken = default)
     {
@@ -24,6 +25,12 @@ public static class SignedBlockUploads
         }
 
         using var response = await http.SendAsync(put, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.PreconditionFailed && put.Headers.Contains("If-None-Match"))
+        {
+            // A conditional write (If-None-Match: *) of a content-named key: 412 means the block is already there.
+            return;
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException(

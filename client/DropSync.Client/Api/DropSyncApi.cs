@@ -283,6 +283,12 @@ public sealed class DropSyncApi : IDisposable
         }
 
         using var response = await SendUnauthenticatedAsync(request, ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.PreconditionFailed && block.Headers?.ContainsKey("If-None-Match") == true)
+        {
+            // The URL is a conditional write (If-None-Match: *) of a content-named key: 412 means the block is already there.
+            return;
+        }
+
         await EnsureSuccessAsync(response, ct);
     }
 

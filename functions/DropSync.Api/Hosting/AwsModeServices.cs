@@ -32,6 +32,9 @@ internal static class AwsModeServices
             options.VersionRetention = TimeSpan.FromDays(days);
         }
 
+        // Every block is recorded before its bytes reach blocks/, and the bucket's lifecycle expires incoming/: no run lists the bucket.
+        options.SweepUnrecordedBlocks = false;
+
         if (int.TryParse(config.Setting(AwsEnvironment.MaxRevisionsPerFile), System.Globalization.CultureInfo.InvariantCulture, out var revisions) && revisions > 0)
         {
             options.MaxRevisionsPerFile = revisions;
@@ -80,14 +83,16 @@ internal static class AwsModeServices
         services.AddSingleton<IRetentionStore>(sp => new DynamoDbRetentionStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IAccountStore>(sp => new DynamoDbAccountStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IAppPasswordStore>(sp => new DynamoDbAppPasswordStore(sp.GetRequiredService<DynamoDbContext>()));
+        services.AddSingleton(sp => new DynamoDbBlockIndex(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IBlockIndex>(sp => new S3StagedBlockIndex(
-            new DynamoDbBlockIndex(sp.GetRequiredService<DynamoDbContext>()), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<DynamoDbBlockIndex>(), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IUploadSessionStore>(sp => new DynamoDbUploadSessionStore(sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ISharingStore>(sp => new DynamoDbSharingStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IInvitationStore>(sp => new DynamoDbInvitationStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<INotificationStore>(sp => new DynamoDbNotificationStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IBlockStore>(sp => new S3BlockStore(sp.GetRequiredService<IAmazonS3>(), blockOptions));
-        services.AddSingleton<IBlockTransferUrls>(sp => new S3StagedBlockUrls(sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IBlockTransferUrls>(sp => new S3DirectBlockUrls(
+            sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<DynamoDbBlockIndex>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DynamoDbConnectionStore(sp.GetRequiredService<DynamoDbContext>()));
 
         // Changes: commit → SQS → (Lambda) /events → ChangeFanout → @connections.

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2.Model;
 using DropSync.Core.Content;
+using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
 using static DropSync.Aws.DynamoDb.DynamoDbTables;
@@ -15,7 +16,7 @@ namespace DropSync.Aws.DynamoDb;
 /// latest expiry of an upload session that declared it.
 /// Candidates come from a sparse, sharded GSI on (shard, stored time) that holds only blocks not known to be referenced.
 /// </summary>
-public sealed class DynamoDbBlockIndex : IBlockIndex
+public sealed partial class DynamoDbBlockIndex : IBlockIndex
 {
     internal const string BlockItemKey = "b";
     internal const string HolderPrefix = "u#";
@@ -25,29 +26,64 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
     internal const string PinAttribute = "pin";
     internal const string AtAttribute = "at";
 
+    /// <summary>Set by the collector before it deletes the bytes (<see cref="TryForgetAsync"/>), removed with the item after.</summary>
+    internal const string TombstoneAttribute = "gone";
+
     private readonly DynamoDbContext _db;
 
     public DynamoDbBlockIndex(DynamoDbContext db) => _db = db ?? throw new ArgumentNullException(nameof(db));
 
     public async Task RecordAsync(string userId, BlockHash hash, int size, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var update = await _db.Client.UpdateItemAsync(
-            new UpdateItemRequest
+        await RecordStoredAsync(hash, size, at, cancellationToken).ConfigureAwait(false);
+        await RecordHolderAsync(userId, hash, size, at, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records that the block's bytes are (about to be) stored: its size, and its stored time as a GC candidate until a
+    /// commit references it. Refused while the collector holds a tombstone on it (its bytes are being deleted): waits a
+    /// little for the collector to finish, then answers 503 so the client tries again.
+    /// </summary>
+    internal async Task RecordStoredAsync(BlockHash hash, int size, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
             {
-                TableName = _db.Tables.Blocks,
-                Key = BlockKey(hash),
-                UpdateExpression = "SET #sz = :sz, #st = :st, #gcs = :gcs",
-                ExpressionAttributeNames = new() { ["#sz"] = SizeAttribute, ["#st"] = BlocksGcIndexSortKey, ["#gcs"] = BlocksGcIndexPartitionKey },
-                ExpressionAttributeValues = new()
-                {
-                    [":sz"] = Ddb.N(size),
-                    [":st"] = Ddb.N(Ddb.Ms(at)),
-                    [":gcs"] = Ddb.S(Ddb.Shard(hash.Hex, GcShards)),
-                },
-                ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-            },
-            cancellationToken).ConfigureAwait(false);
-        _db.Capacity.Record(nameof(RecordAsync), update.ConsumedCapacity);
+                var update = await _db.Client.UpdateItemAsync(
+                    new UpdateItemRequest
+                    {
+                        TableName = _db.Tables.Blocks,
+                        Key = BlockKey(hash),
+                        UpdateExpression = "SET #sz = :sz, #st = :st, #gcs = :gcs",
+                        ConditionExpression = "attribute_not_exists(#gone)",
+                        ExpressionAttributeNames = new() { ["#sz"] = SizeAttribute, ["#st"] = BlocksGcIndexSortKey, ["#gcs"] = BlocksGcIndexPartitionKey, ["#gone"] = TombstoneAttribute },
+                        ExpressionAttributeValues = new()
+                        {
+                            [":sz"] = Ddb.N(size),
+                            [":st"] = Ddb.N(Ddb.Ms(at)),
+                            [":gcs"] = Ddb.S(Ddb.Shard(hash.Hex, GcShards)),
+                        },
+                        ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                _db.Capacity.Record(nameof(RecordAsync), update.ConsumedCapacity);
+                return;
+            }
+            catch (ConditionalCheckFailedException) when (attempt < 8)
+            {
+                await Backoff.DelayAsync(attempt + 1, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                throw new DropSyncException(ErrorKind.Unavailable, ErrorCodes.MetadataBusy, $"Block {hash} is being garbage-collected; upload it again in a moment.");
+            }
+        }
+    }
+
+    /// <summary>Records that <paramref name="userId"/> proved they hold the block (dedup lets them skip uploading it).</summary>
+    internal async Task RecordHolderAsync(string userId, BlockHash hash, int size, DateTimeOffset at, CancellationToken cancellationToken)
+    {
         var put = await _db.Client.PutItemAsync(
             new PutItemRequest
             {
@@ -65,6 +101,58 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
         _db.Capacity.Record(nameof(RecordAsync), put.ConsumedCapacity);
     }
 
+    /// <summary>
+    /// Reserves a block no one has stored for <paramref name="userId"/>'s direct upload to its final key: records it as
+    /// stored (a GC candidate from <paramref name="at"/>, so an upload that never comes is collected after the grace
+    /// period) and the user as its holder — only if no stored time exists yet (never stored, and no tombstone), so of
+    /// two users uploading the same new block at once exactly one gets the direct URL. False: someone stored it before.
+    /// </summary>
+    internal async Task<bool> TryReserveAsync(string userId, BlockRef block, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var update = await _db.Client.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = _db.Tables.Blocks,
+                    Key = BlockKey(block.Hash),
+                    UpdateExpression = "SET #sz = :sz, #st = :st, #gcs = :gcs",
+                    ConditionExpression = "attribute_not_exists(#st)",
+                    ExpressionAttributeNames = new() { ["#sz"] = SizeAttribute, ["#st"] = BlocksGcIndexSortKey, ["#gcs"] = BlocksGcIndexPartitionKey },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":sz"] = Ddb.N(block.Size),
+                        [":st"] = Ddb.N(Ddb.Ms(at)),
+                        [":gcs"] = Ddb.S(Ddb.Shard(block.Hash.Hex, GcShards)),
+                    },
+                    ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+                },
+                cancellationToken).ConfigureAwait(false);
+            _db.Capacity.Record(nameof(TryReserveAsync), update.ConsumedCapacity);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+
+        await RecordHolderAsync(userId, block.Hash, block.Size, at, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The subset of <paramref name="hashes"/> someone has stored (or reserved): only those can have a staged upload to adopt.</summary>
+    internal async Task<IReadOnlySet<BlockHash>> FindStoredAsync(IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
+    {
+        var keys = hashes.Distinct().Select(BlockKey).ToList();
+        if (keys.Count == 0)
+        {
+            return new HashSet<BlockHash>();
+        }
+
+        var items = await _db.BatchGetAsync(
+            nameof(FindHeldAsync), _db.Tables.Blocks, keys, cancellationToken, "#h, #st", new() { ["#h"] = BlocksPartitionKey, ["#st"] = BlocksGcIndexSortKey }).ConfigureAwait(false);
+        return items.Where(i => i.GetN(BlocksGcIndexSortKey) is not null).Select(i => BlockHash.Parse(i.RequireS(BlocksPartitionKey))).ToHashSet();
+    }
+
     public async Task<IReadOnlyDictionary<BlockHash, int>> FindHeldAsync(string userId, IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hashes);
@@ -77,140 +165,6 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
         var items = await _db.BatchGetAsync(
             nameof(FindHeldAsync), _db.Tables.Blocks, keys, cancellationToken, "#h, #sz", new() { ["#h"] = BlocksPartitionKey, ["#sz"] = SizeAttribute }).ConfigureAwait(false);
         return items.ToDictionary(i => BlockHash.Parse(i.RequireS(BlocksPartitionKey)), i => (int)i.RequireN(SizeAttribute));
-    }
-
-    public async Task<IReadOnlyList<StoredBlock>> ListUnreferencedAsync(DateTimeOffset storedBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken)
-    {
-        var found = new List<StoredBlock>();
-        foreach (var shard in Ddb.Shards(GcShards))
-        {
-            var request = new QueryRequest
-            {
-                TableName = _db.Tables.Blocks,
-                IndexName = BlocksGcIndex,
-                KeyConditionExpression = "#gcs = :shard AND #st < :before",
-                ExpressionAttributeNames = new() { ["#gcs"] = BlocksGcIndexPartitionKey, ["#st"] = BlocksGcIndexSortKey },
-                ExpressionAttributeValues = new() { [":shard"] = Ddb.S(shard), [":before"] = Ddb.N(Ddb.Ms(storedBefore)) },
-                ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-            };
-            do
-            {
-                var page = await _db.Client.QueryAsync(request, cancellationToken).ConfigureAwait(false);
-                _db.Capacity.Record(nameof(ListUnreferencedAsync), page.ConsumedCapacity);
-                foreach (var key in page.Items ?? [])
-                {
-                    var hash = BlockHash.Parse(key.RequireS(BlocksPartitionKey));
-                    var block = await ReadBlockItemAsync(hash, nameof(ListUnreferencedAsync), cancellationToken).ConfigureAwait(false);
-                    if (block is null || block.GetN(BlocksGcIndexSortKey) is not { } stored || stored >= Ddb.Ms(storedBefore))
-                    {
-                        continue;
-                    }
-
-                    if (block.GetBool(ReferencedAttribute) || block.GetN(ReferenceCountAttribute) > 0)
-                    {
-                        await LeaveGcIndexAsync(hash, cancellationToken).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    if (block.GetN(PinAttribute) is { } pin && pin >= Ddb.Ms(now))
-                    {
-                        continue;
-                    }
-
-                    found.Add(new StoredBlock(hash, (int)(block.GetN(SizeAttribute) ?? 0), Ddb.Time(stored)));
-                    if (found.Count >= limit)
-                    {
-                        return found;
-                    }
-                }
-
-                request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-            }
-            while (request.ExclusiveStartKey is not null);
-        }
-
-        return found;
-    }
-
-    public async Task<bool> IsKnownAsync(BlockHash hash, CancellationToken cancellationToken)
-    {
-        var block = await ReadBlockItemAsync(hash, nameof(IsKnownAsync), cancellationToken).ConfigureAwait(false);
-        return block?.GetN(BlocksGcIndexSortKey) is not null;
-    }
-
-    public async Task<bool> TryForgetAsync(BlockHash hash, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            if (attempt > 0)
-            {
-                await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
-            }
-
-            var items = await _db.QueryAllAsync(
-                nameof(TryForgetAsync),
-                new QueryRequest
-                {
-                    TableName = _db.Tables.Blocks,
-                    KeyConditionExpression = "#h = :h",
-                    ExpressionAttributeNames = new() { ["#h"] = BlocksPartitionKey },
-                    ExpressionAttributeValues = new() { [":h"] = Ddb.S(hash.Hex) },
-                    ConsistentRead = true,
-                },
-                cancellationToken).ConfigureAwait(false);
-            var block = items.Find(i => i.GetS(BlocksSortKey) == BlockItemKey);
-            if (block?.GetN(BlocksGcIndexSortKey) is not { } stored || stored >= Ddb.Ms(now) || block.GetBool(ReferencedAttribute) || block.GetN(ReferenceCountAttribute) > 0 ||
-                (block.GetN(PinAttribute) is { } pin && pin >= Ddb.Ms(now)))
-            {
-                return false;
-            }
-
-            var holders = items.Where(i => i.GetS(BlocksSortKey) is { } k && k.StartsWith(HolderPrefix, StringComparison.Ordinal))
-                .Select(i => Ddb.Key(BlocksPartitionKey, hash.Hex, BlocksSortKey, i.RequireS(BlocksSortKey)))
-                .ToList();
-            var transaction = new List<TransactWriteItem>
-            {
-                new()
-                {
-                    Delete = new Delete
-                    {
-                        TableName = _db.Tables.Blocks,
-                        Key = BlockKey(hash),
-                        ConditionExpression = "#st < :now AND attribute_not_exists(#r) AND (attribute_not_exists(#rc) OR #rc <= :zero) AND (attribute_not_exists(#pin) OR #pin < :now)",
-                        ExpressionAttributeNames = new() { ["#st"] = BlocksGcIndexSortKey, ["#r"] = ReferencedAttribute, ["#rc"] = ReferenceCountAttribute, ["#pin"] = PinAttribute },
-                        ExpressionAttributeValues = new() { [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
-                    },
-                },
-            };
-            transaction.AddRange(holders.Take(DynamoDbFileMetadataStore.MaxTransactionItems - 1)
-                .Select(k => new TransactWriteItem { Delete = new Delete { TableName = _db.Tables.Blocks, Key = k } }));
-            try
-            {
-                var response = await _db.Client.TransactWriteItemsAsync(
-                    new TransactWriteItemsRequest { TransactItems = transaction, ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL },
-                    cancellationToken).ConfigureAwait(false);
-                _db.Capacity.Record(nameof(TryForgetAsync), response.ConsumedCapacity);
-            }
-            catch (TransactionCanceledException e) when (e.CancellationReasons?.Exists(r => r.Code == "ConditionalCheckFailed") == true)
-            {
-                return false;
-            }
-            catch (Exception e) when (e is TransactionCanceledException or TransactionConflictException)
-            {
-                continue;
-            }
-
-            // More holders than one transaction takes: the block item is gone, so the rest are only leftovers.
-            var rest = holders.Skip(DynamoDbFileMetadataStore.MaxTransactionItems - 1).Select(Ddb.DeleteRequest).ToList();
-            if (rest.Count > 0)
-            {
-                await _db.BatchWriteAsync(nameof(TryForgetAsync), _db.Tables.Blocks, rest, cancellationToken).ConfigureAwait(false);
-            }
-
-            return true;
-        }
-
-        return false;
     }
 
     /// <summary>
@@ -245,9 +199,9 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
                             TableName = _db.Tables.Blocks,
                             Key = BlockKey(count.Key),
                             UpdateExpression = sign > 0 ? "ADD #rc :n REMOVE #gcs" : "ADD #rc :n",
-                            ConditionExpression = "attribute_exists(#h)",
+                            ConditionExpression = sign > 0 ? "attribute_exists(#h) AND attribute_not_exists(#gone)" : "attribute_exists(#h)",
                             ExpressionAttributeNames = sign > 0
-                                ? new() { ["#rc"] = ReferenceCountAttribute, ["#gcs"] = BlocksGcIndexPartitionKey, ["#h"] = BlocksPartitionKey }
+                                ? new() { ["#rc"] = ReferenceCountAttribute, ["#gcs"] = BlocksGcIndexPartitionKey, ["#h"] = BlocksPartitionKey, ["#gone"] = TombstoneAttribute }
                                 : new() { ["#rc"] = ReferenceCountAttribute, ["#h"] = BlocksPartitionKey },
                             ExpressionAttributeValues = new() { [":n"] = Ddb.N(sign * count.Value) },
                             ReturnValues = Amazon.DynamoDBv2.ReturnValue.ALL_NEW,
@@ -326,28 +280,4 @@ public sealed class DynamoDbBlockIndex : IBlockIndex
 
     private Task<Dictionary<string, AttributeValue>?> ReadBlockItemAsync(BlockHash hash, string operation, CancellationToken cancellationToken) =>
         _db.GetItemAsync(operation, _db.Tables.Blocks, BlockKey(hash), cancellationToken);
-
-    private async Task LeaveGcIndexAsync(BlockHash hash, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await _db.Client.UpdateItemAsync(
-                new UpdateItemRequest
-                {
-                    TableName = _db.Tables.Blocks,
-                    Key = BlockKey(hash),
-                    UpdateExpression = "REMOVE #gcs",
-                    ConditionExpression = "#r = :true OR #rc > :zero",
-                    ExpressionAttributeNames = new() { ["#gcs"] = BlocksGcIndexPartitionKey, ["#r"] = ReferencedAttribute, ["#rc"] = ReferenceCountAttribute },
-                    ExpressionAttributeValues = new() { [":true"] = Ddb.Bool(true), [":zero"] = Ddb.N(0) },
-                    ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-                },
-                cancellationToken).ConfigureAwait(false);
-            _db.Capacity.Record(nameof(ListUnreferencedAsync), response.ConsumedCapacity);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            // Forgotten meanwhile.
-        }
-    }
 }

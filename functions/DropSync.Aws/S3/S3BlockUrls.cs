@@ -8,7 +8,14 @@ namespace DropSync.Aws.S3;
 /// <summary>
 /// Presigned S3 URLs for one block each. An upload URL is a presigned PUT of the block's key whose signature covers
 /// <c>x-amz-checksum-sha256</c> (and the SSE-KMS headers): the client must send exactly the returned headers, and S3
-/// refuses bytes whose SHA-256 is not the block's name. A download URL is a presigned GET of the key.
+/// refuses bytes whose SHA-256 is not the block's name (400 BadDigest; "Checking object integrity in Amazon S3",
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html — a presigned URL may carry the
+/// checksum header, which the signature then binds). It also signs <c>If-None-Match: *</c>, a conditional write: an
+/// object already at the key is never overwritten, S3 answers 412 Precondition Failed instead, which for a block named
+/// by its content means "already there" ("Add preconditions to S3 operations with conditional requests",
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html). Block names are SHA-256 of the exact
+/// bytes PUT (AWS mode stores blocks as sent, encrypted at rest by SSE-KMS), so the checksum is the proof of content.
+/// A download URL is a presigned GET of the key.
 /// </summary>
 public sealed class S3BlockUrls : IBlockTransferUrls
 {
@@ -52,7 +59,9 @@ public sealed class S3BlockUrls : IBlockTransferUrls
             headers["x-amz-server-side-encryption-aws-kms-key-id"] = _options.KmsKeyId;
         }
 
+        headers["If-None-Match"] = "*";
         request.Headers["x-amz-checksum-sha256"] = headers["x-amz-checksum-sha256"];
+        request.Headers["If-None-Match"] = "*";
         return new BlockTransferUrl(_s3.GetPreSignedURL(request), headers, expires);
     }
 

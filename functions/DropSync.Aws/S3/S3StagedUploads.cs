@@ -40,17 +40,19 @@ public sealed class S3StagedBlockUrls : IBlockTransferUrls
 
 /// <summary>
 /// The block index as seen with direct-to-S3 uploads: a block the user has not been recorded holding, but whose staged
-/// upload (<see cref="S3StagedBlockUrls.StagingKey"/>) is in the bucket, is moved into the block store (a server-side
-/// copy; S3 checked its SHA-256 on upload), recorded for the user and the staged object deleted — then it is held.
+/// upload (<see cref="S3StagedBlockUrls.StagingKey"/>) is in the bucket, is recorded as stored (a GC candidate until a
+/// commit references it, so the copy is never unrecorded in blocks/), moved into the block store (a server-side copy; S3
+/// checked its SHA-256 on upload), recorded for the user and the staged object deleted — then it is held. Staging is
+/// only used for blocks someone else stored first (<see cref="S3DirectBlockUrls"/>): their proof must be this user's bytes.
 /// </summary>
 public sealed class S3StagedBlockIndex : IBlockIndex
 {
-    private readonly IBlockIndex _inner;
+    private readonly DynamoDb.DynamoDbBlockIndex _inner;
     private readonly IAmazonS3 _s3;
     private readonly S3BlockStoreOptions _options;
     private readonly TimeProvider _time;
 
-    public S3StagedBlockIndex(IBlockIndex inner, IAmazonS3 s3, S3BlockStoreOptions options, TimeProvider? time = null)
+    public S3StagedBlockIndex(DynamoDb.DynamoDbBlockIndex inner, IAmazonS3 s3, S3BlockStoreOptions options, TimeProvider? time = null)
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _s3 = s3 ?? throw new ArgumentNullException(nameof(s3));
@@ -65,6 +67,14 @@ public sealed class S3StagedBlockIndex : IBlockIndex
     {
         var held = new Dictionary<BlockHash, int>(await _inner.FindHeldAsync(userId, hashes, cancellationToken).ConfigureAwait(false));
         var missing = hashes.Distinct().Where(h => !held.ContainsKey(h)).ToList();
+        if (missing.Count > 0)
+        {
+            // Staged URLs are only handed out for blocks someone stored first: a block no one stored has nothing to adopt,
+            // and one index read spares an S3 HEAD per new block.
+            var stored = await _inner.FindStoredAsync(missing, cancellationToken).ConfigureAwait(false);
+            missing.RemoveAll(h => !stored.Contains(h));
+        }
+
         var adopted = new System.Collections.Concurrent.ConcurrentDictionary<BlockHash, int>();
         await Parallel.ForEachAsync(
             missing,
@@ -90,6 +100,8 @@ public sealed class S3StagedBlockIndex : IBlockIndex
     public Task<bool> IsKnownAsync(BlockHash hash, CancellationToken cancellationToken) => _inner.IsKnownAsync(hash, cancellationToken);
 
     public Task<bool> TryForgetAsync(BlockHash hash, DateTimeOffset now, CancellationToken cancellationToken) => _inner.TryForgetAsync(hash, now, cancellationToken);
+
+    public Task CompleteForgetAsync(BlockHash hash, CancellationToken cancellationToken) => _inner.CompleteForgetAsync(hash, cancellationToken);
 
     private async Task<int?> AdoptAsync(string userId, BlockHash hash, CancellationToken cancellationToken)
     {
@@ -124,9 +136,11 @@ public sealed class S3StagedBlockIndex : IBlockIndex
             copy.ServerSideEncryptionKeyManagementServiceKeyId = _options.KmsKeyId;
         }
 
-        await _s3.CopyObjectAsync(copy, cancellationToken).ConfigureAwait(false);
         var size = (int)head.ContentLength;
-        await _inner.RecordAsync(userId, hash, size, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var at = _time.GetUtcNow();
+        await _inner.RecordStoredAsync(hash, size, at, cancellationToken).ConfigureAwait(false);
+        await _s3.CopyObjectAsync(copy, cancellationToken).ConfigureAwait(false);
+        await _inner.RecordHolderAsync(userId, hash, size, at, cancellationToken).ConfigureAwait(false);
         await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.BucketName, Key = staged }, cancellationToken).ConfigureAwait(false);
         return size;
     }

@@ -27,9 +27,12 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
         var expired = await sessions.DeleteExpiredAsync(now, ct);
 
         var collected = 0;
-        while (true)
+        var looked = 0;
+        while (looked < options.CollectionMaxBlocksPerRun)
         {
-            var batch = await index.ListUnreferencedAsync(cutoff, now, 500, ct);
+            var want = Math.Min(500, options.CollectionMaxBlocksPerRun - looked);
+            var batch = await index.ListUnreferencedAsync(cutoff, now, want, ct);
+            looked += batch.Count;
             var removedThisRound = 0;
             foreach (var block in batch)
             {
@@ -38,18 +41,26 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
                     if (await index.TryForgetAsync(block.Hash, now, ct))
                     {
                         await store.DeleteAsync(block.Hash, ct);
+                        await index.CompleteForgetAsync(block.Hash, ct);
                         removedThisRound++;
                     }
                 }
             }
 
             collected += removedThisRound;
-            if (batch.Count < 500 || removedThisRound == 0)
+            if (batch.Count < want || removedThisRound == 0)
             {
                 break;
             }
         }
 
+        var swept = options.SweepUnrecordedBlocks ? await SweepAsync(cutoff, ct) : 0;
+        return new Report(expired, collected, swept) { ForgottenRevisions = forgotten.ForgottenRevisions, ForgottenEntries = forgotten.ForgottenEntries };
+    }
+
+    /// <summary>Deletes stored bytes older than the cutoff that the index never recorded: lists the whole store.</summary>
+    private async Task<int> SweepAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
         var swept = 0;
         await foreach (var (hash, writtenAt) in store.ListAsync(ct))
         {
@@ -68,6 +79,6 @@ public sealed class BlockCollector(IBlockStore store, IBlockIndex index, IUpload
             }
         }
 
-        return new Report(expired, collected, swept) { ForgottenRevisions = forgotten.ForgottenRevisions, ForgottenEntries = forgotten.ForgottenEntries };
+        return swept;
     }
 }

@@ -12,6 +12,16 @@ public sealed partial class DropSyncOptions
     /// <summary>How long an unreferenced block is kept before it is collected.</summary>
     public TimeSpan BlockGracePeriod { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// Whether garbage collection lists the block store for bytes the index never recorded (a crash between writing and
+    /// recording). AWS mode turns it off: every block is recorded before its bytes reach the bucket's blocks/ keys and
+    /// the bucket's lifecycle expires staged uploads, so no run lists the bucket.
+    /// </summary>
+    public bool SweepUnrecordedBlocks { get; set; } = true;
+
+    /// <summary>The most unreferenced blocks one garbage-collection run looks at (in pages of 500); the next run goes on.</summary>
+    public int CollectionMaxBlocksPerRun { get; set; } = 100_000;
+
     /// <summary>How often the embedded server runs garbage collection.</summary>
     public TimeSpan CollectionInterval { get; set; } = TimeSpan.FromHours(1);
 

@@ -266,10 +266,9 @@ public sealed class UploadService(
         var distinct = session.Blocks.DistinctBy(b => b.Hash).ToList();
         var held = await index.FindHeldAsync(session.UserId, distinct.Select(b => b.Hash).ToList(), ct);
         var missing = distinct.Where(b => !held.ContainsKey(b.Hash)).ToList();
-        var page = missing
-            .Take(Math.Max(1, options.BlockListPageSize))
-            .Select(b => urls.UploadUrl(session.UserId, b, options.BlockUrlLifetime).ToMissing(b))
-            .ToList();
+        var wanted = missing.Take(Math.Max(1, options.BlockListPageSize)).ToList();
+        var signed = await urls.UploadUrlsAsync(session.UserId, wanted, options.BlockUrlLifetime, ct);
+        var page = wanted.Select((b, i) => signed[i].ToMissing(b)).ToList();
         return new ResumableUploadState(session.UploadId, page, session.ExpiresAt, null, missing.Count - page.Count);
     }
 

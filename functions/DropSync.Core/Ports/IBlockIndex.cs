@@ -33,4 +33,11 @@ public interface IBlockIndex
     /// reference it); true if removed, and the caller then deletes the bytes.
     /// </summary>
     Task<bool> TryForgetAsync(BlockHash hash, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called after the bytes of a block <see cref="TryForgetAsync"/> gave up are deleted: an index that keeps a
+    /// tombstone while the bytes go (so no upload of the same block can land between the index forgetting it and the
+    /// bytes being deleted) removes it now. By default there is none.
+    /// </summary>
+    Task CompleteForgetAsync(BlockHash hash, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -13,5 +13,13 @@ public interface IBlockTransferUrls
 {
     BlockTransferUrl UploadUrl(string userId, BlockRef block, TimeSpan lifetime);
 
+    /// <summary>
+    /// Upload URLs for blocks the user does not hold, in order. An adapter may decide per block how the upload will be
+    /// proved (AWS mode: a block no one has stored goes straight to its final key, others through staging), so this
+    /// may write; by default it is <see cref="UploadUrl"/> per block.
+    /// </summary>
+    Task<IReadOnlyList<BlockTransferUrl>> UploadUrlsAsync(string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<BlockTransferUrl>>(blocks.Select(b => UploadUrl(userId, b, lifetime)).ToList());
+
     BlockTransferUrl DownloadUrl(string userId, BlockHash hash, TimeSpan lifetime);
 }

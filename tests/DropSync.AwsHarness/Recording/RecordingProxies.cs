@@ -42,6 +42,7 @@ public sealed class RecordingProxies : IAsyncDisposable
     private readonly ProxyAuthorization? _authorization;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, S3Cors> _bucketCors = new(StringComparer.Ordinal);
     private readonly S3ObjectTagging _tagging = new();
+    private readonly S3PutChecks _putChecks = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
@@ -126,7 +127,8 @@ public sealed class RecordingProxies : IAsyncDisposable
         // DynamoDB and SQS requests are small JSON documents and name their resources in the body; S3's only do for
         // DeleteObjects. Everything else streams through.
         var tagging = service == AwsService.S3 && S3ObjectTagging.IsTaggingRequest(request, queryKeys);
-        var buffer = service != AwsService.S3 || tagging || (request.Method == "POST" && queryKeys.Contains("delete"));
+        var checkedPut = service == AwsService.S3 && S3PutChecks.Applies(request, queryKeys);
+        var buffer = service != AwsService.S3 || tagging || checkedPut || (request.Method == "POST" && queryKeys.Contains("delete"));
         byte[]? body = null;
         if (buffer)
         {
@@ -148,6 +150,20 @@ public sealed class RecordingProxies : IAsyncDisposable
             return;
         }
 
+        if (checkedPut)
+        {
+            await _putChecks.PutAsync(
+                context, body!, () => ObjectExistsAsync(rawTarget, request, context.RequestAborted), () => RelayAsync(context, service, rawTarget, body)).ConfigureAwait(false);
+            return;
+        }
+
+        await RelayAsync(context, service, rawTarget, body).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the request on to the service unchanged and its answer back.</summary>
+    private async Task RelayAsync(HttpContext context, AwsService service, string rawTarget, byte[]? body)
+    {
+        var request = context.Request;
         using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstreams[service], rawTarget));
         if (body is not null)
         {

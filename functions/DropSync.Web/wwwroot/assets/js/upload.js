@@ -29,7 +29,7 @@ class Paused extends Error {
 }
 
 /** Sends a body with XMLHttpRequest (fetch cannot report upload progress). */
-function send(method, url, body, { headers = {}, onProgress, item } = {}) {
+function send(method, url, body, { headers = {}, onProgress, item, alreadyThereOk = false } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
@@ -40,6 +40,8 @@ function send(method, url, body, { headers = {}, onProgress, item } = {}) {
       let json = null;
       try { json = xhr.responseText ? JSON.parse(xhr.responseText) : {}; } catch { /* not JSON */ }
       if (xhr.status >= 200 && xhr.status < 300) resolve(json);
+      // A conditional write (If-None-Match: *) of a content-named block: 412 means the block is already stored.
+      else if (alreadyThereOk && xhr.status === 412) resolve({});
       else reject(new ApiError(xhr.status, json));
     };
     xhr.onerror = () => { item?.requests.delete(xhr); reject(new TypeError('network error: the upload lost its connection')); };
@@ -288,6 +290,7 @@ export class Uploader {
         inFlight.set(block.hash, 0);
         await send('PUT', block.url, body, {
           headers: block.headers ?? { 'Content-Type': 'application/octet-stream' },
+          alreadyThereOk: Object.keys(block.headers ?? {}).some((h) => h.toLowerCase() === 'if-none-match'),
           item,
           onProgress: (loaded) => { inFlight.set(block.hash, Math.min(loaded, size)); progress(); },
         });
