@@ -1,90 +1,75 @@
-using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using DropSync.Api.Tests.AuthorizationMatrix;
 using DropSync.Api.Tests.Infrastructure;
-using static DropSync.Api.Tests.Infrastructure.Sharing;
 
 namespace DropSync.Api.Tests;
 
 /// <summary>
-/// Every endpoint × every kind of caller, each on a fresh world: Alice owns /Shared (with /Shared/doc.txt) and shares it
-/// with an editor and a viewer (mounted at /Shared in their trees too); a stranger has no access; Alice's tablet was
-/// signed out; the anonymous caller sends no token. Each caller gets exactly the expected status, and whoever is refused
-/// (or acts only in their own tree) leaves Alice's files exactly as they were.
+/// Every operation of the server's own OpenAPI document × every kind of caller (<see cref="MatrixCaller"/>), each cell on
+/// a fresh <see cref="MatrixWorld"/>, with the expected statuses as data in <see cref="MatrixRows"/>. Each caller gets
+/// exactly the expected status, whoever is refused (or acts only in their own tree) leaves Alice's files, members,
+/// links, devices and revisions exactly as they were, and a stranger's answer names nothing of Alice's.
 /// </summary>
-public sealed class AuthorizationMatrixTests(DropSyncApiFactory factory) : IClassFixture<DropSyncApiFactory>
+public sealed partial class AuthorizationMatrixTests(DropSyncApiFactory factory) : IClassFixture<DropSyncApiFactory>
 {
-    public enum Role
+    [Fact]
+    public async Task Every_operation_of_the_document_has_exactly_one_row_and_every_row_an_operation()
     {
-        Owner,
-        Editor,
-        Viewer,
-        Stranger,
-        Revoked,
-        Anonymous,
+        var operations = await OperationsAsync();
+
+        var rows = MatrixRows.Operations.GroupBy(r => r.OperationId).ToDictionary(g => g.Key, g => g.Count());
+        var problems = new List<string>();
+        problems.AddRange(operations.Where(o => !rows.ContainsKey(o.Key))
+            .Select(o => $"{o.Value.Method} {o.Value.Path} ({o.Key}) has no row in MatrixRows.Operations"));
+        problems.AddRange(rows.Where(r => !operations.ContainsKey(r.Key)).Select(r => $"row {r.Key} names no operation of the document"));
+        problems.AddRange(rows.Where(r => r.Value > 1).Select(r => $"{r.Key} has {r.Value} rows; one each (other forms go in MatrixRows.Extras)"));
+        foreach (var extra in MatrixRows.Extras)
+        {
+            if (extra.VariantOf is { } variantOf)
+            {
+                if (!operations.ContainsKey(variantOf))
+                {
+                    problems.Add($"extra \"{extra.Name}\" is a form of {variantOf}, which the document lacks");
+                }
+
+                continue;
+            }
+
+            var path = new Uri(new Uri("http://x"), extra.Url(null!)).AbsolutePath;
+            if (operations.Values.FirstOrDefault(o => o.Method == extra.Method.Method && TemplateMatches(o.Path, path)) is { Path: not null } documented)
+            {
+                problems.Add($"extra \"{extra.Name}\" is in the document now ({documented.Method} {documented.Path}): make it a row of MatrixRows.Operations");
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.True(operations.Count >= 43, $"the document lists only {operations.Count} operations");
     }
 
-    private sealed record World(
-        ApiClient Owner, ApiClient Editor, ApiClient Viewer, ApiClient Stranger, ApiClient Revoked, ApiClient Anonymous,
-        string FirstRev, string OwnerCursor, string LinkId, string LinkToken, string UploadId, string NewcomerEmail, string DesktopDeviceId);
-
-    private delegate Task<(HttpStatusCode Status, JsonNode Body)> Call(ApiClient caller, World world);
-
-    // Expected statuses, in the order owner, editor, viewer, stranger, revoked device, anonymous.
-    private static readonly Dictionary<string, (int[] Expected, Call Call)> Endpoints = new()
+    public static TheoryData<string, MatrixCaller> Cells()
     {
-        ["files/get_metadata"] = ([200, 200, 200, 404, 401, 401], (c, _) => c.PostAsync("/files/get_metadata", new { path = "/Shared/doc.txt" })),
-        ["files/list_folder"] = ([200, 200, 200, 404, 401, 401], (c, _) => c.PostAsync("/files/list_folder", new { path = "/Shared" })),
-        ["files/list_deleted"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/files/list_deleted", new { path = "/Shared" })),
-        ["files/list_revisions"] = ([200, 200, 200, 404, 401, 401], (c, _) => c.PostAsync("/files/list_revisions", new { path = "/Shared/doc.txt" })),
-        ["files/restore"] = ([200, 200, 403, 404, 401, 401], (c, w) => c.PostAsync("/files/restore", new { path = "/Shared/doc.txt", rev = w.FirstRev })),
-        ["files/create_folder"] = ([200, 200, 403, 200, 401, 401], (c, _) => c.PostAsync("/files/create_folder", new { path = "/Shared/New" })),
-        ["files/delete"] = ([200, 200, 403, 404, 401, 401], (c, _) => c.PostAsync("/files/delete", new { path = "/Shared/doc.txt" })),
-        ["files/move"] = ([200, 200, 403, 404, 401, 401], (c, _) => c.PostAsync("/files/move", new { from_path = "/Shared/doc.txt", to_path = "/Shared/moved.txt" })),
-        ["files/copy"] = ([200, 200, 403, 404, 401, 401], (c, _) => c.PostAsync("/files/copy", new { from_path = "/Shared/doc.txt", to_path = "/Shared/copy.txt" })),
-        ["files/download POST"] = ([200, 200, 200, 404, 401, 401], (c, _) => SendAsync(c, HttpMethod.Post, "/files/download", new { path = "/Shared/doc.txt" })),
-        ["files/download GET"] = ([200, 200, 200, 404, 401, 401], (c, _) => SendAsync(c, HttpMethod.Get, "/files/download?path=/Shared/doc.txt", null)),
-        ["files/get_blocks"] = ([200, 200, 200, 404, 401, 401], (c, _) => c.PostAsync("/files/get_blocks", new { path = "/Shared/doc.txt" })),
-        ["files/upload media"] = ([200, 200, 403, 200, 401, 401], (c, _) => c.UploadAsync("/Shared/up.txt", Bytes("up"))),
-        ["files/upload resumable"] = ([200, 200, 403, 200, 401, 401], (c, _) => c.PostAsync("/files/upload?uploadType=resumable", Declaration("/Shared/big.bin"))),
-        ["files/upload resume"] = ([200, 404, 404, 404, 401, 401], (c, w) => c.PostAsync($"/files/upload?uploadType=resumable&upload_id={w.UploadId}", null)),
-        ["files/upload/finish"] = ([200, 404, 404, 404, 401, 401], (c, w) => c.PostAsync("/files/upload/finish", new { upload_id = w.UploadId })),
-        ["files/list_folder/continue"] = ([200, 400, 400, 400, 401, 401], (c, w) => c.PostAsync("/files/list_folder/continue", new { cursor = w.OwnerCursor })),
-        ["files/list_folder/get_latest_cursor"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/files/list_folder/get_latest_cursor", new { path = "" })),
-        ["notifications/ws (not a WebSocket)"] = ([400, 400, 400, 400, 401, 401], (c, _) => SendAsync(c, HttpMethod.Get, "/notifications/ws", null)),
-        ["notifications/list"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/notifications/list", new { limit = 10 })),
-        ["notifications/mark_read"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/notifications/mark_read", new { })),
-        ["sharing/add_member"] = ([200, 403, 403, 404, 401, 401], (c, w) => c.PostAsync("/sharing/add_member", new { path = "/Shared", email = w.NewcomerEmail, role = "editor" })),
-        ["sharing/remove_member"] = ([200, 403, 403, 404, 401, 401], (c, w) => c.PostAsync("/sharing/remove_member", new { path = "/Shared", email = w.Viewer.Email })),
-        ["sharing/list_members"] = ([200, 200, 200, 404, 401, 401], (c, _) => c.PostAsync("/sharing/list_members", new { path = "/Shared" })),
-        ["sharing/list_shared_with_me"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/sharing/list_shared_with_me", null)),
-        ["sharing/leave"] = ([400, 200, 200, 400, 401, 401], (c, _) => c.PostAsync("/sharing/leave", new { path = "/Shared" })),
-        ["sharing/create_link"] = ([200, 200, 403, 404, 401, 401], (c, _) => c.PostAsync("/sharing/create_link", new { path = "/Shared/doc.txt" })),
-        ["sharing/list_links"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/sharing/list_links", null)),
-        ["sharing/revoke_link"] = ([200, 404, 404, 404, 401, 401], (c, w) => c.PostAsync("/sharing/revoke_link", new { link_id = w.LinkId })),
-        ["s/{token}"] = ([200, 200, 200, 200, 200, 200], (c, w) => SendAsync(c, HttpMethod.Get, $"/s/{w.LinkToken}", null)),
-        ["s/{token}/download"] = ([200, 200, 200, 200, 200, 200], (c, w) => SendAsync(c, HttpMethod.Get, $"/s/{w.LinkToken}/download", null)),
-        ["auth/list_devices"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/list_devices", null)),
-        ["auth/revoke_device"] = ([200, 404, 404, 404, 401, 401], (c, w) => c.PostAsync("/auth/revoke_device", new { device_id = w.DesktopDeviceId })),
-        ["auth/logout"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/logout", null)),
-        ["auth/create_app_password"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/create_app_password", new { name = "Finder" })),
-        ["auth/list_app_passwords"] = ([200, 200, 200, 200, 401, 401], (c, _) => c.PostAsync("/auth/list_app_passwords", null)),
-        ["auth/revoke_app_password"] = ([404, 404, 404, 404, 401, 401], (c, _) => c.PostAsync("/auth/revoke_app_password", new { id = "ap_unknown" })),
-        // WebDAV signs in with Basic and an app password only: a bearer token (live or revoked) is refused there.
-        ["dav PROPFIND with a bearer token"] = ([401, 401, 401, 401, 401, 401], (c, _) => SendAsync(c, new HttpMethod("PROPFIND"), "/dav/Shared/", null)),
-        // The web app's files are public, and a path nothing serves is a 404 for everyone rather than a sign-in prompt.
-        ["web app /favicon.ico"] = ([200, 200, 200, 200, 200, 200], (c, _) => SendAsync(c, HttpMethod.Get, "/favicon.ico", null)),
-        ["unknown page"] = ([404, 404, 404, 404, 404, 404], (c, _) => SendAsync(c, HttpMethod.Get, "/no/such/page.html", null)),
-        ["unknown API endpoint"] = ([404, 404, 404, 404, 404, 404], (c, _) => c.PostAsync("/files/no_such_endpoint", new { path = "/Shared" })),
-    };
-
-    public static TheoryData<string, Role> Cases()
-    {
-        var data = new TheoryData<string, Role>();
-        foreach (var endpoint in Endpoints.Keys)
+        var data = new TheoryData<string, MatrixCaller>();
+        foreach (var row in MatrixRows.Operations)
         {
-            foreach (var role in Enum.GetValues<Role>())
+            foreach (var caller in Enum.GetValues<MatrixCaller>())
             {
-                data.Add(endpoint, role);
+                data.Add(row.OperationId, caller);
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<string, MatrixCaller> ExtraCells()
+    {
+        var data = new TheoryData<string, MatrixCaller>();
+        foreach (var row in MatrixRows.Extras)
+        {
+            foreach (var caller in Enum.GetValues<MatrixCaller>())
+            {
+                data.Add(row.Name, caller);
             }
         }
 
@@ -92,34 +77,50 @@ public sealed class AuthorizationMatrixTests(DropSyncApiFactory factory) : IClas
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public async Task Each_caller_gets_exactly_what_it_may(string endpoint, Role role)
+    [MemberData(nameof(Cells))]
+    public async Task Each_caller_gets_exactly_what_it_may(string operationId, MatrixCaller caller)
     {
-        var world = await BuildAsync();
-        var (expected, call) = Endpoints[endpoint];
-        var caller = role switch
-        {
-            Role.Owner => world.Owner,
-            Role.Editor => world.Editor,
-            Role.Viewer => world.Viewer,
-            Role.Stranger => world.Stranger,
-            Role.Revoked => world.Revoked,
-            _ => world.Anonymous,
-        };
-        var before = await OwnerStateAsync(world);
+        var operations = await OperationsAsync();
+        Assert.True(operations.TryGetValue(operationId, out var operation), $"row {operationId} names no operation of the document");
+        var row = MatrixRows.Operations.Single(r => r.OperationId == operationId);
+        var world = await MatrixWorld.BuildAsync(factory);
+        var spec = row.Request(world);
+        var url = Regex.Replace(operation.Path, "{([^}]+)}", m => Uri.EscapeDataString(spec.Route[m.Groups[1].Value]))
+            + (spec.Query.Length > 0 ? "?" + spec.Query : "");
 
-        var (status, body) = await call(caller, world);
+        await CheckCellAsync(world, caller, $"{operation.Method} {operation.Path} ({operationId})", new HttpMethod(operation.Method), url, spec.Body(), row.Expected, row.Outcome, row.MayChangeOwnerState, row.UrlIsTheCredential);
+    }
 
-        Assert.True((int)status == expected[(int)role], $"{endpoint} as {role}: expected {expected[(int)role]}, got {(int)status}: {body.ToJsonString()}");
-        // Leaving changes only the member's own membership; owners and editors may change the files.
-        var mayChange = (role is Role.Owner or Role.Editor || endpoint == "sharing/leave") && (int)status < 300;
-        if (!mayChange)
+    [Theory]
+    [MemberData(nameof(ExtraCells))]
+    public async Task Each_caller_gets_exactly_what_it_may_beyond_the_document(string name, MatrixCaller caller)
+    {
+        var row = MatrixRows.Extras.Single(r => r.Name == name);
+        var world = await MatrixWorld.BuildAsync(factory);
+
+        await CheckCellAsync(world, caller, name, row.Method, row.Url(world), row.Body(world), row.Expected, (status, _) => status, MatrixRow.OwnerAndEditor, urlIsTheCredential: false);
+    }
+
+    private static async Task CheckCellAsync(
+        MatrixWorld world, MatrixCaller caller, string name, HttpMethod method, string url, HttpContent? content, Statuses expected,
+        Func<int, JsonNode, int> outcome, IReadOnlySet<MatrixCaller> mayChange, bool urlIsTheCredential)
+    {
+        var before = await world.OwnerStateAsync();
+
+        using var request = new HttpRequestMessage(method, url) { Content = content };
+        using var response = await world.As(caller).Http.SendAsync(request);
+        var isJson = response.Content.Headers.ContentType?.MediaType == "application/json";
+        var body = isJson ? await ApiClient.ReadJsonAsync(response) : new JsonObject();
+        var status = outcome((int)response.StatusCode, body);
+
+        Assert.True(status == expected.For(caller), $"{name} as {caller}: expected {expected.For(caller)}, got {status}: {body.ToJsonString()}");
+        if (!(mayChange.Contains(caller) && status < 300))
         {
-            Assert.Equal(before, await OwnerStateAsync(world));
+            Assert.Equal(before, await world.OwnerStateAsync());
         }
 
-        // A stranger learns nothing of Alice's (a shared link, by design, shows its file to anyone).
-        if (role == Role.Stranger && !endpoint.StartsWith("s/", StringComparison.Ordinal))
+        // A stranger learns nothing of Alice's (a shared link or signed block URL, by design, shows its content to anyone).
+        if (caller == MatrixCaller.Stranger && !urlIsTheCredential)
         {
             var text = body.ToJsonString();
             Assert.DoesNotContain(world.Owner.Email!, text, StringComparison.OrdinalIgnoreCase);
@@ -127,60 +128,27 @@ public sealed class AuthorizationMatrixTests(DropSyncApiFactory factory) : IClas
         }
     }
 
-    private static object Declaration(string path)
+    /// <summary>The document's operations by operationId: method (upper case) and path template.</summary>
+    private async Task<Dictionary<string, (string Method, string Path)>> OperationsAsync()
     {
-        var bytes = Bytes("abc");
-        return new { path, size = bytes.Length, blocks = new[] { new { hash = Dropbox.Sha256Hex(bytes), size = bytes.Length } }, mode = "add" };
-    }
-
-    private static async Task<(HttpStatusCode, JsonNode)> SendAsync(ApiClient client, HttpMethod method, string url, object? json)
-    {
-        using var request = new HttpRequestMessage(method, url);
-        if (json is not null)
+        using var anonymous = factory.CreateClient();
+        var document = (await anonymous.GetFromJsonAsync<JsonNode>("/openapi/v1.json"))!;
+        var operations = new Dictionary<string, (string, string)>();
+        foreach (var (path, item) in document["paths"]!.AsObject())
         {
-            request.Content = System.Net.Http.Json.JsonContent.Create(json);
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var id = operation?["operationId"]?.GetValue<string>() ?? $"{method.ToUpperInvariant()} {path} (no operationId)";
+                Assert.True(operations.TryAdd(id, (method.ToUpperInvariant(), path)), $"operationId {id} is used twice");
+            }
         }
 
-        using var response = await client.Http.SendAsync(request);
-        var isJson = response.Content.Headers.ContentType?.MediaType == "application/json";
-        return (response.StatusCode, isJson ? await ApiClient.ReadJsonAsync(response) : new JsonObject());
+        return operations;
     }
 
-    /// <summary>Everything of Alice's that a caller could change: her tree with revisions, members, links and devices.</summary>
-    private static async Task<string> OwnerStateAsync(World w)
-    {
-        var tree = await w.Owner.OkAsync("/files/list_folder", new { path = "", recursive = true });
-        var members = await w.Owner.OkAsync("/sharing/list_members", new { path = "/Shared" });
-        var links = await w.Owner.OkAsync("/sharing/list_links", null);
-        var devices = await w.Owner.OkAsync("/auth/list_devices", null);
-        tree.AsObject().Remove("cursor");
-        return string.Join("\n", tree.ToJsonString(), members.ToJsonString(), links.ToJsonString(), devices.ToJsonString());
-    }
+    private static bool TemplateMatches(string template, string path) =>
+        Regex.IsMatch(path, "^" + TemplateSegment().Replace(Regex.Escape(template), "[^/]+") + "/?$");
 
-    private async Task<World> BuildAsync()
-    {
-        var owner = await factory.SignUpAsync(deviceName: "laptop");
-        var editor = await factory.SignUpAsync();
-        var viewer = await factory.SignUpAsync();
-        var stranger = await factory.SignUpAsync();
-        var newcomer = await factory.SignUpAsync();
-        var first = await owner.UploadOkAsync("/Shared/doc.txt", Bytes("v1"));
-        await owner.UploadOkAsync("/Shared/doc.txt", Bytes("v2"), "overwrite");
-        await owner.UploadOkAsync("/Private/secret.txt", Bytes("secret"));
-        await ShareAsync(owner, "/Shared", editor, "editor");
-        await ShareAsync(owner, "/Shared", viewer, "viewer");
-        var tablet = await factory.SignInAsync(owner.Email!, "tablet");
-        var desktop = await factory.SignInAsync(owner.Email!, "desktop");
-        await owner.OkAsync("/auth/revoke_device", new { device_id = tablet.DeviceId });
-        var link = await owner.OkAsync("/sharing/create_link", new { path = "/Shared/doc.txt" });
-        var cursor = (await owner.OkAsync("/files/list_folder/get_latest_cursor", new { path = "" }))["cursor"]!.GetValue<string>();
-        var upload = await ResumableUpload.BeginAsync(owner, Declaration("/Shared/resumed.bin"));
-        await ResumableUpload.SendMissingAsync(owner.Http, upload, [(Dropbox.Sha256Hex(Bytes("abc")), Bytes("abc"))]);
-        var anonymous = new ApiClient(factory.CreateClient());
-        Assert.Null(anonymous.Http.DefaultRequestHeaders.Authorization);
-        return new World(
-            owner, editor, viewer, stranger, tablet, anonymous,
-            first["rev"]!.GetValue<string>(), cursor, link["link_id"]!.GetValue<string>(),
-            new Uri(link["url"]!.GetValue<string>()).AbsolutePath["/s/".Length..], upload["upload_id"]!.GetValue<string>(), newcomer.Email!, desktop.DeviceId!);
-    }
+    [GeneratedRegex(@"\\\{[^}]+}")]
+    private static partial Regex TemplateSegment();
 }

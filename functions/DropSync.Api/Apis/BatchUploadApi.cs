@@ -85,7 +85,7 @@ internal static class BatchUploadApi
     private static async Task<BatchUploadResponse> ReadBatchAsync(HttpContext context, Core.Accounts.Caller caller, string boundary, BatchUploadService batches, IOptions<JsonOptions> json, CancellationToken ct)
     {
         var reader = new MultipartReader(boundary, context.Request.Body) { BodyLengthLimit = null };
-        var first = await reader.ReadNextSectionAsync(ct);
+        var first = await MultipartAsync(() => reader.ReadNextSectionAsync(ct));
         if (first is null || first.GetContentDispositionHeader()?.Name.Value != "manifest")
         {
             throw Errors.BadRequest(ErrorCodes.MissingManifest, "The first part of a batch is \"manifest\": JSON {\"files\": [{\"path\", \"mode\", \"rev\"}, ...]}.");
@@ -96,7 +96,7 @@ internal static class BatchUploadApi
         await using var manifestBody = new BoundedReadStream(first.Body, MaxManifestBytes);
         try
         {
-            manifest = await JsonSerializer.DeserializeAsync<BatchManifest>(manifestBody, json.Value.SerializerOptions, ct);
+            manifest = await MultipartAsync(() => JsonSerializer.DeserializeAsync<BatchManifest>(manifestBody, json.Value.SerializerOptions, ct).AsTask());
         }
         catch (JsonException e)
         {
@@ -108,6 +108,15 @@ internal static class BatchUploadApi
         }
 
         var items = manifest?.Files ?? throw Errors.BadRequest(ErrorCodes.InvalidManifest, "The manifest lists no files.");
+        for (var i = 0; i < items.Count; i++)
+        {
+            // JSON null deserializes into the list as is; the service takes every item for an object.
+            if (items[i] is null)
+            {
+                throw Errors.BadRequest(ErrorCodes.InvalidManifest, $"files[{i}] is null; each file is an object {{\"path\", \"mode\", \"rev\"}}.");
+            }
+        }
+
         var results = await batches.UploadAsync(caller, items, ReadFilesAsync(reader, items, ct), ct);
         return new BatchUploadResponse([.. results.Select(r => r.Error is null
             ? new BatchUploadEntry(r.Index, r.Path, StatusCodes.Status200OK, r.Metadata, null)
@@ -122,7 +131,7 @@ internal static class BatchUploadApi
     {
         for (var index = 0; index < items.Count; index++)
         {
-            var section = await reader.ReadNextSectionAsync(ct);
+            var section = await MultipartAsync(() => reader.ReadNextSectionAsync(ct));
             if (section is null)
             {
                 yield break;
@@ -132,7 +141,7 @@ internal static class BatchUploadApi
             var tooLarge = false;
             var chunk = new byte[81920];
             int n;
-            while ((n = await section.Body.ReadAsync(chunk, ct)) > 0)
+            while ((n = await MultipartAsync(() => section.Body.ReadAsync(chunk, ct).AsTask())) > 0)
             {
                 if (buffer.Length + n > BatchUploadService.MaxFileSize)
                 {
@@ -147,6 +156,23 @@ internal static class BatchUploadApi
                 ? new BatchUploadFile(index, items[index], ReadOnlyMemory<byte>.Empty,
                     Errors.TooLarge(ErrorCodes.FileTooLarge, $"A file in a batch is at most {BatchUploadService.MaxFileSize} bytes; upload larger files on their own."))
                 : new BatchUploadFile(index, items[index], buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        }
+    }
+
+    /// <summary>
+    /// A read of the multipart body: the reader's IOException (a body that ends before its closing boundary, a header
+    /// line past its limit) is the client's malformed request, 400; the transport's own (a body past its size limit)
+    /// stays what it is.
+    /// </summary>
+    private static async Task<T> MultipartAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (IOException e) when (e is not BadHttpRequestException)
+        {
+            throw Errors.BadRequest(ErrorCodes.InvalidRequest, $"The multipart body is malformed: {e.Message}");
         }
     }
 
