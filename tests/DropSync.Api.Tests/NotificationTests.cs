@@ -39,7 +39,14 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
         var alicePage = await alice.OkAsync("/notifications/list", new { limit = 10 });
         Assert.Equal(["deleted", "edited"], Items(alicePage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
         Assert.Equal(2, alicePage["unread"]!.GetValue<int>());
+        // The fan-out pushes the change event before it stores the notification: wait for the store to catch up.
         var bobPage = await bob.OkAsync("/notifications/list", new { limit = 10 });
+        for (var wait = 0; wait < 100 && Items(bobPage).Count < 2; wait++)
+        {
+            await Task.Delay(50);
+            bobPage = await bob.OkAsync("/notifications/list", new { limit = 10 });
+        }
+
         Assert.Equal(["edited", "shared"], Items(bobPage).Select(n => n!["kind"]!.GetValue<string>()).ToArray());
         Assert.Equal("/Team/own.txt", Items(bobPage)[0]!["path"]!.GetValue<string>());
         // The live event and the stored notification give the time as the same UTC millisecond string.
