@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using System.Security.Cryptography;
 using Amazon.S3;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.S3;
@@ -38,11 +39,12 @@ internal sealed class AwsStack : IDisposable
         var options = new DropSyncOptions();
         var resolver = new PathResolver(sharing);
         Blocks = new BlockService(store, Index, new BlockLocks(), clock);
-        Committer = new FileCommitter(meta, publisher, clock);
+        var quota = new StorageQuota(new DynamoDbRetentionStore(Db), options, clock);
+        Committer = new FileCommitter(meta, publisher, clock, quota);
         Resolver = resolver;
-        Uploads = new UploadService(Blocks, store, Index, sessions, urls, meta, Committer, resolver, options, clock);
-        Files = new FileService(meta, sharing, store, urls, Committer, resolver, publisher, options, clock);
-        Feed = new ChangeFeed(meta, resolver);
+        Uploads = new UploadService(Blocks, store, Index, sessions, urls, meta, Committer, resolver, options, clock, quota);
+        Files = new FileService(meta, sharing, store, urls, Committer, resolver, publisher, options, clock, quota);
+        Feed = new ChangeFeed(meta, resolver, new CursorSigner(RandomNumberGenerator.GetBytes(32)));
     }
 
     public DynamoDbContext Db { get; }

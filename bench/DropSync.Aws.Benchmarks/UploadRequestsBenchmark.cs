@@ -106,9 +106,10 @@ internal static class UploadRequestsBenchmark
         var store = new S3BlockStore(s3, options);
         var meta = new DynamoDbFileMetadataStore(db);
         var resolver = new PathResolver(new DynamoDbSharingStore(db));
-        var committer = new FileCommitter(meta, new NoChangePublisher(), clock);
+        var quota = new StorageQuota(new DynamoDbRetentionStore(db), new DropSyncOptions(), clock);
+        var committer = new FileCommitter(meta, new NoChangePublisher(), clock, quota);
         var service = new BlockService(store, index, new BlockLocks(), clock);
-        return (new UploadService(service, store, index, new DynamoDbUploadSessionStore(db, clock), urls, meta, committer, resolver, new DropSyncOptions(), clock), index);
+        return (new UploadService(service, store, index, new DynamoDbUploadSessionStore(db, clock), urls, meta, committer, resolver, new DropSyncOptions(), clock, quota), index);
     }
 
     private static async Task WaitReadyAsync(IAmazonS3 s3, CancellationToken ct)

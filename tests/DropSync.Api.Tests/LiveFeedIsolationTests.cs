@@ -103,7 +103,7 @@ public sealed class LiveFeedIsolationTests
 
     private static Caller CallerOf(string userId) => new(userId, userId + "@example.com", "dev_" + userId, "device", "ns_" + userId);
 
-    private static FeedCursor Start(string userId) => new(userId, "", true, new Dictionary<string, long>());
+    private static FeedCursor Start(string userId) => new(userId, "", true, new Dictionary<string, long>()) { Signer = new CursorSigner(new byte[32]) };
 
     private static PushMessage Note(int n) => new("notification", new Dictionary<string, object?> { ["n"] = n }, null);
 
