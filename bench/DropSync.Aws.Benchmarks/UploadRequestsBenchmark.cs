@@ -120,7 +120,7 @@ internal static class UploadRequestsBenchmark
                 await s3.ListBucketsAsync(ct);
                 return;
             }
-            catch (Exception e) when (attempt < 100 && e is AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (attempt < 900 && e is AmazonServiceException or HttpRequestException)
             {
                 await Task.Delay(100, ct);
             }
