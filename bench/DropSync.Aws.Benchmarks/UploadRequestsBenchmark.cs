@@ -101,7 +101,7 @@ internal static class UploadRequestsBenchmark
         var db = new DynamoDbContext(dynamo, tables);
         var options = new S3BlockStoreOptions { BucketName = bucket };
         var blocks = new DynamoDbBlockIndex(db);
-        var index = new S3StagedBlockIndex(blocks, s3, options, clock);
+        var index = new S3StagedBlockIndex(blocks, s3, options, clock, stagesOnlyStoredBlocks: direct);
         IBlockTransferUrls urls = direct ? new S3DirectBlockUrls(s3, options, blocks, clock) : new S3StagedBlockUrls(s3, options, clock);
         var store = new S3BlockStore(s3, options);
         var meta = new DynamoDbFileMetadataStore(db);
@@ -121,7 +121,7 @@ internal static class UploadRequestsBenchmark
                 await s3.ListBucketsAsync(ct);
                 return;
             }
-            catch (Exception e) when (attempt < 100 && e is AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (attempt < 900 && e is AmazonServiceException or HttpRequestException)
             {
                 await Task.Delay(100, ct);
             }

@@ -79,7 +79,7 @@ public sealed class DirectBlockUploadTests(DynamoDbServer dynamo, S3Server s3)
         var db = await dynamo.CreateTablesAsync();
         var options = new S3BlockStoreOptions { BucketName = await s3.CreateBucketAsync() };
         var blocks = new DynamoDbBlockIndex(db);
-        return (db, options, new S3DirectBlockUrls(s3.Client, options, blocks), new S3StagedBlockIndex(blocks, s3.Client, options));
+        return (db, options, new S3DirectBlockUrls(s3.Client, options, blocks), new S3StagedBlockIndex(blocks, s3.Client, options, stagesOnlyStoredBlocks: true));
     }
 
     private static async Task<Dictionary<string, AttributeValue>?> BlockItemAsync(DynamoDbContext db, BlockHash hash)

@@ -85,7 +85,7 @@ internal static class AwsModeServices
         services.AddSingleton<IAppPasswordStore>(sp => new DynamoDbAppPasswordStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton(sp => new DynamoDbBlockIndex(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IBlockIndex>(sp => new S3StagedBlockIndex(
-            sp.GetRequiredService<DynamoDbBlockIndex>(), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<DynamoDbBlockIndex>(), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>(), stagesOnlyStoredBlocks: true));
         services.AddSingleton<IUploadSessionStore>(sp => new DynamoDbUploadSessionStore(sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ISharingStore>(sp => new DynamoDbSharingStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IInvitationStore>(sp => new DynamoDbInvitationStore(sp.GetRequiredService<DynamoDbContext>()));

@@ -52,8 +52,16 @@ public sealed class S3StagedBlockIndex : IBlockIndex
     private readonly S3BlockStoreOptions _options;
     private readonly TimeProvider _time;
 
-    public S3StagedBlockIndex(DynamoDb.DynamoDbBlockIndex inner, IAmazonS3 s3, S3BlockStoreOptions options, TimeProvider? time = null)
+    private readonly bool _stagesOnlyStoredBlocks;
+
+    /// <param name="stagesOnlyStoredBlocks">
+    /// True beside <see cref="S3DirectBlockUrls"/>, which stages only blocks someone stored first: a block no one stored
+    /// then has no staged upload to adopt, and one index read spares an S3 HEAD per new block. (A staged URL handed out for a
+    /// reservation that was collected before its upload came is then not adopted; the client asks again and PUTs directly.)
+    /// </param>
+    public S3StagedBlockIndex(DynamoDb.DynamoDbBlockIndex inner, IAmazonS3 s3, S3BlockStoreOptions options, TimeProvider? time = null, bool stagesOnlyStoredBlocks = false)
     {
+        _stagesOnlyStoredBlocks = stagesOnlyStoredBlocks;
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _s3 = s3 ?? throw new ArgumentNullException(nameof(s3));
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -67,10 +75,8 @@ public sealed class S3StagedBlockIndex : IBlockIndex
     {
         var held = new Dictionary<BlockHash, int>(await _inner.FindHeldAsync(userId, hashes, cancellationToken).ConfigureAwait(false));
         var missing = hashes.Distinct().Where(h => !held.ContainsKey(h)).ToList();
-        if (missing.Count > 0)
+        if (_stagesOnlyStoredBlocks && missing.Count > 0)
         {
-            // Staged URLs are only handed out for blocks someone stored first: a block no one stored has nothing to adopt,
-            // and one index read spares an S3 HEAD per new block.
             var stored = await _inner.FindStoredAsync(missing, cancellationToken).ConfigureAwait(false);
             missing.RemoveAll(h => !stored.Contains(h));
         }
