@@ -24,7 +24,8 @@ public sealed class SlowReaderOverTcpTests : IDisposable
         await slowReader.LoginAsync(slowWriter.Email!, Password, "never reads");
         var fast = await SignUpAsync(server, "fast");
         using var raw = await ConnectWithoutReadingAsync(server.BaseAddress, slowReader.AccessToken!);
-        await using var fastFeed = await LiveFeed.ConnectAsync(server.BaseAddress, fast);
+        // With echo: the fast user's changes below come from this same device.
+        await using var fastFeed = await LiveFeed.ConnectAsync(server.BaseAddress, fast, echo: true);
 
         // Long names make each event about 1 KB: a few hundred fill the socket buffers of a reader that does not read.
         var longName = new string('x', 200);
