@@ -231,7 +231,8 @@ public sealed class ChangeFeedTests(DropSyncApiFactory factory) : IClassFixture<
     public async Task The_fan_out_compacts_journal_entries_older_than_the_retention_and_only_cursors_behind_them_reset()
     {
         // Its own server: the test moves the clock three months on and checks retention every 4 changes.
-        using var server = DropSyncApiFactory.WithSettings(("DropSync:JournalCompactionInterval", "4"), ("DropSync:JournalRetention", "90.00:00:00"));
+        using var server = DropSyncApiFactory.WithSettings(
+            ("DropSync:JournalCompactionInterval", "4"), ("DropSync:JournalRetention", "90.00:00:00"), ("DropSync:TokenIdleTimeout", "3650.00:00:00"));
         var alice = await server.SignUpAsync();
         await alice.UploadOkAsync("/old-1.txt", Bytes("1"));
         var old = (await alice.OkAsync("/files/list_folder", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();

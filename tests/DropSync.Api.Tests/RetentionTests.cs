@@ -18,7 +18,8 @@ public sealed class RetentionTests : IDisposable
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
 
     private readonly DropSyncApiFactory _factory = DropSyncApiFactory.WithSettings(
-        ("DropSync:VersionRetention", "00:00:10"), ("DropSync:BlockGracePeriod", "00:00:05"), ("DropSync:MaxRevisionsPerFile", "3"));
+        ("DropSync:VersionRetention", "00:00:10"), ("DropSync:BlockGracePeriod", "00:00:05"), ("DropSync:MaxRevisionsPerFile", "3"),
+        ("DropSync:TokenIdleTimeout", "3650.00:00:00")); // the clock moves a year here; the test's devices must not expire
 
     [Fact]
     public async Task History_goes_exactly_at_the_policy_and_its_unshared_blocks_leave_the_disk_after_the_grace()

@@ -27,6 +27,9 @@ public static class MatrixRows
         // The caller's own account: any signed-in caller, acting only on itself.
         new("logout", AnySignedIn200, _ => None),
         new("listDevices", AnySignedIn200, _ => None),
+
+        // An empty body is refused before any password is checked (a wrong old password would count toward the lockout).
+        new("changePassword", new(400, 400, 400, 400, 401, 401, 401), _ => Json(new { })),
         new("revokeDevice", new(200, 404, 404, 404, 401, 401, 401), w => Json(new { device_id = w.DesktopDeviceId })),
         new("createAppPassword", AnySignedIn200, _ => Json(new { name = "Finder" })),
         new("listAppPasswords", AnySignedIn200, _ => None),
@@ -67,6 +70,11 @@ public static class MatrixRows
         new("removeMember", new(200, 403, 403, 404, 401, 401, 401), w => Json(new { path = "/Shared", email = w.Viewer.Email })),
         new("listMembers", new(200, 200, 200, 404, 401, 401, 401), _ => Json(new { path = "/Shared" })),
         new("listSharedWithMe", AnySignedIn200, _ => None),
+
+        // Invitations: each caller sees only their own; the world's one is the newcomer's, so nobody here may answer it.
+        new("listInvitations", AnySignedIn200, _ => None),
+        new("acceptInvitation", new(404, 404, 404, 404, 401, 401, 401), w => Json(new { invitation_id = w.NewcomerInvitationId })),
+        new("declineInvitation", new(404, 404, 404, 404, 401, 401, 401), w => Json(new { invitation_id = w.NewcomerInvitationId })),
         new("leaveShare", new(400, 200, 200, 400, 401, 401, 401), _ => Json(new { path = "/Shared" }))
         {
             MayChangeOwnerState = new HashSet<MatrixCaller> { MatrixCaller.Owner, MatrixCaller.Editor, MatrixCaller.Viewer },

@@ -37,6 +37,7 @@ public sealed record MatrixWorld(
     string LinkToken,
     string UploadId,
     string NewcomerEmail,
+    string NewcomerInvitationId,
     string DesktopDeviceId,
     Uri BlockGetUrl,
     Uri BlockPutUrl,
@@ -86,34 +87,23 @@ public sealed record MatrixWorld(
         await ResumableUpload.SendMissingAsync(owner.Http, upload, [(Dropbox.Sha256Hex(Bytes("abc")), Bytes("abc"))]);
         var waiting = await ResumableUpload.BeginAsync(owner, Declaration("/Private/waiting.bin", Bytes("not yet sent")));
         var blocks = await owner.OkAsync("/files/get_blocks", new { path = "/Shared/doc.txt" });
+        await owner.OkAsync("/sharing/add_member", new { path = "/Private", email = newcomer.Email, role = "viewer" });
+        var invitations = await newcomer.OkAsync("/sharing/list_invitations", null);
+        var newcomerInvitation = invitations["entries"]![0]!["invitation_id"]!.GetValue<string>();
         var anonymous = new ApiClient(factory.CreateClient());
         Assert.Null(anonymous.Http.DefaultRequestHeaders.Authorization);
         return new MatrixWorld(
             owner, editor, viewer, stranger, tablet, expired, anonymous,
             first["rev"]!.GetValue<string>(), cursor, link["link_id"]!.GetValue<string>(),
-            new Uri(link["url"]!.GetValue<string>()).AbsolutePath["/s/".Length..], upload["upload_id"]!.GetValue<string>(), newcomer.Email!, desktop.DeviceId!,
+            new Uri(link["url"]!.GetValue<string>()).AbsolutePath["/s/".Length..], upload["upload_id"]!.GetValue<string>(), newcomer.Email!, newcomerInvitation, desktop.DeviceId!,
             Absolute(owner, blocks["blocks"]![0]!["url"]!), Absolute(owner, waiting["missing"]![0]!["url"]!), Bytes("not yet sent"));
     }
 
     /// <summary>
-    /// THE EXPIRED-TOKEN FIXTURE (the one place to change when tokens expire). Today no token expires, so the column's
-    /// caller carries a token of the server's own shape (dst_ + 32 characters) that was never issued: what the server
-    /// sees of an expired token, an unknown one. Once sliding idle expiry (issue 13.4, TimeProvider from DI) is merged,
-    /// replace the body with a real expired device of Alice's:
-    /// <code>
-    /// var stale = await factory.SignInAsync(ownerEmail, "old phone");
-    /// factory.Clock.Advance(options.TokenIdleLifetime + TimeSpan.FromDays(1)); // the setting's name as merged
-    /// return stale;
-    /// </code>
-    /// <see cref="BuildAsync"/> calls this before any other token of the world exists, so only this one is idle past the window.
+    /// The expired-token caller: a device of Alice's last used longer ago than the server's idle timeout
+    /// (<see cref="ExpiredTokens"/>), so its token answers 401 token_expired while her other devices stay signed in.
     /// </summary>
-    private static Task<ApiClient> ExpiredCallerAsync(DropSyncApiFactory factory, string ownerEmail)
-    {
-        _ = ownerEmail;
-        var client = new ApiClient(factory.CreateClient());
-        client.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dst_" + Guid.NewGuid().ToString("N"));
-        return Task.FromResult(client);
-    }
+    private static Task<ApiClient> ExpiredCallerAsync(DropSyncApiFactory factory, string ownerEmail) => factory.ExpiredDeviceOfAsync(ownerEmail);
 
     public static object Declaration(string path, byte[] bytes) =>
         new { path, size = bytes.Length, blocks = new[] { new { hash = Dropbox.Sha256Hex(bytes), size = bytes.Length } }, mode = "add" };

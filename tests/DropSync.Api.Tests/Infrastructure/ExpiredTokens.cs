@@ -13,12 +13,18 @@ namespace DropSync.Api.Tests.Infrastructure;
 /// </summary>
 public static class ExpiredTokens
 {
-    public static async Task<ApiClient> ExpiredDeviceOfAsync(this DropSyncApiFactory factory, ApiClient user)
+    public static Task<ApiClient> ExpiredDeviceOfAsync(this DropSyncApiFactory factory, ApiClient user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return factory.ExpiredDeviceOfAsync(user.Email!);
+    }
+
+    public static async Task<ApiClient> ExpiredDeviceOfAsync(this DropSyncApiFactory factory, string email)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(email);
         var store = factory.Services.GetRequiredService<IAccountStore>();
-        var account = await store.FindAccountByEmailAsync(user.Email!.ToLowerInvariant(), CancellationToken.None)
+        var account = await store.FindAccountByEmailAsync(email.ToLowerInvariant(), CancellationToken.None)
             ?? throw new InvalidOperationException("sign the user up first");
         var idle = factory.Services.GetRequiredService<DropSync.Core.Files.DropSyncOptions>().TokenIdleTimeout;
         var longAgo = factory.Clock.GetUtcNow() - idle - TimeSpan.FromDays(1);
