@@ -80,20 +80,7 @@ if (args.Length > 0 && args[0] == "fanout")
         }
     }
 
-    try
-    {
-        return await FanoutBenchmark.RunAsync(devices, commits, concurrency, cancel.Token);
-    }
-    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-    {
-        Console.Error.WriteLine("cancelled.");
-        return 130;
-    }
-    catch (Exception e) when (e is BenchmarkException or HttpRequestException or System.Net.WebSockets.WebSocketException)
-    {
-        Console.Error.WriteLine($"FAILED: {e.Message}");
-        return 1;
-    }
+    return await RunStepAsync(() => FanoutBenchmark.RunAsync(devices, commits, concurrency, cancel.Token), cancel);
 }
 
 if (args.Length > 0 && args[0] == "login-flood")
@@ -122,20 +109,7 @@ if (args.Length > 0 && args[0] == "login-flood")
         }
     }
 
-    try
-    {
-        return await LoginFloodBenchmark.RunAsync(flooders, seconds, sameAddress, cancel.Token);
-    }
-    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-    {
-        Console.Error.WriteLine("cancelled.");
-        return 130;
-    }
-    catch (Exception e) when (e is BenchmarkException or HttpRequestException)
-    {
-        Console.Error.WriteLine($"FAILED: {e.Message}");
-        return 1;
-    }
+    return await RunStepAsync(() => LoginFloodBenchmark.RunAsync(flooders, seconds, sameAddress, cancel.Token), cancel);
 }
 
 if (args.Length > 0 && args[0] == "commits")
@@ -169,20 +143,7 @@ if (args.Length > 0 && args[0] == "commits")
         }
     }
 
-    try
-    {
-        return await CommitBenchmark.RunAsync(writers, commits, fileSize, warmup, cancel.Token);
-    }
-    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-    {
-        Console.Error.WriteLine("cancelled.");
-        return 130;
-    }
-    catch (Exception e) when (e is BenchmarkException or HttpRequestException)
-    {
-        Console.Error.WriteLine($"FAILED: {e.Message}");
-        return 1;
-    }
+    return await RunStepAsync(() => CommitBenchmark.RunAsync(writers, commits, fileSize, warmup, cancel.Token), cancel);
 }
 
 if (args.Length == 0 || args[0] != "transfer")
@@ -245,4 +206,23 @@ catch (HttpRequestException e)
 {
     Console.Error.WriteLine($"FAILED: HTTP error talking to the server: {e.Message}");
     return 1;
+}
+
+// One step's run: Ctrl+C answers 130, a failure the benchmark names (or a connection that fails) answers 1 with its message.
+static async Task<int> RunStepAsync(Func<Task<int>> step, CancellationTokenSource cancel)
+{
+    try
+    {
+        return await step();
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("cancelled.");
+        return 130;
+    }
+    catch (Exception e) when (e is BenchmarkException or HttpRequestException or System.Net.WebSockets.WebSocketException)
+    {
+        Console.Error.WriteLine($"FAILED: {e.Message}");
+        return 1;
+    }
 }
