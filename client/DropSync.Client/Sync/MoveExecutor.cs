@@ -28,6 +28,47 @@ internal sealed class MoveExecutor(SyncPass p)
         }
     }
 
+    /// <summary>
+    /// One move of a folder on the server (whatever it holds there moves with it); the index follows, keeping the
+    /// files' revs: the server gave them new ones for the same bytes, which the next sync records without a transfer.
+    /// If the server refuses, each file is moved on its own as before.
+    /// </summary>
+    public async Task MoveRemoteFolderAsync(MoveRemoteFolderAction move, List<UploadAction> uploads, CancellationToken ct)
+    {
+        RemoteEntry moved;
+        try
+        {
+            moved = await p.Api.MoveAsync(move.FromPath, "/" + move.ToRel, ct);
+        }
+        catch (DropSyncApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound || e.Code == ErrorCodes.NoWritePermission)
+        {
+            p.Options.Log?.Invoke($"could not move the folder {move.FromPath} to /{move.ToRel} on the server ({e.ServerMessage}); moving its files one by one");
+            foreach (var (from, to) in move.Files)
+            {
+                await MoveRemoteAsync(from, to, uploads, ct);
+            }
+
+            return;
+        }
+
+        var fromKey = SyncEngine.KeyOf(move.FromPath);
+        foreach (var folder in p.Indexed.Values.Where(i => i.IsDir && (i.Key == fromKey || i.Key.StartsWith(fromKey + "/", StringComparison.Ordinal))))
+        {
+            var path = moved.Path + folder.Path[move.FromPath.Length..];
+            p.Index.Remove(folder.Key);
+            p.Index.Put(folder with { Key = SyncEngine.KeyOf(path), Path = path });
+        }
+
+        foreach (var (from, to) in move.Files)
+        {
+            var path = moved.Path + from.Path[move.FromPath.Length..];
+            p.Index.Remove(from.Key);
+            p.Index.Put(new IndexEntry(to.Key, path, false, to.Size, to.Mtime, from.Rev, from.ContentHash, from.Blocks));
+            p.Recorder.FoldersOnServer(path);
+            p.Report.FileMoved();
+        }
+    }
+
     public void MoveLocal(IndexEntry from, RemoteEntry to)
     {
         var fromRel = p.Local[from.Key].Rel;

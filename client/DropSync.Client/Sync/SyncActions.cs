@@ -48,8 +48,10 @@ public sealed record MoveRemoteAction(IndexEntry From, LocalItem To) : SyncActio
     public override string Describe() => $"move remote {From.Path} -> /{To.Rel}";
 }
 
-/// <summary>A folder moved or renamed here, everything below it recognised by the index: one move on the server.</summary>
-/// <param name="Files">The index entries below the old folder, each with the local item it is now.</param>
+/// <summary>A folder moved or renamed here, every file below it recognised by the index: one move on the server.</summary>
+/// <param name="FromPath">The folder's server path.</param>
+/// <param name="ToRel">Its new local path.</param>
+/// <param name="Files">The index's files below the old folder, each with the local file it is now.</param>
 public sealed record MoveRemoteFolderAction(string FromPath, string ToRel, IReadOnlyList<(IndexEntry From, LocalItem To)> Files) : SyncAction
 {
     public override string Describe() => $"move remote folder {FromPath} -> /{ToRel} ({Files.Count} files)";

@@ -101,6 +101,11 @@ internal sealed class SyncPass
         plan.Forgets.ForEach(f => Index.Remove(f.Entry.Key));
         plan.LocalRenames.ForEach(r => Moves.RenameLocalForRemoteCase(r.Item, r.Remote));
         var uploads = plan.Uploads.ToList();
+        foreach (var move in plan.MovesRemoteFolders)
+        {
+            await Moves.MoveRemoteFolderAsync(move, uploads, ct);
+        }
+
         foreach (var move in plan.MovesRemote)
         {
             await Moves.MoveRemoteAsync(move.From, move.To, uploads, ct);

@@ -9,6 +9,7 @@ public sealed class SyncPlan
     public List<RecordInIndexAction> Records { get; } = [];
     public List<ForgetInIndexAction> Forgets { get; } = [];
     public List<RenameLocalCaseAction> LocalRenames { get; } = [];
+    public List<MoveRemoteFolderAction> MovesRemoteFolders { get; } = [];
     public List<MoveRemoteAction> MovesRemote { get; } = [];
     public List<MoveLocalAction> MovesLocal { get; } = [];
 
@@ -29,7 +30,7 @@ public sealed class SyncPlan
     public int Deletions => DeleteLocal.Count + RemoteFileDeletions;
 
     public IEnumerable<SyncAction> Actions =>
-        Records.Cast<SyncAction>().Concat(Forgets).Concat(LocalRenames).Concat(MovesRemote).Concat(MovesLocal)
+        Records.Cast<SyncAction>().Concat(Forgets).Concat(LocalRenames).Concat(MovesRemoteFolders).Concat(MovesRemote).Concat(MovesLocal)
             .Concat(Uploads).Concat(Downloads).Concat(DeleteRemoteTrees).Concat(DeleteRemote).Concat(DeleteLocal).Concat(Folders);
 
     public bool IsEmpty => !Actions.Any();

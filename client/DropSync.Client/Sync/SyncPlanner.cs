@@ -69,6 +69,7 @@ public static partial class SyncPlanner
         {
             if (Up)
             {
+                LocalFolderMoves();
                 LocalMoves();
                 DeletedLocalTrees();
             }
@@ -121,10 +122,10 @@ public static partial class SyncPlanner
         private void LocalMoves()
         {
             var gone = _indexFiles.Values
-                .Where(i => !_localFiles.ContainsKey(i.Key) && i.Size > 0 && _remoteFiles.TryGetValue(i.Key, out var r) && r.Rev == i.Rev)
+                .Where(i => !_handled.Contains(i.Key) && !_localFiles.ContainsKey(i.Key) && i.Size > 0 && _remoteFiles.TryGetValue(i.Key, out var r) && r.Rev == i.Rev)
                 .ToLookup(i => (i.Size, i.Mtime));
             var used = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var l in _localFiles.Values.Where(l => !_indexFiles.ContainsKey(l.Key) && !_remoteFiles.ContainsKey(l.Key) && !IsLocalOnly(l)))
+            foreach (var l in _localFiles.Values.Where(l => !_handled.Contains(l.Key) && !_indexFiles.ContainsKey(l.Key) && !_remoteFiles.ContainsKey(l.Key) && !IsLocalOnly(l)))
             {
                 var from = gone[(l.Size, l.Mtime)].FirstOrDefault(g => !used.Contains(g.Key));
                 if (from is not null)
@@ -156,7 +157,7 @@ public static partial class SyncPlanner
         private void DeletedLocalTrees()
         {
             var gone = input.Remote.Values.Where(r => r.IsFolder).Select(r => SyncEngine.KeyOf(r.Path))
-                .Where(k => !input.Local.ContainsKey(k) && WasSynced(k))
+                .Where(k => !_handled.Contains(k) && !input.Local.ContainsKey(k) && WasSynced(k))
                 .ToHashSet(StringComparer.Ordinal);
             foreach (var key in gone.Where(k => !gone.Contains(ParentKey(k))).OrderBy(k => k, StringComparer.Ordinal))
             {
