@@ -69,6 +69,30 @@ internal sealed class MoveExecutor(SyncPass p)
         }
     }
 
+    /// <summary>A folder the server moved: one rename here, the index following with the files' new revs.</summary>
+    public void MoveLocalFolder(MoveLocalFolderAction move)
+    {
+        var fromKey = move.Folder.Key;
+        var toRel = p.LocalRelFor(move.To.Path);
+        p.Names.EnsureLocalFolder(LocalNames.ParentRel(toRel));
+        Directory.Move(p.Full(move.Folder.Rel), p.Full(toRel));
+        foreach (var folder in p.Indexed.Values.Where(i => i.IsDir && (i.Key == fromKey || i.Key.StartsWith(fromKey + "/", StringComparison.Ordinal))))
+        {
+            var path = move.To.Path + folder.Path[fromKey.Length..];
+            p.Index.Remove(folder.Key);
+            p.Index.Put(folder with { Key = SyncEngine.KeyOf(path), Path = path });
+        }
+
+        foreach (var (from, to) in move.Files)
+        {
+            var info = new FileInfo(p.Full(toRel + p.Local[from.Key].Rel[move.Folder.Rel.Length..]));
+            p.Index.Remove(from.Key);
+            p.Index.Put(new IndexEntry(SyncEngine.KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
+            p.Recorder.FoldersOnServer(to.Path);
+            p.Report.FileMoved();
+        }
+    }
+
     public void MoveLocal(IndexEntry from, RemoteEntry to)
     {
         var fromRel = p.Local[from.Key].Rel;

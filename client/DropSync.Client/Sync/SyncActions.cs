@@ -110,3 +110,12 @@ public sealed record DeleteRemoteFolderAction(RemoteEntry Folder) : SyncAction
 {
     public override string Describe() => $"delete remote empty folder {Folder.Path}";
 }
+
+/// <summary>A folder moved or renamed on the server, every file below it the index's, unchanged here: one local rename.</summary>
+/// <param name="Folder">The local folder.</param>
+/// <param name="To">The folder's new server entry.</param>
+/// <param name="Files">The index's files below the local folder, each with the server file it is now.</param>
+public sealed record MoveLocalFolderAction(LocalItem Folder, RemoteEntry To, IReadOnlyList<(IndexEntry From, RemoteEntry To)> Files) : SyncAction
+{
+    public override string Describe() => $"move local folder /{Folder.Rel} -> {To.Path} ({Files.Count} files)";
+}

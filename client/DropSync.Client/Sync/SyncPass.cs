@@ -111,6 +111,7 @@ internal sealed class SyncPass
             await Moves.MoveRemoteAsync(move.From, move.To, uploads, ct);
         }
 
+        plan.MovesLocalFolders.ForEach(Moves.MoveLocalFolder);
         plan.MovesLocal.ForEach(m => Moves.MoveLocal(m.From, m.To));
 
         _progressTotal = uploads.Sum(u => u.Item.Size) + plan.Downloads.Sum(d => d.Remote.Size ?? 0);

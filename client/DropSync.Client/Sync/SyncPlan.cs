@@ -11,6 +11,7 @@ public sealed class SyncPlan
     public List<RenameLocalCaseAction> LocalRenames { get; } = [];
     public List<MoveRemoteFolderAction> MovesRemoteFolders { get; } = [];
     public List<MoveRemoteAction> MovesRemote { get; } = [];
+    public List<MoveLocalFolderAction> MovesLocalFolders { get; } = [];
     public List<MoveLocalAction> MovesLocal { get; } = [];
 
     /// <summary>Largest first, so one big file does not start last and leave the other workers idle.</summary>
@@ -30,7 +31,7 @@ public sealed class SyncPlan
     public int Deletions => DeleteLocal.Count + RemoteFileDeletions;
 
     public IEnumerable<SyncAction> Actions =>
-        Records.Cast<SyncAction>().Concat(Forgets).Concat(LocalRenames).Concat(MovesRemoteFolders).Concat(MovesRemote).Concat(MovesLocal)
+        Records.Cast<SyncAction>().Concat(Forgets).Concat(LocalRenames).Concat(MovesRemoteFolders).Concat(MovesRemote).Concat(MovesLocalFolders).Concat(MovesLocal)
             .Concat(Uploads).Concat(Downloads).Concat(DeleteRemoteTrees).Concat(DeleteRemote).Concat(DeleteLocal).Concat(Folders);
 
     public bool IsEmpty => !Actions.Any();

@@ -76,6 +76,7 @@ public static partial class SyncPlanner
 
             if (Down)
             {
+                RemoteFolderMoves();
                 RemoteMoves();
             }
 
