@@ -411,6 +411,7 @@ public static class CliApp
                 lines.Add($"  to send: {Counts(state.ToSend)} here");
                 lines.Add("  to fetch: " + (state.ToFetch is { } f ? $"{Counts(f)} on the server" : fetchUnknown));
                 lines.AddRange(Listing(state));
+                lines.AddRange(state.Plan is { } plan ? [$"  a sync now would do {plan.Count} things{(plan.Count > 0 ? ":" : ".")}", .. plan.Take(100).Select(a => "    " + a)] : []);
             }
             else if (folder is not null)
             {
@@ -434,6 +435,7 @@ public static class CliApp
                     to_send = Paths(state?.ToSend),
                     // Written even when null (the shared options leave nulls out): a missing to_fetch read as "nothing to fetch".
                     to_fetch = Paths(state?.ToFetch),
+                    plan = state?.Plan,
                     fetch_status = state is null ? null : state.ToFetch is not null ? "ok" : account is null ? "not_signed_in" : "unreachable",
                     known_folders = config.KnownFolders().Keys,
                 },

@@ -13,8 +13,10 @@ public sealed record PendingChanges(IReadOnlyList<string> New, IReadOnlyList<str
 /// <summary>
 /// What the next sync of a folder would send (local edits since the index) and fetch (server changes since the
 /// index's cursor). <see cref="ToFetch"/> is null when the server was not asked (not signed in, or unreachable).
+/// <see cref="Plan"/> is what a sync would do now, one action a line, planned by the sync's own <see cref="SyncPlanner"/>
+/// (null without the server's tree).
 /// </summary>
-public sealed record FolderStatus(int SyncedFiles, PendingChanges ToSend, PendingChanges? ToFetch)
+public sealed record FolderStatus(int SyncedFiles, PendingChanges ToSend, PendingChanges? ToFetch, IReadOnlyList<string>? Plan = null)
 {
     /// <summary>Whether the folder has sync state (an index) at all; without one it has never been synced.</summary>
     public static bool IsSyncFolder(string folder) => File.Exists(IndexFile(folder));
@@ -37,7 +39,8 @@ public sealed record FolderStatus(int SyncedFiles, PendingChanges ToSend, Pendin
             using var index = LocalIndex.Open(scratch.FullName);
             var indexed = index.LoadAll().Values.Where(e => !e.IsDir).ToDictionary(e => e.Key, StringComparer.Ordinal);
             var ignore = IgnoreRules.Load(folder);
-            var local = LocalScan.Scan(folder, ignore).Values.Where(l => !l.IsDir).ToDictionary(l => l.Key, StringComparer.Ordinal);
+            var scan = LocalScan.Scan(folder, ignore);
+            var local = scan.Values.Where(l => !l.IsDir).ToDictionary(l => l.Key, StringComparer.Ordinal);
 
             var toSend = Changes(
                 local.Values.Where(l => !indexed.ContainsKey(l.Key)).Select(l => "/" + l.Rel),
@@ -45,19 +48,20 @@ public sealed record FolderStatus(int SyncedFiles, PendingChanges ToSend, Pendin
                 indexed.Values.Where(i => !local.ContainsKey(i.Key)).Select(i => i.Path));
 
             PendingChanges? toFetch = null;
+            IReadOnlyList<string>? plan = null;
             if (api is not null)
             {
                 await using var source = new CursorChangeSource(api);
-                var remote = (await source.GetSnapshotAsync(index, ct)).Values
-                    .Where(r => r.IsFile && !ignore.IsIgnored(r.Path, isDirectory: false))
-                    .ToDictionary(r => SyncEngine.KeyOf(r.Path), StringComparer.Ordinal);
+                var tree = SyncPlanner.Visible(await source.GetSnapshotAsync(index, ct), ignore);
+                plan = SyncPlanner.Plan(new PlannerInput(scan, index.LoadAll(), tree, index.LoadLocalOnly())).Actions.Select(a => a.Describe()).ToList();
+                var remote = tree.Values.Where(r => r.IsFile).ToDictionary(r => SyncEngine.KeyOf(r.Path), StringComparer.Ordinal);
                 toFetch = Changes(
                     remote.Where(kv => !indexed.ContainsKey(kv.Key)).Select(kv => kv.Value.Path),
                     remote.Where(kv => indexed.TryGetValue(kv.Key, out var i) && i.Rev != kv.Value.Rev).Select(kv => kv.Value.Path),
                     indexed.Values.Where(i => !remote.ContainsKey(i.Key)).Select(i => i.Path));
             }
 
-            return new FolderStatus(indexed.Count, toSend, toFetch);
+            return new FolderStatus(indexed.Count, toSend, toFetch, plan);
         }
         finally
         {

@@ -119,6 +119,13 @@ public sealed class CliOutputTests(ServerFixture fixture) : IDisposable
         Assert.Equal(["/B/waiting1.txt", "/B/waiting2.txt", "/B/waiting3.txt"], Paths(fetch.GetProperty("new")));
         Assert.Equal(["/B/changed-on-server.txt"], Paths(fetch.GetProperty("changed")));
         Assert.Empty(Paths(fetch.GetProperty("deleted")));
+        // The plan is the sync planner's own, action by action.
+        var plan = status.GetProperty("plan").EnumerateArray().Select(a => a.GetString()!).ToList();
+        Assert.Contains("upload add /A/newonly.txt (new)", plan);
+        Assert.Contains("upload update /A/edited.txt (edited)", plan);
+        Assert.Contains("delete remote /A/deleted.txt", plan);
+        Assert.Contains("download /B/changed-on-server.txt (edited on the server)", plan);
+        Assert.Equal(3, plan.Count(a => a.StartsWith("download /B/waiting", StringComparison.Ordinal)));
 
         // Read-only: the folder (index and cursor included) and the server are as they were, so asking again answers the same.
         Assert.Equal(localBefore, Snapshot(_folder));
@@ -127,6 +134,7 @@ public sealed class CliOutputTests(ServerFixture fixture) : IDisposable
         Assert.Contains("to send: 1 new, 1 changed, 1 deleted", text, StringComparison.Ordinal);
         Assert.Contains("to fetch: 3 new, 1 changed, 0 deleted", text, StringComparison.Ordinal);
         Assert.Contains("/A/newonly.txt", text, StringComparison.Ordinal);
+        Assert.Contains($"a sync now would do {plan.Count} things:", text, StringComparison.Ordinal);
 
         // And it was right: the sync does exactly that, after which nothing is pending.
         var (synced, reportJson) = await RunAsync("sync", _folder, "--json");
@@ -143,6 +151,8 @@ public sealed class CliOutputTests(ServerFixture fixture) : IDisposable
                 Assert.Empty(Paths(after.GetProperty(side).GetProperty(kind)));
             }
         }
+
+        Assert.Empty(after.GetProperty("plan").EnumerateArray());
     }
 
     [Fact]

@@ -10,6 +10,55 @@ public sealed class FolderSyncTests(ServerFixture fixture)
         (await d.Api.ListFolderAsync("", true, default)).Select(e => e.Path + (e.IsFolder ? "/" : "")).Order(StringComparer.Ordinal).ToList();
 
     [Fact]
+    public async Task A_folder_renamed_here_is_one_move_on_the_server_and_what_was_added_there_meanwhile_moves_with_it()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                a.Write($"Old/f{i}.txt", $"file {i}");
+            }
+
+            a.Write("Old/Sub/deep.txt", "deep");
+            a.Write("keep.txt", "keep");
+            await a.SyncAsync();
+            await b.SyncAsync();
+            // Another device adds a file to the folder, which this one has not seen yet when it renames the folder.
+            b.Write("Old/from-b.txt", "b's");
+            await b.SyncAsync();
+
+            Directory.Move(a.PathOf("Old"), a.PathOf("New"));
+            a.Counter.Reset();
+            var renamed = await a.SyncAsync();
+            Assert.Empty(renamed.Errors);
+            Assert.Equal(1, a.Counter.Requests("/files/move"));
+            Assert.Equal(31, renamed.Moved);
+            Assert.Equal(0, renamed.FilesUploaded + renamed.DeletedRemote + renamed.DeletedLocal);
+            Assert.Equal(0, a.Counter.Sent);
+            var server = await ServerPathsAsync(a);
+            Assert.DoesNotContain(server, p => p.StartsWith("/Old", StringComparison.Ordinal));
+            Assert.Contains("/New/from-b.txt", server);
+            Assert.Contains("/New/Sub/deep.txt", server);
+
+            // The next sync brings the other device's file down under the new name; then nothing is left to do.
+            var next = await a.SyncAsync();
+            Assert.Equal(1, next.FilesDownloaded);
+            Assert.Equal("b's", a.Read("New/from-b.txt"));
+            var idle = await a.SyncAsync();
+            Assert.Equal(0, idle.FilesUploaded + idle.FilesDownloaded + idle.Moved + idle.DeletedLocal + idle.DeletedRemote);
+
+            var follow = await b.SyncAsync();
+            Assert.Empty(follow.Errors);
+            Assert.Equal(0, follow.FilesDownloaded);
+            Assert.Equal(32, b.Files().Count(f => f.StartsWith("New/", StringComparison.Ordinal)));
+            Assert.DoesNotContain(b.Files(), f => f.StartsWith("Old/", StringComparison.Ordinal));
+            Assert.False(Directory.Exists(b.PathOf("Old")));
+        }
+    }
+
+    [Fact]
     public async Task A_locally_deleted_folder_is_one_delete_on_the_server_and_disappears_from_the_other_device()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using DropSync.Client.Api;
+using DropSync.Client.Chunking;
+using DropSync.Core.Content;
+using DropSync.Core.Errors;
+
+namespace DropSync.Client.Sync;
+
+/// <summary>Fetches files (whole, or by blocks reusing local ones), verifies them, and puts them in place.</summary>
+internal sealed class Downloader(SyncPass p)
+{
+    public async Task DownloadAsync(RemoteEntry r, IndexEntry? prior, CancellationToken ct)
+    {
+        var rel = p.Local.TryGetValue(SyncEngine.KeyOf(r.Path), out var existing) && !existing.IsDir ? existing.Rel : p.LocalRelFor(r.Path);
+        var key = SyncEngine.KeyOf(r.Path);
+        var size = r.Size ?? 0;
+        var temp = Path.Combine(p.Index.TempFolder, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24] + "-" + r.Rev + ".dropsync-part");
+        IReadOnlyList<BlockRef> blocks;
+        long received = 0;
+        try
+        {
+            // A file over the server's answer limit (AWS: Lambda's 6 MB payload) comes by blocks, however small.
+            if (size <= p.Options.SmallFileLimit && p.Server.CanDownloadDirectly(size) && await DownloadWholeAsync(r, ct) is { } bytes)
+            {
+                received = bytes.Length;
+                p.Report.Downloaded(bytes.Length);
+                var hash = ContentHasher.Compute(bytes);
+                if (hash != r.ContentHash)
+                {
+                    throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
+                }
+
+                blocks = FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size)).ToList();
+                await File.WriteAllBytesAsync(temp, bytes, ct);
+            }
+            else
+            {
+                (blocks, received) = await DownloadBlocksAsync(r, temp, ct);
+            }
+
+            Place(rel, temp, prior);
+            var info = new FileInfo(p.Full(rel));
+            p.Index.Put(new IndexEntry(key, r.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, r.Rev, r.ContentHash, blocks));
+            p.Recorder.FoldersOnServer(r.Path);
+            p.Report.FileDownloaded();
+        }
+        finally
+        {
+            p.Advance(Math.Max(0, size - received), rel);
+        }
+    }
+
+    /// <summary>A small file's content in one request; null when the server says to fetch it by blocks (its limit changed since /config).</summary>
+    private async Task<byte[]?> DownloadWholeAsync(RemoteEntry r, CancellationToken ct)
+    {
+        try
+        {
+            using var memory = new MemoryStream((int)(r.Size ?? 0));
+            await p.Api.DownloadAsync(r.Path, r.Rev, 0, memory, ct);
+            return memory.ToArray();
+        }
+        catch (DropSyncApiException e) when (e.Code == ErrorCodes.TooLargeForDirectDownload)
+        {
+            return null;
+        }
+    }
+
+    private async Task<(IReadOnlyList<BlockRef> Blocks, long Received)> DownloadBlocksAsync(RemoteEntry r, string temp, CancellationToken ct)
+    {
+        // The block list comes a page at a time: each page's blocks are fetched before the next page is asked for, so
+        // only one page of URLs is held (and none outlives its use); the hashes are kept for the index.
+        var list = await p.Api.GetBlocksAsync(r.Path, r.Rev, 0, ct);
+        var metadata = list.Metadata;
+        var size = metadata.Size ?? r.Size ?? 0;
+        var refs = new List<BlockRef>();
+        long received = 0;
+        await using (var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous))
+        {
+            // A partial file from an interrupted run: its blocks that verify are kept.
+            var existingLength = file.Length;
+            var handle = file.SafeFileHandle;
+            while (true)
+            {
+                refs.AddRange(list.Blocks.Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)));
+                await FetchPageAsync(handle, existingLength, list.Blocks);
+                if (!list.HasMore || list.NextStart is not { } next)
+                {
+                    break;
+                }
+
+                list = await p.Api.GetBlocksAsync(r.Path, metadata.Rev ?? r.Rev, next, ct);
+            }
+
+            file.SetLength(size);
+            await file.FlushAsync(ct);
+            file.Flush(flushToDisk: true);
+        }
+
+        await VerifyContentHashAsync(r, temp, metadata.ContentHash ?? r.ContentHash, ct);
+        return (refs, received);
+
+        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks) =>
+            Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (b, c) =>
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
+                try
+                {
+                    var span = buffer.AsMemory(0, b.Size);
+                    if (b.Offset + b.Size <= existingLength
+                        && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
+                        && BlockHash.Of(span.Span).Hex == b.Hash)
+                    {
+                        p.Advance(b.Size, r.Path);
+                        return;
+                    }
+
+                    if (p.LocalBlocks.TryRead(b.Hash, span))
+                    {
+                        p.Report.Reused(b.Size);
+                    }
+                    else
+                    {
+                        var bytes = await p.Api.GetBlockAsync(b, c);
+                        if (bytes.Length != b.Size || BlockHash.Of(bytes).Hex != b.Hash)
+                        {
+                            throw new InvalidDataException($"A block of {r.Path} arrived damaged; it will be fetched again on the next sync.");
+                        }
+
+                        bytes.CopyTo(span);
+                        Interlocked.Add(ref received, b.Size);
+                        p.Report.Downloaded(b.Size);
+                    }
+
+                    // A block that arrived is kept even if the sync is being cancelled: the next run resumes after it.
+                    await RandomAccess.WriteAsync(handle, span, b.Offset, CancellationToken.None);
+                    p.Advance(b.Size, r.Path);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            });
+    }
+
+    /// <summary>The whole downloaded file against the server's content hash, before it replaces anything.</summary>
+    private static async Task VerifyContentHashAsync(RemoteEntry r, string temp, string? expected, CancellationToken ct)
+    {
+        await using (var check = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        {
+            using var hasher = new ContentHasher();
+            var buffer = ArrayPool<byte>.Shared.Rent(4 * 1024 * 1024);
+            try
+            {
+                int n;
+                while ((n = await check.ReadAsync(buffer.AsMemory(0, 4 * 1024 * 1024), ct)) > 0)
+                {
+                    hasher.Append(buffer.AsSpan(0, n));
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (hasher.GetHashHex() != expected)
+            {
+                check.Close();
+                File.Delete(temp);
+                throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
+            }
+        }
+    }
+
+    /// <summary>Moves a verified download into place, first setting aside any local version the index does not know.</summary>
+    private void Place(string rel, string temp, IndexEntry? prior)
+    {
+        var full = p.Full(rel);
+        if (Directory.Exists(full))
+        {
+            var renamed = p.Names.SetAside(rel, true, "folder conflict");
+            p.Report.Conflict($"{rel}: a folder here, a file on the server; the folder was renamed to {renamed}");
+        }
+        else if (File.Exists(full))
+        {
+            var info = new FileInfo(full);
+            var known = prior is not null && info.Length == prior.Size && info.LastWriteTimeUtc.Ticks == prior.Mtime;
+            if (!known)
+            {
+                var kept = p.Names.SetAsideAsConflictedCopy(rel);
+                p.Report.Conflict($"{rel}: changed here and on the server. Your version is now {kept}; the server's is at {rel}.");
+
+                p.Options.Log?.Invoke($"conflict on {rel}: your local version was kept as {kept}");
+            }
+        }
+
+        p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
+        File.Move(temp, full, overwrite: true);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Net;
+using DropSync.Client.Api;
+
+namespace DropSync.Client.Sync;
+
+/// <summary>
+/// One pass of a sync: loads the index, scans the folder, fetches the server's tree, settles name clashes, asks
+/// <see cref="SyncPlanner"/> for the plan and runs it (moves first, then transfers and deletes side by side, then
+/// folders). Holds what the pass's parts share: the three trees, the server's limits, progress and the report.
+/// </summary>
+internal sealed class SyncPass
+{
+    private long _progressDone, _progressTotal;
+
+    public SyncPass(DropSyncApi api, string root, string deviceName, LocalIndex index, SyncOptions options, SyncReport report)
+    {
+        (Api, Root, DeviceName, Index, Options, Report) = (api, root, deviceName, index, options, report);
+        Names = new LocalNames(this);
+        Clashes = new NameClashResolver(this);
+        Recorder = new IndexRecorder(this);
+        Conflicts = new ConflictHandler(this);
+        Uploads = new Uploader(this);
+        Resumable = new ResumableUploader(this);
+        Downloads = new Downloader(this);
+        LocalBlocks = new LocalBlockSource(this);
+        Moves = new MoveExecutor(this);
+        Deletes = new DeleteExecutor(this);
+        Folders = new FolderExecutor(this);
+    }
+
+    public DropSyncApi Api { get; }
+    public string Root { get; }
+    public string DeviceName { get; }
+    public LocalIndex Index { get; }
+    public SyncOptions Options { get; }
+    public SyncReport Report { get; }
+
+    public LocalNames Names { get; }
+    public NameClashResolver Clashes { get; }
+    public IndexRecorder Recorder { get; }
+    public ConflictHandler Conflicts { get; }
+    public Uploader Uploads { get; }
+    public ResumableUploader Resumable { get; }
+    public Downloader Downloads { get; }
+    public LocalBlockSource LocalBlocks { get; }
+    public MoveExecutor Moves { get; }
+    public DeleteExecutor Deletes { get; }
+    public FolderExecutor Folders { get; }
+
+    public IgnoreRules Ignore { get; private set; } = null!;
+    public Dictionary<string, LocalItem> Local { get; set; } = null!;
+    public Dictionary<string, IndexEntry> Indexed { get; private set; } = null!;
+    public IReadOnlyDictionary<string, RemoteEntry> Remote { get; set; } = null!;
+    public Dictionary<string, (long Size, long Mtime)> LocalOnly { get; private set; } = null!;
+
+    /// <summary>What the server takes and answers (GET /config): uploads and downloads stay within its limits.</summary>
+    public ServerConfig Server { get; private set; } = null!;
+
+    /// <summary>Local names the scan found a second spelling of (differing only by case), left out of <see cref="Local"/> until renamed apart.</summary>
+    public List<(string Rel, bool IsDir)> CaseClashes { get; } = [];
+
+    /// <summary>Set when this pass renamed local files aside or forgot index entries to fetch again: a second pass finishes the job.</summary>
+    public bool Again { get; set; }
+
+    public bool Up => Options.Direction != SyncDirection.Pull;
+    public bool Down => Options.Direction != SyncDirection.Push;
+
+    /// <summary>Reads the three trees and settles name clashes (renaming local items apart), ready to plan.</summary>
+    public async Task LoadAsync(IRemoteChangeSource remote, CancellationToken ct)
+    {
+        Server = await Api.GetConfigAsync(ct);
+        Ignore = IgnoreRules.Load(Root);
+        Indexed = Index.LoadAll();
+        LocalOnly = Index.LoadLocalOnly();
+        Local = Scan();
+        foreach (var gone in LocalOnly.Keys.Where(k => !Local.ContainsKey(k)).ToList())
+        {
+            Index.RemoveLocalOnly(gone);
+            LocalOnly.Remove(gone);
+        }
+
+        DeletionGuard.CheckNotEmptied(Root, Indexed, Local, Options);
+        var snapshot = await remote.GetSnapshotAsync(Index, ct);
+        Remote = SyncPlanner.Visible(snapshot, Ignore);
+
+        if (await Clashes.ResolveFolderCaseRenamesAsync(ct) | Clashes.ResolveCaseClashes() | Clashes.ResolveKindClashes())
+        {
+            Local = Scan();
+        }
+    }
+
+    public SyncPlan Plan() => SyncPlanner.Plan(new PlannerInput(Local, Indexed, Remote, LocalOnly, Options.Direction));
+
+    /// <summary>Runs a plan; answers whether a second pass is needed.</summary>
+    public async Task<bool> ExecuteAsync(SyncPlan plan, DeletionWindow? window, CancellationToken ct)
+    {
+        var indexedFiles = Indexed.Values.Count(e => !e.IsDir);
+        DeletionGuard.CheckMassDeletion(Root, plan, indexedFiles, Options, window);
+        var deletedBefore = Report.DeletedLocal + Report.DeletedRemote;
+        plan.Records.ForEach(r => Index.Put(r.Entry));
+        plan.Forgets.ForEach(f => Index.Remove(f.Entry.Key));
+        plan.LocalRenames.ForEach(r => Moves.RenameLocalForRemoteCase(r.Item, r.Remote));
+        var uploads = plan.Uploads.ToList();
+        foreach (var move in plan.MovesRemoteFolders)
+        {
+            await Moves.MoveRemoteFolderAsync(move, uploads, ct);
+        }
+
+        foreach (var move in plan.MovesRemote)
+        {
+            await Moves.MoveRemoteAsync(move.From, move.To, uploads, ct);
+        }
+
+        plan.MovesLocalFolders.ForEach(Moves.MoveLocalFolder);
+        plan.MovesLocal.ForEach(m => Moves.MoveLocal(m.From, m.To));
+
+        _progressTotal = uploads.Sum(u => u.Item.Size) + plan.Downloads.Sum(d => d.Remote.Size ?? 0);
+        ReportProgress(null);
+        // Each action with what it is about, so an error names it.
+        var actions = Uploads.Actions(uploads);
+        actions.AddRange(plan.Downloads.Select(d => (d.Remote.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => Downloads.DownloadAsync(d.Remote, d.Prior, c)))));
+        actions.AddRange(plan.DeleteRemoteTrees.Select(f => (f.Folder.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => Deletes.DeleteRemoteFolderAsync(f.Folder, f.Files, c)))));
+        actions.AddRange(plan.DeleteRemote.Select(d => (d.Remote.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => Deletes.DeleteRemoteAsync(d.Remote, c)))));
+        actions.AddRange(plan.DeleteLocal.Select(d => (d.Entry.Path.TrimStart('/'), (Func<CancellationToken, Task>)(_ => Deletes.DeleteLocal(d.Entry)))));
+        await Parallel.ForEachAsync(actions, new ParallelOptions { MaxDegreeOfParallelism = Options.Parallelism, CancellationToken = ct }, async (action, c) =>
+        {
+            try
+            {
+                await action.Run(c);
+            }
+            catch (DropSyncApiException e) when (e.Status == HttpStatusCode.Unauthorized)
+            {
+                throw;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                RecordError(action.What, e);
+            }
+        });
+
+        await Folders.RunAsync(plan.Folders, ct);
+        window?.Record(indexedFiles, Report.DeletedLocal + Report.DeletedRemote - deletedBefore);
+        return Again;
+    }
+
+    public void ReportProgress(string? path) => Options.Progress?.Report(new TransferProgress(Interlocked.Read(ref _progressDone), _progressTotal, path));
+
+    public void Advance(long bytes, string? path)
+    {
+        Interlocked.Add(ref _progressDone, bytes);
+        ReportProgress(path);
+    }
+
+    public Dictionary<string, LocalItem> Scan()
+    {
+        CaseClashes.Clear();
+
+        // Two local names that differ only by case are one name on the server. Renamed apart once the server's tree
+        // is known (a "(case conflict)" name must not take a name the server has), then scanned again.
+        return LocalScan.Scan(
+            Root, Ignore, (rel, e) => Options.Log?.Invoke($"skipped {rel}: {e.Message}"), (rel, isDir) => CaseClashes.Add((rel, isDir)));
+    }
+
+    public string Full(string rel) => Path.Combine(Root, rel.Replace('/', Path.DirectorySeparatorChar));
+
+    /// <summary>Where a server path lives locally: below existing local folders matched by key, whatever their case.</summary>
+    public string LocalRelFor(string remotePath)
+    {
+        var parts = remotePath.Trim('/').Split('/');
+        var rel = "";
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var candidate = rel.Length == 0 ? parts[i] : rel + "/" + parts[i];
+            if (i < parts.Length - 1 && Local.TryGetValue(SyncEngine.KeyOf("/" + candidate), out var dir) && dir.IsDir)
+            {
+                candidate = dir.Rel;
+            }
+
+            rel = candidate;
+        }
+
+        return rel;
+    }
+
+    /// <summary>
+    /// Records a failure once, naming what it was about. Only in the report: also logging it as it happened listed
+    /// every error twice in the command's output.
+    /// </summary>
+    public void RecordError(string what, Exception e) => Report.Error($"{what}: {e.Message}");
+}

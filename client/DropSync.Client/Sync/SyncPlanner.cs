@@ -1,0 +1,209 @@
+using DropSync.Client.Api;
+
+namespace DropSync.Client.Sync;
+
+/// <summary>What a sync pass plans from: the folder as scanned, the index, the server's tree, and which way it syncs.</summary>
+/// <param name="Local">The scan, by key (files and folders).</param>
+/// <param name="Index">What both sides were when they last agreed, by key.</param>
+/// <param name="Remote">The server's tree, by key.</param>
+/// <param name="LocalOnly">Files the server refused (read-only for this user), with the size and mtime refused: not sent again until they change.</param>
+public sealed record PlannerInput(
+    IReadOnlyDictionary<string, LocalItem> Local,
+    IReadOnlyDictionary<string, IndexEntry> Index,
+    IReadOnlyDictionary<string, RemoteEntry> Remote,
+    IReadOnlyDictionary<string, (long Size, long Mtime)> LocalOnly,
+    SyncDirection Direction = SyncDirection.Both);
+
+/// <summary>
+/// The sync's decisions, and only them: a three-way comparison of the folder, the server and the index into a
+/// <see cref="SyncPlan"/>. No I/O, no index writes, the same plan for the same input (everything is visited in key
+/// order). Nothing is resolved by discarding a side: conflicting edits are uploaded as updates of the old rev (the
+/// server keeps both), an edit beats a delete, a local version the index does not know is set aside before a download.
+/// </summary>
+public static partial class SyncPlanner
+{
+    public static SyncPlan Plan(PlannerInput input) => new Planning(input).Run();
+
+    /// <summary>The server's tree as a sync sees it: without what the folder's ignore rules leave out.</summary>
+    public static Dictionary<string, RemoteEntry> Visible(IReadOnlyDictionary<string, RemoteEntry> tree, IgnoreRules ignore) =>
+        tree.Where(kv => !ignore.IsIgnored(kv.Value.Path, kv.Value.IsFolder)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    internal static string ParentKey(string key) => key[..Math.Max(0, key.LastIndexOf('/'))];
+
+    internal static HashSet<string> AncestorKeys(IEnumerable<string> keys)
+    {
+        var ancestors = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            for (var parent = ParentKey(key); parent.Length > 0 && ancestors.Add(parent); parent = ParentKey(parent))
+            {
+            }
+        }
+
+        return ancestors;
+    }
+
+    internal static bool LocalChanged(LocalItem l, IndexEntry? i) => i is null || i.IsDir || l.Size != i.Size || l.Mtime != i.Mtime;
+
+    internal static bool SameContent(IndexEntry i, RemoteEntry r) => i.ContentHash is not null && i.ContentHash == r.ContentHash && i.Size == r.Size;
+
+    private sealed partial class Planning(PlannerInput input)
+    {
+        private readonly SyncPlan _plan = new();
+        private readonly HashSet<string> _handled = new(StringComparer.Ordinal);
+
+        // Every path in folder trees deleted here as one: the folder pass leaves them alone.
+        private readonly HashSet<string> _inDeletedTrees = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _indexedFolderAncestors = AncestorKeys(input.Index.Keys);
+        private readonly SortedDictionary<string, LocalItem> _localFiles = new(
+            input.Local.Values.Where(l => !l.IsDir).ToDictionary(l => l.Key, StringComparer.Ordinal), StringComparer.Ordinal);
+        private readonly SortedDictionary<string, RemoteEntry> _remoteFiles = new(
+            input.Remote.Values.Where(r => r.IsFile).ToDictionary(r => SyncEngine.KeyOf(r.Path), StringComparer.Ordinal), StringComparer.Ordinal);
+        private readonly SortedDictionary<string, IndexEntry> _indexFiles = new(
+            input.Index.Values.Where(i => !i.IsDir).ToDictionary(i => i.Key, StringComparer.Ordinal), StringComparer.Ordinal);
+
+        private bool Up => input.Direction != SyncDirection.Pull;
+        private bool Down => input.Direction != SyncDirection.Push;
+
+        public SyncPlan Run()
+        {
+            if (Up)
+            {
+                LocalFolderMoves();
+                LocalMoves();
+                DeletedLocalTrees();
+            }
+
+            if (Down)
+            {
+                RemoteFolderMoves();
+                RemoteMoves();
+            }
+
+            var keys = new SortedSet<string>(_localFiles.Keys, StringComparer.Ordinal);
+            keys.UnionWith(_indexFiles.Keys);
+            keys.UnionWith(_remoteFiles.Keys);
+            foreach (var key in keys.Where(k => !_handled.Contains(k)))
+            {
+                File(key, _localFiles.GetValueOrDefault(key), _indexFiles.GetValueOrDefault(key), _remoteFiles.GetValueOrDefault(key));
+            }
+
+            Folders();
+            Sort(_plan.Uploads, u => u.Item.Size, u => u.Item.Key);
+            Sort(_plan.Downloads, d => d.Remote.Size ?? 0, d => SyncEngine.KeyOf(d.Remote.Path));
+            return _plan;
+        }
+
+        private static void Sort<T>(List<T> list, Func<T, long> size, Func<T, string> key)
+        {
+            var sorted = list.OrderByDescending(size).ThenBy(key, StringComparer.Ordinal).ToList();
+            list.Clear();
+            list.AddRange(sorted);
+        }
+
+        private bool IsLocalOnly(LocalItem l) => input.LocalOnly.TryGetValue(l.Key, out var refused) && refused == (l.Size, l.Mtime);
+
+        private void Upload(LocalItem item, string mode, string? rev, string why)
+        {
+            // A file the server refused (read-only for this user) is not sent again until it changes.
+            if (!IsLocalOnly(item))
+            {
+                _plan.Uploads.Add(new UploadAction(item, mode, rev, why));
+            }
+        }
+
+        /// <summary>
+        /// Whether a folder was in sync before: the index has it, or something below it (indexes written before folders
+        /// were recorded with their files). Only then is a folder missing on one side a delete rather than new on the other.
+        /// </summary>
+        private bool WasSynced(string folderKey) =>
+            (input.Index.TryGetValue(folderKey, out var i) && i.IsDir) || _indexedFolderAncestors.Contains(folderKey);
+
+        /// <summary>Local moves and renames: a new local file with the size and mtime of a vanished one, whose server copy is unchanged.</summary>
+        private void LocalMoves()
+        {
+            var gone = _indexFiles.Values
+                .Where(i => !_handled.Contains(i.Key) && !_localFiles.ContainsKey(i.Key) && i.Size > 0 && _remoteFiles.TryGetValue(i.Key, out var r) && r.Rev == i.Rev)
+                .ToLookup(i => (i.Size, i.Mtime));
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var l in _localFiles.Values.Where(l => !_handled.Contains(l.Key) && !_indexFiles.ContainsKey(l.Key) && !_remoteFiles.ContainsKey(l.Key) && !IsLocalOnly(l)))
+            {
+                var from = gone[(l.Size, l.Mtime)].FirstOrDefault(g => !used.Contains(g.Key));
+                if (from is not null)
+                {
+                    used.Add(from.Key);
+                    _plan.MovesRemote.Add(new MoveRemoteAction(from, l));
+                    _handled.Add(from.Key);
+                    _handled.Add(l.Key);
+                }
+            }
+
+            // Case-only renames: the same key, the same content, a different spelling.
+            foreach (var l in _localFiles.Values)
+            {
+                if (!_handled.Contains(l.Key) && _indexFiles.TryGetValue(l.Key, out var i) && !LocalChanged(l, i) && "/" + l.Rel != i.Path
+                    && _remoteFiles.TryGetValue(l.Key, out var r) && r.Rev == i.Rev && r.Path == i.Path
+                    && Path.GetFileName(l.Rel) != Path.GetFileName(i.Path))
+                {
+                    _plan.MovesRemote.Add(new MoveRemoteAction(i, l));
+                    _handled.Add(l.Key);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Folders deleted here: one delete of the topmost folder, if nothing below it changed on the server since the
+        /// last sync. Otherwise an edit there beats the delete: files are deleted one by one and the edited ones come back.
+        /// </summary>
+        private void DeletedLocalTrees()
+        {
+            var gone = input.Remote.Values.Where(r => r.IsFolder).Select(r => SyncEngine.KeyOf(r.Path))
+                .Where(k => !_handled.Contains(k) && !input.Local.ContainsKey(k) && WasSynced(k))
+                .ToHashSet(StringComparer.Ordinal);
+            foreach (var key in gone.Where(k => !gone.Contains(ParentKey(k))).OrderBy(k => k, StringComparer.Ordinal))
+            {
+                var prefix = key + "/";
+                var below = input.Remote.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+                var unchanged = below.All(kv => kv.Value.IsFolder
+                    ? WasSynced(kv.Key)
+                    : _indexFiles.TryGetValue(kv.Key, out var i) && i.Rev == kv.Value.Rev);
+                if (!unchanged)
+                {
+                    continue;
+                }
+
+                _plan.DeleteRemoteTrees.Add(new DeleteRemoteTreeAction(input.Remote[key], below.Count(kv => kv.Value.IsFile && !_handled.Contains(kv.Key))));
+                _inDeletedTrees.Add(key);
+                _inDeletedTrees.UnionWith(below.Select(kv => kv.Key));
+                _inDeletedTrees.UnionWith(input.Index.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)));
+                _handled.UnionWith(_inDeletedTrees);
+            }
+        }
+
+        /// <summary>Server moves: a new server file with the content of one that vanished from the server, still unchanged here.</summary>
+        private void RemoteMoves()
+        {
+            var gone = _indexFiles.Values
+                .Where(i => !_handled.Contains(i.Key) && !_remoteFiles.ContainsKey(i.Key) && i.ContentHash is not null && i.Size > 0
+                    && _localFiles.TryGetValue(i.Key, out var l) && !LocalChanged(l, i))
+                .ToLookup(i => (i.ContentHash, i.Size));
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (key, r) in _remoteFiles)
+            {
+                if (_handled.Contains(key) || _indexFiles.ContainsKey(key) || input.Local.ContainsKey(key))
+                {
+                    continue;
+                }
+
+                var from = gone[(r.ContentHash, r.Size ?? -1)].FirstOrDefault(g => !used.Contains(g.Key));
+                if (from is not null)
+                {
+                    used.Add(from.Key);
+                    _plan.MovesLocal.Add(new MoveLocalAction(from, r));
+                    _handled.Add(from.Key);
+                    _handled.Add(key);
+                }
+            }
+        }
+    }
+}
