@@ -68,8 +68,9 @@ public sealed class IamAgainstCodeTests(EndToEndFixture fixture, ITestOutputHelp
         // fanout: reads the queue's records through the event source and pushes with signed POSTs.
         Assert.True(Made("fanout", "execute-api:ManageConnections", r => r.Contains("/POST/@connections/", StringComparison.Ordinal)), "fanout pushed nothing");
         Assert.True(Made("fanout", "sqs:ReceiveMessage", r => r == queue), "the event source did not poll as fanout");
-        // http: stages blocks (presigned PUTs), adopts them, publishes changes, closes a revoked device's connections.
-        Assert.True(Made("http", "s3:PutObject", r => r.StartsWith(bucket + "/incoming/", StringComparison.Ordinal)), "no staged PUT");
+        // http: signs block PUTs (straight to blocks/ for a new block, staged under incoming/ for one stored already),
+        // publishes changes, closes a revoked device's connections.
+        Assert.True(Made("http", "s3:PutObject", r => r.StartsWith(bucket + "/blocks/", StringComparison.Ordinal) || r.StartsWith(bucket + "/incoming/", StringComparison.Ordinal)), "no block PUT");
         Assert.True(Made("http", "s3:GetObject", r => r.StartsWith(bucket + "/blocks/", StringComparison.Ordinal)), "no block GET");
         Assert.True(Made("http", "sqs:SendMessage", r => r == queue), "http published no change");
         Assert.True(Made("http", "execute-api:ManageConnections", r => r.Contains("/DELETE/@connections/", StringComparison.Ordinal)), "http closed no connection");
