@@ -46,8 +46,8 @@ public sealed class SettingsTests
         Assert.Empty(settings.WebOrigins);
         Assert.Equal("artifacts/lambda", settings.LambdaAssetPath);
         Assert.Equal(100, settings.FanoutMaxConcurrency);
-        Assert.Equal(16, settings.GcShards); // today's shard count (DynamoDbTables.GcShards)
-        Assert.Equal(DropSync.Aws.DynamoDb.DynamoDbTables.GcShards, settings.GcShards);
+        Assert.Equal(16, settings.GcShards); // today's shard count (DynamoDbTables.DefaultGcShards)
+        Assert.Equal(DropSync.Aws.DynamoDb.DynamoDbTables.DefaultGcShards, settings.GcShards);
     }
 
     [Theory]

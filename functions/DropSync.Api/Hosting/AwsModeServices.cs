@@ -55,6 +55,11 @@ internal static class AwsModeServices
         var queueUrl = config.Setting(AwsEnvironment.ChangeQueueUrl, "ChangeQueueUrl");
         var wsEndpoint = config.Setting(AwsEnvironment.WebSocketEndpoint, "WebSocketCallbackUrl");
         var tables = new DynamoDbTableNames(config.Setting(AwsEnvironment.TablePrefix, "TablePrefix") ?? "");
+        if (config.Setting(AwsEnvironment.GcShards) is { } shards)
+        {
+            tables = tables.WithGcShards(int.Parse(shards, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         var blockOptions = new S3BlockStoreOptions { BucketName = bucket, KmsKeyId = config.Setting(AwsEnvironment.KmsKeyId, "KmsKeyId") };
 
         var local = dynamoEndpoint is not null || s3Endpoint is not null || sqsEndpoint is not null;

@@ -19,7 +19,7 @@ public sealed partial class DynamoDbBlockIndex
     public async Task<IReadOnlyList<StoredBlock>> ListUnreferencedAsync(DateTimeOffset storedBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         var found = new List<StoredBlock>();
-        foreach (var shard in Ddb.Shards(GcShards))
+        foreach (var shard in Ddb.Shards(_db.Tables.GcShards))
         {
             var request = new QueryRequest
             {

@@ -62,7 +62,7 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
                         {
                             [":sz"] = Ddb.N(size),
                             [":st"] = Ddb.N(Ddb.Ms(at)),
-                            [":gcs"] = Ddb.S(Ddb.Shard(hash.Hex, GcShards)),
+                            [":gcs"] = Ddb.S(Ddb.Shard(hash.Hex, _db.Tables.GcShards)),
                         },
                         ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                     },
@@ -123,7 +123,7 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
                     {
                         [":sz"] = Ddb.N(block.Size),
                         [":st"] = Ddb.N(Ddb.Ms(at)),
-                        [":gcs"] = Ddb.S(Ddb.Shard(block.Hash.Hex, GcShards)),
+                        [":gcs"] = Ddb.S(Ddb.Shard(block.Hash.Hex, _db.Tables.GcShards)),
                     },
                     ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                 },
@@ -233,7 +233,7 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
                     UpdateExpression = "SET #gcs = :shard, #st = :now",
                     ConditionExpression = "#rc <= :zero",
                     ExpressionAttributeNames = new() { ["#gcs"] = BlocksGcIndexPartitionKey, ["#st"] = BlocksGcIndexSortKey, ["#rc"] = ReferenceCountAttribute },
-                    ExpressionAttributeValues = new() { [":shard"] = Ddb.S(Ddb.Shard(hash.Hex, GcShards)), [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
+                    ExpressionAttributeValues = new() { [":shard"] = Ddb.S(Ddb.Shard(hash.Hex, _db.Tables.GcShards)), [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
                     ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                 },
                 cancellationToken).ConfigureAwait(false);

@@ -483,7 +483,7 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
                     Put = new Put
                     {
                         TableName = _db.Tables.Entries,
-                        Item = ToItem(entry),
+                        Item = ToItem(entry, _db.Tables.GcShards),
                         ConditionExpression = condition,
                         ExpressionAttributeNames = names,
                         ExpressionAttributeValues = values,

@@ -14,7 +14,7 @@ namespace DropSync.Aws.DynamoDb;
 /// Retention in DynamoDB (<see cref="IRetentionStore"/>). Every entry item carries its retention due time ("rd", the
 /// write's time) and a shard ("rs"), keys of the sparse, keys-only GSI <see cref="RetentionIndex"/>; the verdict of a
 /// check moves "rd" to when something kept next expires, or removes both, so a settled file leaves the index.
-/// How it scales: a pass runs one Query per shard (<see cref="GcShards"/>) for items with rd &lt;= now, at most a page
+/// How it scales: a pass runs one Query per shard (<see cref="DynamoDbTableNames.GcShards"/>) for items with rd &lt;= now, at most a page
 /// each, then per due file one consistent GetItem and one Query of its by-path revision pointers: work and read capacity
 /// are proportional to the files written or expiring since the last pass, never to the table. Writes spread over the
 /// shards, so the index takes the write rate of the Entries table (each entry write is one GSI write). Forgetting a
@@ -33,7 +33,7 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
     public async Task<IReadOnlyList<FileHistory>> ListDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         var keys = new List<(long Due, string Ns, string PathKey)>();
-        foreach (var shard in Ddb.Shards(GcShards))
+        foreach (var shard in Ddb.Shards(db.Tables.GcShards))
         {
             var response = await db.Client.QueryAsync(
                 new QueryRequest

@@ -23,7 +23,7 @@ public static class DynamoDbTables
     public const string DeletedIndexSortKey = "dp";
 
     /// <summary>
-    /// GSI (sparse, keys only) of the paths due for a retention check: PK "rs" = one of <see cref="GcShards"/> shards (of
+    /// GSI (sparse, keys only) of the paths due for a retention check: PK "rs" = one of <see cref="DefaultGcShards"/> shards (of
     /// namespace + path key), SK "rd" = due time (ms). Every entry write sets both (due = the write's time); the
     /// collector's verdict moves "rd" to when something kept next expires or removes both. See DynamoDbRetentionStore.
     /// </summary>
@@ -54,7 +54,7 @@ public static class DynamoDbTables
     /// <summary>
     /// The block index. PK "h" = block hash (hex), SK "k" = <c>b</c> (the block: size, last stored time, the sticky
     /// "referenced by a revision" flag, the latest upload-session pin) or <c>u#{userId}</c> (that user stored it). GSI
-    /// <see cref="BlocksGcIndex"/> (sparse, keys only): PK "gcs" = one of <see cref="GcShards"/> shards, SK "st" = when
+    /// <see cref="BlocksGcIndex"/> (sparse, keys only): PK "gcs" = one of <see cref="DefaultGcShards"/> shards, SK "st" = when
     /// stored; only blocks not yet known to be referenced carry "gcs".
     /// </summary>
     public const string Blocks = "DropSyncBlocks";
@@ -124,8 +124,11 @@ public static class DynamoDbTables
     /// <summary>The TTL attribute (epoch seconds) of the tables that use one.</summary>
     public const string TimeToLiveAttribute = "ttl";
 
-    /// <summary>How many partition-key values the sparse GC indexes are spread over, so no index partition gets hot.</summary>
-    public const int GcShards = 16;
+    /// <summary>
+    /// How many partition-key values the sparse GC, retention and expiry indexes are spread over by default, so no index
+    /// partition gets hot. A deployment may raise it (<see cref="DynamoDbTableNames.GcShards"/>), never lower it.
+    /// </summary>
+    public const int DefaultGcShards = 16;
 }
 
 /// <summary>The concrete table names of one deployment: <see cref="DynamoDbTables"/>' names behind an optional prefix.</summary>
@@ -148,6 +151,17 @@ public sealed record DynamoDbTableNames(string Prefix = "")
     public string Notifications => Prefix + DynamoDbTables.Notifications;
 
     public string Connections => Prefix + DynamoDbTables.Connections;
+
+    /// <summary>
+    /// Shards of the sparse indexes for this deployment (DROPSYNC_GC_SHARDS). Writers spread items over this many; readers
+    /// query every one of them, so raising it is safe (items written under a smaller count stay in shards still read);
+    /// lowering it would strand the items in the shards above, so <see cref="WithGcShards"/> refuses less than the default.
+    /// </summary>
+    public int GcShards { get; private init; } = DynamoDbTables.DefaultGcShards;
+
+    public DynamoDbTableNames WithGcShards(int shards) => shards is >= DynamoDbTables.DefaultGcShards and <= 1024
+        ? this with { GcShards = shards }
+        : throw new ArgumentOutOfRangeException(nameof(shards), shards, $"GC shards are {DynamoDbTables.DefaultGcShards}-1024: they may grow, never shrink.");
 
     /// <summary>The tables of <see cref="DynamoDbSchema.Tables"/> (not <see cref="Connections"/>).</summary>
     public IEnumerable<string> All => [Entries, Revisions, Journal, Blocks, Accounts, UploadSessions, Sharing, Notifications];

@@ -74,7 +74,7 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
             [ModeAttribute] = Ddb.S(session.Mode.ToString()),
             [CreatedAttribute] = Ddb.N(Ddb.Ms(session.CreatedAt)),
             [SessionsExpiryIndexSortKey] = Ddb.N(Ddb.Ms(session.ExpiresAt)),
-            [SessionsExpiryIndexPartitionKey] = Ddb.S(Ddb.Shard(session.UploadId, GcShards)),
+            [SessionsExpiryIndexPartitionKey] = Ddb.S(Ddb.Shard(session.UploadId, _db.Tables.GcShards)),
             [TimeToLiveAttribute] = ttl,
             [BlockCountAttribute] = Ddb.N(session.Blocks.Count),
             [ChunkCountAttribute] = Ddb.N(chunks),
@@ -178,7 +178,7 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
     public async Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var deleted = 0;
-        foreach (var shard in Ddb.Shards(GcShards))
+        foreach (var shard in Ddb.Shards(_db.Tables.GcShards))
         {
             var expired = await _db.QueryAllAsync(
                 nameof(DeleteExpiredAsync),

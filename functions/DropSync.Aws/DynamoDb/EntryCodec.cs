@@ -38,7 +38,7 @@ internal static class EntryCodec
 
     public static string ChildrenSortKey(string pathKey) => Depth(pathKey).ToString("D4", CultureInfo.InvariantCulture) + pathKey;
 
-    public static Dictionary<string, AttributeValue> ToItem(FileEntry entry)
+    public static Dictionary<string, AttributeValue> ToItem(FileEntry entry, int gcShards)
     {
         var item = EntryKey(entry.NamespaceId, entry.PathKey);
         item[Display] = Ddb.S(entry.PathDisplay);
@@ -58,7 +58,7 @@ internal static class EntryCodec
         // out of the index; that file's old revisions then wait for the path's next file write or deletion.)
         if (!entry.IsLiveFolder)
         {
-            item[RetentionIndexPartitionKey] = Ddb.S(Ddb.Shard(entry.NamespaceId + entry.PathKey, GcShards));
+            item[RetentionIndexPartitionKey] = Ddb.S(Ddb.Shard(entry.NamespaceId + entry.PathKey, gcShards));
             item[RetentionIndexSortKey] = Ddb.N(Ddb.Ms(entry.ServerModified));
         }
 

@@ -71,11 +71,14 @@ public static class AwsEnvironment
     /// <summary>The path the Lambda Web Adapter posts non-HTTP events to (its AWS_LWA_PASS_THROUGH_PATH).</summary>
     public const string EventsPath = "/events";
 
+    /// <summary>Shards of the sparse DynamoDB GC, retention and expiry indexes (DynamoDbTableNames.GcShards); default 16, only ever raised.</summary>
+    public const string GcShards = "DROPSYNC_GC_SHARDS";
+
     /// <summary>Every variable above, for documentation and the stack.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         TablePrefix, Bucket, KmsKeyId, ChangeQueueUrl, WebSocketEndpoint, WebSocketUrl, MasterKey, MasterKeySecretArn, EventsSecret, ColdAfterDays,
-        VersionRetentionDays, MaxRevisionsPerFile, Region,
+        VersionRetentionDays, MaxRevisionsPerFile, GcShards, Region,
         DynamoDbEndpoint, S3Endpoint, SqsEndpoint,
     ];
 }
