@@ -1,4 +1,5 @@
 using DropSync.Core.Content;
+using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
 using Xunit;
@@ -80,6 +81,31 @@ public abstract class UploadSessionStoreContract
         Assert.Null(await store.GetAsync(alsoExpired.UploadId, None));
         AssertSameSession(live, await store.GetAsync(live.UploadId, None));
         Assert.Equal(0, await store.DeleteExpiredAsync(At(30), None));
+    }
+
+    [Fact]
+    public async Task Only_the_users_unfinished_unexpired_sessions_count_against_the_cap()
+    {
+        var store = await CreateStoreAsync();
+        var open = NewSession(At(100), Block("o1"));
+        var alsoOpen = NewSession(At(50));
+        var finished = NewSession(At(100), Block("f"));
+        var expired = NewSession(At(10), Block("x"));
+        var others = NewSession(At(100)) with { UserId = "u_bob" };
+        foreach (var session in new[] { open, alsoOpen, finished, expired, others })
+        {
+            await store.CreateAsync(session, None);
+        }
+
+        await store.MarkCommittedAsync(finished.UploadId, NewRev(), None);
+
+        Assert.Equal(2, await store.CountOpenAsync("u_alice", At(30), None));
+        Assert.Equal(1, await store.CountOpenAsync("u_alice", At(60), None));
+        Assert.Equal(1, await store.CountOpenAsync("u_bob", At(30), None));
+        Assert.Equal(0, await store.CountOpenAsync("u_carol", At(30), None));
+        await store.RequireRoomForSessionAsync("u_alice", 3, At(30), None);
+        var full = await Assert.ThrowsAsync<DropSyncException>(() => store.RequireRoomForSessionAsync("u_alice", 2, At(30), None));
+        Assert.Equal(ErrorCodes.TooManyUploadSessions, full.Code);
     }
 
     private static UploadSession NewSession(DateTimeOffset expiresAt, params BlockRef[] blocks) => new()

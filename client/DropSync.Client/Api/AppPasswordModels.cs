@@ -6,4 +6,4 @@ public sealed record AppPasswordCreated(string AppPassword, string Id, string Na
 /// <summary>One app password of the account (never its secret), from <c>/auth/list_app_passwords</c>.</summary>
 public sealed record AppPasswordInfo(string Id, string Name, DateTimeOffset Created);
 
-internal sealed record AppPasswordsResult(IReadOnlyList<AppPasswordInfo> AppPasswords);
+internal sealed record AppPasswordsResult(IReadOnlyList<AppPasswordInfo> AppPasswords, string? Cursor = null, bool HasMore = false);

@@ -8,7 +8,7 @@ using System.Text.Json.Serialization;
 namespace DropSync.Client.Api;
 
 /// <summary>The DropSync HTTP API, one method per endpoint. Thread-safe; share one per account.</summary>
-public sealed class DropSyncApi : IDisposable
+public sealed partial class DropSyncApi : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -203,7 +203,7 @@ public sealed class DropSyncApi : IDisposable
 
     /// <summary>The invitations waiting for this account, oldest first.</summary>
     public async Task<IReadOnlyList<Invitation>> ListInvitationsAsync(CancellationToken ct) =>
-        (await PostAsync<InvitationsResult>("/sharing/list_invitations", new { }, ct)).Entries;
+        await ListAllAsync<InvitationsResult, Invitation>("/sharing/list_invitations", p => (p.Entries, p.Cursor, p.HasMore), ct);
 
     /// <summary>Accepts an invitation: the folder appears at the top of this account's tree (the answer says where).</summary>
     public Task<AcceptedInvitation> AcceptInvitationAsync(string invitationId, CancellationToken ct) =>
@@ -219,14 +219,14 @@ public sealed class DropSyncApi : IDisposable
         PostAsync<SharedLink>("/sharing/create_link", new { path, expires, password }, ct);
 
     public async Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync(CancellationToken ct) =>
-        (await PostAsync<DevicesResult>("/auth/list_devices", new { }, ct)).Devices;
+        await ListAllAsync<DevicesResult, DeviceInfo>("/auth/list_devices", p => (p.Devices, p.Cursor, p.HasMore), ct);
 
     /// <summary>Creates an app password for a WebDAV client (HTTP Basic with the account's e-mail).</summary>
     public Task<AppPasswordCreated> CreateAppPasswordAsync(string name, CancellationToken ct) =>
         PostAsync<AppPasswordCreated>("/auth/create_app_password", new { name }, ct);
 
     public async Task<IReadOnlyList<AppPasswordInfo>> ListAppPasswordsAsync(CancellationToken ct) =>
-        (await PostAsync<AppPasswordsResult>("/auth/list_app_passwords", new { }, ct)).AppPasswords;
+        await ListAllAsync<AppPasswordsResult, AppPasswordInfo>("/auth/list_app_passwords", p => (p.AppPasswords, p.Cursor, p.HasMore), ct);
 
     public Task<JsonElement> RevokeAppPasswordAsync(string id, CancellationToken ct) =>
         PostAsync<JsonElement>("/auth/revoke_app_password", new { id }, ct);
@@ -381,7 +381,7 @@ public sealed class DropSyncApi : IDisposable
 
     private sealed record BatchResult(IReadOnlyList<BatchFileResult> Entries);
 
-    private sealed record DevicesResult(IReadOnlyList<DeviceInfo> Devices);
+    private sealed record DevicesResult(IReadOnlyList<DeviceInfo> Devices, string? Cursor = null, bool HasMore = false);
 
     private sealed record RevisionsResult(IReadOnlyList<Revision> Entries);
 }

@@ -6,4 +6,4 @@ public sealed record Invitation(string InvitationId, string Path, string OwnerEm
 /// <summary>A folder shared with this account, where it is mounted (<c>/sharing/accept_invitation</c>).</summary>
 public sealed record AcceptedInvitation(string ShareId, string Path, string OwnerEmail, string Role);
 
-internal sealed record InvitationsResult(IReadOnlyList<Invitation> Entries);
+internal sealed record InvitationsResult(IReadOnlyList<Invitation> Entries, string? Cursor = null, bool HasMore = false);

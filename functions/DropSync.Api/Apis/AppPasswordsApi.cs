@@ -26,8 +26,14 @@ internal static class AppPasswordsApi
         return new AppPasswordCreated(secret, created.AppPasswordId, created.Name, created.CreatedAt);
     }
 
-    private static async Task<AppPasswordList> ListAsync(HttpContext context, AppPasswordService appPasswords, CancellationToken ct) =>
-        new((await appPasswords.ListAsync(context.Caller(), ct)).Select(p => new AppPasswordInfo(p.AppPasswordId, p.Name, p.CreatedAt)).ToList());
+    private static async Task<AppPasswordList> ListAsync(
+        ListPageRequest? request, HttpContext context, AppPasswordService appPasswords, Core.Feed.CursorSigner signer, CancellationToken ct)
+    {
+        // The account's live app passwords are capped (AppPasswordService.MaxLivePerAccount): a bounded read, paged for the shape.
+        var (page, cursor) = AccountListPages.Take(
+            await appPasswords.ListAsync(context.Caller(), ct), p => AccountListPages.ByTime(p.CreatedAt, p.AppPasswordId), "app_passwords", context, request?.Limit, request?.Cursor, signer);
+        return new([.. page.Select(p => new AppPasswordInfo(p.AppPasswordId, p.Name, p.CreatedAt))], cursor, cursor is not null);
+    }
 
     private static async Task<EmptyResponse> RevokeAsync(RevokeAppPasswordRequest request, HttpContext context, AppPasswordService appPasswords, CancellationToken ct)
     {

@@ -53,11 +53,14 @@ internal static class AuthApi
         return EmptyResponse.Instance;
     }
 
-    private static async Task<ListDevicesResponse> ListDevicesAsync(HttpContext context, AccountService accounts, CancellationToken ct)
+    private static async Task<ListDevicesResponse> ListDevicesAsync(
+        ListPageRequest? request, HttpContext context, AccountService accounts, Core.Feed.CursorSigner signer, CancellationToken ct)
     {
         var caller = context.Caller();
-        var devices = await accounts.ListDevicesAsync(caller, ct);
-        return new ListDevicesResponse([.. devices.Select(d => new DeviceResponse(d.DeviceId, d.Name, d.CreatedAt, d.RevokedAt, d.DeviceId == caller.DeviceId) { LastUsed = d.LastActiveAt })]);
+        var (devices, cursor) = AccountListPages.Take(
+            await accounts.ListDevicesAsync(caller, ct), d => AccountListPages.ByTime(d.CreatedAt, d.DeviceId), "devices", context, request?.Limit, request?.Cursor, signer);
+        return new ListDevicesResponse(
+            [.. devices.Select(d => new DeviceResponse(d.DeviceId, d.Name, d.CreatedAt, d.RevokedAt, d.DeviceId == caller.DeviceId) { LastUsed = d.LastActiveAt })], cursor, cursor is not null);
     }
 
     private static async Task<ChangePasswordResponse> ChangePasswordAsync(

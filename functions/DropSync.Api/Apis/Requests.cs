@@ -40,7 +40,10 @@ internal sealed record LinkRequest(string? Path, DateTimeOffset? Expires, string
 internal sealed record RevokeLinkRequest(string? LinkId);
 
 /// <summary>/sharing/list_links: without a path, the caller's own links; with one, the links at or below it (see LinkService.ListAtAsync).</summary>
-internal sealed record ListLinksRequest(string? Path);
+internal sealed record ListLinksRequest(string? Path, int? Limit = null, string? Cursor = null);
+
+/// <summary>/sharing/list_members: the shared folder, and the paging fields (see AccountListPages).</summary>
+internal sealed record ListMembersRequest(string? Path, int? Limit = null, string? Cursor = null);
 
 internal sealed record InvitationRequest(string? InvitationId);
 

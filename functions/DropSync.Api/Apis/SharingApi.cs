@@ -1,5 +1,6 @@
 using DropSync.Api.Auth;
 using DropSync.Core.Contract;
+using DropSync.Core.Feed;
 using DropSync.Core.Sharing;
 
 namespace DropSync.Api.Apis;
@@ -39,14 +40,26 @@ internal static class SharingApi
         return EmptyResponse.Instance;
     }
 
-    private static async Task<ListMembersResponse> ListMembersAsync(PathRequest request, HttpContext context, SharingService sharing, CancellationToken ct)
+    private static async Task<ListMembersResponse> ListMembersAsync(
+        ListMembersRequest request, HttpContext context, SharingService sharing, CursorSigner signer, CancellationToken ct)
     {
         var listed = await sharing.ListMembersAsync(context.Caller(), request.Path, ct);
-        return new ListMembersResponse(listed.Members, listed.Invitees);
+
+        // One sequence, members (owner first) before invitees, so a page may hold some of each; sealed per folder.
+        var people = listed.Members.Select(m => (Key: (m.IsOwner ? "0" : "1") + m.Email.ToLowerInvariant(), Member: (MemberInfo?)m, Invitee: (InviteeInfo?)null))
+            .Concat(listed.Invitees.Select(i => (Key: "2" + i.Email.ToLowerInvariant(), Member: (MemberInfo?)null, Invitee: (InviteeInfo?)i)));
+        var (page, cursor) = AccountListPages.Take(
+            people, p => p.Key, "members\n" + Core.Paths.DropPath.KeyOf(request.Path ?? ""), context, request.Limit, request.Cursor, signer);
+        return new ListMembersResponse([.. page.Select(p => p.Member).OfType<MemberInfo>()], [.. page.Select(p => p.Invitee).OfType<InviteeInfo>()], cursor, cursor is not null);
     }
 
-    private static async Task<ListInvitationsResponse> ListInvitationsAsync(HttpContext context, InvitationService invitations, CancellationToken ct) =>
-        new(await invitations.ListAsync(context.Caller(), ct));
+    private static async Task<ListInvitationsResponse> ListInvitationsAsync(
+        ListPageRequest? request, HttpContext context, InvitationService invitations, CursorSigner signer, CancellationToken ct)
+    {
+        var (page, cursor) = AccountListPages.Take(
+            await invitations.ListAsync(context.Caller(), ct), i => AccountListPages.ByTime(i.Created, i.InvitationId), "invitations", context, request?.Limit, request?.Cursor, signer);
+        return new(page, cursor, cursor is not null);
+    }
 
     private static async Task<AcceptInvitationResponse> AcceptInvitationAsync(InvitationRequest request, HttpContext context, InvitationService invitations, CancellationToken ct)
     {
@@ -60,8 +73,13 @@ internal static class SharingApi
         return EmptyResponse.Instance;
     }
 
-    private static async Task<SharedWithMeResponse> ListSharedWithMeAsync(HttpContext context, SharingService sharing, CancellationToken ct) =>
-        new(await sharing.ListSharedWithMeAsync(context.Caller(), ct));
+    private static async Task<SharedWithMeResponse> ListSharedWithMeAsync(
+        ListPageRequest? request, HttpContext context, SharingService sharing, CursorSigner signer, CancellationToken ct)
+    {
+        var (page, cursor) = AccountListPages.Take(
+            await sharing.ListSharedWithMeAsync(context.Caller(), ct), s => s.PathLower + "\n" + s.ShareId, "shared_with_me", context, request?.Limit, request?.Cursor, signer);
+        return new(page, cursor, cursor is not null);
+    }
 
     private static async Task<EmptyResponse> LeaveAsync(PathRequest request, HttpContext context, SharingService sharing, CancellationToken ct)
     {
@@ -75,10 +93,15 @@ internal static class SharingApi
         return LinkView(context, created);
     }
 
-    private static async Task<ListLinksResponse> ListLinksAsync(ListLinksRequest? request, HttpContext context, LinkService links, CancellationToken ct)
+    private static async Task<ListLinksResponse> ListLinksAsync(ListLinksRequest? request, HttpContext context, LinkService links, CursorSigner signer, CancellationToken ct)
     {
         var listed = request?.Path is { } path ? await links.ListAtAsync(context.Caller(), path, ct) : await links.ListAsync(context.Caller(), ct);
-        return new([.. listed.Select(l => LinkView(context, l))]);
+
+        // A cursor of the caller's own links is not one for the links under a path (and vice versa).
+        var listing = request?.Path is { } at ? "links\n" + Core.Paths.DropPath.KeyOf(at) : "links";
+        var (page, cursor) = AccountListPages.Take(
+            listed, l => AccountListPages.ByTime(l.Link.CreatedAt, l.Link.LinkId), listing, context, request?.Limit, request?.Cursor, signer);
+        return new([.. page.Select(l => LinkView(context, l))], cursor, cursor is not null);
     }
 
     private static async Task<EmptyResponse> RevokeLinkAsync(RevokeLinkRequest request, HttpContext context, LinkService links, CancellationToken ct)

@@ -68,7 +68,7 @@ public static class DynamoDbSchema
             AttributeDefinitions =
             [
                 Attribute(UploadSessionsPartitionKey), Attribute(UploadSessionsSortKey), Attribute(SessionsExpiryIndexPartitionKey),
-                Attribute(SessionsExpiryIndexSortKey, ScalarAttributeType.N),
+                Attribute(SessionsExpiryIndexSortKey, ScalarAttributeType.N), Attribute(OpenSessionsIndexPartitionKey),
             ],
             KeySchema = Keys(UploadSessionsPartitionKey, UploadSessionsSortKey),
             GlobalSecondaryIndexes =
@@ -77,6 +77,12 @@ public static class DynamoDbSchema
                 {
                     IndexName = SessionsExpiryIndex,
                     KeySchema = Keys(SessionsExpiryIndexPartitionKey, SessionsExpiryIndexSortKey),
+                    Projection = new() { ProjectionType = ProjectionType.KEYS_ONLY },
+                },
+                new()
+                {
+                    IndexName = OpenSessionsIndex,
+                    KeySchema = Keys(OpenSessionsIndexPartitionKey, SessionsExpiryIndexSortKey),
                     Projection = new() { ProjectionType = ProjectionType.KEYS_ONLY },
                 },
             ],

@@ -74,7 +74,9 @@ public static class DynamoDbTables
 
     /// <summary>
     /// Resumable upload sessions. PK "id" = upload id, SK "k" = <c>s</c> (the session) or <c>c{n:D5}</c> (block-list chunks).
-    /// GSI <see cref="SessionsExpiryIndex"/> (sparse, keys only): PK "es" = shard, SK "ex" = expiry (ms). TTL on "ttl".
+    /// GSI <see cref="SessionsExpiryIndex"/> (sparse, keys only): PK "es" = shard, SK "ex" = expiry (ms).
+    /// GSI <see cref="OpenSessionsIndex"/> (sparse, keys only): PK "ou" = user id while the session is open (removed when it
+    /// commits), SK "ex"; the cap on open sessions per user counts it. TTL on "ttl".
     /// </summary>
     public const string UploadSessions = "DropSyncUploadSessions";
 
@@ -83,6 +85,8 @@ public static class DynamoDbTables
     public const string SessionsExpiryIndex = "expiry";
     public const string SessionsExpiryIndexPartitionKey = "es";
     public const string SessionsExpiryIndexSortKey = "ex";
+    public const string OpenSessionsIndex = "open";
+    public const string OpenSessionsIndexPartitionKey = "ou";
 
     /// <summary>
     /// Shares, members, mounts and shared links (one table, generic keys). PK "pk", SK "sk":

@@ -12,6 +12,13 @@ namespace DropSync.Aws.DynamoDb;
 /// Upload sessions in DynamoDB: one session item (block list inline up to <see cref="BlocksPerItem"/> blocks, else in
 /// chunk items written first), a TTL a day after expiry as a backstop, and a sparse sharded expiry GSI that
 /// <see cref="DeleteExpiredAsync"/> queries. Creating a session pins its blocks in the block index until it expires.
+/// <para>
+/// The cap on open sessions per user counts a second sparse GSI keyed by the user while a session is open (the key goes
+/// when it commits) with <c>Select = COUNT</c> over the unexpired range. A per-user counter item would be exact but needs
+/// a decrement for every way a session ends, and TTL deletes (the backstop) decrement nothing, so it would drift upward
+/// and lock a user out. The index read is eventually consistent, so a burst of concurrent starts can overshoot the cap by
+/// the few sessions still replicating: acceptable for a guard against floods, which is all the cap is.
+/// </para>
 /// </summary>
 public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
 {
@@ -98,6 +105,10 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
         {
             item[CommittedRevAttribute] = Ddb.S(session.CommittedRev);
         }
+        else
+        {
+            item[OpenSessionsIndexPartitionKey] = Ddb.S(session.UserId);
+        }
 
         var response = await _db.Client.PutItemAsync(
             new PutItemRequest { TableName = _db.Tables.UploadSessions, Item = item, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL },
@@ -160,9 +171,15 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
                 {
                     TableName = _db.Tables.UploadSessions,
                     Key = SessionKey(uploadId),
-                    UpdateExpression = "SET #crev = :rev",
+                    // Removing the open-user key takes the session out of the count of open sessions.
+                    UpdateExpression = "SET #crev = :rev REMOVE #ou",
                     ConditionExpression = "attribute_exists(#id)",
-                    ExpressionAttributeNames = new() { ["#crev"] = CommittedRevAttribute, ["#id"] = UploadSessionsPartitionKey },
+                    ExpressionAttributeNames = new()
+                    {
+                        ["#crev"] = CommittedRevAttribute,
+                        ["#id"] = UploadSessionsPartitionKey,
+                        ["#ou"] = OpenSessionsIndexPartitionKey,
+                    },
                     ExpressionAttributeValues = new() { [":rev"] = Ddb.S(rev) },
                     ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
                 },
@@ -173,6 +190,35 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
         {
             // No such session (expired and collected): nothing to mark.
         }
+    }
+
+    public async Task<int> CountOpenAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            // Keys-only index entries are ~100 bytes, so a user at the cap (100 by default) costs one read unit.
+            var response = await _db.Client.QueryAsync(
+                new QueryRequest
+                {
+                    TableName = _db.Tables.UploadSessions,
+                    IndexName = OpenSessionsIndex,
+                    KeyConditionExpression = "#ou = :user AND #ex > :now",
+                    ExpressionAttributeNames = new() { ["#ou"] = OpenSessionsIndexPartitionKey, ["#ex"] = SessionsExpiryIndexSortKey },
+                    ExpressionAttributeValues = new() { [":user"] = Ddb.S(userId), [":now"] = Ddb.N(Ddb.Ms(now)) },
+                    Select = Select.COUNT,
+                    ExclusiveStartKey = start,
+                    ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                },
+                cancellationToken).ConfigureAwait(false);
+            _db.Capacity.Record(nameof(CountOpenAsync), response.ConsumedCapacity);
+            count += response.Count ?? 0;
+            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null);
+
+        return count;
     }
 
     public async Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)

@@ -9,4 +9,4 @@ public sealed record AppPasswordCreated(string AppPassword, string Id, string Na
 public sealed record AppPasswordInfo(string Id, string Name, DateTimeOffset Created);
 
 /// <summary><c>POST /auth/list_app_passwords</c>.</summary>
-public sealed record AppPasswordList(IReadOnlyList<AppPasswordInfo> AppPasswords);
+public sealed record AppPasswordList(IReadOnlyList<AppPasswordInfo> AppPasswords, string? Cursor = null, bool HasMore = false);

@@ -20,7 +20,7 @@ public sealed record DeviceResponse(string DeviceId, string Name, DateTimeOffset
 public sealed record ChangePasswordResponse(int SignedOutDevices, int RevokedAppPasswords);
 
 /// <summary><c>POST /auth/list_devices</c>.</summary>
-public sealed record ListDevicesResponse(IReadOnlyList<DeviceResponse> Devices);
+public sealed record ListDevicesResponse(IReadOnlyList<DeviceResponse> Devices, string? Cursor = null, bool HasMore = false);
 
 /// <summary>The answer of an operation that has nothing to say but that it worked: <c>{}</c>.</summary>
 public sealed record EmptyResponse

@@ -7,13 +7,13 @@ namespace DropSync.Core.Contract;
 /// <c>POST /sharing/list_members</c>: the members (owner first) and, as Dropbox lists them apart, the people invited who
 /// have not accepted yet (shown to the owner only; empty for members).
 /// </summary>
-public sealed record ListMembersResponse(IReadOnlyList<MemberInfo> Members, IReadOnlyList<InviteeInfo> Invitees);
+public sealed record ListMembersResponse(IReadOnlyList<MemberInfo> Members, IReadOnlyList<InviteeInfo> Invitees, string? Cursor = null, bool HasMore = false);
 
 /// <summary><c>POST /sharing/add_member</c>: <c>status</c> is "pending" (invited; nothing is shared until they accept) or "active" (a member whose role changed).</summary>
 public sealed record AddMemberResponse(string Email, string Role, string Status);
 
 /// <summary><c>POST /sharing/list_invitations</c>: the invitations waiting for the caller, oldest first.</summary>
-public sealed record ListInvitationsResponse(IReadOnlyList<InvitationInfo> Entries);
+public sealed record ListInvitationsResponse(IReadOnlyList<InvitationInfo> Entries, string? Cursor = null, bool HasMore = false);
 
 /// <summary><c>POST /sharing/accept_invitation</c>: the folder as now mounted in the caller's tree.</summary>
 public sealed record AcceptInvitationResponse(string ShareId, string Path, string OwnerEmail, string Role)
@@ -23,7 +23,7 @@ public sealed record AcceptInvitationResponse(string ShareId, string Path, strin
 }
 
 /// <summary><c>POST /sharing/list_shared_with_me</c>.</summary>
-public sealed record SharedWithMeResponse(IReadOnlyList<SharedWithMe> Entries);
+public sealed record SharedWithMeResponse(IReadOnlyList<SharedWithMe> Entries, string? Cursor = null, bool HasMore = false);
 
 /// <summary>
 /// A shared link as its owner sees it: <c>url</c> is its JSON and download API (/s/{token}), <c>web_url</c> the page
@@ -46,7 +46,7 @@ public sealed record SharedLinkResponse(
 }
 
 /// <summary><c>POST /sharing/list_links</c>.</summary>
-public sealed record ListLinksResponse(IReadOnlyList<SharedLinkResponse> Links);
+public sealed record ListLinksResponse(IReadOnlyList<SharedLinkResponse> Links, string? Cursor = null, bool HasMore = false);
 
 /// <summary><c>GET /s/{token}</c>: the linked item's metadata and, for a folder, everything below it, a page at a time
 /// (while <c>HasMore</c>, ask again with <c>?cursor=</c>).</summary>

@@ -14,7 +14,8 @@ public interface IUploadSessionStore
 
     /// <summary>
     /// How many of the user's sessions are open (not finished, not expired) at <paramref name="now"/>, for the cap on
-    /// open sessions. A store that cannot count them without a scan answers 0 (the cap is then not enforced there).
+    /// open sessions. Every store counts them (SQLite by a query, DynamoDB through a sparse index); 0 is only the
+    /// default of a store that cannot, and then the cap is not enforced there.
     /// </summary>
     Task<int> CountOpenAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(0);
 

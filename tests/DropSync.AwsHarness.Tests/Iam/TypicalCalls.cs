@@ -68,6 +68,7 @@ public static class TypicalCalls
                 ("dynamodb:BatchWriteItem", arns.Table(Blocks)),
                 ("dynamodb:BatchGetItem", arns.Table(Blocks)),
                 ("dynamodb:PutItem", arns.Table(UploadSessions)),
+                ("dynamodb:Query", arns.Index(UploadSessions, OpenSessionsIndex)), // the cap on open upload sessions
                 ("dynamodb:DeleteItem", arns.Table(UploadSessions)),
                 ("dynamodb:Query", arns.Table(Sharing)),
                 ("dynamodb:PutItem", arns.Table(Sharing)), // TransactWriteItems: IAM checks each item's own action

@@ -68,6 +68,21 @@ export async function listFolder(path, { recursive = false, signal } = {}) {
   return { entries, cursor: page.cursor };
 }
 
+/**
+ * Every item of a paged account listing (list_links, list_members, list_shared_with_me, list_invitations, list_devices,
+ * list_app_passwords): asks again with the cursor while has_more, joining the named list fields of each page.
+ */
+export async function callAll(path, body = {}, fields = ['entries'], { signal } = {}) {
+  let page = await call(path, body, { signal });
+  const all = { ...page };
+  for (const field of fields) all[field] = [...(page[field] ?? [])];
+  while (page.has_more) {
+    page = await call(path, { ...body, cursor: page.cursor }, { signal });
+    for (const field of fields) all[field].push(...(page[field] ?? []));
+  }
+  return all;
+}
+
 /** Fetches with the session's token; throws ApiError on an error status. */
 export async function authedFetch(url, init = {}) {
   const response = await fetch(url, { ...init, headers: authHeaders(init.headers ?? {}) });

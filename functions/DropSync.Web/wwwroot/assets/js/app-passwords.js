@@ -1,6 +1,6 @@
 // App passwords: per-device secrets for WebDAV clients (Finder, Windows Explorer, davfs2, rclone), which sign in to
 // /dav/ with the account's e-mail and one of these, never the account password. Shown on the Devices page.
-import { call, session } from './api.js';
+import { call, session, callAll } from './api.js';
 import { clear, confirmDialog, errorMessage, formatDate, h, openDialog, promptDialog, showError, toast } from './ui.js';
 
 /** The "App passwords" section: list, create (the secret is shown once), revoke. */
@@ -16,7 +16,7 @@ export function appPasswordsSection() {
 
   async function refresh() {
     try {
-      const { app_passwords: passwords } = await call('/auth/list_app_passwords', {});
+      const { app_passwords: passwords } = await callAll('/auth/list_app_passwords', {}, ['app_passwords']);
       clear(list, passwords.length ? passwords.map((p) => h('li', { class: 'device', dataset: { appPasswordId: p.id } },
         h('div', {}, h('strong', {}, p.name), h('div', { class: 'muted' }, `Created ${formatDate(p.created)}`)),
         h('button', {

@@ -1,5 +1,5 @@
 // The devices signed in to this account, with sign-out for this one and revoke for the others, and the app passwords.
-import { call } from './api.js';
+import { call, callAll } from './api.js';
 import { appPasswordsSection } from './app-passwords.js';
 import { changePasswordSection } from './change-password.js';
 import { clear, confirmDialog, errorMessage, formatDate, h, showError, toast } from './ui.js';
@@ -12,7 +12,7 @@ export function devicesView({ signOut, onRevoked }) {
   root.append(list, appPasswordsSection(), changePasswordSection(() => refresh()));
   async function refresh() {
     try {
-      const { devices } = await call('/auth/list_devices', {});
+      const { devices } = await callAll('/auth/list_devices', {}, ['devices']);
       clear(list, devices.filter((d) => !d.revoked_at).map((d) => h('li', { class: 'device', dataset: { deviceId: d.device_id } },
         h('div', {}, h('strong', {}, d.name || 'Unnamed device'), d.current ? h('span', { class: 'badge' }, 'This browser') : null,
           h('div', { class: 'muted' }, `Signed in ${formatDate(d.created_at)}`)),

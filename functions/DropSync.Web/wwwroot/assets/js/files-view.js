@@ -1,6 +1,6 @@
 // The file browser: breadcrumbs, sorting, search, folder actions, and uploads by picker and drag and drop. Its dialogs
 // (revisions, sharing) and downloads are modules of their own.
-import { call, listFolder } from './api.js';
+import { call, listFolder, callAll } from './api.js';
 import { downloadFile, downloadFolderZip } from './download.js';
 import { filesUrl, isWithin, joinPath, nameOf, parentOf, pathKey } from './paths.js';
 import { previewFile } from './preview.js';
@@ -69,7 +69,7 @@ export function filesView(ctx, folder) {
     if (!folder) return;
     try {
       const [{ entries }, metadata] = await Promise.all([
-        call('/sharing/list_shared_with_me', {}),
+        callAll('/sharing/list_shared_with_me', {}),
         folderKey === null ? call('/files/get_metadata', { path: folder }) : null,
       ]);
       if (metadata) folderKey = metadata.path_lower;

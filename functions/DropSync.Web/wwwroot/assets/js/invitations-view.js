@@ -1,6 +1,6 @@
 // Invitations to folders other people want to share with this user: accept (the folder appears in their tree) or
 // decline (nothing is shared). Shown at the top of "Shared with me".
-import { call } from './api.js';
+import { call, callAll } from './api.js';
 import { filesUrl, nameOf } from './paths.js';
 import { clear, errorMessage, formatDate, h, toast } from './ui.js';
 
@@ -22,7 +22,7 @@ export function invitationsPanel(ctx, onChange) {
 
   async function refresh() {
     try {
-      const { entries } = await call('/sharing/list_invitations', {});
+      const { entries } = await callAll('/sharing/list_invitations', {});
       root.hidden = entries.length === 0;
       clear(list, entries.map((invitation) => h('li', { class: 'invitation' },
         h('span', {}, `${invitation.owner_email} invites you to `, h('strong', {}, nameOf(invitation.path)),

@@ -1,5 +1,5 @@
 // This user's working shared links, each with copy and revoke.
-import { call } from './api.js';
+import { call, callAll } from './api.js';
 import { linkItem } from './share-dialog.js';
 import { clear, errorMessage, h } from './ui.js';
 
@@ -10,7 +10,7 @@ export function linksView() {
   root.append(errorBox, list);
   async function refresh() {
     try {
-      const { links } = await call('/sharing/list_links', {});
+      const { links } = await callAll('/sharing/list_links', {}, ['links']);
       const live = links.filter((l) => !l.revoked_at);
       clear(list, live.length ? live.map((l) => h('li', { class: 'link-row' }, h('strong', {}, l.path), linkItem(l, refresh, errorBox))) : h('li', { class: 'empty' }, 'You have no shared links.'));
     } catch (error) { errorBox.textContent = errorMessage(error); }

@@ -1,6 +1,6 @@
 // The app shell: routing (History API under /app/… and /link/{token}), sign up / sign in / sign out, devices,
 // notifications with the unread count, and the live WebSocket that refreshes the open folder when it changes.
-import { call, onUnauthorized, session } from './api.js';
+import { call, onUnauthorized, session, callAll } from './api.js';
 import { authView } from './auth-view.js';
 import { deletedView } from './deleted-view.js';
 import { devicesView } from './devices-view.js';
@@ -28,7 +28,7 @@ const ctx = {
   async deviceNames() {
     if (!deviceCache) {
       try {
-        const { devices } = await call('/auth/list_devices', {});
+        const { devices } = await callAll('/auth/list_devices', {}, ['devices']);
         deviceCache = new Map(devices.map((d) => [d.device_id, d.name + (d.current ? ' (this browser)' : '')]));
       } catch { deviceCache = new Map(); }
     }

@@ -1,6 +1,6 @@
 // Sharing one file or folder: the people a folder is shared with, and its shared links; linkItem is one link's row
 // (also in the shared-links view).
-import { call } from './api.js';
+import { call, callAll } from './api.js';
 import { ErrorCodes } from './error-codes.js';
 import { clear, errorMessage, formatDate, h, openDialog, toast } from './ui.js';
 
@@ -13,7 +13,7 @@ export async function shareDialog(ctx, entry, linksOnly = false) {
 
     const loadMembers = async () => {
       try {
-        const { members: list, invitees = [] } = await call('/sharing/list_members', { path: entry.path });
+        const { members: list, invitees = [] } = await callAll('/sharing/list_members', { path: entry.path }, ['members', 'invitees']);
         const remove = (email) => async () => {
           try { await call('/sharing/remove_member', { path: entry.path, email }); await loadMembers(); } catch (e) { memberError.textContent = errorMessage(e); }
         };
@@ -30,7 +30,7 @@ export async function shareDialog(ctx, entry, linksOnly = false) {
     };
     const loadLinks = async () => {
       try {
-        const { links: list } = await call('/sharing/list_links', {});
+        const { links: list } = await callAll('/sharing/list_links', {}, ['links']);
         const mine = list.filter((l) => l.path_lower === entry.path_lower && !l.revoked_at);
         clear(links, mine.length ? mine.map((l) => linkItem(l, loadLinks, linkError)) : h('li', { class: 'muted' }, 'No links yet.'));
       } catch (error) { linkError.textContent = errorMessage(error); }

@@ -1,5 +1,5 @@
 // Folders other people share with this user, where they sit in this user's tree, and leaving them; invitations first.
-import { call } from './api.js';
+import { call, callAll } from './api.js';
 import { invitationsPanel } from './invitations-view.js';
 import { filesUrl, nameOf } from './paths.js';
 import { activateOnKeys, clear, confirmDialog, errorMessage, fileIcon, h, showError } from './ui.js';
@@ -11,7 +11,7 @@ export function sharedView(ctx) {
   root.append(invitations.el, list);
   async function refresh() {
     try {
-      const { entries } = await call('/sharing/list_shared_with_me', {});
+      const { entries } = await callAll('/sharing/list_shared_with_me', {});
       if (!entries.length) { clear(list, h('p', { class: 'empty' }, 'Nobody has shared a folder with you yet.')); return; }
       clear(list, h('table', { class: 'files', 'aria-label': 'Folders shared with me' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Owner'), h('th', { scope: 'col' }, 'Access'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
