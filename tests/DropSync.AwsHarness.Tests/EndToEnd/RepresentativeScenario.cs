@@ -23,6 +23,7 @@ public static class RepresentativeScenario
         using var friend = await EndToEndFixture.LoginAsync(url, friendEmail, "friend's laptop");
 
         var cursor = (await PostAsync(a, "/files/list_folder", new { path = "", recursive = true }))["cursor"]!.GetValue<string>();
+        var video = RandomNumberGenerator.GetBytes(600_000);
 
         // B listens live; A's commits fan out to it.
         var (live, _) = await LiveSocket.OpenAsync(harness.WebSocketUrl, b.Token);
@@ -34,7 +35,7 @@ public static class RepresentativeScenario
             }
 
             await live.NextAsync("change", TimeSpan.FromSeconds(15));
-            await ResumableUploadAsync(a, "/Shared/video.bin", RandomNumberGenerator.GetBytes(600_000), blockSize: 250_000);
+            await ResumableUploadAsync(a, "/Shared/video.bin", video, blockSize: 250_000);
             await live.NextAsync("change", TimeSpan.FromSeconds(15));
         }
 
@@ -56,6 +57,10 @@ public static class RepresentativeScenario
         var invitation = (await PostAsync(friend, "/sharing/list_invitations", new { }))["entries"]!.AsArray().Single()!;
         await PostAsync(friend, "/sharing/accept_invitation", new { invitation_id = invitation["invitation_id"]!.GetValue<string>() });
         await PostAsync(friend, "/sharing/list_shared_with_me", new { });
+
+        // The friend uploads the same video to their own folder: its blocks are stored already (the owner's), so each is
+        // staged under incoming/ with the friend's own bytes and adopted at finish (COPY, then DELETE of the staged copy).
+        await ResumableUploadAsync(friend, "/Mine/video copy.bin", video, blockSize: 250_000);
         var link = await PostAsync(a, "/sharing/create_link", new { path = "/Shared/video.bin" });
         var token = new Uri(link["url"]!.GetValue<string>()).Segments[^1];
         using (var visitor = EndToEndFixture.Anonymous(url))
