@@ -170,17 +170,7 @@ public sealed class DynamoDbInvitationStore : IInvitationStore
     }
 
     private Task<List<Dictionary<string, AttributeValue>>> QueryPrefixAsync(string operation, string pk, string prefix, CancellationToken cancellationToken) =>
-        _db.QueryAllAsync(
-            operation,
-            new QueryRequest
-            {
-                TableName = _db.Tables.Sharing,
-                KeyConditionExpression = "#pk = :pk AND begins_with(#sk, :prefix)",
-                ExpressionAttributeNames = new() { ["#pk"] = SharingPartitionKey, ["#sk"] = SharingSortKey },
-                ExpressionAttributeValues = new() { [":pk"] = Ddb.S(pk), [":prefix"] = Ddb.S(prefix) },
-                ConsistentRead = true,
-            },
-            cancellationToken);
+        _db.QuerySharingPrefixAsync(operation, pk, prefix, cancellationToken);
 
     private static bool IsConditionFailure(TransactionCanceledException e) =>
         e.CancellationReasons?.Exists(r => r.Code == "ConditionalCheckFailed") == true;

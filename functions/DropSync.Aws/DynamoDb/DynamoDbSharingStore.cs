@@ -177,17 +177,7 @@ public sealed class DynamoDbSharingStore : ISharingStore
     }
 
     private Task<List<Dictionary<string, AttributeValue>>> QueryPrefixAsync(string operation, string pk, string prefix, CancellationToken cancellationToken) =>
-        _db.QueryAllAsync(
-            operation,
-            new QueryRequest
-            {
-                TableName = _db.Tables.Sharing,
-                KeyConditionExpression = "#pk = :pk AND begins_with(#sk, :prefix)",
-                ExpressionAttributeNames = new() { ["#pk"] = SharingPartitionKey, ["#sk"] = SharingSortKey },
-                ExpressionAttributeValues = new() { [":pk"] = Ddb.S(pk), [":prefix"] = Ddb.S(prefix) },
-                ConsistentRead = true,
-            },
-            cancellationToken);
+        _db.QuerySharingPrefixAsync(operation, pk, prefix, cancellationToken);
 }
 
 /// <summary>How shares, members, mounts and links are stored as items of the sharing table.</summary>

@@ -330,3 +330,22 @@ internal static class SharingWrites
     private static TransactWriteItem Delete(string table, Dictionary<string, AttributeValue> key, string? condition, Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values) =>
         new() { Delete = new Delete { TableName = table, Key = key, ConditionExpression = condition, ExpressionAttributeNames = names, ExpressionAttributeValues = values } };
 }
+
+/// <summary>Reads of the sharing table that its stores (shares, members, invitations) share.</summary>
+internal static class SharingQueries
+{
+    /// <summary>Every item of one partition whose sort key starts with <paramref name="prefix"/>, strongly consistent.</summary>
+    public static Task<List<Dictionary<string, AttributeValue>>> QuerySharingPrefixAsync(
+        this DynamoDbContext db, string operation, string pk, string prefix, CancellationToken cancellationToken) =>
+        db.QueryAllAsync(
+            operation,
+            new QueryRequest
+            {
+                TableName = db.Tables.Sharing,
+                KeyConditionExpression = "#pk = :pk AND begins_with(#sk, :prefix)",
+                ExpressionAttributeNames = new() { ["#pk"] = SharingPartitionKey, ["#sk"] = SharingSortKey },
+                ExpressionAttributeValues = new() { [":pk"] = Ddb.S(pk), [":prefix"] = Ddb.S(prefix) },
+                ConsistentRead = true,
+            },
+            cancellationToken);
+}
