@@ -69,6 +69,9 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
         // connection rather than a close it can tell apart.
         using var onStopping = stopping.Register(() => _ = connection.GoingAwayAsync());
         var id = Guid.NewGuid();
+
+        // The hello is queued before the connection can receive pushes, so it is always the first message a device reads.
+        connection.Enqueue(Hello(connection), logger);
         var mine = _byUser.GetOrAdd(caller.UserId, _ => new ConcurrentDictionary<Guid, DeviceConnection>());
         mine[id] = connection;
         LogConnected(caller.UserId, caller.DeviceId);
@@ -76,7 +79,6 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
         var sending = connection.RunSendLoopAsync(logger);
         try
         {
-            connection.Enqueue(Hello(connection), logger);
             var buffer = new byte[4096];
             var message = new MemoryStream();
             while (socket.State == WebSocketState.Open && !ct.IsCancellationRequested)
