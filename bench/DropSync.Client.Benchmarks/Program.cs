@@ -7,6 +7,13 @@ using DropSync.Client.Sync;
 using DropSync.Testing;
 
 // dotnet run -c Release --project bench/DropSync.Client.Benchmarks -- [--size-mib 1024] [--small-files 10000] [--tries 20]
+// ... -- --peers [--size-mib 1024] [--small-files 10000]: the side-by-side run against rsync and rclone (PeerComparison.cs).
+if (args.Contains("--peers"))
+{
+    await PeerComparison.RunAsync(args);
+    return;
+}
+
 var sizeMiB = Arg("--size-mib", 1024);
 var smallFiles = Arg("--small-files", 10_000);
 var tries = Arg("--tries", 20);

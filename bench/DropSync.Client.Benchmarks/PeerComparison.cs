@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using DropSync.Client.Api;
+using DropSync.Client.Sync;
+using DropSync.Testing;
+
+/// <summary>
+/// Issue 11's side-by-side benchmark: the same workloads through dropsync (server process on loopback, embedded mode),
+/// an rsync daemon on loopback and rclone serving WebDAV on loopback, in one run, each workload run by dropsync and the
+/// peers in turn. Prints each figure, the dropsync/peer time ratio (below 1: dropsync is faster), and a Markdown table.
+/// </summary>
+internal static class PeerComparison
+{
+    private const string Password = "benchmark password";
+
+    public static async Task RunAsync(string[] args)
+    {
+        var sizeMiB = Arg(args, "--size-mib", 1024);
+        var smallFiles = Arg(args, "--small-files", 10_000);
+        await PeerTool.EnsureInstalledAsync();
+        var work = Directory.CreateTempSubdirectory("dropsync-peer-bench-").FullName;
+        var table = new List<string>();
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(Path.Combine(work, "server-data"), Path.Combine(work, "keys"));
+            using var http = server.CreateClient();
+            using var rsync = await RsyncDaemon.StartAsync(work);
+            using var rclone = await RcloneWebDav.StartAsync(work);
+            Console.WriteLine($"peers: {FirstLine("rsync", "--version")}; {FirstLine("rclone", "version")}; load average {LoadAverage()}");
+
+            // Untimed: warms the server (JIT, SQLite's cache) so the first timed workload does not pay for it.
+            var warm = Directory.CreateDirectory(Path.Combine(work, "warm")).FullName;
+            await WriteSmallFilesAsync(warm, Math.Min(500, smallFiles));
+            await using (var w = await DeviceAsync(server, http, work, "warm"))
+            {
+                CopyTree(warm, w.Folder);
+                await SyncAsync(w);
+            }
+
+            await BigFileAsync(server, http, rsync, rclone, work, sizeMiB * 1024L * 1024, table);
+            await SmallFilesAsync(server, http, rsync, rclone, work, smallFiles, table);
+        }
+        finally
+        {
+            TryDelete(work);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"| figure | dropsync | rsync daemon | rclone WebDAV | dropsync/rsync | dropsync/rclone |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        table.ForEach(Console.WriteLine);
+        Console.WriteLine($"load average after the run: {LoadAverage()}");
+    }
+
+    private static async Task BigFileAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav rclone, string work, long size, List<string> table)
+    {
+        var source = Directory.CreateDirectory(Path.Combine(work, "big-src")).FullName;
+        var big = Path.Combine(source, "big.bin");
+        Console.WriteLine($"writing a {size / 1024 / 1024} MiB random file...");
+        await WriteRandomAsync(big, size);
+        var mib = size / 1024 / 1024;
+
+        await using var a = await DeviceAsync(server, http, work, "big");
+        File.Copy(big, Path.Combine(a.Folder, "big.bin"));
+        var (up, _, upCpu) = await SyncAsync(a);
+        var rsyncUp = (await rsync.UploadAsync(source, "big")).Elapsed;
+        var rcloneUp = await rclone.UploadAsync(source, "big");
+        Row(table, $"{mib} MiB, first sync up", up, rsyncUp, rcloneUp, size, upCpu);
+
+        await using (var b = await DeviceAsync(server, http, work, "big", a.Email))
+        {
+            var (down, _, downCpu) = await SyncAsync(b);
+            var rsyncDown = await rsync.DownloadAsync("big", Path.Combine(work, "rsync-down"));
+            var rcloneDown = await rclone.DownloadAsync("big", Path.Combine(work, "rclone-down"));
+            Row(table, $"{mib} MiB, first sync down", down, rsyncDown, rcloneDown, size, downCpu);
+            TryDelete(Path.Combine(work, "rsync-down"));
+            TryDelete(Path.Combine(work, "rclone-down"));
+        }
+
+        InsertByteInMiddle(Path.Combine(a.Folder, "big.bin"));
+        InsertByteInMiddle(big);
+        var (delta, report, deltaCpu) = await SyncAsync(a);
+        var (rsyncDelta, rsyncSent) = await rsync.UploadAsync(source, "big");
+        var rcloneDelta = await rclone.UploadAsync(source, "big");
+        Row(table, $"one byte inserted in the middle of {mib} MiB, sync up", delta, rsyncDelta, rcloneDelta, 0, deltaCpu);
+        Console.WriteLine($"  bytes sent: dropsync {MiB(report.BytesUploaded)} of block data; rsync {MiB(rsyncSent)} (--stats, whole stream); rclone re-sends the file");
+        table.Add($"| …bytes sent | {MiB(report.BytesUploaded)} | {MiB(rsyncSent)} | {mib} MiB (whole file) | {Ratio(report.BytesUploaded, rsyncSent)} | |");
+        TryDelete(source);
+    }
+
+    private static async Task SmallFilesAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav rclone, string work, int count, List<string> table)
+    {
+        var source = Directory.CreateDirectory(Path.Combine(work, "small-src")).FullName;
+        await WriteSmallFilesAsync(source, count);
+        await using var a = await DeviceAsync(server, http, work, "small");
+        CopyTree(source, a.Folder);
+        var (up, upReport, upCpu) = await SyncAsync(a);
+        var rsyncUp = (await rsync.UploadAsync(source, "small")).Elapsed;
+        var rcloneUp = await rclone.UploadAsync(source, "small");
+        Row(table, $"first sync of {count:N0} files of 2–6 KiB, up", up, rsyncUp, rcloneUp, 0, upCpu);
+        Console.WriteLine($"  dropsync uploaded {upReport.FilesUploaded} files");
+
+        await using var b = await DeviceAsync(server, http, work, "small", a.Email);
+        var (down, downReport, downCpu) = await SyncAsync(b);
+        var rsyncDown = await rsync.DownloadAsync("small", Path.Combine(work, "rsync-small-down"));
+        var rcloneDown = await rclone.DownloadAsync("small", Path.Combine(work, "rclone-small-down"));
+        Row(table, $"first sync of {count:N0} files of 2–6 KiB, down", down, rsyncDown, rcloneDown, 0, downCpu);
+        Console.WriteLine($"  dropsync downloaded {downReport.FilesDownloaded} files");
+    }
+
+    private static void Row(List<string> table, string figure, TimeSpan dropsync, TimeSpan rsync, TimeSpan rclone, long bytes, TimeSpan cpu)
+    {
+        string Cell(TimeSpan t) => bytes > 0 ? $"{bytes / t.TotalSeconds / 1e6:0} MB/s ({t.TotalSeconds:0.00} s)" : $"{t.TotalSeconds:0.00} s";
+        Console.WriteLine($"{figure}: dropsync {Cell(dropsync)} (client CPU {cpu.TotalSeconds:0.0} s); rsync {Cell(rsync)}, ratio {Ratio(dropsync, rsync)}; " +
+            $"rclone {Cell(rclone)}, ratio {Ratio(dropsync, rclone)}");
+        table.Add($"| {figure} | {Cell(dropsync)} | {Cell(rsync)} | {Cell(rclone)} | {Ratio(dropsync, rsync)} | {Ratio(dropsync, rclone)} |");
+    }
+
+    private static string Ratio(TimeSpan ours, TimeSpan theirs) => Ratio(ours.Ticks, theirs.Ticks);
+
+    private static string Ratio(long ours, long theirs) => theirs > 0 ? (ours / (double)theirs).ToString("0.00", CultureInfo.InvariantCulture) : "—";
+
+    private static string MiB(long bytes) => $"{bytes / 1024.0 / 1024:0.00} MiB";
+
+    private static async Task<(TimeSpan Elapsed, SyncReport Report, TimeSpan Cpu)> SyncAsync(PeerBenchDevice device)
+    {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var report = await device.Engine.SyncAsync(new SyncOptions());
+        var elapsed = sw.Elapsed;
+        if (report.Errors.Count > 0)
+        {
+            Console.WriteLine($"  dropsync reported {report.Errors.Count} errors, first: {report.Errors[0]}");
+        }
+
+        return (elapsed, report, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+    }
+
+    private static async Task<PeerBenchDevice> DeviceAsync(ServerProcess server, HttpClient http, string work, string tag, string? email = null)
+    {
+        if (email is null)
+        {
+            email = $"bench-{tag}-{Guid.NewGuid():N}@example.com";
+            (await http.PostAsJsonAsync("/auth/register", new { email, password = Password })).EnsureSuccessStatusCode();
+        }
+
+        using var anonymous = new DropSyncApi(server.BaseAddress, null);
+        var name = $"{tag}-{Guid.NewGuid():N}";
+        var login = await anonymous.LoginAsync(email, Password, name, default);
+        var folder = Directory.CreateDirectory(Path.Combine(work, name)).FullName;
+        var api = new DropSyncApi(server.BaseAddress, login.AccessToken);
+        var source = new CursorChangeSource(api);
+        return new PeerBenchDevice(email, folder, api, source, new SyncEngine(api, folder, source, name));
+    }
+
+    private static async Task WriteSmallFilesAsync(string root, int count)
+    {
+        var rng = new Random(5);
+        for (var i = 0; i < count; i++)
+        {
+            var bytes = new byte[2048 + rng.Next(4096)];
+            rng.NextBytes(bytes);
+            var dir = Directory.CreateDirectory(Path.Combine(root, $"dir{i % 100:000}")).FullName;
+            await File.WriteAllBytesAsync(Path.Combine(dir, $"file{i:00000}.dat"), bytes);
+        }
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+        }
+    }
+
+    private static async Task WriteRandomAsync(string path, long size)
+    {
+        var buffer = new byte[8 * 1024 * 1024];
+        var rng = new Random(42);
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
+        for (long written = 0; written < size; written += buffer.Length)
+        {
+            rng.NextBytes(buffer);
+            await file.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - written)));
+        }
+    }
+
+    private static void InsertByteInMiddle(string path)
+    {
+        var size = new FileInfo(path).Length;
+        var temp = path + ".new";
+        using (var source = File.OpenRead(path))
+        using (var target = File.Create(temp))
+        {
+            var buffer = new byte[8 * 1024 * 1024];
+            long copied = 0;
+            int n;
+            while ((n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, Math.Max(0, (size / 2) - copied)))) > 0)
+            {
+                target.Write(buffer, 0, n);
+                copied += n;
+            }
+
+            target.WriteByte(0x42);
+            source.CopyTo(target);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static string FirstLine(string file, string arg)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(file, arg) { RedirectStandardOutput = true, UseShellExecute = false })!;
+            var line = process.StandardOutput.ReadLine() ?? file;
+            process.WaitForExit();
+            return line.Trim();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return $"{file} (version unknown)";
+        }
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}
+
+internal sealed record PeerBenchDevice(string Email, string Folder, DropSyncApi Api, CursorChangeSource Source, SyncEngine Engine) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await Source.DisposeAsync();
+        Api.Dispose();
+    }
+}
