@@ -295,12 +295,30 @@ public sealed partial class DropSyncApi : IDisposable
     /// <summary>One page of a file's blocks from block <paramref name="start"/> (the server sizes the page).</summary>
     public Task<BlockList> GetBlocksAsync(string path, string? rev, int start, CancellationToken ct) => PostAsync<BlockList>("/files/get_blocks", new { path, rev, start }, ct);
 
-    public async Task<byte[]> GetBlockAsync(BlockDownload block, CancellationToken ct)
+    /// <summary>
+    /// Reads a block's body straight into <paramref name="into"/> (a pooled buffer of the block's size: no array per
+    /// block, no copy). Returns how many bytes came; a body longer than the buffer counts as one more byte than it holds.
+    /// </summary>
+    public async Task<int> GetBlockAsync(BlockDownload block, Memory<byte> into, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, block.Url);
         using var response = await SendUnauthenticatedAsync(request, ct);
         await EnsureSuccessAsync(response, ct);
-        return await response.Content.ReadAsByteArrayAsync(ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var total = 0;
+        while (total < into.Length)
+        {
+            var n = await body.ReadAsync(into[total..], ct);
+            if (n == 0)
+            {
+                return total;
+            }
+
+            total += n;
+        }
+
+        var probe = new byte[1];
+        return await body.ReadAsync(probe, ct) == 0 ? total : total + 1;
     }
 
     /// <summary>Streams a file's content (from <paramref name="from"/> on, with a Range request) into <paramref name="destination"/>.</summary>

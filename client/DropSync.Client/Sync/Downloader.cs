@@ -122,13 +122,12 @@ internal sealed class Downloader(SyncPass p)
                     }
                     else
                     {
-                        var bytes = await p.Api.GetBlockAsync(b, c);
-                        if (bytes.Length != b.Size || BlockHash.Of(bytes).Hex != b.Hash)
+                        var got = await TransientRetry.RunAsync(t => p.Api.GetBlockAsync(b, span, t), c);
+                        if (got != b.Size || BlockHash.Of(span.Span).Hex != b.Hash)
                         {
                             throw new InvalidDataException($"A block of {r.Path} arrived damaged; it will be fetched again on the next sync.");
                         }
 
-                        bytes.CopyTo(span);
                         Interlocked.Add(ref received, b.Size);
                         p.Report.Downloaded(b.Size);
                     }
@@ -144,32 +143,47 @@ internal sealed class Downloader(SyncPass p)
             });
     }
 
-    /// <summary>The whole downloaded file against the server's content hash, before it replaces anything.</summary>
+    /// <summary>
+    /// The whole downloaded file against the server's content hash, before it replaces anything. The hash is SHA-256
+    /// over the SHA-256 of each 4 MiB piece, so the pieces are read and hashed on all cores at once.
+    /// </summary>
     private static async Task VerifyContentHashAsync(RemoteEntry r, string temp, string? expected, CancellationToken ct)
     {
-        await using (var check = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        string actual;
+        using (var handle = File.OpenHandle(temp, FileMode.Open, FileAccess.Read, FileShare.Read))
         {
-            using var hasher = new ContentHasher();
-            var buffer = ArrayPool<byte>.Shared.Rent(4 * 1024 * 1024);
-            try
+            var length = RandomAccess.GetLength(handle);
+            var pieces = (int)((length + ContentHasher.PieceSize - 1) / ContentHasher.PieceSize);
+            var digests = new byte[pieces * 32];
+            await Parallel.ForAsync(0, pieces, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, async (i, c) =>
             {
-                int n;
-                while ((n = await check.ReadAsync(buffer.AsMemory(0, 4 * 1024 * 1024), ct)) > 0)
+                var offset = (long)i * ContentHasher.PieceSize;
+                var size = (int)Math.Min(ContentHasher.PieceSize, length - offset);
+                var buffer = ArrayPool<byte>.Shared.Rent(size);
+                try
                 {
-                    hasher.Append(buffer.AsSpan(0, n));
+                    var read = await ResumableUploader.ReadExactlyAtAsync(handle, buffer.AsMemory(0, size), offset, c);
+                    SHA256.HashData(buffer.AsSpan(0, read), digests.AsSpan(i * 32, 32));
                 }
-            }
-            finally
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            });
+
+            using var hasher = new ContentHasher();
+            for (var i = 0; i < pieces; i++)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                hasher.AppendPieceDigest(digests.AsSpan(i * 32, 32), (int)Math.Min(ContentHasher.PieceSize, length - ((long)i * ContentHasher.PieceSize)));
             }
 
-            if (hasher.GetHashHex() != expected)
-            {
-                check.Close();
-                File.Delete(temp);
-                throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
-            }
+            actual = hasher.GetHashHex();
+        }
+
+        if (actual != expected)
+        {
+            File.Delete(temp);
+            throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
         }
     }
 

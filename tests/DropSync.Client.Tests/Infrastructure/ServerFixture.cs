@@ -147,8 +147,32 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     /// <summary>Flip a bit in every block that comes down, as a damaged store or network would.</summary>
     public bool CorruptBlockDownloads { get; set; }
 
+    /// <summary>Answer the next this-many block PUTs with 503 without passing them on, as a dropped or overloaded request.</summary>
+    public int FailBlockPuts;
+
+    /// <summary>Answer the next this-many block GETs with 503 without passing them on.</summary>
+    public int FailBlockGets;
+
     /// <summary>Cancel this source once this many block transfers have completed.</summary>
     public (int After, CancellationTokenSource Source)? CancelAfterBlocks { get; set; }
+
+    /// <summary>Takes one from a count of failures still to inject; false once it is used up.</summary>
+    private static bool TakeOne(ref int remaining)
+    {
+        while (true)
+        {
+            var seen = Volatile.Read(ref remaining);
+            if (seen <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref remaining, seen - 1, seen) == seen)
+            {
+                return true;
+            }
+        }
+    }
 
     public void Reset()
     {
@@ -173,6 +197,14 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
             return new HttpResponseMessage(System.Net.HttpStatusCode.Conflict)
             {
                 Content = new StringContent("""{"error":"reset","message":"The journal was compacted; list the folder again."}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+        }
+
+        if (isBlock && TakeOne(ref request.Method == HttpMethod.Put ? ref FailBlockPuts : ref FailBlockGets))
+        {
+            return new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                Content = new StringContent("""{"error":"unavailable","message":"Injected by the test."}""", System.Text.Encoding.UTF8, "application/json"),
             };
         }
 
