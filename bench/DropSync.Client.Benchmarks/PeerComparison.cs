@@ -25,6 +25,7 @@ internal static class PeerComparison
         {
             await using var server = await ServerProcess.StartAsync(Path.Combine(work, "server-data"), Path.Combine(work, "keys"));
             using var http = server.CreateClient();
+            _server = Process.GetProcessById(server.ProcessId);
             using var rsync = await RsyncDaemon.StartAsync(work);
             using var rclone = await RcloneWebDav.StartAsync(work);
             Console.WriteLine($"peers: {FirstLine("rsync", "--version")}; {FirstLine("rclone", "version")}; load average {LoadAverage()}");
@@ -43,11 +44,13 @@ internal static class PeerComparison
         }
         finally
         {
+            _server?.Dispose();
+            _server = null;
             TryDelete(work);
         }
 
         Console.WriteLine();
-        Console.WriteLine($"| figure | dropsync | rsync daemon | rclone WebDAV | dropsync/rsync | dropsync/rclone |");
+        Console.WriteLine($"| figure | dropsync (CPU: client + server) | rsync daemon | rclone WebDAV | dropsync/rsync | dropsync/rclone |");
         Console.WriteLine("|---|---|---|---|---|---|");
         table.ForEach(Console.WriteLine);
         Console.WriteLine($"load average after the run: {LoadAverage()}");
@@ -109,12 +112,12 @@ internal static class PeerComparison
         Console.WriteLine($"  dropsync downloaded {downReport.FilesDownloaded} files");
     }
 
-    private static void Row(List<string> table, string figure, TimeSpan dropsync, TimeSpan rsync, TimeSpan rclone, long bytes, TimeSpan cpu)
+    private static void Row(List<string> table, string figure, TimeSpan dropsync, TimeSpan rsync, TimeSpan rclone, long bytes, (TimeSpan Client, TimeSpan Server) cpu)
     {
         string Cell(TimeSpan t) => bytes > 0 ? $"{bytes / t.TotalSeconds / 1e6:0} MB/s ({t.TotalSeconds:0.00} s)" : $"{t.TotalSeconds:0.00} s";
-        Console.WriteLine($"{figure}: dropsync {Cell(dropsync)} (client CPU {cpu.TotalSeconds:0.0} s); rsync {Cell(rsync)}, ratio {Ratio(dropsync, rsync)}; " +
+        Console.WriteLine($"{figure}: dropsync {Cell(dropsync)} (CPU: client {cpu.Client.TotalSeconds:0.0} s, server {cpu.Server.TotalSeconds:0.0} s); rsync {Cell(rsync)}, ratio {Ratio(dropsync, rsync)}; " +
             $"rclone {Cell(rclone)}, ratio {Ratio(dropsync, rclone)}");
-        table.Add($"| {figure} | {Cell(dropsync)} | {Cell(rsync)} | {Cell(rclone)} | {Ratio(dropsync, rsync)} | {Ratio(dropsync, rclone)} |");
+        table.Add($"| {figure} | {Cell(dropsync)}, CPU {cpu.Client.TotalSeconds:0.0} + {cpu.Server.TotalSeconds:0.0} s | {Cell(rsync)} | {Cell(rclone)} | {Ratio(dropsync, rsync)} | {Ratio(dropsync, rclone)} |");
     }
 
     private static string Ratio(TimeSpan ours, TimeSpan theirs) => Ratio(ours.Ticks, theirs.Ticks);
@@ -123,9 +126,14 @@ internal static class PeerComparison
 
     private static string MiB(long bytes) => $"{bytes / 1024.0 / 1024:0.00} MiB";
 
-    private static async Task<(TimeSpan Elapsed, SyncReport Report, TimeSpan Cpu)> SyncAsync(PeerBenchDevice device)
+    /// <summary>The server's process, for its CPU time next to the client's (set once the server is up).</summary>
+    private static Process? _server;
+
+    /// <summary>One dropsync run, timed, with the CPU seconds the client (this process) and the server spent on it.</summary>
+    private static async Task<(TimeSpan Elapsed, SyncReport Report, (TimeSpan Client, TimeSpan Server) Cpu)> SyncAsync(PeerBenchDevice device)
     {
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        using var self = Process.GetCurrentProcess();
+        var (client, server) = (self.TotalProcessorTime, ServerCpu());
         var sw = Stopwatch.StartNew();
         var report = await device.Engine.SyncAsync(new SyncOptions());
         var elapsed = sw.Elapsed;
@@ -134,7 +142,14 @@ internal static class PeerComparison
             Console.WriteLine($"  dropsync reported {report.Errors.Count} errors, first: {report.Errors[0]}");
         }
 
-        return (elapsed, report, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+        self.Refresh();
+        return (elapsed, report, (self.TotalProcessorTime - client, ServerCpu() - server));
+    }
+
+    private static TimeSpan ServerCpu()
+    {
+        _server?.Refresh();
+        return _server?.TotalProcessorTime ?? TimeSpan.Zero;
     }
 
     private static async Task<PeerBenchDevice> DeviceAsync(ServerProcess server, HttpClient http, string work, string tag, string? email = null)

@@ -17,6 +17,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The server's process id (benchmarks read its CPU time).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>What the server has written to stdout and stderr so far (its log).</summary>
     public string Output
     {
