@@ -25,6 +25,25 @@ public sealed class ResumableUploadTests(DropSyncApiFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task More_content_defined_blocks_than_the_finish_reads_ahead_commit_with_the_right_content_hash()
+    {
+        // Eleven blocks of uneven sizes, so the finish's read-ahead (a few blocks on other threads) wraps several
+        // times and 4 MiB pieces straddle blocks: any block hashed out of order changes the content hash.
+        var alice = await factory.SignUpAsync();
+        int[] sizes = [300_000, 1_200_000, 450_000, 2 * MiB, 700_001, 999_999, 262_144, 1_500_000, 333_333, 1_000_000, 777_777];
+        var content = Dropbox.RandomBytes(sizes.Sum(), seed: 11);
+        var blocks = ResumableUpload.Split(content, sizes);
+        using var anonymous = factory.CreateClient();
+
+        var state = await ResumableUpload.BeginAsync(alice, ResumableUpload.Declare("/many.bin", blocks, contentHash: Dropbox.ContentHash(content)));
+        await ResumableUpload.SendMissingAsync(anonymous, state, blocks);
+        var metadata = await alice.OkAsync("/files/upload/finish", new { upload_id = state["upload_id"]!.GetValue<string>() });
+
+        Assert.Equal(Dropbox.ContentHash(content), metadata["content_hash"]!.GetValue<string>());
+        Assert.Equal(content, await alice.DownloadAsync("/many.bin"));
+    }
+
+    [Fact]
     public async Task Blocks_a_user_already_holds_are_not_asked_for_again_but_another_user_must_send_them()
     {
         var alice = await factory.SignUpAsync();
