@@ -38,10 +38,6 @@ internal static class DropSyncServices
 
         // Request bodies received 64 KiB per syscall rather than 4 KiB (see LargeSegmentMemoryPool).
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeSegmentMemoryPoolFactory>();
-
-        // A connection reads at most 256 KiB of body ahead of the app (Kestrel's default is 1 MiB): the app takes whole
-        // blocks as fast as it hashes, and with four uploads at once the default held megabytes of segments (issue 12).
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBufferSize = LargeSegmentMemoryPool.MaxBufferedPerConnection);
         services.ConfigureHttpJsonOptions(json => JsonSetup.Configure(json.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHttpContextAccessor();

@@ -8,17 +8,14 @@ namespace DropSync.Api.Hosting;
 /// Kestrel's connection buffers in 64 KiB segments instead of its default 4 KiB blocks. The socket transport receives
 /// into what is left of the current segment, so with 4 KiB blocks a request body arrived 4 KiB per recv(2) (plus a
 /// 1-byte peek before each): the largest CPU cost of an upload after hashing in issue 12's profile. 64 KiB segments
-/// make that sixteen times fewer syscalls. At most <see cref="MaxKept"/> free segments (2 MiB) per pool are kept; the rest go back
+/// make that sixteen times fewer syscalls. At most <see cref="MaxKept"/> free segments (4 MiB) are kept; the rest go back
 /// to the GC, so memory stays flat.
 /// </summary>
 internal sealed class LargeSegmentMemoryPool : MemoryPool<byte>
 {
     public const int SegmentSize = 64 * 1024;
 
-    /// <summary>Kestrel's MaxRequestBufferSize here: four segments of body read ahead of the app per connection.</summary>
-    public const int MaxBufferedPerConnection = 4 * SegmentSize;
-
-    private const int MaxKept = 32;
+    private const int MaxKept = 64;
 
     private readonly ConcurrentQueue<Segment> _free = new();
     private int _kept;
