@@ -11,6 +11,9 @@ namespace DropSync.Benchmarks;
 /// </summary>
 internal sealed class BenchServer : IAsyncDisposable
 {
+    /// <summary>The environment variable naming a server build to run instead of this repository's.</summary>
+    public const string ServerOverrideVariable = "DROPSYNC_BENCH_SERVER";
+
     private const int KeptLogLines = 40;
 
     private readonly Process _process;
@@ -133,6 +136,15 @@ internal sealed class BenchServer : IAsyncDisposable
     /// </summary>
     public static (string Assembly, string Configuration) Locate()
     {
+        // Another build (e.g. a copy of main's, for before/after runs taken alternately): DROPSYNC_BENCH_SERVER=<path to DropSync.Api.dll>.
+        if (Environment.GetEnvironmentVariable(ServerOverrideVariable) is { Length: > 0 } given)
+        {
+            var dll = Path.GetFullPath(given);
+            return File.Exists(dll)
+                ? (dll, dll.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release")
+                : throw new BenchmarkException($"{ServerOverrideVariable} names {dll}, which does not exist");
+        }
+
         var root = FindRoot(AppContext.BaseDirectory) ?? FindRoot(Environment.CurrentDirectory)
             ?? throw new BenchmarkException("cannot find the repository root (a folder with DropSync.sln) above " + AppContext.BaseDirectory);
         foreach (var configuration in new[] { "Release", "Debug" })

@@ -12,11 +12,13 @@ const string Usage = """
            DropSync.Benchmarks commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
            DropSync.Benchmarks login-flood [--flooders 64] [--seconds 20] [--same-address]
 
-      transfer     media upload, media download, resumable upload and block download of generated files through the real
-                   server process (the existing build of functions/DropSync.Api, Release preferred; nothing is built here),
-                   with the server's peak memory per step.
+      transfer     media upload, media download, the same with --parallel files at once, resumable upload and block
+                   download of generated files through the real server process (the existing build of
+                   functions/DropSync.Api, Release preferred; nothing is built here; DROPSYNC_BENCH_SERVER=<path to
+                   DropSync.Api.dll> runs another build), with the server's peak memory and CPU per step.
       --size       bytes per file: 64MiB, 1GiB, 10GiB, 500MB or a plain number (at most 10 GiB, the service's file limit)
-      --parallel   concurrent block PUTs and GETs in the resumable upload and block download (default 4)
+      --parallel   concurrent media uploads and downloads in the parallel media steps (each file size/parallel bytes),
+                   and concurrent block PUTs and GETs in the resumable upload and block download (default 4)
       --warm-up    run every step once on files of this size first, not reported, so that the figures are the steady
                    state rather than the server's first-use JIT compilation (default 64MiB; 0 for a cold server)
 

@@ -40,6 +40,9 @@ internal static class TransferBenchmark
 {
     private const int DownloadBufferSize = 1024 * 1024;
 
+    /// <summary>Steps per run, for the "[n/6]" progress lines (profiling/profile-transfer.sh switches perf files on them).</summary>
+    private const int StepCount = 6;
+
     public static async Task<TransferReport> RunAsync(long size, int parallel, long warmUp, CancellationToken ct)
     {
         var (assembly, configuration) = BenchServer.Locate();
@@ -49,11 +52,11 @@ internal static class TransferBenchmark
         }
 
         Console.Error.WriteLine($"server: {assembly}");
-        Console.Error.WriteLine("[client] generating and hashing the media file's blocks (not timed as a transfer) ...");
+        Console.Error.WriteLine("[client] generating and hashing the media files' blocks (not timed as a transfer) ...");
         var clock = Stopwatch.StartNew();
-        var mediaDigests = HashBlocks("client hash", Workload.Measured.MediaSeed, size, ct);
+        var media = MediaTransferSteps.Files(Workload.Measured.MediaSeed, Workload.Measured.MediaPath, size, 1, ct);
         var clientHashSeconds = clock.Elapsed.TotalSeconds;
-        var mediaHash = ContentHash.FromPieceDigests(mediaDigests);
+        var parallelMedia = MediaTransferSteps.Files(Workload.Measured.MediaSeed, Workload.Measured.MediaPath, size, parallel, ct);
 
         await using var server = await BenchServer.StartAsync(assembly, ct);
         Console.Error.WriteLine($"server: pid {server.ProcessId} at {server.BaseAddress} with data in {server.DataRoot}");
@@ -71,22 +74,13 @@ internal static class TransferBenchmark
                 // Every step once on small files first, so that the figures are the steady state: the server's JIT
                 // compiles each endpoint's code (about a CPU-second per step here) on first use, once per process.
                 Console.Error.WriteLine($"warm-up: every step once with {ByteSize.Format(warmUp)} files (not reported) ...");
-                var warmHash = ContentHash.FromPieceDigests(HashBlocks("warm-up hash", Workload.WarmUp.MediaSeed, warmUp, ct, quiet: true));
-                await MediaUploadAsync(Workload.WarmUp, api, memory, warmUp, warmHash, ct);
-                await MediaDownloadAsync(Workload.WarmUp, api, memory, warmUp, warmHash, ct);
-                await ResumableUploadAsync(Workload.WarmUp, api, memory, warmUp, parallel, ct);
-                await BlockDownloadAsync(Workload.WarmUp, api, memory, warmUp, parallel, ct);
+                var warmMedia = MediaTransferSteps.Files(Workload.WarmUp.MediaSeed, Workload.WarmUp.MediaPath, warmUp, 1, ct);
+                var warmParallel = MediaTransferSteps.Files(Workload.WarmUp.MediaSeed, Workload.WarmUp.MediaPath, warmUp, parallel, ct);
+                await RunStepsAsync(Workload.WarmUp, warmMedia, warmParallel, api, memory, warmUp, parallel, ct);
                 await Task.Delay(500, ct);
             }
 
-            var w = Workload.Measured;
-            var steps = new List<StepResult>
-            {
-                await MediaUploadAsync(w, api, memory, size, mediaHash, ct),
-            };
-            steps.Add(await MediaDownloadAsync(w, api, memory, size, mediaHash, ct));
-            steps.Add(await ResumableUploadAsync(w, api, memory, size, parallel, ct));
-            steps.Add(await BlockDownloadAsync(w, api, memory, size, parallel, ct));
+            var steps = await RunStepsAsync(Workload.Measured, media, parallelMedia, api, memory, size, parallel, ct);
 
             return new TransferReport(
                 assembly, configuration, size, parallel, warmUp, clientHashSeconds, startupPeak, baselineRss, memory.PeakResetWorks, steps, ServerMemory.ClientPeak());
@@ -99,102 +93,31 @@ internal static class TransferBenchmark
         }
     }
 
-    /// <summary>Step 1: the whole file as one request body, generated while it is sent.</summary>
-    private static async Task<StepResult> MediaUploadAsync(Workload w, BenchApi api, ServerMemory memory, long size, string expectedHash, CancellationToken ct)
+    private static async Task<List<StepResult>> RunStepsAsync(
+        Workload w, IReadOnlyList<MediaFile> media, IReadOnlyList<MediaFile> parallelMedia, BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
     {
-        const string Name = "media upload";
-        Console.Error.WriteLine($"[1/4] {Name}: POST /files/upload?uploadType=media, {ByteSize.Format(size)} generated on the fly ...");
-        JsonNode metadata;
-        double seconds;
-        var monitor = memory.Watch();
-        await using (monitor)
-        {
-            await using var progress = new TransferProgress(Name, size);
-            using var content = new GeneratedContent(w.MediaSeed, size, progress);
-            var clock = Stopwatch.StartNew();
-            using (var response = await api.Api.PostAsync(new Uri($"/files/upload?uploadType=media&path={Uri.EscapeDataString(w.MediaPath)}&mode=overwrite", UriKind.Relative), content, ct))
-            {
-                metadata = await BenchApi.ReadJsonAsync(response, Name, ct);
-            }
+        // Printed in the warm-up too: profile-transfer.sh starts a new perf file at each of these lines.
+        static void Announce(int step, string what) => Console.Error.WriteLine($"[{step}/{StepCount}] {what} ...");
 
-            seconds = clock.Elapsed.TotalSeconds;
-        }
-
-        CheckMetadata(metadata, Name, size, expectedHash);
-        return new StepResult(Name, size, seconds, monitor, "one request, Content-Length body; server hashes and stores 4 MiB blocks as they arrive");
+        var steps = new List<StepResult>();
+        Announce(1, $"media upload: POST /files/upload?uploadType=media, {ByteSize.Format(size)} generated on the fly");
+        steps.Add(await MediaTransferSteps.UploadAsync("media upload", media, api, memory, ct));
+        Announce(2, "media download: POST /files/download, streamed and hashed, not stored");
+        steps.Add(await MediaTransferSteps.DownloadAsync("media download", media, api, memory, ct));
+        Announce(3, $"parallel media upload: {parallelMedia.Count} media uploads at once, {ByteSize.Format(parallelMedia[0].Size)} each");
+        steps.Add(await MediaTransferSteps.UploadAsync($"media upload x{parallelMedia.Count}", parallelMedia, api, memory, ct));
+        Announce(4, $"parallel media download: {parallelMedia.Count} downloads at once");
+        steps.Add(await MediaTransferSteps.DownloadAsync($"media download x{parallelMedia.Count}", parallelMedia, api, memory, ct));
+        steps.Add(await ResumableUploadAsync(w, api, memory, size, parallel, ct));
+        steps.Add(await BlockDownloadAsync(w, api, memory, size, parallel, ct));
+        return steps;
     }
 
-    /// <summary>Step 2: the whole file streamed back, hashed as it arrives and thrown away.</summary>
-    private static async Task<StepResult> MediaDownloadAsync(Workload w, BenchApi api, ServerMemory memory, long size, string expectedHash, CancellationToken ct)
-    {
-        const string Name = "media download";
-        Console.Error.WriteLine($"[2/4] {Name}: POST /files/download, streamed and hashed, not stored ...");
-        string actualHash;
-        long received = 0;
-        double seconds;
-        var monitor = memory.Watch();
-        await using (monitor)
-        {
-            await using var progress = new TransferProgress(Name, size);
-            using var hasher = new ContentHash();
-            var buffer = ArrayPool<byte>.Shared.Rent(DownloadBufferSize);
-            try
-            {
-                var clock = Stopwatch.StartNew();
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/files/download", UriKind.Relative))
-                {
-                    Content = JsonContent.Create(new { path = w.MediaPath }),
-                };
-                using var response = await api.Api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-                await BenchApi.EnsureSuccessAsync(response, Name, ct);
-                if (response.Content.Headers.ContentLength is { } length && length != size)
-                {
-                    throw new BenchmarkException($"{Name}: Content-Length is {length}, the file is {size} bytes");
-                }
-
-                if (response.Headers.TryGetValues("DropSync-API-Result", out var values))
-                {
-                    CheckMetadata(JsonNode.Parse(values.First())!, $"{Name} (DropSync-API-Result header)", size, expectedHash);
-                }
-
-                await using (var body = await response.Content.ReadAsStreamAsync(ct))
-                {
-                    int n;
-                    while ((n = await body.ReadAsync(buffer.AsMemory(0, DownloadBufferSize), ct)) > 0)
-                    {
-                        hasher.Append(buffer.AsSpan(0, n));
-                        received += n;
-                        progress.Add(n);
-                    }
-                }
-
-                actualHash = hasher.Finish();
-                seconds = clock.Elapsed.TotalSeconds;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        if (received != size)
-        {
-            throw new BenchmarkException($"{Name}: received {received} bytes, the file is {size}");
-        }
-
-        if (actualHash != expectedHash)
-        {
-            throw new BenchmarkException($"{Name}: content hash mismatch: the bytes downloaded hash to {actualHash}, the upload's metadata says {expectedHash}");
-        }
-
-        return new StepResult(Name, size, seconds, monitor, "one response read with ResponseHeadersRead; content hash verified");
-    }
-
-    /// <summary>Step 3: hash the blocks, declare them, PUT the missing ones <paramref name="parallel"/> at a time, finish.</summary>
+    /// <summary>Step 5: hash the blocks, declare them, PUT the missing ones <paramref name="parallel"/> at a time, finish.</summary>
     private static async Task<StepResult> ResumableUploadAsync(Workload w, BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
     {
         const string Name = "resumable upload";
-        Console.Error.WriteLine($"[3/4] {Name}: hash blocks, begin, {parallel} parallel PUTs, finish ...");
+        Console.Error.WriteLine($"[5/{StepCount}] {Name}: hash blocks, begin, {parallel} parallel PUTs, finish ...");
         double seconds, hashSeconds, beginSeconds, putSeconds, finishSeconds;
         int missingCount;
         long putBytes;
@@ -317,11 +240,11 @@ internal static class TransferBenchmark
         }
     }
 
-    /// <summary>Step 4: get_blocks, then GET every block's signed URL <paramref name="parallel"/> at a time, each verified.</summary>
+    /// <summary>Step 6: get_blocks, then GET every block's signed URL <paramref name="parallel"/> at a time, each verified.</summary>
     private static async Task<StepResult> BlockDownloadAsync(Workload w, BenchApi api, ServerMemory memory, long size, int parallel, CancellationToken ct)
     {
         const string Name = "block download";
-        Console.Error.WriteLine($"[4/4] {Name}: POST /files/get_blocks, then {parallel} parallel GETs, each block's SHA-256 verified ...");
+        Console.Error.WriteLine($"[6/{StepCount}] {Name}: POST /files/get_blocks, then {parallel} parallel GETs, each block's SHA-256 verified ...");
         double seconds;
         var monitor = memory.Watch();
         await using (monitor)
@@ -424,7 +347,7 @@ internal static class TransferBenchmark
     /// The SHA-256 of each 4 MiB block of the file generated from <paramref name="seed"/>, one block per core at a time:
     /// nothing but the blocks being hashed is in memory.
     /// </summary>
-    private static byte[][] HashBlocks(string label, ulong seed, long size, CancellationToken ct, bool quiet = false)
+    internal static byte[][] HashBlocks(string label, ulong seed, long size, CancellationToken ct, bool quiet = false)
     {
         var count = PseudoRandomBlock.BlockCount(size);
         var digests = new byte[count][];
@@ -453,7 +376,7 @@ internal static class TransferBenchmark
         return digests;
     }
 
-    private static void CheckMetadata(JsonNode metadata, string what, long size, string expectedHash)
+    internal static void CheckMetadata(JsonNode metadata, string what, long size, string expectedHash)
     {
         var actualSize = BenchApi.Number(metadata, "size", what);
         var actualHash = BenchApi.Text(metadata, "content_hash", what);

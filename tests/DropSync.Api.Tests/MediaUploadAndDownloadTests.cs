@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using DropSync.Api.Tests.Infrastructure;
+using DropSync.Core.Content;
 
 namespace DropSync.Api.Tests;
 
@@ -138,6 +139,49 @@ public sealed class MediaUploadAndDownloadTests(DropSyncApiFactory factory) : IC
         }
 
         Assert.Equal(content, reassembled.ToArray());
+    }
+
+    [Fact]
+    public async Task Multi_block_media_uploads_round_trip_with_and_without_a_spare_buffer_to_pipeline()
+    {
+        var alice = await factory.SignUpAsync();
+        var files = Enumerable.Range(0, 3).Select(i => Dropbox.RandomBytes((9 * 1024 * 1024) + i, seed: 40 + i)).ToArray();
+
+        // The server's one spare is held here, so this upload stores each block before reading the next, in one buffer.
+        var spare = await HoldTheSpareBufferAsync();
+        try
+        {
+            await alice.UploadOkAsync("/no-spare.bin", files[0]);
+        }
+        finally
+        {
+            BlockBuffers.ReturnSpare(spare);
+        }
+
+        // Several at once: at most one gets the spare and pipelines; every file must still arrive whole.
+        await Task.WhenAll(files.Select((content, i) => alice.UploadOkAsync($"/parallel-{i}.bin", content)));
+
+        Assert.Equal(files[0], await alice.DownloadAsync("/no-spare.bin"));
+        for (var i = 0; i < files.Length; i++)
+        {
+            Assert.Equal(files[i], await alice.DownloadAsync($"/parallel-{i}.bin"));
+        }
+    }
+
+    /// <summary>Takes the server's spare block buffer, waiting while an upload of another test holds it.</summary>
+    private static async Task<byte[]> HoldTheSpareBufferAsync()
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if (BlockBuffers.TryRentSpare() is { } spare)
+            {
+                return spare;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The spare block buffer was not given back within 30 s.");
     }
 
     private static async Task<byte[]> RangeAsync(ApiClient client, string range, HttpStatusCode expected)

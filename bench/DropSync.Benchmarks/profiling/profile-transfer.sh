@@ -1,7 +1,7 @@
 #!/bin/bash
 # Profiles the server during `transfer` with perf (kernel and native frames included: most of the server's CPU was in
 # the kernel and in OpenSSL, which dotnet-trace does not see). One perf file per step: perf switches output at each
-# "[n/4]" line the benchmark prints (the last four files are the measured steps when there is a warm-up).
+# "[n/6]" line the benchmark prints (the last six files are the measured steps when there is a warm-up).
 #   usage: profile-transfer.sh <out-prefix> [transfer args...]
 #   then:  python3 classify-perf.py <out-prefix>.perf.data.<timestamp>
 # Needs perf (linux-perf) and permission to profile the server (root, or kernel.perf_event_paranoid <= 1).
@@ -18,7 +18,7 @@ perf record -F 999 -g -p $pid -o $out.perf.data --switch-output=signal 2>/dev/nu
 perfpid=$!
 seen=0
 while kill -0 $bench 2>/dev/null; do
-  n=$(grep -c '^\[[0-9]/4\]' $out.err)
+  n=$(grep -c '^\[[0-9]/[0-9]\]' $out.err)
   if [ "$n" -gt "$seen" ]; then kill -USR2 $perfpid; seen=$n; echo "step $n at $(date +%T)"; fi
   sleep 0.1
 done

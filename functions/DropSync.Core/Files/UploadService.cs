@@ -31,7 +31,8 @@ public sealed class UploadService(
     /// <summary>
     /// Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it. Each
     /// block is hashed piece by piece as it arrives, while those bytes are still in the CPU's cache, and is stored while
-    /// the next one is read: two pooled buffers per upload, whatever its size.
+    /// the next one is read when a spare buffer is free (see <see cref="BlockBuffers.MaxSpare"/>): one or two pooled
+    /// buffers per upload, whatever its size.
     /// </summary>
     public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct, long? declaredSize = null)
     {
@@ -45,7 +46,10 @@ public sealed class UploadService(
         var refs = new List<BlockRef>();
         using var hasher = new ContentHasher();
         using var blockHasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] reading = BlockBuffers.Rent(), storing = BlockBuffers.Rent();
+        // With a spare buffer, block n is stored while n+1 is read from the network; without one (other uploads hold the
+        // spares, or the body is one block), each block is stored before the next is read, in the one buffer.
+        var reading = BlockBuffers.Rent();
+        var spare = declaredSize is <= Limits.MaxBlockSize ? null : BlockBuffers.TryRentSpare();
         var digest = new byte[32];
         Task pendingStore = Task.CompletedTask;
         long total = 0;
@@ -70,10 +74,17 @@ public sealed class UploadService(
                 hasher.AppendPieceDigest(digest, n);
                 refs.Add(new BlockRef(hash, n));
 
-                // Store this block while the next one is read from the network.
-                await pendingStore;
-                (reading, storing) = (storing, reading);
-                pendingStore = blocks.StoreHashedAsync(caller.UserId, hash, storing.AsMemory(0, n), ct);
+                if (spare is null)
+                {
+                    await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                }
+                else
+                {
+                    await pendingStore;
+                    (reading, spare) = (spare, reading);
+                    pendingStore = blocks.StoreHashedAsync(caller.UserId, hash, spare.AsMemory(0, n), ct);
+                }
+
                 if (n < Limits.MaxBlockSize)
                 {
                     break;
@@ -86,7 +97,10 @@ public sealed class UploadService(
         {
             await pendingStore.ContinueWith(_ => { }, TaskScheduler.Default);
             BlockBuffers.Return(reading);
-            BlockBuffers.Return(storing);
+            if (spare is not null)
+            {
+                BlockBuffers.ReturnSpare(spare);
+            }
         }
 
         var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
