@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
@@ -45,7 +46,10 @@ public sealed class UploadService(
         var refs = new List<BlockRef>();
         using var hasher = new ContentHasher();
         using var blockHasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] reading = BlockBuffers.Rent(), storing = BlockBuffers.Rent();
+        // A body declared shorter than a block is one block: small pooled buffers for it, not two 4 MiB ones (with many
+        // small uploads at once, 4 MiB buffers past the pool's few were allocated and zeroed per request).
+        var smallCapacity = declaredSize is >= 0 and < Limits.MaxBlockSize ? (int)declaredSize.Value + 1 : 0;
+        byte[] reading = RentBlockBuffer(smallCapacity), storing = RentBlockBuffer(smallCapacity);
         var digest = new byte[32];
         Task pendingStore = Task.CompletedTask;
         long total = 0;
@@ -53,7 +57,12 @@ public sealed class UploadService(
         {
             while (true)
             {
-                var n = await ReadBlockHashingAsync(body, reading.AsMemory(0, Limits.MaxBlockSize), blockHasher, ct);
+                var n = await ReadBlockHashingAsync(body, reading.AsMemory(0, smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize), blockHasher, ct);
+                if (smallCapacity > 0 && n == smallCapacity)
+                {
+                    throw Errors.Errors.BadRequest(ErrorCodes.InvalidSize, "The body is longer than its declared Content-Length.");
+                }
+
                 total += n;
                 if (total > Limits.MaxFileSize)
                 {
@@ -85,12 +94,26 @@ public sealed class UploadService(
         finally
         {
             await pendingStore.ContinueWith(_ => { }, TaskScheduler.Default);
-            BlockBuffers.Return(reading);
-            BlockBuffers.Return(storing);
+            ReturnBlockBuffer(reading, smallCapacity);
+            ReturnBlockBuffer(storing, smallCapacity);
         }
 
         var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
         return FileMetadata.From(entry, at);
+    }
+
+    private static byte[] RentBlockBuffer(int smallCapacity) => smallCapacity > 0 ? ArrayPool<byte>.Shared.Rent(smallCapacity) : BlockBuffers.Rent();
+
+    private static void ReturnBlockBuffer(byte[] buffer, int smallCapacity)
+    {
+        if (smallCapacity > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        else
+        {
+            BlockBuffers.Return(buffer);
+        }
     }
 
     /// <summary>Fills <paramref name="buffer"/> from <paramref name="source"/> until it is full or the stream ends, hashing each piece as it lands.</summary>
