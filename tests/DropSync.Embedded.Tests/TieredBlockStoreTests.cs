@@ -71,10 +71,14 @@ public sealed class TieredBlockStoreTests : BlockStoreContract, IDisposable
         Assert.Equal(inline, sealedBlock is not null);
         if (sealedBlock is not null)
         {
-            // Encrypted at rest: the row is the block file's format, and no run of the plaintext appears in it.
+            // Encrypted at rest: the row is the block file's format, and the plaintext's first 16 bytes (where there
+            // are that many: a shorter run can turn up in random ciphertext by chance) appear nowhere in it.
             Assert.Equal("DSB1"u8.ToArray(), sealedBlock[..4]);
             Assert.Equal(size + EncryptedDiskBlockStore.HeaderSize, sealedBlock.Length);
-            Assert.Equal(-1, sealedBlock.AsSpan().IndexOf(data.AsSpan(0, Math.Min(size, 16))));
+            if (size >= 16)
+            {
+                Assert.Equal(-1, sealedBlock.AsSpan().IndexOf(data.AsSpan(0, 16)));
+            }
         }
 
         Assert.Equal(data, await Store.ReadAsync(hash, None));
