@@ -2,7 +2,6 @@ using System.Net;
 using DropSync.Api.Tests.Infrastructure;
 using DropSync.Core.Blocks;
 using DropSync.Core.Content;
-using DropSync.Embedded.Blocks;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Api.Tests;
@@ -59,18 +58,18 @@ public sealed class RetentionTests : IDisposable
         Assert.Equal((HttpStatusCode.NotFound, "rev_not_found"), (restore.Status, restore.Body["error"]!.GetValue<string>()));
 
         // The unshared blocks get the grace period from the moment nothing references them, then leave the disk.
-        Assert.True(File.Exists(BlockFile(unique)));
+        Assert.True(await StoredAsync(unique));
         _factory.Clock.Advance(Grace);
         Assert.Equal(0, (await Collector.RunOnceAsync(CancellationToken.None)).CollectedBlocks);
-        Assert.True(File.Exists(BlockFile(unique)));
+        Assert.True(await StoredAsync(unique));
         _factory.Clock.Advance(TimeSpan.FromMilliseconds(1));
         var collected = await Collector.RunOnceAsync(CancellationToken.None);
 
         Assert.Equal(2, collected.CollectedBlocks);
-        Assert.False(File.Exists(BlockFile(unique)));
-        Assert.False(File.Exists(BlockFile(lonely)));
-        Assert.True(File.Exists(BlockFile(shared)));
-        Assert.True(File.Exists(BlockFile(current)));
+        Assert.False(await StoredAsync(unique));
+        Assert.False(await StoredAsync(lonely));
+        Assert.True(await StoredAsync(shared));
+        Assert.True(await StoredAsync(current));
         Assert.Equal(current, await alice.DownloadAsync("/doc.txt"));
         Assert.Equal(shared, await alice.DownloadAsync("/twin.txt"));
     }
@@ -122,8 +121,9 @@ public sealed class RetentionTests : IDisposable
 
     private BlockCollector Collector => _factory.Services.GetRequiredService<BlockCollector>();
 
-    private string BlockFile(byte[] content) =>
-        ((EncryptedDiskBlockStore)_factory.Services.GetRequiredService<Core.Ports.IBlockStore>()).PathOf(BlockHash.Of(content));
+    // Small blocks live in the database, larger ones as files: the store answers for both.
+    private Task<bool> StoredAsync(byte[] content) =>
+        _factory.Services.GetRequiredService<Core.Ports.IBlockStore>().ExistsAsync(BlockHash.Of(content), CancellationToken.None);
 
     private static byte[] Bytes(int seed) => Dropbox.RandomBytes(2000 + seed, seed);
 

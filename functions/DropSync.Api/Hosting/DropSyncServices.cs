@@ -89,7 +89,9 @@ internal static class DropSyncServices
         services.AddSingleton<IDeadPropertyStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddDropSyncDav(new DavSettings(null, () => FreeBytes(dataDirectory)));
         services.AddSingleton<IRetentionStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
-        services.AddSingleton<IBlockStore>(_ => new EncryptedDiskBlockStore(Path.Combine(dataDirectory, "blocks"), masterKey));
+        // Small blocks live in the metadata database (one group commit with their index record), the rest as files.
+        services.AddSingleton<IBlockStore>(sp => new TieredBlockStore(
+            new EncryptedDiskBlockStore(Path.Combine(dataDirectory, "blocks"), masterKey), sp.GetRequiredService<SqliteMetadataStore>(), sp.GetRequiredService<TimeProvider>()));
         // Changes travel commit → bus → ordered dispatcher → fan-out → WebSocket hub, all in this process.
         services.AddSingleton<InProcessChangeBus>();
         services.AddSingleton<IChangePublisher>(sp => sp.GetRequiredService<InProcessChangeBus>());

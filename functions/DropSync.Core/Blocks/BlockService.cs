@@ -83,6 +83,13 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
 
         using (await locks.AcquireAsync(hash, ct))
         {
+            if (store is IRecordingBlockStore recording && recording.StoresWithRecord(data.Length))
+            {
+                // One durable write for the bytes and the index record (embedded: small blocks inline in SQLite).
+                await recording.PutAndRecordAsync(userId, hash, data, hashedHere, clock.GetUtcNow(), ct);
+                return;
+            }
+
             await (hashedHere ? store.PutHashedAsync(hash, data, ct) : store.PutAsync(hash, data, ct));
             await index.RecordAsync(userId, hash, data.Length, clock.GetUtcNow(), ct);
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
@@ -46,9 +47,12 @@ public sealed class UploadService(
         var refs = new List<BlockRef>();
         using var hasher = new ContentHasher();
         using var blockHasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // With a spare buffer, block n is stored while n+1 is read from the network; without one (other uploads hold the
-        // spares, or the body is one block), each block is stored before the next is read, in the one buffer.
-        var reading = BlockBuffers.Rent();
+        // A body declared shorter than a block is one block: a small pooled buffer for it, not a 4 MiB one (with many
+        // small uploads at once, 4 MiB buffers past the pool's few were allocated and zeroed per request). With a spare
+        // buffer, block n is stored while n+1 is read from the network; without one (other uploads hold the spares, or
+        // the body is one block), each block is stored before the next is read, in the one buffer.
+        var smallCapacity = declaredSize is >= 0 and < Limits.MaxBlockSize ? (int)declaredSize.Value + 1 : 0;
+        var reading = RentBlockBuffer(smallCapacity);
         var spare = declaredSize is <= Limits.MaxBlockSize ? null : BlockBuffers.TryRentSpare();
         var digest = new byte[32];
         Task pendingStore = Task.CompletedTask;
@@ -57,7 +61,12 @@ public sealed class UploadService(
         {
             while (true)
             {
-                var n = await ReadBlockHashingAsync(body, reading.AsMemory(0, Limits.MaxBlockSize), blockHasher, ct);
+                var n = await ReadBlockHashingAsync(body, reading.AsMemory(0, smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize), blockHasher, ct);
+                if (smallCapacity > 0 && n == smallCapacity)
+                {
+                    throw Errors.Errors.BadRequest(ErrorCodes.InvalidSize, "The body is longer than its declared Content-Length.");
+                }
+
                 total += n;
                 if (total > Limits.MaxFileSize)
                 {
@@ -96,7 +105,7 @@ public sealed class UploadService(
         finally
         {
             await pendingStore.ContinueWith(_ => { }, TaskScheduler.Default);
-            BlockBuffers.Return(reading);
+            ReturnBlockBuffer(reading, smallCapacity);
             if (spare is not null)
             {
                 BlockBuffers.ReturnSpare(spare);
@@ -105,6 +114,20 @@ public sealed class UploadService(
 
         var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
         return FileMetadata.From(entry, at);
+    }
+
+    private static byte[] RentBlockBuffer(int smallCapacity) => smallCapacity > 0 ? ArrayPool<byte>.Shared.Rent(smallCapacity) : BlockBuffers.Rent();
+
+    private static void ReturnBlockBuffer(byte[] buffer, int smallCapacity)
+    {
+        if (smallCapacity > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        else
+        {
+            BlockBuffers.Return(buffer);
+        }
     }
 
     /// <summary>Fills <paramref name="buffer"/> from <paramref name="source"/> until it is full or the stream ends, hashing each piece as it lands.</summary>

@@ -98,12 +98,17 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     public Task PutAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
         CheckSize(plaintext.Length);
-        if (!HashMatches(plaintext.Span, hash))
+        RequireHash(hash, plaintext.Span);
+        return StoreAsync(hash, plaintext, cancellationToken);
+    }
+
+    /// <summary>Throws <c>block_hash_mismatch</c> unless <paramref name="plaintext"/> hashes to <paramref name="hash"/>.</summary>
+    internal static void RequireHash(BlockHash hash, ReadOnlySpan<byte> plaintext)
+    {
+        if (!HashMatches(plaintext, hash))
         {
             throw Errors.BadRequest(ErrorCodes.BlockHashMismatch, $"The bytes sent do not hash to {hash}; nothing was stored. Re-read the block and send it again.");
         }
-
-        return StoreAsync(hash, plaintext, cancellationToken);
     }
 
     /// <summary>The server named these bytes itself a moment ago (a media upload): hashing them again would prove nothing.</summary>
@@ -214,6 +219,35 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The block sealed exactly as its file would be (header, compressed where it pays, encrypted), in a new array of
+    /// its length: for a store that keeps small blocks elsewhere (<see cref="TieredBlockStore"/>). Needs no gate or pooled
+    /// buffer: the caller's array is the buffer.
+    /// </summary>
+    internal byte[] SealToArray(BlockHash hash, ReadOnlySpan<byte> plaintext)
+    {
+        CheckSize(plaintext.Length);
+        var file = new byte[HeaderSize + plaintext.Length];
+        var length = Seal(hash, plaintext, file);
+        return length == file.Length ? file : file.AsSpan(0, length).ToArray();
+    }
+
+    /// <summary>
+    /// Checks, decrypts and verifies bytes <see cref="SealToArray"/> made (<paramref name="sealedBlock"/> is decrypted in
+    /// place) into the memory <paramref name="destinationFor"/> gives for the block's length; returns the length.
+    /// </summary>
+    internal int OpenSealed(BlockHash hash, byte[] sealedBlock, Func<int, Memory<byte>> destinationFor)
+    {
+        if (sealedBlock.Length < HeaderSize || sealedBlock.Length > MaxFileSize)
+        {
+            throw BlockFileFormat.Corrupt(hash, $"it is {sealedBlock.Length} bytes, which no sealed block can be");
+        }
+
+        var (length, compressed) = _format.CheckHeader(hash, sealedBlock.AsSpan(0, HeaderSize), sealedBlock.Length - HeaderSize);
+        Open(hash, sealedBlock, compressed, destinationFor(length).Span);
+        return length;
     }
 
     /// <summary>Lays out the block file in <paramref name="file"/>: header, then the compressed (where it pays) or raw plaintext, encrypted; returns the file's length.</summary>

@@ -243,6 +243,16 @@ internal static class MetadataSchema
         -- Sessions (issue 13): a device's token expires after an idle window; its last use is recorded every few minutes.
         ALTER TABLE devices ADD COLUMN last_used_at INTEGER;
         """,
+        """
+        -- Small blocks (issue 12): sealed exactly as a block file (same header, AES-256-GCM, verified on read) and kept
+        -- here, so storing one shares its group's WAL fsync with its index record instead of two file fsyncs of its own.
+        -- written_at in ms, for the sweep of blocks the index never recorded.
+        CREATE TABLE inline_blocks (
+            hash       BLOB NOT NULL PRIMARY KEY,
+            sealed     BLOB NOT NULL,
+            written_at INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

@@ -22,20 +22,20 @@ public sealed partial class SqliteMetadataStore
         """;
 
     public Task RecordAsync(string userId, BlockHash hash, int size, DateTimeOffset at, CancellationToken cancellationToken) =>
-        WriteAsync(
-            async (transaction, ct) =>
-            {
-                // A re-recorded block gets a fresh grace period: it is about to be referenced again.
-                using var command = transaction.Command(
-                    """
-                    INSERT INTO blocks (hash, size, stored_at) VALUES ($hash, $size, $at)
-                    ON CONFLICT (hash) DO UPDATE SET stored_at = MAX(stored_at, excluded.stored_at);
-                    INSERT INTO block_holders (user_id, hash) VALUES ($user, $hash) ON CONFLICT DO NOTHING;
-                    """,
-                    ("$hash", hash.ToBytes()), ("$size", size), ("$at", at.ToUnixMs()), ("$user", userId));
-                return await command.ExecuteNonQueryAsync(ct);
-            },
-            cancellationToken);
+        WriteAsync((transaction, ct) => RecordBlockAsync(transaction, userId, hash, size, at, ct), cancellationToken);
+
+    private static async Task<int> RecordBlockAsync(SqliteTransaction transaction, string userId, BlockHash hash, int size, DateTimeOffset at, CancellationToken ct)
+    {
+        // A re-recorded block gets a fresh grace period: it is about to be referenced again.
+        using var command = transaction.Command(
+            """
+            INSERT INTO blocks (hash, size, stored_at) VALUES ($hash, $size, $at)
+            ON CONFLICT (hash) DO UPDATE SET stored_at = MAX(stored_at, excluded.stored_at);
+            INSERT INTO block_holders (user_id, hash) VALUES ($user, $hash) ON CONFLICT DO NOTHING;
+            """,
+            ("$hash", hash.ToBytes()), ("$size", size), ("$at", at.ToUnixMs()), ("$user", userId));
+        return await command.ExecuteNonQueryAsync(ct);
+    }
 
     public Task<IReadOnlyDictionary<BlockHash, int>> FindHeldAsync(string userId, IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
     {

@@ -1,0 +1,97 @@
+using System.Runtime.CompilerServices;
+using DropSync.Core.Content;
+
+namespace DropSync.Embedded.Metadata;
+
+/// <summary>
+/// Small blocks kept in the database (<c>inline_blocks</c>), already sealed by the block store: this class only stores
+/// and returns the sealed bytes; <see cref="Blocks.TieredBlockStore"/> encrypts and verifies them.
+/// </summary>
+public sealed partial class SqliteMetadataStore
+{
+    /// <summary>Rows per page when listing inline blocks, so a sweep never holds them all.</summary>
+    private const int InlineBlocksPerPage = 1000;
+
+    /// <summary>
+    /// Stores a sealed block unless one with its name is stored already and, when <paramref name="recordFor"/> is given,
+    /// records the block for that user as <see cref="RecordAsync"/> does: both in one write, durable when this returns.
+    /// </summary>
+    public Task PutInlineBlockAsync(
+        BlockHash hash, byte[] sealedBytes, DateTimeOffset writtenAt, (string UserId, int Size)? recordFor, CancellationToken cancellationToken) =>
+        WriteAsync(
+            async (transaction, ct) =>
+            {
+                using (var put = transaction.Command(
+                    "INSERT INTO inline_blocks (hash, sealed, written_at) VALUES ($hash, $sealed, $at) ON CONFLICT (hash) DO NOTHING;",
+                    ("$hash", hash.ToBytes()), ("$sealed", sealedBytes), ("$at", writtenAt.ToUnixMs())))
+                {
+                    await put.ExecuteNonQueryAsync(ct);
+                }
+
+                if (recordFor is { } record)
+                {
+                    await RecordBlockAsync(transaction, record.UserId, hash, record.Size, writtenAt, ct);
+                }
+
+                return 0;
+            },
+            cancellationToken);
+
+    /// <summary>The sealed bytes of an inline block, or null if none is stored under this name.</summary>
+    public Task<byte[]?> ReadInlineBlockAsync(BlockHash hash, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command("SELECT sealed FROM inline_blocks WHERE hash = $hash;", ("$hash", hash.ToBytes()));
+                return await command.ExecuteScalarAsync(ct) as byte[];
+            },
+            cancellationToken);
+
+    public Task<bool> InlineBlockExistsAsync(BlockHash hash, CancellationToken cancellationToken) =>
+        ReadAsync(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command("SELECT EXISTS (SELECT 1 FROM inline_blocks WHERE hash = $hash);", ("$hash", hash.ToBytes()));
+                return (long)(await command.ExecuteScalarAsync(ct))! != 0;
+            },
+            cancellationToken);
+
+    /// <summary>Deletes an inline block; true if there was one.</summary>
+    public Task<bool> DeleteInlineBlockAsync(BlockHash hash, CancellationToken cancellationToken) =>
+        WriteAsync(
+            async (transaction, ct) =>
+            {
+                using var command = transaction.Command("DELETE FROM inline_blocks WHERE hash = $hash;", ("$hash", hash.ToBytes()));
+                return await command.ExecuteNonQueryAsync(ct) > 0;
+            },
+            cancellationToken);
+
+    /// <summary>Every inline block with when it was written, a page at a time in name order.</summary>
+    public async IAsyncEnumerable<(BlockHash Hash, DateTimeOffset WrittenAt)> ListInlineBlocksAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = Array.Empty<byte>();
+        while (true)
+        {
+            var page = await ReadAsync(
+                async (transaction, ct) =>
+                {
+                    using var command = transaction.Command(
+                        "SELECT hash, written_at FROM inline_blocks WHERE hash > $after ORDER BY hash LIMIT $limit;",
+                        ("$after", after), ("$limit", InlineBlocksPerPage));
+                    return await command.ReadAllAsync(reader => (Digest: reader.GetFieldValue<byte[]>(0), WrittenAt: reader.GetUnixMs(1)), ct);
+                },
+                cancellationToken);
+            foreach (var (digest, writtenAt) in page)
+            {
+                yield return (BlockHash.FromDigest(digest), writtenAt);
+            }
+
+            if (page.Count < InlineBlocksPerPage)
+            {
+                yield break;
+            }
+
+            after = page[^1].Digest;
+        }
+    }
+}
