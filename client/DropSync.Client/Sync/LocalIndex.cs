@@ -23,9 +23,11 @@ public sealed class LocalIndex : IDisposable
     private readonly List<Action<SqliteCommand>> _pending = [];
 
     // The files table in memory once read, kept current by Put and Remove: a watcher's passes read the index once, not
-    // once per pass, and find a folder's entries by range. Only valid while this is the only writer of the table.
+    // once per pass, and find a folder's entries by range. Read again when another connection wrote the database (a
+    // `dropsync sync` beside a watcher): SQLite's data_version changes only then.
     private Dictionary<string, IndexEntry>? _files;
     private SortedSet<string>? _fileKeys;
+    private long _filesVersion;
 
     private LocalIndex(SqliteConnection db) => _db = db;
 
@@ -87,11 +89,19 @@ public sealed class LocalIndex : IDisposable
 
     private Dictionary<string, IndexEntry> Files()
     {
-        if (_files is not null)
+        using (var version = _db.CreateCommand())
         {
-            return _files;
+            version.CommandText = "PRAGMA data_version";
+            var current = (long)version.ExecuteScalar()!;
+            if (_files is not null && current == _filesVersion)
+            {
+                return _files;
+            }
+
+            _filesVersion = current;
         }
 
+        FlushLocked();
         using var cmd = _db.CreateCommand();
         cmd.CommandText = "SELECT key, path, is_dir, size, mtime, rev, content_hash, blocks FROM files";
         using var r = cmd.ExecuteReader();
