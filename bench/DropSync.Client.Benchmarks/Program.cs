@@ -6,7 +6,14 @@ using DropSync.Client.Chunking;
 using DropSync.Client.Sync;
 using DropSync.Testing;
 
-// dotnet run -c Release --project bench/DropSync.Client.Benchmarks -- [--size-mib 1024] [--small-files 10000] [--tries 20]
+// dotnet run -c Release --project bench/DropSync.Client.Benchmarks -- [--size-mib 1024] [--small-files 10000] [--tries 20] [--incremental-only ...]
+// --incremental-only: only issue 11's incremental steps (IncrementalSteps.cs, which lists their flags).
+if (args.Contains("--incremental-only"))
+{
+    await IncrementalSteps.RunAsync(args);
+    return;
+}
+
 var sizeMiB = Arg("--size-mib", 1024);
 var smallFiles = Arg("--small-files", 10_000);
 var tries = Arg("--tries", 20);
@@ -148,6 +155,8 @@ finally
     {
     }
 }
+
+await IncrementalSteps.RunAsync(args);
 
 int Arg(string name, int fallback)
 {
