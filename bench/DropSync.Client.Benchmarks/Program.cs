@@ -6,11 +6,18 @@ using DropSync.Client.Chunking;
 using DropSync.Client.Sync;
 using DropSync.Testing;
 
-// dotnet run -c Release --project bench/DropSync.Client.Benchmarks -- [--size-mib 1024] [--small-files 10000] [--tries 20]
+// dotnet run -c Release --project bench/DropSync.Client.Benchmarks -- [--size-mib 1024] [--small-files 10000] [--tries 20] [--incremental-only ...]
 // ... -- --peers [--size-mib 1024] [--small-files 10000]: the side-by-side run against rsync and rclone (PeerComparison.cs).
+// --incremental-only: only issue 11's incremental steps (IncrementalSteps.cs, which lists their flags).
 if (args.Contains("--peers"))
 {
     await PeerComparison.RunAsync(args);
+    return;
+}
+
+if (args.Contains("--incremental-only"))
+{
+    await IncrementalSteps.RunAsync(args);
     return;
 }
 
@@ -155,6 +162,8 @@ finally
     {
     }
 }
+
+await IncrementalSteps.RunAsync(args);
 
 int Arg(string name, int fallback)
 {

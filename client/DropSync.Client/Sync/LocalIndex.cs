@@ -22,6 +22,13 @@ public sealed class LocalIndex : IDisposable
     private readonly Lock _lock = new();
     private readonly List<Action<SqliteCommand>> _pending = [];
 
+    // The files table in memory once read, kept current by Put and Remove: a watcher's passes read the index once, not
+    // once per pass, and find a folder's entries by range. Read again when another connection wrote the database (a
+    // `dropsync sync` beside a watcher): SQLite's data_version changes only then.
+    private Dictionary<string, IndexEntry>? _files;
+    private SortedSet<string>? _fileKeys;
+    private long _filesVersion;
+
     private LocalIndex(SqliteConnection db) => _db = db;
 
     public static LocalIndex Open(string root)
@@ -47,27 +54,78 @@ public sealed class LocalIndex : IDisposable
         return new LocalIndex(db);
     }
 
+    /// <summary>The index database's file: tells two indexes apart.</summary>
+    public string Location => _db.DataSource;
+
     public string TempFolder => Path.Combine(Path.GetDirectoryName(_db.DataSource)!, "tmp");
 
+    /// <summary>Every entry, as a copy the caller may change.</summary>
     public Dictionary<string, IndexEntry> LoadAll()
     {
         lock (_lock)
         {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT key, path, is_dir, size, mtime, rev, content_hash, blocks FROM files";
-            using var r = cmd.ExecuteReader();
-            var all = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
-            while (r.Read())
-            {
-                all[r.GetString(0)] = new IndexEntry(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetInt64(3), r.GetInt64(4),
-                    r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), DecodeBlocks(r.GetString(7)));
-            }
-
-            return all;
+            return new Dictionary<string, IndexEntry>(Files(), StringComparer.Ordinal);
         }
     }
 
-    public void Put(IndexEntry e) => Enqueue(cmd =>
+    /// <summary>How many files (not folders) the index holds.</summary>
+    public int FileCount()
+    {
+        lock (_lock)
+        {
+            return Files().Values.Count(e => !e.IsDir);
+        }
+    }
+
+    /// <summary>The keys of the entries strictly below <paramref name="key"/>, in order.</summary>
+    public List<string> KeysBelow(string key)
+    {
+        lock (_lock)
+        {
+            Files();
+            return RemoteTree.KeysBelow(_fileKeys!, key);
+        }
+    }
+
+    private Dictionary<string, IndexEntry> Files()
+    {
+        using (var version = _db.CreateCommand())
+        {
+            version.CommandText = "PRAGMA data_version";
+            var current = (long)version.ExecuteScalar()!;
+            if (_files is not null && current == _filesVersion)
+            {
+                return _files;
+            }
+
+            _filesVersion = current;
+        }
+
+        FlushLocked();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT key, path, is_dir, size, mtime, rev, content_hash, blocks FROM files";
+        using var r = cmd.ExecuteReader();
+        var all = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
+        while (r.Read())
+        {
+            all[r.GetString(0)] = new IndexEntry(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetInt64(3), r.GetInt64(4),
+                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), DecodeBlocks(r.GetString(7)));
+        }
+
+        _fileKeys = new SortedSet<string>(all.Keys, StringComparer.Ordinal);
+        return _files = all;
+    }
+
+    public void Put(IndexEntry e) => Enqueue(cmd => PutCommand(cmd, e), () =>
+    {
+        if (_files is not null)
+        {
+            _files[e.Key] = e;
+            _fileKeys!.Add(e.Key);
+        }
+    });
+
+    private static void PutCommand(SqliteCommand cmd, IndexEntry e)
     {
         cmd.CommandText = "INSERT OR REPLACE INTO files VALUES($k, $p, $d, $s, $m, $r, $h, $b)";
         cmd.Parameters.AddWithValue("$k", e.Key);
@@ -78,13 +136,21 @@ public sealed class LocalIndex : IDisposable
         cmd.Parameters.AddWithValue("$r", (object?)e.Rev ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$h", (object?)e.ContentHash ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$b", EncodeBlocks(e.Blocks));
+    }
+
+    public void Remove(string key) => Enqueue(cmd => RemoveCommand(cmd, key), () =>
+    {
+        if (_files is not null && _files.Remove(key))
+        {
+            _fileKeys!.Remove(key);
+        }
     });
 
-    public void Remove(string key) => Enqueue(cmd =>
+    private static void RemoveCommand(SqliteCommand cmd, string key)
     {
         cmd.CommandText = "DELETE FROM files WHERE key = $k";
         cmd.Parameters.AddWithValue("$k", key);
-    });
+    }
 
     /// <summary>
     /// Local files (and folders) the server refused because they are read-only for this user, each as it was when refused
@@ -121,10 +187,12 @@ public sealed class LocalIndex : IDisposable
         cmd.Parameters.AddWithValue("$k", key);
     });
 
-    private void Enqueue(Action<SqliteCommand> write)
+    /// <param name="cached">Applies the change to the entries in memory, under the same lock, so the two never disagree.</param>
+    private void Enqueue(Action<SqliteCommand> write, Action? cached = null)
     {
         lock (_lock)
         {
+            cached?.Invoke();
             _pending.Add(write);
             if (_pending.Count >= 500)
             {

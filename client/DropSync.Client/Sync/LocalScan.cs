@@ -21,7 +21,8 @@ public static class LocalScan
         return map;
     }
 
-    private static void Walk(
+    /// <summary>Adds everything below the folder <paramref name="dir"/> (whose path in the sync folder is <paramref name="prefix"/>) to <paramref name="map"/>.</summary>
+    internal static void Walk(
         string dir, string prefix, IgnoreRules ignore, Dictionary<string, LocalItem> map, Action<string, DropSyncException>? skipped, Action<string, bool>? caseClash)
     {
         foreach (var info in new DirectoryInfo(dir).EnumerateFileSystemInfos())
@@ -44,13 +45,20 @@ public static class LocalScan
                 continue;
             }
 
-            if (map.ContainsKey(key))
+            if (map.TryGetValue(key, out var seen))
             {
-                caseClash?.Invoke(rel, isDir);
-                continue;
+                // The same path seen twice (an incremental pass looked at it on its own first) is no clash.
+                if (seen.Rel != rel)
+                {
+                    caseClash?.Invoke(rel, isDir);
+                    continue;
+                }
+            }
+            else
+            {
+                map[key] = info is FileInfo f ? new LocalItem(key, rel, false, f.Length, f.LastWriteTimeUtc.Ticks) : new LocalItem(key, rel, true, 0, 0);
             }
 
-            map[key] = info is FileInfo f ? new LocalItem(key, rel, false, f.Length, f.LastWriteTimeUtc.Ticks) : new LocalItem(key, rel, true, 0, 0);
             if (isDir)
             {
                 Walk(info.FullName, rel, ignore, map, skipped, caseClash);

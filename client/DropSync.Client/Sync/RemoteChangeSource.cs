@@ -18,6 +18,12 @@ public interface IRemoteChangeSource
 
     /// <summary>Completes when the server may have changed (or after <paramref name="atMost"/>).</summary>
     Task WaitForChangeAsync(TimeSpan atMost, CancellationToken ct);
+
+    /// <summary>
+    /// The keys the last <see cref="GetSnapshotAsync"/> found changed since the one before it by this source, or null
+    /// when it cannot tell (a full listing, a cursor someone else moved): an incremental pass then plans everything.
+    /// </summary>
+    IReadOnlyCollection<string>? LastChangedKeys => null;
 }
 
 /// <summary>The simplest source: one full recursive listing per sync; waiting is plain polling.</summary>
@@ -90,17 +96,24 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
     /// <summary>Whether the live feed is connected now.</summary>
     public bool Connected { get; private set; }
 
+    /// <inheritdoc/>
+    public IReadOnlyCollection<string>? LastChangedKeys { get; private set; }
+
+    // The tree as of _treeCursor, kept between syncs of a watcher so that a sync reads only the delta (not the stored
+    // tree). Trusted only while the index still holds that cursor: a `dropsync status` moves it, then it is read again.
+    private RemoteTree? _tree;
+    private string? _treeCursor;
+    private string? _treeIndex;
+
     public async Task<IReadOnlyDictionary<string, RemoteEntry>> GetSnapshotAsync(LocalIndex index, CancellationToken ct)
     {
+        LastChangedKeys = null;
         if (index.GetSetting(LocalIndex.RemoteCursorSetting) is { Length: > 0 } cursor)
         {
-            var stored = index.LoadRemote();
-            var tree = new Dictionary<string, RemoteEntry>(stored.Count, StringComparer.Ordinal);
-            foreach (var (key, json) in stored)
-            {
-                tree[key] = JsonSerializer.Deserialize<RemoteEntry>(json, DropSyncApi.Json)!;
-            }
-
+            var cached = _tree is not null && _treeCursor == cursor && _treeIndex == index.Location;
+            var tree = cached ? _tree! : LoadStored(index);
+            // Mutated below: forgotten until the new cursor is stored with it, so a failed page never leaves it half-applied.
+            _tree = null;
             var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
             try
             {
@@ -121,10 +134,23 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             }
 
             index.SaveRemote(changed.Select(kv => KeyValuePair.Create(kv.Key, kv.Value)), cursor, replace: false);
+            (_tree, _treeCursor, _treeIndex) = (tree, cursor, index.Location);
+            LastChangedKeys = cached ? changed.Keys : null;
             return tree;
         }
 
         return await ListAfreshAsync(index, ct);
+    }
+
+    private static RemoteTree LoadStored(LocalIndex index)
+    {
+        var tree = new RemoteTree();
+        foreach (var (key, json) in index.LoadRemote())
+        {
+            tree.Set(key, JsonSerializer.Deserialize<RemoteEntry>(json, DropSyncApi.Json)!);
+        }
+
+        return tree;
     }
 
     private static bool IsReset(DropSyncApiException e) =>
@@ -133,7 +159,8 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
     private async Task<IReadOnlyDictionary<string, RemoteEntry>> ListAfreshAsync(LocalIndex index, CancellationToken ct)
     {
         Interlocked.Increment(ref _fullListings);
-        var tree = new Dictionary<string, RemoteEntry>(StringComparer.Ordinal);
+        _tree = null;
+        var tree = new RemoteTree();
         var page = await api.ListFolderPageAsync("", recursive: true, ct);
         Apply(tree, page.Entries, null);
         var cursor = page.Cursor;
@@ -146,11 +173,12 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         }
 
         index.SaveRemote(tree.Select(kv => KeyValuePair.Create(kv.Key, (string?)JsonSerializer.Serialize(kv.Value, DropSyncApi.Json))), cursor, replace: true);
+        (_tree, _treeCursor, _treeIndex) = (tree, cursor, index.Location);
         return tree;
     }
 
     /// <summary>Applies feed entries in order; <paramref name="changed"/> collects what to write back (null = deleted).</summary>
-    internal static void Apply(Dictionary<string, RemoteEntry> tree, IReadOnlyList<RemoteChange> entries, Dictionary<string, string?>? changed)
+    internal static void Apply(RemoteTree tree, IReadOnlyList<RemoteChange> entries, Dictionary<string, string?>? changed)
     {
         foreach (var e in entries)
         {
@@ -163,8 +191,7 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             if (e.Tag == "deleted")
             {
                 // A deleted folder is listed alone: everything below it goes too.
-                var prefix = key + "/";
-                foreach (var gone in tree.Keys.Where(k => k == key || k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+                foreach (var gone in tree.KeysBelow(key).Append(key).Where(tree.ContainsKey).ToList())
                 {
                     tree.Remove(gone);
                     if (changed is not null)
@@ -176,7 +203,7 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             else if (e.Tag is "file" or "folder")
             {
                 var entry = e.ToEntry();
-                tree[key] = entry;
+                tree.Set(key, entry);
                 if (changed is not null)
                 {
                     changed[key] = JsonSerializer.Serialize(entry, DropSyncApi.Json);

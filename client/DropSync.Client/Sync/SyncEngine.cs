@@ -48,16 +48,20 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
     public Task<SyncReport> SyncAsync(SyncOptions options, CancellationToken ct = default) => SyncAsync(options, null, ct);
 
     /// <param name="deletions">Deletions earlier syncs made recently (a watcher's passes): the mass-deletion net counts them too.</param>
-    /// <param name="deletions">Deletions earlier syncs made recently (a watcher's passes): the mass-deletion net counts them too.</param>
-    internal async Task<SyncReport> SyncAsync(SyncOptions options, DeletionWindow? deletions, CancellationToken ct)
+    /// <param name="scope">For an incremental pass: the local paths that changed (the server's side is its delta). Null: everything.</param>
+    /// <param name="openIndex">The index, kept open by a watcher between its passes (so it is read once); null opens it for this sync.</param>
+    internal async Task<SyncReport> SyncAsync(SyncOptions options, DeletionWindow? deletions, CancellationToken ct, LocalScope? scope = null, LocalIndex? openIndex = null)
     {
         PrepareFolder(options);
         var report = new SyncReport();
-        using var index = LocalIndex.Open(Root);
-        // A second pass uploads local versions that this pass set aside as conflicted copies.
+        using var owned = openIndex is null ? LocalIndex.Open(Root) : null;
+        var index = openIndex ?? owned!;
+        // A second pass uploads local versions that this pass set aside as conflicted copies. It reads everything: what
+        // the first one renamed aside is outside its scope. Only a two-way sync reads part of the folder: one that
+        // leaves a side unchanged on purpose keeps differences that only a full comparison sees again.
         for (var pass = 0; pass < 2; pass++)
         {
-            var run = new SyncPass(Api, Root, DeviceName, index, options, report);
+            var run = new SyncPass(Api, Root, DeviceName, index, options, report) { Scope = pass == 0 && options.Direction == SyncDirection.Both ? scope : null };
             await run.LoadAsync(Remote, ct);
             var again = await run.ExecuteAsync(run.Plan(), deletions, ct);
             index.Flush();

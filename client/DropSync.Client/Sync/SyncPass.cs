@@ -62,6 +62,18 @@ internal sealed class SyncPass
     /// <summary>Set when this pass renamed local files aside or forgot index entries to fetch again: a second pass finishes the job.</summary>
     public bool Again { get; set; }
 
+    /// <summary>
+    /// Set for an incremental pass: only these local paths are read, with the server's delta, and only the keys they
+    /// cover (<see cref="Focus"/>) are planned. Null: the whole folder is read and planned.
+    /// </summary>
+    public LocalScope? Scope { get; set; }
+
+    /// <summary>The keys an incremental pass plans (null in a full pass).</summary>
+    public HashSet<string>? Focus { get; private set; }
+
+    // The keys the server's delta changed (an incremental pass).
+    private IReadOnlyCollection<string> _remoteChanged = [];
+
     public bool Up => Options.Direction != SyncDirection.Pull;
     public bool Down => Options.Direction != SyncDirection.Push;
 
@@ -72,16 +84,36 @@ internal sealed class SyncPass
         Ignore = IgnoreRules.Load(Root);
         Indexed = Index.LoadAll();
         LocalOnly = Index.LoadLocalOnly();
+        IReadOnlyDictionary<string, RemoteEntry>? snapshot = null;
+        if (Scope is not null)
+        {
+            // The server first: its delta says what else to read here. A source that cannot tell makes it a full pass.
+            snapshot = await remote.GetSnapshotAsync(Index, ct);
+            if (remote.LastChangedKeys is { } changed)
+            {
+                _remoteChanged = changed;
+                Remote = snapshot;
+            }
+            else
+            {
+                Scope = null;
+            }
+        }
+
         Local = Scan();
-        foreach (var gone in LocalOnly.Keys.Where(k => !Local.ContainsKey(k)).ToList())
+        foreach (var gone in LocalOnly.Keys.Where(k => (Focus is null || Focus.Contains(k)) && !Local.ContainsKey(k)).ToList())
         {
             Index.RemoveLocalOnly(gone);
             LocalOnly.Remove(gone);
         }
 
-        DeletionGuard.CheckNotEmptied(Root, Indexed, Local, Options);
-        var snapshot = await remote.GetSnapshotAsync(Index, ct);
-        Remote = SyncPlanner.Visible(snapshot, Ignore);
+        // An incremental pass read only part of the folder: whether it was emptied is told by its top level.
+        var emptied = Focus is not null && !Directory.EnumerateFileSystemEntries(Root).Any(e => Path.GetFileName(e) != LocalIndex.StateFolder);
+        DeletionGuard.CheckNotEmptied(Root, Indexed, Focus is null || emptied ? Local : Indexed.Values.Take(1).ToDictionary(e => e.Key, e => new LocalItem(e.Key, "", false, 0, 0)), Options);
+        if (Focus is null)
+        {
+            Remote = SyncPlanner.Visible(snapshot ?? await remote.GetSnapshotAsync(Index, ct), Ignore);
+        }
 
         if (await Clashes.ResolveFolderCaseRenamesAsync(ct) | Clashes.ResolveCaseClashes() | Clashes.ResolveKindClashes())
         {
@@ -89,7 +121,20 @@ internal sealed class SyncPass
         }
     }
 
-    public SyncPlan Plan() => SyncPlanner.Plan(new PlannerInput(Local, Indexed, Remote, LocalOnly, Options.Direction));
+    public SyncPlan Plan() => SyncPlanner.Plan(PlannerInput());
+
+    /// <summary>What the planner gets: everything, or in an incremental pass only the keys it covers on all three sides.</summary>
+    public PlannerInput PlannerInput()
+    {
+        if (Focus is null)
+        {
+            return new PlannerInput(Local, Indexed, Remote, LocalOnly, Options.Direction);
+        }
+
+        var indexed = Focus.Where(Indexed.ContainsKey).ToDictionary(k => k, k => Indexed[k], StringComparer.Ordinal);
+        var remote = SyncPlanner.Visible(Focus.Where(Remote.ContainsKey).ToDictionary(k => k, k => Remote[k], StringComparer.Ordinal), Ignore);
+        return new PlannerInput(Local, indexed, remote, LocalOnly, Options.Direction);
+    }
 
     /// <summary>Runs a plan; answers whether a second pass is needed.</summary>
     public async Task<bool> ExecuteAsync(SyncPlan plan, DeletionWindow? window, CancellationToken ct)
@@ -154,11 +199,22 @@ internal sealed class SyncPass
     public Dictionary<string, LocalItem> Scan()
     {
         CaseClashes.Clear();
+        void Skipped(string rel, Core.Errors.DropSyncException e) => Options.Log?.Invoke($"skipped {rel}: {e.Message}");
+        void Clash(string rel, bool isDir) => CaseClashes.Add((rel, isDir));
+
+        if (Scope is not null)
+        {
+            var focused = FocusedScan.Run(Root, Ignore, Scope.Paths, _remoteChanged, Indexed, Index, Remote, Skipped, Clash);
+            Focus = focused.Focus;
+            Report.Scanned(focused.Scanned, full: false);
+            return focused.Local;
+        }
 
         // Two local names that differ only by case are one name on the server. Renamed apart once the server's tree
         // is known (a "(case conflict)" name must not take a name the server has), then scanned again.
-        return LocalScan.Scan(
-            Root, Ignore, (rel, e) => Options.Log?.Invoke($"skipped {rel}: {e.Message}"), (rel, isDir) => CaseClashes.Add((rel, isDir)));
+        var all = LocalScan.Scan(Root, Ignore, Skipped, Clash);
+        Report.Scanned(all.Count, full: true);
+        return all;
     }
 
     public string Full(string rel) => Path.Combine(Root, rel.Replace('/', Path.DirectorySeparatorChar));

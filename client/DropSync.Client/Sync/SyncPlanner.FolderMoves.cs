@@ -20,7 +20,7 @@ public static partial class SyncPlanner
             {
                 var prefix = key + "/";
                 var files = _indexFiles.Values.Where(i => i.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
-                if (files.Count == 0 || !files.All(i => _remoteFiles.TryGetValue(i.Key, out var r) && r.Rev == i.Rev))
+                if (files.Count == 0 || !files.All(i => _remoteFiles.TryGetValue(i.Key, out var r) && Unedited(i, r)))
                 {
                     continue;
                 }
@@ -47,6 +47,13 @@ public static partial class SyncPlanner
                 _inDeletedTrees.UnionWith(input.Local.Keys.Where(k => k.StartsWith(toKey + "/", StringComparison.Ordinal)));
             }
         }
+
+        /// <summary>
+        /// Whether the server's file is still what the index recorded: the same rev, or a new rev with the same bytes. A
+        /// folder move gives every file below it a new rev the mover learns only from the next delta, so a folder renamed
+        /// twice in a row would otherwise go up file by file the second time.
+        /// </summary>
+        private static bool Unedited(IndexEntry i, Api.RemoteEntry r) => r.Rev == i.Rev || SameContent(i, r);
 
         /// <summary>The new local folder that holds all of <paramref name="files"/> (the index's files below the folder <paramref name="key"/>), if there is one.</summary>
         private LocalItem? NewHome(string key, List<IndexEntry> files, HashSet<string> taken)

@@ -123,7 +123,7 @@ public static partial class SyncPlanner
         private void LocalMoves()
         {
             var gone = _indexFiles.Values
-                .Where(i => !_handled.Contains(i.Key) && !_localFiles.ContainsKey(i.Key) && i.Size > 0 && _remoteFiles.TryGetValue(i.Key, out var r) && r.Rev == i.Rev)
+                .Where(i => !_handled.Contains(i.Key) && !_localFiles.ContainsKey(i.Key) && i.Size > 0 && _remoteFiles.TryGetValue(i.Key, out var r) && Unedited(i, r))
                 .ToLookup(i => (i.Size, i.Mtime));
             var used = new HashSet<string>(StringComparer.Ordinal);
             foreach (var l in _localFiles.Values.Where(l => !_handled.Contains(l.Key) && !_indexFiles.ContainsKey(l.Key) && !_remoteFiles.ContainsKey(l.Key) && !IsLocalOnly(l)))

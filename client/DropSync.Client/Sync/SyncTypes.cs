@@ -58,6 +58,7 @@ public readonly record struct TransferProgress(long Done, long Total, string? Cu
 public sealed class SyncReport
 {
     private long _bytesUploaded, _bytesDownloaded, _bytesReused;
+    private int _scanned, _fullScans;
     private int _filesUploaded, _filesDownloaded, _deletedLocal, _deletedRemote, _moved, _foldersCreated, _foldersDeleted;
 
     /// <summary>Files whose content the server took: committed, or kept as a conflicted copy beside another device's edit.</summary>
@@ -90,6 +91,12 @@ public sealed class SyncReport
 
     public List<string> Conflicts { get; } = [];
 
+    /// <summary>Files and folders this sync read from the disk (stat'ed or listed): the whole folder in a full pass, the change in an incremental one.</summary>
+    public int LocalItemsScanned => _scanned;
+
+    /// <summary>Passes that walked the whole folder (a watcher's passes read only what it reported, but at start, after an overflow and on its slow timer).</summary>
+    public int FullScans => _fullScans;
+
     /// <summary>What failed, each once, each naming its file.</summary>
     public List<string> Errors { get; } = [];
 
@@ -103,6 +110,15 @@ public sealed class SyncReport
     internal void FileMoved() => Interlocked.Increment(ref _moved);
     internal void FolderCreated() => Interlocked.Increment(ref _foldersCreated);
     internal void FolderDeleted() => Interlocked.Increment(ref _foldersDeleted);
+
+    internal void Scanned(int items, bool full)
+    {
+        Interlocked.Add(ref _scanned, items);
+        if (full)
+        {
+            Interlocked.Increment(ref _fullScans);
+        }
+    }
 
     internal void Conflict(string message)
     {

@@ -1,7 +1,10 @@
 namespace DropSync.Client.Sync;
 
 /// <summary>
-/// Continuous sync: a file-system watcher triggers a sync once local changes settle; remote changes are found by
+/// Continuous sync: a file-system watcher triggers a sync once local changes settle, and that sync reads only the paths
+/// the watcher reported and the server's delta (an incremental pass). The whole folder is read at start, after the
+/// watcher lost events (its buffer overflowed), after a pass that failed, and every <see cref="FullWalkInterval"/>
+/// (a file system that does not report every change, such as a network share, is caught up then); remote changes are found by
 /// <see cref="IRemoteChangeSource.WaitForChangeAsync"/> (the live change feed with <see cref="CursorChangeSource"/>,
 /// polling with <see cref="ListFolderChangeSource"/>). Returns when <c>ct</c> is cancelled; a safety net that stops a
 /// pass (<see cref="SyncSafetyException"/>) stops the watcher too.
@@ -26,6 +29,21 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
     /// <summary>The mass-deletion net counts every pass's deletions within this window, against the files synced at its start.</summary>
     public TimeSpan DeletionWindow { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often a pass reads the whole folder, whatever the watcher reported.</summary>
+    public TimeSpan FullWalkInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>More reported paths than this make the next pass a full one (reading them one by one would cost more).</summary>
+    public int MaxReportedPaths { get; init; } = 10_000;
+
+    /// <summary>Tests: events for paths it answers false for are dropped, as a file system that does not report them would.</summary>
+    internal Func<string, bool>? EventFilter { get; init; }
+
+    private readonly Lock _reportedLock = new();
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private bool _fullWalk = true;
+    private long _lastFullWalkAt;
+    private SemaphoreSlim? _changed;
+
     // 1 when a local event arrived since the last pass started; set from the watcher's threads.
     private int _dirty;
 
@@ -39,6 +57,8 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
         // Before the watcher, which cannot watch a folder that is not there.
         engine.PrepareFolder(options);
         using var changed = new SemaphoreSlim(0);
+        _changed = changed;
+        using var index = LocalIndex.Open(engine.Root);
         using var watcher = new FileSystemWatcher(engine.Root)
         {
             IncludeSubdirectories = true,
@@ -67,23 +87,44 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
                 return;
             }
 
+            if (EventFilter?.Invoke(rel) == false)
+            {
+                return;
+            }
+
             if (e.ChangeType == WatcherChangeTypes.Deleted && !ignore.IsIgnored(rel, isDirectory: false))
             {
                 Volatile.Write(ref _deleted, 1);
             }
 
+            Reported(rel);
+            if (e is RenamedEventArgs renamed)
+            {
+                // The old name is gone: a rename is seen as one when both ends are in the pass.
+                Reported(Path.GetRelativePath(engine.Root, renamed.OldFullPath).Replace('\\', '/'));
+            }
+
             MarkDirty();
+        }
+
+        void Reported(string rel)
+        {
+            lock (_reportedLock)
+            {
+                _reported.Add(rel);
+                _fullWalk |= _reported.Count > MaxReportedPaths;
+            }
         }
 
         watcher.Created += OnEvent;
         watcher.Changed += OnEvent;
         watcher.Deleted += OnEvent;
         watcher.Renamed += OnEvent;
-        watcher.Error += (_, _) => MarkDirty(); // Overflow: a full sync finds whatever was missed.
+        watcher.Error += (_, _) => ReportOverflow();
         watcher.EnableRaisingEvents = true;
         try
         {
-            await LoopAsync(options, pollInterval, changed, onSync, onError, ct);
+            await LoopAsync(options, pollInterval, changed, index, onSync, onError, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -91,8 +132,46 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
         }
     }
 
+    /// <summary>
+    /// The watcher lost events (its buffer overflowed, or it failed): the next pass reads the whole folder, which finds
+    /// whatever was missed. Called by the watcher's Error event; internal so tests can make one.
+    /// </summary>
+    internal void ReportOverflow()
+    {
+        lock (_reportedLock)
+        {
+            _fullWalk = true;
+        }
+
+        var now = Environment.TickCount64;
+        Volatile.Write(ref _lastEventAt, now);
+        if (Interlocked.Exchange(ref _dirty, 1) == 0)
+        {
+            Volatile.Write(ref _firstEventAt, now);
+            _changed?.Release();
+        }
+    }
+
+    /// <summary>What the next pass reads of the folder: null for all of it, else the paths reported since the last pass.</summary>
+    private LocalScope? TakeScope()
+    {
+        lock (_reportedLock)
+        {
+            var full = _fullWalk || Environment.TickCount64 - _lastFullWalkAt >= (long)FullWalkInterval.TotalMilliseconds;
+            var scope = full ? null : new LocalScope([.. _reported]);
+            _reported.Clear();
+            _fullWalk = false;
+            if (full)
+            {
+                _lastFullWalkAt = Environment.TickCount64;
+            }
+
+            return scope;
+        }
+    }
+
     private async Task LoopAsync(
-        SyncOptions options, TimeSpan pollInterval, SemaphoreSlim changed, Action<SyncReport> onSync, Action<Exception> onError, CancellationToken ct)
+        SyncOptions options, TimeSpan pollInterval, SemaphoreSlim changed, LocalIndex index, Action<SyncReport> onSync, Action<Exception> onError, CancellationToken ct)
     {
         var deletions = new DeletionWindow(DeletionWindow);
         while (!ct.IsCancellationRequested)
@@ -111,9 +190,16 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
                 await changed.WaitAsync(ct);
             }
 
+            var scope = TakeScope();
             try
             {
-                onSync(await engine.SyncAsync(options, deletions, ct));
+                var report = await engine.SyncAsync(options, deletions, ct, scope, index);
+                if (report.Errors.Count > 0)
+                {
+                    FullWalkNext(); // What failed is retried by reading everything: the delta that named it is spent.
+                }
+
+                onSync(report);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -121,6 +207,7 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
             }
             catch (Exception e) when (e is not SyncSafetyException)
             {
+                FullWalkNext();
                 onError(e);
             }
 
@@ -134,11 +221,12 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var local = changed.WaitAsync(wake.Token);
             var server = remote.WaitForChangeAsync(pollInterval, wake.Token);
-            await Task.WhenAny(local, server);
+            var fullWalkDue = Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, Volatile.Read(ref _lastFullWalkAt) + (long)FullWalkInterval.TotalMilliseconds - Environment.TickCount64)), wake.Token);
+            await Task.WhenAny(local, server, fullWalkDue);
             await wake.CancelAsync();
             try
             {
-                await Task.WhenAll(local, server);
+                await Task.WhenAll(local, server, fullWalkDue);
             }
             catch (OperationCanceledException)
             {
@@ -146,6 +234,14 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
             }
 
             ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void FullWalkNext()
+    {
+        lock (_reportedLock)
+        {
+            _fullWalk = true;
         }
     }
 

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using DropSync.Client.Api;
+using DropSync.Client.Sync;
+using DropSync.Testing;
+
+/// <summary>
+/// Issue 11's figures for incremental passes, each on a folder of its own size: an idle re-sync (with a breakdown of
+/// where its time goes), save on A → complete on B with both watching, and a folder rename synced up and down.
+/// Flags: --idle-files (10,000), --latency-files (100,000), --latency-tries (50), --rename-files (5,000).
+/// </summary>
+internal static class IncrementalSteps
+{
+    private const string Password = "benchmark password";
+
+    public static async Task RunAsync(string[] args)
+    {
+        var idleFiles = Arg(args, "--idle-files", 10_000);
+        var latencyFiles = Arg(args, "--latency-files", 100_000);
+        var latencyTries = Arg(args, "--latency-tries", 50);
+        var renameFiles = Arg(args, "--rename-files", 5_000);
+        var work = Directory.CreateTempSubdirectory("dropsync-incremental-bench-").FullName;
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(Path.Combine(work, "server-data"), Path.Combine(work, "keys"));
+            using var http = server.CreateClient();
+            Console.WriteLine($"load average at start: {LoadAverage()}");
+            await IdleResyncAsync(server, http, work, idleFiles);
+            await FolderRenameAsync(server, http, work, renameFiles);
+            await LatencyAsync(server, http, work, latencyFiles, latencyTries);
+            Console.WriteLine($"load average at end: {LoadAverage()}; client CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:0.0} s, " +
+                $"peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB");
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>`dropsync sync` with nothing changed, and its parts timed on their own.</summary>
+    private static async Task IdleResyncAsync(ServerProcess server, HttpClient http, string work, int files)
+    {
+        var email = await RegisterAsync(http, "idle");
+        using var a = await DeviceAsync(server, email, "a", work);
+        Fill(a.Folder, "", files);
+        var sw = Stopwatch.StartNew();
+        await a.Engine.SyncAsync(new SyncOptions());
+        Console.WriteLine($"idle re-sync setup: first sync of {files} files {sw.Elapsed.TotalSeconds:0.0} s");
+        var samples = new List<double>();
+        for (var i = 0; i < 7; i++)
+        {
+            sw.Restart();
+            var report = await a.Engine.SyncAsync(new SyncOptions());
+            samples.Add(sw.Elapsed.TotalMilliseconds);
+            if (report.FilesUploaded + report.FilesDownloaded + report.Errors.Count > 0)
+            {
+                throw new InvalidOperationException("the idle re-sync was not idle");
+            }
+        }
+
+        samples.Sort();
+        Console.WriteLine($"idle re-sync of {files} files (`dropsync sync`, nothing changed), 7 runs: p50 {Percentile(samples, 0.5):0} ms, max {samples[^1]:0} ms");
+
+        // Where the time goes: each part of a pass on its own (warm, as in the runs above).
+        var parts = new List<string>();
+        sw.Restart();
+        using (var index = LocalIndex.Open(a.Folder))
+        {
+            parts.Add($"open index {sw.Elapsed.TotalMilliseconds:0} ms");
+            sw.Restart();
+            var indexed = index.LoadAll();
+            parts.Add($"read index ({indexed.Count} rows) {sw.Elapsed.TotalMilliseconds:0} ms");
+            sw.Restart();
+            var ignore = IgnoreRules.Load(a.Folder);
+            var local = LocalScan.Scan(a.Folder, ignore);
+            parts.Add($"walk folder ({local.Count} items) {sw.Elapsed.TotalMilliseconds:0} ms");
+            sw.Restart();
+            var source = new CursorChangeSource(a.Api);
+            await using var disposeSource = source;
+            var remote = await source.GetSnapshotAsync(index, default);
+            parts.Add($"server tree (stored tree + one continue) {sw.Elapsed.TotalMilliseconds:0} ms");
+            sw.Restart();
+            var visible = SyncPlanner.Visible(remote, ignore);
+            var plan = SyncPlanner.Plan(new PlannerInput(local, indexed, visible, index.LoadLocalOnly()));
+            parts.Add($"plan {sw.Elapsed.TotalMilliseconds:0} ms ({plan.Actions.Count()} actions)");
+        }
+
+        Console.WriteLine($"  breakdown: {string.Join("; ", parts)}");
+    }
+
+    /// <summary>A folder of many files renamed on A: one sync on A (up), then one on B (down).</summary>
+    private static async Task FolderRenameAsync(ServerProcess server, HttpClient http, string work, int files)
+    {
+        var email = await RegisterAsync(http, "rename");
+        using var a = await DeviceAsync(server, email, "a", work);
+        using var b = await DeviceAsync(server, email, "b", work);
+        Fill(a.Folder, "folder/", files);
+        await a.Engine.SyncAsync(new SyncOptions());
+        await b.Engine.SyncAsync(new SyncOptions());
+        for (var round = 0; round < 4; round++)
+        {
+            // The last round renames it back to a name it had: a name the server keeps a deleted entry under.
+            var (from, to) = (round == 0 ? "folder" : $"renamed{round}", round == 3 ? "folder" : $"renamed{round + 1}");
+            Directory.Move(Path.Combine(a.Folder, from), Path.Combine(a.Folder, to));
+            var sw = Stopwatch.StartNew();
+            var up = await a.Engine.SyncAsync(new SyncOptions());
+            var upMs = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            var down = await b.Engine.SyncAsync(new SyncOptions());
+            var downMs = sw.Elapsed.TotalMilliseconds;
+            if (!Directory.Exists(Path.Combine(b.Folder, to)) || down.Moved != files || up.FilesUploaded + down.FilesDownloaded > 0)
+            {
+                Console.WriteLine($"rename {from} -> {to} was not replayed as a move: up moved {up.Moved}, uploaded {up.FilesUploaded}, deleted {up.DeletedRemote}, " +
+                    $"errors {string.Join(" | ", up.Errors.Take(3))}; down moved {down.Moved}, downloaded {down.FilesDownloaded}, deleted {down.DeletedLocal}");
+                continue;
+            }
+
+            Console.WriteLine($"rename a folder of {files} files, round {round + 1}: up {upMs:0} ms (one /files/move), down {downMs:0} ms (one local rename)");
+        }
+
+        // Where the up side's time goes: the server's move alone, and a full pass with nothing to do.
+        const string folder = "folder";
+        var timer = Stopwatch.StartNew();
+        await a.Api.MoveAsync("/" + folder, "/moved-by-api", default);
+        var moveMs = timer.Elapsed.TotalMilliseconds;
+        await a.Api.MoveAsync("/moved-by-api", "/" + folder, default);
+        timer.Restart();
+        await a.Engine.SyncAsync(new SyncOptions());
+        Console.WriteLine($"  breakdown: the server's /files/move of {files + 1} entries alone {moveMs:0} ms; an idle sync of this folder {timer.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    /// <summary>Save on A → complete on B, both watching a folder of <paramref name="files"/> files.</summary>
+    private static async Task LatencyAsync(ServerProcess server, HttpClient http, string work, int files, int tries)
+    {
+        var email = await RegisterAsync(http, "latency100k");
+        using var a = await DeviceAsync(server, email, "a", work);
+        using var b = await DeviceAsync(server, email, "b", work);
+        Fill(a.Folder, "", files);
+        var sw = Stopwatch.StartNew();
+        await a.Engine.SyncAsync(new SyncOptions());
+        var upS = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        await b.Engine.SyncAsync(new SyncOptions());
+        Console.WriteLine($"latency setup: {files} files synced up in {upS:0.0} s, down in {sw.Elapsed.TotalSeconds:0.0} s");
+
+        using var stop = new CancellationTokenSource();
+        var poll = TimeSpan.FromMinutes(5);
+        var bPasses = new List<SyncReport>();
+        var bWatch = new SyncWatcher(b.Engine, b.Source).RunAsync(new SyncOptions(), poll, r => { lock (bPasses) { bPasses.Add(r); } }, e => Console.WriteLine(e.Message), stop.Token);
+        var aWatch = new SyncWatcher(a.Engine, a.Source).RunAsync(new SyncOptions(), poll, _ => { }, e => Console.WriteLine(e.Message), stop.Token);
+        // The first passes read everything (100,000 files): wait for them before timing.
+        sw.Restart();
+        int BPasses()
+        {
+            lock (bPasses)
+            {
+                return bPasses.Count;
+            }
+        }
+
+        while (BPasses() == 0 || !a.Source.Connected || !b.Source.Connected)
+        {
+            await Task.Delay(50);
+        }
+
+        Console.WriteLine($"  watchers' first (full) passes: {sw.Elapsed.TotalSeconds:0.0} s");
+        await Task.Delay(2000);
+        var samples = new List<double>();
+        for (var i = 0; i < tries; i++)
+        {
+            var text = $"edit {i} {Guid.NewGuid()}";
+            var target = Path.Combine(b.Folder, "note.txt");
+            sw.Restart();
+            await File.WriteAllTextAsync(Path.Combine(a.Folder, "note.txt"), text);
+            while (!(File.Exists(target) && SafeRead(target) == text))
+            {
+                await Task.Delay(2);
+                if (sw.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new TimeoutException("the edit did not arrive within 60 s");
+                }
+            }
+
+            samples.Add(sw.Elapsed.TotalMilliseconds);
+            await Task.Delay(Random.Shared.Next(300, 600));
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(aWatch, bWatch).ContinueWith(_ => { }, TaskScheduler.Default);
+        samples.Sort();
+        List<SyncReport> passes;
+        lock (bPasses)
+        {
+            passes = [.. bPasses.Skip(1)];
+        }
+
+        Console.WriteLine($"save on A -> complete on B, {files} files in the folder, both watching, {tries} tries: p50 {Percentile(samples, 0.5):0} ms, " +
+            $"p99 {Percentile(samples, 0.99):0} ms, max {samples[^1]:0} ms (B's incremental passes read {passes.Sum(p => p.LocalItemsScanned) / Math.Max(1, passes.Count)} items each on average)");
+    }
+
+    /// <summary>Small distinct files, 100 to a folder.</summary>
+    private static void Fill(string folder, string prefix, int files)
+    {
+        for (var i = 0; i < files; i++)
+        {
+            var dir = Path.Combine(folder, prefix + $"dir{i / 100:0000}");
+            if (i % 100 == 0)
+            {
+                Directory.CreateDirectory(dir);
+            }
+
+            File.WriteAllText(Path.Combine(dir, $"file{i:000000}.txt"), $"file {i}");
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static string? SafeRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string> RegisterAsync(HttpClient http, string tag)
+    {
+        var email = $"bench-{tag}-{Guid.NewGuid():N}@example.com";
+        (await http.PostAsJsonAsync("/auth/register", new { email, password = Password })).EnsureSuccessStatusCode();
+        return email;
+    }
+
+    private static async Task<BenchDevice> DeviceAsync(ServerProcess server, string email, string name, string work)
+    {
+        using var anonymous = new DropSyncApi(server.BaseAddress, null);
+        var login = await anonymous.LoginAsync(email, Password, name, default);
+        var folder = Directory.CreateDirectory(Path.Combine(work, $"{name}-{Guid.NewGuid():N}")).FullName;
+        var api = new DropSyncApi(server.BaseAddress, login.AccessToken);
+        var source = new CursorChangeSource(api) { Debounce = TimeSpan.FromMilliseconds(20) };
+        return new BenchDevice(folder, api, source, new SyncEngine(api, folder, source, name));
+    }
+}
