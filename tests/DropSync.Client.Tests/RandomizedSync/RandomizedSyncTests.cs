@@ -9,17 +9,17 @@ namespace DropSync.Client.Tests.RandomizedSync;
 /// After each run every device syncs until nothing is left to do, and then: all devices and the server hold the same
 /// tree, nothing a device held is lost unless a user deleted it, and no device's sync needs more than two passes.
 /// Every other run another account shares the folder S as an editor and changes things inside it from its own device.
-/// Runs: env DROPSYNC_SYNC_RUNS (default 6); a failure prints its seed, which DROPSYNC_SYNC_SEED replays.
+/// Runs: env DROPSYNC_SYNC_RUNS (default 4); a failure prints its seed, which DROPSYNC_SYNC_SEED replays.
 /// </summary>
 [Collection("server")]
 public sealed class RandomizedSyncTests(ServerFixture fixture, ITestOutputHelper output)
 {
-    private const int StepsPerRun = 30;
+    private const int StepsPerRun = 40;
 
     [Fact]
     public async Task Random_changes_on_random_devices_converge_and_lose_nothing()
     {
-        var runs = int.TryParse(Environment.GetEnvironmentVariable("DROPSYNC_SYNC_RUNS"), out var r) && r > 0 ? r : 6;
+        var runs = int.TryParse(Environment.GetEnvironmentVariable("DROPSYNC_SYNC_RUNS"), out var r) && r > 0 ? r : 4;
         var firstSeed = int.TryParse(Environment.GetEnvironmentVariable("DROPSYNC_SYNC_SEED"), out var s) ? s : Random.Shared.Next();
         for (var run = 0; run < runs; run++)
         {

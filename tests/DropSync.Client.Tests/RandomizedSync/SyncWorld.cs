@@ -48,7 +48,7 @@ internal sealed class SyncWorld(IReadOnlyList<Device> devices, Device? member, R
         var device = Devices[random.Next(Devices.Count)];
         switch (random.Next(20))
         {
-            case < 4: CreateFile(device); break;
+            case < 5: CreateFile(device); break;
             case < 6: EditFile(device, sameSize: true); break;
             case < 8: EditFile(device, sameSize: false); break;
             case 8: DeleteFile(device); break;
