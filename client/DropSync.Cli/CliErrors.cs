@@ -16,8 +16,8 @@ public static partial class CliErrors
     /// <param name="server">The server signed in to (or being signed in to), for `dropsync login`.</param>
     public static (int ExitCode, string Message) Describe(DropSyncApiException e, string? path, string? server)
     {
-        var login = $"`dropsync login {(server is null ? "<server-url>" : CliApp.Quote(server.TrimEnd('/')))}`";
-        var pathWord = path is null ? "<path>" : CliApp.Quote(path);
+        var login = $"`dropsync login {(server is null ? "<server-url>" : CliText.Quote(server.TrimEnd('/')))}`";
+        var pathWord = path is null ? "<path>" : CliText.Quote(path);
         var said = WithoutApiAdvice(e.ServerMessage);
         return e.Code switch
         {

@@ -49,6 +49,13 @@ internal sealed class ConflictHandler(SyncPass p)
         var copy = e.Body.GetProperty("conflicted_copy").Deserialize<RemoteEntry>(DropSyncApi.Json)!;
         var copyRel = p.LocalRelFor(copy.Path);
         p.Names.EnsureLocalFolder(LocalNames.ParentRel(copyRel));
+        if (File.Exists(p.Full(copyRel)))
+        {
+            // The name is free on the server but not here: an older conflicted copy, deleted on another device and
+            // edited on this one. It steps aside (and goes up under its new name on the next pass); neither is lost.
+            p.Names.SetAsideAsConflictedCopy(copyRel);
+        }
+
         File.Move(p.Full(item.Rel), p.Full(copyRel), overwrite: false);
         p.Index.Put(new IndexEntry(SyncEngine.KeyOf(copy.Path), copy.Path, false, size, mtime, copy.Rev, copy.ContentHash, blocks));
         p.Recorder.FoldersOnServer(copy.Path);

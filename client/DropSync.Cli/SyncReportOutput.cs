@@ -1,0 +1,54 @@
+using System.Text.Json;
+using DropSync.Client.Api;
+using DropSync.Client.Sync;
+using Spectre.Console;
+
+namespace DropSync.Cli;
+
+/// <summary>A sync's report as a line of counts (with its conflicts and failures) or as JSON.</summary>
+internal static class SyncReportOutput
+{
+    public static void Write(CliContext cli, SyncReport report, bool json, string prefix)
+    {
+        if (json)
+        {
+            cli.Output.WriteLine(JsonSerializer.Serialize(Json(report), DropSyncApi.Json));
+        }
+        else
+        {
+            Print(cli.Console, report, prefix);
+        }
+    }
+
+    private static object Json(SyncReport r) => new
+    {
+        files_uploaded = r.FilesUploaded,
+        bytes_uploaded = r.BytesUploaded,
+        files_downloaded = r.FilesDownloaded,
+        bytes_downloaded = r.BytesDownloaded,
+        bytes_reused_locally = r.BytesReusedLocally,
+        deleted_local = r.DeletedLocal,
+        deleted_remote = r.DeletedRemote,
+        moved = r.Moved,
+        folders_created = r.FoldersCreated,
+        folders_deleted = r.FoldersDeleted,
+        conflicts = r.Conflicts,
+        errors = r.Errors,
+    };
+
+    private static void Print(IAnsiConsole console, SyncReport r, string prefix)
+    {
+        console.MarkupLine(Markup.Escape(
+            $"{prefix}up: {r.FilesUploaded} files ({CliText.Bytes(r.BytesUploaded)} sent) · down: {r.FilesDownloaded} files ({CliText.Bytes(r.BytesDownloaded)} received, {CliText.Bytes(r.BytesReusedLocally)} reused) · " +
+            $"deleted: {r.DeletedRemote} on server, {r.DeletedLocal} here · moved: {r.Moved}"));
+        foreach (var c in r.Conflicts)
+        {
+            console.MarkupLine($"[yellow]conflict:[/] {Markup.Escape(c)}");
+        }
+
+        foreach (var e in r.Errors)
+        {
+            console.MarkupLine($"[red]failed:[/] {Markup.Escape(e)} Run the sync again to retry.");
+        }
+    }
+}
