@@ -1,3 +1,4 @@
+using Amazon.DynamoDBv2.Model;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Tests.Infrastructure;
 using DropSync.Contracts;
@@ -8,7 +9,8 @@ namespace DropSync.Aws.Tests;
 
 /// <summary>
 /// Revision items are written before a batch's transaction (DynamoDbFileMetadataStore.CommitWrites.cs): a batch that
-/// does not land removes only the items it created, never a revision an earlier, landed batch stored.
+/// does not land removes only the items it created, never a revision an earlier, landed batch stored. A namespace's
+/// newest change rides in its head item until the next batch copies it to the Journal table (….Journal.cs).
 /// </summary>
 [Collection(DynamoDbCollection.Name)]
 public sealed class DynamoDbCommitWritesTests(DynamoDbServer server)
@@ -63,5 +65,48 @@ public sealed class DynamoDbCommitWritesTests(DynamoDbServer server)
         Assert.Equal(1, result.FailedWriteIndex);
         Assert.Null(await files.GetEntryAsync(ns, KeyOf("/second.txt"), None));
         Assert.Equal(Block("first"), Assert.Single((await files.GetRevisionAsync(ns, first.Rev, None))!.Blocks));
+    }
+
+    [Fact]
+    public async Task The_newest_change_is_read_from_the_head_until_the_next_commit_copies_it_to_the_journal_table()
+    {
+        var db = await server.CreateTablesAsync();
+        var files = new DynamoDbFileMetadataStore(db);
+        var ns = NewNamespace();
+        var first = File(ns, "/first.txt");
+        var second = File(ns, "/second.txt");
+
+        await files.MustApplyAsync(CreateFile(first));
+        Assert.Empty(await JournalItemsAsync(db, ns));
+        Assert.Equal(["/first.txt"], (await files.ReadJournalAsync(ns, 0, 10, None)).Select(c => c.PathDisplay));
+
+        await files.MustApplyAsync(CreateFile(second));
+        Assert.Equal([1L], await JournalItemsAsync(db, ns));
+        var changes = await files.ReadJournalAsync(ns, 0, 10, None);
+        Assert.Equal(["/first.txt", "/second.txt"], changes.Select(c => c.PathDisplay));
+        Assert.Equal([1L, 2L], changes.Select(c => c.Sequence));
+        Assert.Equal(["/second.txt"], (await files.ReadJournalAsync(ns, 1, 10, None)).Select(c => c.PathDisplay));
+        Assert.Equal(["/first.txt"], (await files.ReadJournalAsync(ns, 0, 1, None)).Select(c => c.PathDisplay));
+
+        await files.CompactJournalAsync(ns, 2, None);
+        Assert.Empty(await files.ReadJournalAsync(ns, 2, 10, None));
+        var third = File(ns, "/third.txt");
+        await files.MustApplyAsync(CreateFile(third));
+        Assert.Equal(["/third.txt"], (await files.ReadJournalAsync(ns, 2, 10, None)).Select(c => c.PathDisplay));
+    }
+
+    private static async Task<List<long>> JournalItemsAsync(DynamoDbContext db, string ns)
+    {
+        var response = await db.Client.QueryAsync(
+            new QueryRequest
+            {
+                TableName = db.Tables.Journal,
+                KeyConditionExpression = "#pk = :ns",
+                ExpressionAttributeNames = new() { ["#pk"] = DynamoDbTables.JournalPartitionKey },
+                ExpressionAttributeValues = new() { [":ns"] = new AttributeValue { S = ns } },
+                ConsistentRead = true,
+            },
+            None);
+        return (response.Items ?? []).Select(i => long.Parse(i[DynamoDbTables.JournalSortKey].N, System.Globalization.CultureInfo.InvariantCulture)).ToList();
     }
 }

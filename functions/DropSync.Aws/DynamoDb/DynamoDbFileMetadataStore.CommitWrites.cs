@@ -17,7 +17,7 @@ namespace DropSync.Aws.DynamoDb;
 public sealed partial class DynamoDbFileMetadataStore
 {
     private (TransactWriteItemsRequest Request, List<ItemRole> Roles, List<ChangeRecord> Changes) BuildTransaction(
-        BatchPlan plan, Dictionary<string, (bool Exists, long Sequence, long Version)> heads)
+        BatchPlan plan, Dictionary<string, HeadState> heads)
     {
         var items = new List<TransactWriteItem>();
         var roles = new List<ItemRole>();
@@ -87,10 +87,20 @@ public sealed partial class DynamoDbFileMetadataStore
 
         var next = heads.ToDictionary(h => h.Key, h => h.Value.Sequence, StringComparer.Ordinal);
         var changes = new List<ChangeRecord>();
-        foreach (var (_, change) in plan.Appends)
+        var newest = new Dictionary<string, Dictionary<string, AttributeValue>>(StringComparer.Ordinal);
+        var lastAppend = plan.Appends.Select((a, i) => (a.Change.NamespaceId, i)).GroupBy(a => a.NamespaceId).ToDictionary(g => g.Key, g => g.Max(a => a.i), StringComparer.Ordinal);
+        for (var i = 0; i < plan.Appends.Count; i++)
         {
+            var change = plan.Appends[i].Change;
             var stored = change with { Sequence = ++next[change.NamespaceId] };
             changes.Add(stored);
+            if (lastAppend[change.NamespaceId] == i)
+            {
+                // The namespace's newest change rides in its head update (Journal.cs explains).
+                newest[change.NamespaceId] = ToJournalItem(stored);
+                continue;
+            }
+
             items.Add(new TransactWriteItem { Put = new Put { TableName = _db.Tables.Journal, Item = ToJournalItem(stored) } });
             roles.Add(new ItemRole(null, -1));
         }
@@ -98,20 +108,35 @@ public sealed partial class DynamoDbFileMetadataStore
         foreach (var ns in plan.Namespaces)
         {
             var head = heads[ns];
+            var names = new Dictionary<string, string> { ["#seq"] = Sequence, ["#ver"] = VersionAttribute };
+            var values = new Dictionary<string, AttributeValue> { [":seq"] = Ddb.N(next[ns]), [":ver"] = Ddb.N(head.Version + 1) };
+            var update = "SET #seq = :seq, #ver = :ver";
+            if (newest.TryGetValue(ns, out var change))
+            {
+                names["#jr"] = NewestChange;
+                values[":jr"] = new AttributeValue { M = change };
+                update += ", #jr = :jr";
+            }
+
+            if (head.Exists)
+            {
+                values[":old"] = Ddb.N(head.Version);
+            }
+            else
+            {
+                names["#pk"] = EntriesPartitionKey;
+            }
+
             items.Add(new TransactWriteItem
             {
                 Update = new Update
                 {
                     TableName = _db.Tables.Entries,
                     Key = HeadKey(ns),
-                    UpdateExpression = "SET #seq = :seq, #ver = :ver",
+                    UpdateExpression = update,
                     ConditionExpression = head.Exists ? "#ver = :old" : "attribute_not_exists(#pk)",
-                    ExpressionAttributeNames = head.Exists
-                        ? new() { ["#seq"] = Sequence, ["#ver"] = VersionAttribute }
-                        : new() { ["#seq"] = Sequence, ["#ver"] = VersionAttribute, ["#pk"] = EntriesPartitionKey },
-                    ExpressionAttributeValues = head.Exists
-                        ? new() { [":seq"] = Ddb.N(next[ns]), [":ver"] = Ddb.N(head.Version + 1), [":old"] = Ddb.N(head.Version) }
-                        : new() { [":seq"] = Ddb.N(next[ns]), [":ver"] = Ddb.N(head.Version + 1) },
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
                 },
             });
             roles.Add(new ItemRole(null, -2));

@@ -6,7 +6,14 @@ using static DropSync.Aws.DynamoDb.EntryCodec;
 
 namespace DropSync.Aws.DynamoDb;
 
-/// <summary>The change journal: numbered by the namespace head item, read without gaps, compacted from the start.</summary>
+/// <summary>
+/// The change journal: numbered by the namespace head item, read without gaps, compacted from the start. A namespace's
+/// newest change lives in its head item (<see cref="EntryCodec.NewestChange"/>), which the commit's transaction updates
+/// anyway, instead of in a journal item of its own (a transaction bills every item twice); the next commit that appends
+/// to the namespace first copies it into the Journal table with a plain write (1 WRU), then replaces it. Readers take the
+/// newest change from the head they read transactionally and the rest from the table, so a reader sees each change
+/// exactly once whichever of the two holds it; the copy is idempotent, so a retried or crashed commit copies again.
+/// </summary>
 public sealed partial class DynamoDbFileMetadataStore
 {
     public async Task<IReadOnlyList<ChangeRecord>> ReadJournalAsync(string namespaceId, long afterSequence, int limit, CancellationToken cancellationToken)
@@ -20,7 +27,7 @@ public sealed partial class DynamoDbFileMetadataStore
         {
             // The head's sequence is read transactionally (never mid-commit); every number up to it is then in the journal.
             // A gap means a commit is still landing: read again, so a cursor never skips a change.
-            var (latest, _, compacted) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
+            var (latest, _, compacted, newest) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
             if (latest <= afterSequence)
             {
                 return [];
@@ -45,9 +52,16 @@ public sealed partial class DynamoDbFileMetadataStore
                     ConsistentRead = true,
                 },
                 cancellationToken).ConfigureAwait(false);
-            if (items.Count == upTo - from || attempt >= MaxAttempts)
+            var changes = items.Select(ToChange).ToList();
+            if (newest is not null && upTo == latest && !changes.Exists(c => c.Sequence == latest))
             {
-                return items.Select(ToChange).ToList();
+                // Not copied to the table yet: the head holds it.
+                changes.Add(ToChange(newest));
+            }
+
+            if (changes.Count == upTo - from || attempt >= MaxAttempts)
+            {
+                return changes;
             }
 
             await Backoff.DelayAsync(attempt + 1, cancellationToken).ConfigureAwait(false);
@@ -120,7 +134,7 @@ public sealed partial class DynamoDbFileMetadataStore
         return head?.GetN(CompactedThrough) ?? 0;
     }
 
-    private async Task<(long Sequence, long Version, long CompactedThrough)> ReadHeadTransactionallyAsync(string namespaceId, CancellationToken cancellationToken)
+    private async Task<(long Sequence, long Version, long CompactedThrough, Dictionary<string, AttributeValue>? Newest)> ReadHeadTransactionallyAsync(string namespaceId, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -136,8 +150,8 @@ public sealed partial class DynamoDbFileMetadataStore
                 _db.Capacity.Record("ReadHead", response.ConsumedCapacity);
                 var item = response.Responses is { Count: > 0 } ? response.Responses[0].Item : null;
                 return item is null || item.Count == 0
-                    ? (0, 0, 0)
-                    : (item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, item.GetN(CompactedThrough) ?? 0);
+                    ? (0, 0, 0, null)
+                    : (item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, item.GetN(CompactedThrough) ?? 0, NewestChangeOf(item));
             }
             catch (Exception e) when ((e is TransactionCanceledException or TransactionConflictException) && attempt < MaxAttempts)
             {
@@ -147,12 +161,12 @@ public sealed partial class DynamoDbFileMetadataStore
         }
     }
 
-    private async Task<Dictionary<string, (bool Exists, long Sequence, long Version)>> ReadHeadsAsync(IReadOnlyList<string> namespaces, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, HeadState>> ReadHeadsAsync(IReadOnlyList<string> namespaces, CancellationToken cancellationToken)
     {
-        var heads = new Dictionary<string, (bool, long, long)>(StringComparer.Ordinal);
+        var heads = new Dictionary<string, HeadState>(StringComparer.Ordinal);
         foreach (var ns in namespaces)
         {
-            heads[ns] = (false, 0, 0);
+            heads[ns] = new HeadState(false, 0, 0, null);
         }
 
         if (namespaces.Count == 1)
@@ -160,7 +174,7 @@ public sealed partial class DynamoDbFileMetadataStore
             var item = await _db.GetItemAsync(nameof(ApplyAsync), _db.Tables.Entries, HeadKey(namespaces[0]), cancellationToken).ConfigureAwait(false);
             if (item is not null)
             {
-                heads[namespaces[0]] = (true, item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0);
+                heads[namespaces[0]] = new HeadState(true, item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, NewestChangeOf(item));
             }
 
             return heads;
@@ -169,9 +183,31 @@ public sealed partial class DynamoDbFileMetadataStore
         var items = await _db.BatchGetAsync(nameof(ApplyAsync), _db.Tables.Entries, namespaces.Select(HeadKey).ToList(), cancellationToken).ConfigureAwait(false);
         foreach (var item in items)
         {
-            heads[item.RequireS(EntriesPartitionKey)] = (true, item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0);
+            heads[item.RequireS(EntriesPartitionKey)] = new HeadState(true, item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, NewestChangeOf(item));
         }
 
         return heads;
     }
+
+    /// <summary>
+    /// Before a batch replaces the newest change its heads hold, copies each into the Journal table (a plain, idempotent
+    /// put: the same item every time). Only namespaces the batch appends to: the others keep theirs.
+    /// </summary>
+    private async Task CopyNewestChangesAsync(BatchPlan plan, Dictionary<string, HeadState> heads, CancellationToken cancellationToken)
+    {
+        var appending = plan.Appends.Select(a => a.Change.NamespaceId).ToHashSet(StringComparer.Ordinal);
+        await Task.WhenAll(heads.Where(h => appending.Contains(h.Key) && h.Value.Newest is not null).Select(async h =>
+        {
+            var response = await _db.Client.PutItemAsync(
+                new PutItemRequest { TableName = _db.Tables.Journal, Item = h.Value.Newest, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL },
+                cancellationToken).ConfigureAwait(false);
+            _db.Capacity.Record(nameof(ApplyAsync), response.ConsumedCapacity);
+        })).ConfigureAwait(false);
+    }
+
+    private static Dictionary<string, AttributeValue>? NewestChangeOf(Dictionary<string, AttributeValue> head) =>
+        head.TryGetValue(NewestChange, out var value) && value.M is { Count: > 0 } newest ? newest : null;
+
+    /// <summary>A namespace head as a batch read it: its sequence, version and the newest change it holds.</summary>
+    private sealed record HeadState(bool Exists, long Sequence, long Version, Dictionary<string, AttributeValue>? Newest);
 }

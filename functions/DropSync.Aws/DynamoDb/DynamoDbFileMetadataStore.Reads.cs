@@ -162,9 +162,9 @@ public sealed partial class DynamoDbFileMetadataStore
     {
         for (var attempt = 0; ; attempt++)
         {
-            var (_, before, _) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
+            var (_, before, _, _) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
             var result = await read().ConfigureAwait(false);
-            var (_, after, _) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
+            var (_, after, _, _) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
             if (before == after)
             {
                 return result;

@@ -93,6 +93,7 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
             }
 
             var heads = await ReadHeadsAsync(plan.Namespaces, cancellationToken).ConfigureAwait(false);
+            await CopyNewestChangesAsync(plan, heads, cancellationToken).ConfigureAwait(false);
             var (request, roles, changes) = BuildTransaction(plan, heads);
             foreach (var item in sharing?.Items ?? [])
             {
