@@ -1,6 +1,6 @@
+using System.Security.Cryptography;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using System.Security.Cryptography;
 using Amazon.S3;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.S3;

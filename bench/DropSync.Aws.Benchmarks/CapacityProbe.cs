@@ -1,17 +1,22 @@
+using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 
 namespace DropSync.Aws.Benchmarks;
 
-/// <summary>Read and write capacity units (and requests) since the last <see cref="Take"/>.</summary>
-internal readonly record struct Capacity(double ReadUnits, double WriteUnits, long Requests)
+/// <summary>
+/// Read and write capacity units (and requests) since the last <see cref="Take"/>: as DynamoDB Local reports them, and
+/// the write units as AWS documents billing them (<see cref="CapacityProbe"/> explains the difference).
+/// </summary>
+internal readonly record struct Capacity(double ReadUnits, double WriteUnits, long Requests, double BilledWriteUnits = 0)
 {
     public double Total => ReadUnits + WriteUnits;
 
-    public static Capacity operator +(Capacity a, Capacity b) => new(a.ReadUnits + b.ReadUnits, a.WriteUnits + b.WriteUnits, a.Requests + b.Requests);
+    public static Capacity operator +(Capacity a, Capacity b) =>
+        new(a.ReadUnits + b.ReadUnits, a.WriteUnits + b.WriteUnits, a.Requests + b.Requests, a.BilledWriteUnits + b.BilledWriteUnits);
 
-    public Capacity Per(int count) => new(ReadUnits / count, WriteUnits / count, Requests / count);
+    public Capacity Per(int count) => new(ReadUnits / count, WriteUnits / count, Requests / count, BilledWriteUnits / count);
 }
 
 /// <summary>
@@ -19,6 +24,15 @@ internal readonly record struct Capacity(double ReadUnits, double WriteUnits, lo
 /// <c>DynamoDbCapacityMeter</c> keeps one total per port method): GetItem, Query, Scan, BatchGetItem and
 /// TransactGetItems are reads; PutItem, UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems (condition checks
 /// included) are writes. Thread-safe; phases are measured one at a time.
+/// DynamoDB Local meters single-item writes as AWS documents (1 WRU per KB, plus each index write), but not transactions:
+/// it bills 4 WRU per table and KB of the items summed, and 4 per index write, where AWS bills 2 WRU per item and KB,
+/// every item rounded up alone ("DynamoDB performs two underlying reads or writes of every item in the transaction",
+/// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling).
+/// So a transaction's billed write units are computed here from its request: 2 × KB for each Put (its item's size, by
+/// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html) and 2 for each
+/// Update, Delete or ConditionCheck (the items this benchmark updates or checks in transactions — entries, namespace
+/// heads, sharing items — are under 1 KB), plus one WRU per index write, counted from DynamoDB Local's per-index
+/// report (4 per index write in a transaction). Transactions must ask for <c>ReturnConsumedCapacity = INDEXES</c>.
 /// </summary>
 internal sealed class CapacityProbe
 {
@@ -39,11 +53,14 @@ internal sealed class CapacityProbe
 
     private void OnResponse(object sender, ResponseEventArgs e)
     {
-        if (e is not WebServiceResponseEventArgs { Response: { } response })
+        if (e is not WebServiceResponseEventArgs { Response: { } response } args)
         {
             return;
         }
 
+        var billed = response is TransactWriteItemsResponse transaction && args.Request is TransactWriteItemsRequest request
+            ? BilledUnits(request, transaction.ConsumedCapacity)
+            : (double?)null;
         var (units, write) = response switch
         {
             GetItemResponse r => (Sum(r.ConsumedCapacity), false),
@@ -60,9 +77,31 @@ internal sealed class CapacityProbe
         };
         lock (_lock)
         {
-            _since += write ? new Capacity(0, units, 1) : new Capacity(units, 0, 1);
+            _since += write ? new Capacity(0, units, 1, billed ?? units) : new Capacity(units, 0, 1);
         }
     }
+
+    private static double BilledUnits(TransactWriteItemsRequest request, List<ConsumedCapacity>? consumed)
+    {
+        var items = request.TransactItems.Sum(i => 2 * (i.Put is { } put ? Math.Max(1, Math.Ceiling(ItemBytes(put.Item) / 1024.0)) : 1));
+        var indexUnits = (consumed ?? []).Sum(c =>
+            (c.LocalSecondaryIndexes?.Values.Sum(i => i.CapacityUnits ?? 0) ?? 0) + (c.GlobalSecondaryIndexes?.Values.Sum(i => i.CapacityUnits ?? 0) ?? 0));
+        return items + (indexUnits / 4);
+    }
+
+    /// <summary>An item's size as DynamoDB counts it: attribute names plus values (strings and binaries by length, numbers ≤ 21 bytes).</summary>
+    private static double ItemBytes(Dictionary<string, AttributeValue> item) =>
+        item.Sum(a => Encoding.UTF8.GetByteCount(a.Key) + ValueBytes(a.Value));
+
+    private static double ValueBytes(AttributeValue value) => value switch
+    {
+        { S: { } s } => Encoding.UTF8.GetByteCount(s),
+        { N: { } n } => Math.Min(21, 1 + ((n.TrimStart('-').Replace(".", "", StringComparison.Ordinal).Length + 1) / 2)),
+        { B: { } b } => b.Length,
+        { L: { } l } => 3 + l.Sum(v => 1 + ValueBytes(v)),
+        { M: { } m } => 3 + m.Sum(a => 1 + Encoding.UTF8.GetByteCount(a.Key) + ValueBytes(a.Value)),
+        _ => 1,
+    };
 
     private static double Sum(ConsumedCapacity? consumed) => consumed?.CapacityUnits ?? 0;
 

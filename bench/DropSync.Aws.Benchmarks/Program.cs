@@ -13,7 +13,8 @@ const string Usage = """
       (scripts/aws-test-servers.sh, into .tools/aws-servers; needs node and Java 17+), starts in memory on a free
       loopback port and stops at the end. Block bytes stay in memory: the figures are DynamoDB's.
       Prints commits/s and p50/p99 commit latency (sequential; concurrent in separate namespaces; concurrent in one
-      namespace) and the read and write capacity units DynamoDB reports per API operation.
+      namespace) and the read and write capacity units DynamoDB Local reports per API operation, beside the write units
+      AWS bills by its documented rules (DynamoDB Local meters transactions differently; CapacityProbe explains).
       --commits      commits per throughput step (default 500)
       --concurrency  committers in the concurrent steps (default 8)
       --repeat       repetitions each capacity figure is averaged over (default 10)

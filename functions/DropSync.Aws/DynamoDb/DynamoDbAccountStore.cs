@@ -48,7 +48,7 @@ public sealed class DynamoDbAccountStore : IAccountStore
                             NewItem(AccountItem(account, "e#" + account.Email, EmailSort)),
                             NewItem(AccountItem(account, "u#" + account.UserId, AccountSort)),
                         ],
-                        ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                        ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
                     },
                     cancellationToken).ConfigureAwait(false);
                 _db.Capacity.Record(nameof(TryCreateAccountAsync), response.ConsumedCapacity);
@@ -81,7 +81,7 @@ public sealed class DynamoDbAccountStore : IAccountStore
                 {
                     Put = new Put { TableName = _db.Tables.Accounts, Item = DeviceItem(device, k.Pk, k.Sk) },
                 }).ToList(),
-                ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
             },
             cancellationToken).ConfigureAwait(false);
         _db.Capacity.Record(nameof(AddDeviceAsync), response.ConsumedCapacity);

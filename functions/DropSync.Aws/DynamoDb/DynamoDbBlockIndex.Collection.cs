@@ -135,7 +135,7 @@ public sealed partial class DynamoDbBlockIndex
             try
             {
                 var response = await _db.Client.TransactWriteItemsAsync(
-                    new TransactWriteItemsRequest { TransactItems = transaction, ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL },
+                    new TransactWriteItemsRequest { TransactItems = transaction, ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.INDEXES },
                     cancellationToken).ConfigureAwait(false);
                 _db.Capacity.Record(nameof(TryForgetAsync), response.ConsumedCapacity);
             }

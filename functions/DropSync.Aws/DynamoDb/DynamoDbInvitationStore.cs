@@ -164,7 +164,7 @@ public sealed class DynamoDbInvitationStore : IInvitationStore
     private async Task TransactAsync(string operation, IEnumerable<TransactWriteItem> items, CancellationToken cancellationToken)
     {
         var response = await _db.Client.TransactWriteItemsAsync(
-            new TransactWriteItemsRequest { TransactItems = items.ToList(), ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL },
+            new TransactWriteItemsRequest { TransactItems = items.ToList(), ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES },
             cancellationToken).ConfigureAwait(false);
         _db.Capacity.Record(operation, response.ConsumedCapacity);
     }

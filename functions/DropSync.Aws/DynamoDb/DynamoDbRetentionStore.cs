@@ -103,7 +103,7 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
             try
             {
                 var response = await db.Client.TransactWriteItemsAsync(
-                    new TransactWriteItemsRequest { TransactItems = items, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL }, cancellationToken).ConfigureAwait(false);
+                    new TransactWriteItemsRequest { TransactItems = items, ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES }, cancellationToken).ConfigureAwait(false);
                 db.Capacity.Record(nameof(ForgetAsync), response.ConsumedCapacity);
             }
             catch (TransactionCanceledException e) when (e.CancellationReasons?.Exists(r => r.Code == "ConditionalCheckFailed") == true)

@@ -23,6 +23,9 @@ internal static class EntryCodec
     public const string Sequence = "seq";
     public const string VersionAttribute = "ver";
     public const string CompactedThrough = "cmp";
+
+    /// <summary>On a namespace head: its newest journal entry, as a map (the Journal table item it becomes when copied).</summary>
+    public const string NewestChange = "jr";
     public const string BlockCount = "bn";
     public const string ChunkCount = "bc";
     public const string BlockBytes = "b";

@@ -34,7 +34,7 @@ public sealed class DynamoDbConnectionStore
                     new() { Put = new Put { TableName = _db.Tables.Connections, Item = Item(connection, "u#" + connection.UserId, "c#" + connection.ConnectionId) } },
                     new() { Put = new Put { TableName = _db.Tables.Connections, Item = Item(connection, "c#" + connection.ConnectionId, ConnectionSk) } },
                 ],
-                ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                ReturnConsumedCapacity = ReturnConsumedCapacity.INDEXES,
             },
             cancellationToken).ConfigureAwait(false);
         _db.Capacity.Record("ConnectionPut", response.ConsumedCapacity);
