@@ -5,6 +5,7 @@ using DropSync.Aws.Benchmarks;
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- live [--commits 100]
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- uploads [--commits 20]
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- maintenance [--commits 100]
+// dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- tiering [--commits 100]
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- load [--seconds 60] [--rate 83.3]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
@@ -30,6 +31,7 @@ const string Usage = """
       One garbage-collection run's DynamoDB requests, capacity units and S3 requests with 10,000 and 100,000 blocks
       stored and --commits changes (and ten times as many), beside the bucket-listing sweep it replaces; then the same
       for cold tiering (the retention pass that counts current references, and one tiering run, with its S3 requests).
+      `tiering` runs the cold-tiering part alone.
 
     usage: DropSync.Aws.Benchmarks load [--seconds 60] [--rate 83.3]
 
@@ -43,14 +45,14 @@ const string Usage = """
       and AWS mode through the local serverless harness (tests/DropSync.AwsHarness), in the same run, and their ratio.
     """;
 
-var step = args.Length > 0 && args[0] is "live" or "uploads" or "maintenance" or "load" ? args[0] : null;
+var step = args.Length > 0 && args[0] is "live" or "uploads" or "maintenance" or "tiering" or "load" ? args[0] : null;
 var live = step == "live";
 if (step is not null)
 {
     args = args[1..];
 }
 
-var commits = step switch { "live" or "maintenance" => 100, "uploads" => 20, _ => 500 };
+var commits = step switch { "live" or "maintenance" or "tiering" => 100, "uploads" => 20, _ => 500 };
 var concurrency = 8;
 var repeat = 10;
 var seconds = 60;
@@ -106,9 +108,12 @@ try
         using var server = await DynamoDbLocal.StartAsync(cancel.Token);
         using var client = server.CreateClient();
         var probe = new CapacityProbe(client);
-        await (step == "uploads"
-            ? UploadRequestsBenchmark.RunAsync(client, probe, commits, cancel.Token)
-            : MaintenanceBenchmark.RunAsync(client, probe, commits, cancel.Token));
+        await (step switch
+        {
+            "uploads" => UploadRequestsBenchmark.RunAsync(client, probe, commits, cancel.Token),
+            "tiering" => TieringBenchmark.RunAsync(client, probe, commits, cancel.Token),
+            _ => MaintenanceBenchmark.RunAsync(client, probe, commits, cancel.Token),
+        });
     }
     else
     {

@@ -72,7 +72,7 @@ internal static class TieringBenchmark
     private static async Task SeedCurrentAsync(AmazonDynamoDBClient client, DynamoDbTableNames tables, int count, CancellationToken ct)
     {
         var old = DateTimeOffset.UtcNow.AddDays(-30).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        await Parallel.ForEachAsync(Enumerable.Range(0, (count + 24) / 25), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (batch, token) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, (count + 24) / 25), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (batch, token) =>
         {
             var writes = Enumerable.Range(0, Math.Min(25, count - (batch * 25))).Select(_ => new WriteRequest
             {
