@@ -33,7 +33,7 @@ namespace DropSync.Aws.Benchmarks;
 /// </summary>
 internal static class LoadSimulation
 {
-    private const int Accounts = 40;
+    private const int Accounts = 20;
     private const int SmallFile = 256 * 1024;
 
     /// <summary>The mix per DAU per day (model: 20 uploads, 200 other requests, 10 downloads, 10 misc).</summary>
@@ -259,17 +259,44 @@ internal static class LoadSimulation
         var api = app.CreateClient();
         var email = $"load-{Guid.NewGuid():N}@bench.example";
         const string password = "load-simulation-password";
-        await PostAsync(api, "/auth/register", new { email, password }, ct);
-        var login = await PostAsync(api, "/auth/login", new { email, password, device_name = "load" }, ct);
+        await PostRetryingAsync(api, "/auth/register", new { email, password }, ct);
+        var login = await PostRetryingAsync(api, "/auth/login", new { email, password, device_name = "load" }, ct);
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", login["access_token"]!.GetValue<string>());
         var user = new User(api);
         for (var f = 0; f < 3; f++)
         {
-            await UploadAsync(user, null, $"/load/seed{f}.bin", ct);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await UploadAsync(user, null, $"/load/seed{f}.bin", ct);
+                    break;
+                }
+                catch (BenchmarkException) when (attempt < 5)
+                {
+                    await Task.Delay(500 * attempt, ct);
+                }
+            }
         }
 
-        user.Cursor = (await PostAsync(api, "/files/list_folder/get_latest_cursor", new { path = "", recursive = true }, ct))["cursor"]!.GetValue<string>();
+        user.Cursor = (await PostRetryingAsync(api, "/files/list_folder/get_latest_cursor", new { path = "", recursive = true }, ct))["cursor"]!.GetValue<string>();
         return user;
+    }
+
+    /// <summary>Seeding: a few tries, since DynamoDB Local on a loaded machine answers some writes with a lock timeout (500).</summary>
+    private static async Task<JsonNode> PostRetryingAsync(HttpClient api, string url, object body, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await PostAsync(api, url, body, ct);
+            }
+            catch (BenchmarkException) when (attempt < 5)
+            {
+                await Task.Delay(500 * attempt, ct);
+            }
+        }
     }
 
     private static async Task<JsonNode> PostAsync(HttpClient api, string url, object body, CancellationToken ct)

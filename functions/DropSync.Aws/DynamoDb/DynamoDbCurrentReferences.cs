@@ -194,8 +194,12 @@ public sealed class DynamoDbCurrentReferences(DynamoDbContext db, TimeSpan coldA
             var updated = await db.Client.UpdateItemAsync(
                 new UpdateItemRequest
                 {
-                    TableName = db.Tables.Revisions, Key = key, UpdateExpression = update.Trim(), ConditionExpression = condition,
-                    ExpressionAttributeNames = names, ExpressionAttributeValues = values.Count > 0 ? values : null,
+                    TableName = db.Tables.Revisions,
+                    Key = key,
+                    UpdateExpression = update.Trim(),
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values.Count > 0 ? values : null,
                     ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                 },
                 cancellationToken).ConfigureAwait(false);

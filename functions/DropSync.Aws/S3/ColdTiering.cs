@@ -136,7 +136,10 @@ public sealed class ColdTiering(DynamoDbContext db, IAmazonS3 s3, S3BlockStoreOp
         update.Key = key;
         update.ExpressionAttributeNames = new()
         {
-            ["#cold"] = DynamoDbCurrentReferences.ColdAttribute, ["#h"] = BlocksPartitionKey, ["#gone"] = DynamoDbBlockIndex.TombstoneAttribute, ["#cc"] = DynamoDbCurrentReferences.CurrentCountAttribute,
+            ["#cold"] = DynamoDbCurrentReferences.ColdAttribute,
+            ["#h"] = BlocksPartitionKey,
+            ["#gone"] = DynamoDbBlockIndex.TombstoneAttribute,
+            ["#cc"] = DynamoDbCurrentReferences.CurrentCountAttribute,
         };
         update.ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL;
         try
