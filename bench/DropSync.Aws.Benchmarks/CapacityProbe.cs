@@ -61,7 +61,16 @@ internal sealed class CapacityProbe
         var billed = response is TransactWriteItemsResponse transaction && args.Request is TransactWriteItemsRequest request
             ? BilledUnits(request, transaction.ConsumedCapacity)
             : (double?)null;
-        var (units, write) = response switch
+        var (units, write) = Classify(response);
+        lock (_lock)
+        {
+            _since += write ? new Capacity(0, units, 1, billed ?? units) : new Capacity(units, 0, 1);
+        }
+    }
+
+    /// <summary>The capacity units a DynamoDB response reports, and whether they are write units.</summary>
+    public static (double Units, bool Write) Classify(Amazon.Runtime.AmazonWebServiceResponse response) =>
+        response switch
         {
             GetItemResponse r => (Sum(r.ConsumedCapacity), false),
             QueryResponse r => (Sum(r.ConsumedCapacity), false),
@@ -75,11 +84,6 @@ internal sealed class CapacityProbe
             TransactWriteItemsResponse r => (Sum(r.ConsumedCapacity), true),
             _ => (0.0, false),
         };
-        lock (_lock)
-        {
-            _since += write ? new Capacity(0, units, 1, billed ?? units) : new Capacity(units, 0, 1);
-        }
-    }
 
     private static double BilledUnits(TransactWriteItemsRequest request, List<ConsumedCapacity>? consumed)
     {

@@ -5,6 +5,8 @@ using DropSync.Aws.Benchmarks;
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- live [--commits 100]
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- uploads [--commits 20]
 // dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- maintenance [--commits 100]
+// dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- tiering [--commits 100]
+// dotnet run -c Release --project bench/DropSync.Aws.Benchmarks -- load [--seconds 60] [--rate 83.3]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
     usage: DropSync.Aws.Benchmarks [--commits 500] [--concurrency 8] [--repeat 10]
@@ -28,7 +30,15 @@ const string Usage = """
     usage: DropSync.Aws.Benchmarks maintenance [--commits 100]
 
       One garbage-collection run's DynamoDB requests, capacity units and S3 requests with 10,000 and 100,000 blocks
-      stored and --commits changes (and ten times as many), beside the bucket-listing sweep it replaces.
+      stored and --commits changes (and ten times as many), beside the bucket-listing sweep it replaces; then the same
+      for cold tiering (the retention pass that counts current references, and one tiering run, with its S3 requests).
+      `tiering` runs the cold-tiering part alone.
+
+    usage: DropSync.Aws.Benchmarks load [--seconds 60] [--rate 83.3]
+
+      The capacity model's daily mix for 10,000 daily users at their peak (83.3 requests/s, 1/1000 of 10M users'
+      peak), open-loop for --seconds, against the API in AWS mode in-process over DynamoDB Local and fauxqs. Prints
+      RRU, WRU, S3 and SQS requests per operation beside the model's (docs/architecture.md, "Capacity model").
 
     usage: DropSync.Aws.Benchmarks live [--commits 100]
 
@@ -36,16 +46,18 @@ const string Usage = """
       and AWS mode through the local serverless harness (tests/DropSync.AwsHarness), in the same run, and their ratio.
     """;
 
-var step = args.Length > 0 && args[0] is "live" or "uploads" or "maintenance" ? args[0] : null;
+var step = args.Length > 0 && args[0] is "live" or "uploads" or "maintenance" or "tiering" or "load" ? args[0] : null;
 var live = step == "live";
 if (step is not null)
 {
     args = args[1..];
 }
 
-var commits = step switch { "live" or "maintenance" => 100, "uploads" => 20, _ => 500 };
+var commits = step switch { "live" or "maintenance" or "tiering" => 100, "uploads" => 20, _ => 500 };
 var concurrency = 8;
 var repeat = 10;
+var seconds = 60;
+var rate = 10_000 * 240 * 3 / 86_400.0;
 for (var i = 0; i < args.Length; i++)
 {
     var (name, value) = args[i].Split('=', 2) is [var n, var v] ? (n, v) : (args[i], i + 1 < args.Length ? args[++i] : null);
@@ -60,6 +72,12 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--repeat" when number is >= 1 and <= 1000:
             repeat = number;
+            break;
+        case "--seconds" when number is >= 1 and <= 3600:
+            seconds = number;
+            break;
+        case "--rate" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r is >= 0.1 and <= 10_000:
+            rate = r;
             break;
         default:
             Console.Error.WriteLine($"bad argument: {name} {value}{Environment.NewLine}{Usage}");
@@ -81,15 +99,22 @@ try
     {
         await LiveLatencyBenchmark.RunAsync(commits, cancel.Token);
     }
+    else if (step == "load")
+    {
+        await LoadSimulation.RunAsync(seconds, rate, cancel.Token);
+    }
     else if (step is not null)
     {
         Console.Error.WriteLine("==> installing and starting DynamoDB Local ...");
         using var server = await DynamoDbLocal.StartAsync(cancel.Token);
         using var client = server.CreateClient();
         var probe = new CapacityProbe(client);
-        await (step == "uploads"
-            ? UploadRequestsBenchmark.RunAsync(client, probe, commits, cancel.Token)
-            : MaintenanceBenchmark.RunAsync(client, probe, commits, cancel.Token));
+        await (step switch
+        {
+            "uploads" => UploadRequestsBenchmark.RunAsync(client, probe, commits, cancel.Token),
+            "tiering" => TieringBenchmark.RunAsync(client, probe, commits, cancel.Token),
+            _ => MaintenanceBenchmark.RunAsync(client, probe, commits, cancel.Token),
+        });
     }
     else
     {

@@ -285,7 +285,8 @@ public sealed class DropSyncStack : Stack
         Tables.Revisions.GrantReadData(maintenance);
         Tables.Entries.GrantReadData(maintenance);
         // The retention collector's writes only (DynamoDbRetentionStore): conditional updates and deletes of entries in
-        // transactions with deletes of their revisions, and batched deletes of revision chunks. It never puts an item.
+        // transactions with deletes of their revisions, and batched deletes of revision chunks; and cold tiering's
+        // per-path counted revision (DynamoDbCurrentReferences: a conditional update or delete of t#{path}). It never puts an item.
         maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Actions = ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
@@ -293,14 +294,14 @@ public sealed class DropSyncStack : Stack
         }));
         maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Actions = ["dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+            Actions = ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
             Resources = [Tables.Revisions.TableArn],
         }));
         Storage.Bucket.GrantRead(maintenance);
         Storage.Bucket.GrantDelete(maintenance);
         maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Actions = ["s3:GetObjectTagging", "s3:PutObjectTagging"],
+            Actions = ["s3:PutObjectTagging"],
             Resources = [Storage.Bucket.ArnForObjects(StorageConventions.BlocksKeyPrefix + "*")],
         }));
 

@@ -85,7 +85,11 @@ internal static class AwsModeServices
         services.AddSingleton(sp => new DynamoDbContext(sp.GetRequiredService<IAmazonDynamoDB>(), tables));
         services.AddSingleton(sp => new DynamoDbFileMetadataStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<DynamoDbFileMetadataStore>());
-        services.AddSingleton<IRetentionStore>(sp => new DynamoDbRetentionStore(sp.GetRequiredService<DynamoDbContext>()));
+        // Cold tiering counts current references from the retention pass (the commit writes nothing more for it).
+        var coldAfterDays = int.TryParse(config.Setting(AwsEnvironment.ColdAfterDays), System.Globalization.CultureInfo.InvariantCulture, out var cold) && cold >= 0 ? cold : 30;
+        services.AddSingleton(sp => new DynamoDbCurrentReferences(sp.GetRequiredService<DynamoDbContext>(), TimeSpan.FromDays(coldAfterDays)));
+        services.AddSingleton<IRetentionStore>(sp => new TieringRetentionStore(
+            new DynamoDbRetentionStore(sp.GetRequiredService<DynamoDbContext>()), sp.GetRequiredService<DynamoDbCurrentReferences>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IAccountStore>(sp => new DynamoDbAccountStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton<IAppPasswordStore>(sp => new DynamoDbAppPasswordStore(sp.GetRequiredService<DynamoDbContext>()));
         services.AddSingleton(sp => new DynamoDbBlockIndex(sp.GetRequiredService<DynamoDbContext>()));
@@ -123,7 +127,7 @@ internal static class AwsModeServices
         services.AddSingleton<WebSocketHub>();
 
         services.AddSingleton(sp => new ColdTiering(
-            sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<IFileMetadataStore>(), sp.GetRequiredService<IAmazonS3>(), blockOptions));
+            sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<WebSocketMessages>();
         services.AddSingleton<LambdaEventHandler>();
 

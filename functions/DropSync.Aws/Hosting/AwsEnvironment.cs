@@ -46,7 +46,7 @@ public static class AwsEnvironment
     /// <summary>The header that carries <see cref="EventsSecret"/>.</summary>
     public const string EventsSecretHeader = "X-DropSync-Events-Secret";
 
-    /// <summary>Days an old-revision-only block waits before it is tagged cold (default 30).</summary>
+    /// <summary>Days a block no current revision names waits before it is tagged cold (default 30; 0 tags at the next run).</summary>
     public const string ColdAfterDays = "DROPSYNC_COLD_AFTER_DAYS";
 
     /// <summary>Days a replaced revision or a deleted file stays restorable (DropSync:VersionRetention; default 180).</summary>

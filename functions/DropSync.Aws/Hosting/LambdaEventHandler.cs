@@ -156,6 +156,8 @@ public sealed partial class LambdaEventHandler(
         if (tiering is not null)
         {
             var tiered = await tiering.RunOnceAsync(ct).ConfigureAwait(false);
+            result["tiering_checked"] = tiered.Checked;
+            result["tiering_more"] = tiered.More;
             result["tagged_cold"] = tiered.TaggedCold;
             result["tagged_warm"] = tiered.TaggedWarm;
         }

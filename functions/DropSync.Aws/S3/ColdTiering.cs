@@ -1,122 +1,163 @@
-using System.Collections.Concurrent;
+using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
 using DropSync.Aws.DynamoDb;
 using DropSync.Core.Content;
-using DropSync.Core.Ports;
 using static DropSync.Aws.DynamoDb.DynamoDbTables;
 
 namespace DropSync.Aws.S3;
 
 /// <summary>
-/// Cold tiering of blocks: a block that only non-current revisions reference (old versions, deleted files) is tagged
-/// <c>cold=true</c>, and the bucket's lifecycle rule (tag filter cold=true) moves it to S3 Glacier Instant Retrieval after
-/// N days — which still serves GETs directly, so presigned downloads of old revisions keep working. A block that a
-/// current revision references again (a restore) is tagged <c>cold=false</c>. Blocks no revision references are
-/// <see cref="Core.Blocks.BlockCollector"/>'s, after the grace period. Runs from the scheduled event: it reads the
-/// entries and revisions tables in parallel scan segments (a batch job, never a request path).
+/// Cold tiering of blocks: a block no current revision names (only old versions or deleted files do) is tagged
+/// <c>cold=true</c> once it has been so for <see cref="DynamoDbCurrentReferences.ColdAfter"/>, and the bucket's lifecycle
+/// rule (tag filter cold=true) moves it to S3 Glacier Instant Retrieval — which still serves GETs directly, so presigned
+/// downloads of old revisions keep working. A block tagged cold that a current revision names again (a restore, the same
+/// bytes in a new file) is tagged <c>cold=false</c>. Blocks no revision references are <see cref="Core.Blocks.BlockCollector"/>'s.
+/// A run reads only the tiering queue <see cref="DynamoDbCurrentReferences"/> fills from what changed (never a table
+/// scan, never the bucket): at most <see cref="MaxBlocksPerRun"/> due items, each re-checked against its block item
+/// (the count may have moved since it was queued), tagged, and removed; what is left waits for the next run.
+/// Per item: one GetItem, one conditional UpdateItem, one DeleteItem, and one PutObjectTagging when the tag changes.
 /// </summary>
-public sealed class ColdTiering(DynamoDbContext db, IFileMetadataStore meta, IAmazonS3 s3, S3BlockStoreOptions options)
+public sealed class ColdTiering(DynamoDbContext db, IAmazonS3 s3, S3BlockStoreOptions options, TimeProvider clock)
 {
     public const string TagKey = "cold";
 
-    public sealed record Report(int Revisions, int TaggedCold, int TaggedWarm);
+    /// <param name="Checked">Queue items read (and removed) by the run.</param>
+    /// <param name="More">Whether due items were left for the next run.</param>
+    public sealed record Report(int Checked, int TaggedCold, int TaggedWarm, bool More);
 
-    /// <summary>Parallel scan segments per table.</summary>
-    public int Segments { get; init; } = 4;
-
-    /// <summary>What a run decides: the blocks only non-current revisions reference (cold), and those a current revision references (warm).</summary>
-    public sealed record Plan(int Revisions, IReadOnlySet<BlockHash> Cold, IReadOnlySet<BlockHash> Warm);
+    /// <summary>Queue items one run handles at most (like GC's CollectionMaxBlocksPerRun).</summary>
+    public int MaxBlocksPerRun { get; init; } = 10_000;
 
     public async Task<Report> RunOnceAsync(CancellationToken ct)
     {
-        var plan = await PlanAsync(ct).ConfigureAwait(false);
-        var cold = 0;
-        var warm = 0;
-        var work = plan.Cold.Select(h => (Hash: h, Cold: true)).Concat(plan.Warm.Select(h => (Hash: h, Cold: false)));
-        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (block, token) =>
+        var now = clock.GetUtcNow();
+        var due = await ListDueAsync(now, MaxBlocksPerRun + 1, ct).ConfigureAwait(false);
+        var more = due.Count > MaxBlocksPerRun;
+        var work = due.Take(MaxBlocksPerRun).ToList();
+        var (cold, warm) = (0, 0);
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (item, token) =>
         {
-            switch (await RetagAsync(block.Hash, block.Cold, token).ConfigureAwait(false))
+            switch (await TierAsync(item.Hash, now, token).ConfigureAwait(false))
             {
-                case true when block.Cold:
+                case true:
                     Interlocked.Increment(ref cold);
                     break;
-                case true:
+                case false:
                     Interlocked.Increment(ref warm);
                     break;
             }
+
+            await DeleteQueueItemAsync(item.Key, token).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        return new Report(plan.Revisions, cold, warm);
+        return new Report(work.Count, cold, warm, more);
     }
 
-    /// <summary>The decision of a run, without touching S3: reads the entries and revisions tables.</summary>
-    public async Task<Plan> PlanAsync(CancellationToken ct)
+    /// <summary>Queue items due by <paramref name="now"/>, oldest first per shard, at most <paramref name="limit"/>.</summary>
+    private async Task<List<(BlockHash Hash, Dictionary<string, AttributeValue> Key)>> ListDueAsync(DateTimeOffset now, int limit, CancellationToken ct)
     {
-        // Current revisions: the rev of every live file entry.
-        var current = new ConcurrentDictionary<(string Ns, string Rev), bool>();
-        await ScanAsync(db.Tables.Entries, "#pk, #r, #t, #del", new() { ["#pk"] = EntriesPartitionKey, ["#r"] = "r", ["#t"] = "t", ["#del"] = "del" }, item =>
+        var found = new List<(BlockHash, Dictionary<string, AttributeValue>)>();
+        var before = (Ddb.Ms(now) + 1).ToString("D15", CultureInfo.InvariantCulture);
+        foreach (var shard in Ddb.Shards(db.Tables.GcShards))
         {
-            if (item.GetS("t") == "f" && !item.GetBool("del") && item.GetS("r") is { } rev)
-            {
-                current[(item.RequireS(EntriesPartitionKey), rev)] = true;
-            }
-        }, ct).ConfigureAwait(false);
-
-        // Every revision, then its blocks, hot if any current revision names them.
-        var revisions = new ConcurrentBag<(string Ns, string Rev)>();
-        await ScanAsync(db.Tables.Revisions, "#pk, #k", new() { ["#pk"] = RevisionsPartitionKey, ["#k"] = RevisionsSortKey }, item =>
-        {
-            var key = item.RequireS(RevisionsSortKey);
-            if (key.StartsWith("r#", StringComparison.Ordinal) && key.IndexOf('#', 2) < 0)
-            {
-                revisions.Add((item.RequireS(RevisionsPartitionKey), key[2..]));
-            }
-        }, ct).ConfigureAwait(false);
-
-        var hot = new ConcurrentDictionary<BlockHash, bool>();
-        var referenced = new ConcurrentDictionary<BlockHash, bool>();
-        await Parallel.ForEachAsync(revisions, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (r, token) =>
-        {
-            var revision = await meta.GetRevisionAsync(r.Ns, r.Rev, token).ConfigureAwait(false);
-            var isCurrent = current.ContainsKey(r);
-            foreach (var block in revision?.Blocks ?? [])
-            {
-                referenced[block.Hash] = true;
-                if (isCurrent)
+            var items = await db.QueryAllAsync(
+                nameof(ColdTiering),
+                new QueryRequest
                 {
-                    hot[block.Hash] = true;
-                }
+                    TableName = db.Tables.Blocks,
+                    KeyConditionExpression = "#h = :q AND #k < :before",
+                    ExpressionAttributeNames = new() { ["#h"] = BlocksPartitionKey, ["#k"] = BlocksSortKey },
+                    ExpressionAttributeValues = new() { [":q"] = Ddb.S(DynamoDbCurrentReferences.QueuePartition(shard)), [":before"] = Ddb.S(before) },
+                    Limit = limit - found.Count,
+                },
+                ct,
+                limit - found.Count).ConfigureAwait(false);
+            foreach (var item in items.Take(limit - found.Count))
+            {
+                var key = item.RequireS(BlocksSortKey);
+                found.Add((BlockHash.Parse(key[(key.IndexOf('#', StringComparison.Ordinal) + 1)..]), Ddb.Key(BlocksPartitionKey, item.RequireS(BlocksPartitionKey), BlocksSortKey, key)));
             }
-        }).ConfigureAwait(false);
 
-        return new Plan(revisions.Count, referenced.Keys.Where(h => !hot.ContainsKey(h)).ToHashSet(), hot.Keys.ToHashSet());
+            if (found.Count >= limit)
+            {
+                break;
+            }
+        }
+
+        return found;
     }
 
-    /// <summary>Whether the block is tagged cold now (null: not tagged, or not stored).</summary>
-    public async Task<bool?> IsColdAsync(BlockHash hash, CancellationToken ct)
+    /// <summary>
+    /// Decides from the block item now: cold (true) if no current revision names it and it is not tagged cold yet, warm
+    /// (false) if one does and it is tagged cold, else nothing (null). The block item changes first, under the same
+    /// condition, so a count that moves meanwhile either fails the condition or finds the new state and queues the block
+    /// again; the tag follows (a crash between leaves the queue item for the next run, which tags it).
+    /// </summary>
+    private async Task<bool?> TierAsync(BlockHash hash, DateTimeOffset now, CancellationToken ct)
     {
-        try
-        {
-            var tags = await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = options.BucketName, Key = options.KeyPrefix + hash.Hex }, ct).ConfigureAwait(false);
-            var tag = tags.Tagging?.FirstOrDefault(t => t.Key == TagKey);
-            return tag is null ? null : tag.Value == "true";
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        var key = Ddb.Key(BlocksPartitionKey, hash.Hex, BlocksSortKey, DynamoDbBlockIndex.BlockItemKey);
+        var block = await db.GetItemAsync(nameof(ColdTiering), db.Tables.Blocks, key, ct).ConfigureAwait(false);
+        if (block is null || block.GetN(DynamoDbBlockIndex.TombstoneAttribute) is not null)
         {
             return null;
         }
-    }
 
-    /// <summary>Sets the tag where it differs; true if it changed it.</summary>
-    private async Task<bool> RetagAsync(BlockHash hash, bool cold, CancellationToken ct)
-    {
-        var now = await IsColdAsync(hash, ct).ConfigureAwait(false);
-        if (now == cold || (now is null && !cold))
+        var current = block.GetN(DynamoDbCurrentReferences.CurrentCountAttribute) ?? 0;
+        var taggedCold = block.GetN(DynamoDbCurrentReferences.ColdAttribute) is not null;
+        bool cold;
+        UpdateItemRequest update;
+        if (current <= 0)
         {
-            return false;
+            cold = true;
+            update = new UpdateItemRequest
+            {
+                UpdateExpression = "SET #cold = if_not_exists(#cold, :now)",
+                ConditionExpression = "attribute_exists(#h) AND attribute_not_exists(#gone) AND (attribute_not_exists(#cc) OR #cc <= :zero)",
+                ExpressionAttributeValues = new() { [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
+            };
+        }
+        else if (taggedCold)
+        {
+            cold = false;
+            update = new UpdateItemRequest
+            {
+                UpdateExpression = "REMOVE #cold",
+                ConditionExpression = "attribute_exists(#h) AND attribute_not_exists(#gone) AND #cc > :zero",
+                ExpressionAttributeValues = new() { [":zero"] = Ddb.N(0) },
+            };
+        }
+        else
+        {
+            return null;
         }
 
+        update.TableName = db.Tables.Blocks;
+        update.Key = key;
+        update.ExpressionAttributeNames = new()
+        {
+            ["#cold"] = DynamoDbCurrentReferences.ColdAttribute,
+            ["#h"] = BlocksPartitionKey,
+            ["#gone"] = DynamoDbBlockIndex.TombstoneAttribute,
+            ["#cc"] = DynamoDbCurrentReferences.CurrentCountAttribute,
+        };
+        update.ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL;
+        try
+        {
+            var response = await db.Client.UpdateItemAsync(update, ct).ConfigureAwait(false);
+            db.Capacity.Record(nameof(ColdTiering), response.ConsumedCapacity);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+
+        return await TagAsync(hash, cold, ct).ConfigureAwait(false) ? cold : null;
+    }
+
+    /// <summary>Sets the tag; false if the object is gone.</summary>
+    private async Task<bool> TagAsync(BlockHash hash, bool cold, CancellationToken ct)
+    {
         try
         {
             await s3.PutObjectTaggingAsync(
@@ -135,31 +176,10 @@ public sealed class ColdTiering(DynamoDbContext db, IFileMetadataStore meta, IAm
         }
     }
 
-    private async Task ScanAsync(string table, string projection, Dictionary<string, string> names, Action<Dictionary<string, AttributeValue>> each, CancellationToken ct)
+    private async Task DeleteQueueItemAsync(Dictionary<string, AttributeValue> key, CancellationToken ct)
     {
-        await Parallel.ForEachAsync(Enumerable.Range(0, Segments), new ParallelOptions { MaxDegreeOfParallelism = Segments, CancellationToken = ct }, async (segment, token) =>
-        {
-            var request = new ScanRequest
-            {
-                TableName = table,
-                Segment = segment,
-                TotalSegments = Segments,
-                ProjectionExpression = projection,
-                ExpressionAttributeNames = names,
-                ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-            };
-            do
-            {
-                var response = await db.Client.ScanAsync(request, token).ConfigureAwait(false);
-                db.Capacity.Record("ColdTiering", response.ConsumedCapacity);
-                foreach (var item in response.Items ?? [])
-                {
-                    each(item);
-                }
-
-                request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-            }
-            while (request.ExclusiveStartKey is not null);
-        }).ConfigureAwait(false);
+        var response = await db.Client.DeleteItemAsync(
+            new DeleteItemRequest { TableName = db.Tables.Blocks, Key = key, ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL }, ct).ConfigureAwait(false);
+        db.Capacity.Record(nameof(ColdTiering), response.ConsumedCapacity);
     }
 }
