@@ -3,7 +3,6 @@ using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
 using DropSync.Core.Ports;
-using DropSync.Core.Retention;
 using DropSync.Core.Sharing;
 
 namespace DropSync.Core.Files;
