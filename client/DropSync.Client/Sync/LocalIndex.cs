@@ -29,6 +29,9 @@ public sealed class LocalIndex : IDisposable
     private SortedSet<string>? _fileKeys;
     private long _filesVersion;
 
+    // Open Batch scopes: while any is open, queued writes are kept for one transaction at its end.
+    private int _batchDepth;
+
     private LocalIndex(SqliteConnection db) => _db = db;
 
     public static LocalIndex Open(string root)
@@ -194,9 +197,45 @@ public sealed class LocalIndex : IDisposable
         {
             cached?.Invoke();
             _pending.Add(write);
-            if (_pending.Count >= 500)
+            if (_pending.Count >= 500 && _batchDepth == 0)
             {
                 FlushLocked();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the writes queued until the returned scope ends, then commits them in one transaction: a folder move's
+    /// index update (a remove and a put per file) lands whole, in one commit.
+    /// </summary>
+    public IDisposable Batch()
+    {
+        lock (_lock)
+        {
+            _batchDepth++;
+        }
+
+        return new BatchScope(this);
+    }
+
+    private sealed class BatchScope(LocalIndex index) : IDisposable
+    {
+        private bool _ended;
+
+        public void Dispose()
+        {
+            lock (index._lock)
+            {
+                if (_ended)
+                {
+                    return;
+                }
+
+                _ended = true;
+                if (--index._batchDepth == 0)
+                {
+                    index.FlushLocked();
+                }
             }
         }
     }
@@ -217,13 +256,40 @@ public sealed class LocalIndex : IDisposable
             return;
         }
 
+        // One command per distinct statement, re-bound for each write, so SQLite prepares each statement once a flush
+        // rather than once a write (a folder move queues a remove and a put per file).
         using var tx = _db.BeginTransaction();
-        foreach (var write in _pending)
+        using var scratch = _db.CreateCommand();
+        var commands = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
+        try
         {
-            using var cmd = _db.CreateCommand();
-            cmd.Transaction = tx;
-            write(cmd);
-            cmd.ExecuteNonQuery();
+            foreach (var write in _pending)
+            {
+                scratch.Parameters.Clear();
+                write(scratch);
+                if (!commands.TryGetValue(scratch.CommandText, out var cmd))
+                {
+                    cmd = _db.CreateCommand();
+                    cmd.Transaction = tx;
+                    cmd.CommandText = scratch.CommandText;
+                    commands.Add(cmd.CommandText, cmd);
+                }
+
+                cmd.Parameters.Clear();
+                foreach (SqliteParameter parameter in scratch.Parameters)
+                {
+                    cmd.Parameters.AddWithValue(parameter.ParameterName, parameter.Value);
+                }
+
+                cmd.ExecuteNonQuery();
+            }
+        }
+        finally
+        {
+            foreach (var cmd in commands.Values)
+            {
+                cmd.Dispose();
+            }
         }
 
         tx.Commit();

@@ -52,6 +52,7 @@ internal sealed class MoveExecutor(SyncPass p)
         }
 
         var fromKey = SyncEngine.KeyOf(move.FromPath);
+        using var batch = p.Index.Batch();
         foreach (var folder in p.Indexed.Values.Where(i => i.IsDir && (i.Key == fromKey || i.Key.StartsWith(fromKey + "/", StringComparison.Ordinal))))
         {
             var path = moved.Path + folder.Path[move.FromPath.Length..];
@@ -76,6 +77,7 @@ internal sealed class MoveExecutor(SyncPass p)
         var toRel = p.LocalRelFor(move.To.Path);
         p.Names.EnsureLocalFolder(LocalNames.ParentRel(toRel));
         Directory.Move(p.Full(move.Folder.Rel), p.Full(toRel));
+        using var batch = p.Index.Batch();
         foreach (var folder in p.Indexed.Values.Where(i => i.IsDir && (i.Key == fromKey || i.Key.StartsWith(fromKey + "/", StringComparison.Ordinal))))
         {
             var path = move.To.Path + folder.Path[fromKey.Length..];

@@ -45,6 +45,25 @@ public interface IFileMetadataStore
     /// <summary>The entry at a path, including a tombstone; null if the path never existed.</summary>
     Task<FileEntry?> GetEntryAsync(string namespaceId, string pathKey, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The entries at many paths, tombstones included, keyed by path key; a path that never existed is left out. A store
+    /// may read them in a few queries from one snapshot (the embedded store does); the default reads them one by one.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, FileEntry>> GetEntriesAsync(string namespaceId, IReadOnlyCollection<string> pathKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pathKeys);
+        var entries = new Dictionary<string, FileEntry>(pathKeys.Count, StringComparer.Ordinal);
+        foreach (var key in pathKeys)
+        {
+            if (!entries.ContainsKey(key) && await GetEntryAsync(namespaceId, key, cancellationToken) is { } entry)
+            {
+                entries[key] = entry;
+            }
+        }
+
+        return entries;
+    }
+
     /// <summary>Live entries directly in a folder (or everything below it when <paramref name="recursive"/>), ordered by path key.
     /// <paramref name="folderKey"/> is "" for the root.</summary>
     Task<IReadOnlyList<FileEntry>> ListAsync(string namespaceId, string folderKey, bool recursive, CancellationToken cancellationToken);
@@ -67,6 +86,25 @@ public interface IFileMetadataStore
 
     /// <summary>One revision with its block list; null if unknown in this namespace.</summary>
     Task<FileRevision?> GetRevisionAsync(string namespaceId, string rev, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Many revisions with their block lists, keyed by rev; a rev unknown in this namespace is left out. A store may read
+    /// them in a few queries from one snapshot (the embedded store does); the default reads them one by one.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, FileRevision>> GetRevisionsAsync(string namespaceId, IReadOnlyCollection<string> revs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(revs);
+        var revisions = new Dictionary<string, FileRevision>(revs.Count, StringComparer.Ordinal);
+        foreach (var rev in revs)
+        {
+            if (!revisions.ContainsKey(rev) && await GetRevisionAsync(namespaceId, rev, cancellationToken) is { } revision)
+            {
+                revisions[rev] = revision;
+            }
+        }
+
+        return revisions;
+    }
 
     /// <summary>Journal entries with sequence greater than <paramref name="afterSequence"/>, in order, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<ChangeRecord>> ReadJournalAsync(string namespaceId, long afterSequence, int limit, CancellationToken cancellationToken);
