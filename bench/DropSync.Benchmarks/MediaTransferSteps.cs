@@ -36,27 +36,19 @@ internal static class MediaTransferSteps
     }
 
     /// <summary>Every file as one request body, generated while it is sent; all files at once.</summary>
-    public static async Task<StepResult> UploadAsync(string name, IReadOnlyList<MediaFile> files, BenchApi api, ServerMemory memory, CancellationToken ct)
-    {
-        var total = files.Sum(f => f.Size);
-        double seconds;
-        var monitor = memory.Watch();
-        await using (monitor)
-        {
-            await using var progress = new TransferProgress(name, total);
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(files.Select(f => UploadOneAsync(name, f, api, progress, ct)));
-            seconds = clock.Elapsed.TotalSeconds;
-        }
-
-        var what = files.Count == 1
+    public static Task<StepResult> UploadAsync(string name, IReadOnlyList<MediaFile> files, BenchApi api, ServerMemory memory, CancellationToken ct) =>
+        RunAllAsync(name, files, memory, (f, progress) => UploadOneAsync(name, f, api, progress, ct), files.Count == 1
             ? "one request, Content-Length body; server hashes and stores 4 MiB blocks as they arrive"
-            : $"{files.Count} requests at once, {ByteSize.Format(files[0].Size)} each";
-        return new StepResult(name, total, seconds, monitor, what);
-    }
+            : $"{files.Count} requests at once, {ByteSize.Format(files[0].Size)} each");
 
     /// <summary>Every file streamed back, hashed as it arrives and thrown away; all files at once.</summary>
-    public static async Task<StepResult> DownloadAsync(string name, IReadOnlyList<MediaFile> files, BenchApi api, ServerMemory memory, CancellationToken ct)
+    public static Task<StepResult> DownloadAsync(string name, IReadOnlyList<MediaFile> files, BenchApi api, ServerMemory memory, CancellationToken ct) =>
+        RunAllAsync(name, files, memory, (f, progress) => DownloadOneAsync(name, f, api, progress, ct), files.Count == 1
+            ? "one response read with ResponseHeadersRead; content hash verified"
+            : $"{files.Count} responses at once, {ByteSize.Format(files[0].Size)} each; content hashes verified");
+
+    /// <summary>Runs one transfer per file at once, timed, with the server's memory watched over the whole step.</summary>
+    private static async Task<StepResult> RunAllAsync(string name, IReadOnlyList<MediaFile> files, ServerMemory memory, Func<MediaFile, TransferProgress, Task> transfer, string what)
     {
         var total = files.Sum(f => f.Size);
         double seconds;
@@ -65,13 +57,10 @@ internal static class MediaTransferSteps
         {
             await using var progress = new TransferProgress(name, total);
             var clock = Stopwatch.StartNew();
-            await Task.WhenAll(files.Select(f => DownloadOneAsync(name, f, api, progress, ct)));
+            await Task.WhenAll(files.Select(f => transfer(f, progress)));
             seconds = clock.Elapsed.TotalSeconds;
         }
 
-        var what = files.Count == 1
-            ? "one response read with ResponseHeadersRead; content hash verified"
-            : $"{files.Count} responses at once, {ByteSize.Format(files[0].Size)} each; content hashes verified";
         return new StepResult(name, total, seconds, monitor, what);
     }
 

@@ -40,6 +40,23 @@ public sealed class IncrementalWatchTests(ServerFixture fixture)
         return (watching, reports);
     }
 
+    /// <summary>Runs <paramref name="body"/> while both devices watch (each past its first full pass), then stops them.</summary>
+    private static async Task WhileBothWatchAsync(Device a, Device b, Func<ConcurrentQueue<SyncReport>, ConcurrentQueue<SyncReport>, Task> body)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var (aWatching, aReports) = await WatchAsync(a, new SyncWatcher(a.Engine, a.Source), stop.Token);
+        var (bWatching, bReports) = await WatchAsync(b, new SyncWatcher(b.Engine, b.Source), stop.Token);
+        try
+        {
+            await body(aReports, bReports);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(aWatching, bWatching);
+        }
+    }
+
     private static void Fill(Device d)
     {
         for (var i = 0; i < Files; i++)
@@ -58,10 +75,7 @@ public sealed class IncrementalWatchTests(ServerFixture fixture)
             Fill(a);
             await a.SyncAsync();
             await b.SyncAsync();
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            var (aWatching, aReports) = await WatchAsync(a, new SyncWatcher(a.Engine, a.Source), stop.Token);
-            var (bWatching, bReports) = await WatchAsync(b, new SyncWatcher(b.Engine, b.Source), stop.Token);
-            try
+            await WhileBothWatchAsync(a, b, async (aReports, bReports) =>
             {
                 a.Write("d3/new.txt", "saved on A");
                 await WaitUntilAsync(() => b.Exists("d3/new.txt") && bReports.Any(r => r.FilesDownloaded > 0), TimeSpan.FromSeconds(30));
@@ -84,12 +98,7 @@ public sealed class IncrementalWatchTests(ServerFixture fixture)
                 Assert.All(aReports.Concat(bReports), r => Assert.InRange(r.LocalItemsScanned, 0, 10));
                 Assert.Equal(Files, (await ServerFilesAsync(a)).Count); // 200 + new - deleted: nothing outside the change was touched.
                 Assert.Equal(a.Files(), b.Files());
-            }
-            finally
-            {
-                await stop.CancelAsync();
-                await Task.WhenAll(aWatching, bWatching);
-            }
+            });
         }
     }
 
@@ -103,10 +112,7 @@ public sealed class IncrementalWatchTests(ServerFixture fixture)
             Fill(a);
             await a.SyncAsync();
             await b.SyncAsync();
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            var (aWatching, aReports) = await WatchAsync(a, new SyncWatcher(a.Engine, a.Source), stop.Token);
-            var (bWatching, bReports) = await WatchAsync(b, new SyncWatcher(b.Engine, b.Source), stop.Token);
-            try
+            await WhileBothWatchAsync(a, b, async (aReports, bReports) =>
             {
                 Directory.Move(a.PathOf("d7"), a.PathOf("renamed"));
                 await WaitUntilAsync(() => bReports.Sum(r => r.Moved) == Files / 10, TimeSpan.FromSeconds(30));
@@ -117,12 +123,7 @@ public sealed class IncrementalWatchTests(ServerFixture fixture)
                 Assert.Equal(0, aReports.Sum(r => r.DeletedRemote) + bReports.Sum(r => r.DeletedLocal));
                 Assert.All(aReports.Concat(bReports), r => Assert.Equal(0, r.FullScans));
                 Assert.Equal(a.Files(), b.Files());
-            }
-            finally
-            {
-                await stop.CancelAsync();
-                await Task.WhenAll(aWatching, bWatching);
-            }
+            });
         }
     }
 
