@@ -97,14 +97,18 @@ public sealed class WebSocketLimitsTests
     [Fact]
     public async Task Data_messages_keep_a_connection_alive_past_the_idle_timeout()
     {
-        await using var stage = await TestStage.StartAsync(new WebSocketApiLimits { IdleTimeout = TimeSpan.FromSeconds(1) });
+        // 3 s of idle timeout, messages every 0.5 s for longer than that: the slack keeps a loaded machine's slow
+        // connect or echo from idling the connection out before the first message (a 1 s timeout did, under load).
+        var idle = TimeSpan.FromSeconds(3);
+        await using var stage = await TestStage.StartAsync(new WebSocketApiLimits { IdleTimeout = idle });
         using var client = await stage.ConnectAsync();
+        var clock = Stopwatch.StartNew();
 
-        for (var i = 0; i < 8; i++)
+        while (clock.Elapsed < idle * 1.5)
         {
             await TestStage.SendTextAsync(client, """{"action":"ping"}""");
             Assert.Equal("""echo:{"action":"ping"}""", (await TestStage.ReceiveAsync(client)).Text);
-            await Task.Delay(300);
+            await Task.Delay(500);
         }
 
         Assert.Equal(WebSocketState.Open, client.State);
