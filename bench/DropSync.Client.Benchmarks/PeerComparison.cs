@@ -61,7 +61,7 @@ internal static class PeerComparison
         var source = Directory.CreateDirectory(Path.Combine(work, "big-src")).FullName;
         var big = Path.Combine(source, "big.bin");
         Console.WriteLine($"writing a {size / 1024 / 1024} MiB random file...");
-        await WriteRandomAsync(big, size);
+        await RandomFile.WriteAsync(big, size);
         var mib = size / 1024 / 1024;
 
         await using var a = await DeviceAsync(server, http, work, "big");
@@ -191,18 +191,6 @@ internal static class PeerComparison
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
-        }
-    }
-
-    private static async Task WriteRandomAsync(string path, long size)
-    {
-        var buffer = new byte[8 * 1024 * 1024];
-        var rng = new Random(42);
-        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
-        for (long written = 0; written < size; written += buffer.Length)
-        {
-            rng.NextBytes(buffer);
-            await file.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - written)));
         }
     }
 

@@ -29,7 +29,7 @@ try
 {
     var big = Path.Combine(work, "big.bin");
     Console.WriteLine($"writing a {sizeMiB} MiB random file...");
-    await WriteRandomAsync(big, sizeMiB * 1024L * 1024);
+    await RandomFile.WriteAsync(big, sizeMiB * 1024L * 1024);
     var size = new FileInfo(big).Length;
 
     // 1. Chunk + hash.
@@ -191,18 +191,6 @@ static string? SafeRead(string path)
 }
 
 static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-static async Task WriteRandomAsync(string path, long size)
-{
-    var buffer = new byte[8 * 1024 * 1024];
-    var rng = new Random(42);
-    await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
-    for (long written = 0; written < size; written += buffer.Length)
-    {
-        rng.NextBytes(buffer);
-        await file.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - written)));
-    }
-}
 
 static void InsertByteInMiddle(string path, long size)
 {
