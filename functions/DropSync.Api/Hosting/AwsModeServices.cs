@@ -128,6 +128,10 @@ internal static class AwsModeServices
 
         services.AddSingleton(sp => new ColdTiering(
             sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<IAmazonS3>(), blockOptions, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DynamoDbMaintenanceLease(sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new CurrentReferencesBackfill(
+            sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<DynamoDbCurrentReferences>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<MaintenanceRun>();
         services.AddSingleton<WebSocketMessages>();
         services.AddSingleton<LambdaEventHandler>();
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using DropSync.Core.Content;
+using DropSync.Core.Model;
 using DropSync.Core.Retention;
 using static DropSync.Aws.DynamoDb.DynamoDbTables;
 
@@ -73,6 +74,82 @@ public sealed class DynamoDbCurrentReferences(DynamoDbContext db, TimeSpan coldA
         await Parallel.ForEachAsync(between, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (hash, ct) =>
             await EnqueueAsync(hash, now + ColdAfter, ct).ConfigureAwait(false)).ConfigureAwait(false);
         await MoveCountedAsync(key, counted, seen, current, newest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The backfill's step for one path written before this bookkeeping existed: if the path has no <c>t#</c> item (it
+    /// was never observed), counts the blocks of its current revision and records that revision as counted and seen.
+    /// False if the path was counted already (observed, or backfilled by an earlier run), so nothing is counted twice.
+    /// Counts move before the path item, as in <see cref="ObserveAsync"/>: a crash between counts twice (kept warm).
+    /// </summary>
+    public async Task<bool> CountIfUncountedAsync(FileEntry entry, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!entry.IsLiveFile)
+        {
+            return false;
+        }
+
+        var key = Ddb.Key(RevisionsPartitionKey, entry.NamespaceId, RevisionsSortKey, CountedPrefix + entry.PathKey);
+        if (await db.GetItemAsync(nameof(CountIfUncountedAsync), db.Tables.Revisions, key, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return false;
+        }
+
+        foreach (var hash in await BlocksOfAsync(entry.NamespaceId, entry.Rev, cancellationToken).ConfigureAwait(false))
+        {
+            await CountAsync(hash, 1, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            // UpdateItem, not PutItem: it creates the item too, and the maintenance role has no PutItem on Revisions.
+            var response = await db.Client.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = db.Tables.Revisions,
+                    Key = key,
+                    UpdateExpression = "SET #cr = :rev, #sr = :rev",
+                    ConditionExpression = "attribute_not_exists(#k)",
+                    ExpressionAttributeNames = new() { ["#cr"] = CountedRevAttribute, ["#sr"] = SeenRevAttribute, ["#k"] = RevisionsSortKey },
+                    ExpressionAttributeValues = new() { [":rev"] = Ddb.S(entry.Rev) },
+                    ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+                },
+                cancellationToken).ConfigureAwait(false);
+            db.Capacity.Record(nameof(CountIfUncountedAsync), response.ConsumedCapacity);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Observed meanwhile (runs are one at a time, so only by a pass that lost its lease): counted twice, kept warm.
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Forgets a path's <c>t#</c> item once retention has forgotten the path itself (a deleted file past its retention),
+    /// if nothing is counted for it (a deleted path's item counts nothing; a path written again since keeps it).
+    /// </summary>
+    public async Task ForgetPathAsync(string namespaceId, string pathKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await db.Client.DeleteItemAsync(
+                new DeleteItemRequest
+                {
+                    TableName = db.Tables.Revisions,
+                    Key = Ddb.Key(RevisionsPartitionKey, namespaceId, RevisionsSortKey, CountedPrefix + pathKey),
+                    ConditionExpression = "attribute_not_exists(#cr)",
+                    ExpressionAttributeNames = new() { ["#cr"] = CountedRevAttribute },
+                    ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+                },
+                cancellationToken).ConfigureAwait(false);
+            db.Capacity.Record(nameof(ForgetPathAsync), response.ConsumedCapacity);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Counted: the path is live again, and its item is still needed.
+        }
     }
 
     /// <summary>Queues a block for the tiering run at <paramref name="due"/>.</summary>

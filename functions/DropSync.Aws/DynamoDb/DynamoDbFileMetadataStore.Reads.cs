@@ -109,11 +109,12 @@ public sealed partial class DynamoDbFileMetadataStore
     {
         var item = await _db.GetItemAsync(
             nameof(GetRevisionAsync), _db.Tables.Revisions, Ddb.Key(RevisionsPartitionKey, namespaceId, RevisionsSortKey, RevisionKey(rev)), cancellationToken).ConfigureAwait(false);
-        if (item is null)
-        {
-            return null;
-        }
+        return item is null ? null : await ToRevisionAsync(namespaceId, rev, item, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>A revision from its item, reading its block-list chunks when it has any.</summary>
+    private async Task<FileRevision> ToRevisionAsync(string namespaceId, string rev, Dictionary<string, AttributeValue> item, CancellationToken cancellationToken)
+    {
         var count = (int)item.RequireN(BlockCount);
         var chunks = (int)(item.GetN(ChunkCount) ?? 0);
         var blocks = new List<BlockRef>(count);

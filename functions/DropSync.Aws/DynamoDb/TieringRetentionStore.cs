@@ -24,8 +24,22 @@ public sealed class TieringRetentionStore(IRetentionStore inner, DynamoDbCurrent
         return due;
     }
 
-    public Task<bool> ForgetAsync(FileHistory history, RetentionVerdict verdict, DateTimeOffset now, CancellationToken cancellationToken) =>
-        inner.ForgetAsync(history, verdict, now, cancellationToken);
+    /// <summary>
+    /// Forgets as the inner store does; when that forgot the path itself, its <c>t#</c> item (tiering's record of what
+    /// was counted for the path) goes too, so a deleted path leaves nothing behind.
+    /// </summary>
+    public async Task<bool> ForgetAsync(FileHistory history, RetentionVerdict verdict, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(verdict);
+        var forgotten = await inner.ForgetAsync(history, verdict, now, cancellationToken).ConfigureAwait(false);
+        if (forgotten && verdict.ForgetEntry)
+        {
+            await references.ForgetPathAsync(history.Entry.NamespaceId, history.Entry.PathKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        return forgotten;
+    }
 
     public Task<FileHistory?> GetHistoryAsync(string namespaceId, string pathKey, int limit, CancellationToken cancellationToken) =>
         inner.GetHistoryAsync(namespaceId, pathKey, limit, cancellationToken);

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DropSync.Aws.Push;
-using DropSync.Aws.S3;
 using DropSync.Aws.Sqs;
 using DropSync.Core.Accounts;
-using DropSync.Core.Blocks;
 using DropSync.Core.Feed;
 using DropSync.Core.Model;
 using Microsoft.Extensions.Logging;
@@ -33,7 +31,7 @@ public enum LambdaEventKind
 /// <item>WebSocket $connect: the token (<c>access_token</c> query parameter or <c>Authorization: Bearer</c>) must name a
 /// live device, else <c>{"statusCode":401}</c> refuses the connection; the connection is recorded with a TTL.
 /// $disconnect forgets it; a $default message (hello, ping) is answered by <see cref="WebSocketMessages"/>.</item>
-/// <item>Scheduled (EventBridge): garbage collection (<see cref="BlockCollector"/>) and cold tiering.</item>
+/// <item>Scheduled (EventBridge): <see cref="MaintenanceRun"/> (one at a time: retention, garbage collection, cold tiering).</item>
 /// </list>
 /// </summary>
 public sealed partial class LambdaEventHandler(
@@ -41,8 +39,7 @@ public sealed partial class LambdaEventHandler(
     ChangeFanout fanout,
     DynamoDbConnectionStore connections,
     WebSocketMessages messages,
-    BlockCollector collector,
-    ColdTiering? tiering,
+    MaintenanceRun maintenance,
     TimeProvider time,
     ILogger<LambdaEventHandler> logger)
 {
@@ -84,7 +81,7 @@ public sealed partial class LambdaEventHandler(
             LambdaEventKind.WebSocketConnect => await ConnectAsync(node!.AsObject(), ct).ConfigureAwait(false),
             LambdaEventKind.WebSocketDisconnect => await DisconnectAsync(node!.AsObject(), ct).ConfigureAwait(false),
             LambdaEventKind.WebSocketMessage => await messages.AnswerAsync(node!.AsObject(), ct).ConfigureAwait(false),
-            LambdaEventKind.Scheduled => await ScheduledAsync(ct).ConfigureAwait(false),
+            LambdaEventKind.Scheduled => await maintenance.RunAsync(ct).ConfigureAwait(false),
             _ => null,
         };
     }
@@ -140,29 +137,6 @@ public sealed partial class LambdaEventHandler(
     {
         await connections.DeleteAsync((string)root["requestContext"]!["connectionId"]!, ct).ConfigureAwait(false);
         return new JsonObject { ["statusCode"] = 200 };
-    }
-
-    private async Task<JsonObject> ScheduledAsync(CancellationToken ct)
-    {
-        var report = await collector.RunOnceAsync(ct).ConfigureAwait(false);
-        var result = new JsonObject
-        {
-            ["expired_sessions"] = report.ExpiredSessions,
-            ["collected_blocks"] = report.CollectedBlocks,
-            ["swept_orphans"] = report.SweptOrphans,
-            ["forgotten_revisions"] = report.ForgottenRevisions,
-            ["forgotten_entries"] = report.ForgottenEntries,
-        };
-        if (tiering is not null)
-        {
-            var tiered = await tiering.RunOnceAsync(ct).ConfigureAwait(false);
-            result["tiering_checked"] = tiered.Checked;
-            result["tiering_more"] = tiered.More;
-            result["tagged_cold"] = tiered.TaggedCold;
-            result["tagged_warm"] = tiered.TaggedWarm;
-        }
-
-        return result;
     }
 
     private static string? HeaderValue(JsonObject root, string name)
