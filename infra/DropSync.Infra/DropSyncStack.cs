@@ -7,10 +7,12 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
+using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SecretsManager;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
+using DropSync.Aws.Hosting;
 
 namespace DropSync.Infra;
 
@@ -25,6 +27,9 @@ public sealed record DropSyncStackProps(DropSyncSettings Settings, Code LambdaCo
 public sealed class DropSyncStack : Stack
 {
     public const string WebSocketStageName = "live";
+
+    /// <summary>The CloudWatch namespace of the metrics the stack makes from its functions' logs.</summary>
+    public const string MetricsNamespace = "DropSync";
 
     public Key DataKey { get; }
 
@@ -164,6 +169,18 @@ public sealed class DropSyncStack : Stack
         var live = Make("WebSocket", new(FunctionRole.WebSocket, "DropSync WebSocket $connect/$disconnect/$default", 512, Duration.Seconds(29)));
         var fanout = Make("Fanout", new(FunctionRole.Fanout, "DropSync change fan-out (SQS consumer)", 512, fanoutTimeout));
         var maintenance = Make("Maintenance", new(FunctionRole.Maintenance, "DropSync cold tiering and block GC (hourly)", 1024, Duration.Minutes(15)));
+        // One maintenance run at a time: overlapping schedules and retries wait (Lambda queues throttled asynchronous
+        // invocations and retries them) instead of running beside each other; the DynamoDB lease (MaintenanceRun) makes
+        // it hold even across a retry that starts while a timed-out run's lease is still live.
+        ((CfnFunction)maintenance.Node.DefaultChild!).ReservedConcurrentExecutions = 1;
+        _ = new MetricFilter(this, "MaintenanceRunsSkipped", new MetricFilterProps
+        {
+            LogGroup = maintenance.LogGroup,
+            FilterPattern = FilterPattern.AnyTerm(MaintenanceRun.SkippedMarker),
+            MetricNamespace = MetricsNamespace,
+            MetricName = "MaintenanceRunsSkipped",
+            MetricValue = "1",
+        });
         Functions = new Dictionary<string, Function>(StringComparer.Ordinal)
         {
             ["Http"] = http,

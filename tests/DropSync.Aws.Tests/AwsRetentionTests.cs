@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2.Model;
+using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Hosting;
 using DropSync.Aws.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,6 +85,42 @@ public sealed class AwsRetentionTests(DynamoDbServer dynamo, S3Server s3) : IAsy
         Assert.Single((await PostAsync(api, "/files/list_revisions", new { path = "/notes.bin", limit = 10 }))["entries"]!.AsArray());
         usage = await PostAsync(api, "/users/get_space_usage", new { });
         Assert.Equal((3000L, 0L), (usage["used"]!.GetValue<long>(), usage["history"]!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task A_deleted_file_forgotten_by_retention_leaves_no_tiering_item_behind()
+    {
+        var api = _factory!.CreateClient();
+        var email = $"gone-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/auth/register", new { email, password = "correct horse battery" })).StatusCode);
+        using var login = await api.PostAsJsonAsync("/auth/login", new { email, password = "correct horse battery", device_name = "laptop" });
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", JsonNode.Parse(await login.Content.ReadAsStringAsync())!["access_token"]!.GetValue<string>());
+        await AwsModeHost.UploadResumableAsync(api, "/gone.bin", RandomNumberGenerator.GetBytes(1000), "add");
+        await AwsModeHost.UploadResumableAsync(api, "/kept.bin", RandomNumberGenerator.GetBytes(1000), "add");
+        await PostAsync(api, "/files/delete", new { path = "/gone.bin" });
+
+        // The pass counts both paths for cold tiering (an item t#{path} each); a day later the deleted one is forgotten,
+        // and its item with it, while the live file's stays.
+        await CollectAsync();
+        Assert.Equal(["t#/gone.bin", "t#/kept.bin"], await TieringItemsAsync());
+        _clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await CollectAsync()).ForgottenEntries);
+        Assert.Equal(["t#/kept.bin"], await TieringItemsAsync());
+    }
+
+    /// <summary>Sort keys of cold tiering's per-path items (t#{pathKey}) in the Revisions table.</summary>
+    private async Task<List<string>> TieringItemsAsync()
+    {
+        var db = _factory!.Services.GetRequiredService<DynamoDbContext>();
+        var response = await db.Client.ScanAsync(new ScanRequest
+        {
+            TableName = db.Tables.Revisions,
+            FilterExpression = "begins_with(#k, :t)",
+            ExpressionAttributeNames = new() { ["#k"] = DynamoDbTables.RevisionsSortKey },
+            ExpressionAttributeValues = new() { [":t"] = new AttributeValue("t#") },
+            ConsistentRead = true,
+        });
+        return [.. response.Items.Select(i => i[DynamoDbTables.RevisionsSortKey].S).Order(StringComparer.Ordinal)];
     }
 
     private static async Task<JsonNode> PostAsync(HttpClient api, string path, object body)

@@ -1,5 +1,7 @@
+using Amazon.DynamoDBv2.Model;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static DropSync.Contracts.MetadataSamples;
 
 namespace DropSync.Aws.Tests;
@@ -9,7 +11,7 @@ namespace DropSync.Aws.Tests;
 /// under the old count stay in shards the new count still reads, and a smaller count is refused.
 /// </summary>
 [Collection(AwsModeCollection.Name)]
-public sealed class GcShardsTests(DynamoDbServer dynamo)
+public sealed class GcShardsTests(DynamoDbServer dynamo, S3Server s3)
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
@@ -38,5 +40,33 @@ public sealed class GcShardsTests(DynamoDbServer dynamo)
         Assert.Equal(DynamoDbTables.DefaultGcShards, tables.GcShards);
         Assert.Throws<ArgumentOutOfRangeException>(() => tables.WithGcShards(8));
         Assert.Throws<ArgumentOutOfRangeException>(() => tables.WithGcShards(2048));
+    }
+
+    [Fact]
+    public async Task The_host_reads_the_shard_count_from_the_lambda_environment_into_the_stores_context()
+    {
+        await using var host = await AwsModeHost.StartAsync(dynamo, s3, new Dictionary<string, string> { [Hosting.AwsEnvironment.GcShards] = "48" });
+        Assert.Equal(48, host.Factory.Services.GetRequiredService<DynamoDbContext>().Tables.GcShards);
+
+        // Blocks recorded through the host's block index spread over all 48 shards of the GC index, not the default 16.
+        var index = host.Factory.Services.GetRequiredService<DynamoDbBlockIndex>();
+        var blocks = Enumerable.Range(0, 40).Select(i => Block($"host shards {i}", 10 + i)).ToList();
+        var shards = new List<int>();
+        foreach (var block in blocks)
+        {
+            await index.RecordAsync("u_alice", block.Hash, block.Size, At(0), None);
+            var item = await host.Db.Client.GetItemAsync(
+                new GetItemRequest
+                {
+                    TableName = host.Db.Tables.Blocks,
+                    Key = new() { [DynamoDbTables.BlocksPartitionKey] = new AttributeValue(block.Hash.Hex), [DynamoDbTables.BlocksSortKey] = new AttributeValue("b") },
+                    ConsistentRead = true,
+                },
+                None);
+            shards.Add(int.Parse(item.Item[DynamoDbTables.BlocksGcIndexPartitionKey].S[1..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.All(shards, s => Assert.InRange(s, 0, 47));
+        Assert.Contains(shards, s => s >= DynamoDbTables.DefaultGcShards);
     }
 }

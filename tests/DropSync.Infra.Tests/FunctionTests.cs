@@ -124,6 +124,35 @@ public sealed class FunctionTests
     }
 
     [Fact]
+    public void Maintenance_runs_one_at_a_time_and_its_skipped_runs_are_counted_from_its_log()
+    {
+        // Reserved concurrency 1 on the maintenance function, and on no other (they scale with traffic).
+        foreach (var (id, properties) in D.Resources("AWS::Lambda::Function").Where(f => !f.Id.StartsWith("Custom", StringComparison.Ordinal)))
+        {
+            var reserved = properties["ReservedConcurrentExecutions"];
+            if (id.StartsWith("Maintenance", StringComparison.Ordinal))
+            {
+                Assert.Equal(1, (int)reserved!);
+            }
+            else
+            {
+                Assert.True(reserved is null, $"{id} has reserved concurrency {reserved}");
+            }
+        }
+
+        var logGroup = D.LogicalId("AWS::Logs::LogGroup", "MaintenanceLogs");
+        D.Primary.HasResourceProperties("AWS::Logs::MetricFilter", new Props
+        {
+            ["LogGroupName"] = new Props { ["Ref"] = logGroup },
+            ["FilterPattern"] = Match.StringLikeRegexp(DropSync.Aws.Hosting.MaintenanceRun.SkippedMarker),
+            ["MetricTransformations"] = new object[]
+            {
+                new Props { ["MetricNamespace"] = "DropSync", ["MetricName"] = "MaintenanceRunsSkipped", ["MetricValue"] = "1" },
+            },
+        });
+    }
+
+    [Fact]
     public void The_fanout_consumes_the_change_queue_and_reports_partial_batch_failures()
     {
         var queueId = D.LogicalId("AWS::SQS::Queue", "ChangeQueue");
