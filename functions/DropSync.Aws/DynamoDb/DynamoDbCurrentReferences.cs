@@ -78,7 +78,9 @@ public sealed class DynamoDbCurrentReferences(DynamoDbContext db, TimeSpan coldA
 
     /// <summary>
     /// The backfill's step for one path written before this bookkeeping existed: if the path has no <c>t#</c> item (it
-    /// was never observed), counts the blocks of its current revision and records that revision as counted and seen.
+    /// was never observed), counts the blocks of its current revision and records that revision as counted. The newest
+    /// revision seen is left unset, so the path's next observation queues its older revisions' blocks for a check (a
+    /// path written twice since the counting began but not yet observed would otherwise never queue the first one's).
     /// False if the path was counted already (observed, or backfilled by an earlier run), so nothing is counted twice.
     /// Counts move before the path item, as in <see cref="ObserveAsync"/>: a crash between counts twice (kept warm).
     /// </summary>
@@ -109,9 +111,9 @@ public sealed class DynamoDbCurrentReferences(DynamoDbContext db, TimeSpan coldA
                 {
                     TableName = db.Tables.Revisions,
                     Key = key,
-                    UpdateExpression = "SET #cr = :rev, #sr = :rev",
+                    UpdateExpression = "SET #cr = :rev",
                     ConditionExpression = "attribute_not_exists(#k)",
-                    ExpressionAttributeNames = new() { ["#cr"] = CountedRevAttribute, ["#sr"] = SeenRevAttribute, ["#k"] = RevisionsSortKey },
+                    ExpressionAttributeNames = new() { ["#cr"] = CountedRevAttribute, ["#k"] = RevisionsSortKey },
                     ExpressionAttributeValues = new() { [":rev"] = Ddb.S(entry.Rev) },
                     ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                 },
