@@ -10,8 +10,12 @@ namespace DropSync.Core.Content;
 /// </summary>
 public static class BlockBuffers
 {
-    /// <summary>Enough for a few concurrent transfers (a media upload holds one, two while it pipelines); more are allocated when needed and left to the GC.</summary>
-    public const int MaxKept = 8;
+    /// <summary>
+    /// Enough for four concurrent transfers (a media upload holds one, two while it pipelines alone); more are allocated
+    /// when needed and left to the GC. Each kept buffer stays in the server's RSS once used: 8 kept let a warmed-up server
+    /// carry 20 MiB of them into steps that use two (issue 12).
+    /// </summary>
+    public const int MaxKept = 4;
 
     /// <summary>
     /// How much of a block goes to a response per write: each write waits for the transport (Kestrel pauses its output
@@ -42,11 +46,50 @@ public static class BlockBuffers
     public const int MaxSpare = 1;
 
     private static int s_sparesRented;
+    private static int s_rentedOut;
 
     /// <summary>A buffer of at least <see cref="Limits.MaxBlockSize"/> bytes; give it back with <see cref="Return"/>.</summary>
-    public static byte[] Rent() => Pool.Rent(Limits.MaxBlockSize);
+    public static byte[] Rent()
+    {
+        Interlocked.Increment(ref s_rentedOut);
+        return Pool.Rent(Limits.MaxBlockSize);
+    }
 
-    public static void Return(byte[] buffer) => Pool.Return(buffer);
+    public static void Return(byte[] buffer)
+    {
+        Pool.Return(buffer);
+        Interlocked.Decrement(ref s_rentedOut);
+    }
+
+    /// <summary>
+    /// Whether the holder of a spare (who holds two buffers) should give it back: another transfer holds a block buffer
+    /// too, so the cores have other work and the spare would only add 4 MiB to the server's memory.
+    /// </summary>
+    public static bool SpareWanted => Volatile.Read(ref s_rentedOut) > 2;
+
+    /// <summary>
+    /// Blocks below this size get a buffer from <see cref="ArrayPool{T}.Shared"/> sized to them (<see cref="RentFor"/>):
+    /// a response for a small file then holds kilobytes, not one of the few 4 MiB buffers (which, past the pool's
+    /// <see cref="MaxKept"/>, were allocated and zeroed per request).
+    /// </summary>
+    public const int SmallBlockLimit = 1024 * 1024;
+
+    /// <summary>A buffer with room for a block of <paramref name="blockSize"/> bytes: sized to it when small, else a pooled 4 MiB one; give it back with <see cref="ReturnFor"/> and the same size.</summary>
+    public static byte[] RentFor(int blockSize) =>
+        blockSize < SmallBlockLimit ? ArrayPool<byte>.Shared.Rent(Math.Max(1, blockSize)) : Rent();
+
+    /// <summary>Gives back a buffer from <see cref="RentFor"/>; <paramref name="blockSize"/> must be the size it was rented for.</summary>
+    public static void ReturnFor(byte[] buffer, int blockSize)
+    {
+        if (blockSize < SmallBlockLimit)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        else
+        {
+            Return(buffer);
+        }
+    }
 
     /// <summary>A second buffer for pipelining, or null when <see cref="MaxSpare"/> are out already; give it back with <see cref="ReturnSpare"/>.</summary>
     public static byte[]? TryRentSpare()
@@ -63,7 +106,7 @@ public static class BlockBuffers
     /// <summary>Gives back a buffer from <see cref="TryRentSpare"/> (or any buffer of this pool in its place: they are alike).</summary>
     public static void ReturnSpare(byte[] buffer)
     {
-        Pool.Return(buffer);
+        Return(buffer);
         Interlocked.Decrement(ref s_sparesRented);
     }
 }

@@ -31,9 +31,12 @@ public sealed class UploadService(
 {
     /// <summary>
     /// Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it. Each
-    /// block is hashed piece by piece as it arrives, while those bytes are still in the CPU's cache, and is stored while
-    /// the next one is read when a spare buffer is free (see <see cref="BlockBuffers.MaxSpare"/>): one or two pooled
-    /// buffers per upload, whatever its size.
+    /// block is hashed piece by piece as it arrives. When a spare buffer is free (see <see cref="BlockBuffers.MaxSpare"/>)
+    /// the upload is a three-stage pipeline on the cores: the request's thread only receives, the hash follows a few
+    /// hundred KiB behind it on another thread (<see cref="BlockHashPipeline"/>), and block n is sealed, written and
+    /// flushed while n+1 arrives. Without a spare (several uploads at once keep the cores busy anyway) each piece is
+    /// hashed on the receiving thread while it is in the CPU's cache, and each block stored before the next is read.
+    /// One or two pooled buffers per upload, whatever its size.
     /// </summary>
     public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct, long? declaredSize = null)
     {
@@ -61,7 +64,10 @@ public sealed class UploadService(
         {
             while (true)
             {
-                var n = await ReadBlockHashingAsync(body, reading.AsMemory(0, smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize), blockHasher, ct);
+                var destination = reading.AsMemory(0, smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize);
+                var n = spare is null
+                    ? await ReadBlockHashingAsync(body, destination, blockHasher, ct)
+                    : await BlockHashPipeline.ReadBlockHashingBehindAsync(body, destination, blockHasher, ct);
                 if (smallCapacity > 0 && n == smallCapacity)
                 {
                     throw Errors.Errors.BadRequest(ErrorCodes.InvalidSize, "The body is longer than its declared Content-Length.");
@@ -90,8 +96,18 @@ public sealed class UploadService(
                 else
                 {
                     await pendingStore;
-                    (reading, spare) = (spare, reading);
-                    pendingStore = blocks.StoreHashedAsync(caller.UserId, hash, spare.AsMemory(0, n), ct);
+                    if (BlockBuffers.SpareWanted)
+                    {
+                        // Another transfer started: give the spare back and go on without pipelining (see SpareWanted).
+                        BlockBuffers.ReturnSpare(spare);
+                        spare = null;
+                        await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                    }
+                    else
+                    {
+                        (reading, spare) = (spare, reading);
+                        pendingStore = blocks.StoreHashedAsync(caller.UserId, hash, spare.AsMemory(0, n), ct);
+                    }
                 }
 
                 if (n < Limits.MaxBlockSize)
