@@ -11,11 +11,12 @@ namespace DropSync.Core.Content;
 public static class BlockBuffers
 {
     /// <summary>
-    /// Enough for four concurrent transfers (a media upload holds one, two while it pipelines alone); more are allocated
-    /// when needed and left to the GC. Each kept buffer stays in the server's RSS once used: 8 kept let a warmed-up server
-    /// carry 20 MiB of them into steps that use two (issue 12).
+    /// Enough for a few concurrent transfers (a media upload holds one, two while it pipelines alone); more are allocated
+    /// when needed and left to the GC. The pool keeps only what was returned, so it holds as many as were ever in use at
+    /// once (four with four transfers: the spare is not taken while other transfers hold buffers). Fewer kept (4 was
+    /// tried) made the momentary fifth buffer of a step a new array each time, which raised the peak instead (issue 12).
     /// </summary>
-    public const int MaxKept = 4;
+    public const int MaxKept = 8;
 
     /// <summary>
     /// How much of a block goes to a response per write: each write waits for the transport (Kestrel pauses its output
@@ -102,6 +103,12 @@ public static class BlockBuffers
         Interlocked.Decrement(ref s_sparesRented);
         return null;
     }
+
+    /// <summary>
+    /// A spare for a transfer that holds one block buffer and is the only one holding any (else null): see
+    /// <see cref="SpareWanted"/>, which asks for it back once another transfer starts.
+    /// </summary>
+    public static byte[]? TryRentSpareForSoleTransfer() => Volatile.Read(ref s_rentedOut) <= 1 ? TryRentSpare() : null;
 
     /// <summary>Gives back a buffer from <see cref="TryRentSpare"/> (or any buffer of this pool in its place: they are alike).</summary>
     public static void ReturnSpare(byte[] buffer)

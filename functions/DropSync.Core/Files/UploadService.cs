@@ -52,11 +52,12 @@ public sealed class UploadService(
         using var blockHasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         // A body declared shorter than a block is one block: a small pooled buffer for it, not a 4 MiB one (with many
         // small uploads at once, 4 MiB buffers past the pool's few were allocated and zeroed per request). With a spare
-        // buffer, block n is stored while n+1 is read from the network; without one (other uploads hold the spares, or
+        // buffer, block n is stored while n+1 is read from the network; without one (another transfer is running, or
         // the body is one block), each block is stored before the next is read, in the one buffer.
         var smallCapacity = declaredSize is >= 0 and < Limits.MaxBlockSize ? (int)declaredSize.Value + 1 : 0;
         var reading = RentBlockBuffer(smallCapacity);
-        var spare = declaredSize is <= Limits.MaxBlockSize ? null : BlockBuffers.TryRentSpare();
+        byte[]? spare = null;
+        var mayPipeline = smallCapacity == 0 && declaredSize is not <= Limits.MaxBlockSize;
         var digest = new byte[32];
         Task pendingStore = Task.CompletedTask;
         long total = 0;
@@ -88,6 +89,13 @@ public sealed class UploadService(
                 var hash = BlockHash.FromDigest(digest);
                 hasher.AppendPieceDigest(digest, n);
                 refs.Add(new BlockRef(hash, n));
+
+                if (spare is null && mayPipeline && n == Limits.MaxBlockSize)
+                {
+                    // Taken after the first block rather than at the start: by then the uploads of a batch that started
+                    // together all hold their buffers, so none takes the spare only to give it back (a fifth 4 MiB array).
+                    spare = BlockBuffers.TryRentSpareForSoleTransfer();
+                }
 
                 if (spare is null)
                 {
