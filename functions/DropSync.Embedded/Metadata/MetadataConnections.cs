@@ -8,14 +8,6 @@ internal static class MetadataConnections
     /// <summary>How long a statement waits for another process's lock before failing with SQLITE_BUSY.</summary>
     private const int BusyTimeoutMilliseconds = 10_000;
 
-    /// <summary>
-    /// Page cache of each pooled reader connection, in KiB when negative (SQLite's default is 2,000 KiB). Every pooled
-    /// reader kept its own cache, filled as the database grew: over a 10 GiB transfer run (15,000 block rows, block lists
-    /// of 2,560 entries) the server's native memory crept up by 12-15 MiB (issue 12). A reader's pages are in the OS page
-    /// cache anyway, so a small cache costs a few microseconds per page missed; the one writer keeps the default.
-    /// </summary>
-    private const int ReaderCacheSize = -256;
-
     public static string ConnectionString(string databasePath) => new SqliteConnectionStringBuilder
     {
         DataSource = databasePath,
@@ -57,7 +49,7 @@ internal static class MetadataConnections
         try
         {
             await connection.OpenAsync(cancellationToken);
-            connection.ExecuteNonQuery($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA cache_size = {ReaderCacheSize};");
+            connection.ExecuteNonQuery($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
             return connection;
         }
         catch
