@@ -31,8 +31,9 @@ public sealed class UploadService(
 {
     /// <summary>
     /// Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it. Each
-    /// block is hashed piece by piece as it arrives. When a spare buffer is free (see <see cref="BlockBuffers.MaxSpare"/>)
-    /// the upload is a three-stage pipeline on the cores: the request's thread only receives, the hash follows a few
+    /// block is hashed piece by piece as it arrives. When the upload is the only transfer holding block buffers it takes
+    /// a spare after its first block (<see cref="BlockBuffers.TryRentSpareForSoleTransfer"/>) and becomes a three-stage
+    /// pipeline on the cores: the request's thread only receives, the hash follows a few
     /// hundred KiB behind it on another thread (<see cref="BlockHashPipeline"/>), and block n is sealed, written and
     /// flushed while n+1 arrives. Without a spare (several uploads at once keep the cores busy anyway) each piece is
     /// hashed on the receiving thread while it is in the CPU's cache, and each block stored before the next is read.
