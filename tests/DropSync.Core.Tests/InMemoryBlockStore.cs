@@ -38,6 +38,22 @@ internal sealed class InMemoryBlockStore : IBlockStore
             : throw Errors.Errors.NotFound("block_not_found", $"No block {hash}.");
     }
 
+    /// <summary>The largest destination <see cref="ReadIntoAsync"/> was given: how big the reader's buffer was.</summary>
+    public int LargestDestination { get; private set; }
+
+    public async Task<int> ReadIntoAsync(BlockHash hash, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        LargestDestination = Math.Max(LargestDestination, destination.Length);
+        var bytes = await ReadAsync(hash, cancellationToken);
+        if (bytes.Length > destination.Length)
+        {
+            throw new ArgumentException($"The destination has room for {destination.Length} bytes; block {hash} is {bytes.Length}.", nameof(destination));
+        }
+
+        bytes.CopyTo(destination);
+        return bytes.Length;
+    }
+
     public Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken)
     {
         _blocks.Remove(hash);

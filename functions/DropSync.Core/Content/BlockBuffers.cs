@@ -10,7 +10,12 @@ namespace DropSync.Core.Content;
 /// </summary>
 public static class BlockBuffers
 {
-    /// <summary>Enough for a few concurrent transfers (a media upload holds one, two while it pipelines); more are allocated when needed and left to the GC.</summary>
+    /// <summary>
+    /// Enough for a few concurrent transfers (a media upload holds one, two while it pipelines alone); more are allocated
+    /// when needed and left to the GC. The pool keeps only what was returned, so it holds as many as were ever in use at
+    /// once (four with four transfers: the spare is not taken while other transfers hold buffers). Fewer kept (4 was
+    /// tried) made the momentary fifth buffer of a step a new array each time, which raised the peak instead (issue 12).
+    /// </summary>
     public const int MaxKept = 8;
 
     /// <summary>
@@ -42,11 +47,50 @@ public static class BlockBuffers
     public const int MaxSpare = 1;
 
     private static int s_sparesRented;
+    private static int s_rentedOut;
 
     /// <summary>A buffer of at least <see cref="Limits.MaxBlockSize"/> bytes; give it back with <see cref="Return"/>.</summary>
-    public static byte[] Rent() => Pool.Rent(Limits.MaxBlockSize);
+    public static byte[] Rent()
+    {
+        Interlocked.Increment(ref s_rentedOut);
+        return Pool.Rent(Limits.MaxBlockSize);
+    }
 
-    public static void Return(byte[] buffer) => Pool.Return(buffer);
+    public static void Return(byte[] buffer)
+    {
+        Pool.Return(buffer);
+        Interlocked.Decrement(ref s_rentedOut);
+    }
+
+    /// <summary>
+    /// Whether the holder of a spare (who holds two buffers) should give it back: another transfer holds a block buffer
+    /// too, so the cores have other work and the spare would only add 4 MiB to the server's memory.
+    /// </summary>
+    public static bool SpareWanted => Volatile.Read(ref s_rentedOut) > 2;
+
+    /// <summary>
+    /// Blocks below this size get a buffer from <see cref="ArrayPool{T}.Shared"/> sized to them (<see cref="RentFor"/>):
+    /// a response for a small file then holds kilobytes, not one of the few 4 MiB buffers (which, past the pool's
+    /// <see cref="MaxKept"/>, were allocated and zeroed per request).
+    /// </summary>
+    public const int SmallBlockLimit = 1024 * 1024;
+
+    /// <summary>A buffer with room for a block of <paramref name="blockSize"/> bytes: sized to it when small, else a pooled 4 MiB one; give it back with <see cref="ReturnFor"/> and the same size.</summary>
+    public static byte[] RentFor(int blockSize) =>
+        blockSize < SmallBlockLimit ? ArrayPool<byte>.Shared.Rent(Math.Max(1, blockSize)) : Rent();
+
+    /// <summary>Gives back a buffer from <see cref="RentFor"/>; <paramref name="blockSize"/> must be the size it was rented for.</summary>
+    public static void ReturnFor(byte[] buffer, int blockSize)
+    {
+        if (blockSize < SmallBlockLimit)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        else
+        {
+            Return(buffer);
+        }
+    }
 
     /// <summary>A second buffer for pipelining, or null when <see cref="MaxSpare"/> are out already; give it back with <see cref="ReturnSpare"/>.</summary>
     public static byte[]? TryRentSpare()
@@ -60,10 +104,16 @@ public static class BlockBuffers
         return null;
     }
 
+    /// <summary>
+    /// A spare for a transfer that holds one block buffer and is the only one holding any (else null): see
+    /// <see cref="SpareWanted"/>, which asks for it back once another transfer starts.
+    /// </summary>
+    public static byte[]? TryRentSpareForSoleTransfer() => Volatile.Read(ref s_rentedOut) <= 1 ? TryRentSpare() : null;
+
     /// <summary>Gives back a buffer from <see cref="TryRentSpare"/> (or any buffer of this pool in its place: they are alike).</summary>
     public static void ReturnSpare(byte[] buffer)
     {
-        Pool.Return(buffer);
+        Return(buffer);
         Interlocked.Decrement(ref s_sparesRented);
     }
 }

@@ -4,8 +4,9 @@ using DropSync.Core.Ports;
 namespace DropSync.Core.Files;
 
 /// <summary>
-/// A file's content as a read-only, seekable stream over its blocks, fetched one at a time into one pooled 4 MiB buffer
-/// (so memory stays at one block whatever the file's size, and no block gets an array of its own). Each block is
+/// A file's content as a read-only, seekable stream over its blocks, fetched one at a time into one pooled buffer the
+/// size of its largest block (so memory stays at one block whatever the file's size, no block gets an array of its own,
+/// and a small file's download does not hold a 4 MiB buffer). Each block is
 /// verified by the block store. The content hash is checked too: for the usual 4 MiB-aligned blocks it follows from the
 /// verified blocks' names, so it is checked before the first byte is delivered, at no cost per byte; for other block
 /// lists, when the whole file is read from the start in order, by hashing what is read. A mismatch fails the read
@@ -26,6 +27,9 @@ public sealed class BlockContentStream : Stream
     private int _cachedIndex = -1;
     private byte[]? _buffer;
 
+    /// <summary>The largest block's size: what the buffer must hold. A small file's response rents that much, not 4 MiB.</summary>
+    private readonly int _largestBlock;
+
     public BlockContentStream(IBlockStore store, IReadOnlyList<BlockRef> blocks, string expectedContentHash)
     {
         _store = store;
@@ -38,6 +42,7 @@ public sealed class BlockContentStream : Stream
         }
 
         _length = _offsets[^1];
+        _largestBlock = blocks.Count == 0 ? 0 : blocks.Max(b => b.Size);
         _aligned = ContentHasher.IsPieceAligned(blocks);
         _hasher = _aligned ? null : new ContentHasher();
     }
@@ -113,9 +118,19 @@ public sealed class BlockContentStream : Stream
 
         if (index != _cachedIndex)
         {
-            _buffer ??= BlockBuffers.Rent();
+            _buffer ??= BlockBuffers.RentFor(_largestBlock);
             _cachedIndex = -1;
-            var n = await _store.ReadIntoAsync(_blocks[index].Hash, _buffer, cancellationToken);
+            int n;
+            try
+            {
+                n = await _store.ReadIntoAsync(_blocks[index].Hash, _buffer, cancellationToken);
+            }
+            catch (ArgumentException e) when (_buffer.Length < Limits.MaxBlockSize)
+            {
+                // The buffer is sized to the recorded blocks: a stored block that does not fit is not the one recorded.
+                throw new InvalidDataException($"Block {_blocks[index].Hash} is larger than the {_blocks[index].Size} bytes recorded.", e);
+            }
+
             if (n != _blocks[index].Size)
             {
                 throw new InvalidDataException($"Block {_blocks[index].Hash} is {n} bytes, not the {_blocks[index].Size} recorded.");
@@ -203,7 +218,7 @@ public sealed class BlockContentStream : Stream
         _hasher = null;
         if (_buffer is not null)
         {
-            BlockBuffers.Return(_buffer);
+            BlockBuffers.ReturnFor(_buffer, _largestBlock);
             _buffer = null;
             _cachedIndex = -1;
         }

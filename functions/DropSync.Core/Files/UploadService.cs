@@ -31,9 +31,13 @@ public sealed class UploadService(
 {
     /// <summary>
     /// Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it. Each
-    /// block is hashed piece by piece as it arrives, while those bytes are still in the CPU's cache, and is stored while
-    /// the next one is read when a spare buffer is free (see <see cref="BlockBuffers.MaxSpare"/>): one or two pooled
-    /// buffers per upload, whatever its size.
+    /// block is hashed piece by piece as it arrives. When the upload is the only transfer holding block buffers it takes
+    /// a spare after its first block (<see cref="BlockBuffers.TryRentSpareForSoleTransfer"/>) and becomes a three-stage
+    /// pipeline on the cores: the request's thread only receives, the hash follows a few
+    /// hundred KiB behind it on another thread (<see cref="BlockHashPipeline"/>), and block n is sealed, written and
+    /// flushed while n+1 arrives. Without a spare (several uploads at once keep the cores busy anyway) each piece is
+    /// hashed on the receiving thread while it is in the CPU's cache, and each block stored before the next is read.
+    /// One or two pooled buffers per upload, whatever its size.
     /// </summary>
     public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct, long? declaredSize = null)
     {
@@ -49,11 +53,12 @@ public sealed class UploadService(
         using var blockHasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         // A body declared shorter than a block is one block: a small pooled buffer for it, not a 4 MiB one (with many
         // small uploads at once, 4 MiB buffers past the pool's few were allocated and zeroed per request). With a spare
-        // buffer, block n is stored while n+1 is read from the network; without one (other uploads hold the spares, or
+        // buffer, block n is stored while n+1 is read from the network; without one (another transfer is running, or
         // the body is one block), each block is stored before the next is read, in the one buffer.
         var smallCapacity = declaredSize is >= 0 and < Limits.MaxBlockSize ? (int)declaredSize.Value + 1 : 0;
         var reading = RentBlockBuffer(smallCapacity);
-        var spare = declaredSize is <= Limits.MaxBlockSize ? null : BlockBuffers.TryRentSpare();
+        byte[]? spare = null;
+        var mayPipeline = smallCapacity == 0 && declaredSize is not <= Limits.MaxBlockSize;
         var digest = new byte[32];
         Task pendingStore = Task.CompletedTask;
         long total = 0;
@@ -61,7 +66,10 @@ public sealed class UploadService(
         {
             while (true)
             {
-                var n = await ReadBlockHashingAsync(body, reading.AsMemory(0, smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize), blockHasher, ct);
+                var destination = reading.AsMemory(0, smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize);
+                var n = spare is null
+                    ? await ReadBlockHashingAsync(body, destination, blockHasher, ct)
+                    : await BlockHashPipeline.ReadBlockHashingBehindAsync(body, destination, blockHasher, ct);
                 if (smallCapacity > 0 && n == smallCapacity)
                 {
                     throw Errors.Errors.BadRequest(ErrorCodes.InvalidSize, "The body is longer than its declared Content-Length.");
@@ -83,6 +91,13 @@ public sealed class UploadService(
                 hasher.AppendPieceDigest(digest, n);
                 refs.Add(new BlockRef(hash, n));
 
+                if (spare is null && mayPipeline && n == Limits.MaxBlockSize)
+                {
+                    // Taken after the first block rather than at the start: by then the uploads of a batch that started
+                    // together all hold their buffers, so none takes the spare only to give it back (a fifth 4 MiB array).
+                    spare = BlockBuffers.TryRentSpareForSoleTransfer();
+                }
+
                 if (spare is null)
                 {
                     await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
@@ -90,8 +105,18 @@ public sealed class UploadService(
                 else
                 {
                     await pendingStore;
-                    (reading, spare) = (spare, reading);
-                    pendingStore = blocks.StoreHashedAsync(caller.UserId, hash, spare.AsMemory(0, n), ct);
+                    if (BlockBuffers.SpareWanted)
+                    {
+                        // Another transfer started: give the spare back and go on without pipelining (see SpareWanted).
+                        BlockBuffers.ReturnSpare(spare);
+                        spare = null;
+                        await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                    }
+                    else
+                    {
+                        (reading, spare) = (spare, reading);
+                        pendingStore = blocks.StoreHashedAsync(caller.UserId, hash, spare.AsMemory(0, n), ct);
+                    }
                 }
 
                 if (n < Limits.MaxBlockSize)
