@@ -55,6 +55,7 @@ public sealed class UploadService(
         var reading = RentBlockBuffer(smallCapacity);
         var spare = declaredSize is <= Limits.MaxBlockSize ? null : BlockBuffers.TryRentSpare();
         var digest = new byte[32];
+        CarriedBlock? carried = null;
         Task pendingStore = Task.CompletedTask;
         long total = 0;
         try
@@ -83,7 +84,16 @@ public sealed class UploadService(
                 hasher.AppendPieceDigest(digest, n);
                 refs.Add(new BlockRef(hash, n));
 
-                if (spare is null)
+                if (smallCapacity > 0)
+                {
+                    // The whole body is this one small block: sealed now, stored by the commit's own write where the store can.
+                    carried = await blocks.TryCarryHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                    if (carried is null)
+                    {
+                        await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                    }
+                }
+                else if (spare is null)
                 {
                     await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
                 }
@@ -102,6 +112,11 @@ public sealed class UploadService(
 
             await pendingStore;
         }
+        catch
+        {
+            carried?.Dispose();
+            throw;
+        }
         finally
         {
             await pendingStore.ContinueWith(_ => { }, TaskScheduler.Default);
@@ -112,8 +127,11 @@ public sealed class UploadService(
             }
         }
 
-        var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
-        return FileMetadata.From(entry, at);
+        using (carried)
+        {
+            var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, carried, ct);
+            return FileMetadata.From(entry, at);
+        }
     }
 
     private static byte[] RentBlockBuffer(int smallCapacity) => smallCapacity > 0 ? ArrayPool<byte>.Shared.Rent(smallCapacity) : BlockBuffers.Rent();
