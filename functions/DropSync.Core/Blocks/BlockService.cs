@@ -37,6 +37,43 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
         }
     }
 
+    /// <summary>
+    /// Seals a block this server has just named by hashing it, for the file commit that references it to store it
+    /// (<see cref="CarriedBlock"/>: one durable write for both); null when the store cannot, and the caller then stores
+    /// it with <see cref="StoreHashedAsync"/>. The block's lock is held by the answer until it is disposed.
+    /// </summary>
+    public async Task<CarriedBlock?> TryCarryHashedAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (data.Length > Limits.MaxBlockSize)
+        {
+            throw BlockTooLarge();
+        }
+
+        if (store is not IRecordingBlockStore recording || !recording.StoresWithRecord(data.Length))
+        {
+            return null;
+        }
+
+        IDisposable? blockLock = await locks.AcquireAsync(hash, ct);
+        try
+        {
+            var block = recording.SealForCommit(userId, hash, data, hashedHere: true, clock.GetUtcNow());
+            if (block is null)
+            {
+                return null;
+            }
+
+            var carried = new CarriedBlock(recording, block, blockLock);
+            blockLock = null;
+            return carried;
+        }
+        finally
+        {
+            // Released here unless the carried block took it.
+            blockLock?.Dispose();
+        }
+    }
+
     public Task<byte[]> ReadAsync(BlockHash hash, CancellationToken ct) => store.ReadAsync(hash, ct);
 
     /// <summary>Reads a verified block into <paramref name="destination"/> (a <see cref="BlockBuffers"/> buffer always has room); returns its length.</summary>

@@ -1,4 +1,5 @@
 using DropSync.Core.Accounts;
+using DropSync.Core.Blocks;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
@@ -17,12 +18,21 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
 {
     private const int MaxAttempts = 32;
 
+    public Task<FileEntry> CommitAsync(
+        Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct) =>
+        CommitAsync(caller, at, content, mode, expectedRev, kind, null, ct);
+
+    /// <summary>
+    /// As above, storing <paramref name="carried"/> (a block of the content, sealed but not stored yet) in the same durable
+    /// write as the commit: a small upload then waits for one group commit, not two. Whatever the outcome, the block is
+    /// stored if the commit reached the store; the caller disposes it.
+    /// </summary>
     public async Task<FileEntry> CommitAsync(
-        Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
+        Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CarriedBlock? carried, CancellationToken ct)
     {
         at.RequireWrite();
         await quota.RequireRoomAsync(at.NamespaceId, content.Size, ct);
-        var outcome = await TryCommitAsync(caller, at, content, mode, expectedRev, kind, ct);
+        var outcome = await TryCommitAsync(caller, at, content, mode, expectedRev, kind, carried, ct);
         if (outcome.Committed is { } committed)
         {
             quota.Charge(at.NamespaceId, content.Size);
@@ -31,7 +41,7 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
 
         var current = FileMetadata.From(outcome.ConflictWith!, at);
         var why = await ConflictReasonAsync(at, current, mode, expectedRev, ct);
-        var copy = FileMetadata.From(await CommitConflictedCopyAsync(caller, at, content, ct), at);
+        var copy = FileMetadata.From(await CommitConflictedCopyAsync(caller, at, content, carried, ct), at);
         throw Errors.Errors.Conflict(
             ErrorCodes.Conflict,
             $"{why} Your version was kept as \"{copy.Path}\"; compare the two and keep what you need.",
@@ -55,13 +65,13 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
             : $"Revision {expectedRev} is not the current revision of \"{current.Path}\", which is at revision {current.Rev}.";
     }
 
-    private async Task<FileEntry> CommitConflictedCopyAsync(Caller caller, Location at, NewContent content, CancellationToken ct)
+    private async Task<FileEntry> CommitConflictedCopyAsync(Caller caller, Location at, NewContent content, CarriedBlock? carried, CancellationToken ct)
     {
         var path = at.Inner;
         foreach (var name in ConflictNames.Candidates(path.Name, caller.DeviceName, clock.GetUtcNow()).Take(1000))
         {
             var candidate = at.At(path.Parent.Child(name));
-            var outcome = await TryCommitAsync(caller, candidate, content, WriteMode.Add, null, ChangeKind.Added, ct);
+            var outcome = await TryCommitAsync(caller, candidate, content, WriteMode.Add, null, ChangeKind.Added, carried, ct);
             if (outcome.Committed is { } copy)
             {
                 return copy;
@@ -72,17 +82,24 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
     }
 
     private async Task<(FileEntry? Committed, FileEntry? ConflictWith)> TryCommitAsync(
-        Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CancellationToken ct)
+        Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind, CarriedBlock? carried, CancellationToken ct)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var plan = await PlanAsync(caller, at, content, mode, expectedRev, kind, null, ct);
             if (plan.Writes is null)
             {
+                if (plan.Unchanged is not null && carried is not null)
+                {
+                    // The content is there already; the uploader is still recorded as holding the block, as when blocks were stored first.
+                    await carried.StoreAloneAsync(ct);
+                }
+
                 return (plan.Unchanged, plan.ConflictWith);
             }
 
-            var result = await meta.ApplyAsync(plan.Writes, ct);
+            // The first attempt carries the block; once stored (kept even if this batch lost its race), later attempts commit alone.
+            var result = carried is { IsStored: false } ? await carried.ApplyWithAsync(plan.Writes, ct) : await meta.ApplyAsync(plan.Writes, ct);
             if (result.Applied)
             {
                 // Published after the commit, whatever happens to the request now: the change is durable.

@@ -60,6 +60,7 @@ public sealed class UploadService(
         byte[]? spare = null;
         var mayPipeline = smallCapacity == 0 && declaredSize is not <= Limits.MaxBlockSize;
         var digest = new byte[32];
+        CarriedBlock? carried = null;
         Task pendingStore = Task.CompletedTask;
         long total = 0;
         try
@@ -98,7 +99,16 @@ public sealed class UploadService(
                     spare = BlockBuffers.TryRentSpareForSoleTransfer();
                 }
 
-                if (spare is null)
+                if (smallCapacity > 0)
+                {
+                    // The whole body is this one small block: sealed now, stored by the commit's own write where the store can.
+                    carried = await blocks.TryCarryHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                    if (carried is null)
+                    {
+                        await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                    }
+                }
+                else if (spare is null)
                 {
                     await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
                 }
@@ -127,6 +137,11 @@ public sealed class UploadService(
 
             await pendingStore;
         }
+        catch
+        {
+            carried?.Dispose();
+            throw;
+        }
         finally
         {
             await pendingStore.ContinueWith(_ => { }, TaskScheduler.Default);
@@ -137,8 +152,11 @@ public sealed class UploadService(
             }
         }
 
-        var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, ct);
-        return FileMetadata.From(entry, at);
+        using (carried)
+        {
+            var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, carried, ct);
+            return FileMetadata.From(entry, at);
+        }
     }
 
     private static byte[] RentBlockBuffer(int smallCapacity) => smallCapacity > 0 ? ArrayPool<byte>.Shared.Rent(smallCapacity) : BlockBuffers.Rent();

@@ -18,4 +18,26 @@ public interface IRecordingBlockStore
     /// <see cref="IBlockIndex.RecordAsync"/> would; answers once both are durable, and neither is kept without the other.
     /// </summary>
     Task PutAndRecordAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> plaintext, bool hashedHere, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Verifies (unless <paramref name="hashedHere"/>) and seals a block for <see cref="PutRecordAndApplyAsync"/>, so that a
+    /// small upload's block and the file commit that references it are one durable write; null when this block cannot go
+    /// that way (too large, or already stored outside the database), and is then stored with <see cref="PutAndRecordAsync"/>
+    /// or <see cref="IBlockStore.PutAsync"/>. Nothing is stored yet.
+    /// </summary>
+    SealedBlock? SealForCommit(string userId, BlockHash hash, ReadOnlyMemory<byte> plaintext, bool hashedHere, DateTimeOffset at) => null;
+
+    /// <summary>
+    /// In one durable write: stores and records the sealed block (kept whatever becomes of the batch), then applies
+    /// <paramref name="writes"/> exactly as <see cref="IFileMetadataStore.ApplyAsync"/> would (all-or-nothing, its
+    /// expectations checked). An empty batch stores the block alone.
+    /// </summary>
+    Task<BatchResult> PutRecordAndApplyAsync(SealedBlock block, IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This block store seals no blocks for commits.");
 }
+
+/// <summary>
+/// A block sealed by its store (verified, compressed where it pays, encrypted: opaque bytes here), not yet stored, with
+/// the index record to write beside it: <paramref name="UserId"/> stored <paramref name="Size"/> plaintext bytes at <paramref name="At"/>.
+/// </summary>
+public sealed record SealedBlock(BlockHash Hash, int Size, byte[] Sealed, string UserId, DateTimeOffset At);

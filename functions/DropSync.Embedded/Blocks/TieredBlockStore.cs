@@ -41,6 +41,28 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
         return PutInlineAsync((userId, at), hash, plaintext, hashedHere, cancellationToken);
     }
 
+    public SealedBlock? SealForCommit(string userId, BlockHash hash, ReadOnlyMemory<byte> plaintext, bool hashedHere, DateTimeOffset at)
+    {
+        if (!StoresWithRecord(plaintext.Length) || File.Exists(files.PathOf(hash)))
+        {
+            // Too large for a row, or stored as a file by an earlier server (only its record is new): the usual ways.
+            return null;
+        }
+
+        if (!hashedHere)
+        {
+            EncryptedDiskBlockStore.RequireHash(hash, plaintext.Span);
+        }
+
+        return new SealedBlock(hash, plaintext.Length, files.SealToArray(hash, plaintext.Span), userId, at);
+    }
+
+    public Task<BatchResult> PutRecordAndApplyAsync(SealedBlock block, IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        return database.PutInlineBlockAndApplyAsync(block.Hash, block.Sealed, (block.UserId, block.Size, block.At), writes, cancellationToken);
+    }
+
     public async Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken) =>
         await files.ExistsAsync(hash, cancellationToken) || await database.InlineBlockExistsAsync(hash, cancellationToken);
 

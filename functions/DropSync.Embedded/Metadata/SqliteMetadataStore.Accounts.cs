@@ -35,7 +35,9 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken);
 
-    public Task<Account?> GetAccountAsync(string userId, CancellationToken cancellationToken) =>
+    public Task<Account?> GetAccountAsync(string userId, CancellationToken cancellationToken) => CachedAccountAsync(userId, () => ReadAccountAsync(userId, cancellationToken));
+
+    private Task<Account?> ReadAccountAsync(string userId, CancellationToken cancellationToken) =>
         ReadAsync(
             async (transaction, ct) =>
             {
@@ -60,6 +62,9 @@ public sealed partial class SqliteMetadataStore
     }
 
     public Task<Device?> FindDeviceByTokenHashAsync(string tokenHash, CancellationToken cancellationToken) =>
+        CachedDeviceByTokenHashAsync(tokenHash, () => ReadDeviceByTokenHashAsync(tokenHash, cancellationToken));
+
+    private Task<Device?> ReadDeviceByTokenHashAsync(string tokenHash, CancellationToken cancellationToken) =>
         ReadAsync(
             async (transaction, ct) =>
             {
@@ -89,7 +94,20 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken);
 
-    public Task<bool> RevokeDeviceAsync(string userId, string deviceId, DateTimeOffset at, CancellationToken cancellationToken) =>
+    public async Task<bool> RevokeDeviceAsync(string userId, string deviceId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        // Forgotten even if the write failed: whatever happened, the next request reads the database.
+        try
+        {
+            return await RevokeDeviceRowAsync(userId, deviceId, at, cancellationToken);
+        }
+        finally
+        {
+            ForgetDevice(deviceId);
+        }
+    }
+
+    private Task<bool> RevokeDeviceRowAsync(string userId, string deviceId, DateTimeOffset at, CancellationToken cancellationToken) =>
         WriteAsync(
             async (transaction, ct) =>
             {
@@ -101,10 +119,21 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken);
 
-    public Task TouchDeviceAsync(Device device, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task TouchDeviceAsync(Device device, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return WriteAsync(
+        try
+        {
+            await TouchDeviceRowAsync(device, at, cancellationToken);
+        }
+        finally
+        {
+            ForgetDevice(device.DeviceId);
+        }
+    }
+
+    private Task TouchDeviceRowAsync(Device device, DateTimeOffset at, CancellationToken cancellationToken) =>
+        WriteAsync(
             async (transaction, ct) =>
             {
                 // Never backwards: two racing requests may touch in either order.
@@ -114,19 +143,25 @@ public sealed partial class SqliteMetadataStore
                 return await command.ExecuteNonQueryAsync(ct);
             },
             cancellationToken);
-    }
 
-    public Task<bool> SetPasswordHashAsync(Account account, string passwordHash, CancellationToken cancellationToken)
+    public async Task<bool> SetPasswordHashAsync(Account account, string passwordHash, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(account);
-        return WriteAsync(
-            async (transaction, ct) =>
-            {
-                using var command = transaction.Command(
-                    "UPDATE accounts SET password_hash = $hash WHERE user_id = $user;", ("$hash", passwordHash), ("$user", account.UserId));
-                return await command.ExecuteNonQueryAsync(ct) == 1;
-            },
-            cancellationToken);
+        try
+        {
+            return await WriteAsync(
+                async (transaction, ct) =>
+                {
+                    using var command = transaction.Command(
+                        "UPDATE accounts SET password_hash = $hash WHERE user_id = $user;", ("$hash", passwordHash), ("$user", account.UserId));
+                    return await command.ExecuteNonQueryAsync(ct) == 1;
+                },
+                cancellationToken);
+        }
+        finally
+        {
+            ForgetAccount(account.UserId);
+        }
     }
 
     private static Account ReadAccount(SqliteDataReader reader) => new()

@@ -9,6 +9,11 @@ public sealed partial class SqliteMetadataStore
 {
     private const string BatchSavepoint = "batch";
 
+    /// <summary>Statements kept prepared on the writer connection; used only on the writer's thread, inside a write.</summary>
+    private BatchCommands? _writerBatch;
+
+    private BatchCommands WriterBatch(SqliteTransaction transaction) => (_writerBatch ??= new BatchCommands(transaction)).For(transaction);
+
     /// <summary>All batches in one transaction (one fsync), each in its own savepoint so that a failed one leaves no trace.</summary>
     public Task<IReadOnlyList<BatchResult>> ApplyEachAsync(IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken cancellationToken)
     {
@@ -16,7 +21,7 @@ public sealed partial class SqliteMetadataStore
         return WriteAsync<IReadOnlyList<BatchResult>>(
             async (transaction, ct) =>
             {
-                using var commands = new BatchCommands(transaction);
+                var commands = WriterBatch(transaction);
                 var results = new List<BatchResult>(batches.Count);
                 foreach (var writes in batches)
                 {

@@ -26,16 +26,17 @@ public sealed partial class SqliteMetadataStore
 
     private static async Task<int> RecordBlockAsync(SqliteTransaction transaction, string userId, BlockHash hash, int size, DateTimeOffset at, CancellationToken ct)
     {
-        // A re-recorded block gets a fresh grace period: it is about to be referenced again.
         using var command = transaction.Command(
-            """
-            INSERT INTO blocks (hash, size, stored_at) VALUES ($hash, $size, $at)
-            ON CONFLICT (hash) DO UPDATE SET stored_at = MAX(stored_at, excluded.stored_at);
-            INSERT INTO block_holders (user_id, hash) VALUES ($user, $hash) ON CONFLICT DO NOTHING;
-            """,
-            ("$hash", hash.ToBytes()), ("$size", size), ("$at", at.ToUnixMs()), ("$user", userId));
+            RecordBlockSql, ("$hash", hash.ToBytes()), ("$size", size), ("$at", at.ToUnixMs()), ("$user", userId));
         return await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>A re-recorded block gets a fresh grace period: it is about to be referenced again.</summary>
+    private const string RecordBlockSql = """
+        INSERT INTO blocks (hash, size, stored_at) VALUES ($hash, $size, $at)
+        ON CONFLICT (hash) DO UPDATE SET stored_at = MAX(stored_at, excluded.stored_at);
+        INSERT INTO block_holders (user_id, hash) VALUES ($user, $hash) ON CONFLICT DO NOTHING;
+        """;
 
     public Task<IReadOnlyDictionary<BlockHash, int>> FindHeldAsync(string userId, IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
     {

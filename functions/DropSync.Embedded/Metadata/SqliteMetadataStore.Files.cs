@@ -21,8 +21,7 @@ public sealed partial class SqliteMetadataStore
         return WriteAsync<BatchResult>(
             async (transaction, ct) =>
             {
-                using var batch = new BatchCommands(transaction);
-                var result = await ApplyInTransactionAsync(transaction, batch, writes, ct);
+                var result = await ApplyInTransactionAsync(transaction, WriterBatch(transaction), writes, ct);
                 return (result, result.Applied);
             },
             cancellationToken,
@@ -234,10 +233,17 @@ public sealed partial class SqliteMetadataStore
     private static BlockRef ReadBlockRef(SqliteDataReader reader) =>
         new(BlockHash.FromDigest(reader.GetFieldValue<byte[]>(0)), reader.GetInt32(1));
 
-    /// <summary>The statements of one batch, prepared once and re-bound for each write (a revision may have 65,536 blocks).</summary>
+    /// <summary>
+    /// The statements of a batch, prepared once and re-bound for each write (a revision may have 65,536 blocks). The
+    /// writer keeps one set for its connection across transactions (<see cref="WriterBatch"/>), so SQLite parses each
+    /// statement once, not on every commit.
+    /// </summary>
     private sealed class BatchCommands(SqliteTransaction transaction) : IDisposable
     {
         private readonly List<SqliteCommand> _prepared = [];
+        private SqliteTransaction _transaction = transaction;
+        private SqliteCommand? _putInlineBlock;
+        private SqliteCommand? _recordBlock;
         private SqliteCommand? _readEntry;
         private SqliteCommand? _upsertEntry;
         private SqliteCommand? _insertRevision;
@@ -343,12 +349,40 @@ public sealed partial class SqliteMetadataStore
             }
         }
 
+        /// <summary>Points the statements at <paramref name="current"/>, the connection's transaction now.</summary>
+        public BatchCommands For(SqliteTransaction current)
+        {
+            _transaction = current;
+            return this;
+        }
+
+        /// <summary>Stores a sealed inline block unless one with its name is there (see <see cref="PutInlineBlockAsync"/>).</summary>
+        public async Task PutInlineBlockAsync(BlockHash hash, byte[] sealedBytes, DateTimeOffset writtenAt, CancellationToken ct)
+        {
+            var command = Get(
+                ref _putInlineBlock,
+                "INSERT INTO inline_blocks (hash, sealed, written_at) VALUES ($hash, $sealed, $at) ON CONFLICT (hash) DO NOTHING;",
+                "$hash", "$sealed", "$at");
+            await command.Bind(hash.ToBytes(), sealedBytes, writtenAt.ToUnixMs()).ExecuteNonQueryAsync(ct);
+        }
+
+        /// <summary>As <see cref="RecordBlockAsync"/>, with a statement kept prepared.</summary>
+        public async Task RecordBlockAsync(string userId, BlockHash hash, int size, DateTimeOffset at, CancellationToken ct)
+        {
+            var command = Get(ref _recordBlock, RecordBlockSql, "$hash", "$size", "$at", "$user");
+            await command.Bind(hash.ToBytes(), size, at.ToUnixMs(), userId).ExecuteNonQueryAsync(ct);
+        }
+
         private SqliteCommand Get(ref SqliteCommand? slot, string sql, params string[] parameterNames)
         {
             if (slot is null)
             {
-                slot = transaction.Prepare(sql, parameterNames);
+                slot = _transaction.Prepare(sql, parameterNames);
                 _prepared.Add(slot);
+            }
+            else
+            {
+                slot.Transaction = _transaction;
             }
 
             return slot;

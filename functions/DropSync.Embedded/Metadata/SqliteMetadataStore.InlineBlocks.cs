@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using DropSync.Core.Content;
+using DropSync.Core.Ports;
 
 namespace DropSync.Embedded.Metadata;
 
@@ -36,6 +37,40 @@ public sealed partial class SqliteMetadataStore
                 return 0;
             },
             cancellationToken);
+
+    /// <summary>
+    /// One write: stores the sealed block and records it for its user (kept whatever becomes of the batch: another upload
+    /// may reference it), then applies <paramref name="writes"/> as <see cref="ApplyAsync"/> would, in a savepoint of its
+    /// own so that a failed expectation undoes the batch alone. Durable, block and batch, when this returns.
+    /// </summary>
+    public Task<BatchResult> PutInlineBlockAndApplyAsync(
+        BlockHash hash, byte[] sealedBytes, (string UserId, int Size, DateTimeOffset At) record, IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        return WriteAsync<BatchResult>(
+            async (transaction, ct) =>
+            {
+                var batch = WriterBatch(transaction);
+                await batch.PutInlineBlockAsync(hash, sealedBytes, record.At, ct);
+                await batch.RecordBlockAsync(record.UserId, hash, record.Size, record.At, ct);
+                if (writes.Count == 0)
+                {
+                    return (new BatchResult(true, -1, []), true);
+                }
+
+                transaction.Save(BatchSavepoint);
+                var result = await ApplyInTransactionAsync(transaction, batch, writes, ct);
+                if (!result.Applied)
+                {
+                    transaction.Rollback(BatchSavepoint);
+                }
+
+                transaction.Release(BatchSavepoint);
+                return (result, true);
+            },
+            cancellationToken,
+            isMetadataBatch: true);
+    }
 
     /// <summary>The sealed bytes of an inline block, or null if none is stored under this name.</summary>
     public Task<byte[]?> ReadInlineBlockAsync(BlockHash hash, CancellationToken cancellationToken) =>

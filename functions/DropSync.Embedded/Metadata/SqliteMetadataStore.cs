@@ -96,6 +96,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
 
             _disposed = true;
             _group.Dispose();
+            _writerBatch?.Dispose();
             _writer.Dispose();
             ClearPool();
         }
