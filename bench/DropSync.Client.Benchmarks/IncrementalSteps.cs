@@ -54,11 +54,14 @@ internal static class IncrementalSteps
         await a.Engine.SyncAsync(new SyncOptions());
         Console.WriteLine($"idle re-sync setup: first sync of {files} files {sw.Elapsed.TotalSeconds:0.0} s");
         var samples = new List<double>();
+        var reports = new List<SyncReport>();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         for (var i = 0; i < 7; i++)
         {
             sw.Restart();
             var report = await a.Engine.SyncAsync(new SyncOptions());
             samples.Add(sw.Elapsed.TotalMilliseconds);
+            reports.Add(report);
             if (report.FilesUploaded + report.FilesDownloaded + report.Errors.Count > 0)
             {
                 throw new InvalidOperationException("the idle re-sync was not idle");
@@ -66,30 +69,30 @@ internal static class IncrementalSteps
         }
 
         samples.Sort();
-        Console.WriteLine($"idle re-sync of {files} files (`dropsync sync`, nothing changed), 7 runs: p50 {Percentile(samples, 0.5):0} ms, max {samples[^1]:0} ms");
+        var cpuPerRun = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / 7;
+        Console.WriteLine($"idle re-sync of {files} files (`dropsync sync`, nothing changed), 7 runs: p50 {Percentile(samples, 0.5):0} ms, max {samples[^1]:0} ms; client CPU {cpuPerRun:0} ms a run");
+        Console.WriteLine($"  phases (mean of the 7 runs): {Phases(reports)}");
 
-        // Where the time goes: each part of a pass on its own (warm, as in the runs above).
+        // Where the time goes: each part of a pass on its own (warm, as in the runs above), wall time and this process's
+        // CPU time (which a loaded machine does not inflate as much).
         var parts = new List<string>();
-        sw.Restart();
+        var cpu = new CpuClock();
         using (var index = LocalIndex.Open(a.Folder))
         {
-            parts.Add($"open index {sw.Elapsed.TotalMilliseconds:0} ms");
-            sw.Restart();
+            parts.Add($"open index {cpu.Lap()}");
             var indexed = index.LoadAll();
-            parts.Add($"read index ({indexed.Count} rows) {sw.Elapsed.TotalMilliseconds:0} ms");
-            sw.Restart();
+            parts.Add($"read index ({indexed.Count} rows) {cpu.Lap()}");
             var ignore = IgnoreRules.Load(a.Folder);
             var local = LocalScan.Scan(a.Folder, ignore);
-            parts.Add($"walk folder ({local.Count} items) {sw.Elapsed.TotalMilliseconds:0} ms");
-            sw.Restart();
+            parts.Add($"walk folder ({local.Count} items) {cpu.Lap()}");
             var source = new CursorChangeSource(a.Api);
             await using var disposeSource = source;
             var remote = await source.GetSnapshotAsync(index, default);
-            parts.Add($"server tree (stored tree + one continue) {sw.Elapsed.TotalMilliseconds:0} ms");
-            sw.Restart();
+            parts.Add($"server tree (stored tree + one continue) {cpu.Lap()}");
             var visible = SyncPlanner.Visible(remote, ignore);
+            parts.Add($"ignore rules on the server tree {cpu.Lap()}");
             var plan = SyncPlanner.Plan(new PlannerInput(local, indexed, visible, index.LoadLocalOnly()));
-            parts.Add($"plan {sw.Elapsed.TotalMilliseconds:0} ms ({plan.Actions.Count()} actions)");
+            parts.Add($"plan {cpu.Lap()} ({plan.Actions.Count()} actions)");
         }
 
         Console.WriteLine($"  breakdown: {string.Join("; ", parts)}");
@@ -115,6 +118,7 @@ internal static class IncrementalSteps
             sw.Restart();
             var down = await b.Engine.SyncAsync(new SyncOptions());
             var downMs = sw.Elapsed.TotalMilliseconds;
+            Console.WriteLine($"  up phases: {Phases([up])}; down phases: {Phases([down])}");
             if (!Directory.Exists(Path.Combine(b.Folder, to)) || down.Moved != files || up.FilesUploaded + down.FilesDownloaded > 0)
             {
                 Console.WriteLine($"rename {from} -> {to} was not replayed as a move: up moved {up.Moved}, uploaded {up.FilesUploaded}, deleted {up.DeletedRemote}, " +
@@ -153,10 +157,14 @@ internal static class IncrementalSteps
         using var stop = new CancellationTokenSource();
         var poll = TimeSpan.FromMinutes(5);
         var bPasses = new List<SyncReport>();
-        var bWatch = new SyncWatcher(b.Engine, b.Source).RunAsync(new SyncOptions(), poll, r => { lock (bPasses) { bPasses.Add(r); } }, e => Console.WriteLine(e.Message), stop.Token);
-        var aWatch = new SyncWatcher(a.Engine, a.Source).RunAsync(new SyncOptions(), poll, _ => { }, e => Console.WriteLine(e.Message), stop.Token);
-        // The first passes read everything (100,000 files): wait for them before timing.
+        // Timed from here, each watcher on a thread of its own: a watcher's first pass runs synchronously as far as its
+        // first real wait (the walk, and the plan when the server's tree is already at hand).
         sw.Restart();
+        var bWatch = Task.Run(() => new SyncWatcher(b.Engine, b.Source).RunAsync(new SyncOptions(), poll, r => { lock (bPasses) { bPasses.Add(r); } }, e => Console.WriteLine(e.Message), stop.Token));
+        var aPasses = new List<SyncReport>();
+        var aWatcher = new SyncWatcher(a.Engine, a.Source);
+        var aWatch = Task.Run(() => aWatcher.RunAsync(new SyncOptions(), poll, r => { lock (aPasses) { aPasses.Add(r); } }, e => Console.WriteLine(e.Message), stop.Token));
+        // The first passes read everything (100,000 files): wait for them before timing.
         int BPasses()
         {
             lock (bPasses)
@@ -203,7 +211,42 @@ internal static class IncrementalSteps
 
         Console.WriteLine($"save on A -> complete on B, {files} files in the folder, both watching, {tries} tries: p50 {Percentile(samples, 0.5):0} ms, " +
             $"p99 {Percentile(samples, 0.99):0} ms, max {samples[^1]:0} ms (B's incremental passes read {passes.Sum(p => p.LocalItemsScanned) / Math.Max(1, passes.Count)} items each on average)");
+        Console.WriteLine($"  B's passes after the first: {passes.Count}, {passes.Sum(p => p.FullScans)} of them full, {passes.Sum(p => p.Errors.Count)} errors; " +
+            $"slowest tries {string.Join(", ", samples.TakeLast(3).Select(x => x.ToString("0", CultureInfo.InvariantCulture)))} ms; mean phases per pass: {Phases(passes)}");
+        List<SyncReport> aAfterFirst;
+        lock (aPasses)
+        {
+            aAfterFirst = [.. aPasses.Skip(1)];
+        }
+
+        Console.WriteLine($"  A's passes after the first: {aAfterFirst.Count}, {aAfterFirst.Sum(p => p.FullScans)} of them full, {aAfterFirst.Sum(p => p.Errors.Count)} errors " +
+            $"({string.Join(" | ", aAfterFirst.SelectMany(p => p.Errors).Take(2))}); mean phases per pass: {Phases(aAfterFirst)}");
+        Console.WriteLine($"  waits by design: A's quiet period {aWatcher.QuietPeriod.TotalMilliseconds:0} ms after the last local event, B's debounce {b.Source.Debounce.TotalMilliseconds:0} ms after a change event");
+        foreach (var slow in passes.Concat(aAfterFirst).Where(p => p.FullScans > 0 || p.LocalItemsScanned > 1000).Take(5))
+        {
+            Console.WriteLine($"    a pass that read {slow.LocalItemsScanned} items ({slow.FullScans} full): {Phases([slow])}; errors: {string.Join(" | ", slow.Errors.Take(2))}");
+        }
     }
+
+    /// <summary>Wall and CPU time (of this process, all threads) since the last lap.</summary>
+    private sealed class CpuClock
+    {
+        private Stopwatch _wall = Stopwatch.StartNew();
+        private TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+
+        public string Lap()
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var text = $"{_wall.Elapsed.TotalMilliseconds:0} ms (CPU {(cpu - _cpu).TotalMilliseconds:0} ms)";
+            (_cpu, _wall) = (cpu, Stopwatch.StartNew());
+            return text;
+        }
+    }
+
+    /// <summary>Each phase's mean time over <paramref name="reports"/> (SyncReport.PhaseMilliseconds), in milliseconds.</summary>
+    private static string Phases(IReadOnlyCollection<SyncReport> reports) =>
+        string.Join(", ", reports.SelectMany(r => r.PhaseMilliseconds).GroupBy(kv => kv.Key)
+            .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / Math.Max(1, reports.Count):0.#}"));
 
     /// <summary>Small distinct files, 100 to a folder.</summary>
     private static void Fill(string folder, string prefix, int files)
@@ -265,7 +308,7 @@ internal static class IncrementalSteps
         var login = await anonymous.LoginAsync(email, Password, name, default);
         var folder = Directory.CreateDirectory(Path.Combine(work, $"{name}-{Guid.NewGuid():N}")).FullName;
         var api = new DropSyncApi(server.BaseAddress, login.AccessToken);
-        var source = new CursorChangeSource(api) { Debounce = TimeSpan.FromMilliseconds(20) };
+        var source = new CursorChangeSource(api);
         return new BenchDevice(folder, api, source, new SyncEngine(api, folder, source, name));
     }
 }

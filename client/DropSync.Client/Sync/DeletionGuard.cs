@@ -7,9 +7,12 @@ namespace DropSync.Client.Sync;
 /// </summary>
 public static class DeletionGuard
 {
-    public static void CheckNotEmptied(string root, IReadOnlyDictionary<string, IndexEntry> index, IReadOnlyDictionary<string, LocalItem> local, SyncOptions o)
+    public static void CheckNotEmptied(string root, IReadOnlyDictionary<string, IndexEntry> index, IReadOnlyDictionary<string, LocalItem> local, SyncOptions o) =>
+        CheckNotEmptied(root, index.Values.Count(e => !e.IsDir), local, o);
+
+    /// <param name="indexedFiles">How many files the index holds.</param>
+    public static void CheckNotEmptied(string root, int indexedFiles, IReadOnlyDictionary<string, LocalItem> local, SyncOptions o)
     {
-        var indexedFiles = index.Values.Count(e => !e.IsDir);
         if (!o.Force && indexedFiles > 0 && !local.Values.Any(l => !l.IsDir))
         {
             throw new SyncSafetyException(

@@ -38,13 +38,12 @@ internal sealed class FocusedScan
     /// <param name="reported">Paths in the sync folder the watcher reported.</param>
     /// <param name="remoteChanged">Keys the server's delta changed.</param>
     public static FocusedScan Run(
-        string root, IgnoreRules ignore, IEnumerable<string> reported, IEnumerable<string> remoteChanged, IReadOnlyDictionary<string, IndexEntry> indexed,
-        LocalIndex index, IReadOnlyDictionary<string, RemoteEntry> remote, Action<string, DropSyncException>? skipped, Action<string, bool>? caseClash)
+        string root, IgnoreRules ignore, IEnumerable<string> reported, IEnumerable<string> remoteChanged, LocalIndex index, IReadOnlyDictionary<string, RemoteEntry> remote, Action<string, DropSyncException>? skipped, Action<string, bool>? caseClash)
     {
         var scan = new FocusedScan(root, ignore, skipped, caseClash);
         // A server key is looked at under the name the index knows (the local spelling), else the server's.
         var rels = reported.Select(r => r.Trim('/')).Concat(remoteChanged.Select(k =>
-            (indexed.TryGetValue(k, out var i) ? i.Path : remote.TryGetValue(k, out var r) ? r.Path : null)?.Trim('/')));
+            (index.Get(k) is { } i ? i.Path : remote.TryGetValue(k, out var r) ? r.Path : null)?.Trim('/')));
         // Shortest first: a folder is walked before anything below it is looked at, and that is then skipped.
         foreach (var rel in rels.OfType<string>().Where(r => r.Length > 0).Distinct(StringComparer.Ordinal).OrderBy(r => r.Length))
         {

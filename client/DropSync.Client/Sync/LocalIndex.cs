@@ -14,7 +14,7 @@ public sealed record PendingUpload(string Key, string UploadId, long Size, long 
 /// The local index: a SQLite database in the sync folder's <c>.dropsync/</c> state folder. It remembers each synced
 /// file's size, mtime, blocks and rev (so unchanged files are never re-read), unfinished uploads, and settings.
 /// </summary>
-public sealed class LocalIndex : IDisposable
+public sealed partial class LocalIndex : IDisposable
 {
     public const string StateFolder = ".dropsync";
 
@@ -27,6 +27,7 @@ public sealed class LocalIndex : IDisposable
     // `dropsync sync` beside a watcher): SQLite's data_version changes only then.
     private Dictionary<string, IndexEntry>? _files;
     private SortedSet<string>? _fileKeys;
+    private int _fileCount;
     private long _filesVersion;
 
     // Open Batch scopes: while any is open, queued writes are kept for one transaction at its end.
@@ -71,12 +72,41 @@ public sealed class LocalIndex : IDisposable
         }
     }
 
-    /// <summary>How many files (not folders) the index holds.</summary>
+    /// <summary>How many files (not folders) the index holds (kept as entries come and go: a watcher's pass asks for it).</summary>
     public int FileCount()
     {
         lock (_lock)
         {
-            return Files().Values.Count(e => !e.IsDir);
+            Files();
+            return _fileCount;
+        }
+    }
+
+    /// <summary>The entries of <paramref name="keys"/> the index has, as a copy the caller may change (an incremental pass's part of the index).</summary>
+    public Dictionary<string, IndexEntry> Load(IEnumerable<string> keys)
+    {
+        lock (_lock)
+        {
+            var files = Files();
+            var some = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
+            foreach (var key in keys)
+            {
+                if (files.TryGetValue(key, out var e))
+                {
+                    some[key] = e;
+                }
+            }
+
+            return some;
+        }
+    }
+
+    /// <summary>One entry, or null.</summary>
+    public IndexEntry? Get(string key)
+    {
+        lock (_lock)
+        {
+            return Files().GetValueOrDefault(key);
         }
     }
 
@@ -86,7 +116,9 @@ public sealed class LocalIndex : IDisposable
         lock (_lock)
         {
             Files();
-            return RemoteTree.KeysBelow(_fileKeys!, key);
+            // Sorted on first use: only a watcher's incremental passes look up ranges.
+            _fileKeys ??= new SortedSet<string>(_files!.Keys, StringComparer.Ordinal);
+            return RemoteTree.KeysBelow(_fileKeys, key);
         }
     }
 
@@ -112,10 +144,11 @@ public sealed class LocalIndex : IDisposable
         while (r.Read())
         {
             all[r.GetString(0)] = new IndexEntry(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetInt64(3), r.GetInt64(4),
-                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), DecodeBlocks(r.GetString(7)));
+                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), new EncodedBlocks(r.GetString(7)));
         }
 
-        _fileKeys = new SortedSet<string>(all.Keys, StringComparer.Ordinal);
+        _fileKeys = null;
+        _fileCount = all.Values.Count(e => !e.IsDir);
         return _files = all;
     }
 
@@ -123,8 +156,14 @@ public sealed class LocalIndex : IDisposable
     {
         if (_files is not null)
         {
+            if (_files.TryGetValue(e.Key, out var old) && !old.IsDir)
+            {
+                _fileCount--;
+            }
+
             _files[e.Key] = e;
-            _fileKeys!.Add(e.Key);
+            _fileKeys?.Add(e.Key);
+            _fileCount += e.IsDir ? 0 : 1;
         }
     });
 
@@ -143,9 +182,10 @@ public sealed class LocalIndex : IDisposable
 
     public void Remove(string key) => Enqueue(cmd => RemoveCommand(cmd, key), () =>
     {
-        if (_files is not null && _files.Remove(key))
+        if (_files is not null && _files.Remove(key, out var old))
         {
-            _fileKeys!.Remove(key);
+            _fileKeys?.Remove(key);
+            _fileCount -= old.IsDir ? 0 : 1;
         }
     });
 
@@ -273,12 +313,18 @@ public sealed class LocalIndex : IDisposable
                     cmd.Transaction = tx;
                     cmd.CommandText = scratch.CommandText;
                     commands.Add(cmd.CommandText, cmd);
+                    foreach (SqliteParameter parameter in scratch.Parameters)
+                    {
+                        cmd.Parameters.Add(new SqliteParameter(parameter.ParameterName, parameter.Value));
+                    }
                 }
-
-                cmd.Parameters.Clear();
-                foreach (SqliteParameter parameter in scratch.Parameters)
+                else
                 {
-                    cmd.Parameters.AddWithValue(parameter.ParameterName, parameter.Value);
+                    // The same statement names the same parameters in the same order: only their values change.
+                    for (var i = 0; i < scratch.Parameters.Count; i++)
+                    {
+                        cmd.Parameters[i].Value = scratch.Parameters[i].Value;
+                    }
                 }
 
                 cmd.ExecuteNonQuery();
@@ -346,79 +392,6 @@ public sealed class LocalIndex : IDisposable
         cmd.Parameters.AddWithValue("$v", value);
     });
 
-    /// <summary>The server's tree as of <see cref="RemoteCursorSetting"/> (kept by the cursor change source), by path key.</summary>
-    public Dictionary<string, string> LoadRemote()
-    {
-        lock (_lock)
-        {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT key, entry FROM remote";
-            using var r = cmd.ExecuteReader();
-            var all = new Dictionary<string, string>(StringComparer.Ordinal);
-            while (r.Read())
-            {
-                all[r.GetString(0)] = r.GetString(1);
-            }
-
-            return all;
-        }
-    }
-
-    public const string RemoteCursorSetting = "remote_cursor";
-
-    /// <summary>
-    /// Records changes to the server's tree and the cursor after them in one transaction, so the two never disagree.
-    /// With <paramref name="replace"/> the stored tree is dropped first (after a full listing).
-    /// </summary>
-    public void SaveRemote(IEnumerable<KeyValuePair<string, string?>> changes, string cursor, bool replace)
-    {
-        lock (_lock)
-        {
-            using var tx = _db.BeginTransaction();
-            if (replace)
-            {
-                using var clear = _db.CreateCommand();
-                clear.Transaction = tx;
-                clear.CommandText = "DELETE FROM remote";
-                clear.ExecuteNonQuery();
-            }
-
-            using (var put = _db.CreateCommand())
-            using (var delete = _db.CreateCommand())
-            {
-                put.Transaction = tx;
-                put.CommandText = "INSERT OR REPLACE INTO remote VALUES($k, $e)";
-                var pk = put.Parameters.Add("$k", SqliteType.Text);
-                var pe = put.Parameters.Add("$e", SqliteType.Text);
-                delete.Transaction = tx;
-                delete.CommandText = "DELETE FROM remote WHERE key = $k";
-                var dk = delete.Parameters.Add("$k", SqliteType.Text);
-                foreach (var (key, entry) in changes)
-                {
-                    if (entry is null)
-                    {
-                        dk.Value = key;
-                        delete.ExecuteNonQuery();
-                    }
-                    else
-                    {
-                        pk.Value = key;
-                        pe.Value = entry;
-                        put.ExecuteNonQuery();
-                    }
-                }
-            }
-
-            using var setting = _db.CreateCommand();
-            setting.Transaction = tx;
-            setting.CommandText = "INSERT OR REPLACE INTO settings VALUES($k, $v)";
-            setting.Parameters.AddWithValue("$k", RemoteCursorSetting);
-            setting.Parameters.AddWithValue("$v", cursor);
-            setting.ExecuteNonQuery();
-            tx.Commit();
-        }
-    }
-
     private void Execute(Action<SqliteCommand> write)
     {
         lock (_lock)
@@ -430,7 +403,7 @@ public sealed class LocalIndex : IDisposable
     }
 
     internal static string EncodeBlocks(IReadOnlyList<BlockRef> blocks) =>
-        string.Join(';', blocks.Select(b => b.Hash.Hex + ":" + b.Size.ToString(CultureInfo.InvariantCulture)));
+        blocks is EncodedBlocks encoded ? encoded.Text : string.Join(';', blocks.Select(b => b.Hash.Hex + ":" + b.Size.ToString(CultureInfo.InvariantCulture)));
 
     internal static IReadOnlyList<BlockRef> DecodeBlocks(string text) =>
         text.Length == 0

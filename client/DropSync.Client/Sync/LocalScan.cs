@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using DropSync.Core.Errors;
 
 namespace DropSync.Client.Sync;
@@ -25,11 +26,33 @@ public static class LocalScan
     internal static void Walk(
         string dir, string prefix, IgnoreRules ignore, Dictionary<string, LocalItem> map, Action<string, DropSyncException>? skipped, Action<string, bool>? caseClash)
     {
-        foreach (var info in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+        var prefixKey = prefix.Length == 0 ? "" : KeyOfRel(prefix);
+        WalkBelow(dir, prefix, prefixKey, ignore, map, skipped, caseClash);
+    }
+
+    // What the enumeration gives of one entry, without a FileInfo, its full path or a readlink (a symbolic link is
+    // told by its attributes): the stat the enumeration makes is the only one per file.
+    private readonly record struct Entry(string Name, bool IsDir, bool IsLink, long Size, long Mtime);
+
+    // As DirectoryInfo.EnumerateFileSystemInfos() enumerates (nothing skipped, an unreadable folder throws).
+    private static readonly EnumerationOptions Options = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
+
+    private static void WalkBelow(
+        string dir, string prefix, string prefixKey, IgnoreRules ignore, Dictionary<string, LocalItem> map, Action<string, DropSyncException>? skipped, Action<string, bool>? caseClash)
+    {
+        var entries = new FileSystemEnumerable<Entry>(dir, static (ref FileSystemEntry e) =>
+        {
+            var isDir = e.IsDirectory;
+            var isLink = (e.Attributes & FileAttributes.ReparsePoint) != 0;
+            return isDir || isLink
+                ? new Entry(e.FileName.ToString(), isDir, isLink, 0, 0)
+                : new Entry(e.FileName.ToString(), false, false, e.Length, e.LastWriteTimeUtc.UtcTicks);
+        }, Options);
+        foreach (var info in entries)
         {
             var rel = prefix.Length == 0 ? info.Name : prefix + "/" + info.Name;
-            var isDir = info is DirectoryInfo;
-            if (info.LinkTarget is not null || ignore.IsIgnored(rel, isDir))
+            // The folders above were checked on the way down: only the entry's own name is matched here.
+            if (info.IsLink || ignore.IsIgnoredBelowKeptFolders(rel, info.IsDir))
             {
                 continue;
             }
@@ -37,7 +60,7 @@ public static class LocalScan
             string key;
             try
             {
-                key = SyncEngine.KeyOf("/" + rel);
+                key = ChildKey(prefixKey, info.Name, rel);
             }
             catch (DropSyncException e)
             {
@@ -50,19 +73,54 @@ public static class LocalScan
                 // The same path seen twice (an incremental pass looked at it on its own first) is no clash.
                 if (seen.Rel != rel)
                 {
-                    caseClash?.Invoke(rel, isDir);
+                    caseClash?.Invoke(rel, info.IsDir);
                     continue;
                 }
             }
             else
             {
-                map[key] = info is FileInfo f ? new LocalItem(key, rel, false, f.Length, f.LastWriteTimeUtc.Ticks) : new LocalItem(key, rel, true, 0, 0);
+                map[key] = new LocalItem(key, rel, info.IsDir, info.Size, info.Mtime);
             }
 
-            if (isDir)
+            if (info.IsDir)
             {
-                Walk(info.FullName, rel, ignore, map, skipped, caseClash);
+                WalkBelow(Path.Combine(dir, info.Name), rel, key, ignore, map, skipped, caseClash);
             }
         }
+    }
+
+    /// <summary>The key of a path in the sync folder ('/'-separated, no leading '/').</summary>
+    internal static string KeyOfRel(string rel) => SyncEngine.KeyOf("/" + rel);
+
+    /// <summary>
+    /// The key of <paramref name="name"/> inside the folder keyed <paramref name="parentKey"/> ("" for the top), without
+    /// parsing the whole path again: a plain ASCII name is its own NFC form, and its key is its lower case. Anything else
+    /// goes through <see cref="SyncEngine.KeyOf"/>, which also says why a name cannot be synced.
+    /// </summary>
+    internal static string ChildKey(string parentKey, string name, string rel)
+    {
+        // Keys keep the display's length (lower-casing is per UTF-16 unit): "/" + key is the path the server checks.
+        var length = parentKey.Length + 1 + name.Length;
+        if (length > Core.Paths.DropPath.MaxPathLength || name.Length > Core.Paths.DropPath.MaxNameBytes || name is "." or ".." || !IsPlainAscii(name))
+        {
+            return KeyOfRel(rel);
+        }
+
+        var lower = name.ToLowerInvariant();
+        return parentKey.Length == 0 ? "/" + lower : parentKey + "/" + lower;
+    }
+
+    // Printable ASCII but the backslash: names DropPath takes as they are.
+    private static bool IsPlainAscii(string name)
+    {
+        foreach (var c in name)
+        {
+            if (c is < ' ' or > '~' or '\\')
+            {
+                return false;
+            }
+        }
+
+        return name.Length > 0;
     }
 }

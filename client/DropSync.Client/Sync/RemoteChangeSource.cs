@@ -66,7 +66,7 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
     private int _fullListings, _continues, _events, _hellos, _pings;
 
     /// <summary>How long after a change event to wait for more before waking (a burst of saves is one sync).</summary>
-    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>How often to send <c>{"action":"ping"}</c> on the live feed (API Gateway closes a WebSocket idle for 10 minutes).</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromMinutes(5);

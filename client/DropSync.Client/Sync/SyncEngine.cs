@@ -63,8 +63,13 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         {
             var run = new SyncPass(Api, Root, DeviceName, index, options, report) { Scope = pass == 0 && options.Direction == SyncDirection.Both ? scope : null };
             await run.LoadAsync(Remote, ct);
-            var again = await run.ExecuteAsync(run.Plan(), deletions, ct);
+            var at = System.Diagnostics.Stopwatch.GetTimestamp();
+            var plan = run.Plan();
+            at = report.Timed("plan", at);
+            var again = await run.ExecuteAsync(plan, deletions, ct);
+            at = report.Timed("execute", at);
             index.Flush();
+            report.Timed("flush", at);
             if (!again || options.Direction == SyncDirection.Pull)
             {
                 break;

@@ -80,15 +80,17 @@ internal sealed class SyncPass
     /// <summary>Reads the three trees and settles name clashes (renaming local items apart), ready to plan.</summary>
     public async Task LoadAsync(IRemoteChangeSource remote, CancellationToken ct)
     {
+        var at = System.Diagnostics.Stopwatch.GetTimestamp();
         Server = await Api.GetConfigAsync(ct);
+        at = Report.Timed("config", at);
         Ignore = IgnoreRules.Load(Root);
-        Indexed = Index.LoadAll();
         LocalOnly = Index.LoadLocalOnly();
         IReadOnlyDictionary<string, RemoteEntry>? snapshot = null;
         if (Scope is not null)
         {
             // The server first: its delta says what else to read here. A source that cannot tell makes it a full pass.
             snapshot = await remote.GetSnapshotAsync(Index, ct);
+            at = Report.Timed("server", at);
             if (remote.LastChangedKeys is { } changed)
             {
                 _remoteChanged = changed;
@@ -100,25 +102,56 @@ internal sealed class SyncPass
             }
         }
 
-        Local = Scan();
-        foreach (var gone in LocalOnly.Keys.Where(k => (Focus is null || Focus.Contains(k)) && !Local.ContainsKey(k)).ToList())
+        // An incremental pass takes the index's entries of what it reads (Scan), not a copy of all of it.
+        if (Scope is null)
         {
-            Index.RemoveLocalOnly(gone);
-            LocalOnly.Remove(gone);
+            Indexed = Index.LoadAll();
         }
 
-        // An incremental pass read only part of the folder: whether it was emptied is told by its top level.
-        var emptied = Focus is not null && !Directory.EnumerateFileSystemEntries(Root).Any(e => Path.GetFileName(e) != LocalIndex.StateFolder);
-        DeletionGuard.CheckNotEmptied(Root, Indexed, Focus is null || emptied ? Local : Indexed.Values.Take(1).ToDictionary(e => e.Key, e => new LocalItem(e.Key, "", false, 0, 0)), Options);
-        if (Focus is null)
+        at = Report.Timed("index", at);
+
+        // A full pass reads the server's tree (a request, and the stored tree parsed) on another thread while this one
+        // walks the folder: neither waits for the other.
+        var fullSnapshot = Scope is null
+            ? snapshot is null ? Task.Run(() => remote.GetSnapshotAsync(Index, ct), ct) : Task.FromResult(snapshot)
+            : null;
+        try
         {
-            Remote = SyncPlanner.Visible(snapshot ?? await remote.GetSnapshotAsync(Index, ct), Ignore);
+            Local = Scan();
+            at = Report.Timed("scan", at);
+            foreach (var gone in LocalOnly.Keys.Where(k => (Focus is null || Focus.Contains(k)) && !Local.ContainsKey(k)).ToList())
+            {
+                Index.RemoveLocalOnly(gone);
+                LocalOnly.Remove(gone);
+            }
+
+            // An incremental pass read only part of the folder: whether it was emptied is told by its top level.
+            var emptied = Focus is not null && !Directory.EnumerateFileSystemEntries(Root).Any(e => Path.GetFileName(e) != LocalIndex.StateFolder);
+            if (Focus is null || emptied)
+            {
+                DeletionGuard.CheckNotEmptied(Root, Index.FileCount(), Local, Options);
+            }
+        }
+        catch when (fullSnapshot is not null)
+        {
+            // The index must not be closed under the reader: wait for it, whatever it answers.
+            await fullSnapshot.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+
+        at = Report.Timed("guards", at);
+        if (fullSnapshot is not null)
+        {
+            Remote = SyncPlanner.Visible(await fullSnapshot, Ignore);
+            at = Report.Timed("server", at);
         }
 
         if (await Clashes.ResolveFolderCaseRenamesAsync(ct) | Clashes.ResolveCaseClashes() | Clashes.ResolveKindClashes())
         {
             Local = Scan();
         }
+
+        Report.Timed("clashes", at);
     }
 
     public SyncPlan Plan() => SyncPlanner.Plan(PlannerInput());
@@ -139,7 +172,7 @@ internal sealed class SyncPass
     /// <summary>Runs a plan; answers whether a second pass is needed.</summary>
     public async Task<bool> ExecuteAsync(SyncPlan plan, DeletionWindow? window, CancellationToken ct)
     {
-        var indexedFiles = Indexed.Values.Count(e => !e.IsDir);
+        var indexedFiles = Index.FileCount();
         DeletionGuard.CheckMassDeletion(Root, plan, indexedFiles, Options, window);
         var deletedBefore = Report.DeletedLocal + Report.DeletedRemote;
         plan.Records.ForEach(r => Index.Put(r.Entry));
@@ -204,8 +237,9 @@ internal sealed class SyncPass
 
         if (Scope is not null)
         {
-            var focused = FocusedScan.Run(Root, Ignore, Scope.Paths, _remoteChanged, Indexed, Index, Remote, Skipped, Clash);
+            var focused = FocusedScan.Run(Root, Ignore, Scope.Paths, _remoteChanged, Index, Remote, Skipped, Clash);
             Focus = focused.Focus;
+            Indexed = Index.Load(Focus);
             Report.Scanned(focused.Scanned, full: false);
             return focused.Local;
         }

@@ -81,7 +81,7 @@ public static partial class SyncPlanner
         {
             var lc = LocalChanged(l, i);
             var rc = r.Rev != i.Rev;
-            var renamedThere = !lc && Path.GetFileName(l.Rel) != r.Name;
+            var renamedThere = !lc && !Path.GetFileName(l.Rel.AsSpan()).SequenceEqual(r.Name);
             if (renamedThere && Down)
             {
                 _plan.LocalRenames.Add(new RenameLocalCaseAction(l, r));
@@ -120,7 +120,7 @@ public static partial class SyncPlanner
         {
             var deletedRemote = _plan.DeleteRemote.Select(d => SyncEngine.KeyOf(d.Remote.Path)).ToHashSet(StringComparer.Ordinal);
             var keys = new HashSet<string>(input.Local.Values.Where(l => l.IsDir).Select(l => l.Key), StringComparer.Ordinal);
-            keys.UnionWith(input.Remote.Values.Where(r => r.IsFolder).Select(r => SyncEngine.KeyOf(r.Path)));
+            keys.UnionWith(input.Remote.Where(kv => kv.Value.IsFolder).Select(kv => kv.Key));
             keys.UnionWith(input.Index.Values.Where(i => i.IsDir).Select(i => i.Key));
             keys.ExceptWith(_inDeletedTrees);
             foreach (var key in keys.OrderByDescending(k => k.Length).ThenBy(k => k, StringComparer.Ordinal))

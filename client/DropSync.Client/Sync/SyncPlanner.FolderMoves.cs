@@ -12,7 +12,7 @@ public static partial class SyncPlanner
         /// </summary>
         private void LocalFolderMoves()
         {
-            var gone = input.Remote.Values.Where(r => r.IsFolder).Select(r => SyncEngine.KeyOf(r.Path))
+            var gone = input.Remote.Where(kv => kv.Value.IsFolder).Select(kv => kv.Key)
                 .Where(k => !input.Local.ContainsKey(k) && WasSynced(k))
                 .ToHashSet(StringComparer.Ordinal);
             var taken = new HashSet<string>(StringComparer.Ordinal);

@@ -43,6 +43,9 @@ public static partial class SyncPlanner
         return ancestors;
     }
 
+    /// <summary>Whether <paramref name="path"/> is "/" + <paramref name="rel"/> (compared without building the string: the planner asks for every file).</summary>
+    internal static bool IsPathOf(string rel, string path) => path.Length == rel.Length + 1 && path[0] == '/' && path.AsSpan(1).SequenceEqual(rel);
+
     internal static bool LocalChanged(LocalItem l, IndexEntry? i) => i is null || i.IsDir || l.Size != i.Size || l.Mtime != i.Mtime;
 
     internal static bool SameContent(IndexEntry i, RemoteEntry r) => i.ContentHash is not null && i.ContentHash == r.ContentHash && i.Size == r.Size;
@@ -55,12 +58,9 @@ public static partial class SyncPlanner
         // Every path in folder trees deleted here as one: the folder pass leaves them alone.
         private readonly HashSet<string> _inDeletedTrees = new(StringComparer.Ordinal);
         private readonly HashSet<string> _indexedFolderAncestors = AncestorKeys(input.Index.Keys);
-        private readonly SortedDictionary<string, LocalItem> _localFiles = new(
-            input.Local.Values.Where(l => !l.IsDir).ToDictionary(l => l.Key, StringComparer.Ordinal), StringComparer.Ordinal);
-        private readonly SortedDictionary<string, RemoteEntry> _remoteFiles = new(
-            input.Remote.Values.Where(r => r.IsFile).ToDictionary(r => SyncEngine.KeyOf(r.Path), StringComparer.Ordinal), StringComparer.Ordinal);
-        private readonly SortedDictionary<string, IndexEntry> _indexFiles = new(
-            input.Index.Values.Where(i => !i.IsDir).ToDictionary(i => i.Key, StringComparer.Ordinal), StringComparer.Ordinal);
+        private readonly SortedByKey<LocalItem> _localFiles = new(input.Local.Values.Where(l => !l.IsDir).Select(l => KeyValuePair.Create(l.Key, l)));
+        private readonly SortedByKey<RemoteEntry> _remoteFiles = new(input.Remote.Where(kv => kv.Value.IsFile));
+        private readonly SortedByKey<IndexEntry> _indexFiles = new(input.Index.Values.Where(i => !i.IsDir).Select(i => KeyValuePair.Create(i.Key, i)));
 
         private bool Up => input.Direction != SyncDirection.Pull;
         private bool Down => input.Direction != SyncDirection.Push;
@@ -80,9 +80,11 @@ public static partial class SyncPlanner
                 RemoteMoves();
             }
 
-            var keys = new SortedSet<string>(_localFiles.Keys, StringComparer.Ordinal);
-            keys.UnionWith(_indexFiles.Keys);
-            keys.UnionWith(_remoteFiles.Keys);
+            var union = new HashSet<string>(_localFiles.Keys, StringComparer.Ordinal);
+            union.UnionWith(_indexFiles.Keys);
+            union.UnionWith(_remoteFiles.Keys);
+            string[] keys = [.. union];
+            Array.Sort(keys, StringComparer.Ordinal);
             foreach (var key in keys.Where(k => !_handled.Contains(k)))
             {
                 File(key, _localFiles.GetValueOrDefault(key), _indexFiles.GetValueOrDefault(key), _remoteFiles.GetValueOrDefault(key));
@@ -141,9 +143,9 @@ public static partial class SyncPlanner
             // Case-only renames: the same key, the same content, a different spelling.
             foreach (var l in _localFiles.Values)
             {
-                if (!_handled.Contains(l.Key) && _indexFiles.TryGetValue(l.Key, out var i) && !LocalChanged(l, i) && "/" + l.Rel != i.Path
+                if (!_handled.Contains(l.Key) && _indexFiles.TryGetValue(l.Key, out var i) && !LocalChanged(l, i) && !IsPathOf(l.Rel, i.Path)
                     && _remoteFiles.TryGetValue(l.Key, out var r) && r.Rev == i.Rev && r.Path == i.Path
-                    && Path.GetFileName(l.Rel) != Path.GetFileName(i.Path))
+                    && !Path.GetFileName(l.Rel.AsSpan()).SequenceEqual(Path.GetFileName(i.Path.AsSpan())))
                 {
                     _plan.MovesRemote.Add(new MoveRemoteAction(i, l));
                     _handled.Add(l.Key);
@@ -157,7 +159,7 @@ public static partial class SyncPlanner
         /// </summary>
         private void DeletedLocalTrees()
         {
-            var gone = input.Remote.Values.Where(r => r.IsFolder).Select(r => SyncEngine.KeyOf(r.Path))
+            var gone = input.Remote.Where(kv => kv.Value.IsFolder).Select(kv => kv.Key)
                 .Where(k => !_handled.Contains(k) && !input.Local.ContainsKey(k) && WasSynced(k))
                 .ToHashSet(StringComparer.Ordinal);
             foreach (var key in gone.Where(k => !gone.Contains(ParentKey(k))).OrderBy(k => k, StringComparer.Ordinal))

@@ -100,6 +100,32 @@ public sealed class SyncReport
     /// <summary>What failed, each once, each naming its file.</summary>
     public List<string> Errors { get; } = [];
 
+    /// <summary>Where the sync's time went, by phase (config, index, server, scan, plan, execute, ...), summed over its passes.</summary>
+    public IReadOnlyDictionary<string, double> PhaseMilliseconds
+    {
+        get
+        {
+            lock (_phases)
+            {
+                return new Dictionary<string, double>(_phases, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    private readonly Dictionary<string, double> _phases = new(StringComparer.Ordinal);
+
+    /// <summary>Adds the time since <paramref name="since"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) to a phase; answers now, for the next phase.</summary>
+    internal long Timed(string phase, long since)
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        lock (_phases)
+        {
+            _phases[phase] = _phases.GetValueOrDefault(phase) + System.Diagnostics.Stopwatch.GetElapsedTime(since, now).TotalMilliseconds;
+        }
+
+        return now;
+    }
+
     internal void Uploaded(long bytes) => Interlocked.Add(ref _bytesUploaded, bytes);
     internal void Downloaded(long bytes) => Interlocked.Add(ref _bytesDownloaded, bytes);
     internal void Reused(long bytes) => Interlocked.Add(ref _bytesReused, bytes);

@@ -13,9 +13,10 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
 {
     /// <summary>
     /// How long the folder must be free of new events before a pass reads it, while no file has been deleted: short,
-    /// so that a saved file reaches other devices at once.
+    /// so that a saved file reaches other devices at once (an editor's save is a burst of events within a millisecond or
+    /// two; a file read while still being written changes again, and the next pass sends it again).
     /// </summary>
-    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromMilliseconds(150);
+    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromMilliseconds(30);
 
     /// <summary>
     /// The same once a synced file or folder was deleted: long enough that a pass never starts in the middle of an
