@@ -56,9 +56,7 @@ public sealed class BlockListContentHashTests
         }
 
         var inserted = content[..(at + 10)].Append((byte)0x42).Concat(content[(at + 10)..]).ToArray();
-        var tail = inserted[at..];
-        store.Plant(BlockHash.Of(tail), tail);
-        var edited = refs.Take(index).Append(new BlockRef(BlockHash.Of(tail), tail.Length)).ToList();
+        var edited = refs.Take(index).Concat(Cut(store, inserted, at, seed: 8)).ToList();
 
         var (hash, hashed) = await BlockListContentHash.ComputeCountingAsync(edited, store, default);
 
@@ -89,9 +87,15 @@ public sealed class BlockListContentHashTests
     private static (InMemoryBlockStore Store, List<BlockRef> Refs) Store(byte[] content, int seed)
     {
         var store = new InMemoryBlockStore();
+        return (store, Cut(store, content, 0, seed));
+    }
+
+    /// <summary>The content from <paramref name="from"/> on, cut into blocks of random sizes and stored.</summary>
+    private static List<BlockRef> Cut(InMemoryBlockStore store, byte[] content, int from, int seed)
+    {
         var refs = new List<BlockRef>();
         var random = new Random(seed);
-        for (var at = 0; at < content.Length;)
+        for (var at = from; at < content.Length;)
         {
             var size = Math.Min(content.Length - at, random.Next(64 * 1024, 3 * 1024 * 1024));
             var block = content.AsSpan(at, size).ToArray();
@@ -101,6 +105,6 @@ public sealed class BlockListContentHashTests
             at += size;
         }
 
-        return (store, refs);
+        return refs;
     }
 }

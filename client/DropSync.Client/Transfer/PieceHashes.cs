@@ -40,7 +40,7 @@ internal sealed class PieceHashes : IDisposable
     public void Written(long offset, int size)
     {
         var end = Math.Min(_length, offset + size);
-        for (var i = (int)(offset / ContentHasher.PieceSize); offset < end && i < _unwritten.Length; i++)
+        for (var i = (int)(offset / ContentHasher.PieceSize); i < _unwritten.Length && (long)i * ContentHasher.PieceSize < end; i++)
         {
             var pieceStart = (long)i * ContentHasher.PieceSize;
             var overlap = Math.Min(end, pieceStart + PieceLength(i)) - Math.Max(offset, pieceStart);
