@@ -40,7 +40,10 @@ internal static class PeerComparison
             }
 
             await BigFileAsync(server, http, rsync, rclone, work, sizeMiB * 1024L * 1024, table);
-            await SmallFilesAsync(server, http, rsync, rclone, work, smallFiles, table);
+            if (!args.Contains("--large-only"))
+            {
+                await SmallFilesAsync(server, http, rsync, rclone, work, smallFiles, table);
+            }
         }
         finally
         {

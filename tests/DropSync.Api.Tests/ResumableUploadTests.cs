@@ -44,6 +44,33 @@ public sealed class ResumableUploadTests(DropSyncApiFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task An_edited_file_committed_again_gets_the_content_hash_of_its_new_bytes()
+    {
+        // The finish remembers piece digests by the blocks that make them up: the unchanged pieces of the second upload
+        // come from the first, the edited ones must be hashed afresh (a stale digest would give the old hash).
+        var alice = await factory.SignUpAsync();
+        int[] sizes = [1_300_000, 2 * MiB, 900_000, 3 * MiB, 1_234_567, 2_500_000, 654_321];
+        var content = Dropbox.RandomBytes(sizes.Sum(), seed: 12);
+        using var anonymous = factory.CreateClient();
+        foreach (var round in new[] { 0, 1 })
+        {
+            if (round == 1)
+            {
+                content[^10] ^= 0x5A; // the last block only; sizes unchanged
+            }
+
+            var blocks = ResumableUpload.Split(content, sizes);
+            var state = await ResumableUpload.BeginAsync(alice, ResumableUpload.Declare("/edited.bin", blocks, mode: "overwrite"));
+            Assert.Equal(round == 0 ? sizes.Length : 1, state["missing"]!.AsArray().Count);
+            await ResumableUpload.SendMissingAsync(anonymous, state, blocks);
+            var metadata = await alice.OkAsync("/files/upload/finish", new { upload_id = state["upload_id"]!.GetValue<string>() });
+
+            Assert.Equal(Dropbox.ContentHash(content), metadata["content_hash"]!.GetValue<string>());
+            Assert.Equal(content, await alice.DownloadAsync("/edited.bin"));
+        }
+    }
+
+    [Fact]
     public async Task Blocks_a_user_already_holds_are_not_asked_for_again_but_another_user_must_send_them()
     {
         var alice = await factory.SignUpAsync();

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DropSync.Client.Api;
 using DropSync.Client.Chunking;
+using DropSync.Client.Transfer;
 using DropSync.Core.Content;
 using DropSync.Core.Errors;
 
@@ -76,32 +77,50 @@ internal sealed class Downloader(SyncPass p)
         var size = metadata.Size ?? r.Size ?? 0;
         var refs = new List<BlockRef>();
         long received = 0;
+        string actual;
         await using (var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous))
         {
             // A partial file from an interrupted run: its blocks that verify are kept.
             var existingLength = file.Length;
             var handle = file.SafeFileHandle;
-            while (true)
+            file.SetLength(size);
+            using var pieces = new PieceHashes(handle, size, ct);
+            var writeBehind = new WriteBehind(handle);
+            try
             {
-                refs.AddRange(list.Blocks.Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)));
-                await FetchPageAsync(handle, existingLength, list.Blocks);
-                if (!list.HasMore || list.NextStart is not { } next)
+                while (true)
                 {
-                    break;
+                    refs.AddRange(list.Blocks.Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)));
+                    await FetchPageAsync(handle, existingLength, list.Blocks, pieces, writeBehind);
+                    if (!list.HasMore || list.NextStart is not { } next)
+                    {
+                        break;
+                    }
+
+                    list = await p.Api.GetBlocksAsync(r.Path, metadata.Rev ?? r.Rev, next, ct);
                 }
 
-                list = await p.Api.GetBlocksAsync(r.Path, metadata.Rev ?? r.Rev, next, ct);
+                // Every piece was hashed as it completed: this waits for the last ones, it does not read the file again.
+                actual = await pieces.ContentHashAsync();
+            }
+            finally
+            {
+                await pieces.DrainAsync();
+                await writeBehind.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default);
             }
 
-            file.SetLength(size);
-            await file.FlushAsync(ct);
             file.Flush(flushToDisk: true);
         }
 
-        await VerifyContentHashAsync(r, temp, metadata.ContentHash ?? r.ContentHash, ct);
+        if (actual != (metadata.ContentHash ?? r.ContentHash))
+        {
+            File.Delete(temp);
+            throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
+        }
+
         return (refs, received);
 
-        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks) =>
+        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks, PieceHashes pieces, WriteBehind writeBehind) =>
             Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (b, c) =>
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
@@ -112,6 +131,7 @@ internal sealed class Downloader(SyncPass p)
                         && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
                         && BlockHash.Of(span.Span).Hex == b.Hash)
                     {
+                        pieces.Written(b.Offset, b.Size);
                         p.Advance(b.Size, r.Path);
                         return;
                     }
@@ -134,6 +154,8 @@ internal sealed class Downloader(SyncPass p)
 
                     // A block that arrived is kept even if the sync is being cancelled: the next run resumes after it.
                     await RandomAccess.WriteAsync(handle, span, b.Offset, CancellationToken.None);
+                    pieces.Written(b.Offset, b.Size);
+                    writeBehind.Written(b.Size);
                     p.Advance(b.Size, r.Path);
                 }
                 finally
@@ -141,50 +163,6 @@ internal sealed class Downloader(SyncPass p)
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
             });
-    }
-
-    /// <summary>
-    /// The whole downloaded file against the server's content hash, before it replaces anything. The hash is SHA-256
-    /// over the SHA-256 of each 4 MiB piece, so the pieces are read and hashed on all cores at once.
-    /// </summary>
-    private static async Task VerifyContentHashAsync(RemoteEntry r, string temp, string? expected, CancellationToken ct)
-    {
-        string actual;
-        using (var handle = File.OpenHandle(temp, FileMode.Open, FileAccess.Read, FileShare.Read))
-        {
-            var length = RandomAccess.GetLength(handle);
-            var pieces = (int)((length + ContentHasher.PieceSize - 1) / ContentHasher.PieceSize);
-            var digests = new byte[pieces * 32];
-            await Parallel.ForAsync(0, pieces, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, async (i, c) =>
-            {
-                var offset = (long)i * ContentHasher.PieceSize;
-                var size = (int)Math.Min(ContentHasher.PieceSize, length - offset);
-                var buffer = ArrayPool<byte>.Shared.Rent(size);
-                try
-                {
-                    var read = await ResumableUploader.ReadExactlyAtAsync(handle, buffer.AsMemory(0, size), offset, c);
-                    SHA256.HashData(buffer.AsSpan(0, read), digests.AsSpan(i * 32, 32));
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            });
-
-            using var hasher = new ContentHasher();
-            for (var i = 0; i < pieces; i++)
-            {
-                hasher.AppendPieceDigest(digests.AsSpan(i * 32, 32), (int)Math.Min(ContentHasher.PieceSize, length - ((long)i * ContentHasher.PieceSize)));
-            }
-
-            actual = hasher.GetHashHex();
-        }
-
-        if (actual != expected)
-        {
-            File.Delete(temp);
-            throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
-        }
     }
 
     /// <summary>Moves a verified download into place, first setting aside any local version the index does not know.</summary>

@@ -292,7 +292,8 @@ public sealed class UploadService(
             throw Errors.Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"Block {wrongSize.Hash} is {held[wrongSize.Hash]} bytes, but the upload declared {wrongSize.Size}.");
         }
 
-        var contentHash = await ComputeContentHashAsync(session.Blocks, ct);
+        // Content-defined blocks are read back for the pieces they make up, except pieces an earlier commit already hashed.
+        var contentHash = await BlockListContentHash.ComputeAsync(session.Blocks, blockStore, ct);
         if (session.ClientContentHash is not null && session.ClientContentHash != contentHash)
         {
             throw Errors.Errors.BadRequest(ErrorCodes.ContentHashMismatch, $"The uploaded blocks make content hash {contentHash}, not the {session.ClientContentHash} declared; nothing was committed.");
@@ -303,80 +304,6 @@ public sealed class UploadService(
         await sessions.MarkCommittedAsync(session.UploadId, entry.Rev, ct);
         return FileMetadata.From(entry, at);
     }
-
-    /// <summary>
-    /// The Dropbox content hash of a block list. When the blocks are the fixed 4 MiB pieces it is derived from their
-    /// names; otherwise (content-defined blocks) the blocks are read back, which also proves they decrypt and verify.
-    /// </summary>
-    private async Task<string> ComputeContentHashAsync(IReadOnlyList<BlockRef> refs, CancellationToken ct)
-    {
-        if (ContentHasher.IsPieceAligned(refs))
-        {
-            return ContentHasher.FromAlignedBlocks(refs);
-        }
-
-        // A few blocks are read (decrypted and verified, or fetched from S3) ahead on other threads while the hash takes
-        // them in order: read one by one, a 1 GiB commit spent seconds on a single core with the others idle.
-        using var hasher = new ContentHasher();
-        var reads = new Queue<Task<(byte[] Buffer, int Length)>>();
-        var next = 0;
-        try
-        {
-            while (next < refs.Count && reads.Count < ReadAhead)
-            {
-                reads.Enqueue(ReadBlockAsync(refs[next++].Hash));
-            }
-
-            while (reads.Count > 0)
-            {
-                var (buffer, length) = await reads.Dequeue();
-                try
-                {
-                    hasher.Append(buffer.AsSpan(0, length));
-                }
-                finally
-                {
-                    BlockBuffers.Return(buffer);
-                }
-
-                if (next < refs.Count)
-                {
-                    reads.Enqueue(ReadBlockAsync(refs[next++].Hash));
-                }
-            }
-        }
-        finally
-        {
-            // On failure, the reads still in flight finish and give their buffers back.
-            foreach (var read in reads)
-            {
-                // Waited for without throwing: the first failure is the one reported.
-                if (await Task.WhenAny(read) is { IsCompletedSuccessfully: true })
-                {
-                    BlockBuffers.Return((await read).Buffer);
-                }
-            }
-        }
-
-        return hasher.GetHashHex();
-
-        Task<(byte[] Buffer, int Length)> ReadBlockAsync(BlockHash hash) => Task.Run(async () =>
-        {
-            var buffer = BlockBuffers.Rent();
-            try
-            {
-                return (buffer, await blockStore.ReadIntoAsync(hash, buffer, ct));
-            }
-            catch
-            {
-                BlockBuffers.Return(buffer);
-                throw;
-            }
-        }, ct);
-    }
-
-    /// <summary>How many blocks <see cref="ComputeContentHashAsync"/> reads ahead of the hash (each holds a 4 MiB buffer).</summary>
-    private const int ReadAhead = 4;
 
     private async Task<ResumableUploadState> StateAsync(UploadSession session, CancellationToken ct)
     {
