@@ -97,7 +97,7 @@ internal static class EntryCodec
     /// <see cref="ToItem"/> set, the optional ones it lacks removed, and the retention due time kept when the path is
     /// already due from an earlier unchecked write ("rd" from "rw", both set only if absent). An update that leaves a GSI's
     /// keys and projected attributes unchanged writes nothing to that index, and the retention index is keys-only
-    /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
+    /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes):
     /// an overwrite before the next retention pass costs no index write instead of two (key changed). Names and values
     /// start with "#u" and ":u", apart from the condition's.
     /// </summary>
