@@ -17,7 +17,8 @@ namespace DropSync.Aws.DynamoDb;
 /// How it scales: a pass runs one Query per shard (<see cref="DynamoDbTableNames.GcShards"/>) for items with rd &lt;= now, at most a page
 /// each, then per due file one consistent GetItem and one Query of its by-path revision pointers: work and read capacity
 /// are proportional to the files written or expiring since the last pass, never to the table. Writes spread over the
-/// shards, so the index takes the write rate of the Entries table (each entry write is one GSI write). Forgetting a
+/// shards, so the index takes at most the write rate of the Entries table (an entry write is one GSI write, or none when
+/// the path is already due from an earlier write not yet checked). Forgetting a
 /// revision is a transaction (conditioned on the entry's rev, so a racing write wins) of its item and pointer, then its
 /// block-list chunks and its block references (counted per block in the block index: over-counted only if a crash
 /// falls between, which keeps a block, never loses one).
