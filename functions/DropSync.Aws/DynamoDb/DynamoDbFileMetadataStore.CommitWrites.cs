@@ -23,55 +23,45 @@ public sealed partial class DynamoDbFileMetadataStore
         var roles = new List<ItemRole>();
         foreach (var slot in plan.Slots)
         {
-            var (condition, names, values) = Condition(slot.TableExpectations);
-            if (slot.Put is { } entry)
+            if (slot.Put is not { } entry)
             {
-                items.Add(new TransactWriteItem
-                {
-                    Put = new Put
-                    {
-                        TableName = _db.Tables.Entries,
-                        Item = ToItem(entry, _db.Tables.GcShards),
-                        ConditionExpression = condition,
-                        ExpressionAttributeNames = names,
-                        ExpressionAttributeValues = values,
-                        ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                    },
-                });
-            }
-            else
-            {
-                items.Add(new TransactWriteItem
-                {
-                    ConditionCheck = new ConditionCheck
-                    {
-                        TableName = _db.Tables.Entries,
-                        Key = EntryKey(slot.NamespaceId, slot.PathKey),
-                        ConditionExpression = condition,
-                        ExpressionAttributeNames = names,
-                        ExpressionAttributeValues = values,
-                        ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                    },
-                });
+                // A path only checked (a parent folder) was read under the head's version: no item (CommitReads.cs).
+                continue;
             }
 
+            var (condition, names, values) = Condition(slot.TableExpectations);
+            var (update, updateNames, updateValues) = ToUpdate(entry, _db.Tables.GcShards);
+            foreach (var (name, attribute) in updateNames)
+            {
+                names[name] = attribute;
+            }
+
+            foreach (var (name, value) in updateValues)
+            {
+                values[name] = value;
+            }
+
+            items.Add(new TransactWriteItem
+            {
+                Update = new Update
+                {
+                    TableName = _db.Tables.Entries,
+                    Key = EntryKey(slot.NamespaceId, slot.PathKey),
+                    UpdateExpression = update,
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                },
+            });
             roles.Add(new ItemRole(slot, -1));
         }
 
-        foreach (var (_, revision) in plan.Revisions)
+        foreach (var revision in PointersInTransaction(plan))
         {
             items.Add(new TransactWriteItem
             {
-                Put = new Put
-                {
-                    TableName = _db.Tables.Revisions,
-                    Item = new(StringComparer.Ordinal)
-                    {
-                        [RevisionsPartitionKey] = Ddb.S(revision.NamespaceId),
-                        [RevisionsSortKey] = Ddb.S(PathPointerKey(revision)),
-                        [Rev] = Ddb.S(revision.Rev),
-                    },
-                },
+                Put = new Put { TableName = _db.Tables.Revisions, Item = PointerItem(revision.NamespaceId, revision.PathKey, revision.ServerModified, revision.Rev) },
             });
             roles.Add(new ItemRole(null, -1));
         }

@@ -87,21 +87,10 @@ public sealed partial class DynamoDbFileMetadataStore
             return [];
         }
 
-        var pointers = await _db.QueryAllAsync(
-            nameof(ListRevisionsAsync),
-            new QueryRequest
-            {
-                TableName = _db.Tables.Revisions,
-                KeyConditionExpression = "#pk = :ns AND begins_with(#sk, :prefix)",
-                ExpressionAttributeNames = new() { ["#pk"] = RevisionsPartitionKey, ["#sk"] = RevisionsSortKey },
-                ExpressionAttributeValues = new() { [":ns"] = Ddb.S(namespaceId), [":prefix"] = Ddb.S(PathPointerPrefix(pathKey)) },
-                ScanIndexForward = false,
-                ConsistentRead = true,
-                Limit = limit,
-            },
-            cancellationToken,
-            limit).ConfigureAwait(false);
-        var revisions = await Task.WhenAll(pointers.Take(limit).Select(p => GetRevisionAsync(namespaceId, p.RequireS(Rev), cancellationToken))).ConfigureAwait(false);
+        // The entry first, then the pointers: a revision replaced in between has its pointer by then (CommitReads.cs).
+        var entry = await GetEntryAsync(namespaceId, pathKey, cancellationToken).ConfigureAwait(false);
+        var stamps = await RevisionStampsAsync(_db, entry, namespaceId, pathKey, limit, cancellationToken).ConfigureAwait(false);
+        var revisions = await Task.WhenAll(stamps.Select(s => GetRevisionAsync(namespaceId, s.Rev, cancellationToken))).ConfigureAwait(false);
         return revisions.OfType<FileRevision>().ToList();
     }
 

@@ -8,8 +8,8 @@ namespace DropSync.Aws.DynamoDb;
 
 /// <summary>
 /// Entries, revisions and the journal in DynamoDB. A batch is one <c>TransactWriteItems</c>: each path's writes become
-/// one Put (or ConditionCheck) whose condition states its expectations; each revision's by-path pointer is in it too;
-/// journal entries take their numbers from the namespace head item, which the same transaction updates under a condition
+/// one Update whose condition states its expectations (a path only checked is read under the namespace version instead:
+/// CommitReads.cs); journal entries take their numbers from the namespace head item, which the same transaction updates under a condition
 /// on its version (optimistic: a lost race on the head is retried here; a failed expectation is answered). Revision
 /// items (and, for large block lists, their chunk items) are immutable, keyed by the new rev, and written before the
 /// transaction as plain writes; the blocks' reference counts in the block index are raised first, so garbage collection
@@ -32,7 +32,7 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
     public DynamoDbFileMetadataStore(DynamoDbContext db) => _db = db ?? throw new ArgumentNullException(nameof(db));
 
     /// <summary>
-    /// A write costs at most one transaction item (a revision its by-path pointer; its item is written before), a link's
+    /// A write costs at most one transaction item (a revision superseded in its own batch its by-path pointer), a link's
     /// move up to five, plus one head item per namespace touched: 45 writes stay under <see cref="MaxTransactionItems"/>.
     /// </summary>
     public int MaxWritesPerBatch => 45;
@@ -55,7 +55,7 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
             return BatchResult.Failed(Math.Min(local, await FirstTableFailureAsync(plan.Slots, local, cancellationToken).ConfigureAwait(false)));
         }
 
-        var itemCount = plan.Slots.Count + plan.Revisions.Count + plan.Appends.Count + plan.Namespaces.Count + (sharing?.Items.Count ?? 0)
+        var itemCount = plan.Slots.Count(s => s.Put is not null) + PointersInTransaction(plan).Count() + plan.Appends.Count + plan.Namespaces.Count + (sharing?.Items.Count ?? 0)
             + plan.Links.Sum(l => LinkMoveItems(l.Move).Count);
         if (itemCount > MaxTransactionItems)
         {
@@ -93,6 +93,14 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
             }
 
             var heads = await ReadHeadsAsync(plan.Namespaces, cancellationToken).ConfigureAwait(false);
+            var (failedRead, replaced) = await ReadUnderHeadsAsync(plan, cancellationToken).ConfigureAwait(false);
+            if (failedRead is { } failedExpectation)
+            {
+                await UndoAsync(plan, chunked, created, cancellationToken).ConfigureAwait(false);
+                return BatchResult.Failed(failedExpectation);
+            }
+
+            await PutReplacedPointersAsync(replaced, cancellationToken).ConfigureAwait(false);
             await CopyNewestChangesAsync(plan, heads, cancellationToken).ConfigureAwait(false);
             var (request, roles, changes) = BuildTransaction(plan, heads);
             foreach (var item in sharing?.Items ?? [])

@@ -17,7 +17,8 @@ namespace DropSync.Aws.DynamoDb;
 /// How it scales: a pass runs one Query per shard (<see cref="DynamoDbTableNames.GcShards"/>) for items with rd &lt;= now, at most a page
 /// each, then per due file one consistent GetItem and one Query of its by-path revision pointers: work and read capacity
 /// are proportional to the files written or expiring since the last pass, never to the table. Writes spread over the
-/// shards, so the index takes the write rate of the Entries table (each entry write is one GSI write). Forgetting a
+/// shards, so the index takes at most the write rate of the Entries table (an entry write is one GSI write, or none when
+/// the path is already due from an earlier write not yet checked). Forgetting a
 /// revision is a transaction (conditioned on the entry's rev, so a racing write wins) of its item and pointer, then its
 /// block-list chunks and its block references (counted per block in the block index: over-counted only if a crash
 /// falls between, which keeps a block, never loses one).
@@ -58,7 +59,8 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
             var item = await db.GetItemAsync(nameof(ListDueAsync), db.Tables.Entries, EntryKey(ns, pathKey), cancellationToken).ConfigureAwait(false);
             if (item?.GetN(RetentionIndexSortKey) is { } stillDue && stillDue <= Ddb.Ms(now))
             {
-                due.Add(new FileHistory(ToEntry(item), await StampsAsync(ns, pathKey, int.MaxValue, cancellationToken).ConfigureAwait(false)));
+                var entry = ToEntry(item);
+                due.Add(new FileHistory(entry, await StampsAsync(entry, int.MaxValue, cancellationToken).ConfigureAwait(false)));
             }
         }
 
@@ -68,7 +70,13 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
     public async Task<FileHistory?> GetHistoryAsync(string namespaceId, string pathKey, int limit, CancellationToken cancellationToken)
     {
         var item = await db.GetItemAsync(nameof(GetHistoryAsync), db.Tables.Entries, EntryKey(namespaceId, pathKey), cancellationToken).ConfigureAwait(false);
-        return item is null ? null : new FileHistory(ToEntry(item), await StampsAsync(namespaceId, pathKey, limit, cancellationToken).ConfigureAwait(false));
+        if (item is null)
+        {
+            return null;
+        }
+
+        var entry = ToEntry(item);
+        return new FileHistory(entry, await StampsAsync(entry, limit, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<bool> ForgetAsync(FileHistory history, RetentionVerdict verdict, DateTimeOffset now, CancellationToken cancellationToken)
@@ -169,17 +177,19 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
             return new TransactWriteItem { Delete = new Delete { TableName = db.Tables.Entries, Key = key, ConditionExpression = unchanged, ExpressionAttributeNames = names, ExpressionAttributeValues = values } };
         }
 
+        // Checked: the next write is a first unchecked write again, so "rw" goes (EntryCodec.ToUpdate).
         names["#rd"] = RetentionIndexSortKey;
+        names["#rw"] = FirstUncheckedWrite;
         string update;
         if (verdict.NextDue is { } next)
         {
             values[":due"] = Ddb.N(Ddb.Ms(next));
-            update = "SET #rd = :due";
+            update = "SET #rd = :due REMOVE #rw";
         }
         else
         {
             names["#rs"] = RetentionIndexPartitionKey;
-            update = "REMOVE #rs, #rd";
+            update = "REMOVE #rs, #rd, #rw";
         }
 
         return new TransactWriteItem
@@ -204,32 +214,10 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
         await _blocks.ReleaseAsync(revisions.Select(r => r.Blocks), now, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<List<RevisionStamp>> StampsAsync(string ns, string pathKey, int limit, CancellationToken cancellationToken)
-    {
-        var prefix = PathPointerPrefix(pathKey);
-        var pointers = await db.QueryAllAsync(
-            nameof(StampsAsync),
-            new QueryRequest
-            {
-                TableName = db.Tables.Revisions,
-                KeyConditionExpression = "#pk = :ns AND begins_with(#sk, :prefix)",
-                ProjectionExpression = "#sk",
-                ExpressionAttributeNames = new() { ["#pk"] = RevisionsPartitionKey, ["#sk"] = RevisionsSortKey },
-                ExpressionAttributeValues = new() { [":ns"] = Ddb.S(ns), [":prefix"] = Ddb.S(prefix) },
-                ScanIndexForward = false,
-                ConsistentRead = true,
-                Limit = limit == int.MaxValue ? null : limit,
-            },
-            cancellationToken,
-            limit).ConfigureAwait(false);
-
-        // A pointer's key is prefix + modified (ms, 15 digits) + "#" + rev; newest first by time, then by rev.
-        return pointers.Take(limit).Select(p =>
-        {
-            var rest = p.RequireS(RevisionsSortKey)[prefix.Length..];
-            return new RevisionStamp(rest[16..], Ddb.Time(long.Parse(rest[..15], CultureInfo.InvariantCulture)));
-        }).ToList();
-    }
+    private async Task<List<RevisionStamp>> StampsAsync(FileEntry entry, int limit, CancellationToken cancellationToken) =>
+        (await DynamoDbFileMetadataStore.RevisionStampsAsync(db, entry, entry.NamespaceId, entry.PathKey, limit, cancellationToken).ConfigureAwait(false))
+            .Select(s => new RevisionStamp(s.Rev, s.ServerModified))
+            .ToList();
 
     private static string PointerKey(string pathKey, RevisionStamp stamp) =>
         PathPointerPrefix(pathKey) + Ddb.Ms(stamp.ServerModified).ToString("D15", CultureInfo.InvariantCulture) + "#" + stamp.Rev;

@@ -24,8 +24,9 @@ public static class DynamoDbTables
 
     /// <summary>
     /// GSI (sparse, keys only) of the paths due for a retention check: PK "rs" = one of <see cref="DefaultGcShards"/> shards (of
-    /// namespace + path key), SK "rd" = due time (ms). Every entry write sets both (due = the write's time); the
-    /// collector's verdict moves "rd" to when something kept next expires or removes both. See DynamoDbRetentionStore.
+    /// namespace + path key), SK "rd" = due time (ms). Every entry write sets both unless the path is already due from an
+    /// earlier unchecked write ("rw"; then the keys, and the index, are left alone: EntryCodec.ToUpdate); the collector's
+    /// verdict moves "rd" to when something kept next expires or removes both, and removes "rw". See DynamoDbRetentionStore.
     /// </summary>
     public const string RetentionIndex = "retention-due";
     public const string RetentionIndexPartitionKey = "rs";

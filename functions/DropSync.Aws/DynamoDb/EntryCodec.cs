@@ -26,11 +26,21 @@ internal static class EntryCodec
 
     /// <summary>On a namespace head: its newest journal entry, as a map (the Journal table item it becomes when copied).</summary>
     public const string NewestChange = "jr";
+
+    /// <summary>
+    /// On an entry: the time of the first write since its last retention check. The retention due time ("rd") is set from
+    /// it, so a path written again before the check keeps its index keys and the write does not touch the index.
+    /// </summary>
+    public const string FirstUncheckedWrite = "rw";
     public const string BlockCount = "bn";
     public const string ChunkCount = "bc";
     public const string BlockBytes = "b";
     public const string ChangeKindAttribute = "ck";
     public const string FromPath = "fp";
+
+    /// <summary>The attributes an entry item may lack; an update of an entry removes those its new state does not set.</summary>
+    private static readonly string[] OptionalAttributes =
+        [ContentHash, MovedAwayAttribute, DeletedIndexSortKey, ChildrenIndexSortKey, RetentionIndexPartitionKey, RetentionIndexSortKey, FirstUncheckedWrite];
 
     public static Dictionary<string, AttributeValue> EntryKey(string ns, string pathKey) =>
         Ddb.Key(EntriesPartitionKey, ns, EntriesSortKey, pathKey);
@@ -82,6 +92,62 @@ internal static class EntryCodec
         return item;
     }
 
+    /// <summary>
+    /// The entry as an update of its item rather than a put (the same 2 WRU in a transaction): every attribute of
+    /// <see cref="ToItem"/> set, the optional ones it lacks removed, and the retention due time kept when the path is
+    /// already due from an earlier unchecked write ("rd" from "rw", both set only if absent). An update that leaves a GSI's
+    /// keys and projected attributes unchanged writes nothing to that index, and the retention index is keys-only
+    /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes):
+    /// an overwrite before the next retention pass costs no index write instead of two (key changed). Names and values
+    /// start with "#u" and ":u", apart from the condition's.
+    /// </summary>
+    public static (string Expression, Dictionary<string, string> Names, Dictionary<string, AttributeValue> Values) ToUpdate(FileEntry entry, int gcShards)
+    {
+        var item = ToItem(entry, gcShards);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var values = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        var sets = new List<string>();
+        foreach (var (name, value) in item)
+        {
+            if (name is EntriesPartitionKey or EntriesSortKey or RetentionIndexSortKey)
+            {
+                continue;
+            }
+
+            var n = sets.Count.ToString(CultureInfo.InvariantCulture);
+            names["#u" + n] = name;
+            values[":u" + n] = value;
+            sets.Add("#u" + n + " = :u" + n);
+        }
+
+        names["#urw"] = FirstUncheckedWrite;
+        var due = item.TryGetValue(RetentionIndexSortKey, out var dueAt);
+        if (due)
+        {
+            // Right-hand operands read the item as it was: "rd" becomes the older "rw" when the path is already due.
+            names["#urd"] = RetentionIndexSortKey;
+            values[":urd"] = dueAt!;
+            sets.Add("#urw = if_not_exists(#urw, :urd)");
+            sets.Add("#urd = if_not_exists(#urw, :urd)");
+        }
+
+        var removes = OptionalAttributes.Where(a => !item.ContainsKey(a)).Select(a => a == FirstUncheckedWrite ? "#urw" : Alias(a)).ToList();
+        if (due)
+        {
+            removes.Remove("#urw");
+        }
+
+        foreach (var a in OptionalAttributes.Where(a => !item.ContainsKey(a) && a != FirstUncheckedWrite))
+        {
+            names[Alias(a)] = a;
+        }
+
+        var expression = "SET " + string.Join(", ", sets) + (removes.Count > 0 ? " REMOVE " + string.Join(", ", removes) : "");
+        return (expression, names, values);
+
+        static string Alias(string attribute) => "#ux" + attribute;
+    }
+
     public static FileEntry ToEntry(Dictionary<string, AttributeValue> item) => new()
     {
         NamespaceId = item.RequireS(EntriesPartitionKey),
@@ -111,8 +177,10 @@ internal static class EntryCodec
 
     public static string PathPointerPrefix(string pathKey) => "p#" + pathKey + "\u0001";
 
-    public static string PathPointerKey(FileRevision revision) =>
-        PathPointerPrefix(revision.PathKey) + Ddb.Ms(revision.ServerModified).ToString("D15", CultureInfo.InvariantCulture) + "#" + revision.Rev;
+    public static string PathPointerKey(FileRevision revision) => PathPointerKey(revision.PathKey, revision.ServerModified, revision.Rev);
+
+    public static string PathPointerKey(string pathKey, DateTimeOffset serverModified, string rev) =>
+        PathPointerPrefix(pathKey) + Ddb.Ms(serverModified).ToString("D15", CultureInfo.InvariantCulture) + "#" + rev;
 
     public static Dictionary<string, AttributeValue> ToJournalItem(ChangeRecord change)
     {
