@@ -19,12 +19,15 @@ public sealed partial class DropSyncApi : IDisposable
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
 
-    /// <param name="handler">Optional transport (tests count bytes with it); defaults to a pooled socket handler.</param>
+    /// <param name="handler">
+    /// Optional transport (tests count bytes with it); defaults to a pooled socket handler. Either way requests the
+    /// server refuses for now (429, 503) are sent again after the wait it names (<see cref="RetryAfterHandler"/>).
+    /// </param>
     public DropSyncApi(Uri server, string? accessToken, HttpMessageHandler? handler = null)
     {
         Server = server;
 #pragma warning disable CA2000 // The HttpClient owns and disposes the handler.
-        _http = new HttpClient(handler ?? CreateDefaultHandler(), disposeHandler: true)
+        _http = new HttpClient(new RetryAfterHandler(handler ?? CreateDefaultHandler()), disposeHandler: true)
         {
             BaseAddress = server,
             Timeout = Timeout.InfiniteTimeSpan,
