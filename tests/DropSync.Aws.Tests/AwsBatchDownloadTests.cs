@@ -43,7 +43,7 @@ public sealed class AwsBatchDownloadTests(DynamoDbServer dynamo, S3Server s3) : 
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.InRange(text.Length, 1, AwsPayloadLimits.MaxPayloadBytes);
+        Assert.InRange((long)text.Length, 1, AwsPayloadLimits.MaxPayloadBytes);
         var entries = JsonNode.Parse(text)!["entries"]!.AsArray();
         for (var i = 0; i < small.Count; i++)
         {
