@@ -18,6 +18,9 @@ internal static class PeerComparison
     {
         var sizeMiB = Arg(args, "--size-mib", 1024);
         var smallFiles = Arg(args, "--small-files", 10_000);
+        // --only small|big: one workload (--large-only is --only big); --skip-rclone: no rclone (its small-file run alone takes minutes).
+        var only = StringArg(args, "--only") ?? (args.Contains("--large-only") ? "big" : null);
+        var skipRclone = args.Contains("--skip-rclone");
         await PeerTool.EnsureInstalledAsync();
         var work = Directory.CreateTempSubdirectory("dropsync-peer-bench-").FullName;
         var table = new List<string>();
@@ -27,8 +30,8 @@ internal static class PeerComparison
             using var http = server.CreateClient();
             _server = Process.GetProcessById(server.ProcessId);
             using var rsync = await RsyncDaemon.StartAsync(work);
-            using var rclone = await RcloneWebDav.StartAsync(work);
-            Console.WriteLine($"peers: {FirstLine("rsync", "--version")}; {FirstLine("rclone", "version")}; load average {LoadAverage()}");
+            using var rclone = skipRclone ? null : await RcloneWebDav.StartAsync(work);
+            Console.WriteLine($"peers: {FirstLine("rsync", "--version")}; {(rclone is null ? "rclone skipped" : FirstLine("rclone", "version"))}; load average {LoadAverage()}");
 
             // Untimed: warms the server (JIT, SQLite's cache) so the first timed workload does not pay for it.
             var warm = Directory.CreateDirectory(Path.Combine(work, "warm")).FullName;
@@ -39,8 +42,12 @@ internal static class PeerComparison
                 await SyncAsync(w);
             }
 
-            await BigFileAsync(server, http, rsync, rclone, work, sizeMiB * 1024L * 1024, table);
-            if (!args.Contains("--large-only"))
+            if (only is null or "big")
+            {
+                await BigFileAsync(server, http, rsync, rclone, work, sizeMiB * 1024L * 1024, table);
+            }
+
+            if (only is null or "small")
             {
                 await SmallFilesAsync(server, http, rsync, rclone, work, smallFiles, table);
             }
@@ -59,7 +66,7 @@ internal static class PeerComparison
         Console.WriteLine($"load average after the run: {LoadAverage()}");
     }
 
-    private static async Task BigFileAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav rclone, string work, long size, List<string> table)
+    private static async Task BigFileAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav? rclone, string work, long size, List<string> table)
     {
         var source = Directory.CreateDirectory(Path.Combine(work, "big-src")).FullName;
         var big = Path.Combine(source, "big.bin");
@@ -71,14 +78,14 @@ internal static class PeerComparison
         File.Copy(big, Path.Combine(a.Folder, "big.bin"));
         var (up, _, upCpu) = await SyncAsync(a);
         var rsyncUp = (await rsync.UploadAsync(source, "big")).Elapsed;
-        var rcloneUp = await rclone.UploadAsync(source, "big");
+        var rcloneUp = rclone is null ? (TimeSpan?)null : await rclone.UploadAsync(source, "big");
         Row(table, $"{mib} MiB, first sync up", up, rsyncUp, rcloneUp, size, upCpu);
 
         await using (var b = await DeviceAsync(server, http, work, "big", a.Email))
         {
             var (down, _, downCpu) = await SyncAsync(b);
             var rsyncDown = await rsync.DownloadAsync("big", Path.Combine(work, "rsync-down"));
-            var rcloneDown = await rclone.DownloadAsync("big", Path.Combine(work, "rclone-down"));
+            var rcloneDown = rclone is null ? (TimeSpan?)null : await rclone.DownloadAsync("big", Path.Combine(work, "rclone-down"));
             Row(table, $"{mib} MiB, first sync down", down, rsyncDown, rcloneDown, size, downCpu);
             TryDelete(Path.Combine(work, "rsync-down"));
             TryDelete(Path.Combine(work, "rclone-down"));
@@ -88,14 +95,14 @@ internal static class PeerComparison
         InsertByteInMiddle(big);
         var (delta, report, deltaCpu) = await SyncAsync(a);
         var (rsyncDelta, rsyncSent) = await rsync.UploadAsync(source, "big");
-        var rcloneDelta = await rclone.UploadAsync(source, "big");
+        var rcloneDelta = rclone is null ? (TimeSpan?)null : await rclone.UploadAsync(source, "big");
         Row(table, $"one byte inserted in the middle of {mib} MiB, sync up", delta, rsyncDelta, rcloneDelta, 0, deltaCpu);
         Console.WriteLine($"  bytes sent: dropsync {MiB(report.BytesUploaded)} of block data; rsync {MiB(rsyncSent)} (--stats, whole stream); rclone re-sends the file");
         table.Add($"| …bytes sent | {MiB(report.BytesUploaded)} | {MiB(rsyncSent)} | {mib} MiB (whole file) | {Ratio(report.BytesUploaded, rsyncSent)} | |");
         TryDelete(source);
     }
 
-    private static async Task SmallFilesAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav rclone, string work, int count, List<string> table)
+    private static async Task SmallFilesAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav? rclone, string work, int count, List<string> table)
     {
         var source = Directory.CreateDirectory(Path.Combine(work, "small-src")).FullName;
         await WriteSmallFilesAsync(source, count);
@@ -103,27 +110,27 @@ internal static class PeerComparison
         CopyTree(source, a.Folder);
         var (up, upReport, upCpu) = await SyncAsync(a);
         var rsyncUp = (await rsync.UploadAsync(source, "small")).Elapsed;
-        var rcloneUp = await rclone.UploadAsync(source, "small");
+        var rcloneUp = rclone is null ? (TimeSpan?)null : await rclone.UploadAsync(source, "small");
         Row(table, $"first sync of {count:N0} files of 2–6 KiB, up", up, rsyncUp, rcloneUp, 0, upCpu);
         Console.WriteLine($"  dropsync uploaded {upReport.FilesUploaded} files");
 
         await using var b = await DeviceAsync(server, http, work, "small", a.Email);
         var (down, downReport, downCpu) = await SyncAsync(b);
         var rsyncDown = await rsync.DownloadAsync("small", Path.Combine(work, "rsync-small-down"));
-        var rcloneDown = await rclone.DownloadAsync("small", Path.Combine(work, "rclone-small-down"));
+        var rcloneDown = rclone is null ? (TimeSpan?)null : await rclone.DownloadAsync("small", Path.Combine(work, "rclone-small-down"));
         Row(table, $"first sync of {count:N0} files of 2–6 KiB, down", down, rsyncDown, rcloneDown, 0, downCpu);
         Console.WriteLine($"  dropsync downloaded {downReport.FilesDownloaded} files");
     }
 
-    private static void Row(List<string> table, string figure, TimeSpan dropsync, TimeSpan rsync, TimeSpan rclone, long bytes, (TimeSpan Client, TimeSpan Server) cpu)
+    private static void Row(List<string> table, string figure, TimeSpan dropsync, TimeSpan rsync, TimeSpan? rclone, long bytes, (TimeSpan Client, TimeSpan Server) cpu)
     {
-        string Cell(TimeSpan t) => bytes > 0 ? $"{bytes / t.TotalSeconds / 1e6:0} MB/s ({t.TotalSeconds:0.00} s)" : $"{t.TotalSeconds:0.00} s";
+        string Cell(TimeSpan? t) => t is not { } v ? "—" : bytes > 0 ? $"{bytes / v.TotalSeconds / 1e6:0} MB/s ({v.TotalSeconds:0.00} s)" : $"{v.TotalSeconds:0.00} s";
         Console.WriteLine($"{figure}: dropsync {Cell(dropsync)} (CPU: client {cpu.Client.TotalSeconds:0.0} s, server {cpu.Server.TotalSeconds:0.0} s); rsync {Cell(rsync)}, ratio {Ratio(dropsync, rsync)}; " +
             $"rclone {Cell(rclone)}, ratio {Ratio(dropsync, rclone)}");
         table.Add($"| {figure} | {Cell(dropsync)}, CPU {cpu.Client.TotalSeconds:0.0} + {cpu.Server.TotalSeconds:0.0} s | {Cell(rsync)} | {Cell(rclone)} | {Ratio(dropsync, rsync)} | {Ratio(dropsync, rclone)} |");
     }
 
-    private static string Ratio(TimeSpan ours, TimeSpan theirs) => Ratio(ours.Ticks, theirs.Ticks);
+    private static string Ratio(TimeSpan ours, TimeSpan? theirs) => Ratio(ours.Ticks, theirs?.Ticks ?? 0);
 
     private static string Ratio(long ours, long theirs) => theirs > 0 ? (ours / (double)theirs).ToString("0.00", CultureInfo.InvariantCulture) : "—";
 
@@ -137,15 +144,19 @@ internal static class PeerComparison
     {
         using var self = Process.GetCurrentProcess();
         var (client, server) = (self.TotalProcessorTime, ServerCpu());
+        device.Requests.Reset();
         var sw = Stopwatch.StartNew();
         var report = await device.Engine.SyncAsync(new SyncOptions());
         var elapsed = sw.Elapsed;
+        Console.WriteLine($"  dropsync requests: {device.Requests.Total} ({device.Requests.Summary()}); refused with 429/503 and retried: {device.Requests.Refused}");
         if (report.Errors.Count > 0)
         {
             Console.WriteLine($"  dropsync reported {report.Errors.Count} errors, first: {report.Errors[0]}");
         }
 
         self.Refresh();
+        _server?.Refresh();
+        Console.WriteLine($"  peak RSS: client {self.PeakWorkingSet64 / 1024 / 1024} MiB, server {(_server?.PeakWorkingSet64 ?? 0) / 1024 / 1024} MiB");
         return (elapsed, report, (self.TotalProcessorTime - client, ServerCpu() - server));
     }
 
@@ -167,9 +178,12 @@ internal static class PeerComparison
         var name = $"{tag}-{Guid.NewGuid():N}";
         var login = await anonymous.LoginAsync(email, Password, name, default);
         var folder = Directory.CreateDirectory(Path.Combine(work, name)).FullName;
-        var api = new DropSyncApi(server.BaseAddress, login.AccessToken);
+#pragma warning disable CA2000 // The API's HttpClient owns and disposes the handler.
+        var requests = new RequestCounter();
+        var api = new DropSyncApi(server.BaseAddress, login.AccessToken, requests);
+#pragma warning restore CA2000
         var source = new CursorChangeSource(api);
-        return new PeerBenchDevice(email, folder, api, source, new SyncEngine(api, folder, source, name));
+        return new PeerBenchDevice(email, folder, api, source, new SyncEngine(api, folder, source, name), requests);
     }
 
     private static async Task WriteSmallFilesAsync(string root, int count)
@@ -248,6 +262,12 @@ internal static class PeerComparison
         }
     }
 
+    private static string? StringArg(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
     private static int Arg(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
@@ -255,7 +275,7 @@ internal static class PeerComparison
     }
 }
 
-internal sealed record PeerBenchDevice(string Email, string Folder, DropSyncApi Api, CursorChangeSource Source, SyncEngine Engine) : IAsyncDisposable
+internal sealed record PeerBenchDevice(string Email, string Folder, DropSyncApi Api, CursorChangeSource Source, SyncEngine Engine, RequestCounter Requests) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {

@@ -120,6 +120,27 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Batches_count_by_their_files_per_device()
+    {
+        using var factory = DropSyncApiFactory.WithSettings(
+            ("DropSync:RateLimits:BatchFilesBurstPerDevice", "5"), ("DropSync:RateLimits:BatchFilesPerSecondPerDevice", "1"));
+        var batcher = await factory.SignUpAsync(deviceName: "batcher");
+        var other = await factory.SignInAsync(batcher.Email!, "other");
+        var four = new { files = Enumerable.Range(0, 4).Select(i => new { path = $"/f{i}.txt" }).ToArray() };
+
+        var first = await batcher.PostAsync("/files/download_batch", four);
+        using var second = await batcher.Http.PostAsJsonAsync("/files/download_batch", four);
+        var refused = JsonNode.Parse(await second.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Equal("too_many_requests", refused["error"]!.GetValue<string>());
+        Assert.NotNull(second.Headers.RetryAfter?.Delta);
+        // One request each: the request bucket (5,000) is nowhere near; another device has its own file budget.
+        Assert.Equal(HttpStatusCode.OK, (await other.PostAsync("/files/download_batch", four)).Status);
+    }
+
+    [Fact]
     public async Task Wrong_link_passwords_lock_the_link()
     {
         using var factory = DropSyncApiFactory.WithSettings(("DropSync:RateLimits:LinkPasswordFailuresPerLink", "2"));

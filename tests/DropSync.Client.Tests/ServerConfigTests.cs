@@ -69,12 +69,12 @@ public sealed class ServerConfigTests
     {
         var calls = 0;
         var stub = new StubHandler(_ => Interlocked.Increment(ref calls) == 1
-            ? StubHandler.Json(HttpStatusCode.ServiceUnavailable, """{"error":"unavailable","message":"Try again."}""")
+            ? StubHandler.Json(HttpStatusCode.InternalServerError, """{"error":"internal_error","message":"Try again."}""")
             : StubHandler.Json(HttpStatusCode.OK, """{"mode":"embedded","websocket_url":"ws://127.0.0.1:5999/notifications/ws","max_request_bytes":1000,"max_response_bytes":null,"max_batch_bytes":2000,"max_batch_files":10,"max_block_bytes":4194304}"""));
         using var api = new DropSyncApi(Server, "tok", stub);
 
         var failure = await Assert.ThrowsAsync<DropSyncApiException>(() => api.GetConfigAsync(default));
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, failure.Status);
+        Assert.Equal(HttpStatusCode.InternalServerError, failure.Status);
         var config = await api.GetConfigAsync(default);
 
         Assert.Equal(1000, config.MaxRequestBytes);

@@ -45,13 +45,22 @@ public sealed record BatchFile(string Path, string Mode, string? Rev, ReadOnlyMe
 /// <summary>What became of one file of a batch: <see cref="Metadata"/>, or <see cref="Error"/> (the error body a single upload would have had).</summary>
 public sealed record BatchFileResult(int Index, string? Path, int Status, RemoteEntry? Metadata, JsonElement? Error)
 {
-    public DropSyncApiException ToException()
+    public DropSyncApiException ToException() => ErrorOf(Status, Error);
+
+    /// <summary>A batch entry's error body as the exception a single request would have thrown.</summary>
+    internal static DropSyncApiException ErrorOf(int status, JsonElement? error)
     {
-        var body = Error ?? default;
+        var body = error ?? default;
         var code = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var c) ? c.GetString() ?? "error" : "error";
         var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("message", out var m) ? m.GetString() ?? code : code;
-        return new DropSyncApiException((HttpStatusCode)Status, code, message, body);
+        return new DropSyncApiException((HttpStatusCode)status, code, message, body);
     }
+}
+
+/// <summary>One file of <c>/files/download_batch</c>: status 200 with <see cref="Metadata"/> and <see cref="Content"/>, or <see cref="Error"/>.</summary>
+public sealed record BatchDownloadResult(int Index, string? Path, int Status, RemoteEntry? Metadata, byte[]? Content, JsonElement? Error)
+{
+    public DropSyncApiException ToException() => BatchFileResult.ErrorOf(Status, Error);
 }
 
 public sealed record SharedLink(string LinkId, string Url, string? Path, DateTimeOffset? ExpiresAt, bool HasPassword, DateTimeOffset? CreatedAt)

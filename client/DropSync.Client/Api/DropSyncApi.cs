@@ -19,12 +19,15 @@ public sealed partial class DropSyncApi : IDisposable
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
 
-    /// <param name="handler">Optional transport (tests count bytes with it); defaults to a pooled socket handler.</param>
+    /// <param name="handler">
+    /// Optional transport (tests count bytes with it); defaults to a pooled socket handler. Either way requests the
+    /// server refuses for now (429, 503) are sent again after the wait it names (<see cref="RetryAfterHandler"/>).
+    /// </param>
     public DropSyncApi(Uri server, string? accessToken, HttpMessageHandler? handler = null)
     {
         Server = server;
 #pragma warning disable CA2000 // The HttpClient owns and disposes the handler.
-        _http = new HttpClient(handler ?? CreateDefaultHandler(), disposeHandler: true)
+        _http = new HttpClient(new RetryAfterHandler(handler ?? CreateDefaultHandler()), disposeHandler: true)
         {
             BaseAddress = server,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -170,29 +173,6 @@ public sealed partial class DropSyncApi : IDisposable
             socket.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// Many small files (each at most 4 MiB) in one request: <c>multipart/form-data</c>, a JSON "manifest" part then one
-    /// part per file. Each file succeeds or fails on its own; the results are in the files' order.
-    /// </summary>
-    public async Task<IReadOnlyList<BatchFileResult>> UploadBatchAsync(IReadOnlyList<BatchFile> files, CancellationToken ct)
-    {
-        using var body = new MultipartFormDataContent();
-#pragma warning disable CA2000 // The multipart content owns and disposes its parts.
-        var manifest = JsonSerializer.Serialize(new { files = files.Select(f => new { path = f.Path, mode = f.Mode, rev = f.Rev }) }, Json);
-        body.Add(new StringContent(manifest, System.Text.Encoding.UTF8, "application/json"), "manifest");
-        foreach (var file in files)
-        {
-            var part = new ReadOnlyMemoryContent(file.Content);
-            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            body.Add(part, "file", "file");
-        }
-#pragma warning restore CA2000
-
-        using var request = Authorized(HttpMethod.Post, "/files/upload_batch", body);
-        using var response = await _http.SendAsync(request, ct);
-        return (await ReadAsync<BatchResult>(response, ct)).Entries;
     }
 
     public Task<JsonElement> AddMemberAsync(string path, string email, string role, CancellationToken ct) =>
@@ -396,8 +376,6 @@ public sealed partial class DropSyncApi : IDisposable
         }
     }
 
-
-    private sealed record BatchResult(IReadOnlyList<BatchFileResult> Entries);
 
     private sealed record DevicesResult(IReadOnlyList<DeviceInfo> Devices, string? Cursor = null, bool HasMore = false);
 

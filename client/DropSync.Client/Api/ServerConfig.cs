@@ -27,6 +27,12 @@ public sealed record ServerConfig(
     /// <summary>The retention policy in words ("180 days, up to 100 revisions a file"); null or empty from a server before retention.</summary>
     public string? History { get; init; }
 
+    /// <summary>The most files one <c>/files/download_batch</c> names; null or 0: the server has none (files come down one by one).</summary>
+    public int? MaxDownloadBatchFiles { get; init; }
+
+    /// <summary>The largest <c>/files/download_batch</c> answer, as <see cref="DownloadBatches.EntryBytes"/> estimates it.</summary>
+    public long? MaxDownloadBatchBytes { get; init; }
+
     /// <summary>Whether the server answered <c>/config</c> (false: the embedded defaults stand in for it).</summary>
     [JsonIgnore] public bool FromServer { get; init; } = true;
 

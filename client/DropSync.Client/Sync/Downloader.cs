@@ -12,7 +12,8 @@ namespace DropSync.Client.Sync;
 /// <summary>Fetches files (whole, or by blocks reusing local ones), verifies them, and puts them in place.</summary>
 internal sealed class Downloader(SyncPass p)
 {
-    public async Task DownloadAsync(RemoteEntry r, IndexEntry? prior, CancellationToken ct)
+    /// <param name="fetched">The file's content when a batch already brought it (<see cref="BatchDownloader"/>); verified here like any other.</param>
+    public async Task DownloadAsync(RemoteEntry r, IndexEntry? prior, CancellationToken ct, byte[]? fetched = null)
     {
         var rel = p.Local.TryGetValue(SyncEngine.KeyOf(r.Path), out var existing) && !existing.IsDir ? existing.Rel : p.LocalRelFor(r.Path);
         var key = SyncEngine.KeyOf(r.Path);
@@ -23,7 +24,8 @@ internal sealed class Downloader(SyncPass p)
         try
         {
             // A file over the server's answer limit (AWS: Lambda's 6 MB payload) comes by blocks, however small.
-            if (size <= p.Options.SmallFileLimit && p.Server.CanDownloadDirectly(size) && await DownloadWholeAsync(r, ct) is { } bytes)
+            var bytes = fetched ?? (size <= p.Options.SmallFileLimit && p.Server.CanDownloadDirectly(size) ? await DownloadWholeAsync(r, ct) : null);
+            if (bytes is not null)
             {
                 received = bytes.Length;
                 p.Report.Downloaded(bytes.Length);

@@ -22,6 +22,7 @@ internal sealed class SyncPass
         Uploads = new Uploader(this);
         Resumable = new ResumableUploader(this);
         Downloads = new Downloader(this);
+        BatchDownloads = new BatchDownloader(this);
         LocalBlocks = new LocalBlockSource(this);
         Moves = new MoveExecutor(this);
         Deletes = new DeleteExecutor(this);
@@ -42,6 +43,7 @@ internal sealed class SyncPass
     public Uploader Uploads { get; }
     public ResumableUploader Resumable { get; }
     public Downloader Downloads { get; }
+    public BatchDownloader BatchDownloads { get; }
     public LocalBlockSource LocalBlocks { get; }
     public MoveExecutor Moves { get; }
     public DeleteExecutor Deletes { get; }
@@ -196,7 +198,7 @@ internal sealed class SyncPass
         ReportProgress(null);
         // Each action with what it is about, so an error names it.
         var actions = Uploads.Actions(uploads);
-        actions.AddRange(plan.Downloads.Select(d => (d.Remote.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => Downloads.DownloadAsync(d.Remote, d.Prior, c)))));
+        actions.AddRange(BatchDownloads.Actions(plan.Downloads));
         actions.AddRange(plan.DeleteRemoteTrees.Select(f => (f.Folder.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => Deletes.DeleteRemoteFolderAsync(f.Folder, f.Files, c)))));
         actions.AddRange(plan.DeleteRemote.Select(d => (d.Remote.Path.TrimStart('/'), (Func<CancellationToken, Task>)(c => Deletes.DeleteRemoteAsync(d.Remote, c)))));
         actions.AddRange(plan.DeleteLocal.Select(d => (d.Entry.Path.TrimStart('/'), (Func<CancellationToken, Task>)(_ => Deletes.DeleteLocal(d.Entry)))));

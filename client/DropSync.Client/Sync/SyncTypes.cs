@@ -31,6 +31,9 @@ public sealed class SyncOptions
     /// <summary>Small files go up many to a request (<c>/files/upload_batch</c>); off, each goes up on its own.</summary>
     public bool BatchUploads { get; init; } = true;
 
+    /// <summary>Small files come down many to a request (<c>/files/download_batch</c>) where the server offers it; off, each comes on its own.</summary>
+    public bool BatchDownloads { get; init; } = true;
+
     /// <summary>At most this many files per batch (the server takes up to 1,000).</summary>
     public int BatchMaxFiles { get; init; } = 500;
 

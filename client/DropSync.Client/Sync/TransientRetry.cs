@@ -4,9 +4,11 @@ using DropSync.Client.Api;
 namespace DropSync.Client.Sync;
 
 /// <summary>
-/// Retries one block transfer that failed on the way (connection reset, 5xx, 429) a few times with a short back-off,
-/// so one dropped request among a file's hundreds of parallel block PUTs or GETs does not fail the whole file. Errors
-/// that another try cannot fix (4xx: an expired or wrong URL, a refused size) and cancellation are not retried.
+/// Retries one block transfer that failed on the way (connection reset, 5xx) a few times with a short back-off and
+/// jitter, so one dropped request among a file's hundreds of parallel block PUTs or GETs does not fail the whole file.
+/// A 429 or 503 never gets here while the transport still waits it out (<see cref="RetryAfterHandler"/>, for every
+/// request). Errors that another try cannot fix (4xx: an expired or wrong URL, a refused size) and cancellation are
+/// not retried.
 /// </summary>
 internal static class TransientRetry
 {
@@ -22,7 +24,7 @@ internal static class TransientRetry
             }
             catch (Exception e) when (attempt < Attempts && IsTransient(e) && !ct.IsCancellationRequested)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt * attempt), ct);
+                await Task.Delay(TimeSpan.FromMilliseconds((100 * attempt * attempt) + Random.Shared.Next(50)), ct);
             }
         }
     }

@@ -17,6 +17,8 @@ namespace DropSync.Api.Apis;
 /// <param name="VersionRetentionSeconds">How long a replaced revision or a deleted file stays restorable.</param>
 /// <param name="MaxRevisionsPerFile">The most revisions kept of one file (the newest).</param>
 /// <param name="History">The retention policy in words, for people ("180 days, up to 100 revisions a file").</param>
+/// <param name="MaxDownloadBatchFiles">The most files one /files/download_batch names (0: the server has no batch download).</param>
+/// <param name="MaxDownloadBatchBytes">The largest /files/download_batch answer; files past it answer download_batch_full.</param>
 public sealed record ServerConfigResponse(
     string Mode,
     string WebsocketUrl,
@@ -27,7 +29,9 @@ public sealed record ServerConfigResponse(
     int MaxBlockBytes,
     long VersionRetentionSeconds = 0,
     int MaxRevisionsPerFile = 0,
-    string History = "");
+    string History = "",
+    int MaxDownloadBatchFiles = 0,
+    long MaxDownloadBatchBytes = 0);
 
 /// <summary><c>GET /config</c> (anonymous).</summary>
 internal static class ConfigApi
@@ -52,7 +56,9 @@ internal static class ConfigApi
             Limits.MaxBlockSize,
             (long)Math.Min(retention.VersionRetention.TotalSeconds, long.MaxValue),
             retention.MaxRevisionsPerFile,
-            Core.Retention.RetentionText.Describe(retention));
+            Core.Retention.RetentionText.Describe(retention),
+            DownloadBatches.MaxFiles,
+            limits.MaxDownloadBatchBytes);
     }
 
     /// <summary>The live feed's URL: AWS, the WebSocket stage's (DROPSYNC_WS_URL); embedded, this server's.</summary>

@@ -33,6 +33,7 @@ internal static class ApiPipeline
         app.MapAppPasswordsApi();
         app.MapUploadApi();
         app.MapBatchUploadApi();
+        app.MapBatchDownloadApi();
         app.MapDownloadApi();
         app.MapFilesApi();
         app.MapBlocksApi();

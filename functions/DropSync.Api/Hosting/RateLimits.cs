@@ -10,7 +10,8 @@ namespace DropSync.Api.Hosting;
 
 /// <summary>
 /// ASP.NET Core's rate limiter: sign-ins and registrations per client address (token buckets), and a generous token
-/// bucket per device token on the authenticated API. Wrong passwords are counted apart, per account, link or WebDAV
+/// bucket per device token on the authenticated API (a batch is one request there; its files count in
+/// <see cref="BatchFileLimiter"/>). Wrong passwords are counted apart, per account, link or WebDAV
 /// account+address, by <see cref="FailedAttemptLimiter"/> (only failures count there). A refusal answers 429
 /// too_many_requests with Retry-After. All in memory, per process (per Lambda instance in AWS mode; see docs/security.md).
 /// </summary>
@@ -23,6 +24,7 @@ internal static class RateLimits
     {
         services.AddSingleton(limits);
         services.AddSingleton<FailedAttemptLimiter>();
+        services.AddSingleton<BatchFileLimiter>();
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

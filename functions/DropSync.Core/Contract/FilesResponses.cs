@@ -28,3 +28,13 @@ public sealed record BatchUploadEntry(int Index, string? Path, int Status, FileM
 
 /// <summary><c>POST /files/upload_batch</c>: one entry per manifest file.</summary>
 public sealed record BatchUploadResponse(IReadOnlyList<BatchUploadEntry> Entries);
+
+/// <summary>
+/// One file of <c>POST /files/download_batch</c>, in the request's order: status 200 with its metadata and its whole
+/// content (base64 in JSON; its <c>content_hash</c> is in the metadata for the client to verify), or its error status
+/// with the error body a single <c>/files/download</c> of that file would have had.
+/// </summary>
+public sealed record BatchDownloadEntry(int Index, string? Path, int Status, FileMetadata? Metadata, byte[]? Content, ErrorResponse? Error);
+
+/// <summary><c>POST /files/download_batch</c>: one entry per requested file.</summary>
+public sealed record BatchDownloadResponse(IReadOnlyList<BatchDownloadEntry> Entries);

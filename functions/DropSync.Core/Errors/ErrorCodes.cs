@@ -274,6 +274,10 @@ public static class ErrorCodes
     [ErrorCode(ErrorKind.PayloadTooLarge)]
     public const string BatchTooLarge = "batch_too_large";
 
+    /// <summary>A file of /files/download_batch past the answer's byte budget: ask for it in another batch.</summary>
+    [ErrorCode(ErrorKind.PayloadTooLarge)]
+    public const string DownloadBatchFull = "download_batch_full";
+
     [ErrorCode(ErrorKind.PayloadTooLarge)]
     public const string BlockTooLarge = "block_too_large";
 

@@ -32,6 +32,16 @@ public sealed class RateLimitOptions
     public int ApiRequestsPerSecondPerDevice { get; set; } = 500;
 
     /// <summary>
+    /// Files named by batch requests (/files/upload_batch, /files/download_batch) per device token: a bucket of this
+    /// many, refilled at <see cref="BatchFilesPerSecondPerDevice"/>. A batch is one request to the request bucket and
+    /// this many files to this one.
+    /// </summary>
+    public int BatchFilesBurstPerDevice { get; set; } = 100_000;
+
+    /// <summary>The sustained rate of files in batch requests per device token.</summary>
+    public int BatchFilesPerSecondPerDevice { get; set; } = 10_000;
+
+    /// <summary>
     /// Take the client address from the last entry of <c>X-Forwarded-For</c> (the one the proxy in front appended).
     /// Only behind a proxy that sets it (API Gateway does; AWS mode turns this on); otherwise a client could choose its
     /// own address.

@@ -44,6 +44,11 @@ public static class MatrixRows
         new("download", new(200, 200, 200, 404, 401, 401, 401), _ => Json(new { path = "/Shared/doc.txt" })),
         new("downloadByQuery", new(200, 200, 200, 404, 401, 401, 401), _ => new() { Query = "path=/Shared/doc.txt" }),
         new("getBlocks", new(200, 200, 200, 404, 401, 401, 401), _ => Json(new { path = "/Shared/doc.txt" })),
+        new("downloadBatch", new(200, 200, 200, 404, 401, 401, 401), _ => Json(new { files = new[] { new { path = "/Shared/doc.txt" } } }))
+        {
+            // The batch answers 200 with a status per file: the cell is the file's.
+            Outcome = (status, body) => status == 200 ? body["entries"]![0]!["status"]!.GetValue<int>() : status,
+        },
         new("listFolderContinue", new(200, 400, 400, 400, 401, 401, 401), w => Json(new { cursor = w.OwnerCursor })),
         new("getLatestCursor", AnySignedIn200, _ => Json(new { path = "" })),
 

@@ -133,6 +133,11 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     /// <summary>How many requests went to this path (e.g. "/files/list_folder") since the last <see cref="Reset"/>.</summary>
     public int Requests(string path) => _requests.TryGetValue(path, out var n) ? n : 0;
 
+    /// <summary>Answers to this path the server refused for now (429, 503), each sent again by the client.</summary>
+    public int Refused(string path) => _refused.TryGetValue(path, out var n) ? n : 0;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _refused = new(StringComparer.Ordinal);
+
     /// <summary>Answer the next this-many <c>list_folder/continue</c> calls with 409 reset, as a server whose journal was compacted.</summary>
     public int ResetContinues { get; set; }
 
@@ -181,6 +186,7 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         Interlocked.Exchange(ref _blockTransfers, 0);
         _requests.Clear();
         _largest.Clear();
+        _refused.Clear();
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -202,13 +208,19 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
 
         if (isBlock && TakeOne(ref request.Method == HttpMethod.Put ? ref FailBlockPuts : ref FailBlockGets))
         {
-            return new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable)
+            // A 500, not a 503: the transport waits a 503 out itself (RetryAfterHandler); this is a transfer failing.
+            return new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
             {
-                Content = new StringContent("""{"error":"unavailable","message":"Injected by the test."}""", System.Text.Encoding.UTF8, "application/json"),
+                Content = new StringContent("""{"error":"internal_error","message":"Injected by the test."}""", System.Text.Encoding.UTF8, "application/json"),
             };
         }
 
         var response = await base.SendAsync(request, cancellationToken);
+        if (RetryAfterHandler.IsRefusal(response.StatusCode))
+        {
+            _refused.AddOrUpdate(path, 1, (_, n) => n + 1);
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             return response;
