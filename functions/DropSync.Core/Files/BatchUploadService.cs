@@ -106,8 +106,9 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
         var refs = new List<BlockRef>(1);
         if (file.Content.Length > 0)
         {
+            // Named here from the bytes themselves, so the store need not hash them again to verify the name.
             var hash = BlockHash.Of(file.Content.Span);
-            await blocks.StoreAsync(caller.UserId, hash, file.Content, ct);
+            await blocks.StoreHashedAsync(caller.UserId, hash, file.Content, ct);
             hasher.AppendPieceDigest(hash.ToBytes(), file.Content.Length);
             refs.Add(new BlockRef(hash, file.Content.Length));
         }
