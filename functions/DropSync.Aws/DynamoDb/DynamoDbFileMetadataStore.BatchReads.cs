@@ -13,7 +13,11 @@ namespace DropSync.Aws.DynamoDb;
 /// </summary>
 public sealed partial class DynamoDbFileMetadataStore
 {
-    public async Task<IReadOnlyDictionary<string, FileEntry>> GetEntriesAsync(string namespaceId, IReadOnlyCollection<string> pathKeys, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, FileEntry>> GetEntriesAsync(string namespaceId, IReadOnlyCollection<string> pathKeys, CancellationToken cancellationToken) =>
+        ReadEntriesAsync(nameof(GetEntriesAsync), namespaceId, pathKeys, cancellationToken);
+
+    /// <summary>The entries at <paramref name="pathKeys"/> by BatchGetItem, metered as <paramref name="operation"/>.</summary>
+    private async Task<IReadOnlyDictionary<string, FileEntry>> ReadEntriesAsync(string operation, string namespaceId, IReadOnlyCollection<string> pathKeys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pathKeys);
         var keys = pathKeys.Distinct(StringComparer.Ordinal).Select(k => EntryKey(namespaceId, k)).ToList();
@@ -22,7 +26,7 @@ public sealed partial class DynamoDbFileMetadataStore
             return new Dictionary<string, FileEntry>(StringComparer.Ordinal);
         }
 
-        var items = await _db.BatchGetAsync(nameof(GetEntriesAsync), _db.Tables.Entries, keys, cancellationToken).ConfigureAwait(false);
+        var items = await _db.BatchGetAsync(operation, _db.Tables.Entries, keys, cancellationToken).ConfigureAwait(false);
         return items.Select(ToEntry).ToDictionary(e => e.PathKey, StringComparer.Ordinal);
     }
 

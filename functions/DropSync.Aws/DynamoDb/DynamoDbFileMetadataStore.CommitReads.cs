@@ -26,13 +26,18 @@ public sealed partial class DynamoDbFileMetadataStore
 {
     /// <summary>
     /// Reads the entries a batch checks without writing, and those its puts replace when they expect a rev, after the
-    /// heads. Returns the first write whose expectation fails against the table (then nothing is written), or the live files
+    /// heads, in batches. Returns the first write whose expectation fails against the table (then nothing is written), or the live files
     /// the batch replaces.
     /// </summary>
     private async Task<(int? FailedIndex, List<FileEntry> Replaced)> ReadUnderHeadsAsync(BatchPlan plan, CancellationToken cancellationToken)
     {
         var slots = plan.Slots.Where(s => s.Put is null || s.TableExpectations.Exists(e => e.Expected is EntryExpectation.HasRev)).ToList();
-        var current = await Task.WhenAll(slots.Select(s => GetEntryAsync(s.NamespaceId, s.PathKey, cancellationToken))).ConfigureAwait(false);
+        // BatchGetItem, 100 keys a request and strongly consistent like the GetItem it replaces (a folder move reads
+        // every path it moves: 500 paths were 500 GetItems).
+        var byNamespace = await Task.WhenAll(slots.GroupBy(s => s.NamespaceId, StringComparer.Ordinal).Select(async g =>
+            (Namespace: g.Key, Entries: await ReadEntriesAsync(nameof(ApplyAsync), g.Key, g.Select(s => s.PathKey).ToList(), cancellationToken).ConfigureAwait(false)))).ConfigureAwait(false);
+        var entries = byNamespace.ToDictionary(n => n.Namespace, n => n.Entries, StringComparer.Ordinal);
+        var current = slots.Select(s => entries[s.NamespaceId].GetValueOrDefault(s.PathKey)).ToArray();
         var replaced = new List<FileEntry>();
         var failed = int.MaxValue;
         for (var i = 0; i < slots.Count; i++)
