@@ -1,5 +1,6 @@
 using DropSync.Api.Hosting;
 
+MallocArenas.Cap();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddDropSync();
 var app = builder.Build();
