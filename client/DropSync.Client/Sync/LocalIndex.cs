@@ -51,11 +51,12 @@ public sealed partial class LocalIndex : IDisposable
             CREATE TABLE IF NOT EXISTS uploads(key TEXT PRIMARY KEY, upload_id TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
                 blocks TEXT NOT NULL, expires INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS settings(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS remote(key TEXT PRIMARY KEY, entry TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS local_only(key TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL);
             """;
         cmd.ExecuteNonQuery();
-        return new LocalIndex(db);
+        var index = new LocalIndex(db);
+        index.CreateRemoteTable();
+        return index;
     }
 
     /// <summary>The index database's file: tells two indexes apart.</summary>

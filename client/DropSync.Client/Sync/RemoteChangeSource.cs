@@ -111,10 +111,10 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         if (index.GetSetting(LocalIndex.RemoteCursorSetting) is { Length: > 0 } cursor)
         {
             var cached = _tree is not null && _treeCursor == cursor && _treeIndex == index.Location;
-            var tree = cached ? _tree! : LoadStored(index);
+            var tree = cached ? _tree! : index.LoadRemote();
             // Mutated below: forgotten until the new cursor is stored with it, so a failed page never leaves it half-applied.
             _tree = null;
-            var changed = new Dictionary<string, string?>(StringComparer.Ordinal);
+            var changed = new Dictionary<string, RemoteEntry?>(StringComparer.Ordinal);
             try
             {
                 ChangePage page;
@@ -142,17 +142,6 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         return await ListAfreshAsync(index, ct);
     }
 
-    private static RemoteTree LoadStored(LocalIndex index)
-    {
-        var tree = new RemoteTree();
-        foreach (var (key, json) in index.LoadRemote())
-        {
-            tree.Set(key, JsonSerializer.Deserialize<RemoteEntry>(json, DropSyncApi.Json)!);
-        }
-
-        return tree;
-    }
-
     private static bool IsReset(DropSyncApiException e) =>
         e.Code is ErrorCodes.Reset or ErrorCodes.InvalidCursor || (e.Status == HttpStatusCode.Conflict && e.Code == ErrorCodes.Reset);
 
@@ -172,13 +161,13 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             cursor = page.Cursor;
         }
 
-        index.SaveRemote(tree.Select(kv => KeyValuePair.Create(kv.Key, (string?)JsonSerializer.Serialize(kv.Value, DropSyncApi.Json))), cursor, replace: true);
+        index.SaveRemote(tree.Select(kv => KeyValuePair.Create(kv.Key, (RemoteEntry?)kv.Value)), cursor, replace: true);
         (_tree, _treeCursor, _treeIndex) = (tree, cursor, index.Location);
         return tree;
     }
 
     /// <summary>Applies feed entries in order; <paramref name="changed"/> collects what to write back (null = deleted).</summary>
-    internal static void Apply(RemoteTree tree, IReadOnlyList<RemoteChange> entries, Dictionary<string, string?>? changed)
+    internal static void Apply(RemoteTree tree, IReadOnlyList<RemoteChange> entries, Dictionary<string, RemoteEntry?>? changed)
     {
         foreach (var e in entries)
         {
@@ -206,7 +195,7 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
                 tree.Set(key, entry);
                 if (changed is not null)
                 {
-                    changed[key] = JsonSerializer.Serialize(entry, DropSyncApi.Json);
+                    changed[key] = entry;
                 }
             }
         }
