@@ -2,12 +2,10 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Amazon.S3;
 using DropSync.Aws.DynamoDb;
-using DropSync.Aws.Hosting;
 using DropSync.Aws.S3;
 using DropSync.Aws.Tests.Infrastructure;
 using DropSync.Core.Content;
 using DropSync.Core.Retention;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Aws.Tests;
@@ -23,36 +21,21 @@ namespace DropSync.Aws.Tests;
 public sealed class ColdTieringTests(DynamoDbServer dynamo, S3Server s3) : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private TaggingS3Proxy? _proxy;
-    private AwsModeHost? _host;
-    private string _bucket = "";
+    private ColdTieringHost? _tiering;
 
-    private TaggingS3Proxy Proxy => _proxy!;
+    private TaggingS3Proxy Proxy => _tiering!.Proxy;
 
-    private AwsModeHost Host => _host!;
+    private AwsModeHost Host => _tiering!.Host;
 
-    public async Task InitializeAsync()
-    {
-        _proxy = new TaggingS3Proxy(s3.Endpoint!);
-        _proxy.Start();
-        _host = await AwsModeHost.StartAsync(dynamo, s3, new Dictionary<string, string>
-        {
-            [AwsEnvironment.S3Endpoint] = _proxy.Endpoint,
-            [AwsEnvironment.ColdAfterDays] = "0",
-        });
-        _bucket = _host.Factory.Services.GetRequiredService<IConfiguration>()[AwsEnvironment.Bucket]!;
-    }
+    private string Bucket => _tiering!.Bucket;
+
+    public async Task InitializeAsync() => _tiering = await ColdTieringHost.StartAsync(dynamo, s3);
 
     public async Task DisposeAsync()
     {
-        if (_host is not null)
+        if (_tiering is not null)
         {
-            await _host.DisposeAsync();
-        }
-
-        if (_proxy is not null)
-        {
-            await _proxy.DisposeAsync();
+            await _tiering.DisposeAsync();
         }
     }
 
@@ -135,7 +118,7 @@ public sealed class ColdTieringTests(DynamoDbServer dynamo, S3Server s3) : IAsyn
         var services = Host.Factory.Services;
         await services.GetRequiredService<HistoryCollector>().RunOnceAsync(None);
         var tiering = new ColdTiering(
-            services.GetRequiredService<DynamoDbContext>(), services.GetRequiredService<IAmazonS3>(), new S3BlockStoreOptions { BucketName = _bucket }, TimeProvider.System)
+            services.GetRequiredService<DynamoDbContext>(), services.GetRequiredService<IAmazonS3>(), new S3BlockStoreOptions { BucketName = Bucket }, TimeProvider.System)
         {
             MaxBlocksPerRun = 2,
         };
@@ -153,7 +136,7 @@ public sealed class ColdTieringTests(DynamoDbServer dynamo, S3Server s3) : IAsyn
         Assert.All(files, f => Assert.Equal("true", ColdTag(f)));
     }
 
-    private string? ColdTag(byte[] block) => Proxy.Tag(_bucket, "blocks/" + BlockHash.Of(block).Hex, ColdTiering.TagKey);
+    private string? ColdTag(byte[] block) => Proxy.Tag(Bucket, "blocks/" + BlockHash.Of(block).Hex, ColdTiering.TagKey);
 
     private async Task<JsonNode> RunScheduledAsync()
     {

@@ -7,7 +7,6 @@ using DropSync.Aws.Tests.Infrastructure;
 using DropSync.Core.Content;
 using DropSync.Core.Files;
 using DropSync.Core.Retention;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Aws.Tests;
@@ -22,34 +21,21 @@ namespace DropSync.Aws.Tests;
 public sealed class ReferenceBackfillTests(DynamoDbServer dynamo, S3Server s3) : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private TaggingS3Proxy? _proxy;
-    private AwsModeHost? _host;
-    private string _bucket = "";
+    private ColdTieringHost? _tiering;
 
-    private AwsModeHost Host => _host!;
+    private TaggingS3Proxy Proxy => _tiering!.Proxy;
 
-    public async Task InitializeAsync()
-    {
-        _proxy = new TaggingS3Proxy(s3.Endpoint!);
-        _proxy.Start();
-        _host = await AwsModeHost.StartAsync(dynamo, s3, new Dictionary<string, string>
-        {
-            [AwsEnvironment.S3Endpoint] = _proxy.Endpoint,
-            [AwsEnvironment.ColdAfterDays] = "0",
-        });
-        _bucket = _host.Factory.Services.GetRequiredService<IConfiguration>()[AwsEnvironment.Bucket]!;
-    }
+    private AwsModeHost Host => _tiering!.Host;
+
+    private string Bucket => _tiering!.Bucket;
+
+    public async Task InitializeAsync() => _tiering = await ColdTieringHost.StartAsync(dynamo, s3);
 
     public async Task DisposeAsync()
     {
-        if (_host is not null)
+        if (_tiering is not null)
         {
-            await _host.DisposeAsync();
-        }
-
-        if (_proxy is not null)
-        {
-            await _proxy.DisposeAsync();
+            await _tiering.DisposeAsync();
         }
     }
 
@@ -118,7 +104,7 @@ public sealed class ReferenceBackfillTests(DynamoDbServer dynamo, S3Server s3) :
         Assert.True(status == System.Net.HttpStatusCode.OK, $"/events answered {status}: {body?.ToJsonString()}");
         Assert.True(body!["backfill_done"]!.GetValue<bool>());
         Assert.Equal(1, body["backfill_counted"]!.GetValue<int>());
-        Assert.Null(_proxy!.Tag(_bucket, "blocks/" + BlockHash.Of(shared).Hex, S3.ColdTiering.TagKey));
+        Assert.Null(Proxy.Tag(Bucket, "blocks/" + BlockHash.Of(shared).Hex, S3.ColdTiering.TagKey));
         Assert.Equal(1, await CurrentCountAsync(shared));
         Assert.Equal(1, await CurrentCountAsync(replacement));
 
