@@ -8,30 +8,13 @@ public class BlockContentStreamBufferTests
 {
     private readonly InMemoryBlockStore _store = new();
 
-    private (byte[] Content, List<BlockRef> Blocks) StoreFile(int[] sizes, int seed)
-    {
-        var content = ReferenceContentHash.RandomBytes(sizes.Sum(), seed);
-        var blocks = new List<BlockRef>();
-        var offset = 0;
-        foreach (var size in sizes)
-        {
-            var block = content[offset..(offset + size)];
-            var hash = BlockHash.Of(block);
-            _store.PutAsync(hash, block, CancellationToken.None).GetAwaiter().GetResult();
-            blocks.Add(new BlockRef(hash, size));
-            offset += size;
-        }
-
-        return (content, blocks);
-    }
-
     [Theory]
     [InlineData(new[] { 1 })]
     [InlineData(new[] { 5000 })]
     [InlineData(new[] { 700, 90_000, 12 })]
     public async Task A_small_file_is_read_through_a_buffer_sized_to_its_largest_block(int[] sizes)
     {
-        var (content, blocks) = StoreFile(sizes, seed: 21);
+        var (content, blocks) = _store.StoreFile(sizes, seed: 21);
         using var output = new MemoryStream();
         using (var stream = new BlockContentStream(_store, blocks, ReferenceContentHash.Of(content)))
         {
@@ -45,7 +28,7 @@ public class BlockContentStreamBufferTests
     [Fact]
     public async Task A_file_with_a_full_size_block_is_read_through_a_block_sized_buffer()
     {
-        var (content, blocks) = StoreFile([Limits.MaxBlockSize, 10], seed: 22);
+        var (content, blocks) = _store.StoreFile([Limits.MaxBlockSize, 10], seed: 22);
         using var output = new MemoryStream();
         using (var stream = new BlockContentStream(_store, blocks, ReferenceContentHash.Of(content)))
         {
@@ -59,7 +42,7 @@ public class BlockContentStreamBufferTests
     [Fact]
     public void A_stored_block_larger_than_every_recorded_block_fails_as_invalid_data()
     {
-        var (content, blocks) = StoreFile([300, 200], seed: 23);
+        var (content, blocks) = _store.StoreFile([300, 200], seed: 23);
         _store.Plant(blocks[0].Hash, ReferenceContentHash.RandomBytes(70_000, seed: 24));
         using var stream = new BlockContentStream(_store, blocks, ReferenceContentHash.Of(content));
 

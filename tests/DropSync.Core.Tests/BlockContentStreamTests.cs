@@ -10,23 +10,6 @@ public class BlockContentStreamTests
 
     private readonly InMemoryBlockStore _store = new();
 
-    private (byte[] Content, List<BlockRef> Blocks) StoreFile(int[] sizes, int seed)
-    {
-        var content = ReferenceContentHash.RandomBytes(sizes.Sum(), seed);
-        var blocks = new List<BlockRef>();
-        var offset = 0;
-        foreach (var size in sizes)
-        {
-            var block = content[offset..(offset + size)];
-            var hash = BlockHash.Of(block);
-            _store.PutAsync(hash, block, CancellationToken.None).GetAwaiter().GetResult();
-            blocks.Add(new BlockRef(hash, size));
-            offset += size;
-        }
-
-        return (content, blocks);
-    }
-
     private BlockContentStream Open(List<BlockRef> blocks, byte[] content) =>
         new(_store, blocks, ReferenceContentHash.Of(content));
 
@@ -66,7 +49,7 @@ public class BlockContentStreamTests
     [InlineData(1 << 20)]
     public void A_full_sequential_read_returns_the_exact_bytes(int bufferSize)
     {
-        var (content, blocks) = StoreFile(Sizes, seed: bufferSize);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: bufferSize);
         using var stream = Open(blocks, content);
 
         Assert.Equal(content, ReadToEnd(stream, bufferSize));
@@ -78,7 +61,7 @@ public class BlockContentStreamTests
     [InlineData(8192)]
     public async Task A_full_asynchronous_read_returns_the_exact_bytes(int bufferSize)
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 42);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 42);
         await using var stream = Open(blocks, content);
 
         Assert.Equal(content, await ReadToEndAsync(stream, bufferSize));
@@ -87,7 +70,7 @@ public class BlockContentStreamTests
     [Fact]
     public void CopyTo_returns_the_exact_bytes_and_fetches_each_block_once()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 1);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 1);
         using var stream = Open(blocks, content);
         using var copy = new MemoryStream();
 
@@ -100,7 +83,7 @@ public class BlockContentStreamTests
     [Fact]
     public void Length_is_the_sum_of_the_block_sizes()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 2);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 2);
         using var stream = Open(blocks, content);
 
         Assert.Equal(Sizes.Sum(), stream.Length);
@@ -139,7 +122,7 @@ public class BlockContentStreamTests
     [InlineData(0, 8938)]
     public void Seek_then_partial_read_returns_the_range(long start, int count)
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 3);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 3);
         Assert.Equal(8938, content.Length);
         using var stream = Open(blocks, content);
 
@@ -154,7 +137,7 @@ public class BlockContentStreamTests
     [Fact]
     public void Setting_Position_then_reading_returns_the_bytes_there()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 4);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 4);
         using var stream = Open(blocks, content);
 
         stream.Position = 5000;
@@ -171,7 +154,7 @@ public class BlockContentStreamTests
     [Fact]
     public void Seek_from_current_and_from_end()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 5);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 5);
         using var stream = Open(blocks, content);
         var buffer = new byte[20];
 
@@ -188,7 +171,7 @@ public class BlockContentStreamTests
     [Fact]
     public void Reading_at_or_past_the_end_returns_nothing()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 6);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 6);
         using var stream = Open(blocks, content);
 
         stream.Position = content.Length;
@@ -200,7 +183,7 @@ public class BlockContentStreamTests
     [Fact]
     public void A_negative_position_is_refused()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 7);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 7);
         using var stream = Open(blocks, content);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => stream.Position = -1);
@@ -210,7 +193,7 @@ public class BlockContentStreamTests
     [Fact]
     public void The_stream_is_read_only()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 8);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 8);
         using var stream = Open(blocks, content);
 
         Assert.Throws<NotSupportedException>(() => stream.Write([1], 0, 1));
@@ -219,7 +202,7 @@ public class BlockContentStreamTests
 
     private List<BlockRef> StoreWithSwappedBlock(out byte[] content, int swappedIndex)
     {
-        (content, var blocks) = StoreFile(Sizes, seed: 9);
+        (content, var blocks) = _store.StoreFile(Sizes, seed: 9);
         var other = ReferenceContentHash.RandomBytes(blocks[swappedIndex].Size, seed: 999);
         _store.Plant(blocks[swappedIndex].Hash, other);
         return blocks;
@@ -260,7 +243,7 @@ public class BlockContentStreamTests
     [Fact]
     public void A_full_read_with_a_wrong_recorded_content_hash_fails()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 10);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 10);
         var wrong = ReferenceContentHash.Of([.. content, 0]);
         using var stream = new BlockContentStream(_store, blocks, wrong);
 
@@ -271,7 +254,7 @@ public class BlockContentStreamTests
     public void A_range_read_does_not_check_the_whole_file_hash()
     {
         // Range reads cannot check the content hash; they return the bytes the (verifying) store gave.
-        var (content, blocks) = StoreFile(Sizes, seed: 11);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 11);
         var wrong = ReferenceContentHash.Of([.. content, 0]);
         using var stream = new BlockContentStream(_store, blocks, wrong);
 
@@ -284,7 +267,7 @@ public class BlockContentStreamTests
     [InlineData(1)]
     public void A_block_whose_stored_length_differs_from_the_recorded_size_fails(int delta)
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 12);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 12);
         var index = 2;
         _store.Plant(blocks[index].Hash, ReferenceContentHash.RandomBytes(blocks[index].Size + delta, seed: 5));
         using var stream = Open(blocks, content);
@@ -295,7 +278,7 @@ public class BlockContentStreamTests
     [Fact]
     public void A_range_read_into_a_block_of_the_wrong_length_fails()
     {
-        var (content, blocks) = StoreFile(Sizes, seed: 13);
+        var (content, blocks) = _store.StoreFile(Sizes, seed: 13);
         _store.Plant(blocks[4].Hash, new byte[10]);
         using var stream = Open(blocks, content);
 
@@ -307,7 +290,7 @@ public class BlockContentStreamTests
     public void Full_size_blocks_over_a_4_MiB_piece_boundary_read_and_verify()
     {
         const int MiB = 1024 * 1024;
-        var (content, blocks) = StoreFile([4 * MiB, 4 * MiB, 123], seed: 14);
+        var (content, blocks) = _store.StoreFile([4 * MiB, 4 * MiB, 123], seed: 14);
         using var stream = Open(blocks, content);
 
         Assert.Equal(content, ReadToEnd(stream, 1_000_003));
