@@ -17,17 +17,12 @@ public sealed partial class DynamoDbFileMetadataStore
         ReadEntriesAsync(nameof(GetEntriesAsync), namespaceId, pathKeys, cancellationToken);
 
     /// <summary>The entries at <paramref name="pathKeys"/> by BatchGetItem, metered as <paramref name="operation"/>.</summary>
-    private async Task<IReadOnlyDictionary<string, FileEntry>> ReadEntriesAsync(string operation, string namespaceId, IReadOnlyCollection<string> pathKeys, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, FileEntry>> ReadEntriesAsync(
+        string operation, string namespaceId, IReadOnlyCollection<string> pathKeys, CancellationToken cancellationToken, ShardLayout? layout = null)
     {
         ArgumentNullException.ThrowIfNull(pathKeys);
-        var keys = pathKeys.Distinct(StringComparer.Ordinal).Select(k => EntryKey(namespaceId, k)).ToList();
-        if (keys.Count == 0)
-        {
-            return new Dictionary<string, FileEntry>(StringComparer.Ordinal);
-        }
-
-        var items = await _db.BatchGetAsync(operation, _db.Tables.Entries, keys, cancellationToken).ConfigureAwait(false);
-        return items.Select(ToEntry).ToDictionary(e => e.PathKey, StringComparer.Ordinal);
+        var items = await ReadEntryItemsAsync(operation, namespaceId, pathKeys, layout, cancellationToken).ConfigureAwait(false);
+        return items.Values.Select(ToEntry).ToDictionary(e => e.PathKey, StringComparer.Ordinal);
     }
 
     public async Task<IReadOnlyDictionary<string, FileRevision>> GetRevisionsAsync(string namespaceId, IReadOnlyCollection<string> revs, CancellationToken cancellationToken)

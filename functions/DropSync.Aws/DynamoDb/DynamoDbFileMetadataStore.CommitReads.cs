@@ -29,13 +29,13 @@ public sealed partial class DynamoDbFileMetadataStore
     /// heads, in batches. Returns the first write whose expectation fails against the table (then nothing is written), or the live files
     /// the batch replaces.
     /// </summary>
-    private async Task<(int? FailedIndex, List<FileEntry> Replaced)> ReadUnderHeadsAsync(BatchPlan plan, CancellationToken cancellationToken)
+    private async Task<(int? FailedIndex, List<FileEntry> Replaced)> ReadUnderHeadsAsync(BatchPlan plan, Dictionary<string, ShardLayout> layouts, CancellationToken cancellationToken)
     {
         var slots = plan.Slots.Where(s => s.Put is null || s.TableExpectations.Exists(e => e.Expected is EntryExpectation.HasRev)).ToList();
         // BatchGetItem, 100 keys a request and strongly consistent like the GetItem it replaces (a folder move reads
         // every path it moves: 500 paths were 500 GetItems).
         var byNamespace = await Task.WhenAll(slots.GroupBy(s => s.NamespaceId, StringComparer.Ordinal).Select(async g =>
-            (Namespace: g.Key, Entries: await ReadEntriesAsync(nameof(ApplyAsync), g.Key, g.Select(s => s.PathKey).ToList(), cancellationToken).ConfigureAwait(false)))).ConfigureAwait(false);
+            (Namespace: g.Key, Entries: await ReadEntriesAsync(nameof(ApplyAsync), g.Key, g.Select(s => s.PathKey).ToList(), cancellationToken, layouts[g.Key]).ConfigureAwait(false)))).ConfigureAwait(false);
         var entries = byNamespace.ToDictionary(n => n.Namespace, n => n.Entries, StringComparer.Ordinal);
         var current = slots.Select(s => entries[s.NamespaceId].GetValueOrDefault(s.PathKey)).ToArray();
         var replaced = new List<FileEntry>();

@@ -17,15 +17,38 @@ namespace DropSync.Aws.DynamoDb;
 public sealed partial class DynamoDbFileMetadataStore
 {
     private (TransactWriteItemsRequest Request, List<ItemRole> Roles, List<ChangeRecord> Changes) BuildTransaction(
-        BatchPlan plan, Dictionary<string, HeadState> heads)
+        BatchPlan plan, HeadRead read)
     {
+        var heads = read.Heads;
         var items = new List<TransactWriteItem>();
         var roles = new List<ItemRole>();
         foreach (var slot in plan.Slots)
         {
+            var shards = read.Layouts[slot.NamespaceId].Count;
+            var partition = ShardLayout.PartitionOf(slot.NamespaceId, shards, slot.PathKey);
             if (slot.Put is not { } entry)
             {
-                // A path only checked (a parent folder) was read under the head's version: no item (CommitReads.cs).
+                if (shards > 1)
+                {
+                    // A sharded namespace's commits condition on their own shards' heads only, so a path only checked
+                    // (a parent folder, perhaps in another shard) is checked in place, not read under a head.
+                    var (checkCondition, checkNames, checkValues) = Condition(slot.TableExpectations);
+                    items.Add(new TransactWriteItem
+                    {
+                        ConditionCheck = new ConditionCheck
+                        {
+                            TableName = _db.Tables.Entries,
+                            Key = EntryKey(partition, slot.PathKey),
+                            ConditionExpression = checkCondition,
+                            ExpressionAttributeNames = checkNames,
+                            ExpressionAttributeValues = checkValues,
+                            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                        },
+                    });
+                    roles.Add(new ItemRole(slot, -1));
+                }
+
+                // Otherwise a path only checked (a parent folder) was read under the head's version: no item (CommitReads.cs).
                 continue;
             }
 
@@ -46,7 +69,7 @@ public sealed partial class DynamoDbFileMetadataStore
                 Update = new Update
                 {
                     TableName = _db.Tables.Entries,
-                    Key = EntryKey(slot.NamespaceId, slot.PathKey),
+                    Key = EntryKey(partition, slot.PathKey),
                     UpdateExpression = update,
                     ConditionExpression = condition,
                     ExpressionAttributeNames = names,
@@ -75,19 +98,21 @@ public sealed partial class DynamoDbFileMetadataStore
             }
         }
 
+        // Keyed by journal: a namespace's own, or a shard's (ShardLayout), each numbered by its head.
+        var appends = JournalAppends(plan, read.Layouts);
         var next = heads.ToDictionary(h => h.Key, h => h.Value.Sequence, StringComparer.Ordinal);
         var changes = new List<ChangeRecord>();
         var newest = new Dictionary<string, Dictionary<string, AttributeValue>>(StringComparer.Ordinal);
-        var lastAppend = plan.Appends.Select((a, i) => (a.Change.NamespaceId, i)).GroupBy(a => a.NamespaceId).ToDictionary(g => g.Key, g => g.Max(a => a.i), StringComparer.Ordinal);
-        for (var i = 0; i < plan.Appends.Count; i++)
+        var lastAppend = appends.Select((a, i) => (a.Change.JournalId, i)).GroupBy(a => a.JournalId).ToDictionary(g => g.Key, g => g.Max(a => a.i), StringComparer.Ordinal);
+        for (var i = 0; i < appends.Count; i++)
         {
-            var change = plan.Appends[i].Change;
-            var stored = change with { Sequence = ++next[change.NamespaceId] };
+            var change = appends[i].Change;
+            var stored = change with { Sequence = ++next[change.JournalId] };
             changes.Add(stored);
-            if (lastAppend[change.NamespaceId] == i)
+            if (lastAppend[change.JournalId] == i)
             {
-                // The namespace's newest change rides in its head update (Journal.cs explains).
-                newest[change.NamespaceId] = ToJournalItem(stored);
+                // The journal's newest change rides in its head update (Journal.cs explains).
+                newest[change.JournalId] = ToJournalItem(stored);
                 continue;
             }
 
@@ -95,7 +120,7 @@ public sealed partial class DynamoDbFileMetadataStore
             roles.Add(new ItemRole(null, -1));
         }
 
-        foreach (var ns in plan.Namespaces)
+        foreach (var ns in heads.Keys)
         {
             var head = heads[ns];
             var names = new Dictionary<string, string> { ["#seq"] = Sequence, ["#ver"] = VersionAttribute };

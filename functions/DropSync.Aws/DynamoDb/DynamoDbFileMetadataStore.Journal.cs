@@ -27,7 +27,7 @@ public sealed partial class DynamoDbFileMetadataStore
         {
             // The head's sequence is read transactionally (never mid-commit); every number up to it is then in the journal.
             // A gap means a commit is still landing: read again, so a cursor never skips a change.
-            var (latest, _, compacted, newest) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
+            var (latest, _, compacted, newest, _) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
             if (latest <= afterSequence)
             {
                 return [];
@@ -134,7 +134,17 @@ public sealed partial class DynamoDbFileMetadataStore
         return head?.GetN(CompactedThrough) ?? 0;
     }
 
-    private async Task<(long Sequence, long Version, long CompactedThrough, Dictionary<string, AttributeValue>? Newest)> ReadHeadTransactionallyAsync(string namespaceId, CancellationToken cancellationToken)
+    /// <summary>A head (a namespace's or, by journal id, a shard's) read transactionally; the item itself too (the root's layout).</summary>
+    private async Task<(long Sequence, long Version, long CompactedThrough, Dictionary<string, AttributeValue>? Newest, Dictionary<string, AttributeValue>? Item)> ReadHeadTransactionallyAsync(string namespaceId, CancellationToken cancellationToken)
+    {
+        var item = (await ReadHeadsTransactionallyAsync([namespaceId], cancellationToken).ConfigureAwait(false))[0];
+        return item is null
+            ? (0, 0, 0, null, null)
+            : (item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, item.GetN(CompactedThrough) ?? 0, NewestChangeOf(item), item);
+    }
+
+    /// <summary>Heads by partition in one TransactGetItems (up to 100: a shard count is capped below that), null where none.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>?>> ReadHeadsTransactionallyAsync(IReadOnlyList<string> partitions, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -143,15 +153,12 @@ public sealed partial class DynamoDbFileMetadataStore
                 var response = await _db.Client.TransactGetItemsAsync(
                     new TransactGetItemsRequest
                     {
-                        TransactItems = [new TransactGetItem { Get = new Get { TableName = _db.Tables.Entries, Key = HeadKey(namespaceId) } }],
+                        TransactItems = partitions.Select(p => new TransactGetItem { Get = new Get { TableName = _db.Tables.Entries, Key = HeadKey(p) } }).ToList(),
                         ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
                     },
                     cancellationToken).ConfigureAwait(false);
                 _db.Capacity.Record("ReadHead", response.ConsumedCapacity);
-                var item = response.Responses is { Count: > 0 } ? response.Responses[0].Item : null;
-                return item is null || item.Count == 0
-                    ? (0, 0, 0, null)
-                    : (item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, item.GetN(CompactedThrough) ?? 0, NewestChangeOf(item));
+                return partitions.Select((_, i) => response.Responses is { } r && i < r.Count && r[i].Item is { Count: > 0 } item ? item : null).ToList();
             }
             catch (Exception e) when ((e is TransactionCanceledException or TransactionConflictException) && attempt < MaxAttempts)
             {
@@ -161,41 +168,72 @@ public sealed partial class DynamoDbFileMetadataStore
         }
     }
 
-    private async Task<Dictionary<string, HeadState>> ReadHeadsAsync(IReadOnlyList<string> namespaces, CancellationToken cancellationToken)
+    /// <summary>
+    /// The heads a batch conditions on, keyed by partition: each namespace's root head (its layout, and for S = 1 its
+    /// journal counter and version), then for a sharded namespace the heads of the shards the batch writes entries or
+    /// journal entries in. <c>Busy</c> when a namespace is being resharded or a head is frozen (the batch waits and retries).
+    /// </summary>
+    private async Task<HeadRead> ReadHeadsAsync(BatchPlan plan, CancellationToken cancellationToken)
     {
+        var namespaces = plan.Namespaces;
         var heads = new Dictionary<string, HeadState>(StringComparer.Ordinal);
+        var layouts = new Dictionary<string, ShardLayout>(StringComparer.Ordinal);
+        var roots = namespaces.Count == 1
+            ? [await _db.GetItemAsync(nameof(ApplyAsync), _db.Tables.Entries, HeadKey(namespaces[0]), cancellationToken).ConfigureAwait(false)]
+            : (await _db.BatchGetAsync(nameof(ApplyAsync), _db.Tables.Entries, namespaces.Select(HeadKey).ToList(), cancellationToken).ConfigureAwait(false)).Cast<Dictionary<string, AttributeValue>?>().ToList();
         foreach (var ns in namespaces)
         {
-            heads[ns] = new HeadState(false, 0, 0, null);
+            heads[ns] = new HeadState(false, 0, 0, null, false);
+            layouts[ns] = ShardLayout.Single;
         }
 
-        if (namespaces.Count == 1)
+        foreach (var item in roots.OfType<Dictionary<string, AttributeValue>>())
         {
-            var item = await _db.GetItemAsync(nameof(ApplyAsync), _db.Tables.Entries, HeadKey(namespaces[0]), cancellationToken).ConfigureAwait(false);
-            if (item is not null)
+            var ns = item.RequireS(EntriesPartitionKey);
+            heads[ns] = HeadOf(item);
+            layouts[ns] = Remember(ns, ShardLayout.Of(item));
+        }
+
+        var busy = layouts.Values.Any(l => !l.IsStable);
+        var sharded = layouts.Where(l => l.Value.Count > 1).Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
+        if (sharded.Count > 0 && !busy)
+        {
+            // A sharded namespace's root head is not written by commits: only the heads of the shards touched are.
+            foreach (var ns in sharded)
             {
-                heads[namespaces[0]] = new HeadState(true, item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, NewestChangeOf(item));
+                heads.Remove(ns);
             }
 
-            return heads;
+            var partitions = plan.Slots.Where(s => s.Put is not null && sharded.Contains(s.NamespaceId))
+                .Select(s => ShardLayout.PartitionOf(s.NamespaceId, layouts[s.NamespaceId].Count, s.PathKey))
+                .Concat(JournalAppends(plan, layouts).Where(a => sharded.Contains(a.Change.NamespaceId)).Select(a => a.Change.JournalId))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            foreach (var partition in partitions)
+            {
+                heads[partition] = new HeadState(false, 0, 0, null, false);
+            }
+
+            foreach (var item in await _db.BatchGetAsync(nameof(ApplyAsync), _db.Tables.Entries, partitions.Select(HeadKey).ToList(), cancellationToken).ConfigureAwait(false))
+            {
+                heads[item.RequireS(EntriesPartitionKey)] = HeadOf(item);
+            }
         }
 
-        var items = await _db.BatchGetAsync(nameof(ApplyAsync), _db.Tables.Entries, namespaces.Select(HeadKey).ToList(), cancellationToken).ConfigureAwait(false);
-        foreach (var item in items)
-        {
-            heads[item.RequireS(EntriesPartitionKey)] = new HeadState(true, item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, NewestChangeOf(item));
-        }
-
-        return heads;
+        return new HeadRead(heads, layouts, busy || heads.Values.Any(h => h.Frozen));
     }
+
+    private static HeadState HeadOf(Dictionary<string, AttributeValue> item) =>
+        new(true, item.GetN(Sequence) ?? 0, item.GetN(VersionAttribute) ?? 0, NewestChangeOf(item), item.GetBool(ShardLayout.FrozenAttribute));
 
     /// <summary>
     /// Before a batch replaces the newest change its heads hold, copies each into the Journal table (a plain, idempotent
     /// put: the same item every time). Only namespaces the batch appends to: the others keep theirs.
     /// </summary>
-    private async Task CopyNewestChangesAsync(BatchPlan plan, Dictionary<string, HeadState> heads, CancellationToken cancellationToken)
+    private async Task CopyNewestChangesAsync(BatchPlan plan, HeadRead read, CancellationToken cancellationToken)
     {
-        var appending = plan.Appends.Select(a => a.Change.NamespaceId).ToHashSet(StringComparer.Ordinal);
+        var heads = read.Heads;
+        var appending = JournalAppends(plan, read.Layouts).Select(a => a.Change.JournalId).ToHashSet(StringComparer.Ordinal);
         await Task.WhenAll(heads.Where(h => appending.Contains(h.Key) && h.Value.Newest is not null).Select(async h =>
         {
             var response = await _db.Client.PutItemAsync(
@@ -208,6 +246,9 @@ public sealed partial class DynamoDbFileMetadataStore
     private static Dictionary<string, AttributeValue>? NewestChangeOf(Dictionary<string, AttributeValue> head) =>
         head.TryGetValue(NewestChange, out var value) && value.M is { Count: > 0 } newest ? newest : null;
 
-    /// <summary>A namespace head as a batch read it: its sequence, version and the newest change it holds.</summary>
-    private sealed record HeadState(bool Exists, long Sequence, long Version, Dictionary<string, AttributeValue>? Newest);
+    /// <summary>A head (a namespace's, or a shard's) as a batch read it: its sequence, version, the newest change it holds, and whether it is frozen.</summary>
+    private sealed record HeadState(bool Exists, long Sequence, long Version, Dictionary<string, AttributeValue>? Newest, bool Frozen);
+
+    /// <summary>What a batch read before writing: the heads by partition, each namespace's layout, and whether to wait.</summary>
+    private sealed record HeadRead(Dictionary<string, HeadState> Heads, Dictionary<string, ShardLayout> Layouts, bool Busy);
 }

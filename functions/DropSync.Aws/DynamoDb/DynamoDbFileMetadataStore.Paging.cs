@@ -28,8 +28,15 @@ public sealed partial class DynamoDbFileMetadataStore
         var start = afterKey is not null && afterKey.StartsWith(prefix, StringComparison.Ordinal) ? afterKey : null;
         return StableReadAsync(
             namespaceId,
-            async () =>
-            {
+            async layout => (IReadOnlyList<FileEntry>)await QueryPartitionsAsync(
+                namespaceId, layout, partition => PageRequest(partition, folderKey, recursive, start, limit), nameof(ListPageAsync), limit, cancellationToken).ConfigureAwait(false),
+            cancellationToken);
+    }
+
+    /// <summary>One partition's page query (a sharded namespace's pages are merged by path key).</summary>
+    private QueryRequest PageRequest(string namespaceId, string folderKey, bool recursive, string? start, int limit)
+    {
+                var prefix = folderKey + "/";
                 var names = new Dictionary<string, string> { ["#pk"] = EntriesPartitionKey };
                 var values = new Dictionary<string, AttributeValue> { [":ns"] = Ddb.S(namespaceId) };
                 var request = new QueryRequest { TableName = _db.Tables.Entries, ConsistentRead = true, Limit = limit };
@@ -61,9 +68,6 @@ public sealed partial class DynamoDbFileMetadataStore
 
                 request.ExpressionAttributeNames = names;
                 request.ExpressionAttributeValues = values;
-                var items = await _db.QueryAllAsync(nameof(ListPageAsync), request, cancellationToken, limit).ConfigureAwait(false);
-                return (IReadOnlyList<FileEntry>)items.Take(limit).Select(ToEntry).ToList();
-            },
-            cancellationToken);
+                return request;
     }
 }

@@ -13,17 +13,20 @@ public sealed partial class DynamoDbFileMetadataStore
 {
     public async Task<FileEntry?> GetEntryAsync(string namespaceId, string pathKey, CancellationToken cancellationToken)
     {
-        var item = await _db.GetItemAsync(nameof(GetEntryAsync), _db.Tables.Entries, EntryKey(namespaceId, pathKey), cancellationToken).ConfigureAwait(false);
-        return item is null ? null : ToEntry(item);
+        var items = await ReadEntryItemsAsync(nameof(GetEntryAsync), namespaceId, [pathKey], null, cancellationToken).ConfigureAwait(false);
+        return items.TryGetValue(pathKey, out var item) ? ToEntry(item) : null;
     }
 
     public Task<IReadOnlyList<FileEntry>> ListAsync(string namespaceId, string folderKey, bool recursive, CancellationToken cancellationToken) =>
         StableReadAsync(
             namespaceId,
-            async () =>
-            {
+            async layout => (IReadOnlyList<FileEntry>)await QueryPartitionsAsync(namespaceId, layout, partition => ListRequest(partition, folderKey, recursive), nameof(ListAsync), int.MaxValue, cancellationToken).ConfigureAwait(false),
+            cancellationToken);
+
+    private QueryRequest ListRequest(string partition, string folderKey, bool recursive)
+    {
                 var names = new Dictionary<string, string> { ["#pk"] = EntriesPartitionKey };
-                var values = new Dictionary<string, AttributeValue> { [":ns"] = Ddb.S(namespaceId) };
+                var values = new Dictionary<string, AttributeValue> { [":ns"] = Ddb.S(partition) };
                 QueryRequest request;
                 if (recursive)
                 {
@@ -53,26 +56,28 @@ public sealed partial class DynamoDbFileMetadataStore
                 request.ExpressionAttributeNames = names;
                 request.ExpressionAttributeValues = values;
                 request.ConsistentRead = true;
-                var items = await _db.QueryAllAsync(nameof(ListAsync), request, cancellationToken).ConfigureAwait(false);
-                return (IReadOnlyList<FileEntry>)items.Select(ToEntry).ToList();
-            },
-            cancellationToken);
+                return request;
+    }
 
     public async Task<IReadOnlyList<FileEntry>> ListDeletedAsync(string namespaceId, string folderKey, int limit, CancellationToken cancellationToken)
     {
-        var items = await _db.QueryAllAsync(
-            nameof(ListDeletedAsync),
-            new QueryRequest
+        var layout = ShardLayoutCache.Fresh(_db.Tables.Entries, namespaceId) ?? await LayoutAsync(namespaceId, cancellationToken).ConfigureAwait(false);
+        var items = await QueryPartitionsAsync(
+            namespaceId,
+            layout,
+            partition => new QueryRequest
             {
                 TableName = _db.Tables.Entries,
                 IndexName = DeletedIndex,
                 KeyConditionExpression = "#pk = :ns AND begins_with(#dp, :prefix)",
                 ExpressionAttributeNames = new() { ["#pk"] = EntriesPartitionKey, ["#dp"] = DeletedIndexSortKey },
-                ExpressionAttributeValues = new() { [":ns"] = Ddb.S(namespaceId), [":prefix"] = Ddb.S(folderKey + "/") },
+                ExpressionAttributeValues = new() { [":ns"] = Ddb.S(partition), [":prefix"] = Ddb.S(folderKey + "/") },
                 ConsistentRead = true,
             },
+            nameof(ListDeletedAsync),
+            int.MaxValue,
             cancellationToken).ConfigureAwait(false);
-        return items.Select(ToEntry)
+        return items
             .Where(e => e.IsDeleted)
             .OrderByDescending(e => e.ServerModified)
             .ThenBy(e => e.PathKey, StringComparer.Ordinal)
@@ -145,16 +150,17 @@ public sealed partial class DynamoDbFileMetadataStore
     }
 
     /// <summary>
-    /// Runs a multi-item read so that it never shows part of a batch: between two transactional reads of the namespace
-    /// head's version (which every batch on the namespace bumps); if the version moved, the read is repeated.
+    /// Runs a multi-item read so that it never shows part of a batch: between two transactional reads of the heads' versions
+    /// (which every batch on the namespace bumps: the namespace head, or for a sharded namespace every shard head, read in
+    /// one TransactGetItems); if a version moved, the read is repeated. The read is given the layout to read under.
     /// </summary>
-    private async Task<T> StableReadAsync<T>(string namespaceId, Func<Task<T>> read, CancellationToken cancellationToken)
+    private async Task<T> StableReadAsync<T>(string namespaceId, Func<ShardLayout, Task<T>> read, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var (_, before, _, _) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
-            var result = await read().ConfigureAwait(false);
-            var (_, after, _, _) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
+            var (layout, before) = await ReadVersionsAsync(namespaceId, cancellationToken).ConfigureAwait(false);
+            var result = await read(layout).ConfigureAwait(false);
+            var (_, after) = await ReadVersionsAsync(namespaceId, cancellationToken).ConfigureAwait(false);
             if (before == after)
             {
                 return result;
@@ -167,5 +173,39 @@ public sealed partial class DynamoDbFileMetadataStore
 
             await Backoff.DelayAsync(attempt + 1, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The layout and the versions of the heads a listing depends on, joined in one string to compare.</summary>
+    private async Task<(ShardLayout Layout, string Versions)> ReadVersionsAsync(string namespaceId, CancellationToken cancellationToken)
+    {
+        var (_, version, _, _, root) = await ReadHeadTransactionallyAsync(namespaceId, cancellationToken).ConfigureAwait(false);
+        var layout = Remember(namespaceId, ShardLayout.Of(root));
+        if (layout.ReadCount == 1)
+        {
+            return (layout, version.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var shardHeads = await ReadHeadsTransactionallyAsync(ShardLayout.Partitions(namespaceId, layout.ReadCount), cancellationToken).ConfigureAwait(false);
+        var versions = string.Join(",", shardHeads.Select(h => (h?.GetN(VersionAttribute) ?? 0).ToString(CultureInfo.InvariantCulture)));
+        return (layout, (root?.GetS(ShardLayout.PhaseAttribute) ?? "") + version.ToString(CultureInfo.InvariantCulture) + ":" + versions);
+    }
+
+    /// <summary>Ordinal by UTF-8 bytes, the order of DynamoDB's string sort keys (merging the shards' pages keeps it).</summary>
+    private static int CompareKeys(string a, string b) =>
+        System.Text.Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(b));
+
+    /// <summary>Runs one query per partition of the layout (in parallel) and merges the entries by path key.</summary>
+    private async Task<List<FileEntry>> QueryPartitionsAsync(
+        string namespaceId, ShardLayout layout, Func<string, QueryRequest> request, string operation, int limit, CancellationToken cancellationToken)
+    {
+        var pages = await Task.WhenAll(ShardLayout.Partitions(namespaceId, layout.ReadCount).Select(partition =>
+            _db.QueryAllAsync(operation, request(partition), cancellationToken, limit))).ConfigureAwait(false);
+        var entries = pages.SelectMany(p => p.Take(limit)).Select(ToEntry).ToList();
+        if (pages.Length > 1)
+        {
+            entries.Sort((x, y) => CompareKeys(x.PathKey, y.PathKey));
+        }
+
+        return entries.Take(limit).ToList();
     }
 }

@@ -92,8 +92,20 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
                 }
             }
 
-            var heads = await ReadHeadsAsync(plan.Namespaces, cancellationToken).ConfigureAwait(false);
-            var (failedRead, replaced) = await ReadUnderHeadsAsync(plan, cancellationToken).ConfigureAwait(false);
+            var heads = await ReadHeadsAsync(plan, cancellationToken).ConfigureAwait(false);
+            if (heads.Busy)
+            {
+                // A namespace is being resharded (DynamoDbFileMetadataStore.Resharding.cs): wait for its new layout.
+                if (attempt >= MaxAttempts)
+                {
+                    await UndoAsync(plan, chunked, created, cancellationToken).ConfigureAwait(false);
+                    throw new DropSyncException(ErrorKind.Unavailable, ErrorCodes.MetadataBusy, "This folder is being reorganised; try again.");
+                }
+
+                continue;
+            }
+
+            var (failedRead, replaced) = await ReadUnderHeadsAsync(plan, heads.Layouts, cancellationToken).ConfigureAwait(false);
             if (failedRead is { } failedExpectation)
             {
                 await UndoAsync(plan, chunked, created, cancellationToken).ConfigureAwait(false);
@@ -112,6 +124,16 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
             if (request.TransactItems.Count == 0)
             {
                 return new BatchResult(true, -1, changes);
+            }
+
+            if (request.TransactItems.Count > MaxTransactionItems)
+            {
+                // A sharded namespace's batch has a head per shard it touches and a folder's deletion a journal entry per shard.
+                await UndoAsync(plan, chunked, created, cancellationToken).ConfigureAwait(false);
+                throw new DropSyncException(
+                    ErrorKind.PayloadTooLarge,
+                    ErrorCodes.BatchTooLarge,
+                    $"This change needs {request.TransactItems.Count} atomic writes; the AWS metadata store applies at most {MaxTransactionItems} at once. Change fewer entries at a time.");
             }
 
             try

@@ -38,6 +38,9 @@ internal static class EntryCodec
     public const string ChangeKindAttribute = "ck";
     public const string FromPath = "fp";
 
+    /// <summary>On a journal entry: which half of a move it is, when the move is journalled in two shards.</summary>
+    public const string MovePartAttribute = "mp";
+
     /// <summary>The attributes an entry item may lack; an update of an entry removes those its new state does not set.</summary>
     private static readonly string[] OptionalAttributes =
         [ContentHash, MovedAwayAttribute, DeletedIndexSortKey, ChildrenIndexSortKey, RetentionIndexPartitionKey, RetentionIndexSortKey, FirstUncheckedWrite];
@@ -150,7 +153,8 @@ internal static class EntryCodec
 
     public static FileEntry ToEntry(Dictionary<string, AttributeValue> item) => new()
     {
-        NamespaceId = item.RequireS(EntriesPartitionKey),
+        // A sharded namespace's entries are in partition "ns#S.k" (ShardLayout).
+        NamespaceId = ShardLayout.NamespaceOf(item.RequireS(EntriesPartitionKey)),
         PathDisplay = item.RequireS(Display),
         Kind = item.RequireS(Kind) == "d" ? EntryKind.Folder : EntryKind.File,
         Rev = item.RequireS(Rev),
@@ -186,7 +190,7 @@ internal static class EntryCodec
     {
         var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
         {
-            [JournalPartitionKey] = Ddb.S(change.NamespaceId),
+            [JournalPartitionKey] = Ddb.S(change.JournalId),
             [JournalSortKey] = Ddb.N(change.Sequence),
             [ChangeKindAttribute] = Ddb.S(change.Kind.ToString()),
             [Display] = Ddb.S(change.PathDisplay),
@@ -198,6 +202,11 @@ internal static class EntryCodec
         if (change.FromPath is not null)
         {
             item[FromPath] = Ddb.S(change.FromPath);
+        }
+
+        if (change.Part != MovePart.Whole)
+        {
+            item[MovePartAttribute] = Ddb.S(change.Part.ToString());
         }
 
         if (change.Rev is not null)
@@ -215,7 +224,9 @@ internal static class EntryCodec
 
     public static ChangeRecord ToChange(Dictionary<string, AttributeValue> item) => new()
     {
-        NamespaceId = item.RequireS(JournalPartitionKey),
+        NamespaceId = ShardLayout.NamespaceOf(item.RequireS(JournalPartitionKey)),
+        Journal = item.RequireS(JournalPartitionKey) is var journal && journal != ShardLayout.NamespaceOf(journal) ? journal : null,
+        Part = item.GetS(MovePartAttribute) is { } part ? Enum.Parse<MovePart>(part) : MovePart.Whole,
         Sequence = item.RequireN(JournalSortKey),
         Kind = Enum.Parse<ChangeKind>(item.RequireS(ChangeKindAttribute)),
         PathDisplay = item.RequireS(Display),

@@ -20,6 +20,6 @@ public static class ChangeMessages
     public static ChangeRecord Deserialize(string body) =>
         JsonSerializer.Deserialize<ChangeRecord>(body, Json) ?? throw new JsonException("The message body is not a change.");
 
-    /// <summary>The deduplication id of a change (unique per namespace and sequence).</summary>
-    public static string DeduplicationId(ChangeRecord change) => change.NamespaceId + ":" + change.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The deduplication id of a change (unique per journal and sequence; a namespace's own journal is its id).</summary>
+    public static string DeduplicationId(ChangeRecord change) => change.JournalId + ":" + change.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -64,7 +64,8 @@ public sealed partial class SqsChangePublisher : IChangePublisher
         };
         if (_fifo)
         {
-            entry.MessageGroupId = change.NamespaceId;
+            // Order matters per journal (OrderedDispatcher): a sharded namespace's shards are separate groups.
+            entry.MessageGroupId = change.JournalId;
             entry.MessageDeduplicationId = ChangeMessages.DeduplicationId(change);
         }
 

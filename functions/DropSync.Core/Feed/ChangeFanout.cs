@@ -39,7 +39,8 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
                     ["size"] = entry.Size,
                     ["content_hash"] = entry.ContentHash,
                     ["device_id"] = change.DeviceId,
-                    ["place"] = ChangeFeed.PlaceId(place),
+                    // The cursor's position key this sequence belongs to (the place, and the journal if a shard's).
+                    ["place"] = ChangeFeed.PositionKey(place, change.JournalId),
                     ["seq"] = change.Sequence,
                 };
                 await push.PushAsync(userId, new PushMessage("change", body, change.DeviceId), ct);
@@ -53,7 +54,7 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
             {
                 notes.Add(new Notification
                 {
-                    NotificationId = $"n_{change.NamespaceId}_{change.Sequence}_{userId}",
+                    NotificationId = $"n_{change.JournalId}_{change.Sequence}_{userId}",
                     UserId = userId,
                     Kind = kind,
                     Path = shownPath,
@@ -84,7 +85,7 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
         // After the pushes, so that trimming never delays anyone's event; idempotent, like the rest, when redelivered.
         if (retention.IsDue(change))
         {
-            await retention.CompactAsync(change.NamespaceId, ct);
+            await retention.CompactAsync(change.JournalId, ct);
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver, C
         var positions = new Dictionary<string, long>();
         foreach (var place in view.Places())
         {
-            positions[PlaceId(place)] = await meta.GetLatestSequenceAsync(place.NamespaceId, ct);
+            await LatestOfPlaceAsync(place, positions, ct);
         }
 
         return new FeedCursor(caller.UserId, path.Display, recursive, positions) { Signer = signer };
@@ -53,12 +53,12 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver, C
         foreach (var place in view.Places())
         {
             var id = PlaceId(place);
-            if (!cursor.Positions.TryGetValue(id, out var position))
+            if (!cursor.Positions.ContainsKey(id) && !cursor.Positions.Keys.Any(k => k.StartsWith(id + JournalSeparator, StringComparison.Ordinal)))
             {
                 // New to this device: list it whole, then follow its journal from where the listing began. A share the
                 // cursor knows under another id was moved (by its owner, or its mount by this user): journal entries
                 // from before the move name the old paths, so the device drops what it has at the mount and relists it.
-                positions[id] = await meta.GetLatestSequenceAsync(place.NamespaceId, ct);
+                await LatestOfPlaceAsync(place, positions, ct);
                 if (place.Membership is not null && cursor.Positions.Keys.Any(k => k.StartsWith(SharePrefix(place), StringComparison.Ordinal)))
                 {
                     var mount = place.ViewRoot;
@@ -69,21 +69,39 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver, C
                 continue;
             }
 
-            if (position < await meta.GetCompactedThroughAsync(place.NamespaceId, ct))
+            // Each layout's journals in turn (one, unless the namespace is sharded); a later layout's journals only once
+            // every journal of the earlier ones has been read to its end, so a path's changes come in order.
+            var behind = false;
+            foreach (var layout in await meta.GetJournalsAsync(place.NamespaceId, ct))
             {
-                throw Errors.Errors.Conflict(Errors.ErrorCodes.Reset, "This cursor is older than the change history kept; list the folder again and continue from the new cursor.");
-            }
+                if (behind)
+                {
+                    break;
+                }
 
-            var changes = budget > 0 ? await meta.ReadJournalAsync(place.NamespaceId, position, budget, ct) : [];
-            foreach (var change in changes)
-            {
-                entries.AddRange(ChangeTranslator.Translate(change, place).Where(e => InScope(scope, cursor.Recursive, e.Path)));
-                position = change.Sequence;
-            }
+                foreach (var journal in layout)
+                {
+                    var key = PositionKey(place, journal);
+                    var position = cursor.Positions.GetValueOrDefault(key);
+                    if (position < await meta.GetCompactedThroughAsync(journal, ct))
+                    {
+                        throw Errors.Errors.Conflict(Errors.ErrorCodes.Reset, "This cursor is older than the change history kept; list the folder again and continue from the new cursor.");
+                    }
 
-            budget -= changes.Count;
-            hasMore |= budget <= 0 && await meta.GetLatestSequenceAsync(place.NamespaceId, ct) > position;
-            positions[id] = position;
+                    var changes = budget > 0 ? await meta.ReadJournalAsync(journal, position, budget, ct) : [];
+                    foreach (var change in changes)
+                    {
+                        entries.AddRange(ChangeTranslator.Translate(change, place).Where(e => InScope(scope, cursor.Recursive, e.Path)));
+                        position = change.Sequence;
+                    }
+
+                    budget -= changes.Count;
+                    var more = budget <= 0 && await meta.GetLatestSequenceAsync(journal, ct) > position;
+                    hasMore |= more;
+                    behind |= more;
+                    positions[key] = position;
+                }
+            }
         }
 
         return new FeedPage(entries, new FeedCursor(caller.UserId, cursor.Scope, cursor.Recursive, positions) { Signer = signer }.Encode(), hasMore);
@@ -94,6 +112,25 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver, C
     /// either makes it a new place for the device (relisted whole).</remarks>
     public static string PlaceId(Location place) =>
         place.Membership is null ? place.NamespaceId : SharePrefix(place) + place.InnerRoot.Key + ":" + place.ViewRoot.Key;
+
+    /// <summary>Between a place's id and a journal's in a cursor position key: never in a path key or a namespace id.</summary>
+    private const char JournalSeparator = '\u001f';
+
+    /// <summary>
+    /// A place's position key for one journal: the place id for the namespace's own journal (so a cursor of a namespace
+    /// that was never sharded is what it always was), the place id and the journal for a shard's.
+    /// </summary>
+    public static string PositionKey(Location place, string journal) =>
+        journal == place.NamespaceId ? PlaceId(place) : PlaceId(place) + JournalSeparator + journal;
+
+    /// <summary>Where every journal of a place stands now (its namespace's journals of every layout).</summary>
+    private async Task LatestOfPlaceAsync(Location place, Dictionary<string, long> positions, CancellationToken ct)
+    {
+        foreach (var journal in (await meta.GetJournalsAsync(place.NamespaceId, ct)).SelectMany(j => j))
+        {
+            positions[PositionKey(place, journal)] = await meta.GetLatestSequenceAsync(journal, ct);
+        }
+    }
 
     private static string SharePrefix(Location place) => "share:" + place.Membership!.Share.ShareId + ":";
 

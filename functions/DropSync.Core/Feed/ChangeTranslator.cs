@@ -20,6 +20,10 @@ public static class ChangeTranslator
                 // The folder is still there for the owner and the other members: deleting it on their devices would be
                 // wrong (their devices would drop a folder the server keeps).
                 return [];
+            case ChangeKind.Moved when change.Part == MovePart.Source:
+                return from is null ? [] : [FeedEntry.Deleted(from, change, kind)];
+            case ChangeKind.Moved when change.Part == MovePart.Target:
+                return path is null ? [] : [Present(change, path, from is null ? "added" : kind, from)];
             case ChangeKind.Deleted or ChangeKind.Unshared:
                 return path is null ? [] : [FeedEntry.Deleted(path, change, kind)];
             case ChangeKind.Moved when from is not null && path is not null:

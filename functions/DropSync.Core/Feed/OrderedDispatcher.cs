@@ -6,7 +6,8 @@ namespace DropSync.Core.Feed;
 /// <summary>
 /// Hands changes to the fan-out strictly in journal order per namespace, with none skipped: commits publish after they
 /// land, so two racing commits can publish out of order; a change that arrives ahead of its predecessors first pulls
-/// the missing ones from the journal, and one already handled that way is dropped. Single-threaded by design.
+/// the missing ones from the journal, and one already handled that way is dropped. Per journal: a sharded namespace's
+/// shards are numbered apart (<see cref="ChangeRecord.JournalId"/>). Single-threaded by design.
 /// </summary>
 public sealed class OrderedDispatcher(IFileMetadataStore meta, ChangeFanout fanout)
 {
@@ -14,7 +15,7 @@ public sealed class OrderedDispatcher(IFileMetadataStore meta, ChangeFanout fano
 
     public async Task HandleAsync(ChangeRecord change, CancellationToken ct)
     {
-        var last = _dispatched.TryGetValue(change.NamespaceId, out var seen) ? seen : change.Sequence - 1;
+        var last = _dispatched.TryGetValue(change.JournalId, out var seen) ? seen : change.Sequence - 1;
         if (change.Sequence <= last)
         {
             return;
@@ -22,7 +23,7 @@ public sealed class OrderedDispatcher(IFileMetadataStore meta, ChangeFanout fano
 
         while (last + 1 < change.Sequence)
         {
-            var missing = await meta.ReadJournalAsync(change.NamespaceId, last, (int)Math.Min(1000, change.Sequence - last - 1), ct);
+            var missing = await meta.ReadJournalAsync(change.JournalId, last, (int)Math.Min(1000, change.Sequence - last - 1), ct);
             if (missing.Count == 0)
             {
                 break;
@@ -36,6 +37,6 @@ public sealed class OrderedDispatcher(IFileMetadataStore meta, ChangeFanout fano
         }
 
         await fanout.DispatchAsync(change, ct);
-        _dispatched[change.NamespaceId] = change.Sequence;
+        _dispatched[change.JournalId] = change.Sequence;
     }
 }

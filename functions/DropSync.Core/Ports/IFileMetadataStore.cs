@@ -106,6 +106,16 @@ public interface IFileMetadataStore
         return revisions;
     }
 
+    /// <summary>
+    /// The journals a namespace's changes are numbered in, one list per layout the namespace had, oldest first. A store
+    /// that spreads a busy namespace over several journals (the AWS store's shards: docs/architecture.md, "Hot partitions")
+    /// answers each layout's journals; a path's changes are in one journal per layout, in order, and a layout's journals
+    /// end before the next layout's begin. The journal methods below take a journal id; a namespace's first journal is
+    /// its own id, so a store with one journal per namespace (the default) needs nothing else.
+    /// </summary>
+    Task<IReadOnlyList<IReadOnlyList<string>>> GetJournalsAsync(string namespaceId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>([[namespaceId]]);
+
     /// <summary>Journal entries with sequence greater than <paramref name="afterSequence"/>, in order, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<ChangeRecord>> ReadJournalAsync(string namespaceId, long afterSequence, int limit, CancellationToken cancellationToken);
 
