@@ -37,6 +37,26 @@ internal static class AwsBenchmark
         await ThroughputAsync(stack, $"{concurrency} committers, one namespace", commits, concurrency, sameNamespace: true, ct);
         Console.WriteLine();
 
+        // The hot-namespace figure (docs/architecture.md, "Hot partitions"): the same namespace step at S = 1 and S = 16,
+        // with the retries and capacity per commit, as DynamoDB Local meters them (probe) and as AWS bills them.
+        Console.WriteLine($"one namespace, {concurrency} committers, by shard count ({commits} commits each; retries = batch attempts retried)");
+        foreach (var shards in new[] { 1, 16 })
+        {
+            var retries = 0L;
+            await ThroughputAsync(stack, $"S = {shards}", commits, concurrency, sameNamespace: true, ct, shards, () =>
+            {
+                // After the setup (the held block, the reshard): only the commits are counted.
+                probe.Take();
+                retries = stack.Meta.Retries;
+            });
+            var capacity = probe.Take().Per(commits);
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  {"",-36} retries {stack.Meta.Retries - retries,5}   per commit {capacity.ReadUnits,5:F1} RRU  {capacity.WriteUnits,5:F1} WRU (Local)  {capacity.BilledWriteUnits,5:F1} WRU AWS"));
+        }
+
+        Console.WriteLine();
+
         probe.Take();
         stack.Db.Capacity.Reset();
         await CapacityAsync(stack, probe, repeat, ct);
@@ -47,11 +67,18 @@ internal static class AwsBenchmark
         Console.WriteLine("plus 1 per index write) where DynamoDB Local bills 4 per table and KB and 4 per index write (see CapacityProbe).");
     }
 
-    private static async Task ThroughputAsync(AwsStack stack, string label, int commits, int committers, bool sameNamespace, CancellationToken ct)
+    private static async Task ThroughputAsync(AwsStack stack, string label, int commits, int committers, bool sameNamespace, CancellationToken ct, int shards = 1, Action? starting = null)
     {
         var run = Ids.New("r", 6);
         var callers = Enumerable.Range(0, committers).Select(i => NewCaller(sameNamespace ? run : run + i.ToString(CultureInfo.InvariantCulture))).ToArray();
         var content = await HeldBlockAsync(stack, callers.Select(c => c.UserId).Distinct(), ct);
+        if (shards > 1)
+        {
+            // Nothing reads this namespace yet: no process can hold its layout, so no settling wait is needed.
+            await stack.Meta.RaiseShardCountAsync(callers[0].RootNamespaceId, shards, TimeSpan.Zero, ct);
+        }
+
+        starting?.Invoke();
         var latencies = new double[commits];
         var next = -1;
         var total = Stopwatch.StartNew();

@@ -27,6 +27,7 @@ internal sealed class AwsStack : IDisposable
         var clock = TimeProvider.System;
         Db = new DynamoDbContext(client, tables);
         var meta = new DynamoDbFileMetadataStore(Db);
+        Meta = meta;
         var sharing = new DynamoDbSharingStore(Db);
         var sessions = new DynamoDbUploadSessionStore(Db, clock);
         Index = new DynamoDbBlockIndex(Db);
@@ -48,6 +49,8 @@ internal sealed class AwsStack : IDisposable
     }
 
     public DynamoDbContext Db { get; }
+
+    public DynamoDbFileMetadataStore Meta { get; }
 
     public IBlockIndex Index { get; }
 

@@ -112,3 +112,11 @@ public sealed class DynamoDbRetentionStoreTests(DynamoDbServer server) : Retenti
         return new RetentionStoreSubjects(new DynamoDbRetentionStore(db), new DynamoDbFileMetadataStore(db), new DynamoDbBlockIndex(db));
     }
 }
+
+/// <summary>The same contract with every namespace sharded four ways before its first batch (docs/architecture.md, "Hot partitions").</summary>
+[Collection(DynamoDbCollection.Name)]
+public sealed class DynamoDbShardedFileMetadataStoreTests(DynamoDbServer server) : FileMetadataStoreContract
+{
+    protected override async Task<IFileMetadataStore> CreateStoreAsync() =>
+        new DynamoDbFileMetadataStore(await server.CreateTablesAsync()) { NewNamespaceShards = 4, ReshardSettle = TimeSpan.Zero };
+}

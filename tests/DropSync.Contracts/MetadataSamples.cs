@@ -81,6 +81,42 @@ public static class MetadataSamples
     public static MetadataWrite[] CreateFile(FileEntry file, params BlockRef[] blocks) =>
         [Put(file), new MetadataWrite.AddRevision(Revision(file, blocks)), Append(file)];
 
+    /// <summary>
+    /// Every journal entry of a namespace, journal by journal (<see cref="IFileMetadataStore.GetJournalsAsync"/>: one
+    /// journal, the namespace's own, unless the store shards the namespace).
+    /// </summary>
+    public static async Task<List<ChangeRecord>> ReadAllChangesAsync(this IFileMetadataStore store, string ns)
+    {
+        var changes = new List<ChangeRecord>();
+        foreach (var journal in (await store.GetJournalsAsync(ns, CancellationToken.None)).SelectMany(j => j))
+        {
+            changes.AddRange(await store.ReadJournalAsync(journal, 0, 100_000, CancellationToken.None));
+        }
+
+        return changes;
+    }
+
+    /// <summary>The latest sequence of every journal of a namespace, summed: its latest sequence when it has one journal.</summary>
+    public static async Task<long> LatestOfAllJournalsAsync(this IFileMetadataStore store, string ns)
+    {
+        var latest = 0L;
+        foreach (var journal in (await store.GetJournalsAsync(ns, CancellationToken.None)).SelectMany(j => j))
+        {
+            latest += await store.GetLatestSequenceAsync(journal, CancellationToken.None);
+        }
+
+        return latest;
+    }
+
+    /// <summary>Each journal's entries are numbered 1, 2, 3 … in order, without gaps.</summary>
+    public static void AssertConsecutivePerJournal(IEnumerable<ChangeRecord> changes)
+    {
+        foreach (var journal in changes.GroupBy(c => c.JournalId))
+        {
+            Xunit.Assert.Equal(Enumerable.Range(1, journal.Count()).Select(i => (long)i), journal.Select(c => c.Sequence).Order());
+        }
+    }
+
     /// <summary>Applies a batch that must apply (a setup step of a test).</summary>
     public static async Task<BatchResult> MustApplyAsync(this IFileMetadataStore store, params MetadataWrite[] writes)
     {

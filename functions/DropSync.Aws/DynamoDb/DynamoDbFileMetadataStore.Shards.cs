@@ -21,6 +21,20 @@ public sealed partial class DynamoDbFileMetadataStore
     public async Task<int> GetShardCountAsync(string namespaceId, CancellationToken cancellationToken) =>
         (await LayoutAsync(namespaceId, cancellationToken).ConfigureAwait(false)).Count;
 
+    /// <summary>The partition a path's entry is written in now; null while the namespace is being resharded.</summary>
+    internal async Task<string?> EntryPartitionAsync(string ns, string pathKey, CancellationToken cancellationToken)
+    {
+        var layout = ShardLayoutCache.Fresh(_db.Tables.Entries, ns) ?? await LayoutAsync(ns, cancellationToken).ConfigureAwait(false);
+        return layout.IsStable ? ShardLayout.PartitionOf(ns, layout.Count, pathKey) : null;
+    }
+
+    /// <summary>Every partition a namespace's entries are read from now.</summary>
+    internal async Task<IReadOnlyList<string>> EntryPartitionsAsync(string ns, CancellationToken cancellationToken)
+    {
+        var layout = ShardLayoutCache.Fresh(_db.Tables.Entries, ns) ?? await LayoutAsync(ns, cancellationToken).ConfigureAwait(false);
+        return ShardLayout.Partitions(ns, layout.ReadCount);
+    }
+
     /// <summary>The layout from the root head, read consistently (and cached when stable).</summary>
     private async Task<ShardLayout> LayoutAsync(string ns, CancellationToken cancellationToken)
     {

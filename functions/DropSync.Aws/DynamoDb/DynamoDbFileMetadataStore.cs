@@ -28,6 +28,7 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
 
     private const int MaxAttempts = 200;
     private readonly DynamoDbContext _db;
+    private long _retries;
 
     public DynamoDbFileMetadataStore(DynamoDbContext db) => _db = db ?? throw new ArgumentNullException(nameof(db));
 
@@ -36,6 +37,19 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
     /// move up to five, plus one head item per namespace touched: 45 writes stay under <see cref="MaxTransactionItems"/>.
     /// </summary>
     public int MaxWritesPerBatch => 45;
+
+    /// <summary>
+    /// The shard count a namespace gets before its first batch lands (1, the default: one partition, as always). The
+    /// contract tests run with more to prove a sharded namespace behaves the same; a deployment raises S per namespace
+    /// (<see cref="RaiseShardCountAsync"/>) instead.
+    /// </summary>
+    public int NewNamespaceShards { get; init; } = 1;
+
+    /// <summary>Batch attempts this store retried (a head moved, a transaction was in the way, throttled, a reshard): the benchmark prints it.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>How long a reshard waits between freezing and switching (null: twice the layout cache's lifetime, the safe value).</summary>
+    public TimeSpan? ReshardSettle { get; init; }
 
     public async Task<BatchResult> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken)
     {
@@ -79,6 +93,7 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
         {
             if (attempt > 0)
             {
+                Interlocked.Increment(ref _retries);
                 await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
                 if (plan.Sharing.Count > 0)
                 {
@@ -93,6 +108,20 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
             }
 
             var heads = await ReadHeadsAsync(plan, cancellationToken).ConfigureAwait(false);
+            var fresh = NewNamespaceShards > 1
+                ? plan.Namespaces.Where(ns => heads.Layouts[ns] is { Count: 1, IsStable: true } && heads.Heads.TryGetValue(ns, out var head) && !head.Exists).ToList()
+                : [];
+            if (fresh.Count > 0)
+            {
+                // A namespace's first batch: give it its shards before anything is in it, then read the heads again.
+                foreach (var ns in fresh)
+                {
+                    await RaiseShardCountAsync(ns, NewNamespaceShards, ReshardSettle, cancellationToken).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
             if (heads.Busy)
             {
                 // A namespace is being resharded (DynamoDbFileMetadataStore.Resharding.cs): wait for its new layout.

@@ -69,13 +69,13 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
 
     public async Task<FileHistory?> GetHistoryAsync(string namespaceId, string pathKey, int limit, CancellationToken cancellationToken)
     {
-        var item = await db.GetItemAsync(nameof(GetHistoryAsync), db.Tables.Entries, EntryKey(namespaceId, pathKey), cancellationToken).ConfigureAwait(false);
-        if (item is null)
+        // Through the metadata store: a sharded namespace's entry is in its shard's partition.
+        var entry = await _files.GetEntryAsync(namespaceId, pathKey, cancellationToken).ConfigureAwait(false);
+        if (entry is null)
         {
             return null;
         }
 
-        var entry = ToEntry(item);
         return new FileHistory(entry, await StampsAsync(entry, limit, cancellationToken).ConfigureAwait(false));
     }
 
@@ -87,6 +87,12 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
         var current = entry.IsLiveFile ? entry.Rev : null;
         var stamps = history.Revisions.ToDictionary(r => r.Rev, StringComparer.Ordinal);
         var expired = verdict.ExpiredRevs.Where(r => r != current && stamps.ContainsKey(r)).ToList();
+        if (await _files.EntryPartitionAsync(entry.NamespaceId, entry.PathKey, cancellationToken).ConfigureAwait(false) is not { } partition)
+        {
+            // Being resharded: the next pass decides.
+            return false;
+        }
+
         var chunks = expired.Chunk(RevisionsPerTransaction).ToList();
         if (chunks.Count == 0)
         {
@@ -96,7 +102,7 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
         for (var c = 0; c < chunks.Count; c++)
         {
             var revisions = new List<FileRevision>();
-            var items = new List<TransactWriteItem> { EntryItem(entry, verdict, last: c == chunks.Count - 1) };
+            var items = new List<TransactWriteItem> { EntryItem(entry, partition, verdict, last: c == chunks.Count - 1) };
             foreach (var rev in chunks[c])
             {
                 if (await _files.GetRevisionAsync(entry.NamespaceId, rev, cancellationToken).ConfigureAwait(false) is { } revision)
@@ -130,17 +136,22 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
     {
         // One pass over the namespace's entries and revision items (projected to a few attributes): the size of one
         // user's tree, paid when they ask, not a table scan.
-        var entries = await db.QueryAllAsync(
-            nameof(MeasureAsync),
-            new QueryRequest
-            {
-                TableName = db.Tables.Entries,
-                KeyConditionExpression = "#pk = :ns",
-                ProjectionExpression = "#r, #sz, #t, #del",
-                ExpressionAttributeNames = new() { ["#pk"] = EntriesPartitionKey, ["#r"] = Rev, ["#sz"] = Size, ["#t"] = Kind, ["#del"] = Deleted },
-                ExpressionAttributeValues = new() { [":ns"] = Ddb.S(namespaceId) },
-            },
-            cancellationToken).ConfigureAwait(false);
+        var entries = new List<Dictionary<string, AttributeValue>>();
+        foreach (var partition in await _files.EntryPartitionsAsync(namespaceId, cancellationToken).ConfigureAwait(false))
+        {
+            entries.AddRange(await db.QueryAllAsync(
+                nameof(MeasureAsync),
+                new QueryRequest
+                {
+                    TableName = db.Tables.Entries,
+                    KeyConditionExpression = "#pk = :ns",
+                    ProjectionExpression = "#r, #sz, #t, #del",
+                    ExpressionAttributeNames = new() { ["#pk"] = EntriesPartitionKey, ["#r"] = Rev, ["#sz"] = Size, ["#t"] = Kind, ["#del"] = Deleted },
+                    ExpressionAttributeValues = new() { [":ns"] = Ddb.S(partition) },
+                },
+                cancellationToken).ConfigureAwait(false));
+        }
+
         var live = entries.Where(e => e.GetS(Kind) == "f" && !e.GetBool(Deleted) && e.GetS(Rev) is not null).ToList();
         var currentRevs = live.Select(e => e.RequireS(Rev)).ToHashSet(StringComparer.Ordinal);
         var revisions = await db.QueryAllAsync(
@@ -161,9 +172,9 @@ public sealed class DynamoDbRetentionStore(DynamoDbContext db) : IRetentionStore
     }
 
     /// <summary>The entry's part of a forgetting transaction: its rev must be unchanged; the last part also settles it.</summary>
-    private TransactWriteItem EntryItem(FileEntry entry, RetentionVerdict verdict, bool last)
+    private TransactWriteItem EntryItem(FileEntry entry, string partition, RetentionVerdict verdict, bool last)
     {
-        var key = EntryKey(entry.NamespaceId, entry.PathKey);
+        var key = EntryKey(partition, entry.PathKey);
         var names = new Dictionary<string, string> { ["#r"] = Rev };
         var values = new Dictionary<string, AttributeValue> { [":rev"] = Ddb.S(entry.Rev) };
         const string unchanged = "#r = :rev";

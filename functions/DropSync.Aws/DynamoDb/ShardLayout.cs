@@ -13,7 +13,7 @@ namespace DropSync.Aws.DynamoDb;
 /// namespace had, oldest first: each is a closed journal epoch), and while S is being raised "mig" (the new S) and "mph"
 /// (the phase: copying entries to the new shards, or dropping them from the old).
 /// </summary>
-internal sealed record ShardLayout(int Count, IReadOnlyList<int> History, int? Migrating, string? Phase)
+public sealed record ShardLayout(int Count, IReadOnlyList<int> History, int? Migrating, string? Phase)
 {
     public const string CountAttribute = "sc";
     public const string HistoryAttribute = "sh";
@@ -34,11 +34,12 @@ internal sealed record ShardLayout(int Count, IReadOnlyList<int> History, int? M
 
     public static ShardLayout Of(Dictionary<string, AttributeValue>? rootHead)
     {
-        if (rootHead is null || rootHead.GetN(CountAttribute) is not { } count)
+        if (rootHead is null || (rootHead.GetN(CountAttribute) is null && rootHead.GetN(MigratingAttribute) is null))
         {
             return Single;
         }
 
+        var count = rootHead.GetN(CountAttribute) ?? 1;
         var history = (rootHead.GetS(HistoryAttribute) ?? "1").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
         return new ShardLayout((int)count, history, (int?)rootHead.GetN(MigratingAttribute), rootHead.GetS(PhaseAttribute));
     }
