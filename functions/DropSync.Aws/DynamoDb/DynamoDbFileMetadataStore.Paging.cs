@@ -36,38 +36,38 @@ public sealed partial class DynamoDbFileMetadataStore
     /// <summary>One partition's page query (a sharded namespace's pages are merged by path key).</summary>
     private QueryRequest PageRequest(string namespaceId, string folderKey, bool recursive, string? start, int limit)
     {
-                var prefix = folderKey + "/";
-                var names = new Dictionary<string, string> { ["#pk"] = EntriesPartitionKey };
-                var values = new Dictionary<string, AttributeValue> { [":ns"] = Ddb.S(namespaceId) };
-                var request = new QueryRequest { TableName = _db.Tables.Entries, ConsistentRead = true, Limit = limit };
-                if (recursive)
-                {
-                    names["#sk"] = EntriesSortKey;
-                    names["#del"] = Deleted;
-                    values[":prefix"] = Ddb.S(prefix);
-                    values[":false"] = Ddb.Bool(false);
-                    request.KeyConditionExpression = "#pk = :ns AND begins_with(#sk, :prefix)";
-                    request.FilterExpression = "#del = :false";
-                    request.ExclusiveStartKey = start is null ? null : EntryKey(namespaceId, start);
-                }
-                else
-                {
-                    var depth = (Depth(folderKey) + 1).ToString("D4", CultureInfo.InvariantCulture);
-                    names["#lc"] = ChildrenIndexSortKey;
-                    values[":prefix"] = Ddb.S(depth + prefix);
-                    request.IndexName = ChildrenIndex;
-                    request.KeyConditionExpression = "#pk = :ns AND begins_with(#lc, :prefix)";
-                    if (start is not null)
-                    {
-                        // A local index's start key is the table's key plus the index's sort key.
-                        var key = EntryKey(namespaceId, start);
-                        key[ChildrenIndexSortKey] = Ddb.S(depth + start);
-                        request.ExclusiveStartKey = key;
-                    }
-                }
+        var prefix = folderKey + "/";
+        var names = new Dictionary<string, string> { ["#pk"] = EntriesPartitionKey };
+        var values = new Dictionary<string, AttributeValue> { [":ns"] = Ddb.S(namespaceId) };
+        var request = new QueryRequest { TableName = _db.Tables.Entries, ConsistentRead = true, Limit = limit };
+        if (recursive)
+        {
+            names["#sk"] = EntriesSortKey;
+            names["#del"] = Deleted;
+            values[":prefix"] = Ddb.S(prefix);
+            values[":false"] = Ddb.Bool(false);
+            request.KeyConditionExpression = "#pk = :ns AND begins_with(#sk, :prefix)";
+            request.FilterExpression = "#del = :false";
+            request.ExclusiveStartKey = start is null ? null : EntryKey(namespaceId, start);
+        }
+        else
+        {
+            var depth = (Depth(folderKey) + 1).ToString("D4", CultureInfo.InvariantCulture);
+            names["#lc"] = ChildrenIndexSortKey;
+            values[":prefix"] = Ddb.S(depth + prefix);
+            request.IndexName = ChildrenIndex;
+            request.KeyConditionExpression = "#pk = :ns AND begins_with(#lc, :prefix)";
+            if (start is not null)
+            {
+                // A local index's start key is the table's key plus the index's sort key.
+                var key = EntryKey(namespaceId, start);
+                key[ChildrenIndexSortKey] = Ddb.S(depth + start);
+                request.ExclusiveStartKey = key;
+            }
+        }
 
-                request.ExpressionAttributeNames = names;
-                request.ExpressionAttributeValues = values;
-                return request;
+        request.ExpressionAttributeNames = names;
+        request.ExpressionAttributeValues = values;
+        return request;
     }
 }

@@ -25,38 +25,38 @@ public sealed partial class DynamoDbFileMetadataStore
 
     private QueryRequest ListRequest(string partition, string folderKey, bool recursive)
     {
-                var names = new Dictionary<string, string> { ["#pk"] = EntriesPartitionKey };
-                var values = new Dictionary<string, AttributeValue> { [":ns"] = Ddb.S(partition) };
-                QueryRequest request;
-                if (recursive)
-                {
-                    names["#sk"] = EntriesSortKey;
-                    names["#del"] = Deleted;
-                    values[":prefix"] = Ddb.S(folderKey + "/");
-                    values[":false"] = Ddb.Bool(false);
-                    request = new QueryRequest
-                    {
-                        TableName = _db.Tables.Entries,
-                        KeyConditionExpression = "#pk = :ns AND begins_with(#sk, :prefix)",
-                        FilterExpression = "#del = :false",
-                    };
-                }
-                else
-                {
-                    names["#lc"] = ChildrenIndexSortKey;
-                    values[":prefix"] = Ddb.S((Depth(folderKey) + 1).ToString("D4", CultureInfo.InvariantCulture) + folderKey + "/");
-                    request = new QueryRequest
-                    {
-                        TableName = _db.Tables.Entries,
-                        IndexName = ChildrenIndex,
-                        KeyConditionExpression = "#pk = :ns AND begins_with(#lc, :prefix)",
-                    };
-                }
+        var names = new Dictionary<string, string> { ["#pk"] = EntriesPartitionKey };
+        var values = new Dictionary<string, AttributeValue> { [":ns"] = Ddb.S(partition) };
+        QueryRequest request;
+        if (recursive)
+        {
+            names["#sk"] = EntriesSortKey;
+            names["#del"] = Deleted;
+            values[":prefix"] = Ddb.S(folderKey + "/");
+            values[":false"] = Ddb.Bool(false);
+            request = new QueryRequest
+            {
+                TableName = _db.Tables.Entries,
+                KeyConditionExpression = "#pk = :ns AND begins_with(#sk, :prefix)",
+                FilterExpression = "#del = :false",
+            };
+        }
+        else
+        {
+            names["#lc"] = ChildrenIndexSortKey;
+            values[":prefix"] = Ddb.S((Depth(folderKey) + 1).ToString("D4", CultureInfo.InvariantCulture) + folderKey + "/");
+            request = new QueryRequest
+            {
+                TableName = _db.Tables.Entries,
+                IndexName = ChildrenIndex,
+                KeyConditionExpression = "#pk = :ns AND begins_with(#lc, :prefix)",
+            };
+        }
 
-                request.ExpressionAttributeNames = names;
-                request.ExpressionAttributeValues = values;
-                request.ConsistentRead = true;
-                return request;
+        request.ExpressionAttributeNames = names;
+        request.ExpressionAttributeValues = values;
+        request.ConsistentRead = true;
+        return request;
     }
 
     public async Task<IReadOnlyList<FileEntry>> ListDeletedAsync(string namespaceId, string folderKey, int limit, CancellationToken cancellationToken)

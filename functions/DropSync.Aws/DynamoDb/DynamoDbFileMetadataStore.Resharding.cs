@@ -177,16 +177,16 @@ public sealed partial class DynamoDbFileMetadataStore
         try
         {
             await _db.Client.UpdateItemAsync(
-            new UpdateItemRequest
-            {
-                TableName = _db.Tables.Entries,
-                Key = HeadKey(ns),
-                UpdateExpression = "SET #mph = :phase",
-                ConditionExpression = "#mig = :to",
-                ExpressionAttributeNames = new() { ["#mph"] = ShardLayout.PhaseAttribute, ["#mig"] = ShardLayout.MigratingAttribute },
-                ExpressionAttributeValues = new() { [":phase"] = Ddb.S(phase), [":to"] = Ddb.N(to) },
-            },
-            cancellationToken).ConfigureAwait(false);
+                new UpdateItemRequest
+                {
+                    TableName = _db.Tables.Entries,
+                    Key = HeadKey(ns),
+                    UpdateExpression = "SET #mph = :phase",
+                    ConditionExpression = "#mig = :to",
+                    ExpressionAttributeNames = new() { ["#mph"] = ShardLayout.PhaseAttribute, ["#mig"] = ShardLayout.MigratingAttribute },
+                    ExpressionAttributeValues = new() { [":phase"] = Ddb.S(phase), [":to"] = Ddb.N(to) },
+                },
+                cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ConditionalCheckFailedException)
