@@ -214,6 +214,24 @@ public sealed class EncryptedDiskBlockStoreTests : BlockStoreContract, IDisposab
     }
 
     [Fact]
+    public async Task A_begun_put_is_done_with_the_callers_bytes_before_its_flush_and_stores_exactly_them()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(1_000_000);
+        var original = data.ToArray();
+        var hash = BlockHash.Of(original);
+
+        var flushed = await store.BeginPutHashedAsync(hash, data, None);
+        Array.Fill(data, (byte)0x5A); // a media upload refills its buffer while the block is flushed
+        await flushed;
+
+        Assert.True(await store.ExistsAsync(hash, None));
+        Assert.Equal(original, await store.ReadAsync(hash, None));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(BlocksFolder, EncryptedDiskBlockStore.TempFolderName)));
+        Assert.Same(Task.CompletedTask, await store.BeginPutHashedAsync(hash, original, None)); // stored already: nothing to flush
+    }
+
+    [Fact]
     public async Task Blocks_larger_than_4_MiB_are_refused()
     {
         var store = Open(_key);

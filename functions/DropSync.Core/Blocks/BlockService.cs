@@ -16,6 +16,39 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
     public Task StoreHashedAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, CancellationToken ct) =>
         StoreAsync(userId, hash, data, hashedHere: true, ct);
 
+    /// <summary>
+    /// <see cref="StoreHashedAsync"/> in two steps: the returned task completes once <paramref name="data"/> is no longer
+    /// read, with a task that completes when the block is durable and recorded in the index. The caller must await that
+    /// one before committing anything that refers to the block; the block's lock is held until then.
+    /// </summary>
+    public async Task<Task> BeginStoreHashedAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (data.Length > Limits.MaxBlockSize)
+        {
+            throw BlockTooLarge();
+        }
+
+        if (store is IRecordingBlockStore recording && recording.StoresWithRecord(data.Length))
+        {
+            await StoreHashedAsync(userId, hash, data, ct);
+            return Task.CompletedTask;
+        }
+
+        var blockLock = await locks.AcquireAsync(hash, ct);
+        Task durable;
+        try
+        {
+            durable = await store.BeginPutHashedAsync(hash, data, ct);
+        }
+        catch
+        {
+            blockLock.Dispose();
+            throw;
+        }
+
+        return RecordWhenDurableAsync(userId, hash, data.Length, durable, blockLock, ct);
+    }
+
     /// <summary>Reads one block from a request body (at most 4 MiB), verifies it and stores it.</summary>
     public async Task<int> StoreFromStreamAsync(string userId, BlockHash hash, Stream body, CancellationToken ct)
     {
@@ -129,6 +162,15 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
 
             await (hashedHere ? store.PutHashedAsync(hash, data, ct) : store.PutAsync(hash, data, ct));
             await index.RecordAsync(userId, hash, data.Length, clock.GetUtcNow(), ct);
+        }
+    }
+
+    private async Task RecordWhenDurableAsync(string userId, BlockHash hash, int length, Task durable, IDisposable blockLock, CancellationToken ct)
+    {
+        using (blockLock)
+        {
+            await durable;
+            await index.RecordAsync(userId, hash, length, clock.GetUtcNow(), ct);
         }
     }
 

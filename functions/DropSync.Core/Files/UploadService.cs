@@ -34,9 +34,12 @@ public sealed class UploadService(
     /// block is hashed piece by piece as it arrives. When the upload is the only transfer holding block buffers it takes
     /// a spare after its first block (<see cref="BlockBuffers.TryRentSpareForSoleTransfer"/>) and becomes a three-stage
     /// pipeline on the cores: the request's thread only receives, the hash follows a few
-    /// hundred KiB behind it on another thread (<see cref="BlockHashPipeline"/>), and block n is sealed, written and
-    /// flushed while n+1 arrives. Without a spare (several uploads at once keep the cores busy anyway) each piece is
-    /// hashed on the receiving thread while it is in the CPU's cache, and each block stored before the next is read.
+    /// hundred KiB behind it on another thread (<see cref="BlockHashPipeline"/>), and block n is sealed and written
+    /// while n+1 arrives. Flushing a written block (fsync of the file and its folder, the index record) waits on the
+    /// disk, not the CPU, and needs no buffer: it runs behind the receive (<see cref="BlockService.BeginStoreHashedAsync"/>),
+    /// and the commit waits for every block's flush, so the answer still comes only once all of it is durable. Without a
+    /// spare (several uploads at once keep the cores busy anyway) each piece is hashed on the receiving thread while it is
+    /// in the CPU's cache, and each block is sealed and written before the next is read.
     /// One or two pooled buffers per upload, whatever its size.
     /// </summary>
     public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct, long? declaredSize = null)
@@ -61,7 +64,8 @@ public sealed class UploadService(
         var mayPipeline = smallCapacity == 0 && declaredSize is not <= Limits.MaxBlockSize;
         var digest = new byte[32];
         CarriedBlock? carried = null;
-        Task pendingStore = Task.CompletedTask;
+        Task<Task> pendingStore = NoStore;
+        var flushing = new FlushingBlocks();
         long total = 0;
         try
         {
@@ -110,22 +114,23 @@ public sealed class UploadService(
                 }
                 else if (spare is null)
                 {
-                    await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                    await flushing.AddAsync(await blocks.BeginStoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct));
                 }
                 else
                 {
-                    await pendingStore;
+                    await flushing.AddAsync(await pendingStore);
+                    pendingStore = NoStore;
                     if (BlockBuffers.SpareWanted)
                     {
                         // Another transfer started: give the spare back and go on without pipelining (see SpareWanted).
                         BlockBuffers.ReturnSpare(spare);
                         spare = null;
-                        await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                        await flushing.AddAsync(await blocks.BeginStoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct));
                     }
                     else
                     {
                         (reading, spare) = (spare, reading);
-                        pendingStore = blocks.StoreHashedAsync(caller.UserId, hash, spare.AsMemory(0, n), ct);
+                        pendingStore = blocks.BeginStoreHashedAsync(caller.UserId, hash, spare.AsMemory(0, n), ct);
                     }
                 }
 
@@ -135,7 +140,10 @@ public sealed class UploadService(
                 }
             }
 
-            await pendingStore;
+            flushing.Add(await pendingStore);
+
+            // Durable before the commit can refer to them, as ever: every block flushed, renamed and in the index.
+            await flushing.AllDurableAsync();
         }
         catch
         {
@@ -144,7 +152,17 @@ public sealed class UploadService(
         }
         finally
         {
-            await pendingStore.ContinueWith(_ => { }, TaskScheduler.Default);
+            // Nothing of this upload still runs when it answers, not even the flushes of a failed one.
+            await pendingStore.ContinueWith(
+                step =>
+                {
+                    if (step.IsCompletedSuccessfully)
+                    {
+                        flushing.Add(step.Result);
+                    }
+                },
+                TaskScheduler.Default);
+            await flushing.SettledAsync();
             ReturnBlockBuffer(reading, smallCapacity);
             if (spare is not null)
             {
@@ -158,6 +176,8 @@ public sealed class UploadService(
             return FileMetadata.From(entry, at);
         }
     }
+
+    private static readonly Task<Task> NoStore = Task.FromResult(Task.CompletedTask);
 
     private static byte[] RentBlockBuffer(int smallCapacity) => smallCapacity > 0 ? ArrayPool<byte>.Shared.Rent(smallCapacity) : BlockBuffers.Rent();
 

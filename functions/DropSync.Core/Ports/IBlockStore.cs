@@ -26,6 +26,18 @@ public interface IBlockStore
     Task PutHashedAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
         PutAsync(hash, plaintext, cancellationToken);
 
+    /// <summary>
+    /// <see cref="PutHashedAsync"/> in two steps: the returned task completes once <paramref name="plaintext"/> is no longer
+    /// read (the caller may refill its buffer), with a task that completes when the block is durable or fails. The caller
+    /// must await that second task before anything refers to the block. A store that does not override this finishes
+    /// both at once.
+    /// </summary>
+    async Task<Task> BeginPutHashedAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        await PutHashedAsync(hash, plaintext, cancellationToken);
+        return Task.CompletedTask;
+    }
+
     Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken);
 
     /// <summary>Reads a whole block into a new buffer (blocks are at most 4 MiB).</summary>

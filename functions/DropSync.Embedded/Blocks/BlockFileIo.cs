@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using DropSync.Embedded.Storage;
 using Microsoft.Win32.SafeHandles;
 
 namespace DropSync.Embedded.Blocks;
@@ -29,51 +28,38 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
     };
 
     /// <summary>
-    /// Writes <paramref name="file"/> (in a <see cref="BlockFileBuffers"/> buffer, which has room for the padding direct
-    /// I/O needs) to a temp file, flushes it to disk and renames it to <paramref name="path"/>, flushing the folder too: no
-    /// reader ever sees a partial block, and a crash leaves at most a stray temp file.
+    /// Writes <paramref name="buffer"/>'s first <paramref name="fileLength"/> bytes (in a <see cref="BlockFileBuffers"/>
+    /// buffer, which has room for the padding direct I/O needs) to a temp file; <see cref="PendingBlockFile.Complete"/> then
+    /// flushes it and renames it into place, so no reader ever sees a partial block and a crash leaves at most a stray temp
+    /// file. When this returns the bytes are in the file (with <c>O_DIRECT</c>, on the device or in its cache) and
+    /// <paramref name="buffer"/> is free again: a media upload refills its buffer while the flushes (milliseconds of
+    /// waiting, little CPU) run.
     /// </summary>
-    public void WriteAtomically(string path, Span<byte> buffer, int fileLength)
+    public PendingBlockFile WriteTemp(string path, Span<byte> buffer, int fileLength)
     {
         var temp = Path.Combine(tempFolder, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        SafeFileHandle? handle = null;
         try
         {
-            using (var handle = OpenNew(temp, fileLength, out var direct))
+            handle = OpenNew(temp, fileLength, out var direct);
+            if (direct)
             {
-                if (direct)
-                {
-                    // Whole aligned sectors go to disk; the zeroed tail past the block is cut off again before the flush.
-                    var padded = BlockFileBuffers.AlignUp(fileLength);
-                    buffer[fileLength..padded].Clear();
-                    RandomAccess.Write(handle, buffer[..padded], 0);
-                    RandomAccess.SetLength(handle, fileLength);
-                }
-                else
-                {
-                    RandomAccess.Write(handle, buffer[..fileLength], 0);
-                }
-
-                RandomAccess.FlushToDisk(handle);
+                // Whole aligned sectors go to disk; the zeroed tail past the block is cut off again before the flush.
+                var padded = BlockFileBuffers.AlignUp(fileLength);
+                buffer[fileLength..padded].Clear();
+                RandomAccess.Write(handle, buffer[..padded], 0);
+                RandomAccess.SetLength(handle, fileLength);
+            }
+            else
+            {
+                RandomAccess.Write(handle, buffer[..fileLength], 0);
             }
 
-            var folder = Path.GetDirectoryName(path)!;
-            DirectoryFlush.CreateDurably(folder);
-            try
-            {
-                // rename(2): atomic, and if a concurrent put of the same block got there first, replacing its identical
-                // content is harmless (readers that opened the old file keep reading it). The folder's flush makes the
-                // new name survive a power cut before any commit can point at it.
-                File.Move(temp, path, overwrite: true);
-                DirectoryFlush.Flush(folder);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Where the destination cannot be replaced while open (Windows), the block is stored already: done.
-                TryDelete(temp);
-            }
+            return new PendingBlockFile(handle, temp, path);
         }
         catch
         {
+            handle?.Dispose();
             TryDelete(temp);
             throw;
         }
@@ -164,7 +150,7 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
         }
     }
 
-    private static void TryDelete(string path)
+    internal static void TryDelete(string path)
     {
         try
         {

@@ -35,6 +35,17 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
     public Task PutHashedAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
         StoresWithRecord(plaintext.Length) ? PutInlineAsync(null, hash, plaintext, hashedHere: true, cancellationToken) : files.PutHashedAsync(hash, plaintext, cancellationToken);
 
+    public async Task<Task> BeginPutHashedAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        if (StoresWithRecord(plaintext.Length))
+        {
+            await PutInlineAsync(null, hash, plaintext, hashedHere: true, cancellationToken);
+            return Task.CompletedTask;
+        }
+
+        return await files.BeginPutHashedAsync(hash, plaintext, cancellationToken);
+    }
+
     public Task PutAndRecordAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> plaintext, bool hashedHere, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(plaintext.Length, MaxInlineSize);
