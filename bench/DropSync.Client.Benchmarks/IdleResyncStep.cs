@@ -14,7 +14,8 @@ internal static class IdleResyncStep
 {
     private const int Runs = 7;
 
-    public static async Task RunAsync(ServerProcess server, HttpClient http, string work, int files)
+    /// <param name="cliVariants">Environment settings to time the fresh process under besides none ("K=V,K=V" each).</param>
+    public static async Task RunAsync(ServerProcess server, HttpClient http, string work, int files, IReadOnlyList<string> cliVariants)
     {
         var email = await IncrementalSteps.RegisterAsync(http, "idle");
         using var a = await IncrementalSteps.DeviceAsync(server, email, "a", work);
@@ -35,7 +36,11 @@ internal static class IdleResyncStep
         Console.WriteLine($"idle re-sync of {files} files, fresh engine and index each run (one-shot, this process, JIT warm), {Runs} runs: {fresh.Summary}");
         Console.WriteLine($"  phases (mean; index, server and config are waits after the walk, read beside it): {IncrementalSteps.Phases(fresh.Reports)}");
 
-        await FreshProcessAsync(server, email, a.Folder, work);
+        foreach (var variant in cliVariants.Prepend(""))
+        {
+            await FreshProcessAsync(server, email, a.Folder, work, variant);
+        }
+
         await BreakdownAsync(a);
     }
 
@@ -66,9 +71,12 @@ internal static class IdleResyncStep
     }
 
     /// <summary>`dotnet DropSync.Cli.dll sync FOLDER` in a process of its own, timed by /usr/bin/time (wall, CPU, peak RSS).</summary>
-    private static async Task FreshProcessAsync(ServerProcess server, string email, string folder, string work)
+    private static async Task FreshProcessAsync(ServerProcess server, string email, string folder, string work, string variant)
     {
-        var cli = Path.Combine(RepositoryPaths.Root(), "client", "DropSync.Cli", "bin", "Release", "net10.0", "DropSync.Cli.dll");
+        // "CLI=path" in a variant times another build's client (main's, for a before/after in the same run).
+        var settings = variant.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => (Key: s[..s.IndexOf('=', StringComparison.Ordinal)], Value: s[(s.IndexOf('=', StringComparison.Ordinal) + 1)..])).ToList();
+        var cli = settings.Where(s => s.Key == "CLI").Select(s => s.Value).FirstOrDefault()
+            ?? Path.Combine(RepositoryPaths.Root(), "client", "DropSync.Cli", "bin", "Release", "net10.0", "DropSync.Cli.dll");
         if (!File.Exists(cli) || !File.Exists("/usr/bin/time"))
         {
             Console.WriteLine($"idle re-sync as a fresh process: skipped (needs {cli}, built with -c Release, and /usr/bin/time)");
@@ -77,7 +85,7 @@ internal static class IdleResyncStep
 
         using var anonymous = new DropSyncApi(server.BaseAddress, null);
         var login = await anonymous.LoginAsync(email, "benchmark password", "cli", default);
-        var config = Path.Combine(work, "cli-config");
+        var config = Path.Combine(work, "cli-config-" + Guid.NewGuid().ToString("N"));
         new ClientConfig(config).Save(new Account(server.BaseAddress.ToString(), email, login.AccessToken, login.DeviceId, "cli"));
         var walls = new List<double>();
         var cpus = new List<double>();
@@ -89,6 +97,11 @@ internal static class IdleResyncStep
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            foreach (var (key, value) in settings.Where(s => s.Key != "CLI"))
+            {
+                start.Environment[key] = value;
+            }
+
             using var process = Process.Start(start)!;
             var output = process.StandardOutput.ReadToEndAsync();
             var errors = await process.StandardError.ReadToEndAsync();
@@ -108,7 +121,7 @@ internal static class IdleResyncStep
 
         walls.Sort();
         cpus.Sort();
-        Console.WriteLine($"idle re-sync as a fresh process (`dotnet DropSync.Cli.dll sync`, .NET start and JIT included), {Runs} runs: " +
+        Console.WriteLine($"idle re-sync as a fresh process (`dotnet DropSync.Cli.dll sync`, .NET start and JIT included{(variant.Length > 0 ? ", " + variant : "")}), {Runs} runs: " +
             $"p50 {IncrementalSteps.Percentile(walls, 0.5):0} ms, min {walls[0]:0} ms; CPU p50 {IncrementalSteps.Percentile(cpus, 0.5):0} ms; peak RSS {rss.Max()} MiB");
     }
 

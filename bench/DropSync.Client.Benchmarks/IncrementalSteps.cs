@@ -8,7 +8,8 @@ using DropSync.Testing;
 /// <summary>
 /// Issue 11's figures for incremental passes, each on a folder of its own size: an idle re-sync (with a breakdown of
 /// where its time goes), save on A → complete on B with both watching, and a folder rename synced up and down.
-/// Flags: --idle-files (10,000), --latency-files (100,000), --latency-tries (50), --rename-files (5,000), --steps (idle,rename,latency).
+/// Flags: --idle-files (10,000), --latency-files (100,000), --latency-tries (50), --rename-files (5,000), --steps (idle,rename,latency),
+/// --cli-env "K=V,K=V|K=V" (environment variants the fresh `dropsync sync` process is also timed under).
 /// </summary>
 internal static class IncrementalSteps
 {
@@ -21,6 +22,8 @@ internal static class IncrementalSteps
         var latencyTries = Arg(args, "--latency-tries", 50);
         var renameFiles = Arg(args, "--rename-files", 5_000);
         var stepsAt = Array.IndexOf(args, "--steps");
+        var cliAt = Array.IndexOf(args, "--cli-env");
+        var cliVariants = cliAt >= 0 && cliAt + 1 < args.Length ? args[cliAt + 1].Split('|') : [];
         var steps = (stepsAt >= 0 && stepsAt + 1 < args.Length ? args[stepsAt + 1] : "idle,rename,latency").Split(',');
         var work = Directory.CreateTempSubdirectory("dropsync-incremental-bench-").FullName;
         try
@@ -30,7 +33,7 @@ internal static class IncrementalSteps
             Console.WriteLine($"load average at start: {LoadAverage()}");
             if (steps.Contains("idle"))
             {
-                await IdleResyncStep.RunAsync(server, http, work, idleFiles);
+                await IdleResyncStep.RunAsync(server, http, work, idleFiles, cliVariants);
             }
 
             if (steps.Contains("rename"))
