@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using DropSync.Core.Content;
@@ -23,6 +24,13 @@ public sealed class UploadPieceHashing
 
     /// <summary>Sessions followed at once; the oldest is dropped past it (its finish then reads its blocks back).</summary>
     private const int MaxSessions = 64;
+
+    /// <summary>
+    /// Where the copies of early blocks come from: pooled, since most blocks of an upload with several PUTs in flight
+    /// come early, and a fresh array each (about 1 MiB, on the large-object heap) grew the server by ~100 MiB per GiB
+    /// uploaded until a full GC. The pool keeps at most what was in use at once.
+    /// </summary>
+    private static readonly ArrayPool<byte> EarlyCopies = ArrayPool<byte>.Create(ContentHasher.PieceSize, 16);
 
     private readonly ConcurrentDictionary<string, SessionPieces> _sessions = new(StringComparer.Ordinal);
     private long _heldBytes;
@@ -131,13 +139,16 @@ public sealed class UploadPieceHashing
                     // Early (or the one hashing now is still at it): kept for its turn if the budget allows.
                     if (!_early.ContainsKey(hash))
                     {
-                        if (!_owner.TryHold(bytes.Length))
+                        var copy = EarlyCopies.Rent(bytes.Length);
+                        if (!_owner.TryHold(copy.Length))
                         {
+                            EarlyCopies.Return(copy);
                             StopLocked();
                             return;
                         }
 
-                        _early[hash] = bytes.ToArray();
+                        bytes.CopyTo(copy);
+                        _early[hash] = copy;
                     }
 
                     return;
@@ -147,6 +158,7 @@ public sealed class UploadPieceHashing
             }
 
             // The block needed next: hashed outside the lock, so the session's other requests only copy theirs meanwhile.
+            // A kept copy being hashed is out of _early (this thread owns it), so a Drop meanwhile cannot pool it.
             var current = bytes;
             byte[]? kept = null;
             try
@@ -156,10 +168,16 @@ public sealed class UploadPieceHashing
                     HashBlock(_nextBlock, current);
                     lock (_lock)
                     {
-                        if (kept is not null && !NeededAfter(_nextBlock, _blocks[_nextBlock].Hash))
+                        var done = _blocks[_nextBlock].Hash;
+                        if (kept is not null)
                         {
-                            _early.Remove(_blocks[_nextBlock].Hash);
-                            _owner.Release(kept.Length);
+                            if (_stopped || !NeededAfter(_nextBlock, done) || !_early.TryAdd(done, kept))
+                            {
+                                _owner.Release(kept.Length);
+                                EarlyCopies.Return(kept);
+                            }
+
+                            kept = null;
                         }
 
                         _nextBlock++;
@@ -171,20 +189,25 @@ public sealed class UploadPieceHashing
                         }
 
                         var next = _blocks[_nextBlock].Hash;
-                        if (next == _blocks[_nextBlock - 1].Hash)
+                        if (next == done)
                         {
                             // The same block again (a run of equal content): its bytes are the ones just hashed.
+                            if (_early.Remove(next, out kept))
+                            {
+                                current = kept.AsSpan(0, _blocks[_nextBlock].Size);
+                            }
+
                             continue;
                         }
 
-                        if (!_early.TryGetValue(next, out kept))
+                        if (!_early.Remove(next, out kept))
                         {
                             _hashing = false;
                             return;
                         }
                     }
 
-                    current = kept;
+                    current = kept.AsSpan(0, _blocks[_nextBlock].Size);
                 }
             }
             catch
@@ -243,6 +266,7 @@ public sealed class UploadPieceHashing
             foreach (var kept in _early.Values)
             {
                 _owner.Release(kept.Length);
+                EarlyCopies.Return(kept);
             }
 
             _early.Clear();
