@@ -8,7 +8,8 @@ using DropSync.Testing;
 /// <summary>
 /// Issue 11's figures for incremental passes, each on a folder of its own size: an idle re-sync (with a breakdown of
 /// where its time goes), save on A → complete on B with both watching, and a folder rename synced up and down.
-/// Flags: --idle-files (10,000), --latency-files (100,000), --latency-tries (50), --rename-files (5,000).
+/// Flags: --idle-files (10,000), --latency-files (100,000), --latency-tries (50), --rename-files (5,000), --steps (idle,rename,latency),
+/// --cli-env "K=V,K=V|K=V" (environment variants the fresh `dropsync sync` process is also timed under).
 /// </summary>
 internal static class IncrementalSteps
 {
@@ -20,15 +21,31 @@ internal static class IncrementalSteps
         var latencyFiles = Arg(args, "--latency-files", 100_000);
         var latencyTries = Arg(args, "--latency-tries", 50);
         var renameFiles = Arg(args, "--rename-files", 5_000);
+        var stepsAt = Array.IndexOf(args, "--steps");
+        var cliAt = Array.IndexOf(args, "--cli-env");
+        var cliVariants = cliAt >= 0 && cliAt + 1 < args.Length ? args[cliAt + 1].Split('|') : [];
+        var steps = (stepsAt >= 0 && stepsAt + 1 < args.Length ? args[stepsAt + 1] : "idle,rename,latency").Split(',');
         var work = Directory.CreateTempSubdirectory("dropsync-incremental-bench-").FullName;
         try
         {
             await using var server = await ServerProcess.StartAsync(Path.Combine(work, "server-data"), Path.Combine(work, "keys"));
             using var http = server.CreateClient();
             Console.WriteLine($"load average at start: {LoadAverage()}");
-            await IdleResyncAsync(server, http, work, idleFiles);
-            await FolderRenameAsync(server, http, work, renameFiles);
-            await LatencyAsync(server, http, work, latencyFiles, latencyTries);
+            if (steps.Contains("idle"))
+            {
+                await IdleResyncStep.RunAsync(server, http, work, idleFiles, cliVariants);
+            }
+
+            if (steps.Contains("rename"))
+            {
+                await FolderRenameAsync(server, http, work, renameFiles);
+            }
+
+            if (steps.Contains("latency"))
+            {
+                await LatencyAsync(server, http, work, latencyFiles, latencyTries);
+            }
+
             Console.WriteLine($"load average at end: {LoadAverage()}; client CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:0.0} s, " +
                 $"peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB");
         }
@@ -42,60 +59,6 @@ internal static class IncrementalSteps
             {
             }
         }
-    }
-
-    /// <summary>`dropsync sync` with nothing changed, and its parts timed on their own.</summary>
-    private static async Task IdleResyncAsync(ServerProcess server, HttpClient http, string work, int files)
-    {
-        var email = await RegisterAsync(http, "idle");
-        using var a = await DeviceAsync(server, email, "a", work);
-        Fill(a.Folder, "", files);
-        var sw = Stopwatch.StartNew();
-        await a.Engine.SyncAsync(new SyncOptions());
-        Console.WriteLine($"idle re-sync setup: first sync of {files} files {sw.Elapsed.TotalSeconds:0.0} s");
-        var samples = new List<double>();
-        var reports = new List<SyncReport>();
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        for (var i = 0; i < 7; i++)
-        {
-            sw.Restart();
-            var report = await a.Engine.SyncAsync(new SyncOptions());
-            samples.Add(sw.Elapsed.TotalMilliseconds);
-            reports.Add(report);
-            if (report.FilesUploaded + report.FilesDownloaded + report.Errors.Count > 0)
-            {
-                throw new InvalidOperationException("the idle re-sync was not idle");
-            }
-        }
-
-        samples.Sort();
-        var cpuPerRun = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / 7;
-        Console.WriteLine($"idle re-sync of {files} files (`dropsync sync`, nothing changed), 7 runs: p50 {Percentile(samples, 0.5):0} ms, max {samples[^1]:0} ms; client CPU {cpuPerRun:0} ms a run");
-        Console.WriteLine($"  phases (mean of the 7 runs): {Phases(reports)}");
-
-        // Where the time goes: each part of a pass on its own (warm, as in the runs above), wall time and this process's
-        // CPU time (which a loaded machine does not inflate as much).
-        var parts = new List<string>();
-        var cpu = new CpuClock();
-        using (var index = LocalIndex.Open(a.Folder))
-        {
-            parts.Add($"open index {cpu.Lap()}");
-            var indexed = index.LoadAll();
-            parts.Add($"read index ({indexed.Count} rows) {cpu.Lap()}");
-            var ignore = IgnoreRules.Load(a.Folder);
-            var local = LocalScan.Scan(a.Folder, ignore);
-            parts.Add($"walk folder ({local.Count} items) {cpu.Lap()}");
-            var source = new CursorChangeSource(a.Api);
-            await using var disposeSource = source;
-            var remote = await source.GetSnapshotAsync(index, default);
-            parts.Add($"server tree (stored tree + one continue) {cpu.Lap()}");
-            var visible = SyncPlanner.Visible(remote, ignore);
-            parts.Add($"ignore rules on the server tree {cpu.Lap()}");
-            var plan = SyncPlanner.Plan(new PlannerInput(local, indexed, visible, index.LoadLocalOnly()));
-            parts.Add($"plan {cpu.Lap()} ({plan.Actions.Count()} actions)");
-        }
-
-        Console.WriteLine($"  breakdown: {string.Join("; ", parts)}");
     }
 
     /// <summary>A folder of many files renamed on A: one sync on A (up), then one on B (down).</summary>
@@ -157,13 +120,14 @@ internal static class IncrementalSteps
         using var stop = new CancellationTokenSource();
         var poll = TimeSpan.FromMinutes(5);
         var bPasses = new List<SyncReport>();
+        var log = new LatencyTries();
         // Timed from here, each watcher on a thread of its own: a watcher's first pass runs synchronously as far as its
         // first real wait (the walk, and the plan when the server's tree is already at hand).
         sw.Restart();
-        var bWatch = Task.Run(() => new SyncWatcher(b.Engine, b.Source).RunAsync(new SyncOptions(), poll, r => { lock (bPasses) { bPasses.Add(r); } }, e => Console.WriteLine(e.Message), stop.Token));
+        var bWatch = Task.Run(() => new SyncWatcher(b.Engine, b.Source).RunAsync(new SyncOptions(), poll, log.Recorder("B", bPasses), e => Console.WriteLine(e.Message), stop.Token));
         var aPasses = new List<SyncReport>();
         var aWatcher = new SyncWatcher(a.Engine, a.Source);
-        var aWatch = Task.Run(() => aWatcher.RunAsync(new SyncOptions(), poll, r => { lock (aPasses) { aPasses.Add(r); } }, e => Console.WriteLine(e.Message), stop.Token));
+        var aWatch = Task.Run(() => aWatcher.RunAsync(new SyncOptions(), poll, log.Recorder("A", aPasses), e => Console.WriteLine(e.Message), stop.Token));
         // The first passes read everything (100,000 files): wait for them before timing.
         int BPasses()
         {
@@ -186,6 +150,7 @@ internal static class IncrementalSteps
             var text = $"edit {i} {Guid.NewGuid()}";
             var target = Path.Combine(b.Folder, "note.txt");
             sw.Restart();
+            var done = log.Start();
             await File.WriteAllTextAsync(Path.Combine(a.Folder, "note.txt"), text);
             while (!(File.Exists(target) && SafeRead(target) == text))
             {
@@ -196,7 +161,7 @@ internal static class IncrementalSteps
                 }
             }
 
-            samples.Add(sw.Elapsed.TotalMilliseconds);
+            samples.Add(done());
             await Task.Delay(Random.Shared.Next(300, 600));
         }
 
@@ -221,6 +186,7 @@ internal static class IncrementalSteps
 
         Console.WriteLine($"  A's passes after the first: {aAfterFirst.Count}, {aAfterFirst.Sum(p => p.FullScans)} of them full, {aAfterFirst.Sum(p => p.Errors.Count)} errors " +
             $"({string.Join(" | ", aAfterFirst.SelectMany(p => p.Errors).Take(2))}); mean phases per pass: {Phases(aAfterFirst)}");
+        log.PrintSlowest(3);
         Console.WriteLine($"  waits by design: A's quiet period {aWatcher.QuietPeriod.TotalMilliseconds:0} ms after the last local event, B's debounce {b.Source.Debounce.TotalMilliseconds:0} ms after a change event");
         foreach (var slow in passes.Concat(aAfterFirst).Where(p => p.FullScans > 0 || p.LocalItemsScanned > 1000).Take(5))
         {
@@ -229,7 +195,7 @@ internal static class IncrementalSteps
     }
 
     /// <summary>Wall and CPU time (of this process, all threads) since the last lap.</summary>
-    private sealed class CpuClock
+    internal sealed class CpuClock
     {
         private Stopwatch _wall = Stopwatch.StartNew();
         private TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -244,12 +210,12 @@ internal static class IncrementalSteps
     }
 
     /// <summary>Each phase's mean time over <paramref name="reports"/> (SyncReport.PhaseMilliseconds), in milliseconds.</summary>
-    private static string Phases(IReadOnlyCollection<SyncReport> reports) =>
+    internal static string Phases(IReadOnlyCollection<SyncReport> reports) =>
         string.Join(", ", reports.SelectMany(r => r.PhaseMilliseconds).GroupBy(kv => kv.Key)
             .Select(g => $"{g.Key} {g.Sum(kv => kv.Value) / Math.Max(1, reports.Count):0.#}"));
 
     /// <summary>Small distinct files, 100 to a folder.</summary>
-    private static void Fill(string folder, string prefix, int files)
+    internal static void Fill(string folder, string prefix, int files)
     {
         for (var i = 0; i < files; i++)
         {
@@ -281,7 +247,7 @@ internal static class IncrementalSteps
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    internal static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     private static string? SafeRead(string path)
     {
@@ -295,14 +261,14 @@ internal static class IncrementalSteps
         }
     }
 
-    private static async Task<string> RegisterAsync(HttpClient http, string tag)
+    internal static async Task<string> RegisterAsync(HttpClient http, string tag)
     {
         var email = $"bench-{tag}-{Guid.NewGuid():N}@example.com";
         (await http.PostAsJsonAsync("/auth/register", new { email, password = Password })).EnsureSuccessStatusCode();
         return email;
     }
 
-    private static async Task<BenchDevice> DeviceAsync(ServerProcess server, string email, string name, string work)
+    internal static async Task<BenchDevice> DeviceAsync(ServerProcess server, string email, string name, string work)
     {
         using var anonymous = new DropSyncApi(server.BaseAddress, null);
         var login = await anonymous.LoginAsync(email, Password, name, default);

@@ -88,6 +88,35 @@ public sealed class ServerLimitsSyncTests(ServerFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_damaged_block_is_fetched_again_alone()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            // Several content-defined blocks (256 KiB to 4 MiB each), fetched by blocks.
+            var content = TestData.RandomBytes(6 * 1024 * 1024, 8);
+            a.Write("video.mp4", content);
+            await a.SyncAsync();
+            b.Counter.CorruptNextBlockDownloads = 1;
+
+            var damaged = await b.SyncAsync();
+
+            Assert.Contains(damaged.Errors, e => e.Contains("video.mp4", StringComparison.Ordinal) && e.Contains("damaged", StringComparison.Ordinal));
+            Assert.False(b.Exists("video.mp4"));
+            Assert.True(b.Counter.BlockGets > 2, $"expected the file in several blocks, got {b.Counter.BlockGets}");
+
+            // The part file is kept: its blocks are checked against the block list, and only the damaged one comes again.
+            b.Counter.Reset();
+            var healed = await b.SyncAsync();
+
+            Assert.Empty(healed.Errors);
+            Assert.Equal(content, File.ReadAllBytes(b.PathOf("video.mp4")));
+            Assert.Equal(1, b.Counter.BlockGets);
+        }
+    }
+
     /// <summary>Needs the server side of the contract (GET /config): fails against a server from before it.</summary>
     [Fact]
     public async Task The_embedded_server_advertises_its_config()

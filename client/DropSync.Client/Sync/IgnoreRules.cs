@@ -20,8 +20,14 @@ public sealed class IgnoreRules
         ["/.dropsync/", "*.swp", ".*.sw[a-p]", "4913", "*~", "\\#*#", "~$*", ".~lock.*#", ".DS_Store", "*.tmp", ".#*", "*.dropsync-part"];
 
     private readonly IgnoreList _list;
+    private readonly IgnoreLiterals _literals;
 
-    private IgnoreRules(IEnumerable<string> rules) => _list = new IgnoreList(rules, MatchFlags.PATHNAME);
+    private IgnoreRules(IEnumerable<string> rules)
+    {
+        var list = rules.ToList();
+        _list = new IgnoreList(list, MatchFlags.PATHNAME);
+        _literals = IgnoreLiterals.Of(list);
+    }
 
     public static IgnoreRules Load(string root)
     {
@@ -47,6 +53,12 @@ public sealed class IgnoreRules
             return true;
         }
 
+        // Most paths no rule can match, nor any of their folders: told without the matcher.
+        if (!_literals.MayMatch(trimmed))
+        {
+            return false;
+        }
+
         // A path below an ignored folder is ignored too (a remote listing is flat, so check each ancestor). Folders'
         // answers are kept: a listing of 100,000 files has a few thousand folders, each asked about once.
         for (var slash = trimmed.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = trimmed.IndexOf('/', slash + 1))
@@ -66,7 +78,7 @@ public sealed class IgnoreRules
     /// </summary>
     internal bool IsIgnoredBelowKeptFolders(string relativePath, bool isDirectory) =>
         relativePath.Equals(".dropsync", StringComparison.Ordinal) || relativePath.StartsWith(".dropsync/", StringComparison.Ordinal)
-        || (isDirectory ? IsIgnoredFolder(relativePath) : _list.IsIgnored(relativePath, false));
+        || (_literals.MayMatch(relativePath) && (isDirectory ? IsIgnoredFolder(relativePath) : _list.IsIgnored(relativePath, false)));
 
     private readonly Dictionary<string, bool> _folders = new(StringComparer.Ordinal);
     private readonly Lock _foldersLock = new();

@@ -40,16 +40,16 @@ public sealed partial class LocalIndex
             using var cmd = _db.CreateCommand();
             cmd.CommandText = $"SELECT {RemoteColumns} FROM remote_entries";
             using var r = cmd.ExecuteReader();
-            var all = new List<KeyValuePair<string, RemoteEntry>>();
+            var all = new Dictionary<string, RemoteEntry>(StringComparer.Ordinal);
             while (r.Read())
             {
-                all.Add(KeyValuePair.Create(r.GetString(0), new RemoteEntry(
+                all.Add(r.GetString(0), new RemoteEntry(
                     r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetInt64(5),
                     r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : new DateTimeOffset(r.GetInt64(7), TimeSpan.Zero),
-                    r.IsDBNull(8) ? null : r.GetString(8))));
+                    r.IsDBNull(8) ? null : r.GetString(8)));
             }
 
-            return RemoteTree.From(all);
+            return RemoteTree.Wrap(all);
         }
     }
 

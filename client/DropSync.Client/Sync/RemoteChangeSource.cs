@@ -111,7 +111,19 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         if (index.GetSetting(LocalIndex.RemoteCursorSetting) is { Length: > 0 } cursor)
         {
             var cached = _tree is not null && _treeCursor == cursor && _treeIndex == index.Location;
-            var tree = cached ? _tree! : index.LoadRemote();
+            // The first page is asked for while the stored tree is read (a one-shot sync reads all of it).
+            Task<ChangePage>? firstPage = api.ContinueAsync(cursor, PageSize, ct);
+            RemoteTree tree;
+            try
+            {
+                tree = cached ? _tree! : index.LoadRemote();
+            }
+            catch
+            {
+                await firstPage.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                throw;
+            }
+
             // Mutated below: forgotten until the new cursor is stored with it, so a failed page never leaves it half-applied.
             _tree = null;
             var changed = new Dictionary<string, RemoteEntry?>(StringComparer.Ordinal);
@@ -120,7 +132,8 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
                 ChangePage page;
                 do
                 {
-                    page = await api.ContinueAsync(cursor, PageSize, ct);
+                    page = await (firstPage ?? api.ContinueAsync(cursor, PageSize, ct));
+                    firstPage = null;
                     Interlocked.Increment(ref _continues);
                     Apply(tree, page.Entries, changed);
                     cursor = page.Cursor;

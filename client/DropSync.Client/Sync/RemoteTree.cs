@@ -11,23 +11,18 @@ namespace DropSync.Client.Sync;
 public sealed class RemoteTree : IReadOnlyDictionary<string, RemoteEntry>
 {
     private readonly Dictionary<string, RemoteEntry> _entries;
-    private readonly SortedSet<string> _keys;
+    // Sorted on first use: a one-shot sync that finds nothing deleted or moved never asks for a range.
+    private SortedSet<string>? _keys;
 
-    public RemoteTree()
-    {
-        _entries = new(StringComparer.Ordinal);
-        _keys = new(StringComparer.Ordinal);
-    }
+    public RemoteTree() => _entries = new(StringComparer.Ordinal);
 
-    private RemoteTree(Dictionary<string, RemoteEntry> entries)
-    {
-        _entries = entries;
-        // Built from all keys at once (sorted, then a balanced tree in one go): much faster than adding one by one.
-        _keys = new(entries.Keys, StringComparer.Ordinal);
-    }
+    private RemoteTree(Dictionary<string, RemoteEntry> entries) => _entries = entries;
 
     /// <summary>A tree of <paramref name="entries"/> (unique keys, as read from the index).</summary>
     public static RemoteTree From(IEnumerable<KeyValuePair<string, RemoteEntry>> entries) => new(new(entries, StringComparer.Ordinal));
+
+    /// <summary>A tree that takes <paramref name="entries"/> as they are (unique keys, ordinal comparer), without a copy.</summary>
+    internal static RemoteTree Wrap(Dictionary<string, RemoteEntry> entries) => new(entries);
 
     public RemoteEntry this[string key] => _entries[key];
 
@@ -40,13 +35,14 @@ public sealed class RemoteTree : IReadOnlyDictionary<string, RemoteEntry>
     public void Set(string key, RemoteEntry entry)
     {
         _entries[key] = entry;
-        _keys.Add(key);
+        _keys?.Add(key);
     }
 
-    public bool Remove(string key) => _entries.Remove(key) && _keys.Remove(key);
+    public bool Remove(string key) => _entries.Remove(key) && (_keys?.Remove(key) ?? true);
 
     /// <summary>The keys strictly below <paramref name="key"/>, in order.</summary>
-    public List<string> KeysBelow(string key) => KeysBelow(_keys, key);
+    // Built from all keys at once (sorted, then a balanced tree in one go): much faster than adding one by one.
+    public List<string> KeysBelow(string key) => KeysBelow(_keys ??= new(_entries.Keys, StringComparer.Ordinal), key);
 
     /// <summary>The keys of <paramref name="sorted"/> strictly below <paramref name="key"/> ('0' is the character after '/').</summary>
     internal static List<string> KeysBelow(SortedSet<string> sorted, string key) =>

@@ -83,8 +83,8 @@ internal sealed class SyncPass
     public async Task LoadAsync(IRemoteChangeSource remote, CancellationToken ct)
     {
         var at = System.Diagnostics.Stopwatch.GetTimestamp();
-        Server = await Api.GetConfigAsync(ct);
-        at = Report.Timed("config", at);
+        // Asked while the trees are read (the first request of a fresh process also opens the connection).
+        var config = Api.GetConfigAsync(ct);
         Ignore = IgnoreRules.Load(Root);
         LocalOnly = Index.LoadLocalOnly();
         IReadOnlyDictionary<string, RemoteEntry>? snapshot = null;
@@ -104,23 +104,23 @@ internal sealed class SyncPass
             }
         }
 
-        // An incremental pass takes the index's entries of what it reads (Scan), not a copy of all of it.
-        if (Scope is null)
-        {
-            Indexed = Index.LoadAll();
-        }
-
-        at = Report.Timed("index", at);
-
-        // A full pass reads the server's tree (a request, and the stored tree parsed) on another thread while this one
-        // walks the folder: neither waits for the other.
+        // A full pass reads the index and the server's tree (a request, the stored tree, its ignore verdicts) on other
+        // threads while this one walks the folder: none waits for another. An incremental pass takes the index's
+        // entries of what it reads (Scan), not a copy of all of it.
+        var fullIndex = Scope is null ? Task.Run(Index.LoadAll, ct) : null;
         var fullSnapshot = Scope is null
-            ? snapshot is null ? Task.Run(() => remote.GetSnapshotAsync(Index, ct), ct) : Task.FromResult(snapshot)
+            ? Task.Run(async () => SyncPlanner.Visible(snapshot ?? await remote.GetSnapshotAsync(Index, ct), Ignore), ct)
             : null;
         try
         {
             Local = Scan();
             at = Report.Timed("scan", at);
+            if (fullIndex is not null)
+            {
+                Indexed = await fullIndex;
+                at = Report.Timed("index", at);
+            }
+
             foreach (var gone in LocalOnly.Keys.Where(k => (Focus is null || Focus.Contains(k)) && !Local.ContainsKey(k)).ToList())
             {
                 Index.RemoveLocalOnly(gone);
@@ -136,18 +136,20 @@ internal sealed class SyncPass
         }
         catch when (fullSnapshot is not null)
         {
-            // The index must not be closed under the reader: wait for it, whatever it answers.
-            await fullSnapshot.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            // The index must not be closed under the readers: wait for them, whatever they answer.
+            await Task.WhenAll(fullSnapshot, fullIndex!).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             throw;
         }
 
         at = Report.Timed("guards", at);
         if (fullSnapshot is not null)
         {
-            Remote = SyncPlanner.Visible(await fullSnapshot, Ignore);
+            Remote = await fullSnapshot;
             at = Report.Timed("server", at);
         }
 
+        Server = await config;
+        at = Report.Timed("config", at);
         if (await Clashes.ResolveFolderCaseRenamesAsync(ct) | Clashes.ResolveCaseClashes() | Clashes.ResolveKindClashes())
         {
             Local = Scan();

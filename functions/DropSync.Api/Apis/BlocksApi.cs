@@ -4,6 +4,7 @@ using DropSync.Core.Blocks;
 using DropSync.Core.Content;
 using DropSync.Core.Contract;
 using DropSync.Core.Errors;
+using DropSync.Core.Files;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace DropSync.Api.Apis;
@@ -20,7 +21,7 @@ internal static class BlocksApi
         return routes;
     }
 
-    private static async Task<StoredBlockResponse> PutBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
+    private static async Task<StoredBlockResponse> PutBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService, UploadPieceHashing pieceHashing)
     {
         var (block, userId, size) = Authorize(context, hash, SignedBlockUrls.Put, urls);
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -33,7 +34,8 @@ internal static class BlocksApi
             throw Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"This URL is for a block of {size} bytes; the body is {length}.");
         }
 
-        var stored = await blockService.StoreFromStreamAsync(userId, block, context.Request.Body, context.RequestAborted);
+        // The upload sessions waiting for this block hash their content-hash pieces from it now, not at the finish.
+        var stored = await blockService.StoreFromStreamAsync(userId, block, context.Request.Body, context.RequestAborted, bytes => pieceHashing.Stored(userId, block, bytes.Span));
         return new StoredBlockResponse(block.Hex, stored);
     }
 

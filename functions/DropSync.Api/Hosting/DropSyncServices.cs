@@ -142,6 +142,7 @@ internal static class DropSyncServices
         services.AddSingleton<DropSync.Core.Retention.HistoryCollector>();
         services.AddSingleton<FileCommitter>();
         services.AddSingleton<UploadService>();
+        services.AddSingleton<UploadPieceHashing>();
         services.AddSingleton<BatchUploadService>();
         services.AddSingleton<FileService>();
         services.AddSingleton<FolderPager>();

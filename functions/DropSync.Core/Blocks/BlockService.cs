@@ -50,7 +50,8 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
     }
 
     /// <summary>Reads one block from a request body (at most 4 MiB), verifies it and stores it.</summary>
-    public async Task<int> StoreFromStreamAsync(string userId, BlockHash hash, Stream body, CancellationToken ct)
+    /// <param name="stored">Called with the block's bytes once they are verified and stored (before the buffer is reused).</param>
+    public async Task<int> StoreFromStreamAsync(string userId, BlockHash hash, Stream body, CancellationToken ct, Action<ReadOnlyMemory<byte>>? stored = null)
     {
         var buffer = BlockBuffers.Rent();
         try
@@ -62,6 +63,7 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
             }
 
             await StoreAsync(userId, hash, buffer.AsMemory(0, length), ct);
+            stored?.Invoke(buffer.AsMemory(0, length));
             return length;
         }
         finally

@@ -96,7 +96,7 @@ public static class BlockListContentHash
         return (hasher.GetHashHex(), missing.Count);
     }
 
-    private static void Remember(string key, byte[] digest)
+    internal static void Remember(string key, byte[] digest)
     {
         if (Remembered.Count >= MaxRemembered)
         {
@@ -107,10 +107,10 @@ public static class BlockListContentHash
         Remembered[key] = digest;
     }
 
-    private sealed record Piece(int Length, List<(int Block, int From, int Length)> Segments, string Key);
+    internal sealed record Piece(int Length, List<(int Block, int From, int Length)> Segments, string Key);
 
     /// <summary>Each 4 MiB piece as the block ranges that make it up, with its key (SHA-256 of start offset, length and block names).</summary>
-    private static List<Piece> Pieces(IReadOnlyList<BlockRef> refs)
+    internal static List<Piece> Pieces(IReadOnlyList<BlockRef> refs)
     {
         var pieces = new List<Piece>();
         int block = 0, from = 0;

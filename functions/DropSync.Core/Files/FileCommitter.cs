@@ -123,8 +123,10 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
         var ns = at.NamespaceId;
         var path = at.Inner;
         var now = clock.GetUtcNow();
-        var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, path, now, folders, ct);
-        var current = await meta.GetEntryAsync(ns, path.Key, ct);
+        // The folders above and the path itself in one read (one snapshot, one query) when nothing is known of them yet.
+        var read = folders is null && path.Components.Count > 1 ? await meta.GetEntriesAsync(ns, [.. path.Ancestors().Select(a => a.Key), path.Key], ct) : null;
+        var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, path, now, folders, read, ct);
+        var current = read is not null ? read.GetValueOrDefault(path.Key) : await meta.GetEntryAsync(ns, path.Key, ct);
         var live = current is { IsDeleted: false } ? current : null;
         if (live is { Kind: EntryKind.Folder })
         {

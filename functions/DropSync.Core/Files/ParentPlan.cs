@@ -18,8 +18,14 @@ internal static class ParentPlan
         IFileMetadataStore meta, Caller caller, string ns, DropPath path, DateTimeOffset now, CancellationToken ct) =>
         BuildAsync(meta, caller, ns, path, now, null, ct);
 
+    public static Task<(List<MetadataWrite> Writes, string ParentDisplay)> BuildAsync(
+        IFileMetadataStore meta, Caller caller, string ns, DropPath path, DateTimeOffset now, Dictionary<string, string>? folders, CancellationToken ct) =>
+        BuildAsync(meta, caller, ns, path, now, folders, null, ct);
+
+    /// <summary>As above; <paramref name="read"/>, when given, holds the ancestors' entries already read (a missing key: no entry).</summary>
     public static async Task<(List<MetadataWrite> Writes, string ParentDisplay)> BuildAsync(
-        IFileMetadataStore meta, Caller caller, string ns, DropPath path, DateTimeOffset now, Dictionary<string, string>? folders, CancellationToken ct)
+        IFileMetadataStore meta, Caller caller, string ns, DropPath path, DateTimeOffset now, Dictionary<string, string>? folders,
+        IReadOnlyDictionary<string, FileEntry>? read, CancellationToken ct)
     {
         var writes = new List<MetadataWrite>();
         var display = "";
@@ -34,7 +40,7 @@ internal static class ParentPlan
                 continue;
             }
 
-            var existing = await meta.GetEntryAsync(ns, ancestor.Key, ct);
+            var existing = read is not null ? read.GetValueOrDefault(ancestor.Key) : await meta.GetEntryAsync(ns, ancestor.Key, ct);
             if (existing is { IsDeleted: false, Kind: EntryKind.File })
             {
                 throw Errors.Errors.Conflict(Errors.ErrorCodes.PathConflict, $"\"{existing.PathDisplay}\" is a file, so \"{path.Display}\" cannot be created inside it.");

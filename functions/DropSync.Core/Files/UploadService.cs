@@ -27,7 +27,8 @@ public sealed class UploadService(
     PathResolver resolver,
     DropSyncOptions options,
     TimeProvider clock,
-    StorageQuota quota)
+    StorageQuota quota,
+    UploadPieceHashing? pieceHashing = null)
 {
     /// <summary>
     /// Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it. Each
@@ -273,6 +274,7 @@ public sealed class UploadService(
             ExpiresAt = now + options.UploadSessionLifetime,
         };
         await sessions.CreateAsync(session, ct);
+        pieceHashing?.Begin(session.UploadId, session.UserId, session.Blocks);
         return await StateAsync(session, ct);
     }
 
@@ -312,7 +314,8 @@ public sealed class UploadService(
             throw Errors.Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"Block {wrongSize.Hash} is {held[wrongSize.Hash]} bytes, but the upload declared {wrongSize.Size}.");
         }
 
-        // Content-defined blocks are read back for the pieces they make up, except pieces an earlier commit already hashed.
+        // Content-defined blocks are read back for the pieces they make up, except pieces hashed as the blocks arrived
+        // (UploadPieceHashing) or by an earlier commit.
         var contentHash = await BlockListContentHash.ComputeAsync(session.Blocks, blockStore, ct);
         if (session.ClientContentHash is not null && session.ClientContentHash != contentHash)
         {
@@ -322,6 +325,7 @@ public sealed class UploadService(
         var entry = await committer.CommitAsync(
             caller, at, new NewContent(session.Blocks, session.Size, contentHash), session.Mode, session.ExpectedRev, null, ct);
         await sessions.MarkCommittedAsync(session.UploadId, entry.Rev, ct);
+        pieceHashing?.End(session.UploadId);
         return FileMetadata.From(entry, at);
     }
 

@@ -18,7 +18,7 @@ public sealed partial class SqliteMetadataStore
     public Task<IReadOnlyList<BatchResult>> ApplyEachAsync(IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        return WriteAsync<IReadOnlyList<BatchResult>>(
+        var write = WriteAsync<IReadOnlyList<BatchResult>>(
             async (transaction, ct) =>
             {
                 var commands = WriterBatch(transaction);
@@ -40,6 +40,7 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken,
             isMetadataBatch: true);
+        return batches.Any(ChangesSharing) ? ForgettingMembershipsAfter(write) : write;
     }
 
     /// <summary>Applies one batch in <paramref name="transaction"/>; on a failed expectation it stops and the caller must roll back.</summary>

@@ -18,7 +18,7 @@ public sealed partial class SqliteMetadataStore
     public Task<BatchResult> ApplyAsync(IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writes);
-        return WriteAsync<BatchResult>(
+        var write = WriteAsync<BatchResult>(
             async (transaction, ct) =>
             {
                 var result = await ApplyInTransactionAsync(transaction, WriterBatch(transaction), writes, ct);
@@ -26,6 +26,7 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken,
             isMetadataBatch: true);
+        return ChangesSharing(writes) ? ForgettingMembershipsAfter(write) : write;
     }
 
     public Task<FileEntry?> GetEntryAsync(string namespaceId, string pathKey, CancellationToken cancellationToken) =>

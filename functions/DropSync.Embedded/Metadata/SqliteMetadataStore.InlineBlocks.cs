@@ -47,7 +47,7 @@ public sealed partial class SqliteMetadataStore
         BlockHash hash, byte[] sealedBytes, (string UserId, int Size, DateTimeOffset At) record, IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writes);
-        return WriteAsync<BatchResult>(
+        var write = WriteAsync<BatchResult>(
             async (transaction, ct) =>
             {
                 var batch = WriterBatch(transaction);
@@ -70,6 +70,7 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken,
             isMetadataBatch: true);
+        return ChangesSharing(writes) ? ForgettingMembershipsAfter(write) : write;
     }
 
     /// <summary>The sealed bytes of an inline block, or null if none is stored under this name.</summary>

@@ -46,7 +46,7 @@ public sealed partial class SqliteMetadataStore
 
     /// <summary>The user's memberships, ordered by mount key.</summary>
     public Task<IReadOnlyList<Membership>> ListMembershipsAsync(string userId, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<Membership>>(
+        CachedMembershipsAsync(userId, () => ReadAsync<IReadOnlyList<Membership>>(
             async (transaction, ct) =>
             {
                 using var command = transaction.Command(
@@ -60,7 +60,7 @@ public sealed partial class SqliteMetadataStore
                     ("$user", userId));
                 return await command.ReadAllAsync(reader => new Membership(ReadShare(reader), ReadMember(reader, 5)), ct);
             },
-            cancellationToken);
+            cancellationToken));
 
     /// <summary>
     /// Creates or replaces a share; false (failing the batch) if it must be new and is not, or if another share already

@@ -133,6 +133,11 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     /// <summary>How many requests went to this path (e.g. "/files/list_folder") since the last <see cref="Reset"/>.</summary>
     public int Requests(string path) => _requests.TryGetValue(path, out var n) ? n : 0;
 
+    /// <summary>Block GETs sent since the last <see cref="Reset"/> (each block has its own path).</summary>
+    public int BlockGets => Volatile.Read(ref _blockGets);
+
+    private int _blockGets;
+
     /// <summary>Answers to this path the server refused for now (429, 503), each sent again by the client.</summary>
     public int Refused(string path) => _refused.TryGetValue(path, out var n) ? n : 0;
 
@@ -151,6 +156,9 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
 
     /// <summary>Flip a bit in every block that comes down, as a damaged store or network would.</summary>
     public bool CorruptBlockDownloads { get; set; }
+
+    /// <summary>Flip a bit in the next this-many blocks that come down.</summary>
+    public int CorruptNextBlockDownloads;
 
     /// <summary>Answer the next this-many block PUTs with 503 without passing them on, as a dropped or overloaded request.</summary>
     public int FailBlockPuts;
@@ -184,6 +192,7 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         Interlocked.Exchange(ref _sent, 0);
         Interlocked.Exchange(ref _received, 0);
         Interlocked.Exchange(ref _blockTransfers, 0);
+        Interlocked.Exchange(ref _blockGets, 0);
         _requests.Clear();
         _largest.Clear();
         _refused.Clear();
@@ -195,6 +204,10 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         var isBlock = path.StartsWith("/blocks/", StringComparison.Ordinal);
         var isMedia = (path == "/files/upload" && request.RequestUri.Query.Contains("uploadType=media", StringComparison.Ordinal)) || path == "/files/upload_batch";
         _requests.AddOrUpdate(path, 1, (_, n) => n + 1);
+        if (isBlock && request.Method == HttpMethod.Get)
+        {
+            Interlocked.Increment(ref _blockGets);
+        }
         var length = request.Content?.Headers.ContentLength ?? 0;
         _largest.AddOrUpdate(path, length, (_, n) => Math.Max(n, length));
         if (path == "/files/list_folder/continue" && ResetContinues > 0)
@@ -236,7 +249,7 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
             Interlocked.Add(ref _received, response.Content.Headers.ContentLength ?? 0);
         }
 
-        if (isBlock && request.Method == HttpMethod.Get && CorruptBlockDownloads)
+        if (isBlock && request.Method == HttpMethod.Get && (CorruptBlockDownloads || TakeOne(ref CorruptNextBlockDownloads)))
         {
             var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             bytes[0] ^= 1;
