@@ -262,7 +262,11 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
                             ConditionExpression = "attribute_exists(#st) AND attribute_not_exists(#gone) AND attribute_not_exists(#r) AND (attribute_not_exists(#rc) OR #rc <= :zero)",
                             ExpressionAttributeNames = new()
                             {
-                                ["#gcs"] = BlocksGcIndexPartitionKey, ["#st"] = BlocksGcIndexSortKey, ["#gone"] = TombstoneAttribute, ["#r"] = ReferencedAttribute, ["#rc"] = ReferenceCountAttribute,
+                                ["#gcs"] = BlocksGcIndexPartitionKey,
+                                ["#st"] = BlocksGcIndexSortKey,
+                                ["#gone"] = TombstoneAttribute,
+                                ["#r"] = ReferencedAttribute,
+                                ["#rc"] = ReferenceCountAttribute,
                             },
                             ExpressionAttributeValues = new() { [":shard"] = Ddb.S(Ddb.Shard(hash.Hex, _db.Tables.GcShards)), [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
                             ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
