@@ -133,10 +133,12 @@ internal static class AwsBenchmark
 
         Task None(int r) => Task.CompletedTask;
 
-        // Uploads: begin (session + which blocks are held), the blocks (in AWS mode the client PUTs them to S3 and
-        // finish adopts them, recording each in the block index: BlockService.StoreAsync records the same items), finish.
+        // Uploads as AWS mode makes them: begin (session, pins, which blocks are held, and a reservation per new block,
+        // which gets a presigned PUT to its key), the blocks (the client's PUTs to S3: no DynamoDB request), finish.
+        // Into existing folders: a commit that also creates its folder is measured on its own below.
         foreach (var (name, blocks, blockSize) in new[] { ("small file (1 block, 1 KiB)", 1, SmallFileSize), ($"{LargeFileBlocks}-block file", LargeFileBlocks, LargeFileBlockSize) })
         {
+            await files.CreateFolderAsync(caller, $"/up-{blocks}", ct);
             var prepared = new Dictionary<int, (ResumableUploadRequest Request, List<byte[]> Blocks)>();
             var states = new Dictionary<int, ResumableUploadState>();
             await Measure(
@@ -150,13 +152,13 @@ internal static class AwsBenchmark
                 },
                 async r => states[r] = await stack.Uploads.BeginAsync(caller, prepared[r].Request, ct));
             await Measure(
-                $"upload {name}: blocks stored",
+                $"upload {name}: blocks PUT to S3",
                 None,
                 async r =>
                 {
                     foreach (var data in prepared[r].Blocks)
                     {
-                        await stack.Blocks.StoreAsync(caller.UserId, BlockHash.Of(data), data, ct);
+                        await stack.BlockBytes.PutAsync(BlockHash.Of(data), data, ct);
                     }
                 });
             await Measure($"upload {name}: finish (commit)", None, async r => await stack.Uploads.FinishAsync(caller, states[r].UploadId, ct));
@@ -181,7 +183,9 @@ internal static class AwsBenchmark
         }
 
         await Measure("list_folder (100 entries)", None, _ => files.ListFolderAsync(caller, "/list100", false, ct));
+        await files.CreateFolderAsync(caller, "/commit", ct);
         await Measure("commit (new file, 1 block)", None, r => Commit($"/commit/new{r}.txt"));
+        await Measure("commit (new file and its new folder)", None, r => Commit($"/newdir{r}/new.txt"));
         await Measure("commit (overwrite, 1 block)", None, r => Commit($"/commit/new{r}.txt", WriteMode.Overwrite));
         await Measure("delete (file)", r => Commit($"/del/f{r}.txt"), r => files.DeleteAsync(caller, $"/del/f{r}.txt", ct));
         await Measure(

@@ -15,7 +15,7 @@ namespace DropSync.Aws.Benchmarks;
 
 /// <summary>
 /// The core services composed as AWS mode composes them (see AwsModeServices): every metadata port on its DynamoDB
-/// adapter, presigned S3 URLs (signing needs no server), and block bytes in memory instead of S3. Changes are not
+/// adapter, presigned S3 URLs with direct uploads (signing needs no server), and block bytes in memory instead of S3. Changes are not
 /// published (SQS is not DynamoDB).
 /// </summary>
 internal sealed class AwsStack : IDisposable
@@ -30,12 +30,16 @@ internal sealed class AwsStack : IDisposable
         Meta = meta;
         var sharing = new DynamoDbSharingStore(Db);
         var sessions = new DynamoDbUploadSessionStore(Db, clock);
-        Index = new DynamoDbBlockIndex(Db);
+        var index = new DynamoDbBlockIndex(Db);
+        Index = index;
         var store = new InMemoryBlockStore();
+        BlockBytes = store;
         _s3 = new AmazonS3Client(
             new BasicAWSCredentials("local", "local"),
             new AmazonS3Config { ServiceURL = "http://127.0.0.1:9", ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        var urls = new S3StagedBlockUrls(_s3, new S3BlockStoreOptions { BucketName = "dropsync-bench" }, clock);
+        // As AWS mode signs upload URLs: a block no one stored is reserved for a direct PUT to its key (the client's PUT
+        // is the benchmark's write to BlockBytes), others are staged.
+        var urls = new S3DirectBlockUrls(_s3, new S3BlockStoreOptions { BucketName = "dropsync-bench" }, index, clock);
         var publisher = new NoChangePublisher();
         var options = new DropSyncOptions();
         var resolver = new PathResolver(sharing);
@@ -53,6 +57,9 @@ internal sealed class AwsStack : IDisposable
     public DynamoDbFileMetadataStore Meta { get; }
 
     public IBlockIndex Index { get; }
+
+    /// <summary>Where block bytes are (S3 in AWS mode): a direct upload's PUT lands here.</summary>
+    public IBlockStore BlockBytes { get; }
 
     public BlockService Blocks { get; }
 

@@ -6,7 +6,10 @@ using DropSync.Aws.S3;
 using DropSync.Aws.Tests.Infrastructure;
 using DropSync.Core.Content;
 using DropSync.Core.Errors;
+using DropSync.Core.Model;
+using DropSync.Core.Ports;
 using DropSync.Testing;
+using Microsoft.Extensions.Time.Testing;
 using static DropSync.Contracts.MetadataSamples;
 
 namespace DropSync.Aws.Tests;
@@ -28,6 +31,7 @@ public sealed class DirectBlockUploadTests(DynamoDbServer dynamo, S3Server s3)
         var (db, options, urls, index) = await CreateAsync();
         var data = RandomNumberGenerator.GetBytes(20_000);
         var block = new BlockRef(BlockHash.Of(data), data.Length);
+        await PinAsync(db, "u_alice", DateTimeOffset.UtcNow.AddHours(1), block);
 
         var alice = (await urls.UploadUrlsAsync("u_alice", [block], TimeSpan.FromMinutes(5), None)).Single();
         var bob = (await urls.UploadUrlsAsync("u_bob", [block], TimeSpan.FromMinutes(5), None)).Single();
@@ -71,15 +75,94 @@ public sealed class DirectBlockUploadTests(DynamoDbServer dynamo, S3Server s3)
         await index.CompleteForgetAsync(block.Hash, None);
 
         Assert.Null(await BlockItemAsync(db, block.Hash));
+        await PinAsync(db, "u_bob", DateTimeOffset.UtcNow.AddHours(1), block);
         Assert.EndsWith("/blocks/" + block.Hash.Hex, new Uri((await urls.UploadUrlsAsync("u_bob", [block], TimeSpan.FromMinutes(5), None)).Single().Url).AbsolutePath, StringComparison.Ordinal);
     }
 
-    private async Task<(DynamoDbContext Db, S3BlockStoreOptions Options, S3DirectBlockUrls Urls, S3StagedBlockIndex Index)> CreateAsync()
+    [Fact]
+    public async Task A_reserved_block_is_no_gc_candidate_while_its_session_lives_and_an_uncommitted_sessions_expiry_hands_it_over()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (db, _, urls, index) = await CreateAsync(clock);
+        var sessions = new DynamoDbUploadSessionStore(db, clock);
+        var (abandoned, committed, late) = (Block("abandoned " + Guid.NewGuid()), Block("committed " + Guid.NewGuid()), Block("late " + Guid.NewGuid()));
+        var expiry = clock.GetUtcNow().AddHours(1);
+        var abandonedSession = await PinAsync(db, "u_alice", expiry, abandoned);
+        var committedSession = await PinAsync(db, "u_carol", expiry, committed);
+        await PinAsync(db, "u_dave", clock.GetUtcNow() + DynamoDbBlockIndex.ReservationMargin - TimeSpan.FromSeconds(1), late);
+
+        Assert.DoesNotContain("/incoming/", Uri.UnescapeDataString((await urls.UploadUrlsAsync("u_alice", [abandoned], TimeSpan.FromMinutes(5), None)).Single().Url), StringComparison.Ordinal);
+        Assert.DoesNotContain("/incoming/", Uri.UnescapeDataString((await urls.UploadUrlsAsync("u_carol", [committed], TimeSpan.FromMinutes(5), None)).Single().Url), StringComparison.Ordinal);
+        // Too near its session's expiry to be reserved (a sweep could hand the session over first): staged instead.
+        Assert.Contains("/incoming/", Uri.UnescapeDataString((await urls.UploadUrlsAsync("u_dave", [late], TimeSpan.FromMinutes(5), None)).Single().Url), StringComparison.Ordinal);
+
+        // Reserved, not candidates (no index write now, none when the commit first references one).
+        var far = expiry.AddDays(10);
+        Assert.Empty(await index.ListUnreferencedAsync(far, clock.GetUtcNow(), 100, None));
+        Assert.Null((await BlockItemAsync(db, abandoned.Hash))!.GetValueOrDefault(DynamoDbTables.BlocksGcIndexPartitionKey));
+        await new DynamoDbFileMetadataStore(db).MustApplyAsync(CreateFile(File(NewNamespace(), "/kept.bin"), committed));
+        await sessions.MarkCommittedAsync(committedSession.UploadId, NewRev(), None);
+
+        // Expired: the sweep hands the uncommitted session's block over with a fresh grace period, and never the committed one's.
+        clock.Advance(TimeSpan.FromHours(2));
+        var swept = clock.GetUtcNow();
+        Assert.Equal(3, await sessions.DeleteExpiredAsync(swept, None));
+        Assert.Empty(await index.ListUnreferencedAsync(swept, swept, 100, None));
+        var after = swept.AddMilliseconds(1);
+        Assert.Equal([abandoned.Hash], (await index.ListUnreferencedAsync(after, after, 100, None)).Select(b => b.Hash));
+        Assert.False(await index.TryForgetAsync(committed.Hash, far, None));
+        Assert.True(await index.TryForgetAsync(abandoned.Hash, after, None));
+        Assert.Equal(0, await sessions.DeleteExpiredAsync(swept, None));
+    }
+
+    [Fact]
+    public async Task A_sweep_that_died_after_handing_blocks_over_hands_them_over_again_and_a_reference_meanwhile_wins()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (db, _, urls, index) = await CreateAsync(clock);
+        var (first, second) = (Block("first " + Guid.NewGuid()), Block("second " + Guid.NewGuid()));
+        var session = await PinAsync(db, "u_alice", clock.GetUtcNow().AddHours(1), first, second);
+        await urls.UploadUrlsAsync("u_alice", [first, second], TimeSpan.FromMinutes(5), None);
+        clock.Advance(TimeSpan.FromHours(2));
+
+        // The first sweep handed both over and died before deleting the session; then a commit (another session, say)
+        // referenced one of them.
+        await new DynamoDbBlockIndex(db).JoinGcIndexIfUnreferencedAsync(session.Blocks, clock.GetUtcNow(), "test", None);
+        await new DynamoDbFileMetadataStore(db).MustApplyAsync(CreateFile(File(NewNamespace(), "/later.bin"), second));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await new DynamoDbUploadSessionStore(db, clock).DeleteExpiredAsync(clock.GetUtcNow(), None));
+
+        var after = clock.GetUtcNow().AddMilliseconds(1);
+        Assert.Equal([first.Hash], (await index.ListUnreferencedAsync(after, after, 100, None)).Select(b => b.Hash));
+        Assert.False(await index.TryForgetAsync(second.Hash, after, None));
+    }
+
+    private async Task<(DynamoDbContext Db, S3BlockStoreOptions Options, S3DirectBlockUrls Urls, S3StagedBlockIndex Index)> CreateAsync(TimeProvider? clock = null)
     {
         var db = await dynamo.CreateTablesAsync();
         var options = new S3BlockStoreOptions { BucketName = await s3.CreateBucketAsync() };
         var blocks = new DynamoDbBlockIndex(db);
-        return (db, options, new S3DirectBlockUrls(s3.Client, options, blocks), new S3StagedBlockIndex(blocks, s3.Client, options, stagesOnlyStoredBlocks: true));
+        return (db, options, new S3DirectBlockUrls(s3.Client, options, blocks, clock), new S3StagedBlockIndex(blocks, s3.Client, options, clock, stagesOnlyStoredBlocks: true));
+    }
+
+    /// <summary>An upload session declaring the blocks: what pins them, as a reservation needs.</summary>
+    private static async Task<UploadSession> PinAsync(DynamoDbContext db, string userId, DateTimeOffset expiresAt, params BlockRef[] blocks)
+    {
+        var session = new UploadSession
+        {
+            UploadId = "up_" + Guid.NewGuid().ToString("N"),
+            UserId = userId,
+            DeviceId = "dev_test",
+            NamespaceId = NewNamespace(),
+            PathDisplay = "/upload.bin",
+            Size = blocks.Sum(b => (long)b.Size),
+            Blocks = blocks,
+            Mode = WriteMode.Add,
+            CreatedAt = expiresAt.AddHours(-1),
+            ExpiresAt = expiresAt,
+        };
+        await new DynamoDbUploadSessionStore(db).CreateAsync(session, None);
+        return session;
     }
 
     private static async Task<Dictionary<string, AttributeValue>?> BlockItemAsync(DynamoDbContext db, BlockHash hash)

@@ -29,6 +29,8 @@ internal sealed class BatchDownloader(SyncPass p)
 
     private int MaxFiles => Math.Min(p.Server.MaxDownloadBatchFiles ?? 0, DownloadBatches.MaxFiles);
 
+    private int FilesPerBatch => Math.Max(1, Math.Min(MaxFiles, p.Options.DownloadBatchMaxFiles));
+
     private long MaxBytes => p.Server.MaxDownloadBatchBytes ?? 0;
 
     /// <summary>Small enough to come whole, and a batch with only it stays within the server's answer budget.</summary>
@@ -41,7 +43,7 @@ internal sealed class BatchDownloader(SyncPass p)
     /// <summary>At least a few batches (so they come side by side), each within the server's file count and answer budget.</summary>
     private List<List<DownloadAction>> Batches(List<DownloadAction> downloads)
     {
-        var per = Math.Clamp((downloads.Count + p.Options.BatchParallelism - 1) / Math.Max(1, p.Options.BatchParallelism), 1, Math.Max(1, MaxFiles));
+        var per = Math.Clamp((downloads.Count + p.Options.BatchParallelism - 1) / Math.Max(1, p.Options.BatchParallelism), 1, FilesPerBatch);
         return UploadBatches.Split(downloads, d => DownloadBatches.EntryBytes(d.Remote.Path, d.Remote.Size ?? 0), per, MaxBytes);
     }
 

@@ -29,14 +29,16 @@ internal sealed class Downloader(SyncPass p)
             {
                 received = bytes.Length;
                 p.Report.Downloaded(bytes.Length);
-                var hash = ContentHasher.Compute(bytes);
+                blocks = FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size)).ToList();
+                // A small file is one block, and the content hash of aligned blocks follows from their names: one pass over the bytes, not two.
+                var hash = ContentHasher.IsPieceAligned(blocks) ? ContentHasher.FromAlignedBlocks(blocks) : ContentHasher.Compute(bytes);
                 if (hash != r.ContentHash)
                 {
                     throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
                 }
 
-                blocks = FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size)).ToList();
-                await File.WriteAllBytesAsync(temp, bytes, ct);
+                // Written at once: a few KiB cost less written in place than handed to the thread pool and back.
+                File.WriteAllBytes(temp, bytes);
             }
             else
             {
@@ -175,14 +177,16 @@ internal sealed class Downloader(SyncPass p)
     private void Place(string rel, string temp, IndexEntry? prior)
     {
         var full = p.Full(rel);
-        if (Directory.Exists(full))
+        // One stat tells what is there: nothing (the common case of a first sync), a folder, or a file.
+        var info = new FileInfo(full);
+        var attributes = info.Attributes;
+        if (attributes != (FileAttributes)(-1) && attributes.HasFlag(FileAttributes.Directory))
         {
             var renamed = p.Names.SetAside(rel, true, "folder conflict");
             p.Report.Conflict($"{rel}: a folder here, a file on the server; the folder was renamed to {renamed}");
         }
-        else if (File.Exists(full))
+        else if (info.Exists)
         {
-            var info = new FileInfo(full);
             var known = prior is not null && info.Length == prior.Size && info.LastWriteTimeUtc.Ticks == prior.Mtime;
             if (!known)
             {
@@ -194,6 +198,16 @@ internal sealed class Downloader(SyncPass p)
         }
 
         p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
-        File.Move(temp, full, overwrite: true);
+        try
+        {
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (DirectoryNotFoundException) when (File.Exists(temp))
+        {
+            // A folder seen earlier in this pass was removed meanwhile: look again and make it.
+            p.Names.ForgetSeenFolders();
+            p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
+            File.Move(temp, full, overwrite: true);
+        }
     }
 }

@@ -8,6 +8,9 @@ internal sealed class LocalNames(SyncPass p)
     private readonly Lock _foldersLock = new();
     private readonly HashSet<string> _foldersMadeHere = new(StringComparer.Ordinal);
 
+    /// <summary>Folders seen or made this pass: a download into one costs no stat of every folder above it.</summary>
+    private readonly HashSet<string> _foldersPresent = new(StringComparer.Ordinal);
+
     /// <summary>Renames a local item out of the way ("name (label).ext", unique); answers its new relative path.</summary>
     public string SetAside(string rel, bool isDir, string label)
     {
@@ -67,6 +70,11 @@ internal sealed class LocalNames(SyncPass p)
 
         lock (_foldersLock)
         {
+            if (_foldersPresent.Contains(rel))
+            {
+                return;
+            }
+
             var path = "";
             foreach (var name in rel.Split('/'))
             {
@@ -79,7 +87,18 @@ internal sealed class LocalNames(SyncPass p)
                         p.Report.FolderCreated();
                     }
                 }
+
+                _foldersPresent.Add(path);
             }
+        }
+    }
+
+    /// <summary>Forgets the folders seen this pass (one was removed meanwhile): the next <see cref="EnsureLocalFolder"/> looks again.</summary>
+    public void ForgetSeenFolders()
+    {
+        lock (_foldersLock)
+        {
+            _foldersPresent.Clear();
         }
     }
 }

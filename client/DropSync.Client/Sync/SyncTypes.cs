@@ -37,6 +37,12 @@ public sealed class SyncOptions
     /// <summary>At most this many files per batch (the server takes up to 1,000).</summary>
     public int BatchMaxFiles { get; init; } = 500;
 
+    /// <summary>
+    /// At most this many files per download batch (the server answers up to 1,000): smaller answers arrive sooner, so
+    /// placing files here overlaps the server reading the next batches, and fewer decoded contents are held at once.
+    /// </summary>
+    public int DownloadBatchMaxFiles { get; init; } = 250;
+
     /// <summary>At most about this many bytes per batch.</summary>
     public long BatchMaxBytes { get; init; } = 16 * 1024 * 1024;
 

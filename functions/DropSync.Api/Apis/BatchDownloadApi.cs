@@ -1,9 +1,11 @@
 using DropSync.Api.Auth;
 using DropSync.Api.Hosting;
+using DropSync.Core.Content;
 using DropSync.Core.Contract;
 using DropSync.Core.Errors;
 using DropSync.Core.Files;
 using DropSync.Core.Paths;
+using DropSync.Core.Ports;
 using DropSync.Core.Sharing;
 
 namespace DropSync.Api.Apis;
@@ -36,7 +38,7 @@ internal static class BatchDownloadApi
     }
 
     private static async Task<BatchDownloadResponse> DownloadBatchAsync(
-        BatchDownloadRequest request, HttpContext context, FileService files, PathResolver resolver, ServerLimits limits, CancellationToken ct)
+        BatchDownloadRequest request, HttpContext context, FileService files, PathResolver resolver, ServerLimits limits, IBlockStore blockStore, CancellationToken ct)
     {
         var items = request.Files ?? throw Errors.BadRequest(ErrorCodes.InvalidRequest, "files is required: [{\"path\", \"rev\"}, ...].");
         if (items.Count > DownloadBatches.MaxFiles)
@@ -47,15 +49,30 @@ internal static class BatchDownloadApi
         var caller = context.Caller();
         context.RequestServices.GetRequiredService<BatchFileLimiter>().Take(caller.DeviceId, items.Count);
         var view = await resolver.ViewAsync(caller, ct);
-        var resolved = new (FileMetadata Metadata, Core.Model.FileRevision Revision)?[items.Count];
         var errors = new DropSyncException?[items.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (i, c) =>
+        var requests = new RevisionRequest?[items.Count];
+        for (var i = 0; i < items.Count; i++)
         {
             try
             {
                 var item = items[i] ?? throw Errors.BadRequest(ErrorCodes.InvalidRequest, $"files[{i}] is null; each file is an object {{\"path\", \"rev\"}}.");
                 var path = DropPath.Parse(item.Path, allowRoot: false);
-                resolved[i] = await files.ReadRevisionAsync(view.Resolve(path), path, item.Rev, c);
+                requests[i] = new RevisionRequest(view.Resolve(path), path, item.Rev);
+            }
+            catch (DropSyncException e)
+            {
+                errors[i] = e;
+            }
+        }
+
+        // The common case (a first sync asks for current revisions) in a few batched reads; the rest one by one, exactly
+        // as /files/download resolves them.
+        var resolved = await files.ReadCurrentRevisionsAsync(requests, ct);
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count).Where(i => requests[i] is not null && resolved[i] is null), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (i, c) =>
+        {
+            try
+            {
+                resolved[i] = await files.ReadRevisionAsync(requests[i]!.At, requests[i]!.ShownAs, requests[i]!.Rev, c);
             }
             catch (DropSyncException e)
             {
@@ -88,7 +105,8 @@ internal static class BatchDownloadApi
         }
 
         var contents = new byte[]?[items.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count).Where(i => resolved[i] is not null), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (i, c) =>
+        await ReadSingleBlockFilesAsync(resolved, contents, blockStore, ct);
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count).Where(i => resolved[i] is not null && contents[i] is null), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (i, c) =>
         {
             var revision = resolved[i]!.Value.Revision;
             var bytes = new byte[revision.Size];
@@ -100,6 +118,37 @@ internal static class BatchDownloadApi
         return new BatchDownloadResponse([.. Enumerable.Range(0, items.Count).Select(i => resolved[i] is { } file
             ? new BatchDownloadEntry(i, items[i]!.Path, StatusCodes.Status200OK, file.Metadata, contents[i], null)
             : new BatchDownloadEntry(i, Echo(items[i]?.Path), ErrorResponses.StatusOf(errors[i]!.Kind), null, null, ErrorResponses.Of(errors[i]!.Code, errors[i]!.Message, errors[i]!.Details)))]);
+    }
+
+    /// <summary>
+    /// The files of one block (most small files) read in one batch from the block store, each block verified against its
+    /// name by the store and the file's content hash checked from the name, as <see cref="BlockContentStream"/> does for
+    /// piece-aligned blocks; the others are left for <see cref="FileService.OpenContent"/>.
+    /// </summary>
+    private static async Task ReadSingleBlockFilesAsync(
+        (FileMetadata Metadata, Core.Model.FileRevision Revision)?[] resolved, byte[]?[] contents, IBlockStore blockStore, CancellationToken ct)
+    {
+        var single = Enumerable.Range(0, resolved.Length)
+            .Where(i => resolved[i] is { Revision.Blocks: [{ } only] } file && only.Size == file.Revision.Size && ContentHasher.IsPieceAligned(file.Revision.Blocks))
+            .ToList();
+        if (single.Count == 0)
+        {
+            return;
+        }
+
+        var blocks = await blockStore.ReadManyAsync(single.Select(i => resolved[i]!.Value.Revision.Blocks[0].Hash).ToHashSet(), ct);
+        foreach (var i in single)
+        {
+            var revision = resolved[i]!.Value.Revision;
+            var bytes = blocks[revision.Blocks[0].Hash];
+            var recorded = ContentHasher.FromAlignedBlocks(revision.Blocks);
+            if (bytes.Length != revision.Size || recorded != revision.ContentHash)
+            {
+                throw new InvalidDataException($"The block of revision {revision.Rev} makes {bytes.Length} bytes and content hash {recorded}, not the recorded {revision.Size} and {revision.ContentHash}.");
+            }
+
+            contents[i] = bytes;
+        }
     }
 
     /// <summary>A refused path as echoed back: never longer than a valid one, so a huge path costs no huge answer.</summary>

@@ -26,6 +26,12 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
     internal const string PinAttribute = "pin";
     internal const string AtAttribute = "at";
 
+    /// <summary>
+    /// How long a session's pin must still run for a block to be reserved under it: far longer than a request takes
+    /// (API Gateway's limit is 30 s), far shorter than a session lives. Nearer its expiry the block is staged instead.
+    /// </summary>
+    public static readonly TimeSpan ReservationMargin = TimeSpan.FromMinutes(2);
+
     /// <summary>Set by the collector before it deletes the bytes (<see cref="TryForgetAsync"/>), removed with the item after.</summary>
     internal const string TombstoneAttribute = "gone";
 
@@ -103,27 +109,38 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
 
     /// <summary>
     /// Reserves a block no one has stored for <paramref name="userId"/>'s direct upload to its final key: records it as
-    /// stored (a GC candidate from <paramref name="at"/>, so an upload that never comes is collected after the grace
-    /// period) and the user as its holder — only if no stored time exists yet (never stored, and no tombstone), so of
-    /// two users uploading the same new block at once exactly one gets the direct URL. False: someone stored it before.
+    /// stored at <paramref name="at"/> and the user as its holder — only if no stored time exists yet (never stored, and
+    /// no tombstone), so of two users uploading the same new block at once exactly one gets the direct URL. False:
+    /// someone stored it before.
+    /// <para>
+    /// Not a GC candidate yet (no <c>gcs</c> key): a reservation needs a live upload session's pin on the block, which keeps
+    /// it until the session expires, so a candidate could not be collected before then anyway. The session's end decides:
+    /// committed, the block is referenced (and the commit pays no index delete); expired uncommitted, the expiry sweep
+    /// hands its unreferenced blocks to the GC index (<see cref="JoinGcIndexIfUnreferencedAsync"/>). That saves the index
+    /// insert here and the index delete on the block's first reference: 2 WRU per new block.
+    /// </para>
     /// </summary>
     internal async Task<bool> TryReserveAsync(string userId, BlockRef block, DateTimeOffset at, CancellationToken cancellationToken)
     {
         try
         {
+            // Only under a session's pin with ReservationMargin left: the expiry sweep reads a session's blocks, hands them
+            // over, then deletes it; a reservation landing after that hand-over would leave a block no one collects. With
+            // the margin, a reservation lands before the pin (the latest expiry of the sessions declaring the block) and
+            // so before any sweep of those sessions, unless its request took longer than the margin.
             var update = await _db.Client.UpdateItemAsync(
                 new UpdateItemRequest
                 {
                     TableName = _db.Tables.Blocks,
                     Key = BlockKey(block.Hash),
-                    UpdateExpression = "SET #sz = :sz, #st = :st, #gcs = :gcs",
-                    ConditionExpression = "attribute_not_exists(#st)",
-                    ExpressionAttributeNames = new() { ["#sz"] = SizeAttribute, ["#st"] = BlocksGcIndexSortKey, ["#gcs"] = BlocksGcIndexPartitionKey },
+                    UpdateExpression = "SET #sz = :sz, #st = :st",
+                    ConditionExpression = "attribute_not_exists(#st) AND #pin >= :until",
+                    ExpressionAttributeNames = new() { ["#sz"] = SizeAttribute, ["#st"] = BlocksGcIndexSortKey, ["#pin"] = PinAttribute },
                     ExpressionAttributeValues = new()
                     {
                         [":sz"] = Ddb.N(block.Size),
                         [":st"] = Ddb.N(Ddb.Ms(at)),
-                        [":gcs"] = Ddb.S(Ddb.Shard(block.Hash.Hex, _db.Tables.GcShards)),
+                        [":until"] = Ddb.N(Ddb.Ms(at + ReservationMargin)),
                     },
                     ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                 },
@@ -217,6 +234,50 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
                 catch (ConditionalCheckFailedException)
                 {
                     // Never recorded, or forgotten meanwhile: nothing to count.
+                }
+            }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An upload session ended uncommitted: each of its blocks that is recorded, not referenced and not being collected
+    /// becomes a GC candidate stored <paramref name="now"/> (a fresh grace period, as for a released block). Idempotent,
+    /// so a sweep that dies before deleting the session hands the blocks over again. A block another live session pins
+    /// is still kept by its pin; one referenced meanwhile is left out by the condition.
+    /// </summary>
+    public async Task JoinGcIndexIfUnreferencedAsync(IEnumerable<BlockRef> blocks, DateTimeOffset now, string operation, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(
+            blocks.Select(b => b.Hash).Distinct(),
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (hash, ct) =>
+            {
+                try
+                {
+                    var response = await _db.Client.UpdateItemAsync(
+                        new UpdateItemRequest
+                        {
+                            TableName = _db.Tables.Blocks,
+                            Key = BlockKey(hash),
+                            UpdateExpression = "SET #gcs = :shard, #st = :now",
+                            ConditionExpression = "attribute_exists(#st) AND attribute_not_exists(#gone) AND attribute_not_exists(#r) AND (attribute_not_exists(#rc) OR #rc <= :zero)",
+                            ExpressionAttributeNames = new()
+                            {
+                                ["#gcs"] = BlocksGcIndexPartitionKey,
+                                ["#st"] = BlocksGcIndexSortKey,
+                                ["#gone"] = TombstoneAttribute,
+                                ["#r"] = ReferencedAttribute,
+                                ["#rc"] = ReferenceCountAttribute,
+                            },
+                            ExpressionAttributeValues = new() { [":shard"] = Ddb.S(Ddb.Shard(hash.Hex, _db.Tables.GcShards)), [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
+                            ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+                        },
+                        ct).ConfigureAwait(false);
+                    _db.Capacity.Record(operation, response.ConsumedCapacity);
+                }
+                catch (ConditionalCheckFailedException)
+                {
+                    // Referenced (the commit counted it), never stored (someone else's, staged and never adopted), or being
+                    // collected already: nothing to hand over.
                 }
             }).ConfigureAwait(false);
     }

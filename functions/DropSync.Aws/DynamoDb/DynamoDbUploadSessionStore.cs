@@ -10,8 +10,11 @@ namespace DropSync.Aws.DynamoDb;
 
 /// <summary>
 /// Upload sessions in DynamoDB: one session item (block list inline up to <see cref="BlocksPerItem"/> blocks, else in
-/// chunk items written first), a TTL a day after expiry as a backstop, and a sparse sharded expiry GSI that
-/// <see cref="DeleteExpiredAsync"/> queries. Creating a session pins its blocks in the block index until it expires.
+/// chunk items written first) and a sparse sharded expiry GSI that <see cref="DeleteExpiredAsync"/> queries. Creating a
+/// session pins its blocks in the block index until it expires. Blocks reserved for a session's direct uploads are not
+/// GC candidates while it lives (<see cref="DynamoDbBlockIndex.TryReserveAsync"/>): the sweep of an expired, uncommitted
+/// session hands its unreferenced blocks to the GC index before deleting it, so only a committed session has a TTL (the
+/// backstop for the sweep); a TTL delete of an uncommitted one would leave its blocks uncollected.
 /// <para>
 /// The cap on open sessions per user counts a second sparse GSI keyed by the user while a session is open (the key goes
 /// when it commits) with <c>Select = COUNT</c> over the unexpired range. A per-user counter item would be exact but needs
@@ -40,6 +43,9 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
     private const string ChunkCountAttribute = "bc";
     private const string BlocksAttribute = "b";
 
+    /// <summary>How long after it was marked committed a session's TTL lets DynamoDB delete it if the sweep has not.</summary>
+    private static readonly TimeSpan CommittedBackstop = TimeSpan.FromDays(30);
+
     private readonly DynamoDbContext _db;
     private readonly TimeProvider _time;
 
@@ -53,9 +59,6 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
     {
         ArgumentNullException.ThrowIfNull(session);
         await new DynamoDbBlockIndex(_db).PinAsync(session.Blocks, session.ExpiresAt, cancellationToken).ConfigureAwait(false);
-        // TTL is only a backstop for DeleteExpiredAsync: a day after expiry, and never before a day from now.
-        var ttlAt = session.ExpiresAt > _time.GetUtcNow() ? session.ExpiresAt : _time.GetUtcNow();
-        var ttl = Ddb.N(ttlAt.AddDays(1).ToUnixTimeSeconds());
         var chunks = session.Blocks.Count > BlocksPerItem ? (session.Blocks.Count + BlocksPerItem - 1) / BlocksPerItem : 0;
         if (chunks > 0)
         {
@@ -64,7 +67,6 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
                 [UploadSessionsPartitionKey] = Ddb.S(session.UploadId),
                 [UploadSessionsSortKey] = Ddb.S(ChunkKey(i)),
                 [BlocksAttribute] = Ddb.B(Ddb.EncodeBlocks(session.Blocks, i * BlocksPerItem, Math.Min(BlocksPerItem, session.Blocks.Count - (i * BlocksPerItem)))),
-                [TimeToLiveAttribute] = ttl,
             })).ToList();
             await _db.BatchWriteAsync(nameof(CreateAsync), _db.Tables.UploadSessions, writes, cancellationToken).ConfigureAwait(false);
         }
@@ -82,7 +84,6 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
             [CreatedAttribute] = Ddb.N(Ddb.Ms(session.CreatedAt)),
             [SessionsExpiryIndexSortKey] = Ddb.N(Ddb.Ms(session.ExpiresAt)),
             [SessionsExpiryIndexPartitionKey] = Ddb.S(Ddb.Shard(session.UploadId, _db.Tables.GcShards)),
-            [TimeToLiveAttribute] = ttl,
             [BlockCountAttribute] = Ddb.N(session.Blocks.Count),
             [ChunkCountAttribute] = Ddb.N(chunks),
         };
@@ -104,6 +105,7 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
         if (session.CommittedRev is not null)
         {
             item[CommittedRevAttribute] = Ddb.S(session.CommittedRev);
+            item[TimeToLiveAttribute] = Ttl(session.ExpiresAt);
         }
         else
         {
@@ -171,16 +173,18 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
                 {
                     TableName = _db.Tables.UploadSessions,
                     Key = SessionKey(uploadId),
-                    // Removing the open-user key takes the session out of the count of open sessions.
-                    UpdateExpression = "SET #crev = :rev REMOVE #ou",
+                    // Removing the open-user key takes the session out of the count of open sessions. Committed, its blocks
+                    // are referenced: from now on a TTL may delete it if the sweep does not.
+                    UpdateExpression = "SET #crev = :rev, #ttl = :ttl REMOVE #ou",
                     ConditionExpression = "attribute_exists(#id)",
                     ExpressionAttributeNames = new()
                     {
                         ["#crev"] = CommittedRevAttribute,
                         ["#id"] = UploadSessionsPartitionKey,
                         ["#ou"] = OpenSessionsIndexPartitionKey,
+                        ["#ttl"] = TimeToLiveAttribute,
                     },
-                    ExpressionAttributeValues = new() { [":rev"] = Ddb.S(rev) },
+                    ExpressionAttributeValues = new() { [":rev"] = Ddb.S(rev), [":ttl"] = Ttl(null) },
                     ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -242,6 +246,13 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
                 var uploadId = key.RequireS(UploadSessionsPartitionKey);
                 try
                 {
+                    // First hand an uncommitted session's blocks to the GC index (idempotent), then delete it: a sweep that
+                    // dies in between hands them over again next time. A committed session's blocks are referenced.
+                    if (await GetAsync(uploadId, cancellationToken).ConfigureAwait(false) is { CommittedRev: null } open && open.ExpiresAt < now)
+                    {
+                        await new DynamoDbBlockIndex(_db).JoinGcIndexIfUnreferencedAsync(open.Blocks, now, nameof(DeleteExpiredAsync), cancellationToken).ConfigureAwait(false);
+                    }
+
                     var response = await _db.Client.DeleteItemAsync(
                         new DeleteItemRequest
                         {
@@ -277,6 +288,18 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
         }
 
         return deleted;
+    }
+
+    /// <summary>
+    /// A committed session's TTL, only a backstop for the sweep: a day after <paramref name="expiresAt"/> when known, else
+    /// (marking it committed, where the expiry is not at hand) <see cref="CommittedBackstop"/> from now, past any session's
+    /// lifetime (48 h by default), so it never goes before it expires and its state can be read back.
+    /// </summary>
+    private AttributeValue Ttl(DateTimeOffset? expiresAt)
+    {
+        var now = _time.GetUtcNow();
+        var at = expiresAt is { } e ? (e > now ? e : now).AddDays(1) : now + CommittedBackstop;
+        return Ddb.N(at.ToUnixTimeSeconds());
     }
 
     private static Dictionary<string, AttributeValue> SessionKey(string uploadId) =>

@@ -7,8 +7,8 @@ namespace DropSync.Aws.S3;
 
 /// <summary>
 /// Upload URLs at one S3 request per block. A block no one has stored is reserved for the asking user in the block
-/// index (<see cref="DynamoDbBlockIndex.TryReserveAsync"/>: recorded as stored, the user as holder, a GC candidate until
-/// a commit references it) and gets a presigned PUT straight to its final key <c>blocks/{sha256}</c> (checksum and
+/// index (<see cref="DynamoDbBlockIndex.TryReserveAsync"/>: recorded as stored, the user as holder; kept by the asking
+/// session's pin, and handed to the GC index by the session's expiry if no commit references it) and gets a presigned PUT straight to its final key <c>blocks/{sha256}</c> (checksum and
 /// <c>If-None-Match: *</c> signed, <see cref="S3BlockUrls"/>): S3 refuses other bytes, and never overwrites — so the
 /// object at the key, once there, is the block, and finish needs no HEAD, COPY or DELETE. The user is trusted to have
 /// PUT it: one who did not only breaks their own file (a missing block), never reaches anyone else's content.

@@ -15,6 +15,37 @@ public sealed class BlockLocks
         return new Release(stripe);
     }
 
+    /// <summary>
+    /// Locks every block of <paramref name="hashes"/> at once (a batch upload's blocks, stored in one write): each stripe
+    /// once, however many of the blocks share it, in ascending order, so two batches never wait on each other in a cycle
+    /// (a single lock holder takes one stripe and waits for none). Answers one release for all of them.
+    /// </summary>
+    public async Task<IDisposable> AcquireAllAsync(IEnumerable<Content.BlockHash> hashes, CancellationToken ct)
+    {
+        var stripes = hashes.Select(h => Convert.ToByte(h.Hex[..2], 16)).Distinct().Order().ToList();
+        var held = new List<Release>(stripes.Count);
+        try
+        {
+            foreach (var index in stripes)
+            {
+                await _stripes[index].WaitAsync(ct);
+                held.Add(new Release(_stripes[index]));
+            }
+        }
+        catch
+        {
+            held.ForEach(r => r.Dispose());
+            throw;
+        }
+
+        return new ReleaseAll(held);
+    }
+
+    private sealed class ReleaseAll(List<Release> held) : IDisposable
+    {
+        public void Dispose() => held.ForEach(r => r.Dispose());
+    }
+
     private sealed class Release(SemaphoreSlim stripe) : IDisposable
     {
         private int _released;

@@ -109,6 +109,28 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
         }
     }
 
+    /// <summary>
+    /// Seals a small block this server has just named by hashing it, for a batch's commits to store it with them
+    /// (<see cref="CarryAll"/>); null when the store cannot (too large for the database, or already a file), and the caller
+    /// then stores it with <see cref="StoreHashedAsync"/>. Unlocked: nothing is stored yet, and a block small enough to be
+    /// sealed is never stored as a file by anyone, so what this decides holds until the write.
+    /// </summary>
+    public SealedBlock? TrySealHashed(string userId, BlockHash hash, ReadOnlyMemory<byte> data)
+    {
+        if (data.Length > Limits.MaxBlockSize)
+        {
+            throw BlockTooLarge();
+        }
+
+        return store is IRecordingBlockStore recording && recording.StoresWithRecord(data.Length)
+            ? recording.SealForCommit(userId, hash, data, hashedHere: true, clock.GetUtcNow())
+            : null;
+    }
+
+    /// <summary>The sealed blocks of a batch, to be stored in one write with the batch's commits; null when the store cannot take them that way.</summary>
+    public CarriedBlocks? CarryAll(IEnumerable<SealedBlock> blocks) =>
+        store is IRecordingBlockStore recording ? new CarriedBlocks(recording, locks, blocks) : null;
+
     public Task<byte[]> ReadAsync(BlockHash hash, CancellationToken ct) => store.ReadAsync(hash, ct);
 
     /// <summary>Reads a verified block into <paramref name="destination"/> (a <see cref="BlockBuffers"/> buffer always has room); returns its length.</summary>

@@ -4,6 +4,7 @@ using DropSync.Core.Content;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
+using DropSync.Core.Ports;
 using DropSync.Core.Sharing;
 
 namespace DropSync.Core.Files;
@@ -18,9 +19,10 @@ public sealed record BatchUploadFile(int Index, BatchUploadItem Item, ReadOnlyMe
 public sealed record BatchUploadResult(int Index, string? Path, FileMetadata? Metadata, DropSyncException? Error);
 
 /// <summary>
-/// Many small files in one request: each file (at most one 4 MiB block) is verified and stored as it arrives, several
-/// at a time, so a batch streams through without being held whole in memory; then all of them are committed together
-/// with <see cref="FileCommitter.CommitEachAsync"/> (one metadata transaction in the embedded store). Each file still
+/// Many small files in one request: each file (at most one 4 MiB block) is verified and sealed (a small block) or
+/// stored (a larger one) as it arrives, several at a time; then all of them are committed together with
+/// <see cref="FileCommitter.CommitEachAsync"/>, the sealed blocks in the same durable write as the commits (embedded
+/// store: one group-commit write for the whole batch, where each block was a write of its own). Each file still
 /// commits on its own terms, as a media upload would: one file's failure (a bad path, a conflict, no permission) fails
 /// only that file, and a conflict keeps the conflicted copy as usual.
 /// </summary>
@@ -46,6 +48,7 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
         var view = await resolver.ViewAsync(caller, ct);
         var results = new BatchUploadResult?[manifest.Count];
         var stored = new (PendingCommit Commit, string? Path)?[manifest.Count];
+        var sealedBlocks = new SealedBlock?[manifest.Count];
         await Parallel.ForEachAsync(
             files,
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
@@ -55,7 +58,8 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
                 {
                     try
                     {
-                        stored[file.Index] = (await StoreOneAsync(caller, view, file, c), file.Item.Path);
+                        var (commit, sealedBlock) = await StoreOneAsync(caller, view, file, c);
+                        (stored[file.Index], sealedBlocks[file.Index]) = ((commit, file.Item.Path), sealedBlock);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -66,7 +70,9 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
 
         // In manifest order, so the journal lists the files as the batch did.
         var indexes = Enumerable.Range(0, stored.Length).Where(i => stored[i] is not null && results[i] is null).ToList();
-        var outcomes = await committer.CommitEachAsync(caller, indexes.Select(i => stored[i]!.Value.Commit).ToList(), ct);
+        // The small blocks go in the commits' own write: one durable write for the whole batch.
+        var carried = blocks.CarryAll(indexes.Select(i => sealedBlocks[i]).OfType<SealedBlock>());
+        var outcomes = await committer.CommitEachAsync(caller, indexes.Select(i => stored[i]!.Value.Commit).ToList(), carried, ct);
         for (var j = 0; j < indexes.Count; j++)
         {
             var (commit, path) = stored[indexes[j]]!.Value;
@@ -84,8 +90,8 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
         return results!;
     }
 
-    /// <summary>Checks one file and stores its block; answers what to commit.</summary>
-    private async Task<PendingCommit> StoreOneAsync(Caller caller, UserView view, BatchUploadFile file, CancellationToken ct)
+    /// <summary>Checks one file and seals its block (stored with the batch's commits) or stores it (a large one); answers what to commit.</summary>
+    private async Task<(PendingCommit Commit, SealedBlock? Block)> StoreOneAsync(Caller caller, UserView view, BatchUploadFile file, CancellationToken ct)
     {
         if (file.Error is not null)
         {
@@ -104,16 +110,22 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
 
         using var hasher = new ContentHasher();
         var refs = new List<BlockRef>(1);
+        SealedBlock? sealedBlock = null;
         if (file.Content.Length > 0)
         {
             // Named here from the bytes themselves, so the store need not hash them again to verify the name.
             var hash = BlockHash.Of(file.Content.Span);
-            await blocks.StoreHashedAsync(caller.UserId, hash, file.Content, ct);
+            sealedBlock = blocks.TrySealHashed(caller.UserId, hash, file.Content);
+            if (sealedBlock is null)
+            {
+                await blocks.StoreHashedAsync(caller.UserId, hash, file.Content, ct);
+            }
+
             hasher.AppendPieceDigest(hash.ToBytes(), file.Content.Length);
             refs.Add(new BlockRef(hash, file.Content.Length));
         }
 
-        return new PendingCommit(at, new NewContent(refs, file.Content.Length, hasher.GetHashHex()), mode, file.Item.Rev);
+        return (new PendingCommit(at, new NewContent(refs, file.Content.Length, hasher.GetHashHex()), mode, file.Item.Rev), sealedBlock);
     }
 
     private static BatchUploadResult Failed(int index, string? path, Exception error) => new(index, path, null, error as DropSyncException

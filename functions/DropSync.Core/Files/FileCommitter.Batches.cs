@@ -1,4 +1,5 @@
 using DropSync.Core.Accounts;
+using DropSync.Core.Blocks;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
@@ -21,7 +22,15 @@ public sealed partial class FileCommitter
     /// of the batch took its path), or that conflicts, goes through <see cref="CommitAsync"/> on its own afterwards, so it
     /// gets exactly the answer (retry, conflicted copy, error) it would have got alone.
     /// </summary>
-    public async Task<IReadOnlyList<CommitOutcome>> CommitEachAsync(Caller caller, IReadOnlyList<PendingCommit> commits, CancellationToken ct)
+    public Task<IReadOnlyList<CommitOutcome>> CommitEachAsync(Caller caller, IReadOnlyList<PendingCommit> commits, CancellationToken ct) =>
+        CommitEachAsync(caller, commits, null, ct);
+
+    /// <summary>
+    /// As above, storing <paramref name="carried"/> (the batch's small blocks, sealed but not stored yet) in the same
+    /// durable write as the commits: a batch of many small files is one group-commit write, not one per block. The
+    /// blocks are stored whatever becomes of the commits; a file whose blocks could not be stored fails with that error.
+    /// </summary>
+    public async Task<IReadOnlyList<CommitOutcome>> CommitEachAsync(Caller caller, IReadOnlyList<PendingCommit> commits, CarriedBlocks? carried, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(commits);
         var outcomes = new CommitOutcome?[commits.Count];
@@ -60,7 +69,8 @@ public sealed partial class FileCommitter
             IReadOnlyList<BatchResult> results;
             try
             {
-                results = await meta.ApplyEachAsync(planned.Select(p => (IReadOnlyList<MetadataWrite>)p.Plan.Writes!).ToList(), ct);
+                var batches = planned.Select(p => (IReadOnlyList<MetadataWrite>)p.Plan.Writes!).ToList();
+                results = carried is { IsStored: false } ? await carried.ApplyEachWithAsync(batches, ct) : await meta.ApplyEachAsync(batches, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -83,6 +93,23 @@ public sealed partial class FileCommitter
 
             // One publish, in journal order; published whatever happens to the request now: the changes are durable.
             await publisher.PublishAsync(changes, CancellationToken.None);
+        }
+
+        if (carried is { IsStored: false })
+        {
+            // Nothing to apply (every file already there, or refused), or the combined write failed: the blocks go alone,
+            // so the uploader is recorded as holding them and no file below commits content whose blocks are missing.
+            try
+            {
+                await carried.StoreAloneAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                for (var i = 0; i < commits.Count; i++)
+                {
+                    outcomes[i] ??= new CommitOutcome(null, e);
+                }
+            }
         }
 
         for (var i = 0; i < commits.Count; i++)

@@ -60,6 +60,22 @@ public interface IBlockStore
         return bytes.Length;
     }
 
+    /// <summary>
+    /// Reads many whole blocks, each with the checks of <see cref="ReadAsync(BlockHash, CancellationToken)"/>, keyed by
+    /// name: for a batch download of many small files. A store may read them in a few queries (the embedded store's small
+    /// blocks, from one snapshot); a store that does not override this reads them eight at a time.
+    /// </summary>
+    async Task<IReadOnlyDictionary<BlockHash, byte[]>> ReadManyAsync(IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var blocks = new System.Collections.Concurrent.ConcurrentDictionary<BlockHash, byte[]>();
+        await Parallel.ForEachAsync(
+            hashes.Distinct(),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (hash, ct) => blocks[hash] = await ReadAsync(hash, ct));
+        return blocks;
+    }
+
     Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken);
 
     /// <summary>Every stored block with when it was written; used to sweep blocks the index never heard of.</summary>

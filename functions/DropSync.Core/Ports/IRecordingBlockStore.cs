@@ -34,6 +34,16 @@ public interface IRecordingBlockStore
     /// </summary>
     Task<BatchResult> PutRecordAndApplyAsync(SealedBlock block, IReadOnlyList<MetadataWrite> writes, CancellationToken cancellationToken) =>
         throw new NotSupportedException("This block store seals no blocks for commits.");
+
+    /// <summary>
+    /// In one durable write: stores and records every sealed block (kept whatever becomes of the batches: other uploads may
+    /// reference them), then applies each of <paramref name="batches"/> as <see cref="IFileMetadataStore.ApplyEachAsync"/>
+    /// would (each all-or-nothing, its expectations checked, in order). All of it is durable when this returns; if it
+    /// throws, none of it is. A batch upload of many small files thus costs one write, not one per block.
+    /// </summary>
+    Task<IReadOnlyList<BatchResult>> PutRecordAndApplyEachAsync(
+        IReadOnlyList<SealedBlock> blocks, IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This block store seals no blocks for commits.");
 }
 
 /// <summary>

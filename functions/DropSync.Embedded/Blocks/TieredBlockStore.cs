@@ -74,6 +74,13 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
         return database.PutInlineBlockAndApplyAsync(block.Hash, block.Sealed, (block.UserId, block.Size, block.At), writes, cancellationToken);
     }
 
+    public Task<IReadOnlyList<BatchResult>> PutRecordAndApplyEachAsync(
+        IReadOnlyList<SealedBlock> blocks, IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        return database.PutInlineBlocksAndApplyEachAsync(blocks.Select(b => (b.Hash, b.Sealed, (b.UserId, b.Size, b.At))).ToList(), batches, cancellationToken);
+    }
+
     public async Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken) =>
         await files.ExistsAsync(hash, cancellationToken) || await database.InlineBlockExistsAsync(hash, cancellationToken);
 
@@ -103,6 +110,36 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
                 ? destination[..length]
                 : throw new ArgumentException($"The destination has room for {destination.Length} bytes; block {hash} is {length}.", nameof(destination)),
             cancellationToken);
+    }
+
+    /// <summary>Files one by one; the small blocks in the database in a few queries from one snapshot, not a read each.</summary>
+    public async Task<IReadOnlyDictionary<BlockHash, byte[]>> ReadManyAsync(IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var blocks = new Dictionary<BlockHash, byte[]>(hashes.Count);
+        var inline = new List<BlockHash>(hashes.Count);
+        foreach (var hash in hashes.Distinct())
+        {
+            if (File.Exists(files.PathOf(hash)))
+            {
+                blocks[hash] = await files.ReadAsync(hash, cancellationToken);
+            }
+            else
+            {
+                inline.Add(hash);
+            }
+        }
+
+        var sealedBlocks = await database.ReadInlineBlocksAsync(inline, cancellationToken);
+        foreach (var hash in inline)
+        {
+            var sealedBlock = sealedBlocks.GetValueOrDefault(hash) ?? throw Errors.NotFound(ErrorCodes.BlockNotFound, $"No block {hash} is stored. Upload it first.");
+            byte[]? plaintext = null;
+            files.OpenSealed(hash, sealedBlock, length => plaintext = new byte[length]);
+            blocks[hash] = plaintext!;
+        }
+
+        return blocks;
     }
 
     public async Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken)

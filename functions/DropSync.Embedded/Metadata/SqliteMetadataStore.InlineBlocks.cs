@@ -73,6 +73,48 @@ public sealed partial class SqliteMetadataStore
         return ChangesSharing(writes) ? ForgettingMembershipsAfter(write) : write;
     }
 
+    /// <summary>
+    /// One write for a whole batch upload: stores and records every sealed block (kept whatever becomes of the batches),
+    /// then applies each batch in its own savepoint, as <see cref="ApplyEachAsync"/> does. Durable, blocks and batches,
+    /// when this returns: one group-commit write instead of one per block.
+    /// </summary>
+    public Task<IReadOnlyList<BatchResult>> PutInlineBlocksAndApplyEachAsync(
+        IReadOnlyList<(BlockHash Hash, byte[] Sealed, (string UserId, int Size, DateTimeOffset At) Record)> blocks,
+        IReadOnlyList<IReadOnlyList<MetadataWrite>> batches,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(batches);
+        return WriteAsync<IReadOnlyList<BatchResult>>(
+            async (transaction, ct) =>
+            {
+                var batch = WriterBatch(transaction);
+                foreach (var (hash, sealedBytes, record) in blocks)
+                {
+                    await batch.PutInlineBlockAsync(hash, sealedBytes, record.At, ct);
+                    await batch.RecordBlockAsync(record.UserId, hash, record.Size, record.At, ct);
+                }
+
+                var results = new List<BatchResult>(batches.Count);
+                foreach (var writes in batches)
+                {
+                    transaction.Save(BatchSavepoint);
+                    var result = await ApplyInTransactionAsync(transaction, batch, writes, ct);
+                    if (!result.Applied)
+                    {
+                        transaction.Rollback(BatchSavepoint);
+                    }
+
+                    transaction.Release(BatchSavepoint);
+                    results.Add(result);
+                }
+
+                return (results, true);
+            },
+            cancellationToken,
+            isMetadataBatch: true);
+    }
+
     /// <summary>The sealed bytes of an inline block, or null if none is stored under this name.</summary>
     public Task<byte[]?> ReadInlineBlockAsync(BlockHash hash, CancellationToken cancellationToken) =>
         ReadAsync(
@@ -82,6 +124,39 @@ public sealed partial class SqliteMetadataStore
                 return await command.ExecuteScalarAsync(ct) as byte[];
             },
             cancellationToken);
+
+    /// <summary>The sealed bytes of many inline blocks, keyed by name, from one snapshot; names not stored inline are left out.</summary>
+    public Task<IReadOnlyDictionary<BlockHash, byte[]>> ReadInlineBlocksAsync(IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        if (hashes.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyDictionary<BlockHash, byte[]>>(new Dictionary<BlockHash, byte[]>());
+        }
+
+        return ReadAsync<IReadOnlyDictionary<BlockHash, byte[]>>(
+            async (transaction, ct) =>
+            {
+                var found = new Dictionary<BlockHash, byte[]>(hashes.Count);
+                foreach (var chunk in hashes.Distinct().Chunk(HashesPerQuery))
+                {
+                    using var command = transaction.Command(
+                        "SELECT hash, sealed FROM inline_blocks WHERE hash IN (" + string.Join(", ", Enumerable.Range(0, chunk.Length).Select(HashParameter)) + ");");
+                    for (var i = 0; i < chunk.Length; i++)
+                    {
+                        command.Parameters.AddWithValue(HashParameter(i), chunk[i].ToBytes());
+                    }
+
+                    foreach (var (digest, sealedBytes) in await command.ReadAllAsync(reader => (reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1)), ct))
+                    {
+                        found[BlockHash.FromDigest(digest)] = sealedBytes;
+                    }
+                }
+
+                return found;
+            },
+            cancellationToken);
+    }
 
     public Task<bool> InlineBlockExistsAsync(BlockHash hash, CancellationToken cancellationToken) =>
         ReadAsync(

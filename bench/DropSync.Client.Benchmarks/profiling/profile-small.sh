@@ -1,0 +1,39 @@
+#!/bin/bash
+# Profiles both sides of the small-file workload (`--peers --only small --skip-rclone`) with perf: the benchmark
+# process (the dropsync client) and the server process, one perf file per direction: <out>.perf.data.<ts> files, the
+# first the upload, the second the download (perf switches output at each "peak RSS" line the benchmark prints; the
+# warm-up's is the start). Then: python3 bench/DropSync.Client.Benchmarks/profiling/shares.py <file> <client-pid> <server-pid>
+#   usage: profile-small.sh <out-prefix> [more benchmark args...]
+# Needs perf (linux-perf) and permission to profile (root, or kernel.perf_event_paranoid <= 1).
+set -u
+out=$1; shift
+cd "$(dirname "$0")/../../.."
+export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+rm -f $out.perf.data*
+dotnet run -c Release --no-build --project bench/DropSync.Client.Benchmarks -- --peers --only small --skip-rclone "$@" >$out.txt 2>$out.err &
+runner=$!
+client=""; server=""
+for i in $(seq 1 600); do
+  # The benchmark is dotnet run's child (other people's runs of it are not ours); the server is the benchmark's child.
+  client=$(pgrep -P $runner | head -1)
+  [ -n "$client" ] && server=$(pgrep -P $client -f DropSync.Api.dll | head -1)
+  [ -n "$server" ] && break; sleep 0.2
+done
+echo "client $client server $server" | tee $out.pids
+seen=0; perfpid=""
+while kill -0 $runner 2>/dev/null; do
+  n=$(grep -c 'peak RSS' $out.txt)
+  if [ "$n" -gt "$seen" ]; then
+    if [ -z "$perfpid" ]; then
+      perf record -F 499 -g -p $client,$server -o $out.perf.data --switch-output=signal 2>/dev/null &
+      perfpid=$!
+    else
+      kill -USR2 $perfpid
+    fi
+    seen=$n; echo "step $n at $(date +%T)"
+  fi
+  sleep 0.1
+done
+wait $runner
+sleep 1; [ -n "$perfpid" ] && { kill -INT $perfpid 2>/dev/null; wait $perfpid 2>/dev/null; }
+ls $out.perf.data*
