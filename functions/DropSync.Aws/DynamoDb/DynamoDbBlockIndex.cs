@@ -246,44 +246,30 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
     /// </summary>
     public async Task JoinGcIndexIfUnreferencedAsync(IEnumerable<BlockRef> blocks, DateTimeOffset now, string operation, CancellationToken cancellationToken)
     {
+        // Not referenced (the commit counted it), stored (not someone else's staged block never adopted) and not being
+        // collected already; otherwise there is nothing to hand over.
         await Parallel.ForEachAsync(
             blocks.Select(b => b.Hash).Distinct(),
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (hash, ct) =>
-            {
-                try
-                {
-                    var response = await _db.Client.UpdateItemAsync(
-                        new UpdateItemRequest
-                        {
-                            TableName = _db.Tables.Blocks,
-                            Key = BlockKey(hash),
-                            UpdateExpression = "SET #gcs = :shard, #st = :now",
-                            ConditionExpression = "attribute_exists(#st) AND attribute_not_exists(#gone) AND attribute_not_exists(#r) AND (attribute_not_exists(#rc) OR #rc <= :zero)",
-                            ExpressionAttributeNames = new()
-                            {
-                                ["#gcs"] = BlocksGcIndexPartitionKey,
-                                ["#st"] = BlocksGcIndexSortKey,
-                                ["#gone"] = TombstoneAttribute,
-                                ["#r"] = ReferencedAttribute,
-                                ["#rc"] = ReferenceCountAttribute,
-                            },
-                            ExpressionAttributeValues = new() { [":shard"] = Ddb.S(Ddb.Shard(hash.Hex, _db.Tables.GcShards)), [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
-                            ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-                        },
-                        ct).ConfigureAwait(false);
-                    _db.Capacity.Record(operation, response.ConsumedCapacity);
-                }
-                catch (ConditionalCheckFailedException)
-                {
-                    // Referenced (the commit counted it), never stored (someone else's, staged and never adopted), or being
-                    // collected already: nothing to hand over.
-                }
-            }).ConfigureAwait(false);
+            async (hash, ct) => await TryJoinGcIndexAsync(
+                hash,
+                now,
+                "attribute_exists(#st) AND attribute_not_exists(#gone) AND attribute_not_exists(#r) AND (attribute_not_exists(#rc) OR #rc <= :zero)",
+                new() { ["#gone"] = TombstoneAttribute, ["#r"] = ReferencedAttribute, ["#rc"] = ReferenceCountAttribute },
+                operation,
+                ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    private async Task RejoinGcIndexAsync(BlockHash hash, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>A released block becomes a candidate again stored <paramref name="now"/>, unless referenced again meanwhile.</summary>
+    private Task RejoinGcIndexAsync(BlockHash hash, DateTimeOffset now, CancellationToken cancellationToken) =>
+        TryJoinGcIndexAsync(hash, now, "#rc <= :zero", new() { ["#rc"] = ReferenceCountAttribute }, "ForgetAsync", cancellationToken);
+
+    /// <summary>Puts a block in the GC index (shard and stored time) if <paramref name="condition"/> holds; a failed condition is an answer, not an error.</summary>
+    private async Task TryJoinGcIndexAsync(
+        BlockHash hash, DateTimeOffset now, string condition, Dictionary<string, string> names, string operation, CancellationToken cancellationToken)
     {
+        names["#gcs"] = BlocksGcIndexPartitionKey;
+        names["#st"] = BlocksGcIndexSortKey;
         try
         {
             var response = await _db.Client.UpdateItemAsync(
@@ -292,17 +278,17 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
                     TableName = _db.Tables.Blocks,
                     Key = BlockKey(hash),
                     UpdateExpression = "SET #gcs = :shard, #st = :now",
-                    ConditionExpression = "#rc <= :zero",
-                    ExpressionAttributeNames = new() { ["#gcs"] = BlocksGcIndexPartitionKey, ["#st"] = BlocksGcIndexSortKey, ["#rc"] = ReferenceCountAttribute },
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = names,
                     ExpressionAttributeValues = new() { [":shard"] = Ddb.S(Ddb.Shard(hash.Hex, _db.Tables.GcShards)), [":now"] = Ddb.N(Ddb.Ms(now)), [":zero"] = Ddb.N(0) },
                     ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                 },
                 cancellationToken).ConfigureAwait(false);
-            _db.Capacity.Record("ForgetAsync", response.ConsumedCapacity);
+            _db.Capacity.Record(operation, response.ConsumedCapacity);
         }
         catch (ConditionalCheckFailedException)
         {
-            // Referenced again meanwhile.
+            // The condition said no (see the callers).
         }
     }
 

@@ -21,26 +21,33 @@ public sealed partial class SqliteMetadataStore
         var write = WriteAsync<IReadOnlyList<BatchResult>>(
             async (transaction, ct) =>
             {
-                var commands = WriterBatch(transaction);
-                var results = new List<BatchResult>(batches.Count);
-                foreach (var writes in batches)
-                {
-                    transaction.Save(BatchSavepoint);
-                    var result = await ApplyInTransactionAsync(transaction, commands, writes, ct);
-                    if (!result.Applied)
-                    {
-                        transaction.Rollback(BatchSavepoint);
-                    }
-
-                    transaction.Release(BatchSavepoint);
-                    results.Add(result);
-                }
-
+                var results = await ApplyEachInSavepointsAsync(transaction, WriterBatch(transaction), batches, ct);
                 return (results, true);
             },
             cancellationToken,
             isMetadataBatch: true);
         return batches.Any(ChangesSharing) ? ForgettingMembershipsAfter(write) : write;
+    }
+
+    /// <summary>Applies each batch in its own savepoint: a failed expectation rolls back that batch alone (first-wins per batch).</summary>
+    private async Task<IReadOnlyList<BatchResult>> ApplyEachInSavepointsAsync(
+        SqliteTransaction transaction, BatchCommands commands, IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken ct)
+    {
+        var results = new List<BatchResult>(batches.Count);
+        foreach (var writes in batches)
+        {
+            transaction.Save(BatchSavepoint);
+            var result = await ApplyInTransactionAsync(transaction, commands, writes, ct);
+            if (!result.Applied)
+            {
+                transaction.Rollback(BatchSavepoint);
+            }
+
+            transaction.Release(BatchSavepoint);
+            results.Add(result);
+        }
+
+        return results;
     }
 
     /// <summary>Applies one batch in <paramref name="transaction"/>; on a failed expectation it stops and the caller must roll back.</summary>

@@ -85,7 +85,7 @@ public sealed partial class SqliteMetadataStore
     {
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(batches);
-        return WriteAsync<IReadOnlyList<BatchResult>>(
+        var write = WriteAsync<IReadOnlyList<BatchResult>>(
             async (transaction, ct) =>
             {
                 var batch = WriterBatch(transaction);
@@ -95,24 +95,12 @@ public sealed partial class SqliteMetadataStore
                     await batch.RecordBlockAsync(record.UserId, hash, record.Size, record.At, ct);
                 }
 
-                var results = new List<BatchResult>(batches.Count);
-                foreach (var writes in batches)
-                {
-                    transaction.Save(BatchSavepoint);
-                    var result = await ApplyInTransactionAsync(transaction, batch, writes, ct);
-                    if (!result.Applied)
-                    {
-                        transaction.Rollback(BatchSavepoint);
-                    }
-
-                    transaction.Release(BatchSavepoint);
-                    results.Add(result);
-                }
-
+                var results = await ApplyEachInSavepointsAsync(transaction, batch, batches, ct);
                 return (results, true);
             },
             cancellationToken,
             isMetadataBatch: true);
+        return batches.Any(ChangesSharing) ? ForgettingMembershipsAfter(write) : write;
     }
 
     /// <summary>The sealed bytes of an inline block, or null if none is stored under this name.</summary>
