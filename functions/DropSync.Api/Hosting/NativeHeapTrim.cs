@@ -3,13 +3,13 @@ using System.Runtime.InteropServices;
 namespace DropSync.Api.Hosting;
 
 /// <summary>
-/// Gives glibc's free native memory back to the OS every few seconds (issue 12, memory). The runtime's own threads make
-/// seven malloc arenas before <c>Main</c> runs, so <see cref="MallocArenas"/>' cap comes too late to merge them; SQLite's
+/// Gives glibc's free native memory back to the OS every few seconds (issue 12, memory). Threads started before
+/// <c>Main</c> have made seven malloc arenas by then, so <see cref="MallocArenas"/>' cap comes too late to merge them; SQLite's
 /// and OpenSSL's small allocations then churn through all seven, and each keeps the pages it freed. Measured with gdb's
 /// <c>mallinfo2()</c> on the server during <c>transfer --size 1GiB</c>: 7.5 MB in use throughout, while the free space
 /// kept in the arenas grew 3.8 → 5.1 MB over one run (the native part of the 10 GiB creep). <c>malloc_trim(0)</c>
-/// (https://man7.org/linux/man-pages/man3/malloc_trim.3.html) releases every whole free page of every arena; it takes a
-/// fraction of a millisecond at this size, so a 2 s period costs nothing measurable.
+/// (https://man7.org/linux/man-pages/man3/malloc_trim.3.html) releases every whole free page of every arena; with a 2 s
+/// period the benchmark's server CPU-seconds per GiB did not move (bench/DropSync.Benchmarks/README.md, round 7).
 /// </summary>
 internal sealed partial class NativeHeapTrim(ILogger<NativeHeapTrim> logger) : BackgroundService
 {
