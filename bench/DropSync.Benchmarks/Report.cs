@@ -37,7 +37,7 @@ internal static class Report
         Console.WriteLine($"server RSS before the first upload: {ByteSize.Mebibytes(report.BaselineRss)} (peak during start-up and login: {ByteSize.Mebibytes(report.StartupPeakRss)})");
         foreach (var step in report.Steps)
         {
-            Console.WriteLine($"peak RSS during {step.Name}: {ByteSize.Mebibytes(step.ServerPeakRss)} (baseline {ByteSize.Mebibytes(report.BaselineRss)})");
+            Console.WriteLine($"peak RSS during {step.Name}: {ByteSize.Mebibytes(step.ServerPeakRss)} (baseline {ByteSize.Mebibytes(report.BaselineRss)}); at its end {step.Monitor.AtEnd}");
         }
 
         Console.WriteLine($"server peak RSS overall: {ByteSize.Mebibytes(overallPeak)}");

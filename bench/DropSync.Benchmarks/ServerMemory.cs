@@ -24,6 +24,46 @@ internal sealed class ServerMemory(int pid)
 
     public (long Rss, long Hwm) Read() => ReadStatus(_status);
 
+    /// <summary>
+    /// What the RSS is made of now, from <c>/proc/&lt;pid&gt;/status</c>: anonymous memory (GC heap, malloc arenas, native
+    /// buffers), file-backed pages (mapped assemblies and native libraries) and shared memory (the JIT's double-mapped code).
+    /// </summary>
+    public Resident ReadResident()
+    {
+        long anon = 0, file = 0, shmem = 0;
+        try
+        {
+            foreach (var line in File.ReadLines(_status))
+            {
+                if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+                {
+                    anon = ParseKilobytes(line);
+                }
+                else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
+                {
+                    file = ParseKilobytes(line);
+                }
+                else if (line.StartsWith("RssShmem:", StringComparison.Ordinal))
+                {
+                    shmem = ParseKilobytes(line);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BenchmarkException($"cannot read {_status} (did the server exit?): {e.Message}");
+        }
+
+        return new Resident(anon, file, shmem);
+    }
+
+    /// <summary>RSS by kind, in bytes (see <see cref="ReadResident"/>).</summary>
+    public readonly record struct Resident(long Anonymous, long File, long Shared)
+    {
+        public override string ToString() =>
+            $"anonymous {ByteSize.Mebibytes(Anonymous)}, file-backed {ByteSize.Mebibytes(File)}, JIT code (shmem) {ByteSize.Mebibytes(Shared)}";
+    }
+
     /// <summary>The server's CPU time so far (user + system, all threads), in seconds.</summary>
     public double CpuSeconds()
     {
@@ -123,6 +163,9 @@ internal sealed class ServerMemory(int pid)
 
         public int Samples { get; private set; }
 
+        /// <summary>What the RSS was made of when the step ended.</summary>
+        public Resident AtEnd { get; private set; }
+
         public async ValueTask DisposeAsync()
         {
             await _stop.CancelAsync();
@@ -131,6 +174,7 @@ internal sealed class ServerMemory(int pid)
             ServerCpuSeconds = _owner.CpuSeconds() - _serverCpuAtStart;
             ClientCpuSeconds = (Environment.CpuUsage.TotalTime - _clientCpuAtStart).TotalSeconds;
             var (rss, hwm) = _owner.Read();
+            AtEnd = _owner.ReadResident();
             Peak = Math.Max(Math.Max(_sampledPeak, rss), _owner.PeakResetWorks ? hwm : 0);
         }
 

@@ -38,6 +38,12 @@ internal static class DropSyncServices
 
         // Request bodies received 64 KiB per syscall rather than 4 KiB (see LargeSegmentMemoryPool).
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeSegmentMemoryPoolFactory>();
+        services.WithBoundedReadAhead();
+        if (NativeHeapTrim.PinMmapThreshold())
+        {
+            services.AddHostedService<NativeHeapTrim>();
+        }
+
         services.ConfigureHttpJsonOptions(json => JsonSetup.Configure(json.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHttpContextAccessor();
