@@ -3,14 +3,14 @@
 # process (the dropsync client) and the server process, one perf file per direction: <out>.perf.data.<ts> files, the
 # first the upload, the second the download (perf switches output at each "peak RSS" line the benchmark prints; the
 # warm-up's is the start). Then: python3 bench/DropSync.Client.Benchmarks/profiling/shares.py <file> <client-pid> <server-pid>
-#   usage: profile-small.sh <out-prefix> [more benchmark args...]
+#   usage: profile-small.sh <out-prefix> [more benchmark args...]   (ONLY=big profiles the 1 GiB workload: profile-big.sh)
 # Needs perf (linux-perf) and permission to profile (root, or kernel.perf_event_paranoid <= 1).
 set -u
 out=$1; shift
 cd "$(dirname "$0")/../../.."
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 rm -f $out.perf.data*
-dotnet run -c Release --no-build --project bench/DropSync.Client.Benchmarks -- --peers --only small --skip-rclone "$@" >$out.txt 2>$out.err &
+dotnet run -c Release --no-build --project bench/DropSync.Client.Benchmarks -- --peers --only "${ONLY:-small}" --skip-rclone "$@" >$out.txt 2>$out.err &
 runner=$!
 client=""; server=""
 for i in $(seq 1 600); do
