@@ -1,16 +1,18 @@
 #!/bin/bash
 # Profiles both sides of the small-file workload (`--peers --only small --skip-rclone`) with perf: the benchmark
-# process (the dropsync client) and the server process, one perf file per direction: <out>.perf.data.<ts> files, the
-# first the upload, the second the download (perf switches output at each "peak RSS" line the benchmark prints; the
-# warm-up's is the start). Then: python3 bench/DropSync.Client.Benchmarks/profiling/shares.py <file> <client-pid> <server-pid>
-#   usage: profile-small.sh <out-prefix> [more benchmark args...]
+# process (the dropsync client) and the server process, into one file <out>.perf.data from the warm-up's "peak RSS"
+# line on, and <out>.steps, the CLOCK_MONOTONIC time of each later "peak RSS" line (the end of each timed step: the
+# upload, then the download). One file, cut by time: perf's --switch-output left the library mappings and thread
+# names in the first file only, so later files counted SHA-256 and the JIT as managed code. Then, per step:
+#   python3 bench/DropSync.Client.Benchmarks/profiling/shares.py <out>.perf.data <client-pid> <server-pid> 499 --time <from>,<to>
+#   usage: profile-small.sh <out-prefix> [more benchmark args...]   (ONLY=big profiles the 1 GiB workload: profile-big.sh)
 # Needs perf (linux-perf) and permission to profile (root, or kernel.perf_event_paranoid <= 1).
 set -u
 out=$1; shift
 cd "$(dirname "$0")/../../.."
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-rm -f $out.perf.data*
-dotnet run -c Release --no-build --project bench/DropSync.Client.Benchmarks -- --peers --only small --skip-rclone "$@" >$out.txt 2>$out.err &
+rm -f $out.perf.data* $out.steps
+dotnet run -c Release --no-build --project bench/DropSync.Client.Benchmarks -- --peers --only "${ONLY:-small}" --skip-rclone "$@" >$out.txt 2>$out.err &
 runner=$!
 client=""; server=""
 for i in $(seq 1 600); do
@@ -25,15 +27,14 @@ while kill -0 $runner 2>/dev/null; do
   n=$(grep -c 'peak RSS' $out.txt)
   if [ "$n" -gt "$seen" ]; then
     if [ -z "$perfpid" ]; then
-      perf record -F 499 -g -p $client,$server -o $out.perf.data --switch-output=signal 2>/dev/null &
+      perf record -F 499 -g -k CLOCK_MONOTONIC -p $client,$server -o $out.perf.data 2>/dev/null &
       perfpid=$!
-    else
-      kill -USR2 $perfpid
     fi
+    echo "step $n $(python3 -c 'import time; print(f"{time.monotonic():.6f}")')" >> $out.steps
     seen=$n; echo "step $n at $(date +%T)"
   fi
   sleep 0.1
 done
 wait $runner
 sleep 1; [ -n "$perfpid" ] && { kill -INT $perfpid 2>/dev/null; wait $perfpid 2>/dev/null; }
-ls $out.perf.data*
+ls $out.perf.data*; cat $out.steps

@@ -1,7 +1,11 @@
 """Shares of one perf file from profile-small.sh, per process (client, server): CPU-seconds, by thread, by the innermost
 known stage (leaf first, as bench/DropSync.Benchmarks/profiling/classify-perf.py), and the DropSync frames with the most
-inclusive samples.  usage: python3 shares.py <perf file> <client-pid> <server-pid> [hz=499]"""
+inclusive samples.  usage: python3 shares.py <perf file> <client-pid> <server-pid> [hz=499] [--time <from>,<to>]
+(--time: CLOCK_MONOTONIC seconds from the .steps file that profile-small.sh writes, to take one step of a run)"""
 import sys, subprocess, re, collections
+window = []
+if '--time' in sys.argv:
+    i = sys.argv.index('--time'); window = ['--time', sys.argv[i + 1]]; del sys.argv[i:i + 2]
 path, client, server = sys.argv[1], sys.argv[2], sys.argv[3]
 hz = float(sys.argv[4]) if len(sys.argv) > 4 else 499.0
 rules = [
@@ -36,7 +40,7 @@ def classify(stack):
     if 'libcoreclr' in leaf: return 'runtime other'
     if 'libc' in leaf: return 'libc other'
     return 'managed other'
-out = subprocess.run(['perf','script','-i',path,'-F','pid,tid,comm,ip,sym,dso'], capture_output=True, text=True).stdout
+out = subprocess.run(['perf','script','-i',path,'-F','pid,tid,comm,ip,sym,dso'] + window, capture_output=True, text=True).stdout
 per = {client: collections.Counter(), server: collections.Counter()}
 threads = {client: collections.Counter(), server: collections.Counter()}
 frames = {client: collections.Counter(), server: collections.Counter()}
