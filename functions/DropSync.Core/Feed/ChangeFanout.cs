@@ -16,12 +16,18 @@ namespace DropSync.Core.Feed;
 /// </summary>
 public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, INotificationStore notifications, IPushGateway push, JournalRetention retention)
 {
-    public async Task DispatchAsync(ChangeRecord change, CancellationToken ct)
+    public Task DispatchAsync(ChangeRecord change, CancellationToken ct) => DispatchAsync(change, new FanoutLookups(), ct);
+
+    /// <summary>
+    /// As above, reading who the actor is and who is concerned through <paramref name="lookups"/>, which a run of changes
+    /// handed over together (a batch upload's 500 commits) shares: three reads for the run instead of three a change.
+    /// </summary>
+    public async Task DispatchAsync(ChangeRecord change, FanoutLookups lookups, CancellationToken ct)
     {
-        var actor = await accounts.GetDeviceAsync(change.DeviceId, ct);
-        var actorEmail = actor is null ? "" : (await accounts.GetAccountAsync(actor.UserId, ct))?.Email ?? "";
+        ArgumentNullException.ThrowIfNull(lookups);
+        var (actor, actorEmail) = await lookups.ActorAsync(accounts, change.DeviceId, ct);
         var notes = new List<Notification>();
-        foreach (var (userId, place) in await ConcernedAsync(change, ct))
+        foreach (var (userId, place) in await ConcernedAsync(change, lookups, ct))
         {
             var entries = ChangeTranslator.Translate(change, place);
             foreach (var entry in entries)
@@ -82,6 +88,9 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
             }
         }
 
+        // A change of sharing (or one that may move or remove a shared folder) changes who is concerned from here on.
+        lookups.ForgetSharesAfter(change);
+
         // After the pushes, so that trimming never delays anyone's event; idempotent, like the rest, when redelivered.
         if (retention.IsDue(change))
         {
@@ -90,13 +99,13 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
     }
 
     /// <summary>The owner of the namespace at its own place, and each member whose share contains the change.</summary>
-    private async Task<IReadOnlyList<(string UserId, Location Place)>> ConcernedAsync(ChangeRecord change, CancellationToken ct)
+    private async Task<IReadOnlyList<(string UserId, Location Place)>> ConcernedAsync(ChangeRecord change, FanoutLookups lookups, CancellationToken ct)
     {
         var ownerId = Namespaces.OwnerOf(change.NamespaceId);
         var result = new List<(string, Location)> { (ownerId, new Location(change.NamespaceId, DropPath.Root, DropPath.Root, DropPath.Root, Access.Owner, null)) };
         var path = DropPath.Parse(change.PathDisplay, allowRoot: true);
         var from = change.FromPath is null ? null : DropPath.Parse(change.FromPath, allowRoot: true);
-        foreach (var share in await sharing.ListSharesInNamespaceAsync(change.NamespaceId, ct))
+        foreach (var share in await lookups.SharesAsync(sharing, change.NamespaceId, ct))
         {
             var folder = DropPath.Parse(share.FolderPath, false);
             if (!folder.Contains(path) && (from is null || !folder.Contains(from)))
@@ -104,7 +113,7 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
                 continue;
             }
 
-            foreach (var member in await sharing.ListMembersAsync(share.ShareId, ct))
+            foreach (var member in await lookups.MembersAsync(sharing, share.ShareId, ct))
             {
                 var mount = DropPath.Parse(member.MountPath, false);
                 var access = member.Role == ShareRole.Editor ? Access.Editor : Access.Viewer;

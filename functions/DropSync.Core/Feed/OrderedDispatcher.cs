@@ -13,7 +13,31 @@ public sealed class OrderedDispatcher(IFileMetadataStore meta, ChangeFanout fano
 {
     private readonly Dictionary<string, long> _dispatched = new(StringComparer.Ordinal);
 
-    public async Task HandleAsync(ChangeRecord change, CancellationToken ct)
+    public Task HandleAsync(ChangeRecord change, CancellationToken ct) => HandleAsync(change, new FanoutLookups(), ct);
+
+    /// <summary>
+    /// Changes that arrived together (a batch upload's commits), in order, sharing the fan-out's reads
+    /// (<see cref="FanoutLookups"/>); one that fails is handed to <paramref name="failed"/> and the rest go on.
+    /// </summary>
+    public async Task HandleAsync(IReadOnlyList<ChangeRecord> changes, Action<ChangeRecord, Exception> failed, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(failed);
+        var lookups = new FanoutLookups();
+        foreach (var change in changes)
+        {
+            try
+            {
+                await HandleAsync(change, lookups, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed(change, e);
+            }
+        }
+    }
+
+    private async Task HandleAsync(ChangeRecord change, FanoutLookups lookups, CancellationToken ct)
     {
         var last = _dispatched.TryGetValue(change.JournalId, out var seen) ? seen : change.Sequence - 1;
         if (change.Sequence <= last)
@@ -31,12 +55,12 @@ public sealed class OrderedDispatcher(IFileMetadataStore meta, ChangeFanout fano
 
             foreach (var earlier in missing.Where(m => m.Sequence < change.Sequence))
             {
-                await fanout.DispatchAsync(earlier, ct);
+                await fanout.DispatchAsync(earlier, lookups, ct);
                 last = earlier.Sequence;
             }
         }
 
-        await fanout.DispatchAsync(change, ct);
+        await fanout.DispatchAsync(change, lookups, ct);
         _dispatched[change.JournalId] = change.Sequence;
     }
 }

@@ -37,6 +37,7 @@ public sealed partial class FileCommitter
         var folders = new Dictionary<string, string>(StringComparer.Ordinal);
         var planned = new List<(int Index, CommitPlan Plan)>(commits.Count);
         var charged = new Dictionary<string, long>(StringComparer.Ordinal);
+        var read = await ReadHeadsAsync(commits, ct);
         for (var i = 0; i < commits.Count; i++)
         {
             var commit = commits[i];
@@ -48,7 +49,7 @@ public sealed partial class FileCommitter
                 var before = charged.GetValueOrDefault(commit.At.NamespaceId);
                 await quota.RequireRoomAsync(commit.At.NamespaceId, before + commit.Content.Size, ct);
                 charged[commit.At.NamespaceId] = before + commit.Content.Size;
-                var plan = await PlanAsync(caller, commit.At, commit.Content, commit.Mode, commit.ExpectedRev, null, folders, ct);
+                var plan = await PlanAsync(caller, commit.At, commit.Content, commit.Mode, commit.ExpectedRev, null, folders, read[commit.At.NamespaceId], ct);
                 if (plan.Writes is not null)
                 {
                     planned.Add((i, plan));
@@ -129,5 +130,28 @@ public sealed partial class FileCommitter
         }
 
         return outcomes!;
+    }
+
+    /// <summary>
+    /// Every path of the batch and every folder above them, one read (one snapshot) per namespace instead of one or more
+    /// per file. The plans are all made before anything is applied, as before, so they see the same state they would
+    /// have read one by one; the writes stay conditioned on it, and a plan it made stale fails and goes alone.
+    /// </summary>
+    private async Task<Dictionary<string, IReadOnlyDictionary<string, FileEntry>>> ReadHeadsAsync(IReadOnlyList<PendingCommit> commits, CancellationToken ct)
+    {
+        var heads = new Dictionary<string, IReadOnlyDictionary<string, FileEntry>>(StringComparer.Ordinal);
+        foreach (var inNamespace in commits.GroupBy(c => c.At.NamespaceId, StringComparer.Ordinal))
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var commit in inNamespace)
+            {
+                keys.Add(commit.At.Inner.Key);
+                keys.UnionWith(commit.At.Inner.Ancestors().Select(a => a.Key));
+            }
+
+            heads[inNamespace.Key] = await meta.GetEntriesAsync(inNamespace.Key, keys, ct);
+        }
+
+        return heads;
     }
 }

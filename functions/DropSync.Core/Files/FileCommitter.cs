@@ -86,7 +86,7 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var plan = await PlanAsync(caller, at, content, mode, expectedRev, kind, null, ct);
+            var plan = await PlanAsync(caller, at, content, mode, expectedRev, kind, null, null, ct);
             if (plan.Writes is null)
             {
                 if (plan.Unchanged is not null && carried is not null)
@@ -114,17 +114,19 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
     /// <summary>
     /// Reads the head (and the folders above it) and decides: the writes that commit the content, conditioned on what
     /// was read; or no writes, with the live entry that already holds this content or the one it conflicts with.
-    /// <paramref name="folders"/>, when given, remembers folders across the plans of one batch (see <see cref="ParentPlan"/>).
+    /// <paramref name="folders"/>, when given, remembers folders across the plans of one batch (see <see cref="ParentPlan"/>);
+    /// <paramref name="batchRead"/>, when given, holds the path's and its folders' entries as read for the whole batch.
     /// </summary>
     private async Task<CommitPlan> PlanAsync(
         Caller caller, Location at, NewContent content, WriteMode mode, string? expectedRev, ChangeKind? kind,
-        Dictionary<string, string>? folders, CancellationToken ct)
+        Dictionary<string, string>? folders, IReadOnlyDictionary<string, FileEntry>? batchRead, CancellationToken ct)
     {
         var ns = at.NamespaceId;
         var path = at.Inner;
         var now = clock.GetUtcNow();
         // The folders above and the path itself in one read (one snapshot, one query) when nothing is known of them yet.
-        var read = folders is null && path.Components.Count > 1 ? await meta.GetEntriesAsync(ns, [.. path.Ancestors().Select(a => a.Key), path.Key], ct) : null;
+        var read = batchRead
+            ?? (folders is null && path.Components.Count > 1 ? await meta.GetEntriesAsync(ns, [.. path.Ancestors().Select(a => a.Key), path.Key], ct) : null);
         var (writes, parentDisplay) = await ParentPlan.BuildAsync(meta, caller, ns, path, now, folders, read, ct);
         var current = read is not null ? read.GetValueOrDefault(path.Key) : await meta.GetEntryAsync(ns, path.Key, ct);
         var live = current is { IsDeleted: false } ? current : null;
