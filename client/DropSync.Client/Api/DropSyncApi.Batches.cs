@@ -34,4 +34,5 @@ public sealed partial class DropSyncApi
     /// content and metadata or the error a single download would have had.
     /// </summary>
     public async Task<IReadOnlyList<BatchDownloadResult>> DownloadBatchAsync(IReadOnlyList<(string Path, string? Rev)> files, CancellationToken ct) =>
-        (await PostAsync<DownloadBatchRequest, BatchDownloadResponse>("/files/download_batch", new(files.Select(f => new PathRevRequest(f.Path, f.Rev))), ct)).Entries;}
+        (await PostAsync<DownloadBatchRequest, BatchDownloadResponse>("/files/download_batch", new(files.Select(f => new PathRevRequest(f.Path, f.Rev))), ct)).Entries;
+}
