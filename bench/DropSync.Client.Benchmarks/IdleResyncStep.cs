@@ -36,7 +36,18 @@ internal static class IdleResyncStep
         Console.WriteLine($"idle re-sync of {files} files, fresh engine and index each run (one-shot, this process, JIT warm), {Runs} runs: {fresh.Summary}");
         Console.WriteLine($"  phases (mean; index, server and config are waits after the walk, read beside it): {IncrementalSteps.Phases(fresh.Reports)}");
 
-        foreach (var variant in cliVariants.Prepend(""))
+        // What users get (scripts/publish-cli.sh: Native AOT), its ReadyToRun alternative, the plain build (`dotnet
+        // run`, the .NET tool), then any variants asked for.
+        var published = new List<string>();
+        foreach (var kind in new[] { "aot", "r2r" })
+        {
+            if (await PublishCliAsync(work, kind) is { } app)
+            {
+                published.Add("CLI=" + app);
+            }
+        }
+
+        foreach (var variant in published.Append("").Concat(cliVariants))
         {
             await FreshProcessAsync(server, email, a.Folder, work, variant);
         }
@@ -70,7 +81,35 @@ internal static class IdleResyncStep
             $"client CPU {cpuPerRun:0} ms a run; {(GC.CollectionCount(0) - gcBefore) / (double)Runs:0.#} GCs a run");
     }
 
-    /// <summary>`dotnet DropSync.Cli.dll sync FOLDER` in a process of its own, timed by /usr/bin/time (wall, CPU, peak RSS).</summary>
+    /// <summary>The CLI as scripts/publish-cli.sh publishes it for users (aot or r2r), into the work folder; null (and why) if it fails.</summary>
+    private static async Task<string?> PublishCliAsync(string work, string kind)
+    {
+        var output = Path.Combine(work, "cli-" + kind);
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.Root(), "scripts", "publish-cli.sh"), output, "linux-x64", kind])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var sw = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var app = Path.Combine(output, "dropsync");
+        if (process.ExitCode != 0 || !File.Exists(app))
+        {
+            Console.WriteLine($"publishing the CLI ({kind}) failed (exit {process.ExitCode}): {(await stdout).Trim()} {stderr.Trim()}");
+            return null;
+        }
+
+        Console.WriteLine($"{(await stdout).Trim()}, published in {sw.Elapsed.TotalSeconds:0} s");
+        return app;
+    }
+
+    /// <summary>
+    /// `dropsync sync FOLDER` in a process of its own, timed by /usr/bin/time (wall, CPU, peak RSS): a published app
+    /// runs as itself, a .dll (the plain build) as `dotnet DropSync.Cli.dll`.
+    /// </summary>
     private static async Task FreshProcessAsync(ServerProcess server, string email, string folder, string work, string variant)
     {
         // "CLI=path" in a variant times another build's client (main's, for a before/after in the same run).
@@ -92,7 +131,8 @@ internal static class IdleResyncStep
         var rss = new List<long>();
         for (var i = 0; i < Runs; i++)
         {
-            var start = new ProcessStartInfo("/usr/bin/time", ["-f", "time: %e %U %S %M", "dotnet", cli, "sync", folder, "--json", "--config", config])
+            string[] command = cli.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", cli] : [cli];
+            var start = new ProcessStartInfo("/usr/bin/time", ["-f", "time: %e %U %S %M", .. command, "sync", folder, "--json", "--config", config])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -121,7 +161,11 @@ internal static class IdleResyncStep
 
         walls.Sort();
         cpus.Sort();
-        Console.WriteLine($"idle re-sync as a fresh process (`dotnet DropSync.Cli.dll sync`, .NET start and JIT included{(variant.Length > 0 ? ", " + variant : "")}), {Runs} runs: " +
+        var label = cli.EndsWith(".dll", StringComparison.Ordinal)
+            ? $"`dotnet {Path.GetFileName(cli)} sync`, IL: JIT"
+            : $"`{Path.GetFileName(cli)} sync`, published {Path.GetFileName(Path.GetDirectoryName(cli))}";
+        var others = string.Join(", ", settings.Where(s => s.Key != "CLI").Select(s => s.Key + "=" + s.Value));
+        Console.WriteLine($"idle re-sync as a fresh process ({label}, .NET start included; {cli}{(others.Length > 0 ? ", " + others : "")}), {Runs} runs: " +
             $"p50 {IncrementalSteps.Percentile(walls, 0.5):0} ms, min {walls[0]:0} ms; CPU p50 {IncrementalSteps.Percentile(cpus, 0.5):0} ms; peak RSS {rss.Max()} MiB");
     }
 

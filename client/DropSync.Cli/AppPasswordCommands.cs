@@ -32,7 +32,7 @@ internal static class AppPasswordCommands
             var lines = passwords.Count == 0
                 ? ["No app passwords; create one with `dropsync app-password create <name>`."]
                 : passwords.Select(a => $"{a.Id}  {a.Created.ToLocalTime():yyyy-MM-dd HH:mm}  {a.Name}");
-            return done(p, new { app_passwords = passwords }, string.Join('\n', lines));
+            return done(p, new AppPasswordsOutput(passwords), string.Join('\n', lines));
         }));
 
         revoke.SetAction((p, c) => guard(p, async () =>
@@ -40,7 +40,7 @@ internal static class AppPasswordCommands
             using var client = api(p);
             var id = p.GetValue(idArg)!;
             await client.RevokeAppPasswordAsync(id, c);
-            return done(p, new { id, revoked = true }, $"Revoked app password {id}.");
+            return done(p, new RevokedAppPassword(id, Revoked: true), $"Revoked app password {id}.");
         }));
 
         return group;

@@ -17,7 +17,11 @@ internal sealed class CliContext
     /// <summary>Lines wider than any path (the server caps them at 1,024 characters) and any table row of them.</summary>
     public const int UnlimitedWidth = 1_000_000;
 
-    public static readonly JsonSerializerOptions WithNulls = new(DropSyncApi.Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+    /// <summary>`--json` output: the wire's conventions (snake_case, nulls left out), generated serializers.</summary>
+    public static readonly JsonSerializerOptions JsonOutput = CliJsonContext.Default.Options;
+
+    /// <summary>As <see cref="JsonOutput"/>, but nulls are written.</summary>
+    public static readonly JsonSerializerOptions WithNulls = CliJsonWithNullsContext.Default.Options;
 
     private readonly TextReader? _input;
     private readonly IAnsiConsole _prompts;
@@ -88,12 +92,16 @@ internal sealed class CliContext
 
     public static DropSyncApi Api(Account account) => new(new Uri(account.Server), account.AccessToken);
 
+    /// <summary>Writes one of <see cref="CliJsonContext"/>'s types as a line of JSON.</summary>
+    public void WriteJson(object value, JsonSerializerOptions? options = null) =>
+        Output.WriteLine(JsonSerializer.Serialize(value, (options ?? JsonOutput).GetTypeInfo(value.GetType())));
+
     /// <summary>Writes a command's result (its JSON with --json, else the text) and answers success.</summary>
     public int Done(ParseResult p, object json, string text, JsonSerializerOptions? options = null)
     {
         if (Json(p))
         {
-            Output.WriteLine(JsonSerializer.Serialize(json, options ?? DropSyncApi.Json));
+            WriteJson(json, options);
         }
         else
         {
@@ -111,7 +119,7 @@ internal sealed class CliContext
         {
             if (json)
             {
-                Output.WriteLine(JsonSerializer.Serialize(new { error, message, exit_code = code }, DropSyncApi.Json));
+                WriteJson(new ErrorOutput(error, message, code));
             }
             else
             {

@@ -28,7 +28,7 @@ internal static class InvitationCommands
                 ? ["No invitations."]
                 : invitations.Select(i => $"{i.InvitationId}  {i.Created.ToLocalTime():yyyy-MM-dd HH:mm}  {i.OwnerEmail} shares {i.Path} with you as {i.Role}")
                     .Append("Accept one with `dropsync invitations accept <id>`, or decline it with `dropsync invitations decline <id>`.");
-            return done(p, new { entries = invitations }, string.Join('\n', lines));
+            return done(p, new InvitationsOutput(invitations), string.Join('\n', lines));
         });
         list.SetAction(listAction);
         group.SetAction(listAction);
@@ -45,7 +45,7 @@ internal static class InvitationCommands
             using var client = api(p);
             var id = p.GetValue(idArg)!;
             await client.DeclineInvitationAsync(id, c);
-            return done(p, new { invitation_id = id, declined = true }, $"Declined invitation {id}.");
+            return done(p, new DeclinedInvitation(id, Declined: true), $"Declined invitation {id}.");
         }));
 
         return group;

@@ -13,7 +13,7 @@ internal static class LeaveCommand
             using var api = cli.Api(p);
             var path = p.GetValue(cli.PathArgument)!;
             await api.LeaveAsync(path, c);
-            return cli.Done(p, new { path, left = true }, $"You left {path}. The next sync removes it from this device; its owner keeps it.");
+            return cli.Done(p, new LeftOutput(path, Left: true), $"You left {path}. The next sync removes it from this device; its owner keeps it.");
         }));
 
         return leave;

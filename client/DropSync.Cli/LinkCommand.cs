@@ -30,7 +30,7 @@ internal static class LinkCommand
             var created = await api.CreateLinkAsync(p.GetValue(cli.PathArgument)!, expires, password, c);
             if (cli.Json(p))
             {
-                cli.Output.WriteLine(JsonSerializer.Serialize(created, DropSyncApi.Json));
+                cli.WriteJson(created);
             }
             else
             {

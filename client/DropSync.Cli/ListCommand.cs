@@ -20,7 +20,7 @@ internal static class ListCommand
             var entries = await api.ListFolderAsync(path == "/" ? "" : path, p.GetValue(recursiveOption), c);
             if (cli.Json(p))
             {
-                cli.Output.WriteLine(JsonSerializer.Serialize(new { entries }, DropSyncApi.Json));
+                cli.WriteJson(new ListOutput(entries));
                 return ExitCodes.Ok;
             }
 

@@ -24,7 +24,7 @@ internal static class LoginCommand
             var result = await api.LoginAsync(email, password, device, c);
             var account = new Account(server.ToString(), email, result.AccessToken, result.DeviceId, device);
             cli.Config(p).Save(account);
-            return cli.Done(p, new { signed_in = email, server = server.ToString(), device_id = result.DeviceId, device_name = device },
+            return cli.Done(p, new LoginOutput(email, server.ToString(), result.DeviceId, device),
                 $"Signed in as {email} on {server} (device {device}).");
         }));
 

@@ -25,7 +25,7 @@ internal static class LogoutCommand
             }
 
             config.Remove(account);
-            return cli.Done(p, new { signed_out = account.Email }, $"Signed out {account.Email}; this device's token is revoked.");
+            return cli.Done(p, new LogoutOutput(account.Email), $"Signed out {account.Email}; this device's token is revoked.");
         }));
 
         return logout;

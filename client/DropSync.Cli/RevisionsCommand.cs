@@ -23,8 +23,8 @@ internal static class RevisionsCommand
             string DeviceName(string? id) => id is null ? "" : devices.GetValueOrDefault(id, id);
             if (cli.Json(p))
             {
-                var entries = list.Select(r => new { r.Rev, r.Path, r.Size, r.ContentHash, r.ServerModified, r.DeviceId, DeviceName = r.DeviceId is null ? null : DeviceName(r.DeviceId) });
-                cli.Output.WriteLine(JsonSerializer.Serialize(new { entries, history }, DropSyncApi.Json));
+                var entries = list.Select(r => new RevisionOutput(r.Rev, r.Path, r.Size, r.ContentHash, r.ServerModified, r.DeviceId, r.DeviceId is null ? null : DeviceName(r.DeviceId)));
+                cli.WriteJson(new RevisionsOutput(entries, history));
                 return ExitCodes.Ok;
             }
 

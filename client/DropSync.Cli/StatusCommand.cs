@@ -54,24 +54,20 @@ internal static class StatusCommand
             }
 
             static string Counts(PendingChanges c) => $"{c.New.Count} new, {c.Changed.Count} changed, {c.Deleted.Count} deleted";
-            static object? Paths(PendingChanges? c) => c is null ? null : new { @new = c.New, changed = c.Changed, deleted = c.Deleted };
-
             return cli.Done(p,
-                new
-                {
-                    signed_in = account?.Email,
-                    server = account?.Server,
-                    device = account?.DeviceName,
+                new StatusOutput(
+                    account?.Email,
+                    account?.Server,
+                    account?.DeviceName,
                     folder,
-                    synced = folder is null ? (bool?)null : state is not null,
-                    synced_files = state?.SyncedFiles,
-                    to_send = Paths(state?.ToSend),
-                    // Written even when null (the shared options leave nulls out): a missing to_fetch read as "nothing to fetch".
-                    to_fetch = Paths(state?.ToFetch),
-                    plan = state?.Plan,
-                    fetch_status = state is null ? null : state.ToFetch is not null ? "ok" : account is null ? "not_signed_in" : "unreachable",
-                    known_folders = config.KnownFolders().Keys,
-                },
+                    folder is null ? null : state is not null,
+                    state?.SyncedFiles,
+                    state?.ToSend,
+                    // Written even when null (WithNulls): a missing to_fetch read as "nothing to fetch".
+                    state?.ToFetch,
+                    state?.Plan,
+                    state is null ? null : state.ToFetch is not null ? "ok" : account is null ? "not_signed_in" : "unreachable",
+                    config.KnownFolders().Keys),
                 string.Join('\n', lines),
                 CliContext.WithNulls);
         }));

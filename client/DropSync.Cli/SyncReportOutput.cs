@@ -12,7 +12,7 @@ internal static class SyncReportOutput
     {
         if (json)
         {
-            cli.Output.WriteLine(JsonSerializer.Serialize(Json(report), DropSyncApi.Json));
+            cli.WriteJson(Json(report));
         }
         else
         {
@@ -20,21 +20,9 @@ internal static class SyncReportOutput
         }
     }
 
-    private static object Json(SyncReport r) => new
-    {
-        files_uploaded = r.FilesUploaded,
-        bytes_uploaded = r.BytesUploaded,
-        files_downloaded = r.FilesDownloaded,
-        bytes_downloaded = r.BytesDownloaded,
-        bytes_reused_locally = r.BytesReusedLocally,
-        deleted_local = r.DeletedLocal,
-        deleted_remote = r.DeletedRemote,
-        moved = r.Moved,
-        folders_created = r.FoldersCreated,
-        folders_deleted = r.FoldersDeleted,
-        conflicts = r.Conflicts,
-        errors = r.Errors,
-    };
+    private static SyncReportJson Json(SyncReport r) => new(
+        r.FilesUploaded, r.BytesUploaded, r.FilesDownloaded, r.BytesDownloaded, r.BytesReusedLocally,
+        r.DeletedLocal, r.DeletedRemote, r.Moved, r.FoldersCreated, r.FoldersDeleted, r.Conflicts, r.Errors);
 
     private static void Print(IAnsiConsole console, SyncReport r, string prefix)
     {

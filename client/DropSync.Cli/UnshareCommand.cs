@@ -14,7 +14,7 @@ internal static class UnshareCommand
             using var api = cli.Api(p);
             var (path, email) = (p.GetValue(cli.PathArgument)!, p.GetValue(emailArg)!);
             await api.RemoveMemberAsync(path, email, c);
-            return cli.Done(p, new { path, email, removed = true }, $"{email} no longer has {path}.");
+            return cli.Done(p, new UnsharedOutput(path, email, Removed: true), $"{email} no longer has {path}.");
         }));
 
         return unshare;

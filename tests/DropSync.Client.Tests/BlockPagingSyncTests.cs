@@ -65,16 +65,14 @@ public sealed class ResumableManifestSizeTests
     {
         // FastCdc never cuts a block under MinSize (but the last), so a 10 GiB file has at most this many blocks.
         var blocks = (int)(DropSync.Core.Content.Limits.MaxFileSize / ChunkerOptions.Default.MinSize);
-        var manifest = new
-        {
-            path = "/" + new string('x', 250),
-            size = DropSync.Core.Content.Limits.MaxFileSize,
-            blocks = Enumerable.Range(0, blocks).Select(i => new BlockSpec(new string('a', 64), ChunkerOptions.Default.MinSize)),
-            mode = "overwrite",
-            rev = new string('0', 40),
-        };
+        var manifest = new BeginUploadRequest(
+            "/" + new string('x', 250),
+            DropSync.Core.Content.Limits.MaxFileSize,
+            Enumerable.Range(0, blocks).Select(i => new BlockSpec(new string('a', 64), ChunkerOptions.Default.MinSize)),
+            "overwrite",
+            new string('0', 40));
 
-        var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, DropSyncApi.Json).Length;
+        var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, DropSyncApi.Info<BeginUploadRequest>()).Length;
 
         Assert.Equal(40_960, blocks);
         Assert.True(bytes < 4_194_304, $"{bytes} bytes for {blocks} blocks");

@@ -13,7 +13,7 @@ public sealed partial class DropSyncApi
         string? cursor = null;
         while (true)
         {
-            var (items, next, hasMore) = read(await PostAsync<TPage>(url, cursor is null ? new { } : (object)new { cursor }, ct));
+            var (items, next, hasMore) = read(await PostAsync<CursorRequest, TPage>(url, new(cursor), ct));
             all.AddRange(items);
             if (!hasMore || next is null)
             {

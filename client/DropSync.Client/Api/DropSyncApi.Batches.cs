@@ -14,7 +14,7 @@ public sealed partial class DropSyncApi
     {
         using var body = new MultipartFormDataContent();
 #pragma warning disable CA2000 // The multipart content owns and disposes its parts.
-        var manifest = JsonSerializer.Serialize(new { files = files.Select(f => new { path = f.Path, mode = f.Mode, rev = f.Rev }) }, Json);
+        var manifest = JsonSerializer.Serialize(new BatchManifest(files.Select(f => new BatchManifestFile(f.Path, f.Mode, f.Rev))), Info<BatchManifest>());
         body.Add(new StringContent(manifest, System.Text.Encoding.UTF8, "application/json"), "manifest");
         foreach (var file in files)
         {
@@ -34,9 +34,5 @@ public sealed partial class DropSyncApi
     /// content and metadata or the error a single download would have had.
     /// </summary>
     public async Task<IReadOnlyList<BatchDownloadResult>> DownloadBatchAsync(IReadOnlyList<(string Path, string? Rev)> files, CancellationToken ct) =>
-        (await PostAsync<BatchDownloadResponse>("/files/download_batch", new { files = files.Select(f => new { path = f.Path, rev = f.Rev }) }, ct)).Entries;
-
-    private sealed record BatchResult(IReadOnlyList<BatchFileResult> Entries);
-
-    private sealed record BatchDownloadResponse(IReadOnlyList<BatchDownloadResult> Entries);
+        (await PostAsync<DownloadBatchRequest, BatchDownloadResponse>("/files/download_batch", new(files.Select(f => new PathRevRequest(f.Path, f.Rev))), ct)).Entries;
 }

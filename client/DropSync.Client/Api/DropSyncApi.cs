@@ -3,18 +3,21 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace DropSync.Client.Api;
 
 /// <summary>The DropSync HTTP API, one method per endpoint. Thread-safe; share one per account.</summary>
 public sealed partial class DropSyncApi : IDisposable
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    /// <summary>
+    /// The wire's JSON: web defaults, snake_case names, nulls left out. It knows the client's own types only
+    /// (<see cref="ClientJsonContext"/>, generated code, no reflection).
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = ClientJsonContext.Default.Options;
+
+    /// <summary>The generated serializer of <typeparamref name="T"/> (one of <see cref="ClientJsonContext"/>'s types).</summary>
+    internal static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Json.GetTypeInfo(typeof(T));
 
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
@@ -60,9 +63,9 @@ public sealed partial class DropSyncApi : IDisposable
     };
 
     public async Task<LoginResult> LoginAsync(string email, string password, string deviceName, CancellationToken ct) =>
-        await PostAsync<LoginResult>("/auth/login", new { email, password, device_name = deviceName }, ct);
+        await PostAsync<LoginRequest, LoginResult>("/auth/login", new(email, password, deviceName), ct);
 
-    public Task LogoutAsync(CancellationToken ct) => PostAsync<JsonElement>("/auth/logout", new { }, ct);
+    public Task LogoutAsync(CancellationToken ct) => PostAsync<EmptyRequest, JsonElement>("/auth/logout", new(), ct);
 
     /// <summary>Every entry of a folder: the first page, then the rest of the listing page by page while has_more.</summary>
     public async Task<IReadOnlyList<RemoteEntry>> ListFolderAsync(string path, bool recursive, CancellationToken ct)
@@ -80,11 +83,11 @@ public sealed partial class DropSyncApi : IDisposable
 
     /// <summary>A listing with the cursor to follow its changes from (<see cref="ContinueAsync"/>).</summary>
     public Task<ChangePage> ListFolderPageAsync(string path, bool recursive, CancellationToken ct) =>
-        PostAsync<ChangePage>("/files/list_folder", new { path, recursive }, ct);
+        PostAsync<ListFolderRequest, ChangePage>("/files/list_folder", new(path, recursive), ct);
 
     /// <summary>What changed since a cursor. A <c>409 reset</c> (or <c>invalid_cursor</c>) means: list afresh.</summary>
     public Task<ChangePage> ContinueAsync(string cursor, int? limit, CancellationToken ct) =>
-        PostAsync<ChangePage>("/files/list_folder/continue", new { cursor, limit }, ct);
+        PostAsync<ContinueRequest, ChangePage>("/files/list_folder/continue", new(cursor, limit), ct);
 
     /// <summary>
     /// What the server advertises at <c>GET /config</c>, asked once per <see cref="DropSyncApi"/> and kept. A server
@@ -176,10 +179,10 @@ public sealed partial class DropSyncApi : IDisposable
     }
 
     public Task<JsonElement> AddMemberAsync(string path, string email, string role, CancellationToken ct) =>
-        PostAsync<JsonElement>("/sharing/add_member", new { path, email, role }, ct);
+        PostAsync<MemberRequest, JsonElement>("/sharing/add_member", new(path, email, role), ct);
 
     public Task<JsonElement> RemoveMemberAsync(string path, string email, CancellationToken ct) =>
-        PostAsync<JsonElement>("/sharing/remove_member", new { path, email }, ct);
+        PostAsync<MemberRequest, JsonElement>("/sharing/remove_member", new(path, email, null), ct);
 
     /// <summary>The invitations waiting for this account, oldest first.</summary>
     public async Task<IReadOnlyList<Invitation>> ListInvitationsAsync(CancellationToken ct) =>
@@ -187,43 +190,43 @@ public sealed partial class DropSyncApi : IDisposable
 
     /// <summary>Accepts an invitation: the folder appears at the top of this account's tree (the answer says where).</summary>
     public Task<AcceptedInvitation> AcceptInvitationAsync(string invitationId, CancellationToken ct) =>
-        PostAsync<AcceptedInvitation>("/sharing/accept_invitation", new { invitation_id = invitationId }, ct);
+        PostAsync<InvitationIdRequest, AcceptedInvitation>("/sharing/accept_invitation", new(invitationId), ct);
 
     public Task<JsonElement> DeclineInvitationAsync(string invitationId, CancellationToken ct) =>
-        PostAsync<JsonElement>("/sharing/decline_invitation", new { invitation_id = invitationId }, ct);
+        PostAsync<InvitationIdRequest, JsonElement>("/sharing/decline_invitation", new(invitationId), ct);
 
     /// <summary>Removes a folder shared with this user from their tree; the owner and other members keep it.</summary>
-    public Task<JsonElement> LeaveAsync(string path, CancellationToken ct) => PostAsync<JsonElement>("/sharing/leave", new { path }, ct);
+    public Task<JsonElement> LeaveAsync(string path, CancellationToken ct) => PostAsync<PathRequest, JsonElement>("/sharing/leave", new(path), ct);
 
     public Task<SharedLink> CreateLinkAsync(string path, DateTimeOffset? expires, string? password, CancellationToken ct) =>
-        PostAsync<SharedLink>("/sharing/create_link", new { path, expires, password }, ct);
+        PostAsync<CreateLinkRequest, SharedLink>("/sharing/create_link", new(path, expires, password), ct);
 
     public async Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync(CancellationToken ct) =>
         await ListAllAsync<DevicesResult, DeviceInfo>("/auth/list_devices", p => (p.Devices, p.Cursor, p.HasMore), ct);
 
     /// <summary>Creates an app password for a WebDAV client (HTTP Basic with the account's e-mail).</summary>
     public Task<AppPasswordCreated> CreateAppPasswordAsync(string name, CancellationToken ct) =>
-        PostAsync<AppPasswordCreated>("/auth/create_app_password", new { name }, ct);
+        PostAsync<NameRequest, AppPasswordCreated>("/auth/create_app_password", new(name), ct);
 
     public async Task<IReadOnlyList<AppPasswordInfo>> ListAppPasswordsAsync(CancellationToken ct) =>
         await ListAllAsync<AppPasswordsResult, AppPasswordInfo>("/auth/list_app_passwords", p => (p.AppPasswords, p.Cursor, p.HasMore), ct);
 
     public Task<JsonElement> RevokeAppPasswordAsync(string id, CancellationToken ct) =>
-        PostAsync<JsonElement>("/auth/revoke_app_password", new { id }, ct);
+        PostAsync<IdRequest, JsonElement>("/auth/revoke_app_password", new(id), ct);
 
-    public Task<RemoteEntry> GetMetadataAsync(string path, CancellationToken ct) => PostAsync<RemoteEntry>("/files/get_metadata", new { path }, ct);
+    public Task<RemoteEntry> GetMetadataAsync(string path, CancellationToken ct) => PostAsync<PathRequest, RemoteEntry>("/files/get_metadata", new(path), ct);
 
     public async Task<IReadOnlyList<Revision>> ListRevisionsAsync(string path, int limit, CancellationToken ct) =>
-        (await PostAsync<RevisionsResult>("/files/list_revisions", new { path, limit }, ct)).Entries;
+        (await PostAsync<PathLimitRequest, RevisionsResult>("/files/list_revisions", new(path, limit), ct)).Entries;
 
-    public Task<RemoteEntry> RestoreAsync(string path, string rev, CancellationToken ct) => PostAsync<RemoteEntry>("/files/restore", new { path, rev }, ct);
+    public Task<RemoteEntry> RestoreAsync(string path, string rev, CancellationToken ct) => PostAsync<PathRevRequest, RemoteEntry>("/files/restore", new(path, rev), ct);
 
-    public Task<RemoteEntry> DeleteAsync(string path, CancellationToken ct) => PostAsync<RemoteEntry>("/files/delete", new { path }, ct);
+    public Task<RemoteEntry> DeleteAsync(string path, CancellationToken ct) => PostAsync<PathRequest, RemoteEntry>("/files/delete", new(path), ct);
 
     public Task<RemoteEntry> MoveAsync(string fromPath, string toPath, CancellationToken ct) =>
-        PostAsync<RemoteEntry>("/files/move", new { from_path = fromPath, to_path = toPath }, ct);
+        PostAsync<MoveRequest, RemoteEntry>("/files/move", new(fromPath, toPath), ct);
 
-    public Task<RemoteEntry> CreateFolderAsync(string path, CancellationToken ct) => PostAsync<RemoteEntry>("/files/create_folder", new { path }, ct);
+    public Task<RemoteEntry> CreateFolderAsync(string path, CancellationToken ct) => PostAsync<PathRequest, RemoteEntry>("/files/create_folder", new(path), ct);
 
     /// <summary>Whole-body upload (one round trip; for small files).</summary>
     public async Task<RemoteEntry> UploadMediaAsync(string path, string mode, string? rev, ReadOnlyMemory<byte> content, CancellationToken ct)
@@ -238,7 +241,7 @@ public sealed partial class DropSyncApi : IDisposable
     }
 
     public Task<UploadSession> BeginUploadAsync(string path, long size, IReadOnlyList<BlockSpec> blocks, string mode, string? rev, CancellationToken ct) =>
-        PostAsync<UploadSession>("/files/upload?uploadType=resumable", new { path, size, blocks, mode, rev }, ct);
+        PostAsync<BeginUploadRequest, UploadSession>("/files/upload?uploadType=resumable", new(path, size, blocks, mode, rev), ct);
 
     public async Task<UploadSession> ResumeUploadAsync(string uploadId, CancellationToken ct)
     {
@@ -248,7 +251,7 @@ public sealed partial class DropSyncApi : IDisposable
     }
 
     public Task<RemoteEntry> FinishUploadAsync(string uploadId, CancellationToken ct) =>
-        PostAsync<RemoteEntry>("/files/upload/finish", new { upload_id = uploadId }, ct);
+        PostAsync<UploadIdRequest, RemoteEntry>("/files/upload/finish", new(uploadId), ct);
 
     /// <summary>PUTs one block to its signed URL (no bearer token: the URL is the authority).</summary>
     public async Task PutBlockAsync(MissingBlock block, ReadOnlyMemory<byte> bytes, CancellationToken ct)
@@ -273,7 +276,7 @@ public sealed partial class DropSyncApi : IDisposable
     }
 
     /// <summary>One page of a file's blocks from block <paramref name="start"/> (the server sizes the page).</summary>
-    public Task<BlockList> GetBlocksAsync(string path, string? rev, int start, CancellationToken ct) => PostAsync<BlockList>("/files/get_blocks", new { path, rev, start }, ct);
+    public Task<BlockList> GetBlocksAsync(string path, string? rev, int start, CancellationToken ct) => PostAsync<GetBlocksRequest, BlockList>("/files/get_blocks", new(path, rev, start), ct);
 
     /// <summary>
     /// Reads a block's body straight into <paramref name="into"/> (a pooled buffer of the block's size: no array per
@@ -304,7 +307,7 @@ public sealed partial class DropSyncApi : IDisposable
     /// <summary>Streams a file's content (from <paramref name="from"/> on, with a Range request) into <paramref name="destination"/>.</summary>
     public async Task DownloadAsync(string path, string? rev, long from, Stream destination, CancellationToken ct)
     {
-        using var request = Authorized(HttpMethod.Post, "/files/download", JsonContent.Create(new { path, rev }, options: Json));
+        using var request = Authorized(HttpMethod.Post, "/files/download", JsonContent.Create(new PathRevRequest(path, rev), Info<PathRevRequest>()));
         if (from > 0)
         {
             request.Headers.Range = new RangeHeaderValue(from, null);
@@ -320,9 +323,9 @@ public sealed partial class DropSyncApi : IDisposable
     private Task<HttpResponseMessage> SendUnauthenticatedAsync(HttpRequestMessage request, CancellationToken ct) =>
         _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
 
-    private async Task<T> PostAsync<T>(string url, object body, CancellationToken ct)
+    private async Task<T> PostAsync<TBody, T>(string url, TBody body, CancellationToken ct)
     {
-        using var request = Authorized(HttpMethod.Post, url, JsonContent.Create(body, options: Json));
+        using var request = Authorized(HttpMethod.Post, url, JsonContent.Create(body, Info<TBody>()));
         using var response = await _http.SendAsync(request, ct);
         return await ReadAsync<T>(response, ct);
     }
@@ -330,7 +333,7 @@ public sealed partial class DropSyncApi : IDisposable
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
     {
         await EnsureSuccessAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<T>(Json, ct)
+        return await response.Content.ReadFromJsonAsync(Info<T>(), ct)
             ?? throw new InvalidDataException($"The server answered {response.RequestMessage?.RequestUri?.AbsolutePath} with an empty body.");
     }
 
@@ -375,9 +378,4 @@ public sealed partial class DropSyncApi : IDisposable
             _http.Dispose();
         }
     }
-
-
-    private sealed record DevicesResult(IReadOnlyList<DeviceInfo> Devices, string? Cursor = null, bool HasMore = false);
-
-    private sealed record RevisionsResult(IReadOnlyList<Revision> Entries);
 }

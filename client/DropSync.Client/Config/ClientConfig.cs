@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DropSync.Client.Api;
 
 namespace DropSync.Client.Config;
 
@@ -30,7 +31,7 @@ public sealed class ClientConfig(string folder)
     {
         Directory.CreateDirectory(AccountsFolder);
         var id = AccountId(account);
-        WritePrivate(Path.Combine(AccountsFolder, id + ".json"), JsonSerializer.Serialize(account));
+        WritePrivate(Path.Combine(AccountsFolder, id + ".json"), JsonSerializer.Serialize(account, ConfigJsonContext.Default.Account));
         WritePrivate(CurrentFile, id);
     }
 
@@ -42,7 +43,7 @@ public sealed class ClientConfig(string folder)
         }
 
         var file = Path.Combine(AccountsFolder, File.ReadAllText(CurrentFile).Trim() + ".json");
-        return File.Exists(file) ? JsonSerializer.Deserialize<Account>(File.ReadAllText(file)) : null;
+        return File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), ConfigJsonContext.Default.Account) : null;
     }
 
     public void Remove(Account account)
@@ -56,14 +57,14 @@ public sealed class ClientConfig(string folder)
 
     /// <summary>The sync folders synced before, with the account each belongs to.</summary>
     public Dictionary<string, string> KnownFolders() =>
-        File.Exists(FoldersFile) ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(FoldersFile)) ?? [] : [];
+        File.Exists(FoldersFile) ? JsonSerializer.Deserialize(File.ReadAllText(FoldersFile), ConfigJsonContext.Default.DictionaryStringString) ?? [] : [];
 
     public void RememberFolder(string path, Account account)
     {
         var known = KnownFolders();
         known[Path.GetFullPath(path)] = AccountId(account);
         Directory.CreateDirectory(Folder);
-        WritePrivate(FoldersFile, JsonSerializer.Serialize(known));
+        WritePrivate(FoldersFile, JsonSerializer.Serialize(known, ConfigJsonContext.Default.DictionaryStringString));
     }
 
     private static void WritePrivate(string path, string text)

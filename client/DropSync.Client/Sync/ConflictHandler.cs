@@ -45,8 +45,8 @@ internal sealed class ConflictHandler(SyncPass p)
     /// <param name="body">Bytes of a whole-body upload the server kept as the copy (block uploads counted theirs as they went).</param>
     public async Task HandleConflictAsync(LocalItem item, DropSyncApiException e, long size, long mtime, IReadOnlyList<BlockRef> blocks, long body, CancellationToken ct)
     {
-        var current = e.Body.GetProperty("current").Deserialize<RemoteEntry>(DropSyncApi.Json)!;
-        var copy = e.Body.GetProperty("conflicted_copy").Deserialize<RemoteEntry>(DropSyncApi.Json)!;
+        var current = e.Body.GetProperty("current").Deserialize(DropSyncApi.Info<RemoteEntry>())!;
+        var copy = e.Body.GetProperty("conflicted_copy").Deserialize(DropSyncApi.Info<RemoteEntry>())!;
         var copyRel = p.LocalRelFor(copy.Path);
         p.Names.EnsureLocalFolder(LocalNames.ParentRel(copyRel));
         if (File.Exists(p.Full(copyRel)))

@@ -1,0 +1,54 @@
+namespace DropSync.Client.Api;
+
+// The request bodies the client sends, named so the JSON source generator (ClientJsonContext) can write them: no
+// reflection, which Native AOT and a fast start-up both need. Null members are left out (DropSyncApi.Json).
+internal sealed record EmptyRequest;
+
+internal sealed record LoginRequest(string Email, string Password, string DeviceName);
+
+internal sealed record CursorRequest(string? Cursor);
+
+internal sealed record ListFolderRequest(string Path, bool Recursive);
+
+internal sealed record ContinueRequest(string Cursor, int? Limit);
+
+internal sealed record PathRequest(string Path);
+
+internal sealed record PathRevRequest(string Path, string? Rev);
+
+internal sealed record PathLimitRequest(string Path, int Limit);
+
+internal sealed record MemberRequest(string Path, string Email, string? Role);
+
+internal sealed record InvitationIdRequest(string InvitationId);
+
+internal sealed record CreateLinkRequest(string Path, DateTimeOffset? Expires, string? Password);
+
+internal sealed record NameRequest(string Name);
+
+internal sealed record IdRequest(string Id);
+
+internal sealed record MoveRequest(string FromPath, string ToPath);
+
+/// <summary>The manifest that starts a resumable upload.</summary>
+internal sealed record BeginUploadRequest(string Path, long Size, IEnumerable<BlockSpec> Blocks, string Mode, string? Rev);
+
+internal sealed record UploadIdRequest(string UploadId);
+
+internal sealed record GetBlocksRequest(string Path, string? Rev, int Start);
+
+internal sealed record BatchManifestFile(string Path, string Mode, string? Rev);
+
+/// <summary>The "manifest" part of <c>/files/upload_batch</c>.</summary>
+internal sealed record BatchManifest(IEnumerable<BatchManifestFile> Files);
+
+internal sealed record DownloadBatchRequest(IEnumerable<PathRevRequest> Files);
+
+// Answers only the client reads.
+internal sealed record DevicesResult(IReadOnlyList<DeviceInfo> Devices, string? Cursor = null, bool HasMore = false);
+
+internal sealed record RevisionsResult(IReadOnlyList<Revision> Entries);
+
+internal sealed record BatchResult(IReadOnlyList<BatchFileResult> Entries);
+
+internal sealed record BatchDownloadResponse(IReadOnlyList<BatchDownloadResult> Entries);
