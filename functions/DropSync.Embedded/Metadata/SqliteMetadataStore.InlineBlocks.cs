@@ -69,7 +69,8 @@ public sealed partial class SqliteMetadataStore
                 return (result, true);
             },
             cancellationToken,
-            isMetadataBatch: true);
+            isMetadataBatch: true,
+            ownSavepoint: false);
         return ChangesSharing(writes) ? ForgettingMembershipsAfter(write) : write;
     }
 
@@ -99,7 +100,8 @@ public sealed partial class SqliteMetadataStore
                 return (results, true);
             },
             cancellationToken,
-            isMetadataBatch: true);
+            isMetadataBatch: true,
+            ownSavepoint: false);
         return batches.Any(ChangesSharing) ? ForgettingMembershipsAfter(write) : write;
     }
 
