@@ -10,6 +10,13 @@ namespace DropSync.Embedded.Metadata;
 /// go on. One COMMIT (one WAL fsync under <c>synchronous=FULL</c>) then makes the whole group durable, and only after it
 /// returns is any write of the group answered. Writes run in the order they were queued, so journal sequences follow
 /// that order.
+/// <para>
+/// A write that always keeps what it wrote (<c>ownSavepoint: false</c>; it may still use savepoints of its own inside)
+/// runs without the group's SAVEPOINT. SQLite copies every page a savepoint changes into a statement journal, which
+/// stays in memory only up to 64 KiB: a small commit's pages under two nested savepoints went past it, so most groups
+/// wrote a temp file (about 300 pwrites a group, 70 % of the writer's). If such a write throws, nothing can undo it
+/// alone, so the whole transaction is rolled back and the group runs again, every write in its own savepoint.
+/// </para>
 /// </summary>
 internal sealed class GroupCommitWriter : IDisposable
 {
@@ -48,9 +55,9 @@ internal sealed class GroupCommitWriter : IDisposable
     /// A write still queued when <paramref name="cancellationToken"/> fires is not run; once running it gets the token.
     /// </summary>
     public Task<T> WriteAsync<T>(
-        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, bool isMetadataBatch, CancellationToken cancellationToken)
+        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, bool isMetadataBatch, CancellationToken cancellationToken, bool ownSavepoint = true)
     {
-        var write = new PendingWrite<T>(work, isMetadataBatch, cancellationToken);
+        var write = new PendingWrite<T>(work, isMetadataBatch, ownSavepoint, cancellationToken);
         return _queue.Writer.TryWrite(write) ? write.Answer : Task.FromException<T>(new ObjectDisposedException(typeof(SqliteMetadataStore).FullName));
     }
 
@@ -73,11 +80,16 @@ internal sealed class GroupCommitWriter : IDisposable
                 group.Add(write);
             }
 
-            RunGroupAsync(group).GetAwaiter().GetResult();
+            // A write without its own savepoint threw: its group is rolled back whole and runs again, all in savepoints.
+            if (!RunGroupAsync(group, everyWriteInSavepoint: false).GetAwaiter().GetResult())
+            {
+                RunGroupAsync(group, everyWriteInSavepoint: true).GetAwaiter().GetResult();
+            }
         }
     }
 
-    private async Task RunGroupAsync(List<PendingWrite> group)
+    /// <summary>False if a write that ran without a savepoint threw: then nothing of the group was kept or answered.</summary>
+    private async Task<bool> RunGroupAsync(List<PendingWrite> group, bool everyWriteInSavepoint)
     {
         var answered = new List<PendingWrite>(group.Count);
         try
@@ -86,10 +98,40 @@ internal sealed class GroupCommitWriter : IDisposable
             using var transaction = _connection.BeginTransaction(deferred: false);
             foreach (var write in group)
             {
+                // On a second run, a write that failed alone in its savepoint the first time has had its answer.
+                if (write.IsAnswered)
+                {
+                    continue;
+                }
+
                 if (write.CancellationToken.IsCancellationRequested)
                 {
                     write.Cancel();
                     continue;
+                }
+
+                if (!everyWriteInSavepoint && !write.OwnSavepoint)
+                {
+                    try
+                    {
+                        if (await write.RunAsync(transaction))
+                        {
+                            answered.Add(write);
+                            continue;
+                        }
+                    }
+                    catch (Exception) when (TryRollBack(transaction))
+                    {
+                        return false;
+                    }
+
+                    // It declined after all: only the whole transaction could undo it.
+                    if (TryRollBack(transaction))
+                    {
+                        return false;
+                    }
+
+                    throw new InvalidOperationException("A write queued without a savepoint declined to commit, and the group could not be rolled back.");
                 }
 
                 transaction.Save(Savepoint);
@@ -126,7 +168,7 @@ internal sealed class GroupCommitWriter : IDisposable
                 write.Fail(e);
             }
 
-            return;
+            return true;
         }
 
         Interlocked.Increment(ref _committedTransactions);
@@ -140,13 +182,34 @@ internal sealed class GroupCommitWriter : IDisposable
         {
             write.Complete();
         }
+
+        return true;
     }
 
-    private abstract class PendingWrite(bool isMetadataBatch, CancellationToken cancellationToken)
+    /// <summary>Rolls the whole transaction back; false if that failed too (then the group fails as a broken transaction).</summary>
+    private static bool TryRollBack(SqliteTransaction transaction)
+    {
+        try
+        {
+            transaction.Rollback();
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    private abstract class PendingWrite(bool isMetadataBatch, bool ownSavepoint, CancellationToken cancellationToken)
     {
         public bool IsMetadataBatch { get; } = isMetadataBatch;
 
+        /// <summary>False for a write that always keeps what it wrote: it runs without the group's savepoint.</summary>
+        public bool OwnSavepoint { get; } = ownSavepoint;
+
         public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public abstract bool IsAnswered { get; }
 
         /// <summary>Runs the work in the group's transaction; true to keep what it wrote.</summary>
         public abstract Task<bool> RunAsync(SqliteTransaction transaction);
@@ -160,14 +223,16 @@ internal sealed class GroupCommitWriter : IDisposable
     }
 
     private sealed class PendingWrite<T>(
-        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, bool isMetadataBatch, CancellationToken cancellationToken)
-        : PendingWrite(isMetadataBatch, cancellationToken)
+        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, bool isMetadataBatch, bool ownSavepoint, CancellationToken cancellationToken)
+        : PendingWrite(isMetadataBatch, ownSavepoint, cancellationToken)
     {
         // Continuations run on the thread pool, never inside the loop: the next group must not wait for a request's code.
         private readonly TaskCompletionSource<T> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
 
         public Task<T> Answer => _answer.Task;
+
+        public override bool IsAnswered => _answer.Task.IsCompleted;
 
         public override async Task<bool> RunAsync(SqliteTransaction transaction)
         {

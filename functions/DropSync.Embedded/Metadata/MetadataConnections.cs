@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace DropSync.Embedded.Metadata;
 
@@ -36,7 +37,10 @@ internal static class MetadataConnections
                     $"The metadata database {connection.DataSource} could not switch to WAL mode (it is in {journalMode} mode); keep it on a local file system.");
             }
 
-            // temp_store stays the default (file). MEMORY kept each group write's savepoint journal off a temp file
+            // temp_store stays the default (file), and so does SQLite's statement-journal spill size (64 KiB): raising it
+            // with sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL) made a 5,001-entry move fail with SQLITE_FULL (at 256 KiB
+            // and above, reproduced outside DropSync), so savepoint journals are kept small instead (GroupCommitWriter).
+            // MEMORY kept each group write's savepoint journal off a temp file
             // (about 425 → 148 writer pwrites per group), but quiet alternating runs showed no commits/s or CPU gain,
             // and it made the server's move of a 5,001-entry folder ~170 ms slower (541 → 706 ms), so it was taken out.
             connection.ExecuteNonQuery($"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
@@ -60,7 +64,13 @@ internal static class MetadataConnections
         try
         {
             await connection.OpenAsync(cancellationToken);
-            connection.ExecuteNonQuery($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
+            // The C call, not a PRAGMA: a read opens a pooled connection each time, and a PRAGMA is parsed each time.
+            var result = raw.sqlite3_busy_timeout(connection.Handle, BusyTimeoutMilliseconds);
+            if (result != raw.SQLITE_OK)
+            {
+                throw new SqliteException($"Could not set the busy timeout of a metadata connection (SQLite error {result}).", result);
+            }
+
             return connection;
         }
         catch

@@ -58,6 +58,21 @@ public sealed partial class SqliteMetadataStore
                     return (new BatchResult(true, -1, []), true);
                 }
 
+                // Checked up front, the batch needs no savepoint of its own (one savepoint journal fewer per commit).
+                var failedAt = await FirstFailedExpectationAsync(batch, writes, ct);
+                if (failedAt == -1)
+                {
+                    var applied = await ApplyInTransactionAsync(transaction, batch, writes, ct);
+                    return applied.Applied
+                        ? (applied, true)
+                        : throw new InvalidOperationException("A batch whose expectations held up front failed one while applying.");
+                }
+
+                if (failedAt is { } index)
+                {
+                    return (BatchResult.Failed(index), true);
+                }
+
                 transaction.Save(BatchSavepoint);
                 var result = await ApplyInTransactionAsync(transaction, batch, writes, ct);
                 if (!result.Applied)
@@ -69,8 +84,49 @@ public sealed partial class SqliteMetadataStore
                 return (result, true);
             },
             cancellationToken,
-            isMetadataBatch: true);
+            isMetadataBatch: true,
+            ownSavepoint: false);
         return ChangesSharing(writes) ? ForgettingMembershipsAfter(write) : write;
+    }
+
+    /// <summary>
+    /// For a batch whose expectations no earlier write of it can change (only entry writes, revisions and changes, each
+    /// path checked or written once): the index of the first expectation that fails now, or -1 if all hold, which is
+    /// what applying it would find. Null for any other batch: it must be applied in a savepoint.
+    /// </summary>
+    private static async Task<int?> FirstFailedExpectationAsync(BatchCommands batch, IReadOnlyList<MetadataWrite> writes, CancellationToken ct)
+    {
+        var paths = new HashSet<(string, string)>();
+        foreach (var write in writes)
+        {
+            var path = write switch
+            {
+                MetadataWrite.PutEntry put => (put.Entry.NamespaceId, put.Entry.PathKey),
+                MetadataWrite.CheckEntry check => (check.NamespaceId, check.PathKey),
+                MetadataWrite.AddRevision or MetadataWrite.AppendChange => default((string, string)?),
+                _ => ("", ""),
+            };
+            if (path is { } key && (key.Item1.Length == 0 || !paths.Add(key)))
+            {
+                return null;
+            }
+        }
+
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var holds = writes[i] switch
+            {
+                MetadataWrite.PutEntry put => await batch.MeetsAsync(put.Entry.NamespaceId, put.Entry.PathKey, put.Expected, ct),
+                MetadataWrite.CheckEntry check => await batch.MeetsAsync(check.NamespaceId, check.PathKey, check.Expected, ct),
+                _ => true,
+            };
+            if (!holds)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>
@@ -99,7 +155,8 @@ public sealed partial class SqliteMetadataStore
                 return (results, true);
             },
             cancellationToken,
-            isMetadataBatch: true);
+            isMetadataBatch: true,
+            ownSavepoint: false);
         return batches.Any(ChangesSharing) ? ForgettingMembershipsAfter(write) : write;
     }
 

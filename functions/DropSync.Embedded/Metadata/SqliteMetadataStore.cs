@@ -61,9 +61,10 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
     /// Runs <paramref name="work"/> in a write transaction and keeps what it wrote only if the work says so. It shares
     /// the transaction with other queued writes (in its own savepoint) and is answered once the transaction is durable.
     /// </summary>
+    /// <param name="ownSavepoint">False when the work always keeps what it wrote: it runs without the group's savepoint (see <see cref="GroupCommitWriter"/>).</param>
     private Task<T> WriteAsync<T>(
-        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken, bool isMetadataBatch = false)
-        => _disposed ? Task.FromException<T>(new ObjectDisposedException(GetType().FullName)) : _group.WriteAsync(work, isMetadataBatch, cancellationToken);
+        Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken, bool isMetadataBatch = false, bool ownSavepoint = true)
+        => _disposed ? Task.FromException<T>(new ObjectDisposedException(GetType().FullName)) : _group.WriteAsync(work, isMetadataBatch, cancellationToken, ownSavepoint);
 
     /// <summary>Runs <paramref name="work"/> on its own pooled connection, in one read snapshot.</summary>
     private async Task<T> ReadAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)

@@ -109,6 +109,61 @@ public sealed class GroupCommitTests : IDisposable
     }
 
     [Fact]
+    public async Task A_block_and_commit_write_that_throws_without_a_savepoint_reruns_its_group_and_is_undone_alone()
+    {
+        // Block + commit writes run without the group's savepoint; when one throws, its group is rolled back and runs
+        // again with every write in a savepoint: the thrower leaves no block, no entry and no journal row, and the
+        // writes around it (with and without savepoints, applied or declined) end as they would have alone.
+        var store = _database.Open();
+        var ns = NewNamespace();
+        var taken = File(ns, "/taken.txt");
+        await store.MustApplyAsync(CreateFile(taken));
+        var transactionsBefore = store.CommittedMetadataBatchTransactions;
+
+        var carried = new List<Task<BatchResult>>();
+        var declined = new List<Task<BatchResult>>();
+        var throwing = new List<Task<BatchResult>>();
+        var plain = new List<Task<BatchResult>>();
+        for (var i = 0; i < 30; i++)
+        {
+            carried.Add(PutBlockAndApplyAsync(store, "kept" + i, CreateFile(File(ns, $"/carried{i}.txt"), Block("kept" + i))));
+            // Its expectation fails: the batch is undone by its own savepoint, the block is kept.
+            declined.Add(PutBlockAndApplyAsync(store, "declined" + i, [Put(File(ns, "/taken.txt"))]));
+            var broken = File(ns, $"/broken{i}.txt");
+            throwing.Add(PutBlockAndApplyAsync(store, "thrown" + i, [Append(broken), Put(broken), null!]));
+            plain.Add(store.ApplyAsync(CreateFile(File(ns, $"/plain{i}.txt")), None));
+        }
+
+        Assert.All(await Task.WhenAll(carried), r => Assert.True(r.Applied));
+        Assert.All(await Task.WhenAll(declined), r => Assert.Equal((false, 0), (r.Applied, r.FailedWriteIndex)));
+        Assert.All(await Task.WhenAll(plain), r => Assert.True(r.Applied));
+        foreach (var thrown in throwing)
+        {
+            await Assert.ThrowsAsync<ArgumentException>(() => thrown);
+        }
+
+        Assert.InRange(store.CommittedMetadataBatchTransactions - transactionsBefore, 1, 60);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.NotNull(await store.GetEntryAsync(ns, $"/carried{i}.txt", None));
+            Assert.NotNull(await store.GetEntryAsync(ns, $"/plain{i}.txt", None));
+            Assert.Null(await store.GetEntryAsync(ns, $"/broken{i}.txt", None));
+            Assert.NotNull(await store.ReadInlineBlockAsync(Hash("kept" + i), None));
+            Assert.NotNull(await store.ReadInlineBlockAsync(Hash("declined" + i), None));
+            Assert.Null(await store.ReadInlineBlockAsync(Hash("thrown" + i), None));
+        }
+
+        var journal = await store.ReadJournalAsync(ns, 0, 1000, None);
+        Assert.Equal(
+            ["/taken.txt", .. Enumerable.Range(0, 30).SelectMany(i => new[] { $"/carried{i}.txt", $"/plain{i}.txt" })],
+            journal.Select(c => c.PathDisplay));
+        Assert.Equal(Enumerable.Range(1, 61).Select(i => (long)i), journal.Select(c => c.Sequence));
+    }
+
+    private static Task<BatchResult> PutBlockAndApplyAsync(SqliteMetadataStore store, string seed, IReadOnlyList<MetadataWrite> writes) =>
+        store.PutInlineBlockAndApplyAsync(Hash(seed), [1, 2, 3], ("user_group_commit", 3, T0), writes, None);
+
+    [Fact]
     public async Task Apply_each_commits_500_batches_in_one_transaction()
     {
         var store = _database.Open();
