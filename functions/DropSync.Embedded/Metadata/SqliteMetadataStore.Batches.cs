@@ -32,7 +32,7 @@ public sealed partial class SqliteMetadataStore
     /// <summary>
     /// Applies each batch on its own terms: a failed expectation leaves no trace of that batch alone (first-wins per batch).
     /// A batch of entry writes on distinct keys (a file commit) has its expectations checked first and is then written
-    /// without a savepoint (<see cref="CheckableUpFront"/>); any other batch goes in its own savepoint and is rolled back.
+    /// without a savepoint (<see cref="FirstFailedExpectationAsync"/>); any other batch goes in its own savepoint and is rolled back.
     /// </summary>
     private async Task<IReadOnlyList<BatchResult>> ApplyEachInSavepointsAsync(
         SqliteTransaction transaction, BatchCommands commands, IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken ct)
@@ -40,10 +40,9 @@ public sealed partial class SqliteMetadataStore
         var results = new List<BatchResult>(batches.Count);
         foreach (var writes in batches)
         {
-            if (CheckableUpFront(writes))
+            if (await FirstFailedExpectationAsync(commands, writes, ct) is { } failedAt)
             {
-                var unmet = await FirstUnmetAsync(commands, writes, ct);
-                results.Add(unmet >= 0 ? BatchResult.Failed(unmet) : await ApplyInTransactionAsync(transaction, commands, writes, ct, expectationsChecked: true));
+                results.Add(failedAt >= 0 ? BatchResult.Failed(failedAt) : await ApplyInTransactionAsync(transaction, commands, writes, ct, expectationsChecked: true));
                 continue;
             }
 
@@ -62,58 +61,8 @@ public sealed partial class SqliteMetadataStore
     }
 
     /// <summary>
-    /// Whether a batch may be checked whole before any of it is written, and then written without a savepoint: it holds
-    /// only entry checks and puts, revisions and changes, and no two of its entry writes are on the same key. Why that
-    /// keeps first-wins exactly: the writer thread is the only writer and runs the check and the writes back to back in
-    /// one transaction, so the only thing that can change an entry between its check and its write is this batch's own
-    /// write of another key, which no check of this batch looks at (revisions and changes are looked at by none). So the
-    /// checks all pass up front exactly when they would all have passed one by one, and when one fails nothing was
-    /// written. A write that throws half-way fails the whole group write, whose own savepoint undoes all of it.
-    /// </summary>
-    private static bool CheckableUpFront(IReadOnlyList<MetadataWrite> writes)
-    {
-        var keys = new HashSet<(string, string)>();
-        foreach (var write in writes)
-        {
-            var fresh = write switch
-            {
-                MetadataWrite.PutEntry put => keys.Add((put.Entry.NamespaceId, put.Entry.PathKey)),
-                MetadataWrite.CheckEntry check => keys.Add((check.NamespaceId, check.PathKey)),
-                MetadataWrite.AddRevision or MetadataWrite.AppendChange => true,
-                _ => false,
-            };
-            if (!fresh)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>The index of the first entry write whose expectation does not hold now, or -1 when all hold.</summary>
-    private static async Task<int> FirstUnmetAsync(BatchCommands batch, IReadOnlyList<MetadataWrite> writes, CancellationToken ct)
-    {
-        for (var i = 0; i < writes.Count; i++)
-        {
-            var met = writes[i] switch
-            {
-                MetadataWrite.PutEntry put => await batch.MeetsAsync(put.Entry.NamespaceId, put.Entry.PathKey, put.Expected, ct),
-                MetadataWrite.CheckEntry check => await batch.MeetsAsync(check.NamespaceId, check.PathKey, check.Expected, ct),
-                _ => true,
-            };
-            if (!met)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    /// <summary>
     /// Applies one batch in <paramref name="transaction"/>; on a failed expectation it stops and the caller must roll back.
-    /// With <paramref name="expectationsChecked"/> the entry expectations were all checked just before (<see cref="FirstUnmetAsync"/>).
+    /// With <paramref name="expectationsChecked"/> the entry expectations were all checked just before (<see cref="FirstFailedExpectationAsync"/>).
     /// </summary>
     private async Task<BatchResult> ApplyInTransactionAsync(
         SqliteTransaction transaction, BatchCommands batch, IReadOnlyList<MetadataWrite> writes, CancellationToken ct, bool expectationsChecked = false)

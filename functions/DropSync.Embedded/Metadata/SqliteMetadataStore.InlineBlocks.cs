@@ -62,7 +62,7 @@ public sealed partial class SqliteMetadataStore
                 var failedAt = await FirstFailedExpectationAsync(batch, writes, ct);
                 if (failedAt == -1)
                 {
-                    var applied = await ApplyInTransactionAsync(transaction, batch, writes, ct);
+                    var applied = await ApplyInTransactionAsync(transaction, batch, writes, ct, expectationsChecked: true);
                     return applied.Applied
                         ? (applied, true)
                         : throw new InvalidOperationException("A batch whose expectations held up front failed one while applying.");
@@ -93,6 +93,10 @@ public sealed partial class SqliteMetadataStore
     /// For a batch whose expectations no earlier write of it can change (only entry writes, revisions and changes, each
     /// path checked or written once): the index of the first expectation that fails now, or -1 if all hold, which is
     /// what applying it would find. Null for any other batch: it must be applied in a savepoint.
+    /// Why that keeps first-wins exactly: the writer thread is the only writer and runs the check and the writes back to
+    /// back in one transaction, so the only thing that can change an entry between its check and its write is this
+    /// batch's own write of another key, which no check of this batch looks at. A write that throws half-way fails the
+    /// whole group write, which is rolled back and run again with every write in its own savepoint.
     /// </summary>
     private static async Task<int?> FirstFailedExpectationAsync(BatchCommands batch, IReadOnlyList<MetadataWrite> writes, CancellationToken ct)
     {
