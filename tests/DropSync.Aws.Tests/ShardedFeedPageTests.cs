@@ -58,7 +58,8 @@ public sealed class ShardedFeedPageTests(DynamoDbServer dynamo, S3Server s3) : A
         Assert.Contains(("deleted", source), movePage);
         Assert.Contains(movePage, e => e.Path == target && e.Tag != "deleted");
         Assert.Single(pages, p => p.Contains(("deleted", "/F/Sub")));
-        Assert.True(pages.Count > 4, "a page of one change at a time should take several pages");
+        // Pages of one change until a batch spanning shards comes whole (a folder deletion pulls every shard up to it).
+        Assert.True(pages.Count >= 2, "a page of one change at a time should take several pages");
 
         // Each path's changes once, in order: replaying the pages ends with the server's tree.
         var all = pages.SelectMany(p => p).ToList();

@@ -87,10 +87,10 @@ public sealed class DynamoDbContentionLog(DynamoDbContext db)
             new QueryRequest
             {
                 TableName = db.Tables.Blocks,
+                // A filter may not name a key attribute, and the partition holds a few items (namespaces that had retries).
                 KeyConditionExpression = "#h = :p",
-                FilterExpression = "contains(#k, :ns)",
-                ExpressionAttributeNames = new() { ["#h"] = BlocksPartitionKey, ["#k"] = BlocksSortKey },
-                ExpressionAttributeValues = new() { [":p"] = Ddb.S(PartitionOf(namespaceId)), [":ns"] = Ddb.S("#" + namespaceId) },
+                ExpressionAttributeNames = new() { ["#h"] = BlocksPartitionKey },
+                ExpressionAttributeValues = new() { [":p"] = Ddb.S(PartitionOf(namespaceId)) },
             },
             cancellationToken).ConfigureAwait(false);
         await DeleteAsync(items.Where(i => i.RequireS(BlocksSortKey).EndsWith("#" + namespaceId, StringComparison.Ordinal)).Select(KeyOf).ToList(), cancellationToken).ConfigureAwait(false);
