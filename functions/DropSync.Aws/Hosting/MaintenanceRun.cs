@@ -84,7 +84,10 @@ public sealed partial class MaintenanceRun(
             result["hot_namespaces"] = hot.OverThreshold;
             result["raised_namespaces"] = new JsonArray(hot.Raised.Select(r => (JsonNode)new JsonObject
             {
-                ["namespace_id"] = r.NamespaceId, ["retries"] = r.Retries, ["from"] = r.From, ["to"] = r.To,
+                ["namespace_id"] = r.NamespaceId,
+                ["retries"] = r.Retries,
+                ["from"] = r.From,
+                ["to"] = r.To,
             }).ToArray());
         }
     }
