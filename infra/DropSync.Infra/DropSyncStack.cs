@@ -301,12 +301,14 @@ public sealed class DropSyncStack : Stack
         Tables.UploadSessions.GrantReadWriteData(maintenance);
         Tables.Revisions.GrantReadData(maintenance);
         Tables.Entries.GrantReadData(maintenance);
-        // The retention collector's writes only (DynamoDbRetentionStore): conditional updates and deletes of entries in
-        // transactions with deletes of their revisions, and batched deletes of revision chunks; and cold tiering's
-        // per-path counted revision (DynamoDbCurrentReferences: a conditional update or delete of t#{path}). It never puts an item.
+        // The retention collector's writes (DynamoDbRetentionStore): conditional updates and deletes of entries in
+        // transactions with deletes of their revisions, and batched deletes of revision chunks; cold tiering's per-path
+        // counted revision (DynamoDbCurrentReferences: a conditional update or delete of t#{path}); and raising a hot
+        // namespace's shard count (DynamoDbFileMetadataStore.Resharding.cs: conditional puts of each entry's copy in its
+        // new shard, batched deletes of the old copies, the heads' transactions).
         maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Actions = ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
+            Actions = ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
             Resources = [Tables.Entries.TableArn],
         }));
         maintenance.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps

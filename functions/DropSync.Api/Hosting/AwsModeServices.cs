@@ -131,6 +131,25 @@ internal static class AwsModeServices
         services.AddSingleton(sp => new DynamoDbMaintenanceLease(sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new CurrentReferencesBackfill(
             sp.GetRequiredService<DynamoDbContext>(), sp.GetRequiredService<DynamoDbCurrentReferences>(), sp.GetRequiredService<TimeProvider>()));
+        // Hot namespaces: the commit path counts its retries; the maintenance run raises S over the threshold, and an
+        // operator may raise it by a command to the maintenance function (docs/deploy.md, "Operations").
+        var hotNamespaces = new HotNamespaceOptions
+        {
+            RetriesThreshold = IntSetting(config, AwsEnvironment.HotNamespaceRetries) ?? new HotNamespaceOptions().RetriesThreshold,
+            MaxRaisesPerRun = IntSetting(config, AwsEnvironment.HotNamespaceMaxRaises) ?? new HotNamespaceOptions().MaxRaisesPerRun,
+        };
+        services.AddSingleton(hotNamespaces);
+        services.AddSingleton(sp => new DynamoDbContentionLog(sp.GetRequiredService<DynamoDbContext>()));
+        services.AddSingleton(sp => new HotNamespaceRaiser(
+            sp.GetRequiredService<DynamoDbFileMetadataStore>(), sp.GetRequiredService<DynamoDbContentionLog>(), hotNamespaces, sp.GetRequiredService<TimeProvider>()));
+        var role = config["DropSync:Aws:Role"];
+        services.AddSingleton(sp => new MaintenanceOperations(
+            sp.GetRequiredService<DynamoDbFileMetadataStore>(), sp.GetRequiredService<DynamoDbContentionLog>(), sp.GetRequiredService<IAccountStore>(), hotNamespaces,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceOperations>>())
+        {
+            // Unset outside Lambda (a local host, the tests): one process plays every role there.
+            Enabled = string.IsNullOrEmpty(role) || string.Equals(role, "maintenance", StringComparison.OrdinalIgnoreCase),
+        });
         services.AddSingleton<MaintenanceRun>();
         services.AddSingleton<WebSocketMessages>();
         services.AddSingleton<LambdaEventHandler>();
@@ -140,6 +159,9 @@ internal static class AwsModeServices
             ?? throw new InvalidOperationException($"AWS mode needs the master key: {AwsEnvironment.MasterKeySecretArn} (a Secrets Manager secret), or {AwsEnvironment.MasterKey} (base64 of 32 bytes)."));
         services.AddMasterKeyDerivedServices(masterKey, config);
     }
+
+    private static int? IntSetting(IConfiguration config, string name) =>
+        int.TryParse(config.Setting(name), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 0 ? value : null;
 
     /// <summary>The master key from its Secrets Manager secret, when the stack gives one (read once, at start).</summary>
     private static string? MasterKeyFromSecret(IConfiguration config)

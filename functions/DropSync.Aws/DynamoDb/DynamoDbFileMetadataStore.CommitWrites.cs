@@ -104,19 +104,29 @@ public sealed partial class DynamoDbFileMetadataStore
         var changes = new List<ChangeRecord>();
         var newest = new Dictionary<string, Dictionary<string, AttributeValue>>(StringComparer.Ordinal);
         var lastAppend = appends.Select((a, i) => (a.Change.JournalId, i)).GroupBy(a => a.JournalId).ToDictionary(g => g.Key, g => g.Max(a => a.i), StringComparer.Ordinal);
-        for (var i = 0; i < appends.Count; i++)
+        foreach (var (_, change) in appends)
         {
-            var change = appends[i].Change;
-            var stored = change with { Sequence = ++next[change.JournalId] };
-            changes.Add(stored);
-            if (lastAppend[change.JournalId] == i)
+            changes.Add(change with { Sequence = ++next[change.JournalId] });
+        }
+
+        var batchEnds = BatchEnds(changes);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var stored = changes[i];
+            var item = ToJournalItem(stored);
+            if (batchEnds.TryGetValue(stored.NamespaceId, out var ends))
+            {
+                item[BatchEndsAttribute] = ends;
+            }
+
+            if (lastAppend[stored.JournalId] == i)
             {
                 // The journal's newest change rides in its head update (Journal.cs explains).
-                newest[change.JournalId] = ToJournalItem(stored);
+                newest[stored.JournalId] = item;
                 continue;
             }
 
-            items.Add(new TransactWriteItem { Put = new Put { TableName = _db.Tables.Journal, Item = ToJournalItem(stored) } });
+            items.Add(new TransactWriteItem { Put = new Put { TableName = _db.Tables.Journal, Item = item } });
             roles.Add(new ItemRole(null, -1));
         }
 

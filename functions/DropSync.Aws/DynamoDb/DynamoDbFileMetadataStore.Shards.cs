@@ -21,6 +21,9 @@ public sealed partial class DynamoDbFileMetadataStore
     public async Task<int> GetShardCountAsync(string namespaceId, CancellationToken cancellationToken) =>
         (await LayoutAsync(namespaceId, cancellationToken).ConfigureAwait(false)).Count;
 
+    /// <summary>The namespace's layout now, read from its root head (S, and the target of a raise under way).</summary>
+    public Task<ShardLayout> GetShardLayoutAsync(string namespaceId, CancellationToken cancellationToken) => LayoutAsync(namespaceId, cancellationToken);
+
     /// <summary>The partition a path's entry is written in now; null while the namespace is being resharded.</summary>
     internal async Task<string?> EntryPartitionAsync(string ns, string pathKey, CancellationToken cancellationToken)
     {

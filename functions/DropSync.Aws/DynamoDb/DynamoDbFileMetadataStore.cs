@@ -1,3 +1,4 @@
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
@@ -48,6 +49,12 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
     /// <summary>Batch attempts this store retried (a head moved, a transaction was in the way, throttled, a reshard): the benchmark prints it.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
+    /// <summary>
+    /// Whether a retried batch counts itself in <see cref="DynamoDbContentionLog"/> (1 WRU per retry, per namespace of the
+    /// batch), which the maintenance run reads to raise a hot namespace's shard count. On unless a test or bench turns it off.
+    /// </summary>
+    public bool RecordContention { get; init; } = true;
+
     /// <summary>How long a reshard waits between freezing and switching (null: twice the layout cache's lifetime, the safe value).</summary>
     public TimeSpan? ReshardSettle { get; init; }
 
@@ -89,12 +96,21 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
             return BatchResult.Failed(failedRev);
         }
 
+        var contended = false;
         for (var attempt = 0; ; attempt++)
         {
             if (attempt > 0)
             {
                 Interlocked.Increment(ref _retries);
-                await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+                var backoff = Backoff.DelayAsync(attempt, cancellationToken);
+                if (contended)
+                {
+                    // Counted while backing off, so the retry waits no longer for it (the maintenance run reads it).
+                    await RecordContentionAsync(plan.Namespaces, cancellationToken).ConfigureAwait(false);
+                    contended = false;
+                }
+
+                await backoff.ConfigureAwait(false);
                 if (plan.Sharing.Count > 0)
                 {
                     // The shares, members, folders or mounts changed since they were read: plan them again.
@@ -179,14 +195,19 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
                     await UndoAsync(plan, chunked, created, cancellationToken).ConfigureAwait(false);
                     return BatchResult.Failed(failedIndex);
                 }
+
+                // A head moved under this batch (another commit won the race), or it was in the way or throttled.
+                contended = true;
             }
             catch (TransactionConflictException)
             {
                 // Another transaction holds one of these items: retry.
+                contended = true;
             }
             catch (ProvisionedThroughputExceededException)
             {
                 // Throttled past the SDK's own retries: retry.
+                contended = true;
             }
 
             if (attempt >= MaxAttempts)
@@ -194,6 +215,24 @@ public sealed partial class DynamoDbFileMetadataStore : IFileMetadataStore
                 await UndoAsync(plan, chunked, created, cancellationToken).ConfigureAwait(false);
                 throw new DropSyncException(ErrorKind.Unavailable, ErrorCodes.MetadataBusy, "Too many concurrent changes in this folder; try again.");
             }
+        }
+    }
+
+    private async Task RecordContentionAsync(IReadOnlyList<string> namespaces, CancellationToken cancellationToken)
+    {
+        if (!RecordContention)
+        {
+            return;
+        }
+
+        var log = new DynamoDbContentionLog(_db);
+        try
+        {
+            await Task.WhenAll(namespaces.Select(ns => log.RecordAsync(ns, DateTimeOffset.UtcNow, cancellationToken))).ConfigureAwait(false);
+        }
+        catch (AmazonDynamoDBException)
+        {
+            // Bookkeeping only: a counter that could not be written must never fail the commit.
         }
     }
 

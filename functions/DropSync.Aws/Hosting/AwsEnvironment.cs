@@ -81,4 +81,10 @@ public static class AwsEnvironment
         VersionRetentionDays, MaxRevisionsPerFile, GcShards, Region,
         DynamoDbEndpoint, S3Endpoint, SqsEndpoint,
     ];
+
+    /// <summary>Retried commits in an hour from which maintenance raises a namespace's shard count (default 100; 0: off).</summary>
+    public const string HotNamespaceRetries = "DROPSYNC_HOT_NAMESPACE_RETRIES";
+
+    /// <summary>Namespaces one maintenance run raises at most (default 2).</summary>
+    public const string HotNamespaceMaxRaises = "DROPSYNC_HOT_NAMESPACE_MAX_RAISES";
 }

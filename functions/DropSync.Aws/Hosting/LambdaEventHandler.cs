@@ -18,6 +18,9 @@ public enum LambdaEventKind
     WebSocketDisconnect,
     WebSocketMessage,
     Scheduled,
+
+    /// <summary>An operator's command to the maintenance function (<see cref="MaintenanceOperations"/>).</summary>
+    Operation,
 }
 
 /// <summary>
@@ -32,6 +35,7 @@ public enum LambdaEventKind
 /// live device, else <c>{"statusCode":401}</c> refuses the connection; the connection is recorded with a TTL.
 /// $disconnect forgets it; a $default message (hello, ping) is answered by <see cref="WebSocketMessages"/>.</item>
 /// <item>Scheduled (EventBridge): <see cref="MaintenanceRun"/> (one at a time: retention, garbage collection, cold tiering).</item>
+/// <item>An operator's command (<c>{"dropsync_operation":…}</c>, invoked directly): <see cref="MaintenanceOperations"/>.</item>
 /// </list>
 /// </summary>
 public sealed partial class LambdaEventHandler(
@@ -40,6 +44,7 @@ public sealed partial class LambdaEventHandler(
     DynamoDbConnectionStore connections,
     WebSocketMessages messages,
     MaintenanceRun maintenance,
+    MaintenanceOperations operations,
     TimeProvider time,
     ILogger<LambdaEventHandler> logger)
 {
@@ -48,6 +53,11 @@ public sealed partial class LambdaEventHandler(
         if (node is not JsonObject root)
         {
             return LambdaEventKind.Unknown;
+        }
+
+        if (root[MaintenanceOperations.OperationField] is JsonValue)
+        {
+            return LambdaEventKind.Operation;
         }
 
         if (root["Records"] is JsonArray records && records.Count > 0 && (string?)records[0]?["eventSource"] == "aws:sqs")
@@ -82,6 +92,7 @@ public sealed partial class LambdaEventHandler(
             LambdaEventKind.WebSocketDisconnect => await DisconnectAsync(node!.AsObject(), ct).ConfigureAwait(false),
             LambdaEventKind.WebSocketMessage => await messages.AnswerAsync(node!.AsObject(), ct).ConfigureAwait(false),
             LambdaEventKind.Scheduled => await maintenance.RunAsync(ct).ConfigureAwait(false),
+            LambdaEventKind.Operation => await operations.RunAsync(node!.AsObject(), ct).ConfigureAwait(false),
             _ => null,
         };
     }

@@ -9,7 +9,8 @@ namespace DropSync.Aws.Hosting;
 /// <summary>
 /// The maintenance function's scheduled run: under the maintenance lease (<see cref="DynamoDbMaintenanceLease"/>, one
 /// run at a time), the retention pass and garbage collection (<see cref="BlockCollector"/>), then the reference-count
-/// backfill while it is not done, then cold tiering. A run that cannot take the lease answers <c>{"skipped":true}</c> at
+/// backfill while it is not done, then cold tiering, then the namespaces whose commits were contended get more shards
+/// (<see cref="HotNamespaceRaiser"/>). A run that cannot take the lease answers <c>{"skipped":true}</c> at
 /// once and logs <see cref="SkippedMarker"/>, which the stack's metric filter counts (MaintenanceRunsSkipped).
 /// </summary>
 public sealed partial class MaintenanceRun(
@@ -17,6 +18,7 @@ public sealed partial class MaintenanceRun(
     DynamoDbMaintenanceLease lease,
     CurrentReferencesBackfill? backfill,
     ColdTiering? tiering,
+    HotNamespaceRaiser? raiser,
     ILogger<MaintenanceRun> logger)
 {
     /// <summary>The word in the log line of a skipped run (the stack's metric filter matches it).</summary>
@@ -74,6 +76,19 @@ public sealed partial class MaintenanceRun(
             result["tiering_more"] = tiered.More;
             result["tagged_cold"] = tiered.TaggedCold;
             result["tagged_warm"] = tiered.TaggedWarm;
+        }
+
+        if (raiser is not null)
+        {
+            var hot = await raiser.RunOnceAsync(ct).ConfigureAwait(false);
+            result["hot_namespaces"] = hot.OverThreshold;
+            result["raised_namespaces"] = new JsonArray(hot.Raised.Select(r => (JsonNode)new JsonObject
+            {
+                ["namespace_id"] = r.NamespaceId,
+                ["retries"] = r.Retries,
+                ["from"] = r.From,
+                ["to"] = r.To,
+            }).ToArray());
         }
     }
 

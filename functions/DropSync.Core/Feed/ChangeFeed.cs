@@ -69,39 +69,25 @@ public sealed class ChangeFeed(IFileMetadataStore meta, PathResolver resolver, C
                 continue;
             }
 
-            // Each layout's journals in turn (one, unless the namespace is sharded); a later layout's journals only once
-            // every journal of the earlier ones has been read to its end, so a path's changes come in order.
-            var behind = false;
-            foreach (var layout in await meta.GetJournalsAsync(place.NamespaceId, ct))
+            // The store cuts the page (a sharded namespace's journals at a consistent point: no batch split over two pages).
+            var page = await meta.ReadJournalPageAsync(place.NamespaceId, journal => cursor.Positions.GetValueOrDefault(PositionKey(place, journal)), budget, ct);
+            if (page.Reset)
             {
-                if (behind)
-                {
-                    break;
-                }
-
-                foreach (var journal in layout)
-                {
-                    var key = PositionKey(place, journal);
-                    var position = cursor.Positions.GetValueOrDefault(key);
-                    if (position < await meta.GetCompactedThroughAsync(journal, ct))
-                    {
-                        throw Errors.Errors.Conflict(Errors.ErrorCodes.Reset, "This cursor is older than the change history kept; list the folder again and continue from the new cursor.");
-                    }
-
-                    var changes = budget > 0 ? await meta.ReadJournalAsync(journal, position, budget, ct) : [];
-                    foreach (var change in changes)
-                    {
-                        entries.AddRange(ChangeTranslator.Translate(change, place).Where(e => InScope(scope, cursor.Recursive, e.Path)));
-                        position = change.Sequence;
-                    }
-
-                    budget -= changes.Count;
-                    var more = budget <= 0 && await meta.GetLatestSequenceAsync(journal, ct) > position;
-                    hasMore |= more;
-                    behind |= more;
-                    positions[key] = position;
-                }
+                throw Errors.Errors.Conflict(Errors.ErrorCodes.Reset, "This cursor is older than the change history kept; list the folder again and continue from the new cursor.");
             }
+
+            foreach (var read in page.Journals)
+            {
+                foreach (var change in read.Changes)
+                {
+                    entries.AddRange(ChangeTranslator.Translate(change, place).Where(e => InScope(scope, cursor.Recursive, e.Path)));
+                }
+
+                budget -= read.Changes.Count;
+                positions[PositionKey(place, read.Journal)] = read.Position;
+            }
+
+            hasMore |= page.HasMore;
         }
 
         return new FeedPage(entries, new FeedCursor(caller.UserId, cursor.Scope, cursor.Recursive, positions) { Signer = signer }.Encode(), hasMore);

@@ -116,6 +116,49 @@ public interface IFileMetadataStore
     Task<IReadOnlyList<IReadOnlyList<string>>> GetJournalsAsync(string namespaceId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<IReadOnlyList<string>>>([[namespaceId]]);
 
+    /// <summary>
+    /// A feed page of a namespace's journals: each journal after its position (<paramref name="positionOf"/>: 0 for one
+    /// the cursor never saw), at most about <paramref name="budget"/> changes in all, an earlier layout's journals to their
+    /// end before a later layout's are begun, so a path's changes come in order. A store with several journals per
+    /// namespace cuts the page where no batch is split between it and the next (the AWS store: a consistent vector of
+    /// its shard heads, read in one transaction, and each batch's entries in every shard); it may then return a little
+    /// more than the budget. The default reads the journals one after another (one journal per namespace: nothing to split).
+    /// </summary>
+    async Task<JournalPage> ReadJournalPageAsync(string namespaceId, Func<string, long> positionOf, int budget, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(positionOf);
+        var reads = new List<JournalRead>();
+        var hasMore = false;
+        foreach (var layout in await GetJournalsAsync(namespaceId, cancellationToken).ConfigureAwait(false))
+        {
+            if (hasMore)
+            {
+                break;
+            }
+
+            foreach (var journal in layout)
+            {
+                var position = positionOf(journal);
+                if (position < await GetCompactedThroughAsync(journal, cancellationToken).ConfigureAwait(false))
+                {
+                    return new JournalPage(reads, false, true);
+                }
+
+                var changes = budget > 0 ? await ReadJournalAsync(journal, position, budget, cancellationToken).ConfigureAwait(false) : [];
+                if (changes.Count > 0)
+                {
+                    position = changes[^1].Sequence;
+                }
+
+                budget -= changes.Count;
+                hasMore |= budget <= 0 && await GetLatestSequenceAsync(journal, cancellationToken).ConfigureAwait(false) > position;
+                reads.Add(new JournalRead(journal, changes, position));
+            }
+        }
+
+        return new JournalPage(reads, hasMore, false);
+    }
+
     /// <summary>Journal entries with sequence greater than <paramref name="afterSequence"/>, in order, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<ChangeRecord>> ReadJournalAsync(string namespaceId, long afterSequence, int limit, CancellationToken cancellationToken);
 

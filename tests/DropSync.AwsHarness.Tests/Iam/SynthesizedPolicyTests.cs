@@ -91,7 +91,7 @@ public sealed class SynthesizedPolicyTests(ITestOutputHelper output)
     [Theory]
     [InlineData(FunctionRole.WebSocket, "dynamodb:PutItem", Entries)]
     [InlineData(FunctionRole.Fanout, "dynamodb:PutItem", Journal)]
-    [InlineData(FunctionRole.Maintenance, "dynamodb:PutItem", Entries)]
+    [InlineData(FunctionRole.Maintenance, "dynamodb:PutItem", Journal)]
     [InlineData(FunctionRole.Maintenance, "dynamodb:Query", Connections)]
     [InlineData(FunctionRole.Fanout, "dynamodb:UpdateItem", Entries)]
     [InlineData(FunctionRole.Http, "dynamodb:DeleteTable", Entries)]

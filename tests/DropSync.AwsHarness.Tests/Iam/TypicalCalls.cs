@@ -116,6 +116,10 @@ public static class TypicalCalls
                 ("dynamodb:Query", arns.Index(UploadSessions, SessionsExpiryIndex)),
                 ("dynamodb:DeleteItem", arns.Table(UploadSessions)),
                 ("dynamodb:Scan", arns.Table(Entries)),
+                // Raising a hot namespace's shard count: each entry's copy in its new shard, the old copies dropped.
+                ("dynamodb:PutItem", arns.Table(Entries)),
+                ("dynamodb:BatchWriteItem", arns.Table(Entries)),
+                ("dynamodb:Query", arns.Table(Blocks)),
                 ("dynamodb:Scan", arns.Table(Revisions)),
                 ("dynamodb:GetItem", arns.Table(Revisions)),
                 ("s3:ListBucket", arns.Bucket),
