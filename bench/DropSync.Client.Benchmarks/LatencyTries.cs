@@ -12,7 +12,7 @@ internal sealed class LatencyTries
     private readonly List<(long At, string Device, SyncReport Report)> _passes = [];
     private readonly List<Try> _tries = [];
 
-    private sealed record Try(double Ms, long Start, long End, int Gen0, int Gen1, int Gen2, double PauseMs);
+    private sealed record Try(int Number, double Ms, long Start, long End, int Gen0, int Gen1, int Gen2, double PauseMs);
 
     /// <summary>A watcher's onSync callback for <paramref name="device"/>.</summary>
     public Action<SyncReport> Recorder(string device, List<SyncReport> passes) => r =>
@@ -40,7 +40,7 @@ internal sealed class LatencyTries
             var ms = Stopwatch.GetElapsedTime(start, end).TotalMilliseconds;
             lock (_lock)
             {
-                _tries.Add(new Try(ms, start, end, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+                _tries.Add(new Try(_tries.Count + 1, ms, start, end, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
                     (GC.GetTotalPauseDuration() - pause).TotalMilliseconds));
             }
 
@@ -62,7 +62,7 @@ internal sealed class LatencyTries
                 var after = t.End + (Stopwatch.Frequency / 4);
                 var passes = _passes.Where(p => p.At >= t.Start && p.At <= after).Select(p =>
                     $"{p.Device} pass ({p.Report.LocalItemsScanned} items{(p.Report.FullScans > 0 ? ", FULL" : "")}): {IncrementalSteps.Phases([p.Report])}");
-                Console.WriteLine($"    slow try {t.Ms:0} ms: GCs gen0 {t.Gen0}, gen1 {t.Gen1}, gen2 {t.Gen2}, pause {t.PauseMs:0.#} ms; " +
+                Console.WriteLine($"    slow try {t.Ms:0} ms (try {t.Number} of {all}): GCs gen0 {t.Gen0}, gen1 {t.Gen1}, gen2 {t.Gen2}, pause {t.PauseMs:0.#} ms; " +
                     $"passes ended in it or within 250 ms after: {string.Join(" | ", passes.DefaultIfEmpty("none"))}");
             }
         }

@@ -122,6 +122,12 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The built server next to this test build: functions/DropSync.Api/bin/&lt;configuration&gt;/net10.0/DropSync.Api.dll.</summary>
     private static string ServerAssembly()
     {
+        // Benchmarks compare builds by running another one's server (e.g. main's) against this client.
+        if (Environment.GetEnvironmentVariable("DROPSYNC_BENCH_SERVER") is { Length: > 0 } other)
+        {
+            return File.Exists(other) ? Path.GetFullPath(other) : throw new FileNotFoundException("DROPSYNC_BENCH_SERVER names no file", other);
+        }
+
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var dll = Path.Combine(RepositoryPaths.Root(), "functions", "DropSync.Api", "bin", configuration, "net10.0", "DropSync.Api.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first", dll);

@@ -116,11 +116,27 @@ public sealed partial class LocalIndex : IDisposable
     {
         lock (_lock)
         {
-            Files();
-            // Sorted on first use: only a watcher's incremental passes look up ranges.
-            _fileKeys ??= new SortedSet<string>(_files!.Keys, StringComparer.Ordinal);
-            return RemoteTree.KeysBelow(_fileKeys, key);
+            return RemoteTree.KeysBelow(FileKeys(), key);
         }
+    }
+
+    /// <summary>
+    /// Orders the keys now, so that the next incremental pass finds ranges at once. A watcher calls it after a full
+    /// pass: sorting 100,000 keys takes ~80 ms, which the first save after start-up otherwise waited on.
+    /// </summary>
+    public void PrepareKeyRanges()
+    {
+        lock (_lock)
+        {
+            FileKeys();
+        }
+    }
+
+    // Sorted on first use: only a watcher's incremental passes look up ranges.
+    private SortedSet<string> FileKeys()
+    {
+        Files();
+        return _fileKeys ??= new SortedSet<string>(_files!.Keys, StringComparer.Ordinal);
     }
 
     private Dictionary<string, IndexEntry> Files()

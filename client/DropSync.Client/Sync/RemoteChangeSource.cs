@@ -24,6 +24,11 @@ public interface IRemoteChangeSource
     /// when it cannot tell (a full listing, a cursor someone else moved): an incremental pass then plans everything.
     /// </summary>
     IReadOnlyCollection<string>? LastChangedKeys => null;
+
+    /// <summary>Called by a watcher while it waits after a full pass: a source that keeps the tree readies it for incremental passes.</summary>
+    void PrepareKeyRanges()
+    {
+    }
 }
 
 /// <summary>The simplest source: one full recursive listing per sync; waiting is plain polling.</summary>
@@ -104,6 +109,9 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
     private RemoteTree? _tree;
     private string? _treeCursor;
     private string? _treeIndex;
+
+    /// <inheritdoc/>
+    public void PrepareKeyRanges() => _tree?.PrepareKeyRanges();
 
     public async Task<IReadOnlyDictionary<string, RemoteEntry>> GetSnapshotAsync(LocalIndex index, CancellationToken ct)
     {

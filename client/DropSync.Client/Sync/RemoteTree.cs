@@ -42,7 +42,12 @@ public sealed class RemoteTree : IReadOnlyDictionary<string, RemoteEntry>
 
     /// <summary>The keys strictly below <paramref name="key"/>, in order.</summary>
     // Built from all keys at once (sorted, then a balanced tree in one go): much faster than adding one by one.
-    public List<string> KeysBelow(string key) => KeysBelow(_keys ??= new(_entries.Keys, StringComparer.Ordinal), key);
+    public List<string> KeysBelow(string key) => KeysBelow(SortedKeys(), key);
+
+    /// <summary>Orders the keys now (a watcher, after a full pass), so that the next incremental pass does not wait on it.</summary>
+    public void PrepareKeyRanges() => SortedKeys();
+
+    private SortedSet<string> SortedKeys() => _keys ??= new(_entries.Keys, StringComparer.Ordinal);
 
     /// <summary>The keys of <paramref name="sorted"/> strictly below <paramref name="key"/> ('0' is the character after '/').</summary>
     internal static List<string> KeysBelow(SortedSet<string> sorted, string key) =>

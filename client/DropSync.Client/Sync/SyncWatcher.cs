@@ -201,6 +201,12 @@ public sealed class SyncWatcher(SyncEngine engine, IRemoteChangeSource remote)
                 }
 
                 onSync(report);
+                if (scope is null)
+                {
+                    // The ordered keys incremental passes look ranges up in, built now rather than in the next save's pass.
+                    index.PrepareKeyRanges();
+                    remote.PrepareKeyRanges();
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

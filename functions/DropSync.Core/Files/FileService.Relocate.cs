@@ -84,6 +84,17 @@ public sealed partial class FileService
 
             var links = move ? await LinksToFollowAsync(from.NamespaceId, source.PathKey, now, ct) : EmptyLinks;
             var tombstones = new Dictionary<string, (string Rev, string NewPath)>(StringComparer.Ordinal);
+            if (CanMoveFolderAtOnce(move, crossNamespace, caseOnlyRename, source, links))
+            {
+                if (await MoveFolderAtOnceAsync(from.NamespaceId, source, subtree, sourcePath, newTop, writes, caller, now, tombstones, ct) is { } landed)
+                {
+                    await FollowLateLinksAsync(from.NamespaceId, source.PathKey, to.NamespaceId, tombstones, ct);
+                    return FileMetadata.From(landed, to);
+                }
+
+                continue;
+            }
+
             FileEntry? movedTop = null;
 
             // The parent folders and share updates first, then each entry's writes as a group that lands together.
