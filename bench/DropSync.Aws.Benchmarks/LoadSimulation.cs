@@ -78,6 +78,7 @@ internal static class LoadSimulation
         await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket }, ct);
         var queue = (await sqs.CreateQueueAsync("load-changes-" + Guid.NewGuid().ToString("N")[..8], ct)).QueueUrl;
 
+        AppFactory.PointAtApiContentRoot();
         await using var app = new AppFactory(new Dictionary<string, string>
         {
             [AwsEnvironment.ModeSetting] = "aws",
@@ -436,6 +437,23 @@ internal static class LoadSimulation
 
     private sealed class AppFactory(Dictionary<string, string> settings) : WebApplicationFactory<api::Program>
     {
+        /// <summary>
+        /// WebApplicationFactory reads MvcTestingAppManifest.json from the current directory only, so `dotnet run
+        /// --project` from the repository root fell back to a solution-relative path that does not exist. Its documented
+        /// override, the TEST_CONTENTROOT_&lt;assembly&gt; setting, is taken from the manifest beside this program.
+        /// </summary>
+        public static void PointAtApiContentRoot()
+        {
+            const string variable = "ASPNETCORE_TEST_CONTENTROOT_DROPSYNC_API";
+            var manifest = Path.Combine(AppContext.BaseDirectory, "MvcTestingAppManifest.json");
+            if (Environment.GetEnvironmentVariable(variable) is null && File.Exists(manifest)
+                && JsonNode.Parse(File.ReadAllText(manifest)) is JsonObject roots
+                && roots.FirstOrDefault(root => root.Key.StartsWith("DropSync.Api,", StringComparison.Ordinal)).Value?.GetValue<string>() is { } contentRoot)
+            {
+                Environment.SetEnvironmentVariable(variable, contentRoot);
+            }
+        }
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             foreach (var (key, value) in settings)
