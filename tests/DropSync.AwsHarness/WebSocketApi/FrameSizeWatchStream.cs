@@ -7,9 +7,10 @@ namespace DropSync.AwsHarness.WebSocketApi;
 /// larger than API Gateway's 32 KB frame size is seen (System.Net.WebSockets hands messages over in chunks and never
 /// says where a frame ends). "If a larger message (or larger frame size) is received, the connection is closed with
 /// code 1009" (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html).
-/// It also tells a close frame without a status code apart.
+/// It also tells a close frame without a status code apart. It is made before the upgrade's stream exists, so the
+/// connection can be registered before the 101 reaches the client; reads and writes wait for the upgrade.
 /// </summary>
-internal sealed class FrameSizeWatchStream(Stream inner, int maxFrameBytes) : Stream
+internal sealed class FrameSizeWatchStream(Task<Stream> upgraded, int maxFrameBytes) : Stream
 {
     private readonly byte[] _header = new byte[14];
     private int _headerLength;
@@ -38,6 +39,7 @@ internal sealed class FrameSizeWatchStream(Stream inner, int maxFrameBytes) : St
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        var inner = await upgraded.ConfigureAwait(false);
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         Inspect(buffer.Span[..read]);
         return read;
@@ -48,38 +50,42 @@ internal sealed class FrameSizeWatchStream(Stream inner, int maxFrameBytes) : St
 
     public override int Read(byte[] buffer, int offset, int count)
     {
-        var read = inner.Read(buffer, offset, count);
+        var read = Inner.Read(buffer, offset, count);
         Inspect(buffer.AsSpan(offset, read));
         return read;
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.WriteAsync(buffer, cancellationToken);
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        await (await upgraded.ConfigureAwait(false)).WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.WriteAsync(buffer, offset, count, cancellationToken);
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => Inner.Write(buffer, offset, count);
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override async Task FlushAsync(CancellationToken cancellationToken) =>
+        await (await upgraded.ConfigureAwait(false)).FlushAsync(cancellationToken).ConfigureAwait(false);
 
-    public override void Flush() => inner.Flush();
+    public override void Flush() => Inner.Flush();
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    // The synchronous members are there for completeness; System.Net.WebSockets only calls the asynchronous ones.
+    private Stream Inner => upgraded.GetAwaiter().GetResult();
+
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && upgraded.IsCompletedSuccessfully)
         {
-            inner.Dispose();
+            upgraded.Result.Dispose();
         }
 
         base.Dispose(disposing);
     }
 
-    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+    public override ValueTask DisposeAsync() => upgraded.IsCompletedSuccessfully ? upgraded.Result.DisposeAsync() : ValueTask.CompletedTask;
 
     private void Inspect(ReadOnlySpan<byte> data)
     {

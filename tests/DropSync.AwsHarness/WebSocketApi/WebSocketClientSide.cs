@@ -63,17 +63,31 @@ internal sealed class WebSocketClientSide(WebSocketApiOptions options, Concurren
             context.Response.Headers["Sec-WebSocket-Protocol"] = subprotocol;
         }
 
-        var stream = new FrameSizeWatchStream(await upgrade.UpgradeAsync().ConfigureAwait(false), options.Limits.MaxFrameBytes);
+        // The connection is registered before the 101 goes out: a client that saw its handshake complete may be told
+        // its id at once (by a route response or an @connections POST), and that id must already work. Sends that
+        // come before the upgrade wait for it.
+        var upgraded = new TaskCompletionSource<Stream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stream = new FrameSizeWatchStream(upgraded.Task, options.Limits.MaxFrameBytes);
         // API Gateway sends no pings of its own, so neither does the emulator.
         var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero, SubProtocol = subprotocol });
         var connection = new ClientConnection(connectionId, socket, connectedAt, sourceIp, userAgent, domainName, options.Limits, options.Time, log);
         await using (connection.ConfigureAwait(false))
         {
             connections[connectionId] = connection;
-            log($"connected {connectionId}");
             var inFlight = new List<Task>();
             try
             {
+                try
+                {
+                    upgraded.SetResult(await upgrade.UpgradeAsync().ConfigureAwait(false));
+                }
+                catch (Exception e)
+                {
+                    upgraded.SetException(e);
+                    throw;
+                }
+
+                log($"connected {connectionId}");
                 await ReceiveAsync(connection, stream, inFlight).ConfigureAwait(false);
             }
             finally
