@@ -12,12 +12,12 @@ namespace DropSync.Api.Tests;
 public sealed class NativeMemoryTests(DropSyncApiFactory factory) : IClassFixture<DropSyncApiFactory>
 {
     [Fact]
-    public void On_glibc_the_native_heap_is_trimmed_in_the_background_and_the_mmap_threshold_is_pinned()
+    public void On_glibc_the_native_heap_is_trimmed_in_the_background_and_the_mmap_and_trim_thresholds_are_pinned()
     {
         var glibc = OperatingSystem.IsLinux() && (File.Exists("/lib/x86_64-linux-gnu/libc.so.6") || File.Exists("/lib/aarch64-linux-gnu/libc.so.6"));
 
         Assert.Equal(glibc, NativeHeapTrim.Available);
-        Assert.Equal(glibc, NativeHeapTrim.PinMmapThreshold());
+        Assert.Equal(glibc, NativeHeapTrim.PinThresholds());
         Assert.Equal(glibc, factory.Services.GetServices<IHostedService>().OfType<NativeHeapTrim>().Any());
     }
 

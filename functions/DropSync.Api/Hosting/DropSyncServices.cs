@@ -39,7 +39,7 @@ internal static class DropSyncServices
         // Request bodies received 64 KiB per syscall rather than 4 KiB (see LargeSegmentMemoryPool).
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeSegmentMemoryPoolFactory>();
         services.WithBoundedReadAhead();
-        if (NativeHeapTrim.PinMmapThreshold())
+        if (NativeHeapTrim.PinThresholds())
         {
             services.AddHostedService<NativeHeapTrim>();
         }
