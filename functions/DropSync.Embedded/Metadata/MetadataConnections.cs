@@ -9,12 +9,25 @@ internal static class MetadataConnections
     /// <summary>How long a statement waits for another process's lock before failing with SQLITE_BUSY.</summary>
     private const int BusyTimeoutMilliseconds = 10_000;
 
+    /// <summary>The writer's connection string: foreign keys enforced.</summary>
     public static string ConnectionString(string databasePath) => new SqliteConnectionStringBuilder
     {
         DataSource = databasePath,
         Mode = SqliteOpenMode.ReadWriteCreate,
         Pooling = true,
         ForeignKeys = true,
+    }.ToString();
+
+    /// <summary>
+    /// The readers' connection string (a pool of its own). Without <c>ForeignKeys</c>: readers never write, and with it
+    /// Microsoft.Data.Sqlite runs <c>PRAGMA foreign_keys</c> (parsed each time) on every open of a pooled connection, i.e.
+    /// on every read, about half of the cost of opening one.
+    /// </summary>
+    public static string ReaderConnectionString(string databasePath) => new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
     }.ToString();
 
     /// <summary>

@@ -13,6 +13,7 @@ namespace DropSync.Embedded.Metadata;
 public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountStore, IBlockIndex, IUploadSessionStore, ISharingStore, IInvitationStore, INotificationStore, IDisposable, IAsyncDisposable
 {
     private readonly string _connectionString;
+    private readonly string _readerConnectionString;
     private readonly SqliteConnection _writer;
     private readonly GroupCommitWriter _group;
     private readonly Lock _closing = new();
@@ -29,6 +30,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
         }
 
         _connectionString = MetadataConnections.ConnectionString(databasePath);
+        _readerConnectionString = MetadataConnections.ReaderConnectionString(databasePath);
         _writer = MetadataConnections.OpenWriter(_connectionString);
         try
         {
@@ -70,7 +72,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
     private async Task<T> ReadAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await using var connection = await MetadataConnections.OpenReaderAsync(_connectionString, cancellationToken);
+        await using var connection = await MetadataConnections.OpenReaderAsync(_readerConnectionString, cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: true);
         var result = await work(transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -106,7 +108,10 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
     // Pooled connections would otherwise keep the file open after the store is gone.
     private void ClearPool()
     {
-        using var poolKey = new SqliteConnection(_connectionString);
-        SqliteConnection.ClearPool(poolKey);
+        foreach (var connectionString in new[] { _connectionString, _readerConnectionString })
+        {
+            using var poolKey = new SqliteConnection(connectionString);
+            SqliteConnection.ClearPool(poolKey);
+        }
     }
 }
