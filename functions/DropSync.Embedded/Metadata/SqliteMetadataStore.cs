@@ -64,6 +64,9 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
     /// <summary>Checkpoints the committing writer ran (in background mode only when the WAL had passed its bound).</summary>
     public long WalCheckpointsOnCommit => _checkpointer.CheckpointsOnCommit;
 
+    /// <summary>WAL pages copied into the database off the commit path since the store opened.</summary>
+    public long WalPagesCheckpointedInBackground => _checkpointer.PagesCopiedInBackground;
+
     /// <summary>Pages in the WAL after the last commit.</summary>
     public int WalFrames => _checkpointer.WalFrames;
 

@@ -52,6 +52,7 @@ internal sealed unsafe partial class WalCheckpointer : IDisposable
     private int _walFrames;
     private long _checkpoints;
     private long _onCommit;
+    private long _pagesCopiedInBackground;
     private long _checkpointTicks;
 
     private WalCheckpointer(SqliteConnection writer, string connectionString, WalCheckpointMode mode, Action<string>? log, int passiveFrames, int boundFrames)
@@ -73,6 +74,9 @@ internal sealed unsafe partial class WalCheckpointer : IDisposable
 
     /// <summary>Checkpoints the committing writer ran (in background mode: because the WAL passed its bound).</summary>
     public long CheckpointsOnCommit => Interlocked.Read(ref _onCommit);
+
+    /// <summary>WAL pages the checkpoint thread has copied into the database so far.</summary>
+    public long PagesCopiedInBackground => Interlocked.Read(ref _pagesCopiedInBackground);
 
     /// <summary>Time spent in checkpoints so far.</summary>
     public TimeSpan CheckpointTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _checkpointTicks));
@@ -163,9 +167,11 @@ internal sealed unsafe partial class WalCheckpointer : IDisposable
     {
         try
         {
-            // No busy timeout: a PASSIVE checkpoint never waits on a lock.
+            // No busy timeout: a PASSIVE checkpoint never waits on a lock. A connection opens the WAL only when it first reads:
+            // until then a checkpoint on it does nothing and answers -1 pages.
             using var connection = new SqliteConnection(_connectionString);
             connection.Open();
+            connection.ExecuteNonQuery("SELECT 1 FROM sqlite_schema LIMIT 1;");
             var handle = connection.Handle!.DangerousGetHandle();
             while (true)
             {
@@ -195,6 +201,11 @@ internal sealed unsafe partial class WalCheckpointer : IDisposable
         var ticks = Stopwatch.GetTimestamp() - started;
         Interlocked.Increment(ref _checkpoints);
         Interlocked.Add(ref _checkpointTicks, ticks);
+        if (!onCommit && result == raw.SQLITE_OK && copied > 0)
+        {
+            Interlocked.Add(ref _pagesCopiedInBackground, copied);
+        }
+
         _log?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"metadata checkpoint at {startedAt:O}: PASSIVE {(onCommit ? "on commit" : "in background")} " +
             $"{Stopwatch.GetElapsedTime(0, ticks).TotalMilliseconds:0.0} ms, " +
