@@ -9,7 +9,8 @@ using DropSync.Testing;
 /// Issue 11's figures for incremental passes, each on a folder of its own size: an idle re-sync (with a breakdown of
 /// where its time goes), save on A → complete on B with both watching, and a folder rename synced up and down.
 /// Flags: --idle-files (10,000), --latency-files (100,000), --latency-tries (50), --rename-files (5,000), --steps (idle,rename,latency),
-/// --cli-env "K=V,K=V|K=V" (environment variants the fresh `dropsync sync` process is also timed under).
+/// --cli-env "K=V,K=V|K=V" (environment variants the fresh `dropsync sync` process is also timed under),
+/// --metadata-checkpoints Background|OnCommit (where the server's WAL checkpoints run; OnCommit is SQLite's automatic way).
 /// </summary>
 internal static class IncrementalSteps
 {
@@ -28,7 +29,13 @@ internal static class IncrementalSteps
         var work = Directory.CreateTempSubdirectory("dropsync-incremental-bench-").FullName;
         try
         {
-            await using var server = await ServerProcess.StartAsync(Path.Combine(work, "server-data"), Path.Combine(work, "keys"));
+            var checkpointsAt = Array.IndexOf(args, "--metadata-checkpoints");
+            var checkpoints = checkpointsAt >= 0 && checkpointsAt + 1 < args.Length ? args[checkpointsAt + 1] : "Background";
+            // The metadata store's Debug lines (WAL checkpoints, group commits of 20 ms or more) say where a slow try's server time went.
+            await using var server = await ServerProcess.StartAsync(
+                Path.Combine(work, "server-data"), Path.Combine(work, "keys"),
+                "--Logging:LogLevel:DropSync.Embedded.Metadata", "Debug", "--DropSync:MetadataCheckpoints", checkpoints);
+            Console.WriteLine($"server's metadata checkpoints: {checkpoints}");
             using var http = server.CreateClient();
             Console.WriteLine($"load average at start: {LoadAverage()}");
             if (steps.Contains("idle"))
@@ -119,8 +126,9 @@ internal static class IncrementalSteps
     private static async Task LatencyAsync(ServerProcess server, HttpClient http, string work, int files, int tries)
     {
         var email = await RegisterAsync(http, "latency100k");
-        using var a = await DeviceAsync(server, email, "a", work);
-        using var b = await DeviceAsync(server, email, "b", work);
+        var log = new LatencyTries();
+        using var a = await DeviceAsync(server, email, "a", work, log.Handler("A"));
+        using var b = await DeviceAsync(server, email, "b", work, log.Handler("B"));
         Fill(a.Folder, "", files);
         var sw = Stopwatch.StartNew();
         await a.Engine.SyncAsync(new SyncOptions());
@@ -132,7 +140,6 @@ internal static class IncrementalSteps
         using var stop = new CancellationTokenSource();
         var poll = TimeSpan.FromMinutes(5);
         var bPasses = new List<SyncReport>();
-        var log = new LatencyTries();
         // Timed from here, each watcher on a thread of its own: a watcher's first pass runs synchronously as far as its
         // first real wait (the walk, and the plan when the server's tree is already at hand).
         sw.Restart();
@@ -198,7 +205,7 @@ internal static class IncrementalSteps
 
         Console.WriteLine($"  A's passes after the first: {aAfterFirst.Count}, {aAfterFirst.Sum(p => p.FullScans)} of them full, {aAfterFirst.Sum(p => p.Errors.Count)} errors " +
             $"({string.Join(" | ", aAfterFirst.SelectMany(p => p.Errors).Take(2))}); mean phases per pass: {Phases(aAfterFirst)}");
-        log.PrintSlowest(3);
+        log.PrintSlowest(5, server.Output);
         Console.WriteLine($"  waits by design: A's quiet period {aWatcher.QuietPeriod.TotalMilliseconds:0} ms after the last local event, B's debounce {b.Source.Debounce.TotalMilliseconds:0} ms after a change event");
         foreach (var slow in passes.Concat(aAfterFirst).Where(p => p.FullScans > 0 || p.LocalItemsScanned > 1000).Take(5))
         {
@@ -280,12 +287,12 @@ internal static class IncrementalSteps
         return email;
     }
 
-    internal static async Task<BenchDevice> DeviceAsync(ServerProcess server, string email, string name, string work)
+    internal static async Task<BenchDevice> DeviceAsync(ServerProcess server, string email, string name, string work, HttpMessageHandler? handler = null)
     {
         using var anonymous = new DropSyncApi(server.BaseAddress, null);
         var login = await anonymous.LoginAsync(email, Password, name, default);
         var folder = Directory.CreateDirectory(Path.Combine(work, $"{name}-{Guid.NewGuid():N}")).FullName;
-        var api = new DropSyncApi(server.BaseAddress, login.AccessToken);
+        var api = new DropSyncApi(server.BaseAddress, login.AccessToken, handler);
         var source = new CursorChangeSource(api);
         return new BenchDevice(folder, api, source, new SyncEngine(api, folder, source, name));
     }

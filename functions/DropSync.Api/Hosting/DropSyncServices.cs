@@ -84,7 +84,8 @@ internal static class DropSyncServices
             dataDirectory,
             string.IsNullOrWhiteSpace(config["DropSync:MasterKey"]) ? keyProvider.KeysFolder : "configuration (DropSync:MasterKey)",
             masterKey.KeyId));
-        services.AddSingleton(_ => new SqliteMetadataStore(Path.Combine(dataDirectory, "metadata.db")));
+        services.AddSingleton(sp => new SqliteMetadataStore(
+            Path.Combine(dataDirectory, "metadata.db"), MetadataDiagnostics(sp), config.GetValue("DropSync:MetadataCheckpoints", WalCheckpointMode.Background)));
         services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IBlockIndex>(sp => sp.GetRequiredService<SqliteMetadataStore>());
@@ -122,6 +123,16 @@ internal static class DropSyncServices
     /// </summary>
     internal const string DavInAwsMode =
         "WebDAV is not available on the serverless (AWS) deployment: a Lambda request body is at most 6 MB, so a file cannot be PUT through it. Use the DropSync API, CLI or web app there, or run the embedded server for WebDAV.";
+
+    /// <summary>
+    /// The metadata store's checkpoints and slow commits, logged at Debug under "DropSync.Embedded.Metadata" (the
+    /// latency benchmark turns it on to see where a slow try's server time went); nothing is built when that is off.
+    /// </summary>
+    private static Action<string>? MetadataDiagnostics(IServiceProvider services)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("DropSync.Embedded.Metadata");
+        return logger.IsEnabled(LogLevel.Debug) ? message => logger.LogDebug("{Diagnostics}", message) : null;
+    }
 
     private static long? FreeBytes(string folder)
     {

@@ -28,13 +28,16 @@ internal sealed class GroupCommitWriter : IDisposable
     private readonly SqliteConnection _connection;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _loop;
+    private readonly Action<GroupCommitTiming>? _committed;
     private long _committedTransactions;
     private long _committedWrites;
     private long _committedMetadataBatchTransactions;
 
-    public GroupCommitWriter(SqliteConnection connection)
+    /// <param name="committed">Called on the writer's thread after each group's COMMIT (diagnostics: where a commit's time went).</param>
+    public GroupCommitWriter(SqliteConnection connection, Action<GroupCommitTiming>? committed = null)
     {
         _connection = connection;
+        _committed = committed;
         // Its own thread, not the thread pool: under load, a pool busy with requests would delay every group's start.
         _loop = new Thread(Run) { IsBackground = true, Name = "DropSync metadata writer" };
         _loop.Start();
@@ -92,6 +95,8 @@ internal sealed class GroupCommitWriter : IDisposable
     private async Task<bool> RunGroupAsync(List<PendingWrite> group, bool everyWriteInSavepoint)
     {
         var answered = new List<PendingWrite>(group.Count);
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
+        long committing;
         try
         {
             // deferred: false is BEGIN IMMEDIATE: the write lock is taken up front, so no write fails half-way on it.
@@ -158,6 +163,7 @@ internal sealed class GroupCommitWriter : IDisposable
                 answered.Add(write);
             }
 
+            committing = System.Diagnostics.Stopwatch.GetTimestamp();
             transaction.Commit();
         }
         catch (Exception e)
@@ -183,6 +189,7 @@ internal sealed class GroupCommitWriter : IDisposable
             write.Complete();
         }
 
+        _committed?.Invoke(new GroupCommitTiming(group.Count, group.Min(write => write.QueuedAt), began, committing, System.Diagnostics.Stopwatch.GetTimestamp()));
         return true;
     }
 
@@ -208,6 +215,8 @@ internal sealed class GroupCommitWriter : IDisposable
         public bool OwnSavepoint { get; } = ownSavepoint;
 
         public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public long QueuedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
         public abstract bool IsAnswered { get; }
 
@@ -248,3 +257,6 @@ internal sealed class GroupCommitWriter : IDisposable
         public override void Cancel() => _answer.TrySetCanceled(CancellationToken);
     }
 }
+
+/// <summary>One group commit's moments (Stopwatch timestamps): its oldest write queued, BEGIN, COMMIT called, COMMIT returned.</summary>
+internal readonly record struct GroupCommitTiming(int Writes, long OldestQueuedAt, long BeganAt, long CommittingAt, long CommittedAt);

@@ -37,6 +37,9 @@ internal static class MetadataConnections
     /// <summary>The writer's page cache, in KiB (SQLite's default is 2,000).</summary>
     private const int WriterCacheKibibytes = 8 * 1024;
 
+    /// <summary>The size a WAL file is cut back to when it starts over (64 MiB: well above a normal cycle's 4–16 MiB).</summary>
+    private const long WalSizeLimitBytes = 64L * 1024 * 1024;
+
     public static SqliteConnection OpenWriter(string connectionString)
     {
         var connection = new SqliteConnection(connectionString);
@@ -62,6 +65,10 @@ internal static class MetadataConnections
             // 2 MB page cache, which then spilled dirty pages to the WAL mid-transaction and wrote them again at commit.
             // Only the writer gets more; the cache grows only as far as a transaction needs it.
             connection.ExecuteNonQuery($"PRAGMA cache_size = -{WriterCacheKibibytes};");
+
+            // Checkpoints run off the commit path (WalCheckpointer), and the WAL starts over from its beginning after each
+            // one that reached its end; this shrinks the file back when it starts over after a transaction grew it past this.
+            connection.ExecuteNonQuery($"PRAGMA journal_size_limit = {WalSizeLimitBytes};");
             return connection;
         }
         catch

@@ -16,11 +16,21 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
     private readonly string _readerConnectionString;
     private readonly SqliteConnection _writer;
     private readonly GroupCommitWriter _group;
+    private readonly WalCheckpointer _checkpointer;
     private readonly Lock _closing = new();
     private bool _disposed;
 
     /// <summary>Opens (creating if needed) the database at <paramref name="databasePath"/> and brings its schema up to date.</summary>
-    public SqliteMetadataStore(string databasePath)
+    /// <param name="databasePath">The database file.</param>
+    /// <param name="diagnostics">If given, told of each WAL checkpoint and each group commit slower than <see cref="SlowCommit"/> (one line each).</param>
+    /// <param name="checkpoints">Where WAL checkpoints run: off the commit path unless asked otherwise (to compare).</param>
+    public SqliteMetadataStore(string databasePath, Action<string>? diagnostics = null, WalCheckpointMode checkpoints = WalCheckpointMode.Background)
+        : this(databasePath, diagnostics, checkpoints, WalCheckpointer.PassiveFrames, WalCheckpointer.BoundFrames)
+    {
+    }
+
+    /// <summary>As the public constructor, with the checkpoint thresholds in WAL pages (tests make them small).</summary>
+    internal SqliteMetadataStore(string databasePath, Action<string>? diagnostics, WalCheckpointMode checkpoints, int passiveFrames, int boundFrames)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
         var directory = Path.GetDirectoryName(Path.GetFullPath(databasePath));
@@ -43,7 +53,37 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
             throw;
         }
 
-        _group = new GroupCommitWriter(_writer);
+        _checkpointer = WalCheckpointer.Start(_writer, _connectionString, checkpoints, diagnostics, passiveFrames, boundFrames);
+        _group = new GroupCommitWriter(_writer, diagnostics is null ? null : timing => LogSlowCommit(timing, diagnostics));
+    }
+
+    /// <summary>A group commit at least this long, from its oldest write queued to COMMIT returned, is told to the diagnostics.</summary>
+    public static TimeSpan SlowCommit { get; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>WAL checkpoints run since the store opened (none on the commit path unless <see cref="WalCheckpointMode.OnCommit"/>).</summary>
+    public long WalCheckpoints => _checkpointer.Checkpoints;
+
+    /// <summary>Checkpoints the committing writer ran (in background mode only when the WAL had passed its bound).</summary>
+    public long WalCheckpointsOnCommit => _checkpointer.CheckpointsOnCommit;
+
+    /// <summary>WAL pages copied into the database off the commit path since the store opened.</summary>
+    public long WalPagesCheckpointedInBackground => _checkpointer.PagesCopiedInBackground;
+
+    /// <summary>Pages in the WAL after the last commit.</summary>
+    public int WalFrames => _checkpointer.WalFrames;
+
+    private static void LogSlowCommit(GroupCommitTiming timing, Action<string> diagnostics)
+    {
+        var total = System.Diagnostics.Stopwatch.GetElapsedTime(timing.OldestQueuedAt, timing.CommittedAt);
+        if (total < SlowCommit)
+        {
+            return;
+        }
+
+        static double Ms(long from, long to) => System.Diagnostics.Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+        diagnostics(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"metadata commit at {DateTime.UtcNow - total:O}: {total.TotalMilliseconds:0.0} ms for {timing.Writes} writes: queued {Ms(timing.OldestQueuedAt, timing.BeganAt):0.0} ms, " +
+            $"work {Ms(timing.BeganAt, timing.CommittingAt):0.0} ms, COMMIT {Ms(timing.CommittingAt, timing.CommittedAt):0.0} ms"));
     }
 
     /// <summary>Write transactions committed since the store opened: concurrent writes share one (diagnostics, tests).</summary>
@@ -99,6 +139,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
 
             _disposed = true;
             _group.Dispose();
+            _checkpointer.Dispose();
             _writerBatch?.Dispose();
             _writer.Dispose();
             ClearPool();
