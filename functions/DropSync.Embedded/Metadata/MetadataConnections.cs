@@ -17,16 +17,16 @@ internal static class MetadataConnections
         ForeignKeys = true,
     }.ToString();
 
-    /// <summary>
-    /// The one connection that writes. WAL lets readers go on while it writes; synchronous=FULL makes each commit durable
-    /// before it returns, so a crash keeps a whole batch or none of it.
-    /// </summary>
     /// <summary>The writer's page cache kept between transactions, in KiB (SQLite's default is 2,000).</summary>
     internal const int WriterCacheKibibytes = 2 * 1024;
 
     /// <summary>How large one transaction's pages may grow before dirty ones spill to the WAL mid-transaction, in KiB.</summary>
     internal const int WriterSpillKibibytes = 8 * 1024;
 
+    /// <summary>
+    /// The one connection that writes. WAL lets readers go on while it writes; synchronous=FULL makes each commit durable
+    /// before it returns, so a crash keeps a whole batch or none of it.
+    /// </summary>
     public static SqliteConnection OpenWriter(string connectionString)
     {
         var connection = new SqliteConnection(connectionString);
@@ -52,8 +52,8 @@ internal static class MetadataConnections
             // 2 MB page cache, which then spilled dirty pages to the WAL mid-transaction and wrote them again at commit.
             // cache_spill lets a transaction's dirty pages grow to 8 MiB before any spill, while cache_size bounds what the
             // cache keeps once they are clean (https://sqlite.org/pragma.html#pragma_cache_spill). A cache_size of 8 MiB
-            // did both, but the writer touches every page of the block index, so between transactions it held as much of
-            // the database as fitted: ~6 MiB of the server's RSS by the end of a 10 GiB transfer (benchmark README, round 8).
+            // did both, but the writer touches every page of the block index, so between transactions it kept as much of
+            // the database as fitted: SQLite's caches grew 0.4 → 5.7 MB over a 10 GiB transfer (benchmark README, round 8).
             // "cache_spill = N" also reads N as an on/off flag truncated to a byte, so 2,048 pages switched spilling off
             // altogether (no bound on a transaction's memory); the "= ON" after it switches it back on, keeping N.
             var pageSize = Convert.ToInt64(connection.ExecuteScalar("PRAGMA page_size;"), System.Globalization.CultureInfo.InvariantCulture);
@@ -81,7 +81,6 @@ internal static class MetadataConnections
                 throw new SqliteException($"Could not set the busy timeout of a metadata connection (SQLite error {result}).", result);
             }
 
-            CapReaderCache(connection);
             return connection;
         }
         catch
@@ -89,29 +88,6 @@ internal static class MetadataConnections
             await connection.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>A reader's page cache, in KiB (SQLite's default is 2,000 per connection).</summary>
-    internal const int ReaderCacheKibibytes = 512;
-
-    /// <summary>Pooled reader connections whose cache is already capped (a PRAGMA is parsed each time it runs, so once per connection).</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<sqlite3, object> CappedReaders = [];
-
-    /// <summary>
-    /// Each pooled reader kept up to SQLite's default 2 MB of pages, and the block index lookups of uploads touch most of
-    /// the index: by the resumable upload of a 10 GiB transfer the page caches held 4.4 MB over the writer and readers
-    /// (sqlite3_status, benchmark README, round 8). A reader's cache is emptied anyway whenever the writer has committed
-    /// since its last read (WAL), so it only ever saves re-reads within one read; 512 KiB keeps a lookup's B-tree path.
-    /// </summary>
-    private static void CapReaderCache(SqliteConnection connection)
-    {
-        if (CappedReaders.TryGetValue(connection.Handle!, out _))
-        {
-            return;
-        }
-
-        connection.ExecuteNonQuery($"PRAGMA cache_size = -{ReaderCacheKibibytes};");
-        CappedReaders.AddOrUpdate(connection.Handle!, CappedReaders);
     }
 
     public static object? ExecuteScalar(this SqliteConnection connection, string sql)
