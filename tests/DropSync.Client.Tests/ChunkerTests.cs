@@ -71,6 +71,55 @@ public class ChunkerTests
         Assert.Equal(expected, actual);
     }
 
+    [Fact]
+    public void Files_from_256_MiB_up_are_cut_into_the_large_sizes()
+    {
+        Assert.Same(ChunkerOptions.Default, ChunkerOptions.ForLength(0));
+        Assert.Same(ChunkerOptions.Default, ChunkerOptions.ForLength(ChunkerOptions.LargeFileThreshold - 1));
+        Assert.Same(ChunkerOptions.Large, ChunkerOptions.ForLength(ChunkerOptions.LargeFileThreshold));
+        Assert.Same(ChunkerOptions.Large, ChunkerOptions.ForLength(DropSync.Core.Content.Limits.MaxFileSize));
+    }
+
+    [Fact]
+    public async Task A_seekable_stream_is_cut_by_its_length_and_large_blocks_are_about_twice_the_default()
+    {
+        var data = TestData.RandomBytes(48 * 1024 * 1024, 5);
+        var large = FastCdc.Chunk(data, ChunkerOptions.Large);
+        var standard = FastCdc.Chunk(data, ChunkerOptions.Default);
+
+        // The stream claims 256 MiB, so it is cut as a large file is; a stream that cannot seek keeps the default.
+        Assert.Equal(large, await FastCdc.ChunkAsync(new ClaimedLengthStream(data, ChunkerOptions.LargeFileThreshold)));
+        Assert.Equal(standard, await FastCdc.ChunkAsync(new UnseekableStream(data)));
+        Assert.All(large.SkipLast(1), c => Assert.InRange(c.Size, 512 * 1024, 4 * 1024 * 1024));
+        Assert.InRange(large.Count, standard.Count * 0.35, standard.Count * 0.65);
+    }
+
+    [Fact]
+    public void Inserting_one_byte_into_large_blocks_changes_only_the_blocks_around_it()
+    {
+        var data = TestData.RandomBytes(64 * 1024 * 1024, 6);
+        var edited = new byte[data.Length + 1];
+        var middle = data.Length / 2;
+        data.AsSpan(0, middle).CopyTo(edited);
+        edited[middle] = 0x5A;
+        data.AsSpan(middle).CopyTo(edited.AsSpan(middle + 1));
+
+        var before = FastCdc.Chunk(data, ChunkerOptions.Large).Select(c => c.Hash).ToHashSet();
+        var changed = FastCdc.Chunk(edited, ChunkerOptions.Large).Where(c => !before.Contains(c.Hash)).ToList();
+
+        Assert.InRange(changed.Count, 1, 2);
+    }
+
+    private sealed class ClaimedLengthStream(byte[] data, long claimed) : MemoryStream(data)
+    {
+        public override long Length => claimed;
+    }
+
+    private sealed class UnseekableStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+
     private sealed class TrickleStream(byte[] data) : MemoryStream(data)
     {
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>

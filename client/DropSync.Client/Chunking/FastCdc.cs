@@ -13,7 +13,24 @@ public sealed record Chunk(long Offset, int Size, BlockHash Hash);
 /// <summary>Sizes of content-defined blocks. The defaults are DropSync's: 256 KiB min, 1 MiB average, 4 MiB max.</summary>
 public sealed record ChunkerOptions(int MinSize = 256 * 1024, int AverageSize = 1024 * 1024, int MaxSize = Limits.MaxBlockSize)
 {
+    /// <summary>Files of this size or more are cut into <see cref="Large"/> blocks.</summary>
+    public const long LargeFileThreshold = 256L * 1024 * 1024;
+
     public static ChunkerOptions Default { get; } = new();
+
+    /// <summary>
+    /// Blocks for large files: 512 KiB min, 2 MiB average (about 2.3 MiB mean), 4 MiB max. Half as many blocks as
+    /// <see cref="Default"/>, so half the block requests and the server's per-block work (a file created, written,
+    /// fsynced and renamed each); a one-byte change re-sends about 2.3 MiB instead of 1.2 MiB.
+    /// </summary>
+    public static ChunkerOptions Large { get; } = new(512 * 1024, 2 * 1024 * 1024, Limits.MaxBlockSize);
+
+    /// <summary>
+    /// The sizes every device uses for a file of <paramref name="length"/> bytes: they depend on the length alone, so
+    /// two devices cut the same bytes the same way. A file that crosses the threshold is cut afresh (no blocks shared
+    /// with its version on the other side of it).
+    /// </summary>
+    public static ChunkerOptions ForLength(long length) => length >= LargeFileThreshold ? Large : Default;
 }
 
 /// <summary>
@@ -106,11 +123,12 @@ public static class FastCdc
     }
 
     /// <summary>Cuts <paramref name="content"/> into blocks and names each; reads to the end of the stream.</summary>
+    /// <param name="options">By default <see cref="ChunkerOptions.ForLength"/> of what is left of a seekable stream, else <see cref="ChunkerOptions.Default"/>.</param>
     /// <param name="onChunk">Called in stream order as each block is named (e.g. to report progress).</param>
     public static async Task<IReadOnlyList<Chunk>> ChunkAsync(
         Stream content, ChunkerOptions? options = null, Action<Chunk>? onChunk = null, CancellationToken ct = default)
     {
-        options ??= ChunkerOptions.Default;
+        options ??= content.CanSeek ? ChunkerOptions.ForLength(content.Length - content.Position) : ChunkerOptions.Default;
         if (options.MinSize < 64 || options.AverageSize <= options.MinSize || options.MaxSize <= options.AverageSize || options.MaxSize > Limits.MaxBlockSize)
         {
             throw new ArgumentException("Chunk sizes must satisfy 64 <= min < average < max <= 4 MiB.", nameof(options));
@@ -219,7 +237,7 @@ public static class FastCdc
     /// <summary>Cuts an in-memory buffer (small files): the same boundaries as <see cref="ChunkAsync"/>, hashed on this thread.</summary>
     public static IReadOnlyList<Chunk> Chunk(ReadOnlySpan<byte> content, ChunkerOptions? options = null)
     {
-        options ??= ChunkerOptions.Default;
+        options ??= ChunkerOptions.ForLength(content.Length);
         var list = new List<Chunk>();
         long offset = 0;
         while (!content.IsEmpty)

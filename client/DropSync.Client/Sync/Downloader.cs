@@ -88,7 +88,7 @@ internal sealed class Downloader(SyncPass p)
             var existingLength = file.Length;
             var handle = file.SafeFileHandle;
             file.SetLength(size);
-            using var pieces = new PieceHashes(handle, size, ct);
+            using var pieces = new PieceHashes(handle, size);
             var writeBehind = new WriteBehind(handle);
             try
             {
@@ -104,12 +104,11 @@ internal sealed class Downloader(SyncPass p)
                     list = await p.Api.GetBlocksAsync(r.Path, metadata.Rev ?? r.Rev, next, ct);
                 }
 
-                // Every piece was hashed as it completed: this waits for the last ones, it does not read the file again.
-                actual = await pieces.ContentHashAsync();
+                // Every piece was hashed as its bytes were written: the file is not read again.
+                actual = pieces.ContentHash();
             }
             finally
             {
-                await pieces.DrainAsync();
                 await writeBehind.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default);
             }
 
@@ -136,7 +135,7 @@ internal sealed class Downloader(SyncPass p)
                         && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
                         && BlockHash.Of(span.Span).Hex == b.Hash)
                     {
-                        pieces.Written(b.Offset, b.Size);
+                        pieces.Written(b.Offset, span.Span);
                         p.Advance(b.Size, r.Path);
                         return;
                     }
@@ -147,8 +146,8 @@ internal sealed class Downloader(SyncPass p)
                     }
                     else
                     {
-                        // Not hashed here: the content hash over the whole file (each 4 MiB piece hashed as it
-                        // completes) proves every byte, so a second SHA-256 pass per block would cost a core for
+                        // Not hashed as a block: the content hash over the whole file (each 4 MiB piece hashed as
+                        // its bytes are written) proves every byte, so a second SHA-256 pass per block would cost a core for
                         // nothing; a block that came damaged is found and fetched again from the part file next sync.
                         var got = await TransientRetry.RunAsync(t => p.Api.GetBlockAsync(b, span, t), c);
                         if (got != b.Size)
@@ -162,7 +161,7 @@ internal sealed class Downloader(SyncPass p)
 
                     // A block that arrived is kept even if the sync is being cancelled: the next run resumes after it.
                     await RandomAccess.WriteAsync(handle, span, b.Offset, CancellationToken.None);
-                    pieces.Written(b.Offset, b.Size);
+                    pieces.Written(b.Offset, span.Span);
                     writeBehind.Written(b.Size);
                     p.Advance(b.Size, r.Path);
                 }

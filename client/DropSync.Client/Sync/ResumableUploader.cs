@@ -34,7 +34,7 @@ internal sealed class ResumableUploader(SyncPass p)
         {
             await using (var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan))
             {
-                var chunks = await FastCdc.ChunkAsync(stream, ct: ct);
+                var chunks = await FastCdc.ChunkAsync(stream, ChunkerOptions.ForLength(size), ct: ct);
                 blocks = chunks.Select(c => new BlockRef(c.Hash, c.Size)).ToList();
             }
 
