@@ -10,7 +10,6 @@ using Amazon.SQS.Model;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Hosting;
 using DropSync.Aws.Tests.Infrastructure;
-using DropSync.Core.Model;
 using DropSync.Core.Ports;
 using DropSync.Testing;
 using Microsoft.Extensions.DependencyInjection;
