@@ -73,6 +73,19 @@ public abstract partial class FileMetadataStoreContract
         Assert.Equal([inA], await store.ListAsync(nsA, "", recursive: true, None));
     }
 
+    /// <summary>
+    /// A tree with names that sort around "/A/" by key ("/A!x", "/A.txt", "/A0", "/Ab"), tombstones below it, then
+    /// <paramref name="more"/>, and a file of another namespace: what listings and their pages must get exactly right.
+    /// </summary>
+    private static MetadataWrite[] AwkwardTree(string ns, params MetadataWrite[] more) =>
+    [
+        Put(Folder(ns, "/A")), Put(File(ns, "/A/b.txt")), Put(Folder(ns, "/A/Sub")), Put(File(ns, "/A/Sub/c.txt")),
+        Put(File(ns, "/A/Sub/Deleted.txt") with { IsDeleted = true }), Put(Folder(ns, "/A/Gone") with { IsDeleted = true }),
+        Put(File(ns, "/A!x")), Put(File(ns, "/A.txt")), Put(File(ns, "/A0")), Put(Folder(ns, "/Ab")), Put(File(ns, "/Ab/d.txt")),
+        .. more,
+        Put(File(NewNamespace(), "/A/other-namespace.txt")),
+    ];
+
     private static List<string> Keys(IEnumerable<FileEntry> entries) => entries.Select(e => e.PathKey).ToList();
 
     private static void AssertSameRevision(FileRevision expected, FileRevision? actual)
