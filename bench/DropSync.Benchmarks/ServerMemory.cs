@@ -30,31 +30,8 @@ internal sealed class ServerMemory(int pid)
     /// </summary>
     public Resident ReadResident()
     {
-        long anon = 0, file = 0, shmem = 0;
-        try
-        {
-            foreach (var line in File.ReadLines(_status))
-            {
-                if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
-                {
-                    anon = ParseKilobytes(line);
-                }
-                else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
-                {
-                    file = ParseKilobytes(line);
-                }
-                else if (line.StartsWith("RssShmem:", StringComparison.Ordinal))
-                {
-                    shmem = ParseKilobytes(line);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new BenchmarkException($"cannot read {_status} (did the server exit?): {e.Message}");
-        }
-
-        return new Resident(anon, file, shmem);
+        var bytes = ReadStatusFields(_status, "RssAnon:", "RssFile:", "RssShmem:");
+        return new Resident(bytes[0], bytes[1], bytes[2]);
     }
 
     /// <summary>RSS by kind, in bytes (see <see cref="ReadResident"/>).</summary>
@@ -103,18 +80,25 @@ internal sealed class ServerMemory(int pid)
 
     private static (long Rss, long Hwm) ReadStatus(string path)
     {
-        long rss = 0, hwm = 0;
+        var bytes = ReadStatusFields(path, "VmRSS:", "VmHWM:");
+        return (bytes[0], bytes[1]);
+    }
+
+    /// <summary>The named fields ("VmRSS:" and the like) of a /proc status file, in bytes; 0 for one it does not list.</summary>
+    private static long[] ReadStatusFields(string path, params string[] names)
+    {
+        var bytes = new long[names.Length];
         try
         {
             foreach (var line in File.ReadLines(path))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                for (var i = 0; i < names.Length; i++)
                 {
-                    rss = ParseKilobytes(line);
-                }
-                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                {
-                    hwm = ParseKilobytes(line);
+                    if (line.StartsWith(names[i], StringComparison.Ordinal))
+                    {
+                        bytes[i] = ParseKilobytes(line);
+                        break;
+                    }
                 }
             }
         }
@@ -123,7 +107,7 @@ internal sealed class ServerMemory(int pid)
             throw new BenchmarkException($"cannot read {path} (did the server exit?): {e.Message}");
         }
 
-        return (rss, hwm);
+        return bytes;
     }
 
     /// <summary>"VmRSS:\t  123456 kB" to bytes.</summary>

@@ -18,26 +18,9 @@ namespace DropSync.Aws.Tests;
 /// the rest. DROPSYNC_COLD_AFTER_DAYS=0: a block is due for tiering as soon as no current revision names it.
 /// </summary>
 [Collection(AwsModeCollection.Name)]
-public sealed class ColdTieringTests(DynamoDbServer dynamo, S3Server s3) : IAsyncLifetime
+public sealed class ColdTieringTests(DynamoDbServer dynamo, S3Server s3) : ColdTieringHostTest(dynamo, s3)
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private ColdTieringHost? _tiering;
-
-    private TaggingS3Proxy Proxy => _tiering!.Proxy;
-
-    private AwsModeHost Host => _tiering!.Host;
-
-    private string Bucket => _tiering!.Bucket;
-
-    public async Task InitializeAsync() => _tiering = await ColdTieringHost.StartAsync(dynamo, s3);
-
-    public async Task DisposeAsync()
-    {
-        if (_tiering is not null)
-        {
-            await _tiering.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Old_blocks_are_tagged_cold_blocks_a_current_file_names_are_not_and_a_restore_warms_them_and_still_downloads()

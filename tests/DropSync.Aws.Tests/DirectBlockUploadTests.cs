@@ -148,19 +148,7 @@ public sealed class DirectBlockUploadTests(DynamoDbServer dynamo, S3Server s3)
     /// <summary>An upload session declaring the blocks: what pins them, as a reservation needs.</summary>
     private static async Task<UploadSession> PinAsync(DynamoDbContext db, string userId, DateTimeOffset expiresAt, params BlockRef[] blocks)
     {
-        var session = new UploadSession
-        {
-            UploadId = "up_" + Guid.NewGuid().ToString("N"),
-            UserId = userId,
-            DeviceId = "dev_test",
-            NamespaceId = NewNamespace(),
-            PathDisplay = "/upload.bin",
-            Size = blocks.Sum(b => (long)b.Size),
-            Blocks = blocks,
-            Mode = WriteMode.Add,
-            CreatedAt = expiresAt.AddHours(-1),
-            ExpiresAt = expiresAt,
-        };
+        var session = PinningSession(userId, expiresAt.AddHours(-1), expiresAt, blocks);
         await new DynamoDbUploadSessionStore(db).CreateAsync(session, None);
         return session;
     }

@@ -18,26 +18,9 @@ namespace DropSync.Aws.Tests;
 /// S3 tagging goes through <see cref="TaggingS3Proxy"/> (fauxqs has none), as in <see cref="ColdTieringTests"/>.
 /// </summary>
 [Collection(AwsModeCollection.Name)]
-public sealed class ReferenceBackfillTests(DynamoDbServer dynamo, S3Server s3) : IAsyncLifetime
+public sealed class ReferenceBackfillTests(DynamoDbServer dynamo, S3Server s3) : ColdTieringHostTest(dynamo, s3)
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private ColdTieringHost? _tiering;
-
-    private TaggingS3Proxy Proxy => _tiering!.Proxy;
-
-    private AwsModeHost Host => _tiering!.Host;
-
-    private string Bucket => _tiering!.Bucket;
-
-    public async Task InitializeAsync() => _tiering = await ColdTieringHost.StartAsync(dynamo, s3);
-
-    public async Task DisposeAsync()
-    {
-        if (_tiering is not null)
-        {
-            await _tiering.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Old_files_are_counted_once_by_runs_capped_at_n_items_that_resume_until_done()

@@ -121,7 +121,7 @@ public abstract class BlockIndexContract
         var (index, _, sessions) = await CreateStoresAsync();
         var pinned = Block("pinned");
         await index.RecordAsync("u_alice", pinned.Hash, pinned.Size, At(0), None);
-        await sessions.CreateAsync(Session("u_alice", expiresAt: At(100), Block("other"), pinned), None);
+        await sessions.CreateAsync(PinningSession("u_alice", At(0), At(100), Block("other"), pinned), None);
 
         Assert.Empty(await index.ListUnreferencedAsync(At(50), At(99), 100, None));
         Assert.False(await index.TryForgetAsync(pinned.Hash, At(99), None));
@@ -185,7 +185,7 @@ public abstract class BlockIndexContract
         Assert.Equal(2, candidates.Count);
 
         await files.MustApplyAsync(CreateFile(File(NewNamespace(), "/late.bin"), byRevision));
-        await sessions.CreateAsync(Session("u_alice", expiresAt: At(1000), bySession), None);
+        await sessions.CreateAsync(PinningSession("u_alice", At(0), At(1000), bySession), None);
 
         Assert.False(await index.TryForgetAsync(byRevision.Hash, At(10), None));
         Assert.False(await index.TryForgetAsync(bySession.Hash, At(10), None));
@@ -208,18 +208,4 @@ public abstract class BlockIndexContract
         Assert.False(await index.TryForgetAsync(block.Hash, At(100), None));
         Assert.Single(await index.FindHeldAsync("u_alice", [block.Hash], None));
     }
-
-    private static UploadSession Session(string userId, DateTimeOffset expiresAt, params BlockRef[] blocks) => new()
-    {
-        UploadId = "up_" + Guid.NewGuid().ToString("N"),
-        UserId = userId,
-        DeviceId = "dev_test",
-        NamespaceId = NewNamespace(),
-        PathDisplay = "/upload.bin",
-        Size = blocks.Sum(b => (long)b.Size),
-        Blocks = blocks,
-        Mode = WriteMode.Add,
-        CreatedAt = At(0),
-        ExpiresAt = expiresAt,
-    };
 }

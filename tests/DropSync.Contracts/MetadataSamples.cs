@@ -25,6 +25,24 @@ public static class MetadataSamples
 
     public static string KeyOf(string display) => Core.Paths.DropPath.KeyOf(display);
 
+    /// <summary>
+    /// An upload session of <paramref name="userId"/> declaring <paramref name="blocks"/>: what pins them against
+    /// collection until it expires, and what a block reservation needs.
+    /// </summary>
+    public static UploadSession PinningSession(string userId, DateTimeOffset createdAt, DateTimeOffset expiresAt, params BlockRef[] blocks) => new()
+    {
+        UploadId = "up_" + Guid.NewGuid().ToString("N"),
+        UserId = userId,
+        DeviceId = "dev_test",
+        NamespaceId = NewNamespace(),
+        PathDisplay = "/upload.bin",
+        Size = blocks.Sum(b => (long)b.Size),
+        Blocks = blocks,
+        Mode = WriteMode.Add,
+        CreatedAt = createdAt,
+        ExpiresAt = expiresAt,
+    };
+
     public static FileEntry File(string ns, string display, string? rev = null, long size = 11, DateTimeOffset? at = null) => new()
     {
         NamespaceId = ns,

@@ -4,9 +4,7 @@ using DropSync.Core.Content;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
 using DropSync.Embedded.Blocks;
-using DropSync.Embedded.Keys;
 using DropSync.Embedded.Metadata;
-using DropSync.Embedded.Tests.Metadata;
 using static DropSync.Contracts.MetadataSamples;
 
 namespace DropSync.Embedded.Tests;
@@ -20,45 +18,40 @@ public sealed class TieredBlockStoreBatchCommitTests : IDisposable
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dropsync-tests", Guid.NewGuid().ToString("N"));
-    private readonly TempMetadataDatabase _database = new();
-    private readonly SqliteMetadataStore _metadata;
-    private readonly TieredBlockStore _store;
+    private readonly TempTieredBlockStore _tiered = new();
 
-    public TieredBlockStoreBatchCommitTests()
-    {
-        _metadata = _database.Open();
-        _store = new TieredBlockStore(new EncryptedDiskBlockStore(Path.Combine(_root, "blocks"), MasterKey.Generate()), _metadata, TimeProvider.System);
-    }
+    private SqliteMetadataStore Metadata => _tiered.Metadata;
+
+    private TieredBlockStore Store => _tiered.Store;
 
     [Fact]
     public async Task Many_blocks_and_many_commits_are_one_write_transaction_and_a_lost_race_fails_alone()
     {
         var ns = NewNamespace();
         var taken = File(ns, "/taken.txt");
-        await _metadata.MustApplyAsync(CreateFile(taken));
+        await Metadata.MustApplyAsync(CreateFile(taken));
         var contents = Enumerable.Range(0, 200).Select(i => RandomNumberGenerator.GetBytes(1000 + i)).ToList();
         // Two files of the batch with the same content: one block.
         contents.Add(contents[0]);
-        var blocks = contents.Select(c => _store.SealForCommit("u_a", BlockHash.Of(c), c, hashedHere: false, DateTimeOffset.UtcNow)!).ToList();
+        var blocks = contents.Select(c => Store.SealForCommit("u_a", BlockHash.Of(c), c, hashedHere: false, DateTimeOffset.UtcNow)!).ToList();
         var files = contents.Select((c, i) => File(ns, $"/d{i % 9}/f{i}.txt", size: c.Length)).ToList();
         // The last one races the file already there, and loses.
         files.Add(File(ns, "/taken.txt", size: contents[5].Length));
         var batches = files.Select((f, i) => (IReadOnlyList<MetadataWrite>)CreateFile(f, new BlockRef(BlockHash.Of(contents[i % contents.Count]), contents[i % contents.Count].Length))).ToList();
-        var before = _metadata.CommittedWriteTransactions;
+        var before = Metadata.CommittedWriteTransactions;
 
-        var results = await _store.PutRecordAndApplyEachAsync(blocks.DistinctBy(b => b.Hash).ToList(), batches, None);
+        var results = await Store.PutRecordAndApplyEachAsync(blocks.DistinctBy(b => b.Hash).ToList(), batches, None);
 
-        Assert.Equal(before + 1, _metadata.CommittedWriteTransactions);
+        Assert.Equal(before + 1, Metadata.CommittedWriteTransactions);
         Assert.All(results.SkipLast(1), r => Assert.True(r.Applied));
         Assert.False(results[^1].Applied);
-        Assert.Equal(taken.Rev, (await _metadata.GetEntryAsync(ns, taken.PathKey, None))!.Rev);
+        Assert.Equal(taken.Rev, (await Metadata.GetEntryAsync(ns, taken.PathKey, None))!.Rev);
         Assert.Equal(Enumerable.Range(2, contents.Count).Select(i => (long)i), results.SkipLast(1).Select(r => r.Changes.Single().Sequence));
-        var held = await _metadata.FindHeldAsync("u_a", contents.Select(c => BlockHash.Of(c)).ToList(), None);
+        var held = await Metadata.FindHeldAsync("u_a", contents.Select(c => BlockHash.Of(c)).ToList(), None);
         Assert.Equal(200, held.Count);
         foreach (var c in new[] { contents[0], contents[100], contents[199] })
         {
-            Assert.Equal(c, await _store.ReadAsync(BlockHash.Of(c), None));
+            Assert.Equal(c, await Store.ReadAsync(BlockHash.Of(c), None));
         }
     }
 
@@ -66,16 +59,16 @@ public sealed class TieredBlockStoreBatchCommitTests : IDisposable
     public async Task Carried_blocks_are_stored_once_even_when_no_commit_goes_with_them()
     {
         var data = RandomNumberGenerator.GetBytes(3000);
-        var block = _store.SealForCommit("u_b", BlockHash.Of(data), data, hashedHere: true, DateTimeOffset.UtcNow)!;
-        var carried = new BlockService(_store, _metadata, new BlockLocks(), TimeProvider.System).CarryAll([block, block])!;
+        var block = Store.SealForCommit("u_b", BlockHash.Of(data), data, hashedHere: true, DateTimeOffset.UtcNow)!;
+        var carried = new BlockService(Store, Metadata, new BlockLocks(), TimeProvider.System).CarryAll([block, block])!;
         Assert.Equal(1, carried.Count);
 
         await carried.StoreAloneAsync(None);
         await carried.StoreAloneAsync(None);
 
         Assert.True(carried.IsStored);
-        Assert.Equal(data, await _store.ReadAsync(BlockHash.Of(data), None));
-        Assert.Equal(data.Length, (await _metadata.FindHeldAsync("u_b", [BlockHash.Of(data)], None))[BlockHash.Of(data)]);
+        Assert.Equal(data, await Store.ReadAsync(BlockHash.Of(data), None));
+        Assert.Equal(data.Length, (await Metadata.FindHeldAsync("u_b", [BlockHash.Of(data)], None))[BlockHash.Of(data)]);
         await Assert.ThrowsAsync<InvalidOperationException>(() => carried.ApplyEachWithAsync([], None));
     }
 
@@ -103,13 +96,5 @@ public sealed class TieredBlockStoreBatchCommitTests : IDisposable
         (await single.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        _database.Dispose();
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    public void Dispose() => _tiered.Dispose();
 }

@@ -4,9 +4,7 @@ using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
 using DropSync.Embedded.Blocks;
-using DropSync.Embedded.Keys;
 using DropSync.Embedded.Metadata;
-using DropSync.Embedded.Tests.Metadata;
 using static DropSync.Contracts.MetadataSamples;
 
 namespace DropSync.Embedded.Tests;
@@ -19,16 +17,11 @@ public sealed class TieredBlockStoreCommitTests : IDisposable
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dropsync-tests", Guid.NewGuid().ToString("N"));
-    private readonly TempMetadataDatabase _database = new();
-    private readonly SqliteMetadataStore _metadata;
-    private readonly TieredBlockStore _store;
+    private readonly TempTieredBlockStore _tiered = new();
 
-    public TieredBlockStoreCommitTests()
-    {
-        _metadata = _database.Open();
-        _store = new TieredBlockStore(new EncryptedDiskBlockStore(Path.Combine(_root, "blocks"), MasterKey.Generate()), _metadata, TimeProvider.System);
-    }
+    private SqliteMetadataStore Metadata => _tiered.Metadata;
+
+    private TieredBlockStore Store => _tiered.Store;
 
     [Fact]
     public async Task A_carried_block_its_record_and_the_commit_are_one_write_transaction()
@@ -36,18 +29,18 @@ public sealed class TieredBlockStoreCommitTests : IDisposable
         var data = RandomNumberGenerator.GetBytes(1024);
         var hash = BlockHash.Of(data);
         var file = File(NewNamespace(), "/small.txt", size: data.Length);
-        var before = _metadata.CommittedWriteTransactions;
+        var before = Metadata.CommittedWriteTransactions;
 
-        var sealedBlock = _store.SealForCommit("u_a", hash, data, hashedHere: false, DateTimeOffset.UtcNow)!;
-        var result = await _store.PutRecordAndApplyAsync(sealedBlock, CreateFile(file, new BlockRef(hash, data.Length)), None);
+        var sealedBlock = Store.SealForCommit("u_a", hash, data, hashedHere: false, DateTimeOffset.UtcNow)!;
+        var result = await Store.PutRecordAndApplyAsync(sealedBlock, CreateFile(file, new BlockRef(hash, data.Length)), None);
 
         Assert.True(result.Applied);
-        Assert.Equal(before + 1, _metadata.CommittedWriteTransactions);
-        Assert.Equal(file.Rev, (await _metadata.GetEntryAsync(file.NamespaceId, file.PathKey, None))!.Rev);
-        Assert.Equal(data.Length, (await _metadata.FindHeldAsync("u_a", [hash], None))[hash]);
-        Assert.Equal(data, await _store.ReadAsync(hash, None));
+        Assert.Equal(before + 1, Metadata.CommittedWriteTransactions);
+        Assert.Equal(file.Rev, (await Metadata.GetEntryAsync(file.NamespaceId, file.PathKey, None))!.Rev);
+        Assert.Equal(data.Length, (await Metadata.FindHeldAsync("u_a", [hash], None))[hash]);
+        Assert.Equal(data, await Store.ReadAsync(hash, None));
         // Sealed: the row does not hold the plaintext.
-        Assert.NotEqual(data, (await _metadata.ReadInlineBlockAsync(hash, None))!);
+        Assert.NotEqual(data, (await Metadata.ReadInlineBlockAsync(hash, None))!);
     }
 
     [Fact]
@@ -55,21 +48,21 @@ public sealed class TieredBlockStoreCommitTests : IDisposable
     {
         var ns = NewNamespace();
         var winner = File(ns, "/race.txt");
-        await _metadata.MustApplyAsync(CreateFile(winner));
+        await Metadata.MustApplyAsync(CreateFile(winner));
         var data = RandomNumberGenerator.GetBytes(2000);
         var hash = BlockHash.Of(data);
         var loser = File(ns, "/race.txt", size: data.Length);
 
-        var sealedBlock = _store.SealForCommit("u_b", hash, data, hashedHere: true, DateTimeOffset.UtcNow)!;
-        var result = await _store.PutRecordAndApplyAsync(sealedBlock, CreateFile(loser, new BlockRef(hash, data.Length)), None);
+        var sealedBlock = Store.SealForCommit("u_b", hash, data, hashedHere: true, DateTimeOffset.UtcNow)!;
+        var result = await Store.PutRecordAndApplyAsync(sealedBlock, CreateFile(loser, new BlockRef(hash, data.Length)), None);
 
         Assert.False(result.Applied);
         Assert.Equal(0, result.FailedWriteIndex);
-        Assert.Equal(winner.Rev, (await _metadata.GetEntryAsync(ns, winner.PathKey, None))!.Rev);
-        Assert.Null(await _metadata.GetRevisionAsync(ns, loser.Rev, None));
-        Assert.Single(await _metadata.ReadJournalAsync(ns, 0, 10, None));
-        Assert.Equal(data.Length, (await _metadata.FindHeldAsync("u_b", [hash], None))[hash]);
-        Assert.Equal(data, await _store.ReadAsync(hash, None));
+        Assert.Equal(winner.Rev, (await Metadata.GetEntryAsync(ns, winner.PathKey, None))!.Rev);
+        Assert.Null(await Metadata.GetRevisionAsync(ns, loser.Rev, None));
+        Assert.Single(await Metadata.ReadJournalAsync(ns, 0, 10, None));
+        Assert.Equal(data.Length, (await Metadata.FindHeldAsync("u_b", [hash], None))[hash]);
+        Assert.Equal(data, await Store.ReadAsync(hash, None));
     }
 
     [Fact]
@@ -80,13 +73,13 @@ public sealed class TieredBlockStoreCommitTests : IDisposable
         {
             var data = RandomNumberGenerator.GetBytes(100 + i);
             var hash = BlockHash.Of(data);
-            var sealedBlock = _store.SealForCommit("u_c", hash, data, hashedHere: true, DateTimeOffset.UtcNow)!;
-            var result = await _store.PutRecordAndApplyAsync(sealedBlock, CreateFile(File(ns, $"/f{i}.txt", size: data.Length), new BlockRef(hash, data.Length)), None);
+            var sealedBlock = Store.SealForCommit("u_c", hash, data, hashedHere: true, DateTimeOffset.UtcNow)!;
+            var result = await Store.PutRecordAndApplyAsync(sealedBlock, CreateFile(File(ns, $"/f{i}.txt", size: data.Length), new BlockRef(hash, data.Length)), None);
             Assert.True(result.Applied);
             Assert.Equal(i + 1, result.Changes.Single().Sequence);
         }
 
-        Assert.Equal(50, (await _metadata.ListAsync(ns, "", recursive: false, None)).Count);
+        Assert.Equal(50, (await Metadata.ListAsync(ns, "", recursive: false, None)).Count);
     }
 
     [Fact]
@@ -94,22 +87,14 @@ public sealed class TieredBlockStoreCommitTests : IDisposable
     {
         var large = RandomNumberGenerator.GetBytes(TieredBlockStore.MaxInlineSize + 1);
         var asFile = RandomNumberGenerator.GetBytes(500);
-        await _store.Files.PutAsync(BlockHash.Of(asFile), asFile, None);
+        await Store.Files.PutAsync(BlockHash.Of(asFile), asFile, None);
         var data = RandomNumberGenerator.GetBytes(500);
 
-        Assert.Null(_store.SealForCommit("u_d", BlockHash.Of(large), large, hashedHere: true, DateTimeOffset.UtcNow));
-        Assert.Null(_store.SealForCommit("u_d", BlockHash.Of(asFile), asFile, hashedHere: true, DateTimeOffset.UtcNow));
-        var error = Assert.Throws<DropSyncException>(() => _store.SealForCommit("u_d", BlockHash.Of(large), data, hashedHere: false, DateTimeOffset.UtcNow));
+        Assert.Null(Store.SealForCommit("u_d", BlockHash.Of(large), large, hashedHere: true, DateTimeOffset.UtcNow));
+        Assert.Null(Store.SealForCommit("u_d", BlockHash.Of(asFile), asFile, hashedHere: true, DateTimeOffset.UtcNow));
+        var error = Assert.Throws<DropSyncException>(() => Store.SealForCommit("u_d", BlockHash.Of(large), data, hashedHere: false, DateTimeOffset.UtcNow));
         Assert.Equal(ErrorCodes.BlockHashMismatch, error.Code);
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        _database.Dispose();
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    public void Dispose() => _tiered.Dispose();
 }

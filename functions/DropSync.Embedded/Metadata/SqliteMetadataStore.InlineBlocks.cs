@@ -90,50 +90,6 @@ public sealed partial class SqliteMetadataStore
     }
 
     /// <summary>
-    /// For a batch whose expectations no earlier write of it can change (only entry writes, revisions and changes, each
-    /// path checked or written once): the index of the first expectation that fails now, or -1 if all hold, which is
-    /// what applying it would find. Null for any other batch: it must be applied in a savepoint.
-    /// Why that keeps first-wins exactly: the writer thread is the only writer and runs the check and the writes back to
-    /// back in one transaction, so the only thing that can change an entry between its check and its write is this
-    /// batch's own write of another key, which no check of this batch looks at. A write that throws half-way fails the
-    /// whole group write, which is rolled back and run again with every write in its own savepoint.
-    /// </summary>
-    private static async Task<int?> FirstFailedExpectationAsync(BatchCommands batch, IReadOnlyList<MetadataWrite> writes, CancellationToken ct)
-    {
-        var paths = new HashSet<(string, string)>();
-        foreach (var write in writes)
-        {
-            var path = write switch
-            {
-                MetadataWrite.PutEntry put => (put.Entry.NamespaceId, put.Entry.PathKey),
-                MetadataWrite.CheckEntry check => (check.NamespaceId, check.PathKey),
-                MetadataWrite.AddRevision or MetadataWrite.AppendChange => default((string, string)?),
-                _ => ("", ""),
-            };
-            if (path is { } key && (key.Item1.Length == 0 || !paths.Add(key)))
-            {
-                return null;
-            }
-        }
-
-        for (var i = 0; i < writes.Count; i++)
-        {
-            var holds = writes[i] switch
-            {
-                MetadataWrite.PutEntry put => await batch.MeetsAsync(put.Entry.NamespaceId, put.Entry.PathKey, put.Expected, ct),
-                MetadataWrite.CheckEntry check => await batch.MeetsAsync(check.NamespaceId, check.PathKey, check.Expected, ct),
-                _ => true,
-            };
-            if (!holds)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    /// <summary>
     /// One write for a whole batch upload: stores and records every sealed block (kept whatever becomes of the batches),
     /// then applies each batch in its own savepoint, as <see cref="ApplyEachAsync"/> does. Durable, blocks and batches,
     /// when this returns: one group-commit write instead of one per block.

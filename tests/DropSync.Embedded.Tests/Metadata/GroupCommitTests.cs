@@ -16,6 +16,19 @@ public sealed class GroupCommitTests : IDisposable
 
     private readonly TempMetadataDatabase _database = new();
 
+    /// <summary>
+    /// A store holding one file at <paramref name="path"/> (sequence 1), and its group-transaction count after that
+    /// write, from which a test counts the transactions its own writes took.
+    /// </summary>
+    private async Task<(SqliteMetadataStore Store, string Ns, FileEntry Existing, long TransactionsBefore)> OpenWithOneFileAsync(string path)
+    {
+        var store = _database.Open();
+        var ns = NewNamespace();
+        var existing = File(ns, path);
+        await store.MustApplyAsync(CreateFile(existing));
+        return (store, ns, existing, store.CommittedMetadataBatchTransactions);
+    }
+
     [Fact]
     public async Task Concurrent_commits_share_transactions_and_all_apply_with_consecutive_sequences()
     {
@@ -38,11 +51,7 @@ public sealed class GroupCommitTests : IDisposable
     [Fact]
     public async Task Of_commits_racing_for_one_path_in_one_group_exactly_one_wins_and_the_others_fail_as_they_would_alone()
     {
-        var store = _database.Open();
-        var ns = NewNamespace();
-        var existing = File(ns, "/update-me.txt");
-        await store.MustApplyAsync(CreateFile(existing));
-        var transactionsBefore = store.CommittedMetadataBatchTransactions;
+        var (store, ns, existing, transactionsBefore) = await OpenWithOneFileAsync("/update-me.txt");
 
         var creates = Enumerable.Range(0, 40).Select(i => store.ApplyAsync(CreateFile(File(ns, "/same.txt"), Block("c" + i)), None)).ToList();
         var updates = Enumerable.Range(0, 40).Select(_ =>
@@ -65,11 +74,7 @@ public sealed class GroupCommitTests : IDisposable
     [Fact]
     public async Task A_commit_that_fails_or_throws_inside_a_group_is_undone_alone_and_the_others_commit()
     {
-        var store = _database.Open();
-        var ns = NewNamespace();
-        var taken = File(ns, "/taken.txt");
-        await store.MustApplyAsync(CreateFile(taken));
-        var transactionsBefore = store.CommittedMetadataBatchTransactions;
+        var (store, ns, _, transactionsBefore) = await OpenWithOneFileAsync("/taken.txt");
 
         var good = new List<Task<BatchResult>>();
         var failing = new List<Task<BatchResult>>();
@@ -114,11 +119,7 @@ public sealed class GroupCommitTests : IDisposable
         // Block + commit writes run without the group's savepoint; when one throws, its group is rolled back and runs
         // again with every write in a savepoint: the thrower leaves no block, no entry and no journal row, and the
         // writes around it (with and without savepoints, applied or declined) end as they would have alone.
-        var store = _database.Open();
-        var ns = NewNamespace();
-        var taken = File(ns, "/taken.txt");
-        await store.MustApplyAsync(CreateFile(taken));
-        var transactionsBefore = store.CommittedMetadataBatchTransactions;
+        var (store, ns, _, transactionsBefore) = await OpenWithOneFileAsync("/taken.txt");
 
         var carried = new List<Task<BatchResult>>();
         var declined = new List<Task<BatchResult>>();
