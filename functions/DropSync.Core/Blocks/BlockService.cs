@@ -137,22 +137,8 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
     public Task<int> ReadIntoAsync(BlockHash hash, Memory<byte> destination, CancellationToken ct) => store.ReadIntoAsync(hash, destination, ct);
 
     /// <summary>Fills <paramref name="buffer"/> from <paramref name="source"/> until it is full or the stream ends.</summary>
-    public static async Task<int> ReadUpToAsync(Stream source, Memory<byte> buffer, CancellationToken ct)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var n = await source.ReadAsync(buffer[total..], ct);
-            if (n == 0)
-            {
-                break;
-            }
-
-            total += n;
-        }
-
-        return total;
-    }
+    public static ValueTask<int> ReadUpToAsync(Stream source, Memory<byte> buffer, CancellationToken ct) =>
+        source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
 
     /// <summary>Whether <paramref name="source"/> has another byte: a full block's buffer need not be one byte larger (and so twice the size in the pool) just to see that a body is too long.</summary>
     public static async Task<bool> HasMoreAsync(Stream source, CancellationToken ct)

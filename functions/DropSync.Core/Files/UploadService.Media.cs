@@ -64,7 +64,7 @@ public sealed partial class UploadService
                 var destination = reading.AsMemory(0, smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize);
                 var n = spare is null
                     ? await ReadBlockHashingAsync(body, destination, blockHasher, ct)
-                    : await ReadBlockAsync(body, destination, ct);
+                    : await BlockService.ReadUpToAsync(body, destination, ct);
                 if (smallCapacity > 0 && n == smallCapacity)
                 {
                     throw Errors.Errors.BadRequest(ErrorCodes.InvalidSize, "The body is longer than its declared Content-Length.");
@@ -228,24 +228,6 @@ public sealed partial class UploadService
             }
 
             hash.AppendData(buffer.Span.Slice(total, n));
-            total += n;
-        }
-
-        return total;
-    }
-
-    /// <summary>Fills <paramref name="buffer"/> from <paramref name="source"/> until it is full or the stream ends.</summary>
-    private static async Task<int> ReadBlockAsync(Stream source, Memory<byte> buffer, CancellationToken ct)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var n = await source.ReadAsync(buffer[total..], ct);
-            if (n == 0)
-            {
-                break;
-            }
-
             total += n;
         }
 
