@@ -88,10 +88,12 @@ internal sealed class Downloader(SyncPass p)
             var existingLength = file.Length;
             var handle = file.SafeFileHandle;
             file.SetLength(size);
-            using var pieces = new PieceHashes(handle, size);
-            var writeBehind = new WriteBehind(handle);
+            // Without direct I/O (another OS, tmpfs) the page cache is written back as the download goes.
+            WriteBehind? writeBehind = null;
             try
             {
+                using var pieces = new PieceWriter(temp, handle, size);
+                writeBehind = pieces.UsesDirectIo ? null : new WriteBehind(handle);
                 while (true)
                 {
                     refs.AddRange(list.Blocks.Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)));
@@ -104,12 +106,15 @@ internal sealed class Downloader(SyncPass p)
                     list = await p.Api.GetBlocksAsync(r.Path, metadata.Rev ?? r.Rev, next, ct);
                 }
 
-                // Every piece was hashed as its bytes were written: the file is not read again.
+                // Every piece was hashed as it was written: the file is not read again.
                 actual = pieces.ContentHash();
             }
             finally
             {
-                await writeBehind.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default);
+                if (writeBehind is not null)
+                {
+                    await writeBehind.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default);
+                }
             }
 
             file.Flush(flushToDisk: true);
@@ -124,7 +129,7 @@ internal sealed class Downloader(SyncPass p)
 
         return (refs, received);
 
-        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks, PieceHashes pieces, WriteBehind writeBehind) =>
+        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks, PieceWriter pieces, WriteBehind? writeBehind) =>
             Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (b, c) =>
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
@@ -159,10 +164,10 @@ internal sealed class Downloader(SyncPass p)
                         p.Report.Downloaded(b.Size);
                     }
 
-                    // A block that arrived is kept even if the sync is being cancelled: the next run resumes after it.
-                    await RandomAccess.WriteAsync(handle, span, b.Offset, CancellationToken.None);
+                    // Written to the file with its piece (or, if the sync stops first, when the writer is disposed:
+                    // a block that arrived is kept, and the next run resumes after it).
                     pieces.Written(b.Offset, span.Span);
-                    writeBehind.Written(b.Size);
+                    writeBehind?.Written(b.Size);
                     p.Advance(b.Size, r.Path);
                 }
                 finally
