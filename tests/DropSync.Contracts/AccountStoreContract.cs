@@ -89,6 +89,9 @@ public abstract class AccountStoreContract
         await store.TryCreateAccountAsync(alice, None);
         var device = NewDevice(alice, "Laptop", At(1));
         await store.AddDeviceAsync(device, None);
+        // Read by token and by id first: a store that keeps devices in memory must not answer these after the revoke.
+        Assert.Equal(device, await store.FindDeviceByTokenHashAsync(device.TokenHash, None));
+        Assert.Null((await store.GetDeviceAsync(device.DeviceId, None))!.RevokedAt);
 
         Assert.True(await store.RevokeDeviceAsync(alice.UserId, device.DeviceId, At(10), None));
 

@@ -8,6 +8,11 @@ internal static class SqliteCommandExtensions
     /// <summary>A command in <paramref name="transaction"/> with its parameters bound (null binds SQL NULL).</summary>
     public static SqliteCommand Command(this SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
     {
+        if (transaction.Connection is KeptReaderConnection reader)
+        {
+            return reader.Command(transaction, sql, parameters);
+        }
+
         var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;

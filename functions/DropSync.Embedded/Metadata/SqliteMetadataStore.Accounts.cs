@@ -74,7 +74,11 @@ public sealed partial class SqliteMetadataStore
             },
             cancellationToken);
 
+    /// <summary>Revoked devices too (with <see cref="Device.RevokedAt"/>); from memory once read (see the auth cache).</summary>
     public Task<Device?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken) =>
+        CachedDeviceByIdAsync(deviceId, () => ReadDeviceAsync(deviceId, cancellationToken));
+
+    private Task<Device?> ReadDeviceAsync(string deviceId, CancellationToken cancellationToken) =>
         ReadAsync(
             async (transaction, ct) =>
             {

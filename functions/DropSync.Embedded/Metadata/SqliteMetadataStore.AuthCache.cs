@@ -4,7 +4,8 @@ using DropSync.Core.Model;
 namespace DropSync.Embedded.Metadata;
 
 /// <summary>
-/// Devices by token hash and accounts by id, kept in memory: authentication reads both on every request. Exact, not a
+/// Devices by token hash and by id, and accounts by id, kept in memory: authentication reads a device by its token and
+/// its account on every request, and the change fan-out reads each commit's device by id. Exact, not a
 /// time-bounded guess: the embedded server is one process and this store is the only writer of its database, so every
 /// change to a device or an account (revoke, sign-out, password change, last use) goes through this class, which drops
 /// what it changed once the write is durable and before it answers. A read that raced with such a write is not kept
@@ -16,6 +17,7 @@ public sealed partial class SqliteMetadataStore
     private const int MaxCachedAuthEntries = 10_000;
 
     private readonly ConcurrentDictionary<string, Device> _devicesByTokenHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Device> _devicesById = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Account> _accountsById = new(StringComparer.Ordinal);
 
     /// <summary>Bumped by every change to a device or an account, before its cached entries are dropped.</summary>
@@ -33,6 +35,23 @@ public sealed partial class SqliteMetadataStore
         if (device is not null)
         {
             Remember(_devicesByTokenHash, tokenHash, device, generation);
+        }
+
+        return device;
+    }
+
+    private async Task<Device?> CachedDeviceByIdAsync(string deviceId, Func<Task<Device?>> read)
+    {
+        if (_devicesById.TryGetValue(deviceId, out var cached))
+        {
+            return cached;
+        }
+
+        var generation = Volatile.Read(ref _authGeneration);
+        var device = await read();
+        if (device is not null)
+        {
+            Remember(_devicesById, deviceId, device, generation);
         }
 
         return device;
@@ -59,6 +78,7 @@ public sealed partial class SqliteMetadataStore
     private void ForgetDevice(string deviceId)
     {
         Interlocked.Increment(ref _authGeneration);
+        _devicesById.TryRemove(deviceId, out _);
         foreach (var (tokenHash, device) in _devicesByTokenHash)
         {
             if (device.DeviceId == deviceId)

@@ -7,13 +7,13 @@ namespace DropSync.Embedded.Metadata;
 /// The embedded metadata store: files, accounts, the block index, upload sessions, sharing and notifications in one SQLite database.
 /// Writes are serialised in this process on a dedicated connection and group-committed (<see cref="GroupCommitWriter"/>):
 /// concurrent writes share one <c>BEGIN IMMEDIATE</c> transaction and its fsync, each in its own savepoint, so each is
-/// still all-or-nothing on its own. Reads use pooled connections and a snapshot transaction each, so they never wait
-/// for a write and never see part of one.
+/// still all-or-nothing on its own. Reads use connections the store keeps open (<see cref="KeptReaders"/>) and a snapshot
+/// transaction each, so they never wait for a write and never see part of one.
 /// </summary>
 public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountStore, IBlockIndex, IUploadSessionStore, ISharingStore, IInvitationStore, INotificationStore, IDisposable, IAsyncDisposable
 {
     private readonly string _connectionString;
-    private readonly string _readerConnectionString;
+    private readonly KeptReaders _readers;
     private readonly SqliteConnection _writer;
     private readonly GroupCommitWriter _group;
     private readonly WalCheckpointer _checkpointer;
@@ -40,7 +40,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
         }
 
         _connectionString = MetadataConnections.ConnectionString(databasePath);
-        _readerConnectionString = MetadataConnections.ReaderConnectionString(databasePath);
+        _readers = new KeptReaders(MetadataConnections.ReaderConnectionString(databasePath));
         _writer = MetadataConnections.OpenWriter(_connectionString);
         try
         {
@@ -108,15 +108,24 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
         Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken, bool isMetadataBatch = false, bool ownSavepoint = true)
         => _disposed ? Task.FromException<T>(new ObjectDisposedException(GetType().FullName)) : _group.WriteAsync(work, isMetadataBatch, cancellationToken, ownSavepoint);
 
-    /// <summary>Runs <paramref name="work"/> on its own pooled connection, in one read snapshot.</summary>
+    /// <summary>Runs <paramref name="work"/> on a kept reader connection of its own, in one read snapshot.</summary>
     private async Task<T> ReadAsync<T>(Func<SqliteTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await using var connection = await MetadataConnections.OpenReaderAsync(_readerConnectionString, cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: true);
-        var result = await work(transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return result;
+        var connection = await _readers.RentAsync(cancellationToken);
+        var endedCleanly = false;
+        try
+        {
+            using var transaction = connection.BeginTransaction(deferred: true);
+            var result = await work(transaction, cancellationToken);
+            transaction.Commit();
+            endedCleanly = true;
+            return result;
+        }
+        finally
+        {
+            _readers.Return(connection, endedCleanly);
+        }
     }
 
     public void Dispose() => Close();
@@ -142,6 +151,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
             _checkpointer.Dispose();
             _writerBatch?.Dispose();
             _writer.Dispose();
+            _readers.Dispose();
             ClearPool();
         }
     }
@@ -149,10 +159,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
     // Pooled connections would otherwise keep the file open after the store is gone.
     private void ClearPool()
     {
-        foreach (var connectionString in new[] { _connectionString, _readerConnectionString })
-        {
-            using var poolKey = new SqliteConnection(connectionString);
-            SqliteConnection.ClearPool(poolKey);
-        }
+        using var poolKey = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(poolKey);
     }
 }
