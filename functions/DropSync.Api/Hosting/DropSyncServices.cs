@@ -36,7 +36,7 @@ internal static class DropSyncServices
         config.GetSection("DropSync:RateLimits").Bind(limits);
         services.AddDropSyncRateLimits(limits);
 
-        // Request bodies received 128 KiB per syscall rather than 4 KiB (see LargeSegmentMemoryPool).
+        // Request bodies received 64 KiB per syscall rather than 4 KiB (see LargeSegmentMemoryPool).
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeSegmentMemoryPoolFactory>();
         services.WithBoundedReadAhead();
         if (NativeHeapTrim.PinThresholds())

@@ -5,18 +5,17 @@ using Microsoft.AspNetCore.Connections;
 namespace DropSync.Api.Hosting;
 
 /// <summary>
-/// Kestrel's connection buffers in 128 KiB segments instead of its default 4 KiB blocks. The socket transport receives
+/// Kestrel's connection buffers in 64 KiB segments instead of its default 4 KiB blocks. The socket transport receives
 /// into what is left of the current segment, so with 4 KiB blocks a request body arrived 4 KiB per recv(2) (plus a
-/// 1-byte peek before each): the largest CPU cost of an upload after hashing in issue 12's profile. Every receive also
-/// costs two thread hops (the socket's completion, then the app's read), so 128 KiB (round 9; 64 KiB before) halves
-/// both per GiB. At most <see cref="MaxKept"/> free segments (4 MiB) are kept; the rest go back to the GC, so memory
-/// stays flat. Kestrel reads ahead at most <see cref="TransportBuffers.MaxReadAhead"/> per connection either way.
+/// 1-byte peek before each): the largest CPU cost of an upload after hashing in issue 12's profile. 64 KiB segments
+/// make that sixteen times fewer syscalls. At most <see cref="MaxKept"/> free segments (4 MiB) are kept; the rest go back
+/// to the GC, so memory stays flat.
 /// </summary>
 internal sealed class LargeSegmentMemoryPool : MemoryPool<byte>
 {
-    public const int SegmentSize = 128 * 1024;
+    public const int SegmentSize = 64 * 1024;
 
-    private const int MaxKept = 32;
+    private const int MaxKept = 64;
 
     private readonly ConcurrentQueue<Segment> _free = new();
     private int _kept;
@@ -53,7 +52,7 @@ internal sealed class LargeSegmentMemoryPool : MemoryPool<byte>
         }
     }
 
-    /// <summary>One pinned array of <see cref="SegmentSize"/> bytes (the socket reads into it directly); disposing it returns it to the pool once.</summary>
+    /// <summary>One pinned 64 KiB array (the socket reads into it directly); disposing it returns it to the pool once.</summary>
     private sealed class Segment(LargeSegmentMemoryPool pool) : IMemoryOwner<byte>
     {
         private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(SegmentSize, pinned: true);

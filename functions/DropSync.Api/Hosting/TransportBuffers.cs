@@ -8,8 +8,7 @@ namespace DropSync.Api.Hosting;
 /// that a block upload waiting for the block store's gate held 16 of Kestrel's 64 KiB segments: with four parallel
 /// uploads the segment pool filled to its 64 kept (4 MiB). Past this much the socket stops being read and TCP holds the
 /// rest (kernel buffers, not the server's heap), so a slow app or a waiting upload pushes back on its client instead.
-/// 256 KiB is two of its 128 KiB segments (four of 64 KiB before round 9): the app reads a block one segment at a time, so
-/// the socket is never idle while it does.
+/// 256 KiB is four segments: the app reads a block in 64 KiB pieces, so the socket is never idle while it does.
 /// </summary>
 internal static class TransportBuffers
 {
