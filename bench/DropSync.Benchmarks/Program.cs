@@ -1,13 +1,13 @@
 using System.Globalization;
 using DropSync.Benchmarks;
 
-// dotnet run -c Release --project bench/DropSync.Benchmarks -- transfer [--size 1GiB] [--parallel 4] [--warm-up 64MiB]
+// dotnet run -c Release --project bench/DropSync.Benchmarks -- transfer [--size 1GiB] [--parallel 4] [--warm-up 64MiB] [--warm-up-passes auto]
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- fanout [--devices 100] [--commits 200] [--concurrency 8]
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
 // dotnet run -c Release --project bench/DropSync.Benchmarks -- login-flood [--flooders 64] [--seconds 20] [--same-address]
 // Figures go to stdout; progress and notes to stderr.
 const string Usage = """
-    usage: DropSync.Benchmarks transfer [--size 1GiB] [--parallel 4] [--warm-up 64MiB]
+    usage: DropSync.Benchmarks transfer [--size 1GiB] [--parallel 4] [--warm-up 64MiB] [--warm-up-passes auto]
            DropSync.Benchmarks fanout [--devices 100] [--commits 200] [--concurrency 8]
            DropSync.Benchmarks commits [--writers 1,16,64] [--commits 3000] [--file-size 1024] [--warmup 5000]
            DropSync.Benchmarks login-flood [--flooders 64] [--seconds 20] [--same-address]
@@ -21,6 +21,9 @@ const string Usage = """
                    and concurrent block PUTs and GETs in the resumable upload and block download (default 4)
       --warm-up    run every step once on files of this size first, not reported, so that the figures are the steady
                    state rather than the server's first-use JIT compilation (default 64MiB; 0 for a cold server)
+      --warm-up-passes  how many times (1-20), or "auto" (default): until a pass leaves the server's background tier-up
+                   JIT nearly idle (< 0.1 CPU-s; at least 2, at most 5 passes). 1 = one pass, as before round 9: the
+                   first measured step then carries the tier-up backlog (the "cold" figure)
 
       fanout       one user with N devices each holding the change-feed WebSocket open, and one committing device:
                    p50/p99 from a commit's HTTP answer to the last device's event, commits/s (sequential and concurrent),
@@ -56,6 +59,7 @@ Console.CancelKeyPress += (_, e) =>
 long size = ByteSize.GiB;
 var parallel = 4;
 var warmUp = 64 * ByteSize.MiB;
+var warmUpPasses = 0;
 if (args.Length > 0 && args[0] == "fanout")
 {
     var devices = 100;
@@ -169,6 +173,12 @@ for (var i = 1; i < args.Length; i++)
         case "--warm-up" when value is not null && ByteSize.TryParse(value, out var warm) && warm <= ByteSize.GiB:
             warmUp = warm;
             break;
+        case "--warm-up-passes" when value is "auto":
+            warmUpPasses = 0;
+            break;
+        case "--warm-up-passes" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var passes) && passes is >= 1 and <= 20:
+            warmUpPasses = passes;
+            break;
         case "--parallel" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 256:
             parallel = p;
             break;
@@ -190,7 +200,7 @@ if (size > MaxFileSize)
 
 try
 {
-    var report = await TransferBenchmark.RunAsync(size, parallel, warmUp, cancel.Token);
+    var report = await TransferBenchmark.RunAsync(size, parallel, warmUp, warmUpPasses, cancel.Token);
     Report.Print(report);
     return 0;
 }

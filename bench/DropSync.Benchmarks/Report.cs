@@ -20,21 +20,23 @@ internal static class Report
         Console.WriteLine(string.Create(c, $"DropSync transfer benchmark: {ByteSize.Format(report.Size)} per file, --parallel {report.Parallel}, {Environment.ProcessorCount} cores"));
         Console.WriteLine($"server: {server} ({report.Configuration}), fresh data folder, loopback");
         Console.WriteLine(report.WarmUp > 0
-            ? $"warm-up: every step once with {ByteSize.Format(report.WarmUp)} files before the measured steps (steady state; --warm-up 0 for a cold server)"
+            ? string.Create(
+                c,
+                $"warm-up: every step {report.WarmUpTierUpSeconds.Count} time(s) with {ByteSize.Format(report.WarmUp)} files before the measured steps; the server's background tier-up JIT per pass: {string.Join(", ", report.WarmUpTierUpSeconds.Select(s => s.ToString("0.00", c)))} CPU-s")
             : "no warm-up: the first step's figures include the server's first-use JIT compilation");
         Console.WriteLine("MiB/s = 2^20 bytes/s; GB/s = 10^9 bytes/s (the unit of the reference figures); seconds are wall time of the whole step");
         Console.WriteLine();
-        Console.WriteLine(string.Create(c, $"{"step",-18} {"size",10} {"seconds",9} {"MiB/s",9} {"GB/s",7} {"server peak RSS",16} {"server CPU",12} {"client CPU",12}"));
-        Console.WriteLine(new string('-', 18 + 1 + 10 + 1 + 9 + 1 + 9 + 1 + 7 + 1 + 16 + 1 + 12 + 1 + 12));
+        Console.WriteLine(string.Create(c, $"{"step",-18} {"size",10} {"seconds",9} {"MiB/s",9} {"GB/s",7} {"server peak RSS",16} {"server CPU",12} {"of it JIT",9} {"client CPU",12}"));
+        Console.WriteLine(new string('-', 18 + 1 + 10 + 1 + 9 + 1 + 9 + 1 + 7 + 1 + 16 + 1 + 12 + 1 + 9 + 1 + 12));
         foreach (var step in report.Steps)
         {
             Console.WriteLine(string.Create(
                 c,
-                $"{step.Name,-18} {ByteSize.Format(step.Bytes),10} {step.Seconds,9:0.00} {step.MebibytesPerSecond,9:0.0} {step.GigabytesPerSecond,7:0.000} {ByteSize.Mebibytes(step.ServerPeakRss),16} {Cpu(step.Monitor.ServerCpuSeconds, step.Seconds),12} {Cpu(step.Monitor.ClientCpuSeconds, step.Seconds),12}"));
+                $"{step.Name,-18} {ByteSize.Format(step.Bytes),10} {step.Seconds,9:0.00} {step.MebibytesPerSecond,9:0.0} {step.GigabytesPerSecond,7:0.000} {ByteSize.Mebibytes(step.ServerPeakRss),16} {Cpu(step.Monitor.ServerCpuSeconds, step.Seconds),12} {step.Monitor.ServerTierUpSeconds,7:0.00} s {Cpu(step.Monitor.ClientCpuSeconds, step.Seconds),12}"));
         }
 
         Console.WriteLine();
-        Console.WriteLine($"server RSS before the first upload: {ByteSize.Mebibytes(report.BaselineRss)} (peak during start-up and login: {ByteSize.Mebibytes(report.StartupPeakRss)})");
+        Console.WriteLine($"server RSS before the first upload: {ByteSize.Mebibytes(report.BaselineRss)} (peak during start-up and login: {ByteSize.Mebibytes(report.StartupPeakRss)}; server CPU by then: {report.StartupCpuSeconds.ToString("0.00", c)} s)");
         foreach (var step in report.Steps)
         {
             Console.WriteLine($"peak RSS during {step.Name}: {ByteSize.Mebibytes(step.ServerPeakRss)} (baseline {ByteSize.Mebibytes(report.BaselineRss)}); at its end {step.Monitor.AtEnd}");
@@ -45,6 +47,7 @@ internal static class Report
             ? "  (per-step peaks: the kernel's VmHWM, reset before each step via /proc/<pid>/clear_refs, and VmRSS sampled every 50 ms)"
             : "  (per-step peaks: VmRSS sampled every 50 ms; the kernel refused to reset VmHWM per step)");
         Console.WriteLine("  (CPU: seconds of CPU time during the step, and that as a share of one core over the step's wall time; 2 cores = 200%)");
+        Console.WriteLine("  (of it JIT: the server's background tier-up thread, re-compiling hot methods; a cost per process, not per GiB)");
         Console.WriteLine($"client (this benchmark) peak RSS: {ByteSize.Mebibytes(report.ClientPeakRss)}");
         Console.WriteLine();
         foreach (var step in report.Steps)

@@ -46,15 +46,71 @@ internal sealed class ServerMemory(int pid)
     {
         try
         {
-            // "pid (comm) state ppid ...": the fields after the last ')' start at field 3; utime and stime are fields 14 and 15.
-            var text = File.ReadAllText(_stat);
-            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
+            return ParseCpuSeconds(File.ReadAllText(_stat));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new BenchmarkException($"cannot read {_stat} (did the server exit?): {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// CPU time so far (user + system, seconds) of the server's background tier-up thread, the runtime's
+    /// ".NET Tiered Compilation Worker" (Linux truncates thread names to 15 characters): the JIT re-compiling hot methods
+    /// with full optimisation. Its growth during a step is that step's share of the per-process tier-up backlog.
+    /// Tier-0 and OSR compiles run on the request threads and are not in it. By thread id: the worker exits after 4 idle
+    /// seconds (the runtime's TC_BackgroundWorkerTimeoutMs) and a new one starts when work comes, so a step's share is the
+    /// growth of each worker seen, read often enough (<see cref="Monitor"/>: every 500 ms) that an exited one lost nothing.
+    /// </summary>
+    public Dictionary<string, double> TierUpJitSeconds()
+    {
+        var byThread = new Dictionary<string, double>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    byThread[Path.GetFileName(task)] = ParseCpuSeconds(File.ReadAllText(Path.Combine(task, "stat")));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // The thread ended between listing and reading (the worker exits when idle): its time is gone with it.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The server exited: no threads to read.
+        }
+
+        return byThread;
+    }
+
+    /// <summary>Tier-up JIT seconds between two <see cref="TierUpJitSeconds"/> readings (time of a worker that ended in between is lost).</summary>
+    public static double TierUpGrowth(Dictionary<string, double> before, Dictionary<string, double> after) =>
+        after.Sum(t => t.Value - before.GetValueOrDefault(t.Key));
+
+    /// <summary>Adds a later reading to <paramref name="seen"/>: workers that exited keep their last time.</summary>
+    private static void Merge(Dictionary<string, double> seen, Dictionary<string, double> reading)
+    {
+        foreach (var (thread, seconds) in reading)
+        {
+            seen[thread] = seconds;
+        }
+    }
+
+    /// <summary>utime + stime of a /proc stat line, in seconds.</summary>
+    private static double ParseCpuSeconds(string text)
+    {
+        // "pid (comm) state ppid ...": the fields after the last ')' start at field 3; utime and stime are fields 14 and 15.
+        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
     }
 
     /// <summary>This benchmark's own peak RSS (VmHWM of /proc/self), to show the client holds no file either.</summary>
@@ -124,6 +180,8 @@ internal sealed class ServerMemory(int pid)
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _sampler;
         private readonly double _serverCpuAtStart;
+        private readonly Dictionary<string, double> _tierUpAtStart;
+        private readonly Dictionary<string, double> _tierUpSeen;
         private readonly TimeSpan _clientCpuAtStart;
         private long _sampledPeak;
 
@@ -132,12 +190,17 @@ internal sealed class ServerMemory(int pid)
             _owner = owner;
             _sampledPeak = owner.Read().Rss;
             _serverCpuAtStart = owner.CpuSeconds();
+            _tierUpAtStart = owner.TierUpJitSeconds();
+            _tierUpSeen = new Dictionary<string, double>(_tierUpAtStart, StringComparer.Ordinal);
             _clientCpuAtStart = Environment.CpuUsage.TotalTime;
             _sampler = SampleAsync();
         }
 
         /// <summary>CPU seconds the server used during the step.</summary>
         public double ServerCpuSeconds { get; private set; }
+
+        /// <summary>Of <see cref="ServerCpuSeconds"/>, the seconds of the server's background tier-up JIT thread.</summary>
+        public double ServerTierUpSeconds { get; private set; }
 
         /// <summary>CPU seconds this benchmark used during the step (generating, hashing, HTTP).</summary>
         public double ClientCpuSeconds { get; private set; }
@@ -156,6 +219,8 @@ internal sealed class ServerMemory(int pid)
             await _sampler;
             _stop.Dispose();
             ServerCpuSeconds = _owner.CpuSeconds() - _serverCpuAtStart;
+            Merge(_tierUpSeen, _owner.TierUpJitSeconds());
+            ServerTierUpSeconds = TierUpGrowth(_tierUpAtStart, _tierUpSeen);
             ClientCpuSeconds = (Environment.CpuUsage.TotalTime - _clientCpuAtStart).TotalSeconds;
             var (rss, hwm) = _owner.Read();
             AtEnd = _owner.ReadResident();
@@ -170,7 +235,10 @@ internal sealed class ServerMemory(int pid)
                 while (await timer.WaitForNextTickAsync(_stop.Token))
                 {
                     _sampledPeak = Math.Max(_sampledPeak, _owner.Read().Rss);
-                    Samples++;
+                    if (++Samples % 10 == 0)
+                    {
+                        Merge(_tierUpSeen, _owner.TierUpJitSeconds());
+                    }
                 }
             }
             catch (OperationCanceledException)

@@ -25,7 +25,9 @@ internal sealed record TransferReport(
     long Size,
     int Parallel,
     long WarmUp,
+    IReadOnlyList<double> WarmUpTierUpSeconds,
     double ClientHashSeconds,
+    double StartupCpuSeconds,
     long StartupPeakRss,
     long BaselineRss,
     bool ExactPeaks,
@@ -43,7 +45,14 @@ internal static class TransferBenchmark
     /// <summary>Steps per run, for the "[n/6]" progress lines (profiling/profile-transfer.sh switches perf files on them).</summary>
     private const int StepCount = 6;
 
-    public static async Task<TransferReport> RunAsync(long size, int parallel, long warmUp, CancellationToken ct)
+    /// <summary>Warm-up passes when the run does not fix their number: the most it takes for the tier-up JIT to settle.</summary>
+    private const int MaxWarmUpPasses = 5;
+
+    /// <summary>A warm-up pass whose background tier-up JIT used less than this (CPU-seconds) left the server settled.</summary>
+    private const double SettledTierUpSeconds = 0.1;
+
+    /// <param name="warmUpPasses">Passes of every step over the warm-up files; 0 = until the tier-up JIT settles.</param>
+    public static async Task<TransferReport> RunAsync(long size, int parallel, long warmUp, int warmUpPasses, CancellationToken ct)
     {
         var (assembly, configuration) = BenchServer.Locate();
         if (configuration != "Release")
@@ -69,21 +78,17 @@ internal static class TransferBenchmark
             // Let start-up settle for a moment, so the baseline is the idle server rather than a GC in progress.
             await Task.Delay(500, ct);
             var (baselineRss, startupPeak) = memory.Read();
+            var startupCpu = memory.CpuSeconds();
+            var tierUpByPass = new List<double>();
             if (warmUp > 0)
             {
-                // Every step once on small files first, so that the figures are the steady state: the server's JIT
-                // compiles each endpoint's code (about a CPU-second per step here) on first use, once per process.
-                Console.Error.WriteLine($"warm-up: every step once with {ByteSize.Format(warmUp)} files (not reported) ...");
-                var warmMedia = MediaTransferSteps.Files(Workload.WarmUp.MediaSeed, Workload.WarmUp.MediaPath, warmUp, 1, ct);
-                var warmParallel = MediaTransferSteps.Files(Workload.WarmUp.MediaSeed, Workload.WarmUp.MediaPath, warmUp, parallel, ct);
-                await RunStepsAsync(Workload.WarmUp, warmMedia, warmParallel, api, memory, warmUp, parallel, ct);
-                await Task.Delay(500, ct);
+                tierUpByPass = await WarmUpAsync(api, memory, warmUp, parallel, warmUpPasses, ct);
             }
 
             var steps = await RunStepsAsync(Workload.Measured, media, parallelMedia, api, memory, size, parallel, ct);
 
             return new TransferReport(
-                assembly, configuration, size, parallel, warmUp, clientHashSeconds, startupPeak, baselineRss, memory.PeakResetWorks, steps, ServerMemory.ClientPeak());
+                assembly, configuration, size, parallel, warmUp, tierUpByPass, clientHashSeconds, startupCpu, startupPeak, baselineRss, memory.PeakResetWorks, steps, ServerMemory.ClientPeak());
         }
         catch (Exception e) when (e is HttpRequestException or IOException || (e is BenchmarkException && server.HasExited))
         {
@@ -91,6 +96,39 @@ internal static class TransferBenchmark
             var state = server.HasExited ? "the server process has exited" : "the server is still running";
             throw new BenchmarkException($"{e.Message}{Environment.NewLine}  {state}; its last output:{Environment.NewLine}{server.RecentLog()}", e);
         }
+    }
+
+    /// <summary>
+    /// Every step on small files of other seeds, not reported, <paramref name="passes"/> times (0: until settled), so that
+    /// the measured figures are the steady state. A fresh server JIT-compiles each endpoint's code on first use (about a
+    /// CPU-second per step here); then the runtime re-compiles the hot methods optimised (the background tier-up), but it
+    /// counts calls only after 100 ms without a new method compiled, which is rare while six different steps run, so one
+    /// pass left 0.2-0.4 CPU-s of tier-up to the first measured step (round 9). Further passes go on until one leaves the
+    /// tier-up thread nearly idle. Returns the tier-up JIT seconds of each pass.
+    /// </summary>
+    private static async Task<List<double>> WarmUpAsync(BenchApi api, ServerMemory memory, long warmUp, int parallel, int passes, CancellationToken ct)
+    {
+        var tierUpByPass = new List<double>();
+        for (var pass = 0; passes == 0 ? pass < MaxWarmUpPasses : pass < passes; pass++)
+        {
+            Console.Error.WriteLine($"warm-up pass {pass + 1}: every step with {ByteSize.Format(warmUp)} files (not reported) ...");
+            var workload = Workload.WarmUpPass(pass);
+            var warmMedia = MediaTransferSteps.Files(workload.MediaSeed, workload.MediaPath, warmUp, 1, ct);
+            var warmParallel = MediaTransferSteps.Files(workload.MediaSeed, workload.MediaPath, warmUp, parallel, ct);
+            var steps = await RunStepsAsync(workload, warmMedia, warmParallel, api, memory, warmUp, parallel, ct);
+            // The tier-up worker compiles behind the requests: give it a moment to finish what the pass queued.
+            var before = memory.TierUpJitSeconds();
+            await Task.Delay(500, ct);
+            tierUpByPass.Add(steps.Sum(s => s.Monitor.ServerTierUpSeconds) + ServerMemory.TierUpGrowth(before, memory.TierUpJitSeconds()));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up pass {pass + 1}: the server's tier-up JIT used {tierUpByPass[^1]:0.00} CPU-s"));
+            // The first pass is never settled (counting had not started); after that, stop at the first quiet pass.
+            if (passes == 0 && pass >= 1 && tierUpByPass[^1] < SettledTierUpSeconds)
+            {
+                break;
+            }
+        }
+
+        return tierUpByPass;
     }
 
     private static async Task<List<StepResult>> RunStepsAsync(
