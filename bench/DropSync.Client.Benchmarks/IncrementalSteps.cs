@@ -31,10 +31,11 @@ internal static class IncrementalSteps
         {
             var checkpointsAt = Array.IndexOf(args, "--metadata-checkpoints");
             var checkpoints = checkpointsAt >= 0 && checkpointsAt + 1 < args.Length ? args[checkpointsAt + 1] : "Background";
-            // The metadata store's Debug lines (WAL checkpoints, group commits of 20 ms or more) say where a slow try's server time went.
+            // The server's Debug lines (WAL checkpoints, group commits of 20 ms or more, each request's stages, native heap
+            // trims) say where a slow try's server time went.
             await using var server = await ServerProcess.StartAsync(
                 Path.Combine(work, "server-data"), Path.Combine(work, "keys"),
-                "--Logging:LogLevel:DropSync.Embedded.Metadata", "Debug", "--DropSync:MetadataCheckpoints", checkpoints);
+                [.. LatencyTries.ServerLogSettings, "--DropSync:MetadataCheckpoints", checkpoints]);
             Console.WriteLine($"server's metadata checkpoints: {checkpoints}");
             using var http = server.CreateClient();
             Console.WriteLine($"load average at start: {LoadAverage()}");

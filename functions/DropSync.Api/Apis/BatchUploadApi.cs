@@ -65,6 +65,7 @@ internal static class BatchUploadApi
         // The declared size, against the caller's own quota, before any block is stored; each file's commit checks its
         // target's quota again (a file into a folder shared by someone else counts for them).
         await context.RequestServices.GetRequiredService<StorageQuota>().RequireRoomAsync(caller.RootNamespaceId, context.Request.ContentLength ?? 0, ct);
+        Core.Diagnostics.RequestStages.Mark("quota");
         try
         {
             return await ReadBatchAsync(context, caller, boundary, batches, json, ct);
@@ -118,6 +119,7 @@ internal static class BatchUploadApi
         }
 
         context.RequestServices.GetRequiredService<BatchFileLimiter>().Take(caller.DeviceId, items.Count);
+        Core.Diagnostics.RequestStages.Mark("manifest read");
         var results = await batches.UploadAsync(caller, items, ReadFilesAsync(reader, items, ct), ct);
         return new BatchUploadResponse([.. results.Select(r => r.Error is null
             ? new BatchUploadEntry(r.Index, r.Path, StatusCodes.Status200OK, r.Metadata, null)

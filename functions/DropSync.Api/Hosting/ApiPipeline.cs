@@ -10,6 +10,7 @@ internal static class ApiPipeline
     public static WebApplication UseDropSync(this WebApplication app)
     {
         app.LogWhereDropSyncRuns();
+        app.UseRequestTimingLog();
         app.UseClientAddress(app.Services.GetRequiredService<Core.Guarding.RateLimitOptions>());
         app.UseDropSyncErrors();
         // The server pings idle change-feed sockets and drops those that stop answering.
@@ -24,6 +25,7 @@ internal static class ApiPipeline
         // After authentication: the API's limit is per device token.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.MarkAuthorized();
         app.UseJsonBodyLimit();
         app.MapOpenApi().AllowAnonymous();
         app.MapApiReferencePage();

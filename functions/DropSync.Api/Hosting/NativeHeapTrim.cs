@@ -50,8 +50,38 @@ internal sealed partial class NativeHeapTrim(ILogger<NativeHeapTrim> logger) : B
     public static bool PinThresholds() =>
         Available && SetMallocOption(MmapThresholdParameter, MmapThreshold) == 1 && SetMallocOption(TrimThresholdParameter, TrimThreshold) == 1;
 
+    /// <summary>The last few trims' windows (Stopwatch timestamps), for <see cref="MillisecondsWithin"/>; one trim runs at a time.</summary>
+    private static readonly (long Start, long End)[] RecentTrims = new (long, long)[16];
+    private static int _trims;
+
     /// <summary>Releases free native pages now; true when glibc gave some back.</summary>
-    public static bool TrimNow() => Available && Trim(0) == 1;
+    public static bool TrimNow()
+    {
+        if (!Available)
+        {
+            return false;
+        }
+
+        var slot = Interlocked.Increment(ref _trims) % RecentTrims.Length;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        RecentTrims[slot] = (start, long.MaxValue);
+        var released = Trim(0) == 1;
+        RecentTrims[slot] = (start, System.Diagnostics.Stopwatch.GetTimestamp());
+        return released;
+    }
+
+    /// <summary>How long trims ran between two Stopwatch timestamps (the request timing log: a trim holds glibc's arena locks).</summary>
+    public static double MillisecondsWithin(long from, long to)
+    {
+        var ticks = 0L;
+        foreach (var (start, end) in RecentTrims)
+        {
+            var overlap = Math.Min(end, to) - Math.Max(start, from);
+            ticks += start > 0 && overlap > 0 ? overlap : 0;
+        }
+
+        return ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -65,7 +95,10 @@ internal sealed partial class NativeHeapTrim(ILogger<NativeHeapTrim> logger) : B
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                TrimNow();
+                var startedUtc = DateTime.UtcNow;
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                var released = TrimNow();
+                LogTrim(startedUtc, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds, released);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -91,6 +124,9 @@ internal sealed partial class NativeHeapTrim(ILogger<NativeHeapTrim> logger) : B
             return false;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "native heap trim at {StartedUtc:O}: {Milliseconds:0.0} ms, released {Released}")]
+    private partial void LogTrim(DateTime startedUtc, double milliseconds, bool released);
 
     [LibraryImport(Glibc, EntryPoint = "malloc_trim")]
     private static partial int Trim(nuint pad);

@@ -1,6 +1,7 @@
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
 using DropSync.Core.Content;
+using DropSync.Core.Diagnostics;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
@@ -46,6 +47,7 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
         }
 
         var view = await resolver.ViewAsync(caller, ct);
+        RequestStages.Mark("view");
         var results = new BatchUploadResult?[manifest.Count];
         var stored = new (PendingCommit Commit, string? Path)?[manifest.Count];
         var sealedBlocks = new SealedBlock?[manifest.Count];
@@ -67,6 +69,7 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
                     }
                 }
             });
+        RequestStages.Mark("files read and stored");
 
         // In manifest order, so the journal lists the files as the batch did.
         var indexes = Enumerable.Range(0, stored.Length).Where(i => stored[i] is not null && results[i] is null).ToList();

@@ -1,5 +1,6 @@
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
+using DropSync.Core.Diagnostics;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
@@ -38,6 +39,7 @@ public sealed partial class FileCommitter
         var planned = new List<(int Index, CommitPlan Plan)>(commits.Count);
         var charged = new Dictionary<string, long>(StringComparer.Ordinal);
         var read = await ReadHeadsAsync(commits, ct);
+        RequestStages.Mark("heads read");
         for (var i = 0; i < commits.Count; i++)
         {
             var commit = commits[i];
@@ -65,6 +67,7 @@ public sealed partial class FileCommitter
             }
         }
 
+        RequestStages.Mark("planned");
         if (planned.Count > 0)
         {
             IReadOnlyList<BatchResult> results;
@@ -81,6 +84,8 @@ public sealed partial class FileCommitter
                 results = planned.Select(_ => BatchResult.Failed(-1)).ToList();
             }
 
+            RequestStages.Mark("applied (writer queue + commit)");
+
             var changes = new List<ChangeRecord>();
             for (var j = 0; j < planned.Count; j++)
             {
@@ -94,6 +99,7 @@ public sealed partial class FileCommitter
 
             // One publish, in journal order; published whatever happens to the request now: the changes are durable.
             await publisher.PublishAsync(changes, CancellationToken.None);
+            RequestStages.Mark("published");
         }
 
         if (carried is { IsStored: false })
