@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using DropSync.Api.Blocks;
 using DropSync.Core.Blocks;
@@ -45,6 +46,7 @@ internal static class BlocksApi
 
         // A pooled buffer rather than an array per block: the verified block is written from it and the buffer reused.
         var buffer = BlockBuffers.Rent();
+        var returned = false;
         try
         {
             var length = await blockService.ReadIntoAsync(block, buffer, context.RequestAborted);
@@ -52,11 +54,36 @@ internal static class BlocksApi
             response.ContentType = "application/octet-stream";
             response.ContentLength = length;
             response.Headers.ETag = $"\"{block.Hex}\"";
-            await BlockBuffers.WriteChunkedAsync(response.Body, buffer.AsMemory(0, length), context.RequestAborted);
+            var writer = response.BodyWriter;
+            var rest = buffer.AsMemory(0, length);
+            while (!rest.IsEmpty)
+            {
+                var chunk = rest[..Math.Min(BlockBuffers.ResponseChunkSize, rest.Length)];
+                writer.Write(chunk.Span);
+                rest = rest[chunk.Length..];
+                if (rest.IsEmpty)
+                {
+                    // The last bytes are copied into the response's pipe: the buffer is free before the wait for the client.
+                    // Given back after that wait, it was still out when the client, holding the whole block, sent its next
+                    // GET, and under load that request got a fifth 4 MiB buffer the pool then kept (issue 12).
+                    BlockBuffers.Return(buffer);
+                    returned = true;
+                }
+
+                // Each flush waits for the transport (Kestrel pauses the pipe at 64 KiB): a slow reader slows only itself.
+                var flushed = await writer.FlushAsync(context.RequestAborted);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    break;
+                }
+            }
         }
         finally
         {
-            BlockBuffers.Return(buffer);
+            if (!returned)
+            {
+                BlockBuffers.Return(buffer);
+            }
         }
     }
 
