@@ -23,55 +23,29 @@ public sealed partial class SqliteMetadataStore
     /// <summary>Bumped by every change to a device or an account, before its cached entries are dropped.</summary>
     private long _authGeneration;
 
-    private async Task<Device?> CachedDeviceByTokenHashAsync(string tokenHash, Func<Task<Device?>> read)
+    private Task<Device?> CachedDeviceByTokenHashAsync(string tokenHash, Func<Task<Device?>> read) => CachedAsync(_devicesByTokenHash, tokenHash, read);
+
+    private Task<Device?> CachedDeviceByIdAsync(string deviceId, Func<Task<Device?>> read) => CachedAsync(_devicesById, deviceId, read);
+
+    private Task<Account?> CachedAccountAsync(string userId, Func<Task<Account?>> read) => CachedAsync(_accountsById, userId, read);
+
+    /// <summary>The cached value for <paramref name="key"/>, or what <paramref name="read"/> finds, kept unless a change raced with the read.</summary>
+    private async Task<T?> CachedAsync<T>(ConcurrentDictionary<string, T> cache, string key, Func<Task<T?>> read)
+        where T : class
     {
-        if (_devicesByTokenHash.TryGetValue(tokenHash, out var cached))
+        if (cache.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
         var generation = Volatile.Read(ref _authGeneration);
-        var device = await read();
-        if (device is not null)
+        var value = await read();
+        if (value is not null)
         {
-            Remember(_devicesByTokenHash, tokenHash, device, generation);
+            Remember(cache, key, value, generation);
         }
 
-        return device;
-    }
-
-    private async Task<Device?> CachedDeviceByIdAsync(string deviceId, Func<Task<Device?>> read)
-    {
-        if (_devicesById.TryGetValue(deviceId, out var cached))
-        {
-            return cached;
-        }
-
-        var generation = Volatile.Read(ref _authGeneration);
-        var device = await read();
-        if (device is not null)
-        {
-            Remember(_devicesById, deviceId, device, generation);
-        }
-
-        return device;
-    }
-
-    private async Task<Account?> CachedAccountAsync(string userId, Func<Task<Account?>> read)
-    {
-        if (_accountsById.TryGetValue(userId, out var cached))
-        {
-            return cached;
-        }
-
-        var generation = Volatile.Read(ref _authGeneration);
-        var account = await read();
-        if (account is not null)
-        {
-            Remember(_accountsById, userId, account, generation);
-        }
-
-        return account;
+        return value;
     }
 
     /// <summary>Drops the cached device (all its token hashes) after a durable change to it.</summary>
