@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using DropSync.Client.Api;
+using DropSync.Client.Sync;
 using DropSync.Client.Tests.Infrastructure;
 
 namespace DropSync.Client.Tests;
@@ -62,6 +65,32 @@ public sealed class BatchDownloadSyncTests(ServerFixture fixture)
             Assert.Equal(0, b.Counter.Requests("/files/download_batch"));
             Assert.Equal(12, b.Counter.Requests("/files/download"));
             Assert.Equal("file 11", b.Read("few/11.txt"));
+        }
+    }
+
+    [Fact]
+    public async Task A_part_file_left_by_an_interrupted_run_is_replaced_not_written_over()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            var content = TestData.RandomBytes(3000, 811);
+            a.Write("notes/stale.txt", content);
+            Assert.Empty((await a.SyncAsync()).Errors);
+            var rev = (await a.Api.GetMetadataAsync("/notes/stale.txt", default)).Rev;
+            // The part file the download writes (Downloader's name for it), left longer than the file by an earlier run.
+            var key = SyncEngine.KeyOf("/notes/stale.txt");
+            var part = Path.Combine(b.Folder, LocalIndex.StateFolder, "tmp", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24] + "-" + rev + ".dropsync-part");
+            Directory.CreateDirectory(Path.GetDirectoryName(part)!);
+            File.WriteAllBytes(part, TestData.RandomBytes(9000, 812));
+
+            var down = await b.SyncAsync();
+
+            Assert.Empty(down.Errors);
+            Assert.Equal(1, down.FilesDownloaded);
+            Assert.Equal(content, File.ReadAllBytes(b.PathOf("notes/stale.txt")));
+            Assert.False(File.Exists(part));
         }
     }
 

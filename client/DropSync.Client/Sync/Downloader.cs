@@ -6,6 +6,7 @@ using DropSync.Client.Chunking;
 using DropSync.Client.Transfer;
 using DropSync.Core.Content;
 using DropSync.Core.Errors;
+using Microsoft.Win32.SafeHandles;
 
 namespace DropSync.Client.Sync;
 
@@ -38,7 +39,7 @@ internal sealed class Downloader(SyncPass p)
                 }
 
                 // Written at once: a few KiB cost less written in place than handed to the thread pool and back.
-                File.WriteAllBytes(temp, bytes);
+                WriteNew(temp, bytes);
             }
             else
             {
@@ -46,6 +47,7 @@ internal sealed class Downloader(SyncPass p)
             }
 
             Place(rel, temp, prior);
+            p.Index.PlacedFiles.Placed();
             var info = new FileInfo(p.Full(rel));
             p.Index.Put(new IndexEntry(key, r.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, r.Rev, r.ContentHash, blocks));
             p.Recorder.FoldersOnServer(r.Path);
@@ -54,6 +56,36 @@ internal sealed class Downloader(SyncPass p)
         finally
         {
             p.Advance(Math.Max(0, size - received), rel);
+        }
+    }
+
+    /// <summary>
+    /// A small download's part file, created new. Not <c>File.WriteAllBytes</c>: its FileMode.Create truncates the file it
+    /// opened with <c>ftruncate</c>, and on ext4 a truncate to zero makes <c>close</c> start the file's writeback
+    /// (auto_da_alloc): one 4 KiB write and a device notification per file, paid in the downloader's thread. The index's
+    /// commit makes the files durable instead, together (<see cref="PlacedFiles"/>).
+    /// </summary>
+    private static void WriteNew(string path, byte[] bytes)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // A part file of an interrupted run, for the same rev: a small file is fetched whole again.
+            File.Delete(path);
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+        }
+
+        using (handle)
+        {
+            RandomAccess.Write(handle, bytes, 0);
+            if (PlacedFiles.FlushesEachFile)
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
         }
     }
 

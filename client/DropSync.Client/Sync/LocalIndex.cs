@@ -1,4 +1,5 @@
 using System.Globalization;
+using DropSync.Client.Transfer;
 using DropSync.Core.Content;
 using Microsoft.Data.Sqlite;
 
@@ -30,7 +31,14 @@ public sealed partial class LocalIndex : IDisposable
     // Open Batch scopes: while any is open, queued writes are kept for one transaction at its end.
     private int _batchDepth;
 
-    private LocalIndex(SqliteConnection db) => _db = db;
+    private LocalIndex(SqliteConnection db, PlacedFiles placed)
+    {
+        _db = db;
+        PlacedFiles = placed;
+    }
+
+    /// <summary>Downloads put in place and not yet durable: each commit makes them durable before recording them.</summary>
+    internal PlacedFiles PlacedFiles { get; }
 
     public static LocalIndex Open(string root)
     {
@@ -51,7 +59,7 @@ public sealed partial class LocalIndex : IDisposable
             CREATE TABLE IF NOT EXISTS local_only(key TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL);
             """;
         cmd.ExecuteNonQuery();
-        var index = new LocalIndex(db);
+        var index = new LocalIndex(db, new PlacedFiles(root));
         index.CreateRemoteTable();
         return index;
     }
@@ -309,6 +317,8 @@ public sealed partial class LocalIndex : IDisposable
         {
             return;
         }
+
+        PlacedFiles.MakeDurable();
 
         // One command per distinct statement, re-bound for each write, so SQLite prepares each statement once a flush
         // rather than once a write (a folder move queues a remove and a put per file).
