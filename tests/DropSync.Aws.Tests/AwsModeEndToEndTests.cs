@@ -162,6 +162,41 @@ public sealed partial class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server
         Assert.Null(await new Aws.Push.DynamoDbConnectionStore(_db!).GetAsync("phoneConn1=", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_block_list_sent_in_parts_gets_presigned_S3_urls_for_each_part_and_commits_whole()
+    {
+        var api = _factory!.CreateClient();
+        var (_, token) = await RegisterAsync(api, "parts");
+        var content = RandomNumberGenerator.GetBytes(500_000);
+        var blocks = new[] { content[..200_000], content[200_000..350_000], content[350_000..] };
+        object Specs(IEnumerable<byte[]> part) => part.Select(b => new { hash = Convert.ToHexStringLower(SHA256.HashData(b)), size = b.Length });
+        using var raw = new HttpClient();
+        async Task PutAsync(JsonNode state)
+        {
+            foreach (var block in state["missing"]!.AsArray())
+            {
+                Assert.StartsWith(s3.Endpoint!, block!["url"]!.GetValue<string>(), StringComparison.Ordinal);
+                await SignedBlockUploads.PutAsync(raw, block, blocks.First(b => Convert.ToHexStringLower(SHA256.HashData(b)) == block["hash"]!.GetValue<string>()));
+            }
+        }
+
+        var begun = await PostJsonAsync(
+            api, token, "/files/upload?uploadType=resumable", new { path = "/parts.bin", size = content.Length, blocks = Specs(blocks[..1]), mode = "add", more_blocks = true });
+        var uploadId = begun["upload_id"]!.GetValue<string>();
+        Assert.Single(begun["missing"]!.AsArray());
+        await PutAsync(begun);
+        var added = await PostJsonAsync(api, token, "/files/upload/blocks", new { upload_id = uploadId, index = 1, blocks = Specs(blocks[1..]) });
+        Assert.Equal(2, added["missing"]!.AsArray().Count);
+        await PutAsync(added);
+        var finished = await PostJsonAsync(api, token, "/files/upload/finish", new { upload_id = uploadId });
+
+        Assert.Equal(content.Length, finished["size"]!.GetValue<long>());
+        using var download = new HttpRequestMessage(HttpMethod.Post, "/files/download") { Content = JsonContent.Create(new { path = "/parts.bin" }) };
+        download.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await api.SendAsync(download);
+        Assert.Equal(content, await response.Content.ReadAsByteArrayAsync());
+    }
+
     private static async Task<(string Email, string Token)> RegisterAsync(HttpClient api, string name)
     {
         var email = $"{name}-{Guid.NewGuid():N}@example.com";

@@ -36,6 +36,29 @@ public sealed class ResumeAndDeltaSyncTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_large_file_goes_up_while_it_is_cut_with_its_block_list_in_a_few_parts()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            var data = TestData.RandomBytes(48 * 1024 * 1024, 31);
+            a.Write("parts.bin", data);
+            a.Counter.Reset();
+            var report = await a.SyncAsync();
+
+            Assert.Equal(1, report.FilesUploaded);
+            Assert.Equal(data.Length, a.Counter.Sent);
+            // ~48 blocks of 1 MiB: one begin, then parts that at least double the list, never a request per block.
+            Assert.Equal(1, a.Counter.Requests("/files/upload"));
+            Assert.InRange(a.Counter.Requests("/files/upload/blocks"), 0, 5);
+            Assert.Equal(1, a.Counter.Requests("/files/upload/finish"));
+            await b.SyncAsync();
+            Assert.Equal(data, File.ReadAllBytes(b.PathOf("parts.bin")));
+        }
+    }
+
+    [Fact]
     public async Task An_interrupted_upload_resumes_and_sends_only_the_rest()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

@@ -131,6 +131,22 @@ public abstract class BlockIndexContract
     }
 
     [Fact]
+    public async Task A_block_appended_to_a_live_upload_session_is_pinned_as_its_first_blocks_are()
+    {
+        var (index, _, sessions) = await CreateStoresAsync();
+        var appended = Block("appended");
+        await index.RecordAsync("u_alice", appended.Hash, appended.Size, At(0), None);
+        var session = PinningSession("u_alice", At(0), At(100), Block("first")) with { Size = Block("first").Size + appended.Size };
+        await sessions.CreateAsync(session, None);
+
+        Assert.True(await sessions.AppendBlocksAsync(session, [appended], None));
+
+        Assert.Empty(await index.ListUnreferencedAsync(At(50), At(99), 100, None));
+        Assert.False(await index.TryForgetAsync(appended.Hash, At(99), None));
+        Assert.True(await index.TryForgetAsync(appended.Hash, At(101), None));
+    }
+
+    [Fact]
     public async Task Forgetting_an_unreferenced_block_removes_every_record_of_it_once()
     {
         var (index, _, _) = await CreateStoresAsync();

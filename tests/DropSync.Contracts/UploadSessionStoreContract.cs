@@ -64,6 +64,55 @@ public abstract class UploadSessionStoreContract
     }
 
     [Fact]
+    public async Task Blocks_appended_in_parts_extend_the_list_in_order_and_a_stale_append_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var first = new[] { Block("p0", 5), Block("p1", 7) };
+        var part = new[] { Block("p2", 3), Block("p0", 5), Block("p3", 1) };
+        var session = NewSession(At(100), first) with { Size = 21 };
+        await store.CreateAsync(session, None);
+
+        Assert.True(await store.AppendBlocksAsync(session, part, None));
+        // Appending again from the old count (a concurrent or retried part): refused, nothing written.
+        Assert.False(await store.AppendBlocksAsync(session, [Block("other", 4)], None));
+
+        var extended = session with { Blocks = [.. first, .. part] };
+        AssertSameSession(extended, await store.GetAsync(session.UploadId, None));
+        Assert.False(await store.AppendBlocksAsync(session with { UploadId = "up_unknown" }, part, None));
+    }
+
+    [Fact]
+    public async Task Parts_that_cross_the_stores_item_boundaries_round_trip()
+    {
+        // 8,192 blocks fit one DynamoDB item: the parts below move the list out of the head item into chunks, then add chunks.
+        var store = await CreateStoreAsync();
+        BlockRef[] Blocks(int from, int count) => Enumerable.Range(from, count).Select(i => Block("many " + i, 1 + (i % 4096))).ToArray();
+        var session = NewSession(At(100), Blocks(0, 8000));
+        await store.CreateAsync(session, None);
+
+        foreach (var (from, count) in new[] { (8000, 192), (8192, 1), (8193, 9000), (17193, 7) })
+        {
+            Assert.True(await store.AppendBlocksAsync(session, Blocks(from, count), None));
+            session = session with { Blocks = [.. session.Blocks, .. Blocks(from, count)] };
+            AssertSameSession(session, await store.GetAsync(session.UploadId, None));
+        }
+    }
+
+    [Fact]
+    public async Task A_committed_session_takes_no_more_blocks()
+    {
+        var store = await CreateStoreAsync();
+        var session = NewSession(At(100), Block("c0"));
+        await store.CreateAsync(session, None);
+        var rev = NewRev();
+        await store.MarkCommittedAsync(session.UploadId, rev, None);
+
+        Assert.False(await store.AppendBlocksAsync(session, [Block("c1")], None));
+
+        AssertSameSession(session with { CommittedRev = rev }, await store.GetAsync(session.UploadId, None));
+    }
+
+    [Fact]
     public async Task Only_sessions_that_expired_before_now_are_deleted()
     {
         var store = await CreateStoreAsync();

@@ -29,6 +29,7 @@ namespace DropSync.Client.Api;
 [JsonSerializable(typeof(IdRequest))]
 [JsonSerializable(typeof(MoveRequest))]
 [JsonSerializable(typeof(BeginUploadRequest))]
+[JsonSerializable(typeof(AddUploadBlocksRequest))]
 [JsonSerializable(typeof(UploadIdRequest))]
 [JsonSerializable(typeof(GetBlocksRequest))]
 [JsonSerializable(typeof(BatchManifest))]

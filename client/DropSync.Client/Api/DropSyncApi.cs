@@ -240,8 +240,13 @@ public sealed partial class DropSyncApi : IDisposable
         return await ReadAsync<RemoteEntry>(response, ct);
     }
 
-    public Task<UploadSession> BeginUploadAsync(string path, long size, IReadOnlyList<BlockSpec> blocks, string mode, string? rev, CancellationToken ct) =>
-        PostAsync<BeginUploadRequest, UploadSession>("/files/upload?uploadType=resumable", new(path, size, blocks, mode, rev), ct);
+    /// <param name="moreBlocks">The blocks are the list's first part: the rest follow by <see cref="AddUploadBlocksAsync"/>.</param>
+    public Task<UploadSession> BeginUploadAsync(string path, long size, IReadOnlyList<BlockSpec> blocks, string mode, string? rev, CancellationToken ct, bool moreBlocks = false) =>
+        PostAsync<BeginUploadRequest, UploadSession>("/files/upload?uploadType=resumable", new(path, size, blocks, mode, rev, moreBlocks ? true : null), ct);
+
+    /// <summary>Adds the next part of an upload's block list (safe to retry: a part already added changes nothing).</summary>
+    public Task<UploadSession> AddUploadBlocksAsync(string uploadId, int index, IReadOnlyList<BlockSpec> blocks, CancellationToken ct) =>
+        PostAsync<AddUploadBlocksRequest, UploadSession>("/files/upload/blocks", new(uploadId, index, blocks), ct);
 
     public async Task<UploadSession> ResumeUploadAsync(string uploadId, CancellationToken ct)
     {

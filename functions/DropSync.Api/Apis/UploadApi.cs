@@ -20,6 +20,8 @@ internal static class UploadApi
         // No Accepts metadata: it would make routing refuse bodies of other content types, and a media upload takes any bytes.
         files.MapPost("/upload", UploadAsync).WithName("upload").Produces<FileMetadata>()
             .WithSummary("Upload a file: uploadType=media (body is the file) or uploadType=resumable (JSON block list; add upload_id to resume).");
+        files.MapPost("/upload/blocks", AddBlocksAsync).WithName("addUploadBlocks").Produces<ResumableUploadState>()
+            .WithSummary("Add the next part of a resumable upload's block list (one begun with more_blocks); answers the blocks still to PUT.");
         files.MapPost("/upload/finish", FinishAsync).WithName("finishUpload").WithSummary("Commit a resumable upload once its blocks are uploaded.");
         return routes;
     }
@@ -43,10 +45,9 @@ internal static class UploadApi
                 return Results.Ok(await uploads.ResumeAsync(caller, uploadId, ct));
             case "resumable":
                 var request = await ReadJsonAsync<ResumableRequest>(context, ct);
-                var blocks = (request.Blocks ?? []).Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)).ToList();
                 var declared = new ResumableUploadRequest(
-                    request.Path, request.Size ?? throw Errors.BadRequest(ErrorCodes.MissingSize, "size (the file's length in bytes) is required."), blocks,
-                    ParseMode(request.Mode), request.Rev, request.ContentHash);
+                    request.Path, request.Size ?? throw Errors.BadRequest(ErrorCodes.MissingSize, "size (the file's length in bytes) is required."), ToBlockRefs(request.Blocks),
+                    ParseMode(request.Mode), request.Rev, request.ContentHash, request.MoreBlocks ?? false);
                 return Results.Ok(await uploads.BeginAsync(caller, declared, ct));
             default:
                 throw Errors.BadRequest(ErrorCodes.InvalidUploadType, "uploadType must be \"media\" or \"resumable\".");
@@ -86,6 +87,12 @@ internal static class UploadApi
         ErrorCodes.TooLargeForDirectUpload,
         $"A file sent as the request body is at most {maxBytes} bytes here; upload it with uploadType=resumable (its blocks go straight to storage).",
         new Dictionary<string, object?> { ["max_request_bytes"] = maxBytes });
+
+    private static async Task<ResumableUploadState> AddBlocksAsync(AddBlocksRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
+        await uploads.AddBlocksAsync(context.Caller(), request.UploadId, request.Index, ToBlockRefs(request.Blocks), ct);
+
+    private static List<BlockRef> ToBlockRefs(IReadOnlyList<BlockRequest>? blocks) =>
+        (blocks ?? []).Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)).ToList();
 
     private static async Task<FileMetadata> FinishAsync(FinishRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
         await uploads.FinishAsync(context.Caller(), request.UploadId, ct);

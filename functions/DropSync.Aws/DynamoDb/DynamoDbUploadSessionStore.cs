@@ -23,7 +23,7 @@ namespace DropSync.Aws.DynamoDb;
 /// the few sessions still replicating: acceptable for a guard against floods, which is all the cap is.
 /// </para>
 /// </summary>
-public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
+public sealed partial class DynamoDbUploadSessionStore : IUploadSessionStore
 {
     /// <summary>Blocks per item (8192 × 36 B = 288 KiB, under the 400 KB item limit).</summary>
     public const int BlocksPerItem = 8192;
@@ -143,6 +143,12 @@ public sealed class DynamoDbUploadSessionStore : IUploadSessionStore
                 Ddb.DecodeBlocks(
                     found.TryGetValue(ChunkKey(i), out var chunk) ? chunk.GetB(BlocksAttribute) ?? [] : throw new InvalidDataException($"Upload {uploadId} lacks block-list chunk {i}."),
                     blocks);
+            }
+
+            // A part appended between the head's read and the chunks' rewrote the last chunk: the head's count holds.
+            if (blocks.Count > count)
+            {
+                blocks.RemoveRange(count, blocks.Count - count);
             }
         }
 

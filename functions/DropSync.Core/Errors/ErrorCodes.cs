@@ -206,6 +206,14 @@ public static class ErrorCodes
     [ErrorCode(ErrorKind.Conflict)]
     public const string BlocksMissing = "blocks_missing";
 
+    /// <summary>A part of an upload's block list that does not start where the list ends (nor repeats blocks already there).</summary>
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string BlockIndexMismatch = "block_index_mismatch";
+
+    /// <summary>A finish before the upload's blocks add up to its size (more were announced with more_blocks).</summary>
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string BlockListIncomplete = "block_list_incomplete";
+
     [ErrorCode(ErrorKind.Conflict)]
     public const string Conflict = "conflict";
 

@@ -40,10 +40,16 @@ public sealed class UploadPieceHashing
 
     private long _piecesHashed;
 
-    /// <summary>Starts following an upload whose blocks are about to be PUT (no-op when its content hash needs no bytes).</summary>
-    public void Begin(string uploadId, string userId, IReadOnlyList<BlockRef> blocks)
+    /// <summary>
+    /// Starts following an upload whose blocks are about to be PUT (no-op when its content hash needs no bytes).
+    /// <paramref name="blocks"/> may be the first part of the list (they add up to less than <paramref name="size"/>, the
+    /// file's; null when they are the whole list): <see cref="Extend"/> brings the rest.
+    /// </summary>
+    public void Begin(string uploadId, string userId, IReadOnlyList<BlockRef> blocks, long? size = null)
     {
-        if (blocks.Count == 0 || ContentHasher.IsPieceAligned(blocks))
+        var declared = blocks.Sum(b => (long)b.Size);
+        var whole = size is null || declared == size;
+        if (whole && (blocks.Count == 0 || ContentHasher.IsPieceAligned(blocks)))
         {
             return;
         }
@@ -53,7 +59,16 @@ public sealed class UploadPieceHashing
             End(oldest.UploadId);
         }
 
-        _sessions[uploadId] = new SessionPieces(this, uploadId, userId, blocks);
+        _sessions[uploadId] = new SessionPieces(this, uploadId, userId, blocks, size ?? declared);
+    }
+
+    /// <summary>An upload's block list grew (a part was added): <paramref name="blocks"/> is the whole list so far.</summary>
+    public void Extend(string uploadId, IReadOnlyList<BlockRef> blocks)
+    {
+        if (_sessions.TryGetValue(uploadId, out var session))
+        {
+            session.Extend(blocks);
+        }
     }
 
     /// <summary>Stops following an upload (finished, or given up) and frees the blocks it kept.</summary>
@@ -90,12 +105,18 @@ public sealed class UploadPieceHashing
 
     private void Release(int length) => Interlocked.Add(ref _heldBytes, -length);
 
-    /// <summary>One upload's pieces, hashed in file order as its blocks come.</summary>
+    /// <summary>
+    /// One upload's pieces, hashed in file order as its blocks come. A list sent in parts grows at its end only, so the
+    /// pieces computed from a longer list begin with the same pieces (the last one possibly with more segments): the
+    /// indices into them stay valid, and a piece is remembered only once it is whole (4 MiB, or the file's last).
+    /// </summary>
     private sealed class SessionPieces
     {
         private readonly UploadPieceHashing _owner;
-        private readonly IReadOnlyList<BlockRef> _blocks;
-        private readonly List<BlockListContentHash.Piece> _pieces;
+        private readonly long _size;
+        private IReadOnlyList<BlockRef> _blocks;
+        private List<BlockListContentHash.Piece> _pieces;
+        private long _declared;
         private readonly Dictionary<BlockHash, int> _lastIndex = [];
         private readonly Dictionary<BlockHash, byte[]> _early = [];
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -106,17 +127,15 @@ public sealed class UploadPieceHashing
         private bool _hashing;
         private bool _stopped;
 
-        public SessionPieces(UploadPieceHashing owner, string uploadId, string userId, IReadOnlyList<BlockRef> blocks)
+        public SessionPieces(UploadPieceHashing owner, string uploadId, string userId, IReadOnlyList<BlockRef> blocks, long size)
         {
             _owner = owner;
             UploadId = uploadId;
             UserId = userId;
-            _blocks = blocks;
-            _pieces = BlockListContentHash.Pieces(blocks);
-            for (var i = 0; i < blocks.Count; i++)
-            {
-                _lastIndex[blocks[i].Hash] = i;
-            }
+            _size = size;
+            _blocks = [];
+            _pieces = [];
+            Extend(blocks);
         }
 
         public string UploadId { get; }
@@ -124,6 +143,29 @@ public sealed class UploadPieceHashing
         public string UserId { get; }
 
         public long Started { get; } = Environment.TickCount64;
+
+        /// <summary>Whether the list has every block of the file.</summary>
+        private bool Whole => _declared == _size;
+
+        public void Extend(IReadOnlyList<BlockRef> blocks)
+        {
+            var pieces = BlockListContentHash.Pieces(blocks);
+            lock (_lock)
+            {
+                if (_stopped || blocks.Count <= _blocks.Count)
+                {
+                    return;
+                }
+
+                for (var i = _blocks.Count; i < blocks.Count; i++)
+                {
+                    _lastIndex[blocks[i].Hash] = i;
+                    _declared += blocks[i].Size;
+                }
+
+                (_blocks, _pieces) = (blocks, pieces);
+            }
+        }
 
         public void Arrived(BlockHash hash, ReadOnlySpan<byte> bytes)
         {
@@ -181,10 +223,17 @@ public sealed class UploadPieceHashing
                         }
 
                         _nextBlock++;
-                        if (_stopped || _nextBlock >= _blocks.Count)
+                        if (_stopped || (_nextBlock >= _blocks.Count && Whole))
                         {
                             _hashing = false;
                             _hash.Dispose();
+                            return;
+                        }
+
+                        if (_nextBlock >= _blocks.Count)
+                        {
+                            // Hashed as far as the list goes; the next part brings more.
+                            _hashing = false;
                             return;
                         }
 
@@ -236,9 +285,16 @@ public sealed class UploadPieceHashing
         /// <summary>Appends block <paramref name="index"/>'s bytes to the pieces it covers, remembering each piece it completes.</summary>
         private void HashBlock(int index, ReadOnlySpan<byte> bytes)
         {
-            while (_piece < _pieces.Count)
+            var pieces = _pieces;
+            while (_piece < pieces.Count)
             {
-                var piece = _pieces[_piece];
+                var piece = pieces[_piece];
+                if (_segment == piece.Segments.Count)
+                {
+                    // The list's last piece, hashed as far as the list goes.
+                    return;
+                }
+
                 var (block, from, length) = piece.Segments[_segment];
                 if (block != index)
                 {
@@ -246,7 +302,7 @@ public sealed class UploadPieceHashing
                 }
 
                 _hash.AppendData(bytes.Slice(from, length));
-                if (++_segment == piece.Segments.Count)
+                if (++_segment == piece.Segments.Count && (piece.Length == ContentHasher.PieceSize || ((long)_piece * ContentHasher.PieceSize) + piece.Length == _size))
                 {
                     BlockListContentHash.Remember(piece.Key, _hash.GetHashAndReset());
                     Interlocked.Increment(ref _owner._piecesHashed);

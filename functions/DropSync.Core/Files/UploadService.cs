@@ -46,23 +46,15 @@ public sealed partial class UploadService(
 
         if (request.Blocks.Count > Limits.MaxBlocksPerFile)
         {
-            throw Errors.Errors.BadRequest(ErrorCodes.TooManyBlocks, $"A file has at most {Limits.MaxBlocksPerFile} blocks.");
+            throw TooManyBlocks();
         }
 
-        long sum = 0;
-        foreach (var block in request.Blocks)
+        var sum = CheckBlockSizes(request.Blocks);
+        if (request.MoreBlocks ? sum > request.Size : sum != request.Size)
         {
-            if (block.Size is <= 0 or > Limits.MaxBlockSize)
-            {
-                throw Errors.Errors.TooLarge(ErrorCodes.BlockTooLarge, $"Each block must be 1 to {Limits.MaxBlockSize} bytes (block {block.Hash} is {block.Size}).");
-            }
-
-            sum += block.Size;
-        }
-
-        if (sum != request.Size)
-        {
-            throw Errors.Errors.BadRequest(ErrorCodes.SizeMismatch, $"The blocks add up to {sum} bytes but size says {request.Size}.");
+            throw Errors.Errors.BadRequest(
+                ErrorCodes.SizeMismatch,
+                request.MoreBlocks ? $"The blocks add up to {sum} bytes, more than the size {request.Size}." : $"The blocks add up to {sum} bytes but size says {request.Size}.");
         }
 
         if (request.ContentHash is not null && !BlockHash.TryParse(request.ContentHash, out _))
@@ -89,7 +81,7 @@ public sealed partial class UploadService(
             ExpiresAt = now + options.UploadSessionLifetime,
         };
         await sessions.CreateAsync(session, ct);
-        pieceHashing?.Begin(session.UploadId, session.UserId, session.Blocks);
+        pieceHashing?.Begin(session.UploadId, session.UserId, session.Blocks, session.Size);
         return await StateAsync(session, ct);
     }
 
@@ -110,6 +102,15 @@ public sealed partial class UploadService(
         if (at.NamespaceId != session.NamespaceId)
         {
             throw Errors.Errors.Forbidden(ErrorCodes.NoWritePermission, $"You no longer have access to \"{path.Parent}\"; the upload cannot be committed there.");
+        }
+
+        var declared = session.Blocks.Sum(b => (long)b.Size);
+        if (declared != session.Size)
+        {
+            throw Errors.Errors.Conflict(
+                ErrorCodes.BlockListIncomplete,
+                $"The upload's blocks add up to {declared} of its {session.Size} bytes; add the rest (/files/upload/blocks), then finish.",
+                new Dictionary<string, object?> { ["block_count"] = session.Blocks.Count, ["declared_bytes"] = declared });
         }
 
         var held = await index.FindHeldAsync(caller.UserId, session.Blocks.Select(b => b.Hash).ToHashSet(), ct);
@@ -216,6 +217,26 @@ public sealed partial class UploadService(
             RevFormat.Require(rev);
         }
     }
+
+    /// <summary>Refuses a block outside 1 byte to <see cref="Limits.MaxBlockSize"/>; answers the blocks' total size.</summary>
+    private static long CheckBlockSizes(IReadOnlyList<BlockRef> blocks)
+    {
+        long sum = 0;
+        foreach (var block in blocks)
+        {
+            if (block.Size is <= 0 or > Limits.MaxBlockSize)
+            {
+                throw Errors.Errors.TooLarge(ErrorCodes.BlockTooLarge, $"Each block must be 1 to {Limits.MaxBlockSize} bytes (block {block.Hash} is {block.Size}).");
+            }
+
+            sum += block.Size;
+        }
+
+        return sum;
+    }
+
+    private static DropSyncException TooManyBlocks() =>
+        Errors.Errors.BadRequest(ErrorCodes.TooManyBlocks, $"A file has at most {Limits.MaxBlocksPerFile} blocks.");
 
     private static DropSyncException UploadNotFound() =>
         Errors.Errors.NotFound(ErrorCodes.UploadNotFound, "No such upload; start a new one with uploadType=resumable.");

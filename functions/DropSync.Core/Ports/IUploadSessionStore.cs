@@ -1,3 +1,4 @@
+using DropSync.Core.Content;
 using DropSync.Core.Model;
 
 namespace DropSync.Core.Ports;
@@ -11,6 +12,14 @@ public interface IUploadSessionStore
 
     /// <summary>Marks the session finished with the rev it committed (kept until it expires so retried finishes are answered).</summary>
     Task MarkCommittedAsync(string uploadId, string rev, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends <paramref name="blocks"/> to the block list of an upload declared in parts, pinning them as
+    /// <see cref="CreateAsync"/> pins the first ones, if the stored session still holds exactly
+    /// <paramref name="session"/>'s blocks (by count) and is not committed. Answers false, changing nothing, when another
+    /// append or the finish came first, so that two requests never both extend the list from the same place.
+    /// </summary>
+    Task<bool> AppendBlocksAsync(UploadSession session, IReadOnlyList<BlockRef> blocks, CancellationToken cancellationToken);
 
     /// <summary>
     /// How many of the user's sessions are open (not finished, not expired) at <paramref name="now"/>, for the cap on

@@ -1,3 +1,4 @@
+using DropSync.Core.Content;
 using DropSync.Core.Model;
 using DropSync.Core.Ports;
 using Microsoft.Data.Sqlite;
@@ -38,6 +39,38 @@ public sealed partial class SqliteMetadataStore
                 }
 
                 return session.Blocks.Count;
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> AppendBlocksAsync(UploadSession session, IReadOnlyList<BlockRef> blocks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(blocks);
+        return WriteAsync(
+            async (transaction, ct) =>
+            {
+                // The writer is serial, so the count read here cannot change before the inserts below.
+                using var current = transaction.Command(
+                    """
+                    SELECT (SELECT COUNT(*) FROM upload_session_blocks WHERE upload_id = $upload)
+                    FROM upload_sessions WHERE upload_id = $upload AND committed_rev IS NULL;
+                    """,
+                    ("$upload", session.UploadId));
+                if (await current.ExecuteScalarAsync(ct) is not long count || count != session.Blocks.Count)
+                {
+                    return false;
+                }
+
+                using var block = transaction.Prepare(
+                    "INSERT INTO upload_session_blocks (upload_id, idx, hash, size) VALUES ($upload, $idx, $hash, $size);",
+                    "$upload", "$idx", "$hash", "$size");
+                for (var i = 0; i < blocks.Count; i++)
+                {
+                    await block.Bind(session.UploadId, session.Blocks.Count + i, blocks[i].Hash.ToBytes(), blocks[i].Size).ExecuteNonQueryAsync(ct);
+                }
+
+                return true;
             },
             cancellationToken);
     }

@@ -59,6 +59,8 @@ public static class MatrixRows
         new("move", new(200, 200, 403, 404, 401, 401, 401), _ => Json(new { from_path = "/Shared/doc.txt", to_path = "/Shared/moved.txt" })),
         new("copy", new(200, 200, 403, 404, 401, 401, 401), _ => Json(new { from_path = "/Shared/doc.txt", to_path = "/Shared/copy.txt" })),
         new("upload", new(200, 200, 403, 200, 401, 401, 401), _ => new() { Query = "uploadType=media&path=/Shared/up.txt", Body = () => Octets(Bytes("up")) }),
+        // An empty part at 0 repeats what the list holds: the owner's upload answers its state, no one else's is found.
+        new("addUploadBlocks", new(200, 404, 404, 404, 401, 401, 401), w => Json(new { upload_id = w.UploadId, index = 0, blocks = Array.Empty<object>() })),
         new("finishUpload", new(200, 404, 404, 404, 401, 401, 401), w => Json(new { upload_id = w.UploadId })),
         new("uploadBatch", new(200, 200, 403, 200, 401, 401, 401), _ => new() { Body = () => Batch("/Shared/batch.txt", "batch") })
         {

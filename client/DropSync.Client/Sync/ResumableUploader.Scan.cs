@@ -1,0 +1,118 @@
+using System.Threading.Channels;
+using DropSync.Client.Api;
+using DropSync.Client.Chunking;
+using DropSync.Core.Content;
+
+namespace DropSync.Client.Sync;
+
+/// <summary>
+/// A new upload session whose blocks go up while the file is still being cut: the session begins with the first few
+/// blocks (<c>more_blocks</c>), each later part of the list is added as the scan finds it, and the blocks the server
+/// answers missing are PUT meanwhile, so the scan (FastCDC + SHA-256, ~0.5 s per GiB) overlaps the sending.
+/// </summary>
+internal sealed partial class ResumableUploader
+{
+    /// <summary>Blocks in the list's first part. A later part waits for at least as many blocks as the list holds (the
+    /// parts double), so a 1 GiB file's ~460 blocks take a handful of requests, and the first PUTs start after ~8 MiB.</summary>
+    private const int FirstPartBlocks = 4;
+
+    private async Task<(UploadSession Session, IReadOnlyList<BlockRef> Blocks)> ScanWhileSendingAsync(
+        LocalItem item, BlockPutter putter, string remotePath, long size, long mtime, string mode, string? rev, CancellationToken ct)
+    {
+        var blocks = new List<BlockRef>();
+        var declared = 0;
+        long declaredBytes = 0;
+        UploadSession? session = null;
+        var cut = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        await using var puts = new BlockPutQueue(putter, p.Options.BlockParallelism, ct);
+        using var stopScan = CancellationTokenSource.CreateLinkedTokenSource(puts.Stopping);
+        var scan = Task.Run(() => ScanAsync(p.Full(item.Rel), size, cut.Writer, stopScan.Token), CancellationToken.None);
+        try
+        {
+            for (var done = false; !done;)
+            {
+                // Take what the scan has cut; wait for more until a part is big enough or the scan is over.
+                done = !await cut.Reader.WaitToReadAsync(puts.Stopping);
+                while (cut.Reader.TryRead(out var c))
+                {
+                    blocks.Add(new BlockRef(c.Hash, c.Size));
+                }
+
+                // A scan already over sends the whole list at once, as a plain begin.
+                done |= cut.Reader.Completion.IsCompletedSuccessfully;
+
+                if (!done && blocks.Count - declared < Math.Max(FirstPartBlocks, declared))
+                {
+                    continue;
+                }
+
+                var part = blocks.GetRange(declared, blocks.Count - declared);
+                var partBytes = part.Sum(b => (long)b.Size);
+                if (declaredBytes + partBytes > size || (done && declaredBytes + partBytes != size))
+                {
+                    throw new IOException($"{item.Rel} changed while it was being read; it will be uploaded on the next sync.");
+                }
+
+                if (part.Count == 0 && session is not null)
+                {
+                    break;
+                }
+
+                putter.Locate(part, declaredBytes);
+                var specs = part.Select(b => new BlockSpec(b.Hash.Hex, b.Size)).ToList();
+                if (session is null)
+                {
+                    session = await p.Api.BeginUploadAsync(remotePath, size, specs, mode, rev, puts.Stopping, moreBlocks: !done);
+                }
+                else
+                {
+                    var (uploadId, index) = (session.UploadId, declared);
+                    session = await TransientRetry.RunAsync(t => p.Api.AddUploadBlocksAsync(uploadId, index, specs, t), puts.Stopping);
+                }
+
+                (declared, declaredBytes) = (blocks.Count, declaredBytes + partBytes);
+                puts.Offer(session.Missing);
+            }
+
+            await scan;
+            p.Index.PutUpload(new PendingUpload(item.Key, session!.UploadId, size, mtime, blocks, session.ExpiresAt));
+            await puts.DrainAsync();
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // A PUT failed, which stopped the rest: its error is the one to report.
+            await puts.DrainAsync();
+            throw;
+        }
+        finally
+        {
+            await stopScan.CancelAsync();
+            try
+            {
+                await scan;
+            }
+            catch (Exception)
+            {
+                // Reported through the channel, or the upload failed elsewhere first.
+            }
+        }
+
+        // Every block the last answer listed was PUT by the queue; beyond its page, the caller asks for the rest.
+        return session.MoreMissing > 0 ? (await p.Api.ResumeUploadAsync(session.UploadId, ct), blocks) : (session with { Missing = [] }, blocks);
+    }
+
+    private static async Task ScanAsync(string full, long size, ChannelWriter<Chunk> cut, CancellationToken ct)
+    {
+        try
+        {
+            await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            await FastCdc.ChunkAsync(stream, ChunkerOptions.ForLength(size), c => cut.TryWrite(c), ct);
+            cut.TryComplete();
+        }
+        catch (Exception e)
+        {
+            cut.TryComplete(e);
+            throw;
+        }
+    }
+}
