@@ -1,83 +1,55 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace DropSync.Embedded.Metadata;
 
-/// <summary>Rows of one table written many at a time (<see cref="MultiRowInsert"/>).</summary>
+/// <summary>Rows of one table written one prepared statement run at a time (<see cref="RowInsert"/>).</summary>
 public sealed partial class SqliteMetadataStore
 {
     /// <summary>
-    /// One INSERT of many rows into a table: rows go in chunks of <see cref="LargeChunk"/>, then <see cref="SmallChunk"/>,
-    /// then one at a time, each chunk size one statement prepared once on the writer connection and kept. Rows are written
-    /// in the order given, so an upsert of a key that an earlier row of the same call wrote sees that row, as one statement
-    /// per row would. Why: the writer's time went into running about nine statements per file (each a bind, a step and a
-    /// reset through Microsoft.Data.Sqlite); a statement of 32 rows costs little more to run than one of a single row.
+    /// An INSERT of one row, prepared once on the writer connection and run for each row in the order given, so an upsert
+    /// of a key that an earlier row wrote sees that row. Why not one statement of many rows: measured, it cost the writer
+    /// thread more (Microsoft.Data.Sqlite binds each named parameter by a lookup of its name, and a 32-row statement has
+    /// hundreds of them), not less.
     /// </summary>
-    private sealed class MultiRowInsert(string head, int columns, string tail) : IDisposable
+    private sealed class RowInsert(string head, int columns, string tail) : IDisposable
     {
-        private const int LargeChunk = 32;
-        private const int SmallChunk = 8;
-        private readonly Dictionary<int, SqliteCommand> _byRows = [];
+        private SqliteCommand? _command;
 
         /// <summary>Writes <paramref name="rows"/> (each exactly the table's columns, in order) in <paramref name="transaction"/>.</summary>
         public void Insert(SqliteTransaction transaction, IReadOnlyList<object?[]> rows)
         {
-            var at = 0;
-            foreach (var size in (ReadOnlySpan<int>)[LargeChunk, SmallChunk, 1])
+            if (rows.Count == 0)
             {
-                for (; rows.Count - at >= size; at += size)
-                {
-                    var command = For(transaction, size);
-                    var parameters = command.Parameters;
-                    for (var row = 0; row < size; row++)
-                    {
-                        var values = rows[at + row];
-                        for (var column = 0; column < columns; column++)
-                        {
-                            parameters[(row * columns) + column].Value = values[column] ?? DBNull.Value;
-                        }
-                    }
-
-                    command.ExecuteNonQuery();
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            foreach (var command in _byRows.Values)
-            {
-                command.Dispose();
-            }
-        }
-
-        private SqliteCommand For(SqliteTransaction transaction, int rows)
-        {
-            if (_byRows.TryGetValue(rows, out var command))
-            {
-                command.Transaction = transaction;
-                return command;
+                return;
             }
 
-            var sql = new StringBuilder(head).Append(" VALUES ");
-            var names = new string[rows * columns];
-            for (var row = 0; row < rows; row++)
+            var command = For(transaction);
+            var parameters = command.Parameters;
+            foreach (var values in rows)
             {
-                sql.Append(row == 0 ? "(" : ", (");
                 for (var column = 0; column < columns; column++)
                 {
-                    var name = "$p" + ((row * columns) + column).ToString(CultureInfo.InvariantCulture);
-                    names[(row * columns) + column] = name;
-                    sql.Append(column == 0 ? "" : ", ").Append(name);
+                    parameters[column].Value = values[column] ?? DBNull.Value;
                 }
 
-                sql.Append(')');
+                command.ExecuteNonQuery();
+            }
+        }
+
+        public void Dispose() => _command?.Dispose();
+
+        private SqliteCommand For(SqliteTransaction transaction)
+        {
+            if (_command is not null)
+            {
+                _command.Transaction = transaction;
+                return _command;
             }
 
-            command = transaction.Prepare(sql.Append(' ').Append(tail).Append(';').ToString(), names);
-            _byRows[rows] = command;
-            return command;
+            var names = Enumerable.Range(0, columns).Select(column => "$p" + column.ToString(CultureInfo.InvariantCulture)).ToArray();
+            _command = transaction.Prepare($"{head} VALUES ({string.Join(", ", names)}) {tail};", names);
+            return _command;
         }
     }
 }

@@ -5,12 +5,12 @@ using Microsoft.Data.Sqlite;
 namespace DropSync.Embedded.Metadata;
 
 /// <summary>
-/// Many file commits applied as sets (<see cref="TryApplyEachAsSetsAsync"/>): each table's rows of a whole group in a few
-/// multi-row statements instead of about nine statements per file.
+/// Many file commits applied as sets (<see cref="TryApplyEachAsSets"/>): one read of every key the group checks, its
+/// expectations checked in memory, one journal counter update per namespace, then each table's rows.
 /// </summary>
 public sealed partial class SqliteMetadataStore
 {
-    /// <summary>Multi-row statements kept prepared on the writer connection; used only on the writer's thread, inside a write.</summary>
+    /// <summary>Row statements kept prepared on the writer connection; used only on the writer's thread, inside a write.</summary>
     private BatchTables? _writerTables;
 
     /// <summary>

@@ -4,22 +4,22 @@ using Microsoft.Data.Sqlite;
 
 namespace DropSync.Embedded.Metadata;
 
-/// <summary>The tables a group of file commits and its blocks write, as multi-row statements (<see cref="BatchTables"/>).</summary>
+/// <summary>The tables a group of file commits and its blocks write (<see cref="BatchTables"/>).</summary>
 public sealed partial class SqliteMetadataStore
 {
     /// <summary>
-    /// The writer's multi-row statements for the tables a batch upload writes; the same columns and conflict clauses as the
+    /// The writer's row statements for the tables a batch upload writes; the same columns and conflict clauses as the
     /// one-row statements of <see cref="BatchCommands"/> and <see cref="RecordBlockSql"/>, so the rows come out the same.
     /// </summary>
     private sealed class BatchTables : IDisposable
     {
-        private readonly MultiRowInsert _inlineBlocks = new("INSERT INTO inline_blocks (hash, sealed, written_at)", 3, "ON CONFLICT (hash) DO NOTHING");
-        private readonly MultiRowInsert _blocks = new(
+        private readonly RowInsert _inlineBlocks = new("INSERT INTO inline_blocks (hash, sealed, written_at)", 3, "ON CONFLICT (hash) DO NOTHING");
+        private readonly RowInsert _blocks = new(
             "INSERT INTO blocks (hash, size, stored_at)", 3, "ON CONFLICT (hash) DO UPDATE SET stored_at = MAX(stored_at, excluded.stored_at)");
-        private readonly MultiRowInsert _holders = new("INSERT INTO block_holders (user_id, hash)", 2, "ON CONFLICT DO NOTHING");
+        private readonly RowInsert _holders = new("INSERT INTO block_holders (user_id, hash)", 2, "ON CONFLICT DO NOTHING");
 
         // retention_due is bound as computed from the row (a live folder's is kept on update), as BatchCommands' CASE does.
-        private readonly MultiRowInsert _entries = new(
+        private readonly RowInsert _entries = new(
             "INSERT INTO entries (ns, path_key, parent_key, path_display, kind, rev, size, content_hash, server_modified, device_id, is_deleted, retention_due)",
             12,
             """
@@ -30,15 +30,15 @@ public sealed partial class SqliteMetadataStore
                 retention_due = CASE WHEN excluded.kind = 'Folder' AND excluded.is_deleted = 0 THEN entries.retention_due ELSE excluded.server_modified END
             """);
 
-        private readonly MultiRowInsert _revisions = new(
+        private readonly RowInsert _revisions = new(
             "INSERT INTO revisions (ns, rev, path_key, path_display, size, content_hash, server_modified, device_id)", 8, "");
 
-        private readonly MultiRowInsert _revisionBlocks = new("INSERT INTO revision_blocks (ns, rev, idx, hash, size)", 5, "");
+        private readonly RowInsert _revisionBlocks = new("INSERT INTO revision_blocks (ns, rev, idx, hash, size)", 5, "");
 
-        private readonly MultiRowInsert _journal = new(
+        private readonly RowInsert _journal = new(
             "INSERT INTO journal (ns, seq, kind, path_display, from_path, rev, entry_kind, size, content_hash, device_id, time)", 11, "");
 
-        private readonly MultiRowInsert _journalState = new(
+        private readonly RowInsert _journalState = new(
             "INSERT INTO journal_state (ns, latest_seq, compacted_through)", 3, "ON CONFLICT (ns) DO UPDATE SET latest_seq = excluded.latest_seq");
 
         /// <summary>Stores each sealed inline block unless stored, and records it for its user (as <see cref="RecordBlockSql"/>).</summary>

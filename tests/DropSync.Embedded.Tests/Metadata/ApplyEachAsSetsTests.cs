@@ -5,8 +5,8 @@ using static DropSync.Contracts.MetadataSamples;
 namespace DropSync.Embedded.Tests.Metadata;
 
 /// <summary>
-/// <see cref="SqliteMetadataStore.ApplyEachAsync"/> writes a group of file commits as sets (multi-row statements, one
-/// journal counter update per namespace): the outcome must be exactly that of applying the batches one by one.
+/// <see cref="SqliteMetadataStore.ApplyEachAsync"/> writes a group of file commits as sets (one read of every checked key,
+/// one journal counter update per namespace, then each table's rows): the outcome must be exactly that of applying the batches one by one.
 /// </summary>
 public sealed class ApplyEachAsSetsTests : IDisposable
 {
@@ -103,7 +103,7 @@ public sealed class ApplyEachAsSetsTests : IDisposable
     private static List<MetadataWrite> SetUp() =>
         [Put(SetUpFolder), Append(SetUpFolder, ChangeKind.FolderCreated), .. CreateFile(SetUpFile, Block("a"))];
 
-    /// <summary>An edit, a stale edit, a new folder and a file in it, then enough new files for every chunk size (32, 8, 1).</summary>
+    /// <summary>An edit, a stale edit, a new folder and a file in it, then many new files.</summary>
     private static List<List<MetadataWrite>> Group()
     {
         var edit = File("", "/d/a.txt", at: At(10)) with { Size = 2000 };
