@@ -33,10 +33,16 @@ public sealed partial class SqliteMetadataStore
     /// Applies each batch on its own terms: a failed expectation leaves no trace of that batch alone (first-wins per batch).
     /// A batch of entry writes on distinct keys (a file commit) has its expectations checked first and is then written
     /// without a savepoint (<see cref="FirstFailedExpectationAsync"/>); any other batch goes in its own savepoint and is rolled back.
+    /// A group of file commits only (a batch upload) is applied as sets instead (<see cref="TryApplyEachAsSets"/>).
     /// </summary>
     private async Task<IReadOnlyList<BatchResult>> ApplyEachInSavepointsAsync(
         SqliteTransaction transaction, BatchCommands commands, IReadOnlyList<IReadOnlyList<MetadataWrite>> batches, CancellationToken ct)
     {
+        if (TryApplyEachAsSets(transaction, batches) is { } asSets)
+        {
+            return asSets;
+        }
+
         var results = new List<BatchResult>(batches.Count);
         foreach (var writes in batches)
         {

@@ -105,12 +105,7 @@ public sealed partial class SqliteMetadataStore
             async (transaction, ct) =>
             {
                 var batch = WriterBatch(transaction);
-                foreach (var (hash, sealedBytes, record) in blocks)
-                {
-                    await batch.PutInlineBlockAsync(hash, sealedBytes, record.At, ct);
-                    await batch.RecordBlockAsync(record.UserId, hash, record.Size, record.At, ct);
-                }
-
+                (_writerTables ??= new BatchTables()).PutBlocks(transaction, blocks);
                 var results = await ApplyEachInSavepointsAsync(transaction, batch, batches, ct);
                 return (results, true);
             },

@@ -150,6 +150,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
             _group.Dispose();
             _checkpointer.Dispose();
             _writerBatch?.Dispose();
+            _writerTables?.Dispose();
             _writer.Dispose();
             _readers.Dispose();
             ClearPool();
