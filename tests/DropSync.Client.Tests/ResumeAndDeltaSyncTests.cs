@@ -59,6 +59,28 @@ public sealed class ResumeAndDeltaSyncTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_server_without_block_lists_in_parts_gets_the_whole_list_at_begin()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            var data = TestData.RandomBytes(24 * 1024 * 1024, 37);
+            a.Write("older.bin", data);
+            a.Counter.PlayOlderServer = true;
+            a.Counter.Reset();
+            var report = await a.SyncAsync();
+
+            Assert.Equal(1, report.FilesUploaded);
+            Assert.Equal(data.Length, a.Counter.Sent);
+            Assert.Equal(1, a.Counter.Requests("/files/upload"));
+            Assert.Equal(0, a.Counter.Requests("/files/upload/blocks"));
+            await b.SyncAsync();
+            Assert.Equal(data, File.ReadAllBytes(b.PathOf("older.bin")));
+        }
+    }
+
+    [Fact]
     public async Task An_interrupted_upload_resumes_and_sends_only_the_rest()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

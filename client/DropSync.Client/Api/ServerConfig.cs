@@ -33,6 +33,12 @@ public sealed record ServerConfig(
     /// <summary>The largest <c>/files/download_batch</c> answer, as <see cref="DownloadBatches.EntryBytes"/> estimates it.</summary>
     public long? MaxDownloadBatchBytes { get; init; }
 
+    /// <summary>
+    /// Whether a resumable upload may begin with part of its block list and add the rest as the scan finds it; null or
+    /// false from a server before it (which refuses a short list), so the client then sends the whole list at begin.
+    /// </summary>
+    public bool? UploadBlocksInParts { get; init; }
+
     /// <summary>Whether the server answered <c>/config</c> (false: the embedded defaults stand in for it).</summary>
     [JsonIgnore] public bool FromServer { get; init; } = true;
 

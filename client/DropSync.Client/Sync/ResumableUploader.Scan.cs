@@ -19,6 +19,7 @@ internal sealed partial class ResumableUploader
     private async Task<(UploadSession Session, IReadOnlyList<BlockRef> Blocks)> ScanWhileSendingAsync(
         LocalItem item, BlockPutter putter, string remotePath, long size, long mtime, string mode, string? rev, CancellationToken ct)
     {
+        var inParts = p.Server.UploadBlocksInParts == true;
         var blocks = new List<BlockRef>();
         var declared = 0;
         long declaredBytes = 0;
@@ -41,7 +42,8 @@ internal sealed partial class ResumableUploader
                 // A scan already over sends the whole list at once, as a plain begin.
                 done |= cut.Reader.Completion.IsCompletedSuccessfully;
 
-                if (!done && blocks.Count - declared < Math.Max(FirstPartBlocks, declared))
+                // A server without parts (an older one) gets the whole list in one begin, once the scan is over.
+                if (!done && (!inParts || blocks.Count - declared < Math.Max(FirstPartBlocks, declared)))
                 {
                     continue;
                 }

@@ -19,6 +19,8 @@ namespace DropSync.Api.Apis;
 /// <param name="History">The retention policy in words, for people ("180 days, up to 100 revisions a file").</param>
 /// <param name="MaxDownloadBatchFiles">The most files one /files/download_batch names (0: the server has no batch download).</param>
 /// <param name="MaxDownloadBatchBytes">The largest /files/download_batch answer; files past it answer download_batch_full.</param>
+/// <param name="UploadBlocksInParts">Whether a resumable upload may begin with part of its block list (<c>more_blocks</c>) and add
+/// the rest through /files/upload/blocks; false from servers before it, whose clients send the whole list at begin.</param>
 public sealed record ServerConfigResponse(
     string Mode,
     string WebsocketUrl,
@@ -31,7 +33,8 @@ public sealed record ServerConfigResponse(
     int MaxRevisionsPerFile = 0,
     string History = "",
     int MaxDownloadBatchFiles = 0,
-    long MaxDownloadBatchBytes = 0);
+    long MaxDownloadBatchBytes = 0,
+    bool UploadBlocksInParts = false);
 
 /// <summary><c>GET /config</c> (anonymous).</summary>
 internal static class ConfigApi
@@ -58,7 +61,8 @@ internal static class ConfigApi
             retention.MaxRevisionsPerFile,
             Core.Retention.RetentionText.Describe(retention),
             DownloadBatches.MaxFiles,
-            limits.MaxDownloadBatchBytes);
+            limits.MaxDownloadBatchBytes,
+            UploadBlocksInParts: true);
     }
 
     /// <summary>The live feed's URL: AWS, the WebSocket stage's (DROPSYNC_WS_URL); embedded, this server's.</summary>

@@ -166,6 +166,9 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     /// <summary>Answer the next this-many block GETs with 503 without passing them on.</summary>
     public int FailBlockGets;
 
+    /// <summary>Answer as a server from before <c>/config</c> and block lists in parts would: 404 to both.</summary>
+    public bool PlayOlderServer { get; set; }
+
     /// <summary>Cancel this source once this many block transfers have completed.</summary>
     public (int After, CancellationTokenSource Source)? CancelAfterBlocks { get; set; }
 
@@ -217,6 +220,11 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
             {
                 Content = new StringContent("""{"error":"reset","message":"The journal was compacted; list the folder again."}""", System.Text.Encoding.UTF8, "application/json"),
             };
+        }
+
+        if (PlayOlderServer && path is "/config" or "/files/upload/blocks")
+        {
+            return new HttpResponseMessage(System.Net.HttpStatusCode.NotFound);
         }
 
         if (isBlock && TakeOne(ref request.Method == HttpMethod.Put ? ref FailBlockPuts : ref FailBlockGets))
