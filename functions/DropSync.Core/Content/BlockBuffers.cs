@@ -13,12 +13,13 @@ namespace DropSync.Core.Content;
 public static class BlockBuffers
 {
     /// <summary>
-    /// Enough for a few concurrent transfers (a media upload holds one, two while it pipelines alone); more are allocated
-    /// when needed and left to the GC. The pool keeps only what was returned, so it holds as many as were ever in use at
-    /// once (four with four transfers: the spare is not taken while other transfers hold buffers). Fewer kept (4 was
-    /// tried) made the momentary fifth buffer of a step a new array each time, which raised the peak instead (issue 12).
+    /// Four concurrent transfers' worth (a media upload holds one, two while it pipelines alone); more are mapped when
+    /// needed and unmapped as soon as they come back. The pool keeps only what was returned, so it holds as many as were
+    /// ever in use at once, up to this: a momentary fifth (a race between one transfer's return and another's rent) is
+    /// no longer kept for the rest of the process. With managed arrays 4 was worse than 8 (each fifth became garbage
+    /// until the next GC); a native buffer goes back to the OS at once (issue 12, round 10).
     /// </summary>
-    public const int MaxKept = 8;
+    public const int MaxKept = 4;
 
     /// <summary>
     /// How much of a block goes to a response per write: each write waits for the transport (Kestrel pauses its output
