@@ -169,7 +169,7 @@ public sealed class MediaUploadAndDownloadTests(DropSyncApiFactory factory) : IC
     }
 
     /// <summary>Takes the server's spare block buffer, waiting while an upload of another test holds it.</summary>
-    private static async Task<byte[]> HoldTheSpareBufferAsync()
+    private static async Task<BlockBuffer> HoldTheSpareBufferAsync()
     {
         for (var attempt = 0; attempt < 600; attempt++)
         {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DropSync.Core.Content;
 
 namespace DropSync.Core.Tests;
@@ -33,15 +35,8 @@ public class BlockBuffersTests
     [InlineData(BlockBuffers.SmallBlockLimit - 1)]
     public void A_small_block_gets_a_buffer_sized_to_it(int size)
     {
-        var buffer = BlockBuffers.RentFor(size);
-        try
-        {
-            Assert.InRange(buffer.Length, size, (2 * size) + 16);
-        }
-        finally
-        {
-            BlockBuffers.ReturnFor(buffer, size);
-        }
+        using var buffer = BlockBuffers.RentFor(size);
+        Assert.InRange(buffer.Memory.Length, size, (2 * size) + 16);
     }
 
     [Theory]
@@ -49,14 +44,29 @@ public class BlockBuffersTests
     [InlineData(Limits.MaxBlockSize)]
     public void A_large_block_gets_a_block_sized_pooled_buffer(int size)
     {
-        var buffer = BlockBuffers.RentFor(size);
+        using var buffer = BlockBuffers.RentFor(size);
+        Assert.True(buffer.Memory.Length >= Limits.MaxBlockSize);
+    }
+
+    /// <summary>The embedded store seals a block in place: the header room before it and the file's padding after it, aligned for direct I/O.</summary>
+    [Fact]
+    public void A_block_buffer_has_aligned_room_for_a_block_file_around_its_block()
+    {
+        var buffer = BlockBuffers.Rent();
         try
         {
-            Assert.True(buffer.Length >= Limits.MaxBlockSize);
+            Assert.Equal(Limits.MaxBlockSize, buffer.Memory.Length);
+            var file = Unsafe.ByteOffset(ref Unsafe.NullRef<byte>(), ref MemoryMarshal.GetReference(buffer.FileSpan));
+            var block = Unsafe.ByteOffset(ref Unsafe.NullRef<byte>(), ref MemoryMarshal.GetReference(buffer.Memory.Span));
+            Assert.Equal(0, file % BlockBuffer.Alignment);
+            Assert.Equal(BlockBuffer.HeaderRoom, block - file);
+
+            Assert.Equal(0, buffer.FileSpan.Length % BlockBuffer.Alignment);
+            Assert.True(buffer.FileSpan.Length >= BlockBuffer.HeaderRoom + Limits.MaxBlockSize);
         }
         finally
         {
-            BlockBuffers.ReturnFor(buffer, size);
+            BlockBuffers.Return(buffer);
         }
     }
 }

@@ -49,13 +49,13 @@ internal static class BlocksApi
         var returned = false;
         try
         {
-            var length = await blockService.ReadIntoAsync(block, buffer, context.RequestAborted);
+            var length = await blockService.ReadIntoAsync(block, buffer.Memory, context.RequestAborted);
             var response = context.Response;
             response.ContentType = "application/octet-stream";
             response.ContentLength = length;
             response.Headers.ETag = $"\"{block.Hex}\"";
             var writer = response.BodyWriter;
-            var rest = buffer.AsMemory(0, length);
+            var rest = buffer.Memory[..length];
             while (!rest.IsEmpty)
             {
                 var chunk = rest[..Math.Min(BlockBuffers.ResponseChunkSize, rest.Length)];

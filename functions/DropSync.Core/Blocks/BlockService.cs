@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using DropSync.Core.Content;
 using DropSync.Core.Errors;
 using DropSync.Core.Ports;
@@ -50,20 +51,33 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
     }
 
     /// <summary>Reads one block from a request body (at most 4 MiB), verifies it and stores it.</summary>
-    /// <param name="stored">Called with the block's bytes once they are verified and stored (before the buffer is reused).</param>
+    /// <param name="stored">
+    /// Called with the block's bytes once they are verified, before they are stored: the store may seal them in place in
+    /// their <see cref="BlockBuffer"/>. If the store then fails, the request fails and the client sends the block again.
+    /// </param>
     public async Task<int> StoreFromStreamAsync(string userId, BlockHash hash, Stream body, CancellationToken ct, Action<ReadOnlyMemory<byte>>? stored = null)
     {
         var buffer = BlockBuffers.Rent();
         try
         {
-            var length = await ReadUpToAsync(body, buffer.AsMemory(0, Limits.MaxBlockSize), ct);
+            var data = buffer.Memory;
+            var length = await ReadUpToAsync(body, data, ct);
             if (length == Limits.MaxBlockSize && await HasMoreAsync(body, ct))
             {
                 throw BlockTooLarge();
             }
 
-            await StoreAsync(userId, hash, buffer.AsMemory(0, length), ct);
-            stored?.Invoke(buffer.AsMemory(0, length));
+            data = data[..length];
+            if (stored is null)
+            {
+                await StoreAsync(userId, hash, data, ct);
+                return length;
+            }
+
+            // Hashed here instead of by the store, so that the callback reads verified bytes before the seal.
+            RequireHash(hash, data.Span);
+            stored(data);
+            await StoreHashedAsync(userId, hash, data, ct);
             return length;
         }
         finally
@@ -181,6 +195,16 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
         {
             await durable;
             await index.RecordAsync(userId, hash, length, clock.GetUtcNow(), ct);
+        }
+    }
+
+    private static void RequireHash(BlockHash hash, ReadOnlySpan<byte> data)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(data, digest);
+        if (!BlockHash.FromDigest(digest).Equals(hash))
+        {
+            throw Errors.Errors.BadRequest(ErrorCodes.BlockHashMismatch, $"The bytes sent do not hash to {hash}; nothing was stored. Re-read the block and send it again.");
         }
     }
 

@@ -1,22 +1,25 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 
 namespace DropSync.Core.Content;
 
 /// <summary>
-/// The pool of block-sized (4 MiB) buffers the server's transfer paths use, so that a transfer allocates no array per
+/// The pool of block-sized (4 MiB) buffers the server's transfer paths use, so that a transfer allocates nothing per
 /// block. Bounded rather than <see cref="ArrayPool{T}.Shared"/>, whose per-thread and per-core caches can keep several
 /// idle 4 MiB arrays for every thread that ever returned one: this keeps at most <see cref="MaxKept"/>, and a buffer
-/// returned beyond that goes back to the GC.
+/// returned beyond that is freed. The buffers are native and aligned (<see cref="BlockBuffer"/>), so that the embedded
+/// block store seals and opens blocks in them in place, with no buffer of its own.
 /// </summary>
 public static class BlockBuffers
 {
     /// <summary>
-    /// Enough for a few concurrent transfers (a media upload holds one, two while it pipelines alone); more are allocated
-    /// when needed and left to the GC. The pool keeps only what was returned, so it holds as many as were ever in use at
-    /// once (four with four transfers: the spare is not taken while other transfers hold buffers). Fewer kept (4 was
-    /// tried) made the momentary fifth buffer of a step a new array each time, which raised the peak instead (issue 12).
+    /// Four concurrent transfers' worth (a media upload holds one, two while it pipelines alone); more are mapped when
+    /// needed and unmapped as soon as they come back. The pool keeps only what was returned, so it holds as many as were
+    /// ever in use at once, up to this: a momentary fifth (a race between one transfer's return and another's rent) is
+    /// no longer kept for the rest of the process. With managed arrays 4 was worse than 8 (each fifth became garbage
+    /// until the next GC); a native buffer goes back to the OS at once (issue 12, round 10).
     /// </summary>
-    public const int MaxKept = 8;
+    public const int MaxKept = 4;
 
     /// <summary>
     /// How much of a block goes to a response per write: each write waits for the transport (Kestrel pauses its output
@@ -24,7 +27,6 @@ public static class BlockBuffers
     /// </summary>
     public const int ResponseChunkSize = 256 * 1024;
 
-    public static ArrayPool<byte> Pool { get; } = ArrayPool<byte>.Create(Limits.MaxBlockSize, MaxKept);
 
     /// <summary>Writes <paramref name="data"/> to <paramref name="destination"/> in <see cref="ResponseChunkSize"/> pieces.</summary>
     public static async Task WriteChunkedAsync(Stream destination, ReadOnlyMemory<byte> data, CancellationToken ct)
@@ -49,17 +51,51 @@ public static class BlockBuffers
     private static int s_sparesRented;
     private static int s_rentedOut;
 
-    /// <summary>A buffer of at least <see cref="Limits.MaxBlockSize"/> bytes; give it back with <see cref="Return"/>.</summary>
-    public static byte[] Rent()
+    private static readonly ConcurrentBag<BlockBuffer> s_free = [];
+    private static int s_kept;
+
+    /// <summary>A buffer for one block (<see cref="Limits.MaxBlockSize"/> bytes); give it back with <see cref="Return"/>.</summary>
+    public static BlockBuffer Rent()
     {
         Interlocked.Increment(ref s_rentedOut);
-        return Pool.Rent(Limits.MaxBlockSize);
+        return Take();
     }
 
-    public static void Return(byte[] buffer)
+    public static void Return(BlockBuffer buffer)
     {
-        Pool.Return(buffer);
+        Keep(buffer);
         Interlocked.Decrement(ref s_rentedOut);
+    }
+
+    /// <summary>
+    /// A buffer for a block store's own work (a block that did not come in one of these buffers): not counted as a
+    /// transfer's (<see cref="SpareWanted"/>), since the store holds it only while it seals or opens one block.
+    /// </summary>
+    public static BlockBuffer RentForStore() => Take();
+
+    public static void ReturnFromStore(BlockBuffer buffer) => Keep(buffer);
+
+    private static BlockBuffer Take()
+    {
+        if (s_free.TryTake(out var buffer))
+        {
+            Interlocked.Decrement(ref s_kept);
+            return buffer;
+        }
+
+        return new BlockBuffer();
+    }
+
+    private static void Keep(BlockBuffer buffer)
+    {
+        if (Interlocked.Increment(ref s_kept) <= MaxKept)
+        {
+            s_free.Add(buffer);
+            return;
+        }
+
+        Interlocked.Decrement(ref s_kept);
+        ((IDisposable)buffer).Dispose();
     }
 
     /// <summary>
@@ -75,25 +111,52 @@ public static class BlockBuffers
     /// </summary>
     public const int SmallBlockLimit = 1024 * 1024;
 
-    /// <summary>A buffer with room for a block of <paramref name="blockSize"/> bytes: sized to it when small, else a pooled 4 MiB one; give it back with <see cref="ReturnFor"/> and the same size.</summary>
-    public static byte[] RentFor(int blockSize) =>
-        blockSize < SmallBlockLimit ? ArrayPool<byte>.Shared.Rent(Math.Max(1, blockSize)) : Rent();
-
-    /// <summary>Gives back a buffer from <see cref="RentFor"/>; <paramref name="blockSize"/> must be the size it was rented for.</summary>
-    public static void ReturnFor(byte[] buffer, int blockSize)
+    /// <summary>Room for a block of <paramref name="blockSize"/> bytes: sized to it when small, else a pooled block buffer; dispose it to give it back.</summary>
+    public static IMemoryOwner<byte> RentFor(int blockSize)
     {
         if (blockSize < SmallBlockLimit)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return new SharedArrayLease(ArrayPool<byte>.Shared.Rent(Math.Max(1, blockSize)));
         }
-        else
+
+#pragma warning disable CA2000 // The lease owns the buffer and gives it back when disposed.
+        return new PooledLease(Rent());
+#pragma warning restore CA2000
+    }
+
+    /// <summary>An array of <see cref="ArrayPool{T}.Shared"/>, all of it, until disposed.</summary>
+    public sealed class SharedArrayLease(byte[] array) : IMemoryOwner<byte>
+    {
+        private byte[]? _array = array;
+
+        public Memory<byte> Memory => _array ?? throw new ObjectDisposedException(nameof(SharedArrayLease));
+
+        public void Dispose()
         {
-            Return(buffer);
+            if (Interlocked.Exchange(ref _array, null) is { } array)
+            {
+                ArrayPool<byte>.Shared.Return(array);
+            }
+        }
+    }
+
+    private sealed class PooledLease(BlockBuffer buffer) : IMemoryOwner<byte>
+    {
+        private BlockBuffer? _buffer = buffer;
+
+        public Memory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(PooledLease))).Memory;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
+            {
+                Return(buffer);
+            }
         }
     }
 
     /// <summary>A second buffer for pipelining, or null when <see cref="MaxSpare"/> are out already; give it back with <see cref="ReturnSpare"/>.</summary>
-    public static byte[]? TryRentSpare()
+    public static BlockBuffer? TryRentSpare()
     {
         if (Interlocked.Increment(ref s_sparesRented) <= MaxSpare)
         {
@@ -108,10 +171,10 @@ public static class BlockBuffers
     /// A spare for a transfer that holds one block buffer and is the only one holding any (else null): see
     /// <see cref="SpareWanted"/>, which asks for it back once another transfer starts.
     /// </summary>
-    public static byte[]? TryRentSpareForSoleTransfer() => Volatile.Read(ref s_rentedOut) <= 1 ? TryRentSpare() : null;
+    public static BlockBuffer? TryRentSpareForSoleTransfer() => Volatile.Read(ref s_rentedOut) <= 1 ? TryRentSpare() : null;
 
     /// <summary>Gives back a buffer from <see cref="TryRentSpare"/> (or any buffer of this pool in its place: they are alike).</summary>
-    public static void ReturnSpare(byte[] buffer)
+    public static void ReturnSpare(BlockBuffer buffer)
     {
         Return(buffer);
         Interlocked.Decrement(ref s_sparesRented);

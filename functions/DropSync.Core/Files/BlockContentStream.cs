@@ -1,3 +1,4 @@
+using System.Buffers;
 using DropSync.Core.Content;
 using DropSync.Core.Ports;
 
@@ -25,7 +26,7 @@ public sealed class BlockContentStream : Stream
     private long _hashedUpTo;
     private long _position;
     private int _cachedIndex = -1;
-    private byte[]? _buffer;
+    private IMemoryOwner<byte>? _buffer;
 
     /// <summary>The largest block's size: what the buffer must hold. A small file's response rents that much, not 4 MiB.</summary>
     private readonly int _largestBlock;
@@ -123,9 +124,9 @@ public sealed class BlockContentStream : Stream
             int n;
             try
             {
-                n = await _store.ReadIntoAsync(_blocks[index].Hash, _buffer, cancellationToken);
+                n = await _store.ReadIntoAsync(_blocks[index].Hash, _buffer.Memory, cancellationToken);
             }
-            catch (ArgumentException e) when (_buffer.Length < Limits.MaxBlockSize)
+            catch (ArgumentException e) when (_buffer.Memory.Length < Limits.MaxBlockSize)
             {
                 // The buffer is sized to the recorded blocks: a stored block that does not fit is not the one recorded.
                 throw new InvalidDataException($"Block {_blocks[index].Hash} is larger than the {_blocks[index].Size} bytes recorded.", e);
@@ -140,7 +141,7 @@ public sealed class BlockContentStream : Stream
         }
 
         var within = (int)(_position - _offsets[index]);
-        return _buffer.AsMemory(within, Math.Min(max, _blocks[index].Size - within));
+        return _buffer!.Memory.Slice(within, Math.Min(max, _blocks[index].Size - within));
     }
 
     /// <summary>For aligned blocks the content hash is a function of the names, which the store verifies every block against.</summary>
@@ -218,7 +219,7 @@ public sealed class BlockContentStream : Stream
         _hasher = null;
         if (_buffer is not null)
         {
-            BlockBuffers.ReturnFor(_buffer, _largestBlock);
+            _buffer.Dispose();
             _buffer = null;
             _cachedIndex = -1;
         }

@@ -70,11 +70,11 @@ public static class BlockListContentHash
                     {
                         if (held != block)
                         {
-                            await store.ReadIntoAsync(refs[block].Hash, buffer, c);
+                            await store.ReadIntoAsync(refs[block].Hash, buffer.Memory, c);
                             held = block;
                         }
 
-                        hash.AppendData(buffer, from, length);
+                        hash.AppendData(buffer.Memory.Span.Slice(from, length));
                     }
 
                     digests[i] = hash.GetHashAndReset();

@@ -43,7 +43,7 @@ public sealed partial class UploadService
         // the body is one block), each block is stored before the next is read, in the one buffer.
         var smallCapacity = declaredSize is >= 0 and < Limits.MaxBlockSize ? (int)declaredSize.Value + 1 : 0;
         var reading = RentBlockBuffer(smallCapacity);
-        byte[]? spare = null;
+        BlockBuffer? spare = null;
         var mayPipeline = smallCapacity == 0 && declaredSize is not <= Limits.MaxBlockSize;
         var digest = new byte[32];
         CarriedBlock? carried = null;
@@ -61,7 +61,7 @@ public sealed partial class UploadService
         {
             while (true)
             {
-                var destination = reading.AsMemory(0, smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize);
+                var destination = reading.Memory[..(smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize)];
                 var n = spare is null
                     ? await ReadBlockHashingAsync(body, destination, blockHasher, ct)
                     : await BlockService.ReadUpToAsync(body, destination, ct);
@@ -105,15 +105,15 @@ public sealed partial class UploadService
                     if (smallCapacity > 0)
                     {
                         // The whole body is this one small block: sealed now, stored by the commit's own write where the store can.
-                        carried = await blocks.TryCarryHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                        carried = await blocks.TryCarryHashedAsync(caller.UserId, hash, reading.Memory[..n], ct);
                         if (carried is null)
                         {
-                            await blocks.StoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct);
+                            await blocks.StoreHashedAsync(caller.UserId, hash, reading.Memory[..n], ct);
                         }
                     }
                     else
                     {
-                        await flushing.AddAsync(await blocks.BeginStoreHashedAsync(caller.UserId, hash, reading.AsMemory(0, n), ct));
+                        await flushing.AddAsync(await blocks.BeginStoreHashedAsync(caller.UserId, hash, reading.Memory[..n], ct));
                     }
                 }
                 else if (BlockBuffers.SpareWanted)
@@ -121,14 +121,15 @@ public sealed partial class UploadService
                     // Another transfer started: give the spare back and go on without pipelining (see SpareWanted).
                     BlockBuffers.ReturnSpare(spare);
                     spare = null;
-                    SHA256.HashData(reading.AsSpan(0, n), digest);
+                    SHA256.HashData(reading.Memory.Span[..n], digest);
                     Named(digest, n);
-                    await flushing.AddAsync(await blocks.BeginStoreHashedAsync(caller.UserId, BlockHash.FromDigest(digest), reading.AsMemory(0, n), ct));
+                    await flushing.AddAsync(await blocks.BeginStoreHashedAsync(caller.UserId, BlockHash.FromDigest(digest), reading.Memory[..n], ct));
                 }
                 else
                 {
-                    (reading, spare) = (spare, reading);
-                    var received = spare.AsMemory(0, n);
+                    // Only a pooled buffer pipelines (a small body is one block): the two swap.
+                    (reading, spare) = (spare, (BlockBuffer)reading);
+                    var received = spare.Memory[..n];
                     var userId = caller.UserId;
                     pendingStore = Task.Run(() => HashAndBeginStoreAsync(userId, received, ct), CancellationToken.None);
                 }
@@ -172,7 +173,7 @@ public sealed partial class UploadService
             }
 
             await flushing.SettledAsync();
-            ReturnBlockBuffer(reading, smallCapacity);
+            ReturnBlockBuffer(reading);
             if (spare is not null)
             {
                 BlockBuffers.ReturnSpare(spare);
@@ -201,17 +202,19 @@ public sealed partial class UploadService
         return new HashedBlock(digest, block.Length, durable);
     }
 
-    private static byte[] RentBlockBuffer(int smallCapacity) => smallCapacity > 0 ? ArrayPool<byte>.Shared.Rent(smallCapacity) : BlockBuffers.Rent();
+    /// <summary>A block's buffer: sized to a small body, else a pooled <see cref="BlockBuffer"/> (which the store may seal in place once the block is hashed).</summary>
+    private static IMemoryOwner<byte> RentBlockBuffer(int smallCapacity) =>
+        smallCapacity > 0 ? new BlockBuffers.SharedArrayLease(ArrayPool<byte>.Shared.Rent(smallCapacity)) : BlockBuffers.Rent();
 
-    private static void ReturnBlockBuffer(byte[] buffer, int smallCapacity)
+    private static void ReturnBlockBuffer(IMemoryOwner<byte> buffer)
     {
-        if (smallCapacity > 0)
+        if (buffer is BlockBuffer pooled)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BlockBuffers.Return(pooled);
         }
         else
         {
-            BlockBuffers.Return(buffer);
+            buffer.Dispose();
         }
     }
 

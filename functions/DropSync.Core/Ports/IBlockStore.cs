@@ -12,6 +12,8 @@ namespace DropSync.Core.Ports;
 /// <item><see cref="ReadAsync"/> returns the exact plaintext, verified against its name; throws <c>block_not_found</c>
 /// for an unknown block and <c>block_corrupt</c> if the stored bytes fail verification.</item>
 /// <item><see cref="DeleteAsync"/> of an absent block is a no-op.</item>
+/// <item>A put of a whole pooled <see cref="BlockBuffer"/>'s block may seal it in place (the embedded store does): after
+/// the put, successful or not, the buffer's bytes are undefined, so the caller reads them before.</item>
 /// </list>
 /// </summary>
 public interface IBlockStore

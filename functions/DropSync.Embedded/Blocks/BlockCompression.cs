@@ -13,6 +13,20 @@ internal sealed class BlockCompression : IDisposable
     private readonly ConcurrentBag<Compressor> _compressors = [];
     private readonly ConcurrentBag<Decompressor> _decompressors = [];
 
+    /// <summary>Whether <see cref="TryCompress"/> would try (a probe of the block's start): false means the block is stored raw.</summary>
+    public bool WorthTrying(ReadOnlySpan<byte> plaintext)
+    {
+        var compressor = _compressors.TryTake(out var pooled) ? pooled : new Compressor(CompressionLevel);
+        try
+        {
+            return CompressionDecision.Decide(plaintext, compressor) == CompressionVerdict.Compress;
+        }
+        finally
+        {
+            _compressors.Add(compressor);
+        }
+    }
+
     /// <summary>Compresses into <paramref name="destination"/> if that saves at least a tenth; false means store raw.</summary>
     public bool TryCompress(ReadOnlySpan<byte> plaintext, Span<byte> destination, out int written)
     {

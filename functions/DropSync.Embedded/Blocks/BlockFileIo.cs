@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using DropSync.Core.Content;
 using Microsoft.Win32.SafeHandles;
 
 namespace DropSync.Embedded.Blocks;
@@ -28,8 +29,8 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
     };
 
     /// <summary>
-    /// Writes <paramref name="buffer"/>'s first <paramref name="fileLength"/> bytes (in a <see cref="BlockFileBuffers"/>
-    /// buffer, which has room for the padding direct I/O needs) to a temp file; <see cref="PendingBlockFile.Complete"/> then
+    /// Writes <paramref name="buffer"/>'s first <paramref name="fileLength"/> bytes (a <see cref="BlockBuffer.FileSpan"/>,
+    /// which has room for the padding direct I/O needs) to a temp file; <see cref="PendingBlockFile.Complete"/> then
     /// flushes it and renames it into place, so no reader ever sees a partial block and a crash leaves at most a stray temp
     /// file. When this returns the bytes are in the file (with <c>O_DIRECT</c>, on the device or in its cache) and
     /// <paramref name="buffer"/> is free again: a media upload refills its buffer while the flushes (milliseconds of
@@ -45,7 +46,7 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
             if (direct)
             {
                 // Whole aligned sectors go to disk; the zeroed tail past the block is cut off again before the flush.
-                var padded = BlockFileBuffers.AlignUp(fileLength);
+                var padded = BlockBuffer.AlignUp(fileLength);
                 buffer[fileLength..padded].Clear();
                 RandomAccess.Write(handle, buffer[..padded], 0);
                 RandomAccess.SetLength(handle, fileLength);
@@ -79,7 +80,7 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
             return length;
         }
 
-        var wanted = direct ? BlockFileBuffers.AlignUp((int)length) : (int)length;
+        var wanted = direct ? BlockBuffer.AlignUp((int)length) : (int)length;
         var done = 0;
         while (done < length)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using DropSync.Core.Content;
 using DropSync.Core.Errors;
@@ -40,9 +41,11 @@ namespace DropSync.Embedded.Blocks;
 /// Writes go to <c>&lt;folder&gt;/tmp/</c>, are flushed to disk and then renamed into place, so no reader ever sees a partial
 /// block and a crash leaves at most a stray temp file; temp files are deleted when the store opens, so the folder must be
 /// used by one store at a time (the embedded server owns its data folder). At most <c>maxConcurrency</c> reads and writes
-/// run at once, each using one reused, aligned buffer the size of a block file (<see cref="BlockFileBuffers"/>) that is
-/// compressed, encrypted and written from (or read into and decrypted from) in place: no per-block arrays, and memory is
-/// bounded under any load. The jobs are split: <see cref="BlockFileFormat"/> (header and crypto),
+/// run at once. A block that comes in a pooled <see cref="BlockBuffer"/> (the server's transfers) is sealed, written,
+/// read and opened in that buffer, in place: the header goes in the room before the block and the ciphertext over the
+/// plaintext, so a block in flight needs one buffer, not that and one of the store's. Any other block (or a compressed
+/// one, which zstd cannot write over its own input) is sealed or opened through a pooled buffer of the store's: no
+/// per-block arrays, and memory is bounded under any load. The jobs are split: <see cref="BlockFileFormat"/> (header and crypto),
 /// <see cref="BlockCompression"/> and <see cref="CompressionDecision"/> (zstd where it pays), <see cref="BlockFileIo"/> (disk).
 /// </para>
 /// </summary>
@@ -59,14 +62,16 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     private readonly SemaphoreSlim _gate;
     private readonly BlockFileFormat _format;
     private readonly BlockCompression _compression = new();
-    private readonly BlockFileBuffers _buffers;
     private readonly BlockFileIo _io;
+
+    /// <summary>Fails the build unless a block file's header fits <see cref="BlockBuffer.HeaderRoom"/> exactly (a byte cannot hold 256).</summary>
+    private const byte HeaderFitsBlockBuffers = HeaderSize == BlockBuffer.HeaderRoom ? 0 : 256;
 
     /// <param name="folder">The blocks folder, normally <c>&lt;data&gt;/blocks</c>; created if missing.</param>
     /// <param name="masterKey">Wraps every block's data key. Not owned: the caller disposes it after the store.</param>
     /// <param name="maxConcurrency">
-    /// Most reads and writes working at once, each holding one block-file buffer; defaults to the processor count (at
-    /// least 2): the work is CPU-bound (hash, AES-GCM) with short disk waits, so more slots only hold more memory.
+    /// Most reads and writes working at once; defaults to the processor count (at least 2): the work is CPU-bound (hash,
+    /// AES-GCM) with short disk waits, so more slots only hold more memory (a buffer each, for blocks not sealed in place).
     /// </param>
     /// <param name="directIo">Read and write block files with O_DIRECT where the OS and file system allow (Linux); false forces buffered I/O.</param>
     public EncryptedDiskBlockStore(string folder, MasterKey masterKey, int maxConcurrency = 0, bool directIo = true)
@@ -78,7 +83,6 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         var concurrency = maxConcurrency > 0 ? maxConcurrency : Math.Max(2, Environment.ProcessorCount);
         _gate = new SemaphoreSlim(concurrency);
         _format = new BlockFileFormat(masterKey);
-        _buffers = new BlockFileBuffers(concurrency);
         _io = new BlockFileIo(tempFolder, directIo);
         Directory.CreateDirectory(tempFolder);
         _io.DeleteStaleTempFiles();
@@ -124,13 +128,17 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     public async Task<byte[]> ReadAsync(BlockHash hash, CancellationToken cancellationToken)
     {
         byte[]? plaintext = null;
-        await ReadCoreAsync(hash, length => plaintext = new byte[length], cancellationToken);
+        await ReadCoreAsync(hash, null, length => plaintext = new byte[length], cancellationToken);
         return plaintext!;
     }
 
+    /// <summary>Into a whole <see cref="BlockBuffer"/>'s block the file is read and opened in place (its header in the room before it).</summary>
     public Task<int> ReadIntoAsync(BlockHash hash, Memory<byte> destination, CancellationToken cancellationToken) =>
         ReadCoreAsync(
             hash,
+#pragma warning disable CA2000 // The caller's buffer, borrowed for this read: the caller gives it back to its pool.
+            destination.Length == Limits.MaxBlockSize ? InPlace(destination) : null,
+#pragma warning restore CA2000
             length => length <= destination.Length
                 ? destination[..length]
                 : throw new ArgumentException($"The destination has room for {destination.Length} bytes; block {hash} is {length}.", nameof(destination)),
@@ -188,7 +196,6 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     {
         _gate.Dispose();
         _compression.Dispose();
-        _buffers.Dispose();
     }
 
     /// <summary>
@@ -220,16 +227,24 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         {
             // The rest is CPU and blocking disk work: off the caller's thread, so a media upload reads the next block meanwhile.
             await Task.Yield();
-            var buffer = _buffers.Rent();
+#pragma warning disable CA2000 // The caller's buffer, borrowed for this write: the caller gives it back to its pool.
+            if (InPlace(plaintext) is { } inPlace && !_compression.WorthTrying(plaintext.Span))
+#pragma warning restore CA2000
+            {
+                var file = inPlace.FileSpan;
+                return _io.WriteTemp(path, file, SealInPlace(hash, plaintext.Length, file));
+            }
+
+            var buffer = BlockBuffers.RentForStore();
             try
             {
-                var file = buffer.GetSpan();
+                var file = buffer.FileSpan;
                 var length = Seal(hash, plaintext.Span, file);
                 return _io.WriteTemp(path, file, length);
             }
             finally
             {
-                _buffers.Return(buffer);
+                BlockBuffers.ReturnFromStore(buffer);
             }
         }
         finally
@@ -267,6 +282,23 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         return length;
     }
 
+    /// <summary>
+    /// The <see cref="BlockBuffer"/> whose block <paramref name="block"/> is, from its start (so the header room is right
+    /// before it), or null: such a block is sealed or opened in place.
+    /// </summary>
+    private static BlockBuffer? InPlace(ReadOnlyMemory<byte> block) =>
+        MemoryMarshal.TryGetMemoryManager(block, out BlockBuffer? buffer, out var start, out _) && start == 0 ? buffer : null;
+
+    /// <summary>Seals the raw block of <paramref name="length"/> bytes at <paramref name="file"/>[<see cref="HeaderSize"/>..] in place: header before it, ciphertext over it; returns the file's length.</summary>
+    private int SealInPlace(BlockHash hash, int length, Span<byte> file)
+    {
+        Span<byte> name = stackalloc byte[32];
+        Convert.FromHexString(hash.Hex, name, out _, out _);
+        var body = file.Slice(HeaderSize, length);
+        _format.Seal(body, length, compressed: false, name, file[..HeaderSize], body);
+        return HeaderSize + length;
+    }
+
     /// <summary>Lays out the block file in <paramref name="file"/>: header, then the compressed (where it pays) or raw plaintext, encrypted; returns the file's length.</summary>
     private int Seal(BlockHash hash, ReadOnlySpan<byte> plaintext, Span<byte> file)
     {
@@ -285,18 +317,22 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         return HeaderSize + plaintext.Length;
     }
 
-    /// <summary>Reads, checks and decrypts a block into the memory <paramref name="destinationFor"/> gives for its length; returns the length.</summary>
-    private async Task<int> ReadCoreAsync(BlockHash hash, Func<int, Memory<byte>> destinationFor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads, checks and decrypts a block into the memory <paramref name="destinationFor"/> gives for its length; returns
+    /// the length. The file is read into <paramref name="inPlace"/> (whose block that memory then is) or a store buffer.
+    /// </summary>
+    private async Task<int> ReadCoreAsync(BlockHash hash, BlockBuffer? inPlace, Func<int, Memory<byte>> destinationFor, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
-        var buffer = _buffers.Rent();
+        var buffer = inPlace ?? BlockBuffers.RentForStore();
+        BlockBuffer? unpacking = null;
         try
         {
-            var file = buffer.Memory;
+            var file = buffer.FileSpan;
             long fileLength;
             try
             {
-                fileLength = _io.ReadWhole(PathOf(hash), file.Span, MaxFileSize);
+                fileLength = _io.ReadWhole(PathOf(hash), file, MaxFileSize);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -308,14 +344,31 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
                 throw BlockFileFormat.Corrupt(hash, $"the file is {fileLength} bytes, which no block file can be");
             }
 
-            var (length, compressed) = _format.CheckHeader(hash, file.Span[..HeaderSize], (int)fileLength - HeaderSize);
+            var (length, compressed) = _format.CheckHeader(hash, file[..HeaderSize], (int)fileLength - HeaderSize);
             var plaintext = destinationFor(length).Span;
-            Open(hash, file.Span[..(int)fileLength], compressed, plaintext);
+            if (compressed && inPlace is not null)
+            {
+                // zstd cannot decompress over its own input: the file moves to a store buffer first.
+                unpacking = BlockBuffers.RentForStore();
+                file[..(int)fileLength].CopyTo(unpacking.FileSpan);
+                file = unpacking.FileSpan;
+            }
+
+            Open(hash, file[..(int)fileLength], compressed, plaintext);
             return length;
         }
         finally
         {
-            _buffers.Return(buffer);
+            if (unpacking is not null)
+            {
+                BlockBuffers.ReturnFromStore(unpacking);
+            }
+
+            if (inPlace is null)
+            {
+                BlockBuffers.ReturnFromStore(buffer);
+            }
+
             _gate.Release();
         }
     }
