@@ -14,6 +14,9 @@ internal sealed class BenchServer : IAsyncDisposable
     /// <summary>The environment variable naming a server build to run instead of this repository's.</summary>
     public const string ServerOverrideVariable = "DROPSYNC_BENCH_SERVER";
 
+    /// <summary>The environment variable naming a file to which every line of the server's output is appended.</summary>
+    public const string ServerLogVariable = "DROPSYNC_BENCH_SERVER_LOG";
+
     private const int KeptLogLines = 40;
 
     private readonly Process _process;
@@ -217,6 +220,12 @@ internal sealed class BenchServer : IAsyncDisposable
 
         lock (_log)
         {
+            // DROPSYNC_BENCH_SERVER_LOG=<file>: every line the server prints, kept (its Debug timing logs, for instance).
+            if (Environment.GetEnvironmentVariable(ServerLogVariable) is { Length: > 0 } file)
+            {
+                File.AppendAllText(file, line + Environment.NewLine);
+            }
+
             _log.Enqueue(line);
             while (_log.Count > KeptLogLines)
             {

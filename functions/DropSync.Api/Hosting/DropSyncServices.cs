@@ -85,7 +85,9 @@ internal static class DropSyncServices
             string.IsNullOrWhiteSpace(config["DropSync:MasterKey"]) ? keyProvider.KeysFolder : "configuration (DropSync:MasterKey)",
             masterKey.KeyId));
         services.AddSingleton(sp => new SqliteMetadataStore(
-            Path.Combine(dataDirectory, "metadata.db"), MetadataDiagnostics(sp), config.GetValue("DropSync:MetadataCheckpoints", WalCheckpointMode.Background)));
+            Path.Combine(dataDirectory, "metadata.db"), MetadataDiagnostics(sp), config.GetValue("DropSync:MetadataCheckpoints", WalCheckpointMode.Background),
+            // Diagnostics (with the DropSync.Embedded.Metadata log at Debug): 0 logs every group commit's moments.
+            config.GetValue<double?>("DropSync:Diagnostics:SlowMetadataCommitMs") is { } slowMs ? TimeSpan.FromMilliseconds(slowMs) : null));
         services.AddSingleton<IFileMetadataStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IBlockIndex>(sp => sp.GetRequiredService<SqliteMetadataStore>());

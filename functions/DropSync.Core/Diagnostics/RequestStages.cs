@@ -28,8 +28,16 @@ public sealed class RequestStages
         return stages;
     }
 
+    /// <summary>The request being timed in this async flow, if any: code that finishes its work on another thread (the
+    /// metadata writer) takes it along and marks its stages there with <see cref="MarkAt"/>.</summary>
+    public static RequestStages? Current => Ambient.Value;
+
     /// <summary>Ends the stage named <paramref name="stage"/> now, if this request is being timed.</summary>
     public static void Mark(string stage) => Ambient.Value?.Add(stage, Stopwatch.GetTimestamp());
+
+    /// <summary>Ends the stage named <paramref name="stage"/> at <paramref name="timestamp"/> (a <see cref="Stopwatch"/>
+    /// timestamp, not before the previous mark), from any thread.</summary>
+    public void MarkAt(string stage, long timestamp) => Add(stage, timestamp);
 
     /// <summary>Each stage and its milliseconds (from the end of the one before, or from the start), in order.</summary>
     public IReadOnlyList<(string Stage, double Ms)> Durations()

@@ -1,5 +1,6 @@
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
+using DropSync.Core.Diagnostics;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
@@ -87,6 +88,7 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var plan = await PlanAsync(caller, at, content, mode, expectedRev, kind, null, null, ct);
+            RequestStages.Mark("planned (reads)");
             if (plan.Writes is null)
             {
                 if (plan.Unchanged is not null && carried is not null)
@@ -100,10 +102,12 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
 
             // The first attempt carries the block; once stored (kept even if this batch lost its race), later attempts commit alone.
             var result = carried is { IsStored: false } ? await carried.ApplyWithAsync(plan.Writes, ct) : await meta.ApplyAsync(plan.Writes, ct);
+            RequestStages.Mark("answered (hop back)");
             if (result.Applied)
             {
                 // Published after the commit, whatever happens to the request now: the change is durable.
                 await publisher.PublishAsync(result.Changes, CancellationToken.None);
+                RequestStages.Mark("published");
                 return (plan.Entry, null);
             }
         }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
 using DropSync.Core.Content;
+using DropSync.Core.Diagnostics;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
@@ -180,6 +181,7 @@ public sealed partial class UploadService
             }
         }
 
+        RequestStages.Mark("body read, block sealed");
         using (carried)
         {
             var entry = await committer.CommitAsync(caller, at, new NewContent(refs, total, hasher.GetHashHex()), mode, rev, null, carried, ct);

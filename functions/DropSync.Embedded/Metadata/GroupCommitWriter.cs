@@ -23,21 +23,36 @@ internal sealed class GroupCommitWriter : IDisposable
     /// <summary>At most this many writes share a transaction: enough to amortise the fsync, few enough to answer promptly.</summary>
     public const int MaxWritesPerTransaction = 256;
 
+    /// <summary>
+    /// The longest the writer waits, once a write is queued, for the writes of its last group to come back before it
+    /// begins the next group (never longer than that group's COMMIT took). See <see cref="Gather"/>.
+    /// </summary>
+    public static readonly TimeSpan MaxGather = TimeSpan.FromMilliseconds(1.5);
+
     private const string Savepoint = "group_write";
 
     private readonly SqliteConnection _connection;
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _loop;
     private readonly Action<GroupCommitTiming>? _committed;
+
+    private readonly TimeSpan _maxGather;
+    private readonly ManualResetEventSlim _gathered = new(false);
+    private int _gatherTarget;
+    private int _queued;
+    private int _nextGroupTarget;
+    private TimeSpan _lastCommit;
     private long _committedTransactions;
     private long _committedWrites;
     private long _committedMetadataBatchTransactions;
 
     /// <param name="committed">Called on the writer's thread after each group's COMMIT (diagnostics: where a commit's time went).</param>
-    public GroupCommitWriter(SqliteConnection connection, Action<GroupCommitTiming>? committed = null)
+    /// <param name="maxGather">The longest the writer waits to gather a group (<see cref="MaxGather"/> unless given; zero: never).</param>
+    public GroupCommitWriter(SqliteConnection connection, Action<GroupCommitTiming>? committed = null, TimeSpan? maxGather = null)
     {
         _connection = connection;
         _committed = committed;
+        _maxGather = maxGather ?? MaxGather;
         // Its own thread, not the thread pool: under load, a pool busy with requests would delay every group's start.
         _loop = new Thread(Run) { IsBackground = true, Name = "DropSync metadata writer" };
         _loop.Start();
@@ -61,7 +76,19 @@ internal sealed class GroupCommitWriter : IDisposable
         Func<SqliteTransaction, CancellationToken, Task<(T Result, bool Commit)>> work, bool isMetadataBatch, CancellationToken cancellationToken, bool ownSavepoint = true)
     {
         var write = new PendingWrite<T>(work, isMetadataBatch, ownSavepoint, cancellationToken);
-        return _queue.Writer.TryWrite(write) ? write.Answer : Task.FromException<T>(new ObjectDisposedException(typeof(SqliteMetadataStore).FullName));
+        if (!_queue.Writer.TryWrite(write))
+        {
+            return Task.FromException<T>(new ObjectDisposedException(typeof(SqliteMetadataStore).FullName));
+        }
+
+        // Counted after it is in the queue, so the writer may take it first and the count dip below zero for a moment.
+        var queued = Interlocked.Increment(ref _queued);
+        if (Volatile.Read(ref _gatherTarget) is > 0 and var target && queued >= target)
+        {
+            _gathered.Set();
+        }
+
+        return write.Answer;
     }
 
     /// <summary>Stops taking writes, finishes those already queued and waits for the loop to end.</summary>
@@ -78,9 +105,12 @@ internal sealed class GroupCommitWriter : IDisposable
         while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             group.Clear();
+            Gather();
+
             while (group.Count < MaxWritesPerTransaction && _queue.Reader.TryRead(out var write))
             {
                 group.Add(write);
+                Interlocked.Decrement(ref _queued);
             }
 
             // A write without its own savepoint threw: its group is rolled back whole and runs again, all in savepoints.
@@ -89,6 +119,34 @@ internal sealed class GroupCommitWriter : IDisposable
                 RunGroupAsync(group, everyWriteInSavepoint: true).GetAwaiter().GetResult();
             }
         }
+    }
+
+    /// <summary>
+    /// Waits a little for a fuller group. Left alone, concurrent writers settle into cohorts: those answered by one
+    /// COMMIT come back while the next group's COMMIT runs, so 16 writers make groups of about 8, and each fsync (the
+    /// larger part of a commit's time) carries half of them. The writes just answered are likely to come back (a
+    /// client's next commit), so once one write is queued, the writer waits until as many are queued as it just
+    /// answered plus those that were waiting when it answered them, for at most <see cref="MaxGather"/> and never longer than the last COMMIT
+    /// took: a lone writer never waits, and a group that does not fill costs at most one more fsync's time.
+    /// </summary>
+    private void Gather()
+    {
+        var target = _nextGroupTarget;
+        var window = _lastCommit < _maxGather ? _lastCommit : _maxGather;
+        if (target <= 1 || window <= TimeSpan.Zero || Volatile.Read(ref _queued) >= target)
+        {
+            return;
+        }
+
+        _gathered.Reset();
+        Volatile.Write(ref _gatherTarget, target);
+        // A write queued between the count above and the target being set is counted here.
+        if (Volatile.Read(ref _queued) < target)
+        {
+            _gathered.Wait(window);
+        }
+
+        Volatile.Write(ref _gatherTarget, 0);
     }
 
     /// <summary>False if a write that ran without a savepoint threw: then nothing of the group was kept or answered.</summary>
@@ -119,8 +177,10 @@ internal sealed class GroupCommitWriter : IDisposable
                 {
                     try
                     {
+                        write.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                         if (await write.RunAsync(transaction))
                         {
+                            write.EndedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                             answered.Add(write);
                             continue;
                         }
@@ -141,9 +201,11 @@ internal sealed class GroupCommitWriter : IDisposable
 
                 transaction.Save(Savepoint);
                 bool keep;
+                write.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     keep = await write.RunAsync(transaction);
+                    write.EndedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
                 catch (Exception e)
                 {
@@ -184,12 +246,17 @@ internal sealed class GroupCommitWriter : IDisposable
             Interlocked.Increment(ref _committedMetadataBatchTransactions);
         }
 
+        var committed = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Counted before any answer goes out: those waiting now, and those about to be answered (who may come back).
+        _nextGroupTarget = Math.Min(MaxWritesPerTransaction, answered.Count + Math.Max(0, Volatile.Read(ref _queued)));
+        _lastCommit = System.Diagnostics.Stopwatch.GetElapsedTime(committing, committed);
         foreach (var write in answered)
         {
+            write.MarkStages(began, committing, committed);
             write.Complete();
         }
 
-        _committed?.Invoke(new GroupCommitTiming(group.Count, group.Min(write => write.QueuedAt), began, committing, System.Diagnostics.Stopwatch.GetTimestamp()));
+        _committed?.Invoke(new GroupCommitTiming(group.Count, group.Min(write => write.QueuedAt), began, committing, committed));
         return true;
     }
 
@@ -217,6 +284,30 @@ internal sealed class GroupCommitWriter : IDisposable
         public CancellationToken CancellationToken { get; } = cancellationToken;
 
         public long QueuedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        /// <summary>When its own statements started and ended (Stopwatch timestamps; for the request timing log).</summary>
+        public long StartedAt { get; set; }
+
+        public long EndedAt { get; set; }
+
+        // The request that queued this write, when the request timing log is on: its stages in the writer are marked here.
+        private readonly Core.Diagnostics.RequestStages? _stages = Core.Diagnostics.RequestStages.Current;
+
+        /// <summary>Marks, for a timed request, where this write's time in the writer went (before it is answered).</summary>
+        public void MarkStages(long began, long committing, long committed)
+        {
+            if (_stages is null)
+            {
+                return;
+            }
+
+            _stages.MarkAt("to writer queue", QueuedAt);
+            _stages.MarkAt("wait for group", Math.Max(began, QueuedAt));
+            _stages.MarkAt("group's earlier writes", StartedAt);
+            _stages.MarkAt("own statements", EndedAt);
+            _stages.MarkAt("group's later writes", committing);
+            _stages.MarkAt("COMMIT (fsync)", committed);
+        }
 
         public abstract bool IsAnswered { get; }
 

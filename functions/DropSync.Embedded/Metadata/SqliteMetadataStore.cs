@@ -22,15 +22,17 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
 
     /// <summary>Opens (creating if needed) the database at <paramref name="databasePath"/> and brings its schema up to date.</summary>
     /// <param name="databasePath">The database file.</param>
-    /// <param name="diagnostics">If given, told of each WAL checkpoint and each group commit slower than <see cref="SlowCommit"/> (one line each).</param>
+    /// <param name="diagnostics">If given, told of each WAL checkpoint and each group commit slower than <paramref name="slowCommit"/> (one line each).</param>
     /// <param name="checkpoints">Where WAL checkpoints run: off the commit path unless asked otherwise (to compare).</param>
-    public SqliteMetadataStore(string databasePath, Action<string>? diagnostics = null, WalCheckpointMode checkpoints = WalCheckpointMode.Background)
-        : this(databasePath, diagnostics, checkpoints, WalCheckpointer.PassiveFrames, WalCheckpointer.BoundFrames)
+    /// <param name="slowCommit">A group commit at least this long, from its oldest write queued to COMMIT returned, is told to
+    /// <paramref name="diagnostics"/>; <see cref="DefaultSlowCommit"/> unless given (zero tells every group: where commits wait).</param>
+    public SqliteMetadataStore(string databasePath, Action<string>? diagnostics = null, WalCheckpointMode checkpoints = WalCheckpointMode.Background, TimeSpan? slowCommit = null)
+        : this(databasePath, diagnostics, checkpoints, WalCheckpointer.PassiveFrames, WalCheckpointer.BoundFrames, slowCommit)
     {
     }
 
     /// <summary>As the public constructor, with the checkpoint thresholds in WAL pages (tests make them small).</summary>
-    internal SqliteMetadataStore(string databasePath, Action<string>? diagnostics, WalCheckpointMode checkpoints, int passiveFrames, int boundFrames)
+    internal SqliteMetadataStore(string databasePath, Action<string>? diagnostics, WalCheckpointMode checkpoints, int passiveFrames, int boundFrames, TimeSpan? slowCommit = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
         var directory = Path.GetDirectoryName(Path.GetFullPath(databasePath));
@@ -54,11 +56,17 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
         }
 
         _checkpointer = WalCheckpointer.Start(_writer, _connectionString, checkpoints, diagnostics, passiveFrames, boundFrames);
-        _group = new GroupCommitWriter(_writer, diagnostics is null ? null : timing => LogSlowCommit(timing, diagnostics));
+        var slow = slowCommit ?? DefaultSlowCommit;
+        long previousCommittedAt = 0;
+        _group = new GroupCommitWriter(_writer, diagnostics is null ? null : timing =>
+        {
+            LogSlowCommit(timing, previousCommittedAt, slow, diagnostics);
+            previousCommittedAt = timing.CommittedAt;
+        });
     }
 
-    /// <summary>A group commit at least this long, from its oldest write queued to COMMIT returned, is told to the diagnostics.</summary>
-    public static TimeSpan SlowCommit { get; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>A group commit at least this long, from its oldest write queued to COMMIT returned, is told to the diagnostics unless the store was given another threshold.</summary>
+    public static TimeSpan DefaultSlowCommit { get; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>WAL checkpoints run since the store opened (none on the commit path unless <see cref="WalCheckpointMode.OnCommit"/>).</summary>
     public long WalCheckpoints => _checkpointer.Checkpoints;
@@ -72,18 +80,19 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
     /// <summary>Pages in the WAL after the last commit.</summary>
     public int WalFrames => _checkpointer.WalFrames;
 
-    private static void LogSlowCommit(GroupCommitTiming timing, Action<string> diagnostics)
+    private static void LogSlowCommit(GroupCommitTiming timing, long previousCommittedAt, TimeSpan slowCommit, Action<string> diagnostics)
     {
         var total = System.Diagnostics.Stopwatch.GetElapsedTime(timing.OldestQueuedAt, timing.CommittedAt);
-        if (total < SlowCommit)
+        if (total < slowCommit)
         {
             return;
         }
 
         static double Ms(long from, long to) => System.Diagnostics.Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
         diagnostics(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"metadata commit at {DateTime.UtcNow - total:O}: {total.TotalMilliseconds:0.0} ms for {timing.Writes} writes: queued {Ms(timing.OldestQueuedAt, timing.BeganAt):0.0} ms, " +
-            $"work {Ms(timing.BeganAt, timing.CommittingAt):0.0} ms, COMMIT {Ms(timing.CommittingAt, timing.CommittedAt):0.0} ms"));
+            $"metadata commit at {DateTime.UtcNow - total:O}: {total.TotalMilliseconds:0.00} ms for {timing.Writes} writes: queued {Ms(timing.OldestQueuedAt, timing.BeganAt):0.00} ms, " +
+            $"work {Ms(timing.BeganAt, timing.CommittingAt):0.00} ms, COMMIT {Ms(timing.CommittingAt, timing.CommittedAt):0.00} ms, " +
+            $"writer idle before it {(previousCommittedAt == 0 ? 0 : Ms(previousCommittedAt, timing.BeganAt)):0.00} ms"));
     }
 
     /// <summary>Write transactions committed since the store opened: concurrent writes share one (diagnostics, tests).</summary>
