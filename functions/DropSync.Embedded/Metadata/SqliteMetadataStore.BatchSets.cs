@@ -89,13 +89,7 @@ public sealed partial class SqliteMetadataStore
         var paths = new HashSet<(string, string)>();
         foreach (var write in writes)
         {
-            var path = write switch
-            {
-                MetadataWrite.PutEntry put => (put.Entry.NamespaceId, put.Entry.PathKey),
-                MetadataWrite.CheckEntry check => (check.NamespaceId, check.PathKey),
-                MetadataWrite.AddRevision or MetadataWrite.AppendChange => default((string, string)?),
-                _ => ("", ""),
-            };
+            var path = CommitPath(write);
             if (path is not { } key)
             {
                 continue;

@@ -136,6 +136,18 @@ public sealed partial class SqliteMetadataStore
     }
 
     /// <summary>
+    /// The entry a write of a plain file commit checks or writes; null for the commit's revision and change, which touch
+    /// no entry; ("", "") for any other write, which makes the batch something other than a plain file commit.
+    /// </summary>
+    private static (string NamespaceId, string PathKey)? CommitPath(MetadataWrite write) => write switch
+    {
+        MetadataWrite.PutEntry put => (put.Entry.NamespaceId, put.Entry.PathKey),
+        MetadataWrite.CheckEntry check => (check.NamespaceId, check.PathKey),
+        MetadataWrite.AddRevision or MetadataWrite.AppendChange => null,
+        _ => ("", ""),
+    };
+
+    /// <summary>
     /// For a batch whose expectations no earlier write of it can change (only entry writes, revisions and changes, each
     /// path checked or written once): the index of the first expectation that fails now, or -1 if all hold, which is
     /// what applying it would find. Null for any other batch: it must be applied in a savepoint.
@@ -149,13 +161,7 @@ public sealed partial class SqliteMetadataStore
         var paths = new HashSet<(string, string)>();
         foreach (var write in writes)
         {
-            var path = write switch
-            {
-                MetadataWrite.PutEntry put => (put.Entry.NamespaceId, put.Entry.PathKey),
-                MetadataWrite.CheckEntry check => (check.NamespaceId, check.PathKey),
-                MetadataWrite.AddRevision or MetadataWrite.AppendChange => default((string, string)?),
-                _ => ("", ""),
-            };
+            var path = CommitPath(write);
             if (path is { } key && (key.Item1.Length == 0 || !paths.Add(key)))
             {
                 return null;
