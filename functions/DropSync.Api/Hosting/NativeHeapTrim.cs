@@ -71,10 +71,16 @@ internal sealed partial class NativeHeapTrim(ILogger<NativeHeapTrim> logger) : B
     }
 
     /// <summary>How long trims ran between two Stopwatch timestamps (the request timing log: a trim holds glibc's arena locks).</summary>
-    public static double MillisecondsWithin(long from, long to)
+    public static double MillisecondsWithin(long from, long to) => OverlapMilliseconds(RecentTrims, from, to);
+
+    /// <summary>
+    /// How much of <paramref name="windows"/> (Stopwatch timestamps; an unused slot starts at 0, a window still running
+    /// ends at <see cref="long.MaxValue"/>) lies between <paramref name="from"/> and <paramref name="to"/>, in milliseconds.
+    /// </summary>
+    public static double OverlapMilliseconds(ReadOnlySpan<(long Start, long End)> windows, long from, long to)
     {
         var ticks = 0L;
-        foreach (var (start, end) in RecentTrims)
+        foreach (var (start, end) in windows)
         {
             var overlap = Math.Min(end, to) - Math.Max(start, from);
             ticks += start > 0 && overlap > 0 ? overlap : 0;
