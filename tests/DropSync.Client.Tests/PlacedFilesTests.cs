@@ -6,6 +6,30 @@ namespace DropSync.Client.Tests;
 public sealed class PlacedFilesTests
 {
     [Fact]
+    public void A_large_download_makes_its_folder_durable_and_says_so_when_it_cannot()
+    {
+        var folder = Directory.CreateTempSubdirectory("dropsync-placed-").FullName;
+        try
+        {
+            PlacedFiles.SyncFolderOf(Path.Combine(folder, "big.bin"));
+            var missing = Path.Combine(folder, "gone", "big.bin");
+            if (PlacedFiles.FlushesEachFile)
+            {
+                // Elsewhere the file was flushed before its rename: nothing is opened.
+                PlacedFiles.SyncFolderOf(missing);
+            }
+            else
+            {
+                Assert.Throws<IOException>(() => PlacedFiles.SyncFolderOf(missing));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    [Fact]
     public void A_failed_flush_throws_and_is_tried_again_at_the_next_commit()
     {
         if (PlacedFiles.FlushesEachFile)

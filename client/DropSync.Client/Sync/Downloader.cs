@@ -47,7 +47,16 @@ internal sealed class Downloader(SyncPass p)
             }
 
             Place(rel, temp, prior);
-            p.Index.PlacedFiles.Placed();
+            if (bytes is not null)
+            {
+                // Small files: one syncfs before the index commit that records them covers them all.
+                p.Index.PlacedFiles.Placed();
+            }
+            else
+            {
+                PlacedFiles.SyncFolderOf(p.Full(rel));
+            }
+
             var info = new FileInfo(p.Full(rel));
             p.Index.Put(new IndexEntry(key, r.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, r.Rev, r.ContentHash, blocks));
             p.Recorder.FoldersOnServer(r.Path);
