@@ -32,22 +32,16 @@ internal sealed partial class PlacedFiles(string root)
             return;
         }
 
-        // O_RDONLY | O_CLOEXEC: a folder opens read-only without O_DIRECTORY, whose value differs between architectures.
-        var fd = Open(root, 0x80000);
-        if (fd < 0 || SyncFs(fd) != 0)
+        try
         {
-            var error = Marshal.GetLastPInvokeError();
-            if (fd >= 0)
-            {
-                _ = Close(fd);
-            }
-
+            Flush(root, wholeFileSystem: true, $"the downloaded files under {root}");
+        }
+        catch (IOException)
+        {
             // Not committed: the entries wait for the next commit, which tries again.
             Volatile.Write(ref _placed, 1);
-            throw new IOException($"Could not make the downloaded files under {root} durable (syncfs): {new Win32Exception(error).Message}");
+            throw;
         }
-
-        _ = Close(fd);
     }
 
     /// <summary>
@@ -62,8 +56,15 @@ internal sealed partial class PlacedFiles(string root)
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Flush(folder, wholeFileSystem: false, $"the folder {folder}");
+    }
+
+    /// <summary>Opens <paramref name="folder"/> and flushes its file system (<c>syncfs</c>) or the folder itself (<c>fsync</c>).</summary>
+    private static void Flush(string folder, bool wholeFileSystem, string what)
+    {
+        // O_RDONLY | O_CLOEXEC: a folder opens read-only without O_DIRECTORY, whose value differs between architectures.
         var fd = Open(folder, 0x80000);
-        if (fd < 0 || FSync(fd) != 0)
+        if (fd < 0 || (wholeFileSystem ? SyncFs(fd) : FSync(fd)) != 0)
         {
             var error = Marshal.GetLastPInvokeError();
             if (fd >= 0)
@@ -71,7 +72,7 @@ internal sealed partial class PlacedFiles(string root)
                 _ = Close(fd);
             }
 
-            throw new IOException($"Could not make the folder {folder} durable (fsync): {new Win32Exception(error).Message}");
+            throw new IOException($"Could not make {what} durable ({(wholeFileSystem ? "syncfs" : "fsync")}): {new Win32Exception(error).Message}");
         }
 
         _ = Close(fd);
