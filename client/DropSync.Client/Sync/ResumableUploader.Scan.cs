@@ -78,6 +78,7 @@ internal sealed partial class ResumableUploader
                 puts.Offer(session.Missing);
             }
 
+            // The list adds up to the declared size (checked above), so its blocks were cut with the sizes ForLength(size) gives.
             var chunks = await scan;
             p.Index.PutKnownBlocks(item.Key, KnownBlocks.Encode(chunks));
             if (known is not null)
