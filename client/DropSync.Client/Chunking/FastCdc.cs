@@ -1,14 +1,16 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using DropSync.Core.Content;
 
 namespace DropSync.Client.Chunking;
 
-/// <summary>One content-defined block of a stream: where it starts, how long it is, and its SHA-256 name.</summary>
-public sealed record Chunk(long Offset, int Size, BlockHash Hash);
+/// <summary>
+/// One content-defined block of a stream: where it starts, how long it is, its SHA-256 name, and (when the scan was
+/// asked for them) its XXH128 digest, by which a later re-scan knows it (<see cref="KnownBlocks"/>).
+/// </summary>
+public sealed record Chunk(long Offset, int Size, BlockHash Hash, UInt128 Fast = default);
 
 /// <summary>Sizes of content-defined blocks. The defaults are DropSync's: 256 KiB min, 1 MiB average, 4 MiB max.</summary>
 public sealed record ChunkerOptions(int MinSize = 256 * 1024, int AverageSize = 1024 * 1024, int MaxSize = Limits.MaxBlockSize)
@@ -122,16 +124,50 @@ public static class FastCdc
         return length;
     }
 
+    /// <summary>
+    /// Whether FastCDC, cutting from the start of <paramref name="block"/>, would end a block by content at its last
+    /// byte: the gear hash there (which depends on the last 64 bytes only) matches the mask for that position. A cheap
+    /// filter for <see cref="KnownBlocks"/>; the digest decides.
+    /// </summary>
+    internal static bool EndsACut(ReadOnlySpan<byte> block, ChunkerOptions options)
+    {
+        var last = block.Length - 1;
+        if (last < options.MinSize)
+        {
+            return false;
+        }
+
+        var (maskS, maskL) = Masks(options.AverageSize);
+        ulong h = 0;
+        for (var i = Math.Max(options.MinSize, last - 63); i <= last; i++)
+        {
+            h = (h << 1) + Gear[block[i]];
+        }
+
+        return (h & (last < options.AverageSize ? maskS : maskL)) == 0;
+    }
+
     /// <summary>Cuts <paramref name="content"/> into blocks and names each; reads to the end of the stream.</summary>
     /// <param name="options">By default <see cref="ChunkerOptions.ForLength"/> of what is left of a seekable stream, else <see cref="ChunkerOptions.Default"/>.</param>
     /// <param name="onChunk">Called in stream order as each block is named (e.g. to report progress).</param>
+    /// <param name="fastSeed">When given, each block's <see cref="Chunk.Fast"/> digest is made with this seed.</param>
+    /// <param name="known">
+    /// The previous scan of this stream (its digests made with <paramref name="fastSeed"/>): a block whose bytes it
+    /// knows is named from it, without the gear loop or SHA-256. The result is the same as without it.
+    /// </param>
     public static async Task<IReadOnlyList<Chunk>> ChunkAsync(
-        Stream content, ChunkerOptions? options = null, Action<Chunk>? onChunk = null, CancellationToken ct = default)
+        Stream content, ChunkerOptions? options = null, Action<Chunk>? onChunk = null, CancellationToken ct = default,
+        long? fastSeed = null, KnownBlocks? known = null)
     {
         options ??= content.CanSeek ? ChunkerOptions.ForLength(content.Length - content.Position) : ChunkerOptions.Default;
         if (options.MinSize < 64 || options.AverageSize <= options.MinSize || options.MaxSize <= options.AverageSize || options.MaxSize > Limits.MaxBlockSize)
         {
             throw new ArgumentException("Chunk sizes must satisfy 64 <= min < average < max <= 4 MiB.", nameof(options));
+        }
+
+        if (known is not null && (fastSeed != known.Seed || !known.CutWith(options)))
+        {
+            known = null;
         }
 
         var workers = Math.Max(1, Environment.ProcessorCount);
@@ -168,8 +204,9 @@ public static class FastCdc
             {
                 try
                 {
-                    var digest = SHA256.HashData(buffer.AsSpan(0, size));
-                    Publish(index, new Chunk(offset, size, BlockHash.FromDigest(digest)));
+                    var block = buffer.AsSpan(0, size);
+                    var fast = fastSeed is { } seed ? KnownBlocks.Digest(block, seed) : default;
+                    Publish(index, new Chunk(offset, size, BlockHash.Of(block), fast));
                 }
                 finally
                 {
@@ -210,6 +247,15 @@ public static class FastCdc
                     if (start == end)
                     {
                         break;
+                    }
+
+                    if (known?.Match(buffer.AsSpan(start, end - start), offset, eof) is { } same)
+                    {
+                        // Named on this thread, in the read buffer: no copy, no gear loop, no SHA-256.
+                        Publish(index++, new Chunk(offset, same.Size, same.Hash, same.Fast));
+                        start += same.Size;
+                        offset += same.Size;
+                        continue;
                     }
 
                     var size = FindCut(buffer.AsSpan(start, end - start), options);

@@ -49,7 +49,9 @@ internal sealed class BlockPutter(SyncPass p, LocalItem item, SafeFileHandle han
             }
             catch (DropSyncApiException e) when (e.Code == ErrorCodes.BlockHashMismatch || e.ServerMessage.Contains("<Code>BadDigest</Code>", StringComparison.Ordinal))
             {
-                // S3 answers a checksum mismatch in XML (code BadDigest), which reaches here as the message.
+                // S3 answers a checksum mismatch in XML (code BadDigest), which reaches here as the message. The block may
+                // also have been named from the previous scan by a digest that collided: the next scan starts afresh.
+                p.Index.RemoveKnownBlocks(item.Key);
                 throw ChangedWhileUploading();
             }
 

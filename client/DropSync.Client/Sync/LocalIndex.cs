@@ -61,6 +61,7 @@ public sealed partial class LocalIndex : IDisposable
         cmd.ExecuteNonQuery();
         var index = new LocalIndex(db, new PlacedFiles(root));
         index.CreateRemoteTable();
+        index.CreateKnownBlocksTable();
         return index;
     }
 
@@ -213,7 +214,7 @@ public sealed partial class LocalIndex : IDisposable
 
     private static void RemoveCommand(SqliteCommand cmd, string key)
     {
-        cmd.CommandText = "DELETE FROM files WHERE key = $k";
+        cmd.CommandText = "DELETE FROM files WHERE key = $k; DELETE FROM known_blocks WHERE key = $k";
         cmd.Parameters.AddWithValue("$k", key);
     }
 

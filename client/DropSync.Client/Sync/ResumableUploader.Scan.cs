@@ -27,7 +27,9 @@ internal sealed partial class ResumableUploader
         var cut = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         await using var puts = new BlockPutQueue(putter, p.Options.BlockParallelism, ct);
         using var stopScan = CancellationTokenSource.CreateLinkedTokenSource(puts.Stopping);
-        var scan = Task.Run(() => ScanAsync(p.Full(item.Rel), size, cut.Writer, stopScan.Token), CancellationToken.None);
+        var seed = p.Index.FastDigestSeed();
+        var known = p.Index.GetKnownBlocks(item.Key) is { } stored ? KnownBlocks.For(stored, seed, size) : null;
+        var scan = Task.Run(() => ScanAsync(p.Full(item.Rel), size, cut.Writer, seed, known, stopScan.Token), CancellationToken.None);
         try
         {
             for (var done = false; !done;)
@@ -76,7 +78,14 @@ internal sealed partial class ResumableUploader
                 puts.Offer(session.Missing);
             }
 
-            await scan;
+            // The list adds up to the declared size (checked above), so its blocks were cut with the sizes ForLength(size) gives.
+            var chunks = await scan;
+            p.Index.PutKnownBlocks(item.Key, KnownBlocks.Encode(chunks));
+            if (known is not null)
+            {
+                p.Options.Log?.Invoke($"{item.Rel}: {known.Reused} of {chunks.Count} blocks named from its previous scan, {chunks.Count - known.Reused} cut and hashed");
+            }
+
             p.Index.PutUpload(new PendingUpload(item.Key, session!.UploadId, size, mtime, blocks, session.ExpiresAt));
             await puts.DrainAsync();
         }
@@ -103,13 +112,14 @@ internal sealed partial class ResumableUploader
         return session.MoreMissing > 0 ? (await p.Api.ResumeUploadAsync(session.UploadId, ct), blocks) : (session with { Missing = [] }, blocks);
     }
 
-    private static async Task ScanAsync(string full, long size, ChannelWriter<Chunk> cut, CancellationToken ct)
+    private static async Task<IReadOnlyList<Chunk>> ScanAsync(string full, long size, ChannelWriter<Chunk> cut, long seed, KnownBlocks? known, CancellationToken ct)
     {
         try
         {
             await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
-            await FastCdc.ChunkAsync(stream, ChunkerOptions.ForLength(size), c => cut.TryWrite(c), ct);
+            var chunks = await FastCdc.ChunkAsync(stream, ChunkerOptions.ForLength(size), c => cut.TryWrite(c), ct, seed, known);
             cut.TryComplete();
+            return chunks;
         }
         catch (Exception e)
         {

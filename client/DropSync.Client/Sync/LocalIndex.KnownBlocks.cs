@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace DropSync.Client.Sync;
+
+/// <summary>
+/// Each large file's blocks as this device last cut them, with their XXH128 digests (<see cref="Chunking.KnownBlocks"/>),
+/// so the next scan of the file names its unchanged blocks without SHA-256. A table of its own, so an index written by
+/// an older client gains it empty (its files are scanned in full once) and an older client reading this index ignores it.
+/// A row is a fact about bytes (these bytes have this name), whatever the file holds now: a stale row costs a full
+/// scan, never a wrong list.
+/// </summary>
+public sealed partial class LocalIndex
+{
+    private const string FastDigestSeedSetting = "fast_digest_seed";
+
+    private long? _fastDigestSeed;
+
+    private void CreateKnownBlocksTable()
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "CREATE TABLE IF NOT EXISTS known_blocks(key TEXT PRIMARY KEY, blocks BLOB NOT NULL)";
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>The seed of this index's XXH128 digests: random, made once, so digests cannot be crafted without reading the index.</summary>
+    public long FastDigestSeed()
+    {
+        lock (_lock)
+        {
+            if (_fastDigestSeed is { } seed)
+            {
+                return seed;
+            }
+        }
+
+        if (GetSetting(FastDigestSeedSetting) is not { } stored || !long.TryParse(stored, CultureInfo.InvariantCulture, out var value))
+        {
+            value = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
+            SetSetting(FastDigestSeedSetting, value.ToString(CultureInfo.InvariantCulture));
+        }
+
+        lock (_lock)
+        {
+            return (_fastDigestSeed = value).Value;
+        }
+    }
+
+    /// <summary>The stored form of the file's last scan (<see cref="Chunking.KnownBlocks.Encode"/>), or null.</summary>
+    public byte[]? GetKnownBlocks(string key)
+    {
+        lock (_lock)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT blocks FROM known_blocks WHERE key = $k";
+            cmd.Parameters.AddWithValue("$k", key);
+            return cmd.ExecuteScalar() as byte[];
+        }
+    }
+
+    public void PutKnownBlocks(string key, byte[] blocks) => Execute(cmd =>
+    {
+        cmd.CommandText = "INSERT OR REPLACE INTO known_blocks VALUES($k, $b)";
+        cmd.Parameters.AddWithValue("$k", key);
+        cmd.Parameters.AddWithValue("$b", blocks);
+    });
+
+    public void RemoveKnownBlocks(string key) => Execute(cmd =>
+    {
+        cmd.CommandText = "DELETE FROM known_blocks WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+    });
+}
