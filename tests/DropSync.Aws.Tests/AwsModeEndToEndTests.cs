@@ -211,7 +211,7 @@ public sealed partial class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server
         {
             foreach (var block in state["missing"]!.AsArray())
             {
-                await SignedBlockUploads.PutAsync(raw, block, blocks.First(b => Convert.ToHexStringLower(SHA256.HashData(b)) == block["hash"]!.GetValue<string>()));
+                await SignedBlockUploads.PutAsync(raw, block!, blocks.First(b => Convert.ToHexStringLower(SHA256.HashData(b)) == block!["hash"]!.GetValue<string>()));
             }
         }
 
