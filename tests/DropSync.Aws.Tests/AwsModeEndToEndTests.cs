@@ -197,6 +197,53 @@ public sealed partial class AwsModeEndToEndTests(DynamoDbServer dynamo, S3Server
         Assert.Equal(content, await response.Content.ReadAsByteArrayAsync());
     }
 
+    [Fact]
+    public async Task An_upload_that_asks_for_b1_gets_the_block_list_hash_from_the_S3_checked_names_and_one_without_keeps_dropboxs()
+    {
+        var api = _factory!.CreateClient();
+        var (_, token) = await RegisterAsync(api, "b1");
+        var content = RandomNumberGenerator.GetBytes(500_000);
+        var blocks = new[] { content[..200_000], content[200_000..350_000], content[350_000..] };
+        var names = blocks.Select(b => SHA256.HashData(b)).ToList();
+        object Specs(IEnumerable<byte[]> part) => part.Select(b => new { hash = Convert.ToHexStringLower(SHA256.HashData(b)), size = b.Length });
+        using var raw = new HttpClient();
+        async Task PutAsync(JsonNode state)
+        {
+            foreach (var block in state["missing"]!.AsArray())
+            {
+                await SignedBlockUploads.PutAsync(raw, block!, blocks.First(b => Convert.ToHexStringLower(SHA256.HashData(b)) == block!["hash"]!.GetValue<string>()));
+            }
+        }
+
+        var config = JsonNode.Parse(await api.GetStringAsync("/config"))!;
+        Assert.True(config["block_list_content_hash"]!.GetValue<bool>());
+        var begun = await PostJsonAsync(
+            api, token, "/files/upload?uploadType=resumable",
+            new { path = "/b1.bin", size = content.Length, blocks = Specs(blocks[..1]), mode = "add", more_blocks = true, content_hash_kind = "b1" });
+        var uploadId = begun["upload_id"]!.GetValue<string>();
+        await PutAsync(begun);
+        await PutAsync(await PostJsonAsync(api, token, "/files/upload/blocks", new { upload_id = uploadId, index = 1, blocks = Specs(blocks[1..]) }));
+        var finished = await PostJsonAsync(api, token, "/files/upload/finish", new { upload_id = uploadId });
+
+        // SHA-256 over each block's 32-byte name and 8-byte little-endian length, computed here apart from the server.
+        var listed = names.SelectMany((n, i) => n.Concat(BitConverter.GetBytes((long)blocks[i].Length))).ToArray();
+        Assert.True(BitConverter.IsLittleEndian);
+        var expected = "b1:" + Convert.ToHexStringLower(SHA256.HashData(listed));
+        Assert.Equal(expected, finished["content_hash"]!.GetValue<string>());
+        Assert.Equal(expected, (await PostJsonAsync(api, token, "/files/get_metadata", new { path = "/b1.bin" }))["content_hash"]!.GetValue<string>());
+        using var download = new HttpRequestMessage(HttpMethod.Post, "/files/download") { Content = JsonContent.Create(new { path = "/b1.bin" }) };
+        download.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await api.SendAsync(download);
+        Assert.Equal(content, await response.Content.ReadAsByteArrayAsync());
+
+        // The same blocks (held already: nothing to PUT) without the opt-in: Dropbox's hash, read back from S3 at the finish.
+        var plain = await PostJsonAsync(
+            api, token, "/files/upload?uploadType=resumable", new { path = "/plain.bin", size = content.Length, blocks = Specs(blocks), mode = "add" });
+        Assert.Empty(plain["missing"]!.AsArray());
+        var plainDone = await PostJsonAsync(api, token, "/files/upload/finish", new { upload_id = plain["upload_id"]!.GetValue<string>() });
+        Assert.Equal(Core.Content.ContentHasher.Compute(content), plainDone["content_hash"]!.GetValue<string>());
+    }
+
     private static async Task<(string Email, string Token)> RegisterAsync(HttpClient api, string name)
     {
         var email = $"{name}-{Guid.NewGuid():N}@example.com";

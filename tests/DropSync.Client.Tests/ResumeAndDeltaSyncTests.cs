@@ -1,4 +1,6 @@
+using DropSync.Client.Api;
 using DropSync.Client.Tests.Infrastructure;
+using DropSync.Core.Content;
 
 namespace DropSync.Client.Tests;
 
@@ -53,6 +55,8 @@ public sealed class ResumeAndDeltaSyncTests(ServerFixture fixture)
             Assert.Equal(1, a.Counter.Requests("/files/upload"));
             Assert.InRange(a.Counter.Requests("/files/upload/blocks"), 0, 5);
             Assert.Equal(1, a.Counter.Requests("/files/upload/finish"));
+            // The server advertises the block-list hash, so the client asked for it.
+            Assert.StartsWith(ContentHash.BlockListPrefix, (await a.Api.GetMetadataAsync("/parts.bin", default)).ContentHash, StringComparison.Ordinal);
             await b.SyncAsync();
             Assert.Equal(data, File.ReadAllBytes(b.PathOf("parts.bin")));
         }
@@ -75,8 +79,55 @@ public sealed class ResumeAndDeltaSyncTests(ServerFixture fixture)
             Assert.Equal(data.Length, a.Counter.Sent);
             Assert.Equal(1, a.Counter.Requests("/files/upload"));
             Assert.Equal(0, a.Counter.Requests("/files/upload/blocks"));
+            // Nor does it ask for the block-list hash: the revision gets Dropbox's.
+            Assert.Equal(ContentHasher.Compute(data), (await a.Api.GetMetadataAsync("/older.bin", default)).ContentHash);
             await b.SyncAsync();
             Assert.Equal(data, File.ReadAllBytes(b.PathOf("older.bin")));
+        }
+    }
+
+    [Fact]
+    public async Task A_device_that_recorded_dropboxs_hash_takes_a_b1_revision_of_the_same_bytes_as_unchanged()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            var data = TestData.RandomBytes(12 * 1024 * 1024, 41);
+            a.Write("same.bin", data);
+            a.Counter.PlayOlderServer = true;
+            await a.SyncAsync();
+            a.Counter.PlayOlderServer = false;
+            await b.SyncAsync();
+            var before = await b.Api.GetMetadataAsync("/same.bin", default);
+            Assert.Equal(ContentHasher.Compute(data), before.ContentHash);
+
+            // Another device commits the very same blocks again asking for b1 (nothing to PUT): a new rev, other kind.
+            var list = await a.Api.GetBlocksAsync("/same.bin", null, 0, default);
+            Assert.False(list.HasMore);
+            var specs = list.Blocks.Select(x => new BlockSpec(x.Hash, x.Size)).ToList();
+            var session = await a.Api.BeginUploadAsync("/same.bin", data.Length, specs, "overwrite", null, default, blockListHash: true);
+            Assert.Empty(session.Missing);
+            var after = await a.Api.FinishUploadAsync(session.UploadId, default);
+            Assert.StartsWith(ContentHash.BlockListPrefix, after.ContentHash, StringComparison.Ordinal);
+            Assert.NotEqual(before.Rev, after.Rev);
+
+            // b derives the b1 value from the block list it recorded: the same bytes, so no download and no conflicted copy.
+            b.Counter.Reset();
+            var report = await b.SyncAsync();
+            Assert.Empty(report.Conflicts);
+            Assert.Equal(0, report.FilesDownloaded);
+            Assert.Equal(0, b.Counter.BlockGets);
+            Assert.Equal(["same.bin"], b.Files());
+            Assert.Equal(data, File.ReadAllBytes(b.PathOf("same.bin")));
+
+            // And b's next edit goes up as an update of the b1 revision (its index took the new rev), not a conflict.
+            var edited = data.ToArray();
+            edited[100] ^= 1;
+            b.Write("same.bin", edited);
+            var up = await b.SyncAsync();
+            Assert.Empty(up.Conflicts);
+            Assert.Equal(1, up.FilesUploaded);
         }
     }
 

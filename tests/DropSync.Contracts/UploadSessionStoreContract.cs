@@ -34,6 +34,28 @@ public abstract class UploadSessionStoreContract
     }
 
     [Fact]
+    public async Task A_sessions_content_hash_kind_round_trips_with_and_without_a_declared_hash()
+    {
+        var store = await CreateStoreAsync();
+        var wanted = NewSession(At(100), Block("k", 5)) with { ContentHashKind = ContentHashKind.BlockList };
+        var declared = NewSession(At(100), Block("k", 5)) with
+        {
+            ContentHashKind = ContentHashKind.BlockList,
+            ClientContentHash = ContentHash.BlockListPrefix + new string('d', 64),
+        };
+        var pieces = NewSession(At(100), Block("k", 5));
+
+        await store.CreateAsync(wanted, None);
+        await store.CreateAsync(declared, None);
+        await store.CreateAsync(pieces, None);
+
+        AssertSameSession(wanted, await store.GetAsync(wanted.UploadId, None));
+        AssertSameSession(declared, await store.GetAsync(declared.UploadId, None));
+        AssertSameSession(pieces, await store.GetAsync(pieces.UploadId, None));
+        Assert.Equal(ContentHashKind.Pieces, (await store.GetAsync(pieces.UploadId, None))!.ContentHashKind);
+    }
+
+    [Fact]
     public async Task A_session_of_an_empty_file_and_one_of_many_blocks_round_trip()
     {
         var store = await CreateStoreAsync();

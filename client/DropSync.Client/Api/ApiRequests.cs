@@ -30,8 +30,9 @@ internal sealed record IdRequest(string Id);
 
 internal sealed record MoveRequest(string FromPath, string ToPath);
 
-/// <summary>The manifest that starts a resumable upload: the whole block list, or with <c>MoreBlocks</c> its first part.</summary>
-internal sealed record BeginUploadRequest(string Path, long Size, IEnumerable<BlockSpec> Blocks, string Mode, string? Rev, bool? MoreBlocks = null);
+/// <summary>The manifest that starts a resumable upload: the whole block list, or with <c>MoreBlocks</c> its first part.
+/// <c>ContentHashKind</c> "b1" asks for the content hash derived from the block list (servers that advertise it in /config).</summary>
+internal sealed record BeginUploadRequest(string Path, long Size, IEnumerable<BlockSpec> Blocks, string Mode, string? Rev, bool? MoreBlocks = null, string? ContentHashKind = null);
 
 /// <summary>The next part of a resumable upload's block list, from block <c>Index</c> on.</summary>
 internal sealed record AddUploadBlocksRequest(string UploadId, int Index, IEnumerable<BlockSpec> Blocks);

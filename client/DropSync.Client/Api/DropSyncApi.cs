@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using DropSync.Core.Content;
 
 namespace DropSync.Client.Api;
 
@@ -241,8 +242,12 @@ public sealed partial class DropSyncApi : IDisposable
     }
 
     /// <param name="moreBlocks">The blocks are the list's first part: the rest follow by <see cref="AddUploadBlocksAsync"/>.</param>
-    public Task<UploadSession> BeginUploadAsync(string path, long size, IReadOnlyList<BlockSpec> blocks, string mode, string? rev, CancellationToken ct, bool moreBlocks = false) =>
-        PostAsync<BeginUploadRequest, UploadSession>("/files/upload?uploadType=resumable", new(path, size, blocks, mode, rev, moreBlocks ? true : null), ct);
+    public Task<UploadSession> BeginUploadAsync(
+        string path, long size, IReadOnlyList<BlockSpec> blocks, string mode, string? rev, CancellationToken ct, bool moreBlocks = false, bool blockListHash = false) =>
+        PostAsync<BeginUploadRequest, UploadSession>(
+            "/files/upload?uploadType=resumable",
+            new(path, size, blocks, mode, rev, moreBlocks ? true : null, blockListHash ? ContentHash.BlockListKindName : null),
+            ct);
 
     /// <summary>Adds the next part of an upload's block list (safe to retry: a part already added changes nothing).</summary>
     public Task<UploadSession> AddUploadBlocksAsync(string uploadId, int index, IReadOnlyList<BlockSpec> blocks, CancellationToken ct) =>

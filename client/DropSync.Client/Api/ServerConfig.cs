@@ -39,6 +39,12 @@ public sealed record ServerConfig(
     /// </summary>
     public bool? UploadBlocksInParts { get; init; }
 
+    /// <summary>
+    /// Whether a resumable upload may ask for the content hash derived from its block list (<c>b1:</c>…), which the
+    /// server computes from the names alone; null or false from a server before it, which gets Dropbox's.
+    /// </summary>
+    public bool? BlockListContentHash { get; init; }
+
     /// <summary>Whether the server answered <c>/config</c> (false: the embedded defaults stand in for it).</summary>
     [JsonIgnore] public bool FromServer { get; init; } = true;
 

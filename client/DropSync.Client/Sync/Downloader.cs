@@ -26,23 +26,22 @@ internal sealed class Downloader(SyncPass p)
         {
             // A file over the server's answer limit (AWS: Lambda's 6 MB payload) comes by blocks, however small.
             var bytes = fetched ?? (size <= p.Options.SmallFileLimit && p.Server.CanDownloadDirectly(size) ? await DownloadWholeAsync(r, ct) : null);
-            if (bytes is not null)
+            if (bytes is not null && ProvedWhole(r, bytes) is { } cut)
             {
                 received = bytes.Length;
-                p.Report.Downloaded(bytes.Length);
-                blocks = FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size)).ToList();
-                // A small file is one block, and the content hash of aligned blocks follows from their names: one pass over the bytes, not two.
-                var hash = ContentHasher.IsPieceAligned(blocks) ? ContentHasher.FromAlignedBlocks(blocks) : ContentHasher.Compute(bytes);
-                if (hash != r.ContentHash)
-                {
-                    throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
-                }
-
+                blocks = cut;
                 // Written at once: a few KiB cost less written in place than handed to the thread pool and back.
                 WriteNew(temp, bytes);
             }
             else
             {
+                if (bytes is not null)
+                {
+                    // Cut here otherwise than by the uploader (another size class, another client): the server's block
+                    // list is what proves a block-list hash, so the file comes by blocks, each checked against its name.
+                    bytes = null;
+                }
+
                 (blocks, received) = await DownloadBlocksAsync(r, temp, ct);
             }
 
@@ -66,6 +65,28 @@ internal sealed class Downloader(SyncPass p)
         {
             p.Advance(Math.Max(0, size - received), rel);
         }
+    }
+
+    /// <summary>
+    /// A whole small file's blocks, once its bytes are proven by <paramref name="r"/>'s content hash; null when the hash is
+    /// of the block-list kind and this client cut the bytes into other blocks than the uploader (nothing proven either way).
+    /// </summary>
+    private List<BlockRef>? ProvedWhole(RemoteEntry r, byte[] bytes)
+    {
+        p.Report.Downloaded(bytes.Length);
+        var blocks = FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size)).ToList();
+        // A small file is one block, and the content hash of aligned blocks (or a block-list hash) follows from their
+        // names: one pass over the bytes, not two.
+        var kind = ContentHash.KindOf(r.ContentHash);
+        var hash = ContentHash.FromNames(blocks, kind) ?? ContentHasher.Compute(bytes);
+        if (hash == r.ContentHash)
+        {
+            return blocks;
+        }
+
+        return kind == ContentHashKind.BlockList
+            ? null
+            : throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
     }
 
     /// <summary>
@@ -123,6 +144,8 @@ internal sealed class Downloader(SyncPass p)
         var refs = new List<BlockRef>();
         long received = 0;
         string actual;
+        var expected = metadata.ContentHash ?? r.ContentHash;
+        var byNames = ContentHash.KindOf(expected) == ContentHashKind.BlockList;
         await using (var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous))
         {
             // A partial file from an interrupted run: its blocks that verify are kept.
@@ -133,7 +156,7 @@ internal sealed class Downloader(SyncPass p)
             WriteBehind? writeBehind = null;
             try
             {
-                using var pieces = new PieceWriter(temp, handle, size);
+                using var pieces = new PieceWriter(temp, handle, size, hashPieces: !byNames);
                 writeBehind = pieces.UsesDirectIo ? null : new WriteBehind(handle);
                 while (true)
                 {
@@ -147,8 +170,17 @@ internal sealed class Downloader(SyncPass p)
                     list = await p.Api.GetBlocksAsync(r.Path, metadata.Rev ?? r.Rev, next, ct);
                 }
 
-                // Every piece was hashed as it was written: the file is not read again.
-                actual = pieces.ContentHash();
+                // Every piece was hashed as it was written (or, for a block-list hash, every block checked against its
+                // name as it came): the file is not read again.
+                if (byNames)
+                {
+                    pieces.Complete();
+                    actual = ContentHash.OfBlockList(refs).ToString();
+                }
+                else
+                {
+                    actual = pieces.ContentHash();
+                }
             }
             finally
             {
@@ -161,7 +193,7 @@ internal sealed class Downloader(SyncPass p)
             file.Flush(flushToDisk: true);
         }
 
-        if (actual != (metadata.ContentHash ?? r.ContentHash))
+        if (actual != expected)
         {
             // The part file stays: the next sync checks each of its blocks against the block list and fetches only
             // the ones that do not match (a damaged block costs one block, not the file).
@@ -192,11 +224,12 @@ internal sealed class Downloader(SyncPass p)
                     }
                     else
                     {
-                        // Not hashed as a block: the content hash over the whole file (each 4 MiB piece hashed as
-                        // its bytes are written) proves every byte, so a second SHA-256 pass per block would cost a core for
-                        // nothing; a block that came damaged is found and fetched again from the part file next sync.
+                        // Pieces kind: not hashed as a block: the content hash over the whole file (each 4 MiB piece
+                        // hashed as its bytes are written) proves every byte, so a second SHA-256 pass per block would
+                        // cost a core for nothing; a block that came damaged is found and fetched again from the part
+                        // file next sync. Block-list kind: each block is hashed against its name instead (one pass).
                         var got = await TransientRetry.RunAsync(t => p.Api.GetBlockAsync(b, span, t), c);
-                        if (got != b.Size)
+                        if (got != b.Size || (byNames && BlockHash.Of(span.Span).Hex != b.Hash))
                         {
                             throw new InvalidDataException($"A block of {r.Path} arrived damaged; it will be fetched again on the next sync.");
                         }

@@ -66,7 +66,8 @@ internal sealed partial class ResumableUploader
                 var specs = part.Select(b => new BlockSpec(b.Hash.Hex, b.Size)).ToList();
                 if (session is null)
                 {
-                    session = await p.Api.BeginUploadAsync(remotePath, size, specs, mode, rev, puts.Stopping, moreBlocks: !done);
+                    session = await p.Api.BeginUploadAsync(
+                        remotePath, size, specs, mode, rev, puts.Stopping, moreBlocks: !done, blockListHash: p.Server.BlockListContentHash == true);
                 }
                 else
                 {

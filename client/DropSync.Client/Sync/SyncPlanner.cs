@@ -1,4 +1,5 @@
 using DropSync.Client.Api;
+using DropSync.Core.Content;
 
 namespace DropSync.Client.Sync;
 
@@ -48,7 +49,31 @@ public static partial class SyncPlanner
 
     internal static bool LocalChanged(LocalItem l, IndexEntry? i) => i is null || i.IsDir || l.Size != i.Size || l.Mtime != i.Mtime;
 
-    internal static bool SameContent(IndexEntry i, RemoteEntry r) => i.ContentHash is not null && i.ContentHash == r.ContentHash && i.Size == r.Size;
+    /// <summary>
+    /// Whether the server's revision is known to hold the bytes the index recorded. Content hashes compare only within a
+    /// kind; a block-list hash (<c>b1:</c>) is also derived from the index's block list, which this device cut and
+    /// verified, so an entry recorded with Dropbox's hash still matches a <c>b1:</c> revision of the same blocks. Anything
+    /// unproven is "not the same": the safe path (download, compare) follows, never a conflict by itself.
+    /// </summary>
+    internal static bool SameContent(IndexEntry i, RemoteEntry r) =>
+        i.ContentHash is not null && i.Size == r.Size && (i.ContentHash == r.ContentHash || BlockListHashOf(i, r.ContentHash) == r.ContentHash);
+
+    /// <summary>The index entry's block-list hash when <paramref name="wanted"/> is of that kind and the entry's blocks cover its size; else null.</summary>
+    internal static string? BlockListHashOf(IndexEntry i, string? wanted)
+    {
+        if (ContentHash.KindOf(wanted) != ContentHashKind.BlockList || ContentHash.KindOf(i.ContentHash) == ContentHashKind.BlockList)
+        {
+            return null;
+        }
+
+        long covered = 0;
+        foreach (var block in i.Blocks)
+        {
+            covered += block.Size;
+        }
+
+        return covered == i.Size ? ContentHash.OfBlockList(i.Blocks).ToString() : null;
+    }
 
     private sealed partial class Planning(PlannerInput input)
     {

@@ -24,6 +24,7 @@ internal sealed class PieceWriter : IDisposable
     private const int Sector = 4096;
 
     private readonly SafeFileHandle _buffered;
+    private readonly bool _hashPieces;
     private readonly long _length;
     private readonly byte[] _digests;
     private readonly bool[] _done;
@@ -36,9 +37,12 @@ internal sealed class PieceWriter : IDisposable
     /// <param name="path">The file <paramref name="buffered"/> is open on: opened again for direct writes.</param>
     /// <param name="buffered">A read-write handle on the file, already <paramref name="length"/> bytes long.</param>
     /// <param name="tryDirect">False writes through <paramref name="buffered"/> only (tests of the fallback).</param>
-    public PieceWriter(string path, SafeFileHandle buffered, long length, bool tryDirect = true)
+    /// <param name="hashPieces">False for a download whose content hash is of the block-list kind: each block is checked
+    /// against its name as it comes instead, so hashing the pieces would be a second pass over every byte.</param>
+    public PieceWriter(string path, SafeFileHandle buffered, long length, bool tryDirect = true, bool hashPieces = true)
     {
         _buffered = buffered;
+        _hashPieces = hashPieces;
         _length = length;
         var pieces = (int)((length + ContentHasher.PieceSize - 1) / ContentHasher.PieceSize);
         _digests = new byte[pieces * 32];
@@ -104,6 +108,27 @@ internal sealed class PieceWriter : IDisposable
     /// </summary>
     public string ContentHash()
     {
+        Complete();
+        if (!_hashPieces)
+        {
+            throw new InvalidOperationException("This writer was made without hashing its pieces.");
+        }
+
+        using var hasher = new ContentHasher();
+        for (var i = 0; i < _done.Length; i++)
+        {
+            hasher.AppendPieceDigest(_digests.AsSpan(i * 32, 32), (int)PieceLength(i));
+        }
+
+        return hasher.GetHashHex();
+    }
+
+    /// <summary>
+    /// Checks that every byte of the file was written, and cuts off the zeroed tail a direct write of the last piece left
+    /// past the file's end (<see cref="ContentHash"/> does this too).
+    /// </summary>
+    public void Complete()
+    {
         lock (_lock)
         {
             if (_remaining != 0)
@@ -113,13 +138,6 @@ internal sealed class PieceWriter : IDisposable
         }
 
         RandomAccess.SetLength(_buffered, _length);
-        using var hasher = new ContentHasher();
-        for (var i = 0; i < _done.Length; i++)
-        {
-            hasher.AppendPieceDigest(_digests.AsSpan(i * 32, 32), (int)PieceLength(i));
-        }
-
-        return hasher.GetHashHex();
     }
 
     /// <summary>
@@ -173,7 +191,11 @@ internal sealed class PieceWriter : IDisposable
     private void WritePiece(int index, long pieceStart, Piece piece)
     {
         var span = piece.Buffer.Span;
-        SHA256.HashData(span[..piece.Length], _digests.AsSpan(index * 32, 32));
+        if (_hashPieces)
+        {
+            SHA256.HashData(span[..piece.Length], _digests.AsSpan(index * 32, 32));
+        }
+
         var written = false;
         if (Volatile.Read(ref _direct) is { } direct)
         {

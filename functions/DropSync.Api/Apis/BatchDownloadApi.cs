@@ -129,7 +129,8 @@ internal static class BatchDownloadApi
         (FileMetadata Metadata, Core.Model.FileRevision Revision)?[] resolved, byte[]?[] contents, IBlockStore blockStore, CancellationToken ct)
     {
         var single = Enumerable.Range(0, resolved.Length)
-            .Where(i => resolved[i] is { Revision.Blocks: [{ } only] } file && only.Size == file.Revision.Size && ContentHasher.IsPieceAligned(file.Revision.Blocks))
+            .Where(i => resolved[i] is { Revision.Blocks: [{ } only] } file && only.Size == file.Revision.Size
+                && ContentHash.FromNames(file.Revision.Blocks, ContentHash.KindOf(file.Revision.ContentHash)) is not null)
             .ToList();
         if (single.Count == 0)
         {
@@ -141,7 +142,7 @@ internal static class BatchDownloadApi
         {
             var revision = resolved[i]!.Value.Revision;
             var bytes = blocks[revision.Blocks[0].Hash];
-            var recorded = ContentHasher.FromAlignedBlocks(revision.Blocks);
+            var recorded = ContentHash.FromNames(revision.Blocks, ContentHash.KindOf(revision.ContentHash));
             if (bytes.Length != revision.Size || recorded != revision.ContentHash)
             {
                 throw new InvalidDataException($"The block of revision {revision.Rev} makes {bytes.Length} bytes and content hash {recorded}, not the recorded {revision.Size} and {revision.ContentHash}.");

@@ -21,6 +21,8 @@ namespace DropSync.Api.Apis;
 /// <param name="MaxDownloadBatchBytes">The largest /files/download_batch answer; files past it answer download_batch_full.</param>
 /// <param name="UploadBlocksInParts">Whether a resumable upload may begin with part of its block list (<c>more_blocks</c>) and add
 /// the rest through /files/upload/blocks; false from servers before it, whose clients send the whole list at begin.</param>
+/// <param name="BlockListContentHash">Whether a resumable upload may ask for <c>content_hash_kind: "b1"</c>: the revision's
+/// content_hash is then "b1:" + the SHA-256 over its blocks' names and lengths, not Dropbox's; false from servers before it.</param>
 public sealed record ServerConfigResponse(
     string Mode,
     string WebsocketUrl,
@@ -34,7 +36,8 @@ public sealed record ServerConfigResponse(
     string History = "",
     int MaxDownloadBatchFiles = 0,
     long MaxDownloadBatchBytes = 0,
-    bool UploadBlocksInParts = false);
+    bool UploadBlocksInParts = false,
+    bool BlockListContentHash = false);
 
 /// <summary><c>GET /config</c> (anonymous).</summary>
 internal static class ConfigApi
@@ -62,7 +65,8 @@ internal static class ConfigApi
             Core.Retention.RetentionText.Describe(retention),
             DownloadBatches.MaxFiles,
             limits.MaxDownloadBatchBytes,
-            UploadBlocksInParts: true);
+            UploadBlocksInParts: true,
+            BlockListContentHash: true);
     }
 
     /// <summary>The live feed's URL: AWS, the WebSocket stage's (DROPSYNC_WS_URL); embedded, this server's.</summary>

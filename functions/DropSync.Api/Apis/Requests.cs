@@ -27,8 +27,11 @@ internal sealed record RelocationRequest(string? FromPath, string? ToPath);
 
 internal sealed record BlockRequest(string? Hash, int Size);
 
-/// <summary>uploadType=resumable: the file's block list, or with more_blocks its first part (the rest by /files/upload/blocks).</summary>
-internal sealed record ResumableRequest(string? Path, long? Size, IReadOnlyList<BlockRequest>? Blocks, string? Mode, string? Rev, string? ContentHash, bool? MoreBlocks = null);
+/// <summary>uploadType=resumable: the file's block list, or with more_blocks its first part (the rest by /files/upload/blocks).
+/// <c>content_hash_kind</c> "b1" asks for the block-list content hash (<see cref="Core.Content.ContentHashKind.BlockList"/>);
+/// absent or "pieces": Dropbox's.</summary>
+internal sealed record ResumableRequest(
+    string? Path, long? Size, IReadOnlyList<BlockRequest>? Blocks, string? Mode, string? Rev, string? ContentHash, bool? MoreBlocks = null, string? ContentHashKind = null);
 
 /// <summary>/files/upload/blocks: the next part of an upload's block list, starting at block <c>index</c>.</summary>
 internal sealed record AddBlocksRequest(string? UploadId, int? Index, IReadOnlyList<BlockRequest>? Blocks);

@@ -47,7 +47,7 @@ internal static class UploadApi
                 var request = await ReadJsonAsync<ResumableRequest>(context, ct);
                 var declared = new ResumableUploadRequest(
                     request.Path, request.Size ?? throw Errors.BadRequest(ErrorCodes.MissingSize, "size (the file's length in bytes) is required."), ToBlockRefs(request.Blocks),
-                    ParseMode(request.Mode), request.Rev, request.ContentHash, request.MoreBlocks ?? false);
+                    ParseMode(request.Mode), request.Rev, request.ContentHash, request.MoreBlocks ?? false, ParseContentHashKind(request.ContentHashKind));
                 return Results.Ok(await uploads.BeginAsync(caller, declared, ct));
             default:
                 throw Errors.BadRequest(ErrorCodes.InvalidUploadType, "uploadType must be \"media\" or \"resumable\".");
@@ -96,6 +96,13 @@ internal static class UploadApi
 
     private static async Task<FileMetadata> FinishAsync(FinishRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
         await uploads.FinishAsync(context.Caller(), request.UploadId, ct);
+
+    private static ContentHashKind ParseContentHashKind(string? kind) => kind switch
+    {
+        null or "" or "pieces" => ContentHashKind.Pieces,
+        ContentHash.BlockListKindName => ContentHashKind.BlockList,
+        _ => throw Errors.BadRequest(ErrorCodes.InvalidRequest, "content_hash_kind must be \"b1\" (the block-list hash) or \"pieces\" (Dropbox's, the default)."),
+    };
 
     internal static WriteMode ParseMode(string? mode) => mode switch
     {

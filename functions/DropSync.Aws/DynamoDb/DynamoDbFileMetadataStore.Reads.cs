@@ -142,7 +142,7 @@ public sealed partial class DynamoDbFileMetadataStore
             Rev = rev,
             PathDisplay = item.RequireS(Display),
             Size = item.RequireN(Size),
-            ContentHash = item.RequireS(ContentHash),
+            ContentHash = item.RequireS(EntryCodec.ContentHash),
             ServerModified = Ddb.Time(item.RequireN(Modified)),
             DeviceId = item.RequireS(DeviceAttribute),
             Blocks = blocks,

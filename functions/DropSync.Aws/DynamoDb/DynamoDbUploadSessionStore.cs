@@ -97,9 +97,9 @@ public sealed partial class DynamoDbUploadSessionStore : IUploadSessionStore
             item[ExpectedRevAttribute] = Ddb.S(session.ExpectedRev);
         }
 
-        if (session.ClientContentHash is not null)
+        if (session.StoredClientHash is { } clientHash)
         {
-            item[ClientHashAttribute] = Ddb.S(session.ClientContentHash);
+            item[ClientHashAttribute] = Ddb.S(clientHash);
         }
 
         if (session.CommittedRev is not null)
@@ -152,6 +152,7 @@ public sealed partial class DynamoDbUploadSessionStore : IUploadSessionStore
             }
         }
 
+        var (hashKind, declaredHash) = UploadSession.ParseStoredClientHash(item.GetS(ClientHashAttribute));
         return new UploadSession
         {
             UploadId = uploadId,
@@ -163,7 +164,8 @@ public sealed partial class DynamoDbUploadSessionStore : IUploadSessionStore
             Blocks = blocks,
             Mode = Enum.Parse<WriteMode>(item.RequireS(ModeAttribute)),
             ExpectedRev = item.GetS(ExpectedRevAttribute),
-            ClientContentHash = item.GetS(ClientHashAttribute),
+            ClientContentHash = declaredHash,
+            ContentHashKind = hashKind,
             CreatedAt = Ddb.Time(item.RequireN(CreatedAttribute)),
             ExpiresAt = Ddb.Time(item.RequireN(SessionsExpiryIndexSortKey)),
             CommittedRev = item.GetS(CommittedRevAttribute),

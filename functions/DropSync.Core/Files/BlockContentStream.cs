@@ -44,7 +44,8 @@ public sealed class BlockContentStream : Stream
 
         _length = _offsets[^1];
         _largestBlock = blocks.Count == 0 ? 0 : blocks.Max(b => b.Size);
-        _aligned = ContentHasher.IsPieceAligned(blocks);
+        // A block-list hash, like the pieces hash of aligned blocks, follows from the names alone.
+        _aligned = ContentHash.KindOf(expectedContentHash) == ContentHashKind.BlockList || ContentHasher.IsPieceAligned(blocks);
         _hasher = _aligned ? null : new ContentHasher();
     }
 
@@ -144,7 +145,7 @@ public sealed class BlockContentStream : Stream
         return _buffer!.Memory.Slice(within, Math.Min(max, _blocks[index].Size - within));
     }
 
-    /// <summary>For aligned blocks the content hash is a function of the names, which the store verifies every block against.</summary>
+    /// <summary>For aligned blocks or a block-list hash the content hash is a function of the names, which the store verifies every block against.</summary>
     private void CheckNames()
     {
         if (!_aligned || _namesChecked)
@@ -152,7 +153,7 @@ public sealed class BlockContentStream : Stream
             return;
         }
 
-        var actual = ContentHasher.FromAlignedBlocks(_blocks);
+        var actual = ContentHash.FromNames(_blocks, ContentHash.KindOf(_expectedContentHash));
         if (actual != _expectedContentHash)
         {
             throw new InvalidDataException($"The blocks recorded make content hash {actual}, not the recorded {_expectedContentHash}.");

@@ -1,5 +1,6 @@
 using DropSync.Core.Accounts;
 using DropSync.Core.Blocks;
+using DropSync.Core.Content;
 using DropSync.Core.Diagnostics;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
@@ -148,7 +149,6 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
 
         if (live is not null)
         {
-            var sameContent = live.ContentHash == content.ContentHash && live.Size == content.Size;
             var allowed = mode switch
             {
                 WriteMode.Overwrite => true,
@@ -158,6 +158,7 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
             if (!allowed)
             {
                 // Uploading what is already there is not a conflict (a retried request, or two devices with the same edit).
+                var sameContent = live.Size == content.Size && (live.ContentHash == content.ContentHash || await SameByNamesAsync(ns, live, content, ct));
                 return sameContent ? CommitPlan.AlreadyThere(live) : CommitPlan.Conflicting(live);
             }
         }
@@ -188,6 +189,27 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
         writes.Add(new MetadataWrite.AddRevision(revision));
         writes.Add(new MetadataWrite.AppendChange(Changes.For(entry, kind ?? (live is null ? ChangeKind.Added : ChangeKind.Edited), now)));
         return new CommitPlan(writes, entry, null, null);
+    }
+
+    /// <summary>
+    /// Whether content hashed in the other kind (<see cref="ContentHashKind"/>) is the live file's bytes, as far as block
+    /// names prove it: the one whose kind follows from names is derived from the other's block list. Same bytes cut into
+    /// other blocks stay unproven (a conflicted copy, as before: nothing is lost).
+    /// </summary>
+    private async Task<bool> SameByNamesAsync(string ns, FileEntry live, NewContent content, CancellationToken ct)
+    {
+        if (live.ContentHash is null || ContentHash.KindOf(live.ContentHash) == ContentHash.KindOf(content.ContentHash))
+        {
+            return false;
+        }
+
+        if (ContentHash.FromNames(content.Blocks, ContentHash.KindOf(live.ContentHash)) == live.ContentHash)
+        {
+            return true;
+        }
+
+        var revision = await meta.GetRevisionAsync(ns, live.Rev, ct);
+        return revision is not null && ContentHash.FromNames(revision.Blocks, ContentHash.KindOf(content.ContentHash)) == content.ContentHash;
     }
 
     /// <summary>Either writes that commit <see cref="Entry"/>, or (no writes) the entry already holding the content, or the one in the way.</summary>

@@ -8,7 +8,17 @@ namespace DropSync.Core.Files;
 /// <summary>A file's declared layout, sent to start a resumable upload.</summary>
 /// <param name="MoreBlocks">The blocks are the list's first part (they may add up to less than <paramref name="Size"/>);
 /// the rest follow by <see cref="UploadService.AddBlocksAsync"/>, so that a client can send blocks while it still cuts the file.</param>
-public sealed record ResumableUploadRequest(string? Path, long Size, IReadOnlyList<BlockRef> Blocks, WriteMode Mode, string? Rev, string? ContentHash, bool MoreBlocks = false);
+/// <param name="ContentHashKind">The kind of content hash the revision gets (the client's opt-in; <paramref name="ContentHash"/>, if
+/// given, is of this kind).</param>
+public sealed record ResumableUploadRequest(
+    string? Path,
+    long Size,
+    IReadOnlyList<BlockRef> Blocks,
+    WriteMode Mode,
+    string? Rev,
+    string? ContentHash,
+    bool MoreBlocks = false,
+    ContentHashKind ContentHashKind = ContentHashKind.Pieces);
 
 /// <summary>Where to send each block the server still lacks.</summary>
 public sealed record MissingBlock(string Hash, string Url, IReadOnlyDictionary<string, string> Headers);

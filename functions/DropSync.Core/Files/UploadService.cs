@@ -57,9 +57,19 @@ public sealed partial class UploadService(
                 request.MoreBlocks ? $"The blocks add up to {sum} bytes, more than the size {request.Size}." : $"The blocks add up to {sum} bytes but size says {request.Size}.");
         }
 
-        if (request.ContentHash is not null && !BlockHash.TryParse(request.ContentHash, out _))
+        string? declaredHash = null;
+        if (request.ContentHash is not null)
         {
-            throw Errors.Errors.BadRequest(ErrorCodes.MalformedContentHash, "content_hash is 64 hex digits (Dropbox's content hash).");
+            if (!ContentHash.TryParse(request.ContentHash, out var parsed) || parsed.Kind != request.ContentHashKind)
+            {
+                throw Errors.Errors.BadRequest(
+                    ErrorCodes.MalformedContentHash,
+                    request.ContentHashKind == ContentHashKind.BlockList
+                        ? "content_hash is \"b1:\" and 64 hex digits (the block-list hash asked for by content_hash_kind)."
+                        : "content_hash is 64 hex digits (Dropbox's content hash).");
+            }
+
+            declaredHash = parsed.ToString();
         }
 
         await quota.RequireRoomAsync(at.NamespaceId, request.Size, ct);
@@ -76,12 +86,17 @@ public sealed partial class UploadService(
             Blocks = request.Blocks,
             Mode = request.Mode,
             ExpectedRev = request.Rev,
-            ClientContentHash = request.ContentHash?.ToLowerInvariant(),
+            ClientContentHash = declaredHash,
+            ContentHashKind = request.ContentHashKind,
             CreatedAt = now,
             ExpiresAt = now + options.UploadSessionLifetime,
         };
         await sessions.CreateAsync(session, ct);
-        pieceHashing?.Begin(session.UploadId, session.UserId, session.Blocks, session.Size);
+        if (session.ContentHashKind == ContentHashKind.Pieces)
+        {
+            pieceHashing?.Begin(session.UploadId, session.UserId, session.Blocks, session.Size);
+        }
+
         return await StateAsync(session, ct);
     }
 
@@ -130,9 +145,12 @@ public sealed partial class UploadService(
             throw Errors.Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"Block {wrongSize.Hash} is {held[wrongSize.Hash]} bytes, but the upload declared {wrongSize.Size}.");
         }
 
-        // Content-defined blocks are read back for the pieces they make up, except pieces hashed as the blocks arrived
+        // The block-list kind follows from the names, each verified when its block was stored. The pieces kind reads
+        // content-defined blocks back for the pieces they make up, except pieces hashed as the blocks arrived
         // (UploadPieceHashing) or by an earlier commit.
-        var contentHash = await BlockListContentHash.ComputeAsync(session.Blocks, blockStore, ct);
+        var contentHash = session.ContentHashKind == ContentHashKind.BlockList
+            ? ContentHash.OfBlockList(session.Blocks).ToString()
+            : await BlockListContentHash.ComputeAsync(session.Blocks, blockStore, ct);
         if (session.ClientContentHash is not null && session.ClientContentHash != contentHash)
         {
             throw Errors.Errors.BadRequest(ErrorCodes.ContentHashMismatch, $"The uploaded blocks make content hash {contentHash}, not the {session.ClientContentHash} declared; nothing was committed.");

@@ -24,8 +24,23 @@ public sealed record UploadSession
 
     public string? ExpectedRev { get; init; }
 
-    /// <summary>The content hash the client computed, if it sent one; checked at finish.</summary>
+    /// <summary>The content hash the client computed, if it sent one (of <see cref="ContentHashKind"/>); checked at finish.</summary>
     public string? ClientContentHash { get; init; }
+
+    /// <summary>The kind of content hash the finish gives the revision: <see cref="Content.ContentHashKind.BlockList"/> when
+    /// the client asked for it at begin.</summary>
+    public ContentHashKind ContentHashKind { get; init; }
+
+    /// <summary>
+    /// What a store keeps in its one client-hash field, so that the kind needs no new column: the declared hash (its text
+    /// carries its kind), or for a block-list upload that declared none the bare tag <c>b1:</c>.
+    /// </summary>
+    public string? StoredClientHash =>
+        ContentHashKind == ContentHashKind.BlockList ? ClientContentHash ?? ContentHash.BlockListPrefix : ClientContentHash;
+
+    /// <summary>Reads <see cref="StoredClientHash"/> back: the kind asked for and the declared hash, if any.</summary>
+    public static (ContentHashKind Kind, string? Declared) ParseStoredClientHash(string? stored) =>
+        stored == ContentHash.BlockListPrefix ? (ContentHashKind.BlockList, null) : (ContentHash.KindOf(stored), stored);
 
     public required DateTimeOffset CreatedAt { get; init; }
 

@@ -24,7 +24,7 @@ public sealed partial class SqliteMetadataStore
                     """,
                     ("$upload", session.UploadId), ("$user", session.UserId), ("$device", session.DeviceId), ("$ns", session.NamespaceId),
                     ("$path", session.PathDisplay), ("$size", session.Size), ("$mode", session.Mode.ToString()),
-                    ("$expectedRev", session.ExpectedRev), ("$clientHash", session.ClientContentHash),
+                    ("$expectedRev", session.ExpectedRev), ("$clientHash", session.StoredClientHash),
                     ("$created", session.CreatedAt.ToUnixMs()), ("$expires", session.ExpiresAt.ToUnixMs()), ("$committed", session.CommittedRev)))
                 {
                     await head.ExecuteNonQueryAsync(ct);
@@ -129,20 +129,25 @@ public sealed partial class SqliteMetadataStore
             cancellationToken);
 
     /// <summary>A session row without its blocks, which are read separately.</summary>
-    private static UploadSession ReadSessionHead(SqliteDataReader reader) => new()
+    private static UploadSession ReadSessionHead(SqliteDataReader reader)
     {
-        UploadId = reader.GetString(0),
-        UserId = reader.GetString(1),
-        DeviceId = reader.GetString(2),
-        NamespaceId = reader.GetString(3),
-        PathDisplay = reader.GetString(4),
-        Size = reader.GetInt64(5),
-        Mode = reader.GetEnum<WriteMode>(6),
-        ExpectedRev = reader.GetNullableString(7),
-        ClientContentHash = reader.GetNullableString(8),
-        CreatedAt = reader.GetUnixMs(9),
-        ExpiresAt = reader.GetUnixMs(10),
-        CommittedRev = reader.GetNullableString(11),
-        Blocks = [],
-    };
+        var (hashKind, declaredHash) = UploadSession.ParseStoredClientHash(reader.GetNullableString(8));
+        return new()
+        {
+            UploadId = reader.GetString(0),
+            UserId = reader.GetString(1),
+            DeviceId = reader.GetString(2),
+            NamespaceId = reader.GetString(3),
+            PathDisplay = reader.GetString(4),
+            Size = reader.GetInt64(5),
+            Mode = reader.GetEnum<WriteMode>(6),
+            ExpectedRev = reader.GetNullableString(7),
+            ClientContentHash = declaredHash,
+            ContentHashKind = hashKind,
+            CreatedAt = reader.GetUnixMs(9),
+            ExpiresAt = reader.GetUnixMs(10),
+            CommittedRev = reader.GetNullableString(11),
+            Blocks = [],
+        };
+    }
 }

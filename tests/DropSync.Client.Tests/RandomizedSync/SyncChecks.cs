@@ -56,7 +56,7 @@ internal static class SyncChecks
             }
         }
 
-        var server = ServerLines(await first.Api.ListFolderAsync("", recursive: true, default));
+        var server = ServerLines(await first.Api.ListFolderAsync("", recursive: true, default), world);
         if (!server.SequenceEqual(expected))
         {
             throw new SyncCheckException($"the server differs from the devices (- devices, + server):\n{Diff(expected, server)}");
@@ -72,12 +72,12 @@ internal static class SyncChecks
     {
         var api = world.Devices[0].Api;
         var current = await api.ListFolderAsync("", recursive: true, default);
-        var onServer = new HashSet<string>(current.Where(e => e.IsFile).Select(e => e.ContentHash!), StringComparer.Ordinal);
+        var onServer = new HashSet<string>(current.Where(e => e.IsFile).Select(e => world.AsPiecesHash(e.ContentHash!)), StringComparer.Ordinal);
         foreach (var path in world.PathsSeen.Concat(current.Where(e => e.IsFile).Select(e => e.Path)).Distinct(StringComparer.Ordinal))
         {
             try
             {
-                onServer.UnionWith((await api.ListRevisionsAsync(path, 100, default)).Select(r => r.ContentHash));
+                onServer.UnionWith((await api.ListRevisionsAsync(path, 100, default)).Select(r => world.AsPiecesHash(r.ContentHash)));
             }
             catch (DropSyncApiException)
             {
@@ -92,10 +92,11 @@ internal static class SyncChecks
         }
     }
 
-    private static List<string> ServerLines(IEnumerable<RemoteEntry> entries) =>
+    /// <summary>The server's tree as <see cref="DeviceTree.Lines"/> writes a device's (block-list hashes mapped to Dropbox's).</summary>
+    private static List<string> ServerLines(IEnumerable<RemoteEntry> entries, SyncWorld world) =>
         [.. entries
             .Where(e => e.Path.Trim('/').Length > 0)
-            .Select(e => e.IsFolder ? e.Path.Trim('/') + "/" : $"{e.Path.Trim('/')} {e.ContentHash}")
+            .Select(e => e.IsFolder ? e.Path.Trim('/') + "/" : $"{e.Path.Trim('/')} {world.AsPiecesHash(e.ContentHash!)}")
             .Order(StringComparer.Ordinal)];
 
     private static string Diff(IReadOnlyList<string> expected, IReadOnlyList<string> actual) =>

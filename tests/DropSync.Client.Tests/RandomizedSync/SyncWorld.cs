@@ -1,3 +1,4 @@
+using DropSync.Client.Chunking;
 using DropSync.Client.Sync;
 using DropSync.Client.Tests.Infrastructure;
 using DropSync.Core.Content;
@@ -41,6 +42,7 @@ internal sealed class SyncWorld(IReadOnlyList<Device> devices, Device? member, R
     public HashSet<string> PathsSeen { get; } = new(StringComparer.Ordinal);
 
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _piecesOf = new(StringComparer.Ordinal);
 
     /// <summary>One random step: a change on a random device, or a sync of one.</summary>
     public async Task StepAsync()
@@ -274,6 +276,9 @@ internal sealed class SyncWorld(IReadOnlyList<Device> devices, Device? member, R
         Log.Add($"{device.Name}: delete folder {rel}/ ({(inside.Count == 0 ? "empty" : string.Join(", ", inside.Select(NameOf)))})");
     }
 
+    /// <summary>The Dropbox content hash of the bytes a server's content hash (of either kind) stands for.</summary>
+    public string AsPiecesHash(string hash) => _piecesOf.GetValueOrDefault(hash, hash);
+
     /// <summary>Bytes no other write produced: a numbered header, then seeded filler up to the size.</summary>
     private byte[] NewContent(int size)
     {
@@ -281,7 +286,10 @@ internal sealed class SyncWorld(IReadOnlyList<Device> devices, Device? member, R
         var bytes = new byte[Math.Max(size, header.Length)];
         random.NextBytes(bytes);
         header.CopyTo(bytes, 0);
-        _names[ContentHasher.Compute(bytes)] = $"content #{_contents}";
+        var pieces = ContentHasher.Compute(bytes);
+        _names[pieces] = $"content #{_contents}";
+        // A file big enough for a resumable upload gets the block-list hash on the server: the checks map it back.
+        _piecesOf[ContentHash.OfBlockList([.. FastCdc.Chunk(bytes).Select(c => new BlockRef(c.Hash, c.Size))]).ToString()] = pieces;
         return bytes;
     }
 
