@@ -42,67 +42,6 @@ public sealed class PieceWriterTests : IDisposable
         Assert.Equal(data, File.ReadAllBytes(path));
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Blocks_received_straight_into_their_pieces_make_the_file_and_its_content_hash(bool tryDirect)
-    {
-        const int Length = (3 * ContentHasher.PieceSize) + 4321;
-        var data = TestData.RandomBytes(Length, 11);
-        var path = Path.Combine(_folder, "reserved");
-        string hash;
-        var crossed = 0;
-        using (var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
-        {
-            RandomAccess.SetLength(handle, Length);
-            using var pieces = new PieceWriter(path, handle, Length, tryDirect);
-
-            // Every block reserved before any is committed (as fetches in flight are), then filled and committed shuffled.
-            var slots = Blocks(Length, shuffled: true).Select(b => pieces.Reserve(b.Offset, b.Size)).ToList();
-            foreach (var slot in slots)
-            {
-                Assert.Equal(slot.Length, slot.First.Length + slot.Second.Length);
-                crossed += slot.Second.IsEmpty ? 0 : 1;
-                data.AsSpan((int)slot.Offset, slot.First.Length).CopyTo(slot.First.Span);
-                data.AsSpan((int)slot.Offset + slot.First.Length, slot.Second.Length).CopyTo(slot.Second.Span);
-                pieces.Commit(slot);
-            }
-
-            hash = pieces.ContentHash();
-        }
-
-        Assert.True(crossed > 0, "no block crossed from one piece into the next");
-        Assert.Equal(ContentHasher.Compute(data), hash);
-        Assert.Equal(data, File.ReadAllBytes(path));
-    }
-
-    [Fact]
-    public void A_reserved_block_never_committed_is_not_in_the_file_or_the_hash()
-    {
-        const int Length = (2 * ContentHasher.PieceSize) + 10;
-        var data = TestData.RandomBytes(Length, 12);
-        var path = Path.Combine(_folder, "uncommitted");
-        using (var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
-        {
-            RandomAccess.SetLength(handle, Length);
-            using var pieces = new PieceWriter(path, handle, Length);
-            pieces.Written(0, data.AsSpan(0, 1000));
-
-            // A fetch that failed half-way: its bytes came into the piece, but it was never committed.
-            var failed = pieces.Reserve(1000, 5000);
-            data.AsSpan(1000, 5000).CopyTo(failed.First.Span);
-            pieces.Written(6000, data.AsSpan(6000, Length - 6000));
-
-            Assert.Throws<InvalidOperationException>(pieces.ContentHash);
-        }
-
-        // Disposed early: what was committed is kept, the uncommitted range is not written.
-        var file = File.ReadAllBytes(path);
-        Assert.True(file.AsSpan(0, 1000).SequenceEqual(data.AsSpan(0, 1000)));
-        Assert.True(file.AsSpan(1000, 5000).IndexOfAnyExcept((byte)0) < 0, "the uncommitted block's bytes reached the file");
-        Assert.True(file.AsSpan(6000).SequenceEqual(data.AsSpan(6000)));
-    }
-
     [Fact]
     public void A_file_with_bytes_never_given_has_no_content_hash()
     {

@@ -284,42 +284,29 @@ public sealed partial class DropSyncApi : IDisposable
     public Task<BlockList> GetBlocksAsync(string path, string? rev, int start, CancellationToken ct) => PostAsync<GetBlocksRequest, BlockList>("/files/get_blocks", new(path, rev, start), ct);
 
     /// <summary>
-    /// Reads a block's body straight into <paramref name="into"/> and then <paramref name="rest"/> (the download's piece
-    /// memory: a block that crosses from one 4 MiB piece into the next comes in two parts; no buffer per block, no copy).
-    /// Returns how many bytes came; a body longer than both counts as one more byte than they hold.
+    /// Reads a block's body straight into <paramref name="into"/> (a pooled buffer of the block's size: no array per
+    /// block, no copy). Returns how many bytes came; a body longer than the buffer counts as one more byte than it holds.
     /// </summary>
-    public async Task<int> GetBlockAsync(BlockDownload block, Memory<byte> into, Memory<byte> rest, CancellationToken ct)
+    public async Task<int> GetBlockAsync(BlockDownload block, Memory<byte> into, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, block.Url);
         using var response = await SendUnauthenticatedAsync(request, ct);
         await EnsureSuccessAsync(response, ct);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        var first = await ReadFullyAsync(body, into, ct);
-        var total = first == into.Length ? first + await ReadFullyAsync(body, rest, ct) : first;
-        if (total < into.Length + rest.Length)
-        {
-            return total;
-        }
-
-        var probe = new byte[1];
-        return await body.ReadAsync(probe, ct) == 0 ? total : total + 1;
-    }
-
-    private static async Task<int> ReadFullyAsync(Stream body, Memory<byte> into, CancellationToken ct)
-    {
         var total = 0;
         while (total < into.Length)
         {
             var n = await body.ReadAsync(into[total..], ct);
             if (n == 0)
             {
-                break;
+                return total;
             }
 
             total += n;
         }
 
-        return total;
+        var probe = new byte[1];
+        return await body.ReadAsync(probe, ct) == 0 ? total : total + 1;
     }
 
     /// <summary>Streams a file's content (from <paramref name="from"/> on, with a Range request) into <paramref name="destination"/>.</summary>

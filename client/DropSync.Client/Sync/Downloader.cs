@@ -170,72 +170,52 @@ internal sealed class Downloader(SyncPass p)
 
         return (refs, received);
 
-        Task FetchPageAsync(SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks, PieceWriter pieces, WriteBehind? writeBehind) =>
+        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks, PieceWriter pieces, WriteBehind? writeBehind) =>
             Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (b, c) =>
             {
-                if (await TryFromHereAsync(handle, existingLength, b, pieces, c))
+                var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
+                try
                 {
+                    var span = buffer.AsMemory(0, b.Size);
+                    if (b.Offset + b.Size <= existingLength
+                        && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
+                        && BlockHash.Of(span.Span).Hex == b.Hash)
+                    {
+                        pieces.Written(b.Offset, span.Span);
+                        p.Advance(b.Size, r.Path);
+                        return;
+                    }
+
+                    if (p.LocalBlocks.TryRead(b.Hash, span))
+                    {
+                        p.Report.Reused(b.Size);
+                    }
+                    else
+                    {
+                        // Not hashed as a block: the content hash over the whole file (each 4 MiB piece hashed as
+                        // its bytes are written) proves every byte, so a second SHA-256 pass per block would cost a core for
+                        // nothing; a block that came damaged is found and fetched again from the part file next sync.
+                        var got = await TransientRetry.RunAsync(t => p.Api.GetBlockAsync(b, span, t), c);
+                        if (got != b.Size)
+                        {
+                            throw new InvalidDataException($"A block of {r.Path} arrived damaged; it will be fetched again on the next sync.");
+                        }
+
+                        Interlocked.Add(ref received, b.Size);
+                        p.Report.Downloaded(b.Size);
+                    }
+
+                    // Written to the file with its piece (or, if the sync stops first, when the writer is disposed:
+                    // a block that arrived is kept, and the next run resumes after it).
+                    pieces.Written(b.Offset, span.Span);
                     writeBehind?.Written(b.Size);
                     p.Advance(b.Size, r.Path);
-                    return;
                 }
-
-                // Received straight into the piece(s) it belongs to: no buffer per block and no copy. Not hashed as a
-                // block: the content hash over the whole file (each 4 MiB piece hashed once it is whole) proves every
-                // byte, so a second SHA-256 pass per block would cost a core for nothing; a block that came damaged is
-                // found and fetched again from the part file next sync.
-                var slot = pieces.Reserve(b.Offset, b.Size);
-                var got = await TransientRetry.RunAsync(t => p.Api.GetBlockAsync(b, slot.First, slot.Second, t), c);
-                if (got != b.Size)
+                finally
                 {
-                    throw new InvalidDataException($"A block of {r.Path} arrived damaged; it will be fetched again on the next sync.");
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
-
-                Interlocked.Add(ref received, b.Size);
-                p.Report.Downloaded(b.Size);
-
-                // Written to the file with its piece (or, if the sync stops first, when the writer is disposed: a block
-                // that arrived is kept, and the next run resumes after it).
-                pieces.Commit(slot);
-                writeBehind?.Written(b.Size);
-                p.Advance(b.Size, r.Path);
             });
-
-        // A block the part file of an interrupted run already holds, or an unchanged local file does: given to the writer.
-        async ValueTask<bool> TryFromHereAsync(SafeFileHandle handle, long existingLength, Api.BlockDownload b, PieceWriter pieces, CancellationToken c)
-        {
-            var resumed = b.Offset + b.Size <= existingLength;
-            if (!resumed && !p.LocalBlocks.Holds(b.Hash, b.Size))
-            {
-                return false;
-            }
-
-            var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
-            try
-            {
-                var span = buffer.AsMemory(0, b.Size);
-                if (resumed
-                    && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
-                    && BlockHash.Of(span.Span).Hex == b.Hash)
-                {
-                    pieces.Written(b.Offset, span.Span);
-                    return true;
-                }
-
-                if (p.LocalBlocks.TryRead(b.Hash, span))
-                {
-                    p.Report.Reused(b.Size);
-                    pieces.Written(b.Offset, span.Span);
-                    return true;
-                }
-
-                return false;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
     }
 
     /// <summary>Moves a verified download into place, first setting aside any local version the index does not know.</summary>

@@ -8,31 +8,8 @@ internal sealed class LocalBlockSource(SyncPass p)
     private readonly Lock _blocksLock = new();
     private Dictionary<string, (string Rel, long Offset, int Size)>? _localBlocks;
 
-    /// <summary>Whether some unchanged local file has this block, per the index (<see cref="TryRead"/> reads and verifies it).</summary>
-    public bool Holds(string hash, int size) => Blocks().TryGetValue(hash, out var source) && source.Size == size;
-
     /// <summary>A block some unchanged local file already has (per the index), read and verified.</summary>
     public bool TryRead(string hash, Memory<byte> into)
-    {
-        if (!Blocks().TryGetValue(hash, out var source) || source.Size != into.Length)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var handle = File.OpenHandle(p.Full(source.Rel), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var read = RandomAccess.Read(handle, into.Span, source.Offset);
-            return read == into.Length && BlockHash.Of(into.Span).Hex == hash;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The blocks of the unchanged local files, by name: gathered from the index on first use.</summary>
-    private Dictionary<string, (string Rel, long Offset, int Size)> Blocks()
     {
         lock (_blocksLock)
         {
@@ -54,8 +31,22 @@ internal sealed class LocalBlockSource(SyncPass p)
                     }
                 }
             }
+        }
 
-            return _localBlocks;
+        if (!_localBlocks.TryGetValue(hash, out var source) || source.Size != into.Length)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var handle = File.OpenHandle(p.Full(source.Rel), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var read = RandomAccess.Read(handle, into.Span, source.Offset);
+            return read == into.Length && BlockHash.Of(into.Span).Hex == hash;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 }

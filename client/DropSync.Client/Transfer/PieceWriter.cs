@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using DropSync.Core.Content;
@@ -63,39 +62,39 @@ internal sealed class PieceWriter : IDisposable
             var pieceStart = (long)i * ContentHasher.PieceSize;
             var from = Math.Max(offset, pieceStart);
             var to = Math.Min(end, pieceStart + PieceLength(i));
+            Piece piece;
+            lock (_lock)
+            {
+                if (_done[i])
+                {
+                    throw new InvalidOperationException($"Bytes of piece {i} were given twice.");
+                }
+
+                if (!_open.TryGetValue(i, out piece!))
+                {
+                    piece = new Piece(_free.TryPop(out var reused) ? reused : new PieceBuffer(), PieceLength(i));
+                    _open[i] = piece;
+                }
+            }
 
             // Blocks cover disjoint ranges, so each copies into its own part of the piece without the lock.
-            bytes.Slice((int)(from - offset), (int)(to - from)).CopyTo(OpenPiece(i).Buffer.Span[(int)(from - pieceStart)..]);
-            Received(i, from, to);
-        }
-    }
+            bytes.Slice((int)(from - offset), (int)(to - from)).CopyTo(piece.Buffer.Span[(int)(from - pieceStart)..]);
+            bool complete;
+            lock (_lock)
+            {
+                piece.Received.Add(((int)(from - pieceStart), (int)(to - from)));
+                piece.Unwritten -= (int)(to - from);
+                complete = piece.Unwritten == 0;
+                if (piece.Unwritten < 0)
+                {
+                    throw new InvalidOperationException($"Bytes of piece {i} were given twice.");
+                }
+            }
 
-    /// <summary>
-    /// The memory where the file's bytes at <paramref name="offset"/> go, for a block to be received straight into its
-    /// piece(s) rather than into a buffer of its own and then copied: a block no longer than a piece spans at most two, so
-    /// <see cref="BlockSlot.First"/> and then <see cref="BlockSlot.Second"/> (empty when it fits in one). Fill both, then
-    /// <see cref="Commit"/>; a slot never committed (a failed fetch) leaves its bytes out of the file and the hash.
-    /// </summary>
-    public BlockSlot Reserve(long offset, int length)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, ContentHasher.PieceSize);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + length, _length);
-        var i = (int)(offset / ContentHasher.PieceSize);
-        var pieceStart = (long)i * ContentHasher.PieceSize;
-        var inFirst = (int)Math.Min(length, pieceStart + PieceLength(i) - offset);
-        var first = OpenPiece(i).Buffer.Memory.Slice((int)(offset - pieceStart), inFirst);
-        var second = inFirst == length ? Memory<byte>.Empty : OpenPiece(i + 1).Buffer.Memory[..(length - inFirst)];
-        return new BlockSlot(offset, length, first, second);
-    }
-
-    /// <summary>The bytes of <paramref name="slot"/> are all in place: as <see cref="Written"/>, without the copy.</summary>
-    public void Commit(BlockSlot slot)
-    {
-        var i = (int)(slot.Offset / ContentHasher.PieceSize);
-        Received(i, slot.Offset, slot.Offset + slot.First.Length);
-        if (!slot.Second.IsEmpty)
-        {
-            Received(i + 1, slot.Offset + slot.First.Length, slot.Offset + slot.Length);
+            if (complete)
+            {
+                WritePiece(i, pieceStart, piece);
+            }
         }
     }
 
@@ -169,52 +168,6 @@ internal sealed class PieceWriter : IDisposable
         _direct?.Dispose();
     }
 
-    /// <summary>Piece <paramref name="index"/>, given memory when its first bytes come.</summary>
-    private Piece OpenPiece(int index)
-    {
-        lock (_lock)
-        {
-            if (_done[index])
-            {
-                throw new InvalidOperationException($"Bytes of piece {index} were given twice.");
-            }
-
-            if (!_open.TryGetValue(index, out var piece))
-            {
-#pragma warning disable CA2000 // The writer owns its piece buffers: Dispose frees every one.
-                piece = new Piece(_free.TryPop(out var reused) ? reused : new PieceBuffer(), PieceLength(index));
-#pragma warning restore CA2000
-                _open[index] = piece;
-            }
-
-            return piece;
-        }
-    }
-
-    /// <summary>The file's bytes from <paramref name="from"/> to <paramref name="to"/>, in piece <paramref name="index"/>'s memory now; writes the piece once it is whole.</summary>
-    private void Received(int index, long from, long to)
-    {
-        var pieceStart = (long)index * ContentHasher.PieceSize;
-        Piece piece;
-        bool complete;
-        lock (_lock)
-        {
-            piece = _open[index];
-            piece.Received.Add(((int)(from - pieceStart), (int)(to - from)));
-            piece.Unwritten -= (int)(to - from);
-            complete = piece.Unwritten == 0;
-            if (piece.Unwritten < 0)
-            {
-                throw new InvalidOperationException($"Bytes of piece {index} were given twice.");
-            }
-        }
-
-        if (complete)
-        {
-            WritePiece(index, pieceStart, piece);
-        }
-    }
-
     private long PieceLength(int piece) => Math.Min(ContentHasher.PieceSize, _length - ((long)piece * ContentHasher.PieceSize));
 
     private void WritePiece(int index, long pieceStart, Piece piece)
@@ -266,34 +219,17 @@ internal sealed class PieceWriter : IDisposable
         public List<(int From, int Count)> Received { get; } = [];
     }
 
-    /// <summary>
-    /// A piece's worth of sector-aligned native memory, as direct I/O needs; the writer frees every one it made. A
-    /// <see cref="MemoryManager{T}"/> so that a block's response body can be read straight into it (<see cref="Reserve"/>).
-    /// </summary>
-    private sealed unsafe class PieceBuffer : MemoryManager<byte>
+    /// <summary>A piece's worth of sector-aligned native memory, as direct I/O needs; the writer frees every one it made.</summary>
+    private sealed unsafe class PieceBuffer
     {
         private byte* _pointer = (byte*)NativeMemory.AlignedAlloc(ContentHasher.PieceSize, Sector);
 
         public Span<byte> Span => new(_pointer, ContentHasher.PieceSize);
-
-        public override Span<byte> GetSpan() => Span;
-
-        // Native memory does not move: nothing to pin.
-        public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
-
-        public override void Unpin()
-        {
-        }
 
         public void Free()
         {
             NativeMemory.AlignedFree(_pointer);
             _pointer = null;
         }
-
-        protected override void Dispose(bool disposing) => Free();
     }
 }
-
-/// <summary>Where a block's bytes go in a <see cref="PieceWriter"/>: <see cref="First"/>, then <see cref="Second"/> (empty unless it crosses into the next piece).</summary>
-internal readonly record struct BlockSlot(long Offset, int Length, Memory<byte> First, Memory<byte> Second);
