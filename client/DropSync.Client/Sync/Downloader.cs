@@ -146,6 +146,9 @@ internal sealed class Downloader(SyncPass p)
         string actual;
         var expected = metadata.ContentHash ?? r.ContentHash;
         var byNames = ContentHash.KindOf(expected) == ContentHashKind.BlockList;
+        // Blocks that arrived not matching their names (block-list kind): counted, not written, and the download goes on,
+        // so the part file keeps every other block and the next sync fetches only the damaged ones.
+        var damaged = 0;
         await using (var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous))
         {
             // A partial file from an interrupted run: its blocks that verify are kept.
@@ -168,6 +171,11 @@ internal sealed class Downloader(SyncPass p)
                     }
 
                     list = await p.Api.GetBlocksAsync(r.Path, metadata.Rev ?? r.Rev, next, ct);
+                }
+
+                if (damaged > 0)
+                {
+                    throw new InvalidDataException($"{damaged} block(s) of {r.Path} arrived damaged; they will be fetched again on the next sync.");
                 }
 
                 // Every piece was hashed as it was written (or, for a block-list hash, every block checked against its
@@ -229,9 +237,15 @@ internal sealed class Downloader(SyncPass p)
                         // cost a core for nothing; a block that came damaged is found and fetched again from the part
                         // file next sync. Block-list kind: each block is hashed against its name instead (one pass).
                         var got = await TransientRetry.RunAsync(t => p.Api.GetBlockAsync(b, span, t), c);
-                        if (got != b.Size || (byNames && BlockHash.Of(span.Span).Hex != b.Hash))
+                        if (got != b.Size)
                         {
                             throw new InvalidDataException($"A block of {r.Path} arrived damaged; it will be fetched again on the next sync.");
+                        }
+
+                        if (byNames && BlockHash.Of(span.Span).Hex != b.Hash)
+                        {
+                            Interlocked.Increment(ref damaged);
+                            return;
                         }
 
                         Interlocked.Add(ref received, b.Size);
