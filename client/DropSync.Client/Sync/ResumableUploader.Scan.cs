@@ -52,7 +52,7 @@ internal sealed partial class ResumableUploader
                 var partBytes = part.Sum(b => (long)b.Size);
                 if (declaredBytes + partBytes > size || (done && declaredBytes + partBytes != size))
                 {
-                    throw new IOException($"{item.Rel} changed while it was being read; it will be uploaded on the next sync.");
+                    throw new FileChangedWhileUploadingException($"{item.Rel} changed while it was being read; it will be uploaded on the next sync.");
                 }
 
                 if (part.Count == 0 && session is not null)
@@ -65,6 +65,7 @@ internal sealed partial class ResumableUploader
                 if (session is null)
                 {
                     session = await p.Api.BeginUploadAsync(remotePath, size, specs, mode, rev, puts.Stopping, moreBlocks: !done);
+                    putter.UploadId = session.UploadId;
                 }
                 else
                 {

@@ -224,7 +224,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE share_invitations; DROP TABLE inline_blocks; ALTER TABLE devices DROP COLUMN last_used_at; PRAGMA user_version = 5;";
+            command.CommandText = "DROP TABLE share_invitations; DROP TABLE inline_blocks; ALTER TABLE devices DROP COLUMN last_used_at; ALTER TABLE upload_sessions DROP COLUMN aborted_at; PRAGMA user_version = 5;";
             command.ExecuteNonQuery();
         }
 
