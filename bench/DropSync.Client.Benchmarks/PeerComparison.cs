@@ -10,6 +10,9 @@ using DropSync.Testing;
 /// Issue 11's side-by-side benchmark: the same workloads through dropsync (server process on loopback, embedded mode),
 /// an rsync daemon on loopback and rclone serving WebDAV on loopback, in one run, each workload run by dropsync and the
 /// peers in turn. Prints each figure, the dropsync/peer time ratio (below 1: dropsync is faster), and a Markdown table.
+/// <c>--repeat N</c> runs each step N times (other bytes each round, so nothing is deduplicated or found in place), the
+/// tools alternating within the step and their order flipped every other round, so that none always runs first after
+/// another's writeback; the table then gives medians (<see cref="PeerRuns"/>).
 /// </summary>
 internal static class PeerComparison
 {
@@ -24,9 +27,10 @@ internal static class PeerComparison
         var skipRclone = args.Contains("--skip-rclone");
         // --cold: no untimed large-file warm-up and no extra small-file rounds, so the timed steps also pay the first run's JIT (a fresh CLI process does).
         var cold = args.Contains("--cold");
+        // --repeat N: each step N times (rsync's own 1 GiB times swing 1.1–2.9 s between quiet runs: one run's ratio says little).
+        var runs = new PeerRuns { Rounds = Math.Max(1, Arg(args, "--repeat", 1)) };
         await PeerTool.EnsureInstalledAsync();
         var work = Directory.CreateTempSubdirectory("dropsync-peer-bench-").FullName;
-        var table = new List<string>();
         try
         {
             await using var server = await ServerProcess.StartAsync(Path.Combine(work, "server-data"), Path.Combine(work, "keys"));
@@ -38,10 +42,10 @@ internal static class PeerComparison
 
             // Untimed: warms the server (JIT, SQLite's cache) so the first timed workload does not pay for it.
             var warm = Directory.CreateDirectory(Path.Combine(work, "warm")).FullName;
-            await WriteSmallFilesAsync(warm, Math.Min(500, smallFiles));
+            await BenchFiles.WriteSmallFilesAsync(warm, Math.Min(500, smallFiles));
             await using (var w = await DeviceAsync(server, http, work, "warm"))
             {
-                CopyTree(warm, w.Folder);
+                BenchFiles.CopyTree(warm, w.Folder);
                 await SyncAsync(w);
             }
 
@@ -57,25 +61,37 @@ internal static class PeerComparison
 
             if (only is null or "big")
             {
-                await BigFileAsync(server, http, rsync, rclone, work, sizeMiB * 1024L * 1024, table);
+                for (var round = 1; round <= runs.Rounds; round++)
+                {
+                    Announce(runs, round, rclone);
+                    await BigFileAsync(server, http, rsync, rclone, work, sizeMiB * 1024L * 1024, runs, round);
+                }
             }
 
             if (only is null or "small")
             {
-                await SmallFilesAsync(server, http, rsync, rclone, work, smallFiles, table);
+                for (var round = 1; round <= runs.Rounds; round++)
+                {
+                    Announce(runs, round, rclone);
+                    await SmallFilesAsync(server, http, rsync, rclone, work, smallFiles, runs, round);
+                }
             }
         }
         finally
         {
             _server?.Dispose();
             _server = null;
-            TryDelete(work);
+            BenchFiles.TryDelete(work);
         }
 
         Console.WriteLine();
         Console.WriteLine($"| figure | dropsync (CPU: client + server) | rsync daemon | rclone WebDAV | dropsync/rsync | dropsync/rclone |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        table.ForEach(Console.WriteLine);
+        foreach (var row in runs.Rows())
+        {
+            Console.WriteLine(row);
+        }
+
         Console.WriteLine($"load average after the run: {LoadAverage()}");
     }
 
@@ -109,7 +125,7 @@ internal static class PeerComparison
         {
             await Task.Delay(300);
             await using var up = await DeviceAsync(server, http, work, $"warm-small-{round}");
-            await WriteSmallFilesAsync(up.Folder, count, seed: 100 + round);
+            await BenchFiles.WriteSmallFilesAsync(up.Folder, count, seed: 100 + round);
             await up.Engine.SyncAsync(new SyncOptions());
             await Task.Delay(300);
             await using var down = await DeviceAsync(server, http, work, $"warm-small-{round}", up.Email);
@@ -127,41 +143,55 @@ internal static class PeerComparison
         return _server?.PeakWorkingSet64 ?? 0;
     }
 
-    private static async Task BigFileAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav? rclone, string work, long size, List<string> table)
+    private static async Task BigFileAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav? rclone, string work, long size, PeerRuns runs, int round)
     {
+        // Round 1 as the single run always was; later rounds under names (and bytes) of their own.
+        var (tag, seed) = round == 1 ? ("big", 42) : ($"big-{round}", 42 + round);
         var source = Directory.CreateDirectory(Path.Combine(work, "big-src")).FullName;
         var big = Path.Combine(source, "big.bin");
         Console.WriteLine($"writing a {size / 1024 / 1024} MiB random file...");
-        await RandomFile.WriteAsync(big, size);
+        await RandomFile.WriteAsync(big, size, seed);
         var mib = size / 1024 / 1024;
 
         await using var a = await DeviceAsync(server, http, work, "big");
         File.Copy(big, Path.Combine(a.Folder, "big.bin"));
-        var (up, _, upCpu) = await SyncAsync(a);
-        var rsyncUp = (await rsync.UploadAsync(source, "big")).Elapsed;
-        var rcloneUp = rclone is null ? (TimeSpan?)null : await rclone.UploadAsync(source, "big");
-        Row(table, $"{mib} MiB, first sync up", up, rsyncUp, rcloneUp, size, upCpu);
+        (TimeSpan Elapsed, SyncReport Report, (TimeSpan Client, TimeSpan Server) Cpu) up = default, down = default, delta = default;
+        (TimeSpan Elapsed, long Sent) rsyncUp = default, rsyncDelta = default;
+        TimeSpan rsyncDown = default;
+        TimeSpan? rcloneUp = null, rcloneDown = null, rcloneDelta = null;
+        await InTurnAsync(round, rclone, async () => up = await SyncAsync(a), async () => rsyncUp = await rsync.UploadAsync(source, tag),
+            async () => rcloneUp = await rclone!.UploadAsync(source, tag));
+        Row(runs, $"{mib} MiB, first sync up", up.Elapsed, rsyncUp.Elapsed, rcloneUp, size, up.Cpu);
         await ScanAloneAsync(big);
 
         await using (var b = await DeviceAsync(server, http, work, "big", a.Email))
         {
-            var (down, _, downCpu) = await SyncAsync(b);
-            var rsyncDown = await rsync.DownloadAsync("big", Path.Combine(work, "rsync-down"));
-            var rcloneDown = rclone is null ? (TimeSpan?)null : await rclone.DownloadAsync("big", Path.Combine(work, "rclone-down"));
-            Row(table, $"{mib} MiB, first sync down", down, rsyncDown, rcloneDown, size, downCpu);
-            TryDelete(Path.Combine(work, "rsync-down"));
-            TryDelete(Path.Combine(work, "rclone-down"));
+            await InTurnAsync(round, rclone, async () => down = await SyncAsync(b),
+                async () => rsyncDown = await rsync.DownloadAsync(tag, Path.Combine(work, "rsync-down")),
+                async () => rcloneDown = await rclone!.DownloadAsync(tag, Path.Combine(work, "rclone-down")));
+            Row(runs, $"{mib} MiB, first sync down", down.Elapsed, rsyncDown, rcloneDown, size, down.Cpu);
+            BenchFiles.TryDelete(Path.Combine(work, "rsync-down"));
+            BenchFiles.TryDelete(Path.Combine(work, "rclone-down"));
+            if (round < runs.Rounds)
+            {
+                BenchFiles.TryDelete(b.Folder);
+            }
         }
 
-        InsertByteInMiddle(Path.Combine(a.Folder, "big.bin"));
-        InsertByteInMiddle(big);
-        var (delta, report, deltaCpu) = await SyncAsync(a);
-        var (rsyncDelta, rsyncSent) = await rsync.UploadAsync(source, "big");
-        var rcloneDelta = rclone is null ? (TimeSpan?)null : await rclone.UploadAsync(source, "big");
-        Row(table, $"one byte inserted in the middle of {mib} MiB, sync up", delta, rsyncDelta, rcloneDelta, 0, deltaCpu);
-        Console.WriteLine($"  bytes sent: dropsync {MiB(report.BytesUploaded)} of block data; rsync {MiB(rsyncSent)} (--stats, whole stream); rclone re-sends the file");
-        table.Add($"| …bytes sent | {MiB(report.BytesUploaded)} | {MiB(rsyncSent)} | {mib} MiB (whole file) | {Ratio(report.BytesUploaded, rsyncSent)} | |");
-        TryDelete(source);
+        BenchFiles.InsertByteInMiddle(Path.Combine(a.Folder, "big.bin"));
+        BenchFiles.InsertByteInMiddle(big);
+        await InTurnAsync(round, rclone, async () => delta = await SyncAsync(a), async () => rsyncDelta = await rsync.UploadAsync(source, tag),
+            async () => rcloneDelta = await rclone!.UploadAsync(source, tag));
+        Row(runs, $"one byte inserted in the middle of {mib} MiB, sync up", delta.Elapsed, rsyncDelta.Elapsed, rcloneDelta, 0, delta.Cpu);
+        Console.WriteLine($"  bytes sent: dropsync {MiB(delta.Report!.BytesUploaded)} of block data; rsync {MiB(rsyncDelta.Sent)} (--stats, whole stream); rclone re-sends the file");
+        runs.AddSent("…bytes sent", size, new SentRun(delta.Report.BytesUploaded, rsyncDelta.Sent));
+        BenchFiles.TryDelete(source);
+        if (round < runs.Rounds)
+        {
+            // The next round starts from empty folders, as the first did (and 1 GiB less on the disk).
+            BenchFiles.TryDelete(a.Folder);
+            DeletePeerCopies(rsync, rclone, tag);
+        }
     }
 
     /// <summary>
@@ -183,32 +213,73 @@ internal static class PeerComparison
         Console.WriteLine($"  the upload's scan alone (untimed above; what overlapping it with the PUTs could save at most): {elapsed.TotalSeconds:0.00} s, {(self.TotalProcessorTime - cpu).TotalSeconds:0.0} CPU-s");
     }
 
-    private static async Task SmallFilesAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav? rclone, string work, int count, List<string> table)
+    private static async Task SmallFilesAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav? rclone, string work, int count, PeerRuns runs, int round)
     {
+        var (tag, seed) = round == 1 ? ("small", 5) : ($"small-{round}", 1000 + round);
         var source = Directory.CreateDirectory(Path.Combine(work, "small-src")).FullName;
-        await WriteSmallFilesAsync(source, count);
+        await BenchFiles.WriteSmallFilesAsync(source, count, seed);
         await using var a = await DeviceAsync(server, http, work, "small");
-        CopyTree(source, a.Folder);
-        var (up, upReport, upCpu) = await SyncAsync(a);
-        var rsyncUp = (await rsync.UploadAsync(source, "small")).Elapsed;
-        var rcloneUp = rclone is null ? (TimeSpan?)null : await rclone.UploadAsync(source, "small");
-        Row(table, $"first sync of {count:N0} files of 2–6 KiB, up", up, rsyncUp, rcloneUp, 0, upCpu);
-        Console.WriteLine($"  dropsync uploaded {upReport.FilesUploaded} files");
+        BenchFiles.CopyTree(source, a.Folder);
+        (TimeSpan Elapsed, SyncReport Report, (TimeSpan Client, TimeSpan Server) Cpu) up = default, down = default;
+        TimeSpan rsyncUp = default, rsyncDown = default;
+        TimeSpan? rcloneUp = null, rcloneDown = null;
+        await InTurnAsync(round, rclone, async () => up = await SyncAsync(a), async () => rsyncUp = (await rsync.UploadAsync(source, tag)).Elapsed,
+            async () => rcloneUp = await rclone!.UploadAsync(source, tag));
+        Row(runs, $"first sync of {count:N0} files of 2–6 KiB, up", up.Elapsed, rsyncUp, rcloneUp, 0, up.Cpu);
+        Console.WriteLine($"  dropsync uploaded {up.Report!.FilesUploaded} files");
 
         await using var b = await DeviceAsync(server, http, work, "small", a.Email);
-        var (down, downReport, downCpu) = await SyncAsync(b);
-        var rsyncDown = await rsync.DownloadAsync("small", Path.Combine(work, "rsync-small-down"));
-        var rcloneDown = rclone is null ? (TimeSpan?)null : await rclone.DownloadAsync("small", Path.Combine(work, "rclone-small-down"));
-        Row(table, $"first sync of {count:N0} files of 2–6 KiB, down", down, rsyncDown, rcloneDown, 0, downCpu);
-        Console.WriteLine($"  dropsync downloaded {downReport.FilesDownloaded} files");
+        await InTurnAsync(round, rclone, async () => down = await SyncAsync(b),
+            async () => rsyncDown = await rsync.DownloadAsync(tag, Path.Combine(work, "rsync-small-down")),
+            async () => rcloneDown = await rclone!.DownloadAsync(tag, Path.Combine(work, "rclone-small-down")));
+        Row(runs, $"first sync of {count:N0} files of 2–6 KiB, down", down.Elapsed, rsyncDown, rcloneDown, 0, down.Cpu);
+        Console.WriteLine($"  dropsync downloaded {down.Report!.FilesDownloaded} files");
+        if (round < runs.Rounds)
+        {
+            // The next round starts from empty folders, as the first did.
+            foreach (var folder in new[] { source, a.Folder, b.Folder, Path.Combine(work, "rsync-small-down"), Path.Combine(work, "rclone-small-down") })
+            {
+                BenchFiles.TryDelete(folder);
+            }
+
+            DeletePeerCopies(rsync, rclone, tag);
+        }
     }
 
-    private static void Row(List<string> table, string figure, TimeSpan dropsync, TimeSpan rsync, TimeSpan? rclone, long bytes, (TimeSpan Client, TimeSpan Server) cpu)
+    /// <summary>Says which round this is and who goes first in it (nothing with one run, whose output is as it always was).</summary>
+    private static void Announce(PeerRuns runs, int round, RcloneWebDav? rclone)
+    {
+        if (runs.Rounds > 1)
+        {
+            Console.WriteLine($"round {round} of {runs.Rounds}, each step in the order {string.Join(", ", PeerRuns.InTurn(round, rclone is null ? ["dropsync", "rsync"] : new[] { "dropsync", "rsync", "rclone" }))}");
+        }
+    }
+
+    /// <summary>Runs one step's tools one after the other, in the round's order (<see cref="PeerRuns.InTurn"/>); rclone only when it is running.</summary>
+    private static async Task InTurnAsync(int round, RcloneWebDav? rclone, Func<Task> dropsync, Func<Task> rsync, Func<Task> rcloneRun)
+    {
+        foreach (var run in PeerRuns.InTurn(round, rclone is null ? [dropsync, rsync] : new[] { dropsync, rsync, rcloneRun }))
+        {
+            await run();
+        }
+    }
+
+    /// <summary>The peers' copies of a round's files, removed so that the next round's uploads start from nothing, as the first did.</summary>
+    private static void DeletePeerCopies(RsyncDaemon rsync, RcloneWebDav? rclone, string tag)
+    {
+        BenchFiles.TryDelete(Path.Combine(rsync.Root, tag));
+        if (rclone is not null)
+        {
+            BenchFiles.TryDelete(Path.Combine(rclone.Root, tag));
+        }
+    }
+
+    private static void Row(PeerRuns runs, string figure, TimeSpan dropsync, TimeSpan rsync, TimeSpan? rclone, long bytes, (TimeSpan Client, TimeSpan Server) cpu)
     {
         string Cell(TimeSpan? t) => t is not { } v ? "—" : bytes > 0 ? $"{bytes / v.TotalSeconds / 1e6:0} MB/s ({v.TotalSeconds:0.00} s)" : $"{v.TotalSeconds:0.00} s";
         Console.WriteLine($"{figure}: dropsync {Cell(dropsync)} (CPU: client {cpu.Client.TotalSeconds:0.0} s, server {cpu.Server.TotalSeconds:0.0} s); rsync {Cell(rsync)}, ratio {Ratio(dropsync, rsync)}; " +
             $"rclone {Cell(rclone)}, ratio {Ratio(dropsync, rclone)}");
-        table.Add($"| {figure} | {Cell(dropsync)}, CPU {cpu.Client.TotalSeconds:0.0} + {cpu.Server.TotalSeconds:0.0} s | {Cell(rsync)} | {Cell(rclone)} | {Ratio(dropsync, rsync)} | {Ratio(dropsync, rclone)} |");
+        runs.AddTimes(figure, bytes, new TimeRun(dropsync, rsync, rclone, cpu.Client, cpu.Server));
     }
 
     private static string Ratio(TimeSpan ours, TimeSpan? theirs) => Ratio(ours.Ticks, theirs?.Ticks ?? 0);
@@ -267,54 +338,6 @@ internal static class PeerComparison
         return new PeerBenchDevice(email, folder, api, source, new SyncEngine(api, folder, source, name), requests);
     }
 
-    private static async Task WriteSmallFilesAsync(string root, int count, int seed = 5)
-    {
-        var rng = new Random(seed);
-        for (var i = 0; i < count; i++)
-        {
-            var bytes = new byte[2048 + rng.Next(4096)];
-            rng.NextBytes(bytes);
-            var dir = Directory.CreateDirectory(Path.Combine(root, $"dir{i % 100:000}")).FullName;
-            await File.WriteAllBytesAsync(Path.Combine(dir, $"file{i:00000}.dat"), bytes);
-        }
-    }
-
-    private static void CopyTree(string from, string to)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-        {
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        }
-
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
-        }
-    }
-
-    private static void InsertByteInMiddle(string path)
-    {
-        var size = new FileInfo(path).Length;
-        var temp = path + ".new";
-        using (var source = File.OpenRead(path))
-        using (var target = File.Create(temp))
-        {
-            var buffer = new byte[8 * 1024 * 1024];
-            long copied = 0;
-            int n;
-            while ((n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, Math.Max(0, (size / 2) - copied)))) > 0)
-            {
-                target.Write(buffer, 0, n);
-                copied += n;
-            }
-
-            target.WriteByte(0x42);
-            source.CopyTo(target);
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
-
     private static string FirstLine(string file, string arg)
     {
         try
@@ -331,17 +354,6 @@ internal static class PeerComparison
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
 
     private static string? StringArg(string[] args, string name)
     {

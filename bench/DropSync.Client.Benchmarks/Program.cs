@@ -7,7 +7,7 @@ using DropSync.Client.Sync;
 using DropSync.Testing;
 
 // dotnet run -c Release --project bench/DropSync.Client.Benchmarks -- [--size-mib 1024] [--small-files 10000] [--tries 20] [--incremental-only ...]
-// ... -- --peers [--size-mib 1024] [--small-files 10000] [--only small|big] [--large-only] [--skip-rclone] [--cold]: the side-by-side run against rsync and rclone (PeerComparison.cs).
+// ... -- --peers [--size-mib 1024] [--small-files 10000] [--only small|big] [--large-only] [--skip-rclone] [--cold] [--repeat 1]: the side-by-side run against rsync and rclone (PeerComparison.cs).
 // --incremental-only: only issue 11's incremental steps (IncrementalSteps.cs, which lists their flags).
 if (args.Contains("--peers"))
 {

@@ -179,6 +179,53 @@ public abstract class UploadSessionStoreContract
         Assert.Equal(ErrorCodes.TooManyUploadSessions, full.Code);
     }
 
+    [Fact]
+    public async Task An_aborted_session_no_longer_counts_as_open_takes_no_blocks_and_keeps_its_first_abort()
+    {
+        var store = await CreateStoreAsync();
+        var aborted = NewSession(At(100), Block("ab1"));
+        var open = NewSession(At(100), Block("ab2"));
+        await store.CreateAsync(aborted, None);
+        await store.CreateAsync(open, None);
+        Assert.Equal(2, await store.CountOpenAsync("u_alice", At(30), None));
+
+        await store.MarkAbortedAsync(aborted.UploadId, At(40), None);
+
+        // Out of the cap's count at once, not when it expires.
+        Assert.Equal(1, await store.CountOpenAsync("u_alice", At(30), None));
+        await store.RequireRoomForSessionAsync("u_alice", 2, At(30), None);
+        Assert.False(await store.AppendBlocksAsync(aborted, [Block("ab3")], None));
+        AssertSameSession(aborted with { AbortedAt = At(40) }, await store.GetAsync(aborted.UploadId, None));
+
+        // Again (a retried abort): nothing changes, the first time is kept.
+        await store.MarkAbortedAsync(aborted.UploadId, At(50), None);
+        Assert.Equal(1, await store.CountOpenAsync("u_alice", At(30), None));
+        AssertSameSession(aborted with { AbortedAt = At(40) }, await store.GetAsync(aborted.UploadId, None));
+        AssertSameSession(open, await store.GetAsync(open.UploadId, None));
+    }
+
+    [Fact]
+    public async Task Aborting_a_committed_or_unknown_session_changes_nothing_and_an_aborted_one_expires_as_any()
+    {
+        var store = await CreateStoreAsync();
+        var committed = NewSession(At(100), Block("ac1"));
+        var aborted = NewSession(At(20), Block("ac2"));
+        await store.CreateAsync(committed, None);
+        await store.CreateAsync(aborted, None);
+        var rev = NewRev();
+        await store.MarkCommittedAsync(committed.UploadId, rev, None);
+
+        await store.MarkAbortedAsync(committed.UploadId, At(10), None);
+        await store.MarkAbortedAsync("up_unknown", At(10), None);
+        await store.MarkAbortedAsync(aborted.UploadId, At(10), None);
+
+        AssertSameSession(committed with { CommittedRev = rev }, await store.GetAsync(committed.UploadId, None));
+        Assert.Null(await store.GetAsync("up_unknown", None));
+        Assert.Equal(0, await store.CountOpenAsync("u_alice", At(5), None));
+        Assert.Equal(1, await store.DeleteExpiredAsync(At(30), None));
+        Assert.Null(await store.GetAsync(aborted.UploadId, None));
+    }
+
     private static UploadSession NewSession(DateTimeOffset expiresAt, params BlockRef[] blocks) => new()
     {
         UploadId = "up_" + Guid.NewGuid().ToString("N"),

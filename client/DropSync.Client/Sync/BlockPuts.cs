@@ -18,6 +18,9 @@ internal sealed class BlockPutter(SyncPass p, LocalItem item, SafeFileHandle han
     /// <summary>Bytes PUT so far.</summary>
     public long Sent => Interlocked.Read(ref _sent);
 
+    /// <summary>The upload session the blocks go to, once begun (or resumed): aborted if the upload is given up.</summary>
+    public string? UploadId { get; set; }
+
     /// <summary>Records where <paramref name="blocks"/> are in the file (the first at <paramref name="offset"/>), before any of them is PUT.</summary>
     public void Locate(IEnumerable<BlockRef> blocks, long offset)
     {
@@ -73,7 +76,7 @@ internal sealed class BlockPutter(SyncPass p, LocalItem item, SafeFileHandle han
     public IOException ChangedWhileUploading()
     {
         p.Index.RemoveUpload(item.Key);
-        return new IOException($"{item.Rel} changed while it was being uploaded; it will be uploaded again on the next sync.");
+        return new FileChangedWhileUploadingException($"{item.Rel} changed while it was being uploaded; it will be uploaded again on the next sync.");
     }
 }
 

@@ -77,6 +77,7 @@ internal sealed class MoveExecutor(SyncPass p)
         var toRel = p.LocalRelFor(move.To.Path);
         p.Names.EnsureLocalFolder(LocalNames.ParentRel(toRel));
         Directory.Move(p.Full(move.Folder.Rel), p.Full(toRel));
+        p.Index.PlacedFiles.Renamed(p.Full(move.Folder.Rel), p.Full(toRel));
         using var batch = p.Index.Batch();
         foreach (var folder in p.Indexed.Values.Where(i => i.IsDir && (i.Key == fromKey || i.Key.StartsWith(fromKey + "/", StringComparison.Ordinal))))
         {
@@ -101,6 +102,7 @@ internal sealed class MoveExecutor(SyncPass p)
         var toRel = p.LocalRelFor(to.Path);
         p.Names.EnsureLocalFolder(LocalNames.ParentRel(toRel));
         File.Move(p.Full(fromRel), p.Full(toRel), overwrite: false);
+        p.Index.PlacedFiles.Renamed(p.Full(fromRel), p.Full(toRel));
         var info = new FileInfo(p.Full(toRel));
         p.Index.Remove(from.Key);
         p.Index.Put(new IndexEntry(SyncEngine.KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
@@ -116,6 +118,7 @@ internal sealed class MoveExecutor(SyncPass p)
         var temp = item.Rel + ".dropsync-rename";
         File.Move(p.Full(item.Rel), p.Full(temp));
         File.Move(p.Full(temp), p.Full(target));
+        p.Index.PlacedFiles.Renamed(p.Full(item.Rel), p.Full(target));
         p.Local[item.Key] = item with { Rel = target };
         if (p.Indexed.TryGetValue(item.Key, out var i))
         {

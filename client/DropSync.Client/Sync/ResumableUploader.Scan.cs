@@ -54,7 +54,7 @@ internal sealed partial class ResumableUploader
                 var partBytes = part.Sum(b => (long)b.Size);
                 if (declaredBytes + partBytes > size || (done && declaredBytes + partBytes != size))
                 {
-                    throw new IOException($"{item.Rel} changed while it was being read; it will be uploaded on the next sync.");
+                    throw new FileChangedWhileUploadingException($"{item.Rel} changed while it was being read; it will be uploaded on the next sync.");
                 }
 
                 if (part.Count == 0 && session is not null)
@@ -68,6 +68,7 @@ internal sealed partial class ResumableUploader
                 {
                     session = await p.Api.BeginUploadAsync(
                         remotePath, size, specs, mode, rev, puts.Stopping, moreBlocks: !done, blockListHash: p.Server.BlockListContentHash == true);
+                    putter.UploadId = session.UploadId;
                 }
                 else
                 {

@@ -31,37 +31,48 @@ internal sealed partial class ResumableUploader(SyncPass p)
 
         using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var putter = new BlockPutter(p, item, handle);
-        if (session is null || blocks is null)
+        try
         {
-            (session, blocks) = await ScanWhileSendingAsync(item, putter, remotePath, size, mtime, mode, rev, ct);
-            onBlocks(blocks);
-        }
-        else
-        {
-            onBlocks(blocks);
-            putter.Locate(blocks, 0);
-        }
-
-        // The server hands out URLs a page at a time (more_missing counts the rest): PUT a page, then ask for the next.
-        while (true)
-        {
-            await putter.PutAllAsync(session.Missing, ct);
-            if (session.MoreMissing <= 0)
+            if (session is null || blocks is null)
             {
-                break;
+                (session, blocks) = await ScanWhileSendingAsync(item, putter, remotePath, size, mtime, mode, rev, ct);
+                onBlocks(blocks);
+            }
+            else
+            {
+                onBlocks(blocks);
+                putter.UploadId = session.UploadId;
+                putter.Locate(blocks, 0);
             }
 
-            var before = session.MoreMissing;
-            session = await p.Api.ResumeUploadAsync(session.UploadId, ct);
-            if (session.Missing.Count == 0 && session.MoreMissing >= before)
+            // The server hands out URLs a page at a time (more_missing counts the rest): PUT a page, then ask for the next.
+            while (true)
             {
-                throw new InvalidDataException($"The server gave no URLs for the {before} blocks of {item.Rel} it still lacks.");
-            }
-        }
+                await putter.PutAllAsync(session.Missing, ct);
+                if (session.MoreMissing <= 0)
+                {
+                    break;
+                }
 
-        var result = await p.Api.FinishUploadAsync(session.UploadId, ct);
-        p.Index.RemoveUpload(item.Key);
-        return (result, blocks, putter.Sent);
+                var before = session.MoreMissing;
+                session = await p.Api.ResumeUploadAsync(session.UploadId, ct);
+                if (session.Missing.Count == 0 && session.MoreMissing >= before)
+                {
+                    throw new InvalidDataException($"The server gave no URLs for the {before} blocks of {item.Rel} it still lacks.");
+                }
+            }
+
+            var result = await p.Api.FinishUploadAsync(session.UploadId, ct);
+            p.Index.RemoveUpload(item.Key);
+            return (result, blocks, putter.Sent);
+        }
+        catch (Exception e) when (putter.UploadId is { } begun && IsGivenUp(item.Key, begun, e))
+        {
+            // Nothing will resume this session: say so, so that it stops holding a place under the server's cap on open
+            // uploads until it expires.
+            await AbandonAsync(item.Key, begun);
+            throw;
+        }
     }
 
     public static async Task<int> ReadExactlyAtAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> buffer, long offset, CancellationToken ct)

@@ -63,7 +63,7 @@ internal sealed class Uploader(SyncPass p)
         }
         catch (DropSyncApiException e) when (e.Code == ErrorCodes.Conflict && e.Body.ValueKind == JsonValueKind.Object)
         {
-            p.Index.RemoveUpload(item.Key);
+            await p.Resumable.ForgetAsync(item.Key);
             await p.Conflicts.HandleConflictAsync(item, e, size, mtime, blocks, body, ct);
         }
         catch (DropSyncApiException e) when (e.Code is ErrorCodes.NameClash or ErrorCodes.PathIsFolder or ErrorCodes.PathConflict)
@@ -72,7 +72,7 @@ internal sealed class Uploader(SyncPass p)
         }
         catch (DropSyncApiException e) when (e.Code == ErrorCodes.NoWritePermission)
         {
-            p.Index.RemoveUpload(item.Key);
+            await p.Resumable.ForgetAsync(item.Key);
             await p.Conflicts.HandleReadOnlyAsync(item, size, mtime, ct);
         }
         finally

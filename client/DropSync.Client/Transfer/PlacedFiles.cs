@@ -10,10 +10,18 @@ namespace DropSync.Client.Transfer;
 /// system per commit covers every file of it (content, inode and the rename's directory entry) for one device cache
 /// flush, where an fsync per file and per folder would cost one each. Elsewhere each file is flushed before its rename
 /// (<see cref="FlushesEachFile"/>).
+/// Renames replayed here (a server move) are the same: the index may record a file or folder at its new place only once
+/// the rename is durable, so the folders that lost and gained the name are fsynced before that commit, each once however
+/// many moves of the pass touched it (<see cref="Renamed"/>).
 /// </summary>
 internal sealed partial class PlacedFiles(string root)
 {
+    private readonly Lock _lock = new();
+    private readonly HashSet<string> _renamedIn = new(StringComparer.Ordinal);
     private int _placed;
+
+    /// <summary>Test seam: told of each folder just before it (or its whole file system) is flushed; may throw as a failed flush would.</summary>
+    internal Action<string>? Flushing { get; set; }
 
     /// <summary>True where <see cref="MakeDurable"/> cannot flush the whole file system: the writer flushes each file itself.</summary>
     public static bool FlushesEachFile => !OperatingSystem.IsLinux();
@@ -27,20 +35,78 @@ internal sealed partial class PlacedFiles(string root)
     /// </summary>
     public void MakeDurable()
     {
-        if (Interlocked.Exchange(ref _placed, 0) == 0 || FlushesEachFile)
+        var folders = TakeRenamedFolders();
+        if (Interlocked.Exchange(ref _placed, 0) == 1 && !FlushesEachFile)
+        {
+            try
+            {
+                // The syncfs covers the renames' folders too.
+                Flush(root, wholeFileSystem: true, $"the downloaded files under {root}");
+                return;
+            }
+            catch (IOException)
+            {
+                // Not committed: the entries wait for the next commit, which tries again.
+                Volatile.Write(ref _placed, 1);
+                KeepRenamedFolders(folders);
+                throw;
+            }
+        }
+
+        for (var i = 0; i < folders.Count; i++)
+        {
+            if (!Directory.Exists(folders[i]))
+            {
+                // Removed since (a folder emptied by the same pass): nothing of it is left to make durable, and
+                // waiting for it would hold every later commit back.
+                continue;
+            }
+
+            try
+            {
+                Flush(folders[i], wholeFileSystem: false, $"the rename in {folders[i]}");
+            }
+            catch (IOException)
+            {
+                KeepRenamedFolders(folders.Skip(i));
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A file or folder was renamed here (full paths, after the rename): the next commit fsyncs both parent folders
+    /// before it records the new place. Nothing to do where a folder cannot be fsynced (<see cref="FlushesEachFile"/>).
+    /// </summary>
+    public void Renamed(string fromPath, string toPath)
+    {
+        if (FlushesEachFile)
         {
             return;
         }
 
-        try
+        lock (_lock)
         {
-            Flush(root, wholeFileSystem: true, $"the downloaded files under {root}");
+            _renamedIn.Add(Path.GetDirectoryName(Path.GetFullPath(fromPath))!);
+            _renamedIn.Add(Path.GetDirectoryName(Path.GetFullPath(toPath))!);
         }
-        catch (IOException)
+    }
+
+    private List<string> TakeRenamedFolders()
+    {
+        lock (_lock)
         {
-            // Not committed: the entries wait for the next commit, which tries again.
-            Volatile.Write(ref _placed, 1);
-            throw;
+            var folders = _renamedIn.Order(StringComparer.Ordinal).ToList();
+            _renamedIn.Clear();
+            return folders;
+        }
+    }
+
+    private void KeepRenamedFolders(IEnumerable<string> folders)
+    {
+        lock (_lock)
+        {
+            _renamedIn.UnionWith(folders);
         }
     }
 
@@ -56,11 +122,17 @@ internal sealed partial class PlacedFiles(string root)
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Flush(folder, wholeFileSystem: false, $"the folder {folder}");
+        FlushFolder(folder, wholeFileSystem: false, $"the folder {folder}");
     }
 
     /// <summary>Opens <paramref name="folder"/> and flushes its file system (<c>syncfs</c>) or the folder itself (<c>fsync</c>).</summary>
-    private static void Flush(string folder, bool wholeFileSystem, string what)
+    private void Flush(string folder, bool wholeFileSystem, string what)
+    {
+        Flushing?.Invoke(folder);
+        FlushFolder(folder, wholeFileSystem, what);
+    }
+
+    private static void FlushFolder(string folder, bool wholeFileSystem, string what)
     {
         // O_RDONLY | O_CLOEXEC: a folder opens read-only without O_DIRECTORY, whose value differs between architectures.
         var fd = Open(folder, 0x80000);

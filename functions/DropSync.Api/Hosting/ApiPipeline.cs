@@ -34,6 +34,7 @@ internal static class ApiPipeline
         app.MapAuthApi();
         app.MapAppPasswordsApi();
         app.MapUploadApi();
+        app.MapUploadAbortApi();
         app.MapBatchUploadApi();
         app.MapBatchDownloadApi();
         app.MapDownloadApi();

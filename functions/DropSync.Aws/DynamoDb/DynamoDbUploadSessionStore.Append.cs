@@ -27,12 +27,13 @@ public sealed partial class DynamoDbUploadSessionStore
             ["#bn"] = BlockCountAttribute,
             ["#b"] = BlocksAttribute,
             ["#crev"] = CommittedRevAttribute,
+            ["#ab"] = AbortedAttribute,
         };
         var values = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [":before"] = Ddb.N(before), [":count"] = Ddb.N(all.Count) };
 
         // Only the list's own count says where an append goes, so the head's count is the condition: of two appends from
         // the same place one wins, and an append after the finish changes nothing.
-        const string Condition = "#bn = :before AND attribute_not_exists(#crev)";
+        const string Condition = "#bn = :before AND attribute_not_exists(#crev) AND attribute_not_exists(#ab)";
         if (all.Count <= BlocksPerItem)
         {
             values[":b"] = Ddb.B(Ddb.EncodeBlocks(all, 0, all.Count));

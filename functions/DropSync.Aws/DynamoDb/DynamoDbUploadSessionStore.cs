@@ -102,12 +102,17 @@ public sealed partial class DynamoDbUploadSessionStore : IUploadSessionStore
             item[ClientHashAttribute] = Ddb.S(clientHash);
         }
 
+        if (session.AbortedAt is not null)
+        {
+            item[AbortedAttribute] = Ddb.N(Ddb.Ms(session.AbortedAt.Value));
+        }
+
         if (session.CommittedRev is not null)
         {
             item[CommittedRevAttribute] = Ddb.S(session.CommittedRev);
             item[TimeToLiveAttribute] = Ttl(session.ExpiresAt);
         }
-        else
+        else if (session.AbortedAt is null)
         {
             item[OpenSessionsIndexPartitionKey] = Ddb.S(session.UserId);
         }
@@ -169,6 +174,7 @@ public sealed partial class DynamoDbUploadSessionStore : IUploadSessionStore
             CreatedAt = Ddb.Time(item.RequireN(CreatedAttribute)),
             ExpiresAt = Ddb.Time(item.RequireN(SessionsExpiryIndexSortKey)),
             CommittedRev = item.GetS(CommittedRevAttribute),
+            AbortedAt = item.GetN(AbortedAttribute) is { } aborted ? Ddb.Time(aborted) : null,
         };
     }
 

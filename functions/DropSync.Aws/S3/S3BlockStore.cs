@@ -42,23 +42,42 @@ public sealed class S3BlockStore : IBlockStore
 
     public async Task PutAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
-        if (plaintext.Length > Limits.MaxBlockSize)
-        {
-            throw Errors.TooLarge(ErrorCodes.BlockTooLarge, $"A block is at most {Limits.MaxBlockSize} bytes.");
-        }
-
+        RequireSize(plaintext);
         var digest = SHA256.HashData(plaintext.Span);
         if (BlockHash.FromDigest(digest) != hash)
         {
-            throw Errors.BadRequest(ErrorCodes.BlockHashMismatch, "The block's bytes do not hash to its name.");
+            throw HashMismatch();
         }
 
+        await PutObjectAsync(hash, plaintext, digest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Bytes the server has just hashed itself (<see cref="IBlockStore.PutHashedAsync"/>): the name is their SHA-256, so
+    /// it is sent as the checksum as it is, without a second pass over the bytes. S3 still hashes the body and refuses
+    /// one that does not match (400 BadDigest), which is answered as <c>block_hash_mismatch</c> with nothing stored.
+    /// </summary>
+    public async Task PutHashedAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        RequireSize(plaintext);
+        try
+        {
+            await PutObjectAsync(hash, plaintext, hash.ToBytes(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "BadDigest")
+        {
+            throw HashMismatch();
+        }
+    }
+
+    private async Task PutObjectAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, byte[] sha256, CancellationToken cancellationToken)
+    {
         var request = new PutObjectRequest
         {
             BucketName = _options.BucketName,
             Key = KeyOf(hash),
             InputStream = new MemoryStream(plaintext.ToArray(), writable: false),
-            ChecksumSHA256 = Convert.ToBase64String(digest),
+            ChecksumSHA256 = Convert.ToBase64String(sha256),
             ContentType = "application/octet-stream",
             AutoCloseStream = true,
         };
@@ -70,6 +89,16 @@ public sealed class S3BlockStore : IBlockStore
 
         await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
     }
+
+    private static void RequireSize(ReadOnlyMemory<byte> plaintext)
+    {
+        if (plaintext.Length > Limits.MaxBlockSize)
+        {
+            throw Errors.TooLarge(ErrorCodes.BlockTooLarge, $"A block is at most {Limits.MaxBlockSize} bytes.");
+        }
+    }
+
+    private static DropSyncException HashMismatch() => Errors.BadRequest(ErrorCodes.BlockHashMismatch, "The block's bytes do not hash to its name.");
 
     public async Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken)
     {

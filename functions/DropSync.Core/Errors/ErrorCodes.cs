@@ -275,6 +275,9 @@ public static class ErrorCodes
     [ErrorCode(ErrorKind.Gone)]
     public const string UploadExpired = "upload_expired";
 
+    [ErrorCode(ErrorKind.Gone)]
+    public const string UploadAborted = "upload_aborted";
+
     // 413
     [ErrorCode(ErrorKind.PayloadTooLarge)]
     public const string XmlTooLarge = "xml_too_large";

@@ -218,6 +218,11 @@ public sealed partial class UploadService(
             throw Errors.Errors.Gone(ErrorCodes.UploadExpired, "This upload expired; start a new one (blocks already sent are reused).");
         }
 
+        if (session.AbortedAt is not null)
+        {
+            throw UploadAborted();
+        }
+
         return session;
     }
 

@@ -48,4 +48,7 @@ public sealed record UploadSession
 
     /// <summary>Set once finished, so that a retried finish answers the same file instead of failing.</summary>
     public string? CommittedRev { get; init; }
+
+    /// <summary>Set when the client gave the upload up (/files/upload/abort): no longer open, and never finished.</summary>
+    public DateTimeOffset? AbortedAt { get; init; }
 }

@@ -14,6 +14,13 @@ public interface IUploadSessionStore
     Task MarkCommittedAsync(string uploadId, string rev, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Marks an open session aborted at <paramref name="at"/>: it no longer counts as open, takes no more blocks, and the
+    /// service refuses to finish it. Changes nothing for a committed, already aborted or unknown session (so it is
+    /// idempotent). The session is kept, its blocks pinned, until it expires and the sweep deletes it as any other.
+    /// </summary>
+    Task MarkAbortedAsync(string uploadId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Appends <paramref name="blocks"/> to the block list of an upload declared in parts, pinning them as
     /// <see cref="CreateAsync"/> pins the first ones, if the stored session still holds exactly
     /// <paramref name="session"/>'s blocks (by count) and is not committed. Answers false, changing nothing, when another

@@ -115,14 +115,14 @@ internal sealed class KeptReaderConnection : SqliteConnection
         if (_statements.TryGetValue(sql, out var command) && command.InUse)
         {
             // The same text again while its first use still reads (a nested query): a command of its own.
-            return Fresh(transaction, sql, parameters);
+            return SqliteCommandExtensions.NewCommand(transaction, sql, parameters);
         }
 
         if (command is null)
         {
             if (_statements.Count >= MaxStatements)
             {
-                return Fresh(transaction, sql, parameters);
+                return SqliteCommandExtensions.NewCommand(transaction, sql, parameters);
             }
 
             command = new KeptCommand { Connection = this, CommandText = sql };
@@ -131,19 +131,6 @@ internal sealed class KeptReaderConnection : SqliteConnection
 
         command.Transaction = transaction;
         command.Bind(parameters);
-        return command;
-    }
-
-    private SqliteCommand Fresh(SqliteTransaction transaction, string sql, (string Name, object? Value)[] parameters)
-    {
-        var command = CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
         return command;
     }
 

@@ -28,12 +28,13 @@ internal static class MetadataConnections
     /// runs <c>PRAGMA foreign_keys</c> on every open. Not pooled by Microsoft.Data.Sqlite: the store keeps its readers
     /// open itself, with their statements prepared (<see cref="KeptReaders"/>).
     /// </summary>
-    public static string ReaderConnectionString(string databasePath) => new SqliteConnectionStringBuilder
+    public static string ReaderConnectionString(string databasePath)
     {
-        DataSource = databasePath,
-        Mode = SqliteOpenMode.ReadWriteCreate,
-        Pooling = false,
-    }.ToString();
+        // The writer's string less what readers must not have: one place says where and how the database opens.
+        var reader = new SqliteConnectionStringBuilder(ConnectionString(databasePath)) { Pooling = false };
+        reader.Remove("Foreign Keys");
+        return reader.ToString();
+    }
 
     /// <summary>The size a WAL file is cut back to when it starts over (64 MiB: well above a normal cycle's 4–16 MiB).</summary>
     private const long WalSizeLimitBytes = 64L * 1024 * 1024;

@@ -253,6 +253,11 @@ internal static class MetadataSchema
             written_at INTEGER NOT NULL
         ) STRICT;
         """,
+        """
+        -- Aborted uploads (/files/upload/abort): no longer open (out of the cap's count), never finished; kept until they
+        -- expire like any other session. Unix ms.
+        ALTER TABLE upload_sessions ADD COLUMN aborted_at INTEGER;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

@@ -13,6 +13,12 @@ internal static class SqliteCommandExtensions
             return reader.Command(transaction, sql, parameters);
         }
 
+        return NewCommand(transaction, sql, parameters);
+    }
+
+    /// <summary>A new command in <paramref name="transaction"/> with its parameters bound, never one a reader keeps.</summary>
+    internal static SqliteCommand NewCommand(SqliteTransaction transaction, string sql, (string Name, object? Value)[] parameters)
+    {
         var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;

@@ -9,7 +9,7 @@ namespace DropSync.Embedded.Metadata;
 public sealed partial class SqliteMetadataStore
 {
     private const string SessionColumns =
-        "upload_id, user_id, device_id, ns, path_display, size, mode, expected_rev, client_content_hash, created_at, expires_at, committed_rev";
+        "upload_id, user_id, device_id, ns, path_display, size, mode, expected_rev, client_content_hash, created_at, expires_at, committed_rev, aborted_at";
 
     public Task CreateAsync(UploadSession session, CancellationToken cancellationToken)
     {
@@ -20,12 +20,13 @@ public sealed partial class SqliteMetadataStore
                 using (var head = transaction.Command(
                     $"""
                     INSERT INTO upload_sessions ({SessionColumns})
-                    VALUES ($upload, $user, $device, $ns, $path, $size, $mode, $expectedRev, $clientHash, $created, $expires, $committed);
+                    VALUES ($upload, $user, $device, $ns, $path, $size, $mode, $expectedRev, $clientHash, $created, $expires, $committed, $aborted);
                     """,
                     ("$upload", session.UploadId), ("$user", session.UserId), ("$device", session.DeviceId), ("$ns", session.NamespaceId),
                     ("$path", session.PathDisplay), ("$size", session.Size), ("$mode", session.Mode.ToString()),
                     ("$expectedRev", session.ExpectedRev), ("$clientHash", session.StoredClientHash),
-                    ("$created", session.CreatedAt.ToUnixMs()), ("$expires", session.ExpiresAt.ToUnixMs()), ("$committed", session.CommittedRev)))
+                    ("$created", session.CreatedAt.ToUnixMs()), ("$expires", session.ExpiresAt.ToUnixMs()), ("$committed", session.CommittedRev),
+                    ("$aborted", session.AbortedAt?.ToUnixMs())))
                 {
                     await head.ExecuteNonQueryAsync(ct);
                 }
@@ -54,7 +55,7 @@ public sealed partial class SqliteMetadataStore
                 using var current = transaction.Command(
                     """
                     SELECT (SELECT COUNT(*) FROM upload_session_blocks WHERE upload_id = $upload)
-                    FROM upload_sessions WHERE upload_id = $upload AND committed_rev IS NULL;
+                    FROM upload_sessions WHERE upload_id = $upload AND committed_rev IS NULL AND aborted_at IS NULL;
                     """,
                     ("$upload", session.UploadId));
                 if (await current.ExecuteScalarAsync(ct) is not long count || count != session.Blocks.Count)
@@ -108,7 +109,7 @@ public sealed partial class SqliteMetadataStore
             {
                 // Open sessions are few (expired ones are deleted by the collector), so a pass over them is cheap.
                 using var command = transaction.Command(
-                    "SELECT COUNT(*) FROM upload_sessions WHERE user_id = $user AND committed_rev IS NULL AND expires_at > $now;",
+                    "SELECT COUNT(*) FROM upload_sessions WHERE user_id = $user AND committed_rev IS NULL AND aborted_at IS NULL AND expires_at > $now;",
                     ("$user", userId), ("$now", now.ToUnixMs()));
                 return Convert.ToInt32(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
             },
@@ -147,6 +148,7 @@ public sealed partial class SqliteMetadataStore
             CreatedAt = reader.GetUnixMs(9),
             ExpiresAt = reader.GetUnixMs(10),
             CommittedRev = reader.GetNullableString(11),
+            AbortedAt = reader.IsDBNull(12) ? null : reader.GetUnixMs(12),
             Blocks = [],
         };
     }

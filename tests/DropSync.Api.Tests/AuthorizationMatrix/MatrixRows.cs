@@ -62,6 +62,7 @@ public static class MatrixRows
         // An empty part at 0 repeats what the list holds: the owner's upload answers its state, no one else's is found.
         new("addUploadBlocks", new(200, 404, 404, 404, 401, 401, 401), w => Json(new { upload_id = w.UploadId, index = 0, blocks = Array.Empty<object>() })),
         new("finishUpload", new(200, 404, 404, 404, 401, 401, 401), w => Json(new { upload_id = w.UploadId })),
+        new("abortUpload", new(200, 404, 404, 404, 401, 401, 401), w => Json(new { upload_id = w.UploadId })),
         new("uploadBatch", new(200, 200, 403, 200, 401, 401, 401), _ => new() { Body = () => Batch("/Shared/batch.txt", "batch") })
         {
             // The batch answers 200 with a status per file: the cell is the file's.

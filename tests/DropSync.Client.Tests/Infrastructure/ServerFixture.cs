@@ -169,6 +169,9 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     /// <summary>Answer as a server from before <c>/config</c> and block lists in parts would: 404 to both.</summary>
     public bool PlayOlderServer { get; set; }
 
+    /// <summary>Called after each block PUT the server took (before the client sees its answer).</summary>
+    public Action? AfterBlockPut { get; set; }
+
     /// <summary>Cancel this source once this many block transfers have completed.</summary>
     public (int After, CancellationTokenSource Source)? CancelAfterBlocks { get; set; }
 
@@ -250,6 +253,11 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         if ((isBlock && request.Method == HttpMethod.Put) || isMedia)
         {
             Interlocked.Add(ref _sent, request.Content?.Headers.ContentLength ?? 0);
+        }
+
+        if (isBlock && request.Method == HttpMethod.Put)
+        {
+            AfterBlockPut?.Invoke();
         }
 
         if ((isBlock && request.Method == HttpMethod.Get) || path == "/files/download")

@@ -23,6 +23,20 @@ public sealed class MetadataConnectionCacheTests : IDisposable
         Assert.Equal(MetadataConnections.WriterSpillKibibytes * 1024L / pageSize, Number(writer.ExecuteScalar("PRAGMA cache_spill;")));
     }
 
+    [Fact]
+    public void Readers_open_the_writers_database_the_same_way_unpooled_and_without_the_foreign_key_pragma()
+    {
+        var writer = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(MetadataConnections.ConnectionString(_database.DatabasePath));
+        var reader = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(MetadataConnections.ReaderConnectionString(_database.DatabasePath));
+
+        Assert.Equal(writer.DataSource, reader.DataSource);
+        Assert.Equal(writer.Mode, reader.Mode);
+        Assert.True(writer.Pooling);
+        Assert.True(writer.ForeignKeys);
+        Assert.False(reader.Pooling);
+        Assert.Null(reader.ForeignKeys);
+    }
+
     public void Dispose() => _database.Dispose();
 
     private static long Number(object? value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);

@@ -120,7 +120,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             command.CommandText = """
                 DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due; ALTER TABLE devices DROP COLUMN last_used_at;
                 DROP TABLE journal_state; DROP TABLE share_members; DROP TABLE shares; DROP TABLE shared_links; DROP TABLE notifications;
-                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations; DROP TABLE inline_blocks;
+                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations; DROP TABLE inline_blocks; ALTER TABLE upload_sessions DROP COLUMN aborted_at;
                 PRAGMA user_version = 1;
                 """;
             command.ExecuteNonQuery();
@@ -163,7 +163,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             command.CommandText = """
                 DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due; ALTER TABLE devices DROP COLUMN last_used_at;
                 DROP INDEX shared_links_by_path; ALTER TABLE shared_links DROP COLUMN path_key;
-                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations; DROP TABLE inline_blocks;
+                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations; DROP TABLE inline_blocks; ALTER TABLE upload_sessions DROP COLUMN aborted_at;
                 PRAGMA user_version = 2;
                 """;
             command.ExecuteNonQuery();
@@ -198,7 +198,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
             using var command = connection.CreateCommand();
             command.CommandText = """
                 DROP INDEX entries_by_retention_due; ALTER TABLE entries DROP COLUMN retention_due; ALTER TABLE devices DROP COLUMN last_used_at;
-                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations; DROP TABLE inline_blocks;
+                DROP TABLE app_passwords; DROP TABLE dav_properties; DROP TABLE share_invitations; DROP TABLE inline_blocks; ALTER TABLE upload_sessions DROP COLUMN aborted_at;
                 PRAGMA user_version = 3;
                 """;
             command.ExecuteNonQuery();
@@ -224,7 +224,7 @@ public sealed class SqliteMetadataStoreRestartTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE share_invitations; DROP TABLE inline_blocks; ALTER TABLE devices DROP COLUMN last_used_at; PRAGMA user_version = 5;";
+            command.CommandText = "DROP TABLE share_invitations; DROP TABLE inline_blocks; ALTER TABLE devices DROP COLUMN last_used_at; ALTER TABLE upload_sessions DROP COLUMN aborted_at; PRAGMA user_version = 5;";
             command.ExecuteNonQuery();
         }
 
