@@ -59,7 +59,7 @@ try
 
         // 3. One byte inserted in the middle.
         var path = Path.Combine(a.Folder, "big.bin");
-        InsertByteInMiddle(path, size);
+        BenchFiles.InsertByteInMiddle(path);
         sw.Restart();
         var delta = await a.Engine.SyncAsync(new SyncOptions());
         const long Fixed = 4 * 1024 * 1024;
@@ -191,28 +191,6 @@ static string? SafeRead(string path)
 }
 
 static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-static void InsertByteInMiddle(string path, long size)
-{
-    var temp = path + ".new";
-    using (var source = File.OpenRead(path))
-    using (var target = File.Create(temp))
-    {
-        var buffer = new byte[8 * 1024 * 1024];
-        long copied = 0;
-        int n;
-        while ((n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, Math.Max(0, size / 2 - copied)))) > 0)
-        {
-            target.Write(buffer, 0, n);
-            copied += n;
-        }
-
-        target.WriteByte(0x42);
-        source.CopyTo(target);
-    }
-
-    File.Move(temp, path, overwrite: true);
-}
 
 static async Task<string> RegisterAsync(HttpClient http, string tag)
 {
