@@ -19,16 +19,7 @@ public sealed partial class UploadService
     /// </summary>
     public async Task<AbortUploadResponse> AbortAsync(Caller caller, string? uploadId, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(uploadId))
-        {
-            throw Errors.Errors.BadRequest(ErrorCodes.MissingUploadId, "upload_id is required.");
-        }
-
-        var session = await sessions.GetAsync(uploadId, ct);
-        if (session is null || session.UserId != caller.UserId)
-        {
-            throw UploadNotFound();
-        }
+        var session = await FindOwnSessionAsync(caller, uploadId, ct);
 
         if (session.CommittedRev is not null)
         {

@@ -202,16 +202,7 @@ public sealed partial class UploadService(
 
     private async Task<UploadSession> GetSessionAsync(Caller caller, string? uploadId, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(uploadId))
-        {
-            throw Errors.Errors.BadRequest(ErrorCodes.MissingUploadId, "upload_id is required.");
-        }
-
-        var session = await sessions.GetAsync(uploadId, ct);
-        if (session is null || session.UserId != caller.UserId)
-        {
-            throw UploadNotFound();
-        }
+        var session = await FindOwnSessionAsync(caller, uploadId, ct);
 
         if (session.ExpiresAt <= clock.GetUtcNow())
         {
@@ -224,6 +215,18 @@ public sealed partial class UploadService(
         }
 
         return session;
+    }
+
+    /// <summary>The caller's own upload by id, in whatever state; an unknown id and another user's are refused alike.</summary>
+    private async Task<UploadSession> FindOwnSessionAsync(Caller caller, string? uploadId, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(uploadId))
+        {
+            throw Errors.Errors.BadRequest(ErrorCodes.MissingUploadId, "upload_id is required.");
+        }
+
+        var session = await sessions.GetAsync(uploadId, ct);
+        return session is not null && session.UserId == caller.UserId ? session : throw UploadNotFound();
     }
 
     internal static void CheckMode(WriteMode mode, string? rev)
