@@ -56,7 +56,8 @@ public static partial class SyncPlanner
     /// unproven is "not the same": the safe path (download, compare) follows, never a conflict by itself.
     /// </summary>
     internal static bool SameContent(IndexEntry i, RemoteEntry r) =>
-        i.ContentHash is not null && i.Size == r.Size && (i.ContentHash == r.ContentHash || BlockListHashOf(i, r.ContentHash) == r.ContentHash);
+        i.ContentHash is not null && r.ContentHash is not null && i.Size == r.Size
+        && (ContentHash.SameContent(i.ContentHash, r.ContentHash) ?? BlockListHashOf(i, r.ContentHash) == r.ContentHash);
 
     /// <summary>The index entry's block-list hash when <paramref name="wanted"/> is of that kind and the entry's blocks cover its size; else null.</summary>
     internal static string? BlockListHashOf(IndexEntry i, string? wanted)

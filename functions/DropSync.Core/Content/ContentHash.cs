@@ -45,9 +45,6 @@ public readonly record struct ContentHash
     /// <summary>The 64 lowercase hex digits, without the kind's tag.</summary>
     public string Hex => _hex ?? throw new InvalidOperationException("default ContentHash");
 
-    public static ContentHash Pieces(string hex) =>
-        TryParse(hex, out var hash) && hash.Kind == ContentHashKind.Pieces ? hash : throw new ArgumentException("Not a piece content hash.", nameof(hex));
-
     public static bool TryParse(string? text, out ContentHash hash)
     {
         hash = default;
@@ -113,10 +110,8 @@ public readonly record struct ContentHash
 
     public override string ToString() => Kind == ContentHashKind.BlockList ? BlockListPrefix + Hex : Hex;
 
-    internal static ContentHash FromDigest(ContentHashKind kind, ReadOnlySpan<byte> digest) => new(kind, Convert.ToHexStringLower(digest));
-
     /// <summary>Builds a <see cref="ContentHashKind.BlockList"/> hash block by block, in file order.</summary>
-    public sealed class BlockListHasher : IDisposable
+    private sealed class BlockListHasher : IDisposable
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -132,7 +127,7 @@ public readonly record struct ContentHash
         {
             Span<byte> digest = stackalloc byte[32];
             _hash.GetHashAndReset(digest);
-            return FromDigest(ContentHashKind.BlockList, digest);
+            return new ContentHash(ContentHashKind.BlockList, Convert.ToHexStringLower(digest));
         }
 
         public void Dispose() => _hash.Dispose();

@@ -158,7 +158,8 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
             if (!allowed)
             {
                 // Uploading what is already there is not a conflict (a retried request, or two devices with the same edit).
-                var sameContent = live.Size == content.Size && (live.ContentHash == content.ContentHash || await SameByNamesAsync(ns, live, content, ct));
+                var sameContent = live.Size == content.Size
+                    && (ContentHash.SameContent(live.ContentHash, content.ContentHash) ?? await SameByNamesAsync(ns, live, content, ct));
                 return sameContent ? CommitPlan.AlreadyThere(live) : CommitPlan.Conflicting(live);
             }
         }
@@ -198,7 +199,7 @@ public sealed partial class FileCommitter(IFileMetadataStore meta, IChangePublis
     /// </summary>
     private async Task<bool> SameByNamesAsync(string ns, FileEntry live, NewContent content, CancellationToken ct)
     {
-        if (live.ContentHash is null || ContentHash.KindOf(live.ContentHash) == ContentHash.KindOf(content.ContentHash))
+        if (live.ContentHash is null)
         {
             return false;
         }
