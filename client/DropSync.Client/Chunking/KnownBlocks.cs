@@ -122,7 +122,7 @@ public sealed class KnownBlocks
         {
             var e = bytes.AsSpan(i * EntryBytes, EntryBytes);
             BinaryPrimitives.WriteInt32LittleEndian(e, chunks[i].Size);
-            Convert.FromHexString(chunks[i].Hash.Hex, e.Slice(4, 32), out _, out _);
+            chunks[i].Hash.WriteDigest(e.Slice(4, 32));
             BinaryPrimitives.WriteUInt128LittleEndian(e[36..], chunks[i].Fast);
         }
 

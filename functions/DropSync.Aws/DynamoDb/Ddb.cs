@@ -69,7 +69,7 @@ internal static class Ddb
         {
             var block = blocks[start + i];
             var slot = bytes.AsSpan(i * BlockRefBytes, BlockRefBytes);
-            Convert.FromHexString(block.Hash.Hex, slot[..32], out _, out _);
+            block.Hash.WriteDigest(slot[..32]);
             BinaryPrimitives.WriteUInt32BigEndian(slot[32..], checked((uint)block.Size));
         }
 

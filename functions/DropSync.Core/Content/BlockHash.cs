@@ -43,5 +43,14 @@ public readonly record struct BlockHash
 
     public byte[] ToBytes() => Convert.FromHexString(Hex);
 
+    /// <summary>Writes the 32-byte digest into the first 32 bytes of <paramref name="into"/> (binary keys, headers, hash inputs).</summary>
+    public void WriteDigest(Span<byte> into)
+    {
+        if (Convert.FromHexString(Hex, into[..32], out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
+        {
+            throw new InvalidOperationException("A block name is 64 hex digits.");
+        }
+    }
+
     public override string ToString() => Hex;
 }

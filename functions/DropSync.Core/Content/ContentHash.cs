@@ -118,7 +118,7 @@ public readonly record struct ContentHash
         public void Append(BlockHash name, int length)
         {
             Span<byte> entry = stackalloc byte[BytesPerBlock];
-            Convert.FromHexString(name.Hex, entry[..32], out _, out _);
+            name.WriteDigest(entry[..32]);
             BinaryPrimitives.WriteInt64LittleEndian(entry[32..], length);
             _hash.AppendData(entry);
         }

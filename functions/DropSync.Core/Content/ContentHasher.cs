@@ -69,7 +69,7 @@ public sealed class ContentHasher : IDisposable
         Span<byte> digest = stackalloc byte[32];
         foreach (var block in blocks)
         {
-            Convert.FromHexString(block.Hash.Hex, digest, out _, out _);
+            block.Hash.WriteDigest(digest);
             hasher.AppendPieceDigest(digest, block.Size);
         }
 

@@ -119,7 +119,7 @@ internal sealed class BlockFileFormat(MasterKey masterKey)
     public void Decrypt(BlockHash hash, ReadOnlySpan<byte> header, ReadOnlySpan<byte> ciphertext, Span<byte> output)
     {
         Span<byte> name = stackalloc byte[NameSize];
-        Convert.FromHexString(hash.Hex, name, out _, out _);
+        hash.WriteDigest(name);
         Span<byte> associated = stackalloc byte[AuthenticatedPrefixSize + NameSize];
         BuildAssociatedData(header, name, associated);
         Span<byte> dataKey = stackalloc byte[DataKeySize];

@@ -293,7 +293,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     private int SealInPlace(BlockHash hash, int length, Span<byte> file)
     {
         Span<byte> name = stackalloc byte[32];
-        Convert.FromHexString(hash.Hex, name, out _, out _);
+        hash.WriteDigest(name);
         var body = file.Slice(HeaderSize, length);
         _format.Seal(body, length, compressed: false, name, file[..HeaderSize], body);
         return HeaderSize + length;
@@ -303,7 +303,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     private int Seal(BlockHash hash, ReadOnlySpan<byte> plaintext, Span<byte> file)
     {
         Span<byte> name = stackalloc byte[32];
-        Convert.FromHexString(hash.Hex, name, out _, out _);
+        hash.WriteDigest(name);
         var header = file[..HeaderSize];
         var body = file[HeaderSize..];
         if (_compression.TryCompress(plaintext, body, out var compressedLength))
@@ -413,7 +413,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         Span<byte> digest = stackalloc byte[32];
         Span<byte> name = stackalloc byte[32];
         SHA256.HashData(plaintext, digest);
-        Convert.FromHexString(hash.Hex, name, out _, out _);
+        hash.WriteDigest(name);
         return digest.SequenceEqual(name);
     }
 
