@@ -41,6 +41,23 @@ public sealed class ResumableUploadPartsTests(DropSyncApiFactory factory) : ICla
     }
 
     [Fact]
+    public async Task A_null_block_entry_is_refused_with_a_clear_error_and_changes_nothing()
+    {
+        var alice = await factory.SignUpAsync();
+        var content = Dropbox.RandomBytes(Sizes.Sum(), seed: 23);
+        var blocks = ResumableUpload.Split(content, Sizes);
+        var state = await ResumableUpload.BeginAsync(alice, BeginPart("/nulls.bin", content.Length, blocks[..2]));
+        var uploadId = state["upload_id"]!.GetValue<string>();
+
+        var (status, body) = await alice.PostAsync("/files/upload/blocks", new { upload_id = uploadId, index = 2, blocks = new object?[] { null } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_request", body["error"]!.GetValue<string>());
+        var next = await alice.OkAsync("/files/upload/blocks", Part(uploadId, 2, blocks[2..]));
+        Assert.NotNull(next["missing"]);
+    }
+
+    [Fact]
     public async Task A_part_sent_again_changes_nothing_and_a_part_out_of_place_is_refused()
     {
         var alice = await factory.SignUpAsync();

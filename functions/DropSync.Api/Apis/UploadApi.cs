@@ -92,7 +92,9 @@ internal static class UploadApi
         await uploads.AddBlocksAsync(context.Caller(), request.UploadId, request.Index, ToBlockRefs(request.Blocks), ct);
 
     private static List<BlockRef> ToBlockRefs(IReadOnlyList<BlockRequest>? blocks) =>
-        (blocks ?? []).Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)).ToList();
+        (blocks ?? []).Select(b => b is null
+            ? throw Errors.BadRequest(ErrorCodes.InvalidRequest, "Each entry of blocks is an object {hash, size}; null is not one.")
+            : new BlockRef(BlockHash.Parse(b.Hash), b.Size)).ToList();
 
     private static async Task<FileMetadata> FinishAsync(FinishRequest request, HttpContext context, UploadService uploads, CancellationToken ct) =>
         await uploads.FinishAsync(context.Caller(), request.UploadId, ct);
