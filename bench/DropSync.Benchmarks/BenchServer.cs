@@ -72,6 +72,7 @@ internal sealed class BenchServer : IAsyncDisposable
             UseShellExecute = false,
         };
 
+        ClientSocketCompletions.KeepGivenValue(start);
         foreach (var setting in settings)
         {
             start.ArgumentList.Add(setting);

@@ -120,6 +120,7 @@ if (args.Length > 0 && args[0] == "login-flood")
 
 if (args.Length > 0 && args[0] == "commits")
 {
+    ClientSocketCompletions.InlineInThisProcess();
     var writers = CommitBenchmark.DefaultWriters;
     var commits = 3000;
     var fileSize = 1024;
