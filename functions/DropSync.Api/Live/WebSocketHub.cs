@@ -30,6 +30,8 @@ public sealed partial class WebSocketHub(IOptions<JsonOptions> json, ILogger<Web
 
     public int ConnectionCount => _byUser.Values.Sum(c => c.Count);
 
+    public bool MayDeliverTo(string userId) => _byUser.TryGetValue(userId, out var connections) && !connections.IsEmpty;
+
     public Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken)
     {
         if (!_byUser.TryGetValue(userId, out var connections))

@@ -29,8 +29,19 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
         var notes = new List<Notification>();
         foreach (var (userId, place) in await ConcernedAsync(change, lookups, ct))
         {
+            // Sharing is announced to each person once, from the entry in their own namespace: the owner hears that someone
+            // joined (accepted an invitation) or left; the invitee was told of the invitation when it was made.
+            var kind = place.Membership is not null && change.Kind is ChangeKind.Shared or ChangeKind.Unshared or ChangeKind.MemberLeft ? null : NotificationKind(change.Kind);
+            var noted = kind is not null && actor is not null && actor.UserId != userId;
+            var listening = push.MayDeliverTo(userId);
+            if (!noted && !listening)
+            {
+                // Nobody of theirs is connected and nothing is recorded for them: a commit with no listener costs no event.
+                continue;
+            }
+
             var entries = ChangeTranslator.Translate(change, place);
-            foreach (var entry in entries)
+            foreach (var entry in listening ? entries : Array.Empty<FeedEntry>())
             {
                 var body = new Dictionary<string, object?>
                 {
@@ -52,11 +63,8 @@ public sealed class ChangeFanout(ISharingStore sharing, IAccountStore accounts, 
                 await push.PushAsync(userId, new PushMessage("change", body, change.DeviceId), ct);
             }
 
-            // Sharing is announced to each person once, from the entry in their own namespace: the owner hears that someone
-            // joined (accepted an invitation) or left; the invitee was told of the invitation when it was made.
-            var kind = place.Membership is not null && change.Kind is ChangeKind.Shared or ChangeKind.Unshared or ChangeKind.MemberLeft ? null : NotificationKind(change.Kind);
             var shownPath = entries.Count > 0 ? entries[^1].Path : change.Kind == ChangeKind.MemberLeft ? place.ToView(change.PathDisplay) : null;
-            if (kind is not null && shownPath is not null && actor is not null && actor.UserId != userId)
+            if (noted && kind is not null && shownPath is not null)
             {
                 notes.Add(new Notification
                 {

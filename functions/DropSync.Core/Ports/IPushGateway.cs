@@ -12,4 +12,11 @@ public sealed record PushMessage(string Type, IReadOnlyDictionary<string, object
 public interface IPushGateway
 {
     Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// False when no message for <paramref name="userId"/> could be delivered now (none of their devices is connected to
+    /// this process), so the fan-out need not build one. A device that connects a moment later catches up by its cursor,
+    /// as after any missed message. Gateways that cannot tell cheaply answer true.
+    /// </summary>
+    bool MayDeliverTo(string userId) => true;
 }

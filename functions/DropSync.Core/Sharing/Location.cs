@@ -19,6 +19,12 @@ public sealed record Location(string NamespaceId, DropPath Inner, DropPath ViewR
     public string? ToView(string innerDisplay)
     {
         var inner = DropPath.Parse(innerDisplay, allowRoot: true);
+        if (InnerRoot.IsRoot && ViewRoot.IsRoot)
+        {
+            // The user's own namespace (every answer of an owner's upload): the view is the path itself, no rebasing.
+            return inner.ToString();
+        }
+
         if (!InnerRoot.Contains(inner))
         {
             return null;

@@ -40,11 +40,34 @@ public sealed class FanoutLookupsTests : IDisposable
         Assert.Contains(pushes.Sent, p => p.UserId == Namespaces.OwnerOf(ns) && Equals(p.Message.Body["path"], "/Project/b.txt"));
     }
 
+    [Fact]
+    public async Task A_person_with_no_device_connected_is_handed_no_event_and_one_with_a_device_still_is()
+    {
+        await using var store = _database.Open();
+        var ns = Namespaces.RootOf("u_owner" + Guid.NewGuid().ToString("N"));
+        var share = new Share { ShareId = "sh_l", OwnerUserId = Namespaces.OwnerOf(ns), NamespaceId = ns, FolderPath = "/Team", CreatedAt = At(1) };
+        var member = new ShareMember { ShareId = "sh_l", UserId = "u_listening", Email = "l@example.com", Role = ShareRole.Editor, MountPath = "/Team", AddedAt = At(2) };
+        await store.MustApplyAsync(new MetadataWrite.PutShare(share, true), new MetadataWrite.PutMember(member));
+        var pushes = new RecordingPush { Listening = ["u_listening"] };
+        var fanout = new ChangeFanout(store, store, store, pushes, new JournalRetention(store, new DropSyncOptions(), TimeProvider.System));
+
+        await fanout.DispatchAsync(Change(File(ns, "/Team/c.txt"), ChangeKind.Added), new FanoutLookups(), None);
+
+        var only = Assert.Single(pushes.Sent);
+        Assert.Equal("u_listening", only.UserId);
+        Assert.Equal("/Team/c.txt", only.Message.Body["path"]);
+    }
+
     public void Dispose() => _database.Dispose();
 
     private sealed class RecordingPush : IPushGateway
     {
         public List<(string UserId, PushMessage Message)> Sent { get; } = [];
+
+        /// <summary>Users with a device connected; null: everyone (the gateway cannot tell).</summary>
+        public HashSet<string>? Listening { get; init; }
+
+        public bool MayDeliverTo(string userId) => Listening is null || Listening.Contains(userId);
 
         public Task PushAsync(string userId, PushMessage message, CancellationToken cancellationToken)
         {
