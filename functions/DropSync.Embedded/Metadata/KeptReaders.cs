@@ -107,22 +107,23 @@ internal sealed class KeptReaderConnection : SqliteConnection
     }
 
     /// <summary>
-    /// The command for <paramref name="sql"/> in <paramref name="transaction"/>, prepared the first time and kept; its
-    /// <c>Dispose</c> only ends its reader, so callers use it as any other command.
+    /// The command for <paramref name="sql"/> in <paramref name="transaction"/> (null: a statement on its own, in
+    /// SQLite's autocommit mode), prepared the first time and kept; its <c>Dispose</c> only ends its reader, so callers
+    /// use it as any other command.
     /// </summary>
-    public SqliteCommand Command(SqliteTransaction transaction, string sql, (string Name, object? Value)[] parameters)
+    public SqliteCommand Command(SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
     {
         if (_statements.TryGetValue(sql, out var command) && command.InUse)
         {
             // The same text again while its first use still reads (a nested query): a command of its own.
-            return SqliteCommandExtensions.NewCommand(transaction, sql, parameters);
+            return SqliteCommandExtensions.NewCommand(this, transaction, sql, parameters);
         }
 
         if (command is null)
         {
             if (_statements.Count >= MaxStatements)
             {
-                return SqliteCommandExtensions.NewCommand(transaction, sql, parameters);
+                return SqliteCommandExtensions.NewCommand(this, transaction, sql, parameters);
             }
 
             command = new KeptCommand { Connection = this, CommandText = sql };

@@ -13,13 +13,13 @@ internal static class SqliteCommandExtensions
             return reader.Command(transaction, sql, parameters);
         }
 
-        return NewCommand(transaction, sql, parameters);
+        return NewCommand(transaction.Connection!, transaction, sql, parameters);
     }
 
-    /// <summary>A new command in <paramref name="transaction"/> with its parameters bound, never one a reader keeps.</summary>
-    internal static SqliteCommand NewCommand(SqliteTransaction transaction, string sql, (string Name, object? Value)[] parameters)
+    /// <summary>A new command on <paramref name="connection"/> (in <paramref name="transaction"/>, if any) with its parameters bound, never one a reader keeps.</summary>
+    internal static SqliteCommand NewCommand(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
     {
-        var command = transaction.Connection!.CreateCommand();
+        var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         foreach (var (name, value) in parameters)

@@ -14,27 +14,54 @@ public sealed partial class SqliteMetadataStore
     /// <summary>Keys bound per <c>IN (...)</c>: far below SQLite's bound-parameter limit, and a statement quick to prepare.</summary>
     private const int KeysPerQuery = 500;
 
+    /// <summary>Entries by key, before its <c>IN (...)</c>; path_key last, so ReadEntry's ordinals hold.</summary>
+    private const string EntriesByKeySql = $"SELECT {EntryColumns}, path_key FROM entries WHERE ns = $ns AND path_key";
+
     public Task<IReadOnlyDictionary<string, FileEntry>> GetEntriesAsync(string namespaceId, IReadOnlyCollection<string> pathKeys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pathKeys);
+        var keys = pathKeys.Distinct(StringComparer.Ordinal).ToArray();
+        if (keys.Length == 0)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, FileEntry>>(new Dictionary<string, FileEntry>(StringComparer.Ordinal));
+        }
+
+        if (keys.Length <= KeysPerQuery)
+        {
+            // One query (a commit's plan reads its path and its folders): one statement, one snapshot, no transaction.
+            return ReadStatementAsync<IReadOnlyDictionary<string, FileEntry>>(
+                async (connection, ct) =>
+                {
+                    var entries = new Dictionary<string, FileEntry>(keys.Length, StringComparer.Ordinal);
+                    using var command = InQuery(connection, null, EntriesByKeySql, namespaceId, keys);
+                    await ReadEntriesAsync(command, entries, ct);
+                    return entries;
+                },
+                cancellationToken);
+        }
+
         return ReadAsync<IReadOnlyDictionary<string, FileEntry>>(
             async (transaction, ct) =>
             {
-                var entries = new Dictionary<string, FileEntry>(pathKeys.Count, StringComparer.Ordinal);
-                foreach (var chunk in pathKeys.Distinct(StringComparer.Ordinal).Chunk(KeysPerQuery))
+                var entries = new Dictionary<string, FileEntry>(keys.Length, StringComparer.Ordinal);
+                foreach (var chunk in keys.Chunk(KeysPerQuery))
                 {
-                    // path_key last, so ReadEntry's ordinals hold.
-                    using var command = InQuery(transaction, $"SELECT {EntryColumns}, path_key FROM entries WHERE ns = $ns AND path_key", namespaceId, chunk);
-                    await using var reader = await command.ExecuteReaderAsync(ct);
-                    while (await reader.ReadAsync(ct))
-                    {
-                        entries[reader.GetString(9)] = ReadEntry(reader);
-                    }
+                    using var command = InQuery(transaction, EntriesByKeySql, namespaceId, chunk);
+                    await ReadEntriesAsync(command, entries, ct);
                 }
 
                 return entries;
             },
             cancellationToken);
+    }
+
+    private static async Task ReadEntriesAsync(SqliteCommand command, Dictionary<string, FileEntry> entries, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            entries[reader.GetString(9)] = ReadEntry(reader);
+        }
     }
 
     public Task<IReadOnlyDictionary<string, FileRevision>> GetRevisionsAsync(string namespaceId, IReadOnlyCollection<string> revs, CancellationToken cancellationToken)
@@ -78,10 +105,15 @@ public sealed partial class SqliteMetadataStore
     }
 
     /// <summary><paramref name="sqlBeforeIn"/> followed by <c>IN ($k0, $k1, …)</c> over <paramref name="keys"/>, then <paramref name="sqlAfter"/>.</summary>
-    private static SqliteCommand InQuery(SqliteTransaction transaction, string sqlBeforeIn, string namespaceId, string[] keys, string sqlAfter = "")
+    private static SqliteCommand InQuery(SqliteTransaction transaction, string sqlBeforeIn, string namespaceId, string[] keys, string sqlAfter = "") =>
+        InQuery(transaction.Connection as KeptReaderConnection, transaction, sqlBeforeIn, namespaceId, keys, sqlAfter);
+
+    /// <summary>As above on <paramref name="reader"/> (when the connection is a kept reader's), in <paramref name="transaction"/> or, if null, as a statement on its own.</summary>
+    private static SqliteCommand InQuery(KeptReaderConnection? reader, SqliteTransaction? transaction, string sqlBeforeIn, string namespaceId, string[] keys, string sqlAfter = "")
     {
         var names = Enumerable.Range(0, keys.Length).Select(i => "$k" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        var command = transaction.Command($"{sqlBeforeIn} IN ({string.Join(", ", names)}){sqlAfter};", ("$ns", namespaceId));
+        var sql = $"{sqlBeforeIn} IN ({string.Join(", ", names)}){sqlAfter};";
+        var command = reader is not null ? reader.Command(transaction, sql, [("$ns", namespaceId)]) : transaction!.Command(sql, ("$ns", namespaceId));
         for (var i = 0; i < keys.Length; i++)
         {
             command.Parameters.AddWithValue(names[i], keys[i]);

@@ -137,6 +137,29 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/>, which must run exactly ONE statement, on a kept reader connection without BEGIN and
+    /// COMMIT: in SQLite's autocommit mode a lone statement reads one snapshot by itself (its read transaction starts
+    /// with its first step and ends when it is reset, which the kept command's <c>Dispose</c> does). Each BEGIN and
+    /// COMMIT was a command made, parsed and run by Microsoft.Data.Sqlite, on every read (round 12's profile).
+    /// </summary>
+    private async Task<T> ReadStatementAsync<T>(Func<KeptReaderConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = await _readers.RentAsync(cancellationToken);
+        var endedCleanly = false;
+        try
+        {
+            var result = await work(connection, cancellationToken);
+            endedCleanly = true;
+            return result;
+        }
+        finally
+        {
+            _readers.Return(connection, endedCleanly);
+        }
+    }
+
     public void Dispose() => Close();
 
     public ValueTask DisposeAsync()
