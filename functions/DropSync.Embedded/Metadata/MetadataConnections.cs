@@ -36,7 +36,7 @@ internal static class MetadataConnections
         return reader.ToString();
     }
 
-    /// <summary>The size a WAL file is cut back to when it starts over (64 MiB: well above a normal cycle's 4–16 MiB).</summary>
+    /// <summary>The size a WAL file is cut back to when it starts over (64 MiB: well above a normal cycle's 8–32 MiB).</summary>
     private const long WalSizeLimitBytes = 64L * 1024 * 1024;
 
     /// <summary>

@@ -258,6 +258,20 @@ internal static class MetadataSchema
         -- expire like any other session. Unix ms.
         ALTER TABLE upload_sessions ADD COLUMN aborted_at INTEGER;
         """,
+        """
+        -- Block holders keyed by block first (issue 12): every query of holders names the block (who of these holds it, and
+        -- forgetting a block with its holders), so the table by (user, block) with an index by block was two b-trees that
+        -- each commit recording a block wrote a leaf of, at a random place: one WAL page per small commit of ~10. The
+        -- foreign key's cascade from blocks finds holders by the key's first column too.
+        CREATE TABLE block_holders_by_block (
+            hash    BLOB NOT NULL REFERENCES blocks (hash) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            PRIMARY KEY (hash, user_id)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO block_holders_by_block (hash, user_id) SELECT hash, user_id FROM block_holders ORDER BY hash, user_id;
+        DROP TABLE block_holders;
+        ALTER TABLE block_holders_by_block RENAME TO block_holders;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

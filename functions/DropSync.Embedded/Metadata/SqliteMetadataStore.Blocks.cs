@@ -119,17 +119,19 @@ public sealed partial class SqliteMetadataStore
                     }
                 }
 
-                using var forget = transaction.Command(
-                    "DELETE FROM block_holders WHERE hash = $hash; DELETE FROM blocks WHERE hash = $hash;", ("$hash", hash.ToBytes()));
+                using var forget = transaction.Command(ForgetBlockSql, ("$hash", hash.ToBytes()));
                 await forget.ExecuteNonQueryAsync(ct);
                 return (true, true);
             },
             cancellationToken);
 
+    /// <summary>Forgets a block and its holders (internal: the schema tests check each statement finds its rows by an index).</summary>
+    internal const string ForgetBlockSql = "DELETE FROM block_holders WHERE hash = $hash; DELETE FROM blocks WHERE hash = $hash;";
+
     private static string HashParameter(int index) => "$h" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The query for one chunk: only parameter names go into the text, never values.</summary>
-    private static string HeldQuery(int hashCount)
+    internal static string HeldQuery(int hashCount)
     {
         var sql = new StringBuilder(
             "SELECT b.hash, b.size FROM block_holders h JOIN blocks b ON b.hash = h.hash WHERE h.user_id = $user AND h.hash IN (");
