@@ -8,6 +8,7 @@ namespace DropSync.Core.Tests;
 /// from the verified blocks' names before any byte is delivered, and the stream copies straight from its one pooled
 /// block buffer.
 /// </summary>
+[Collection(BlockBuffersTests.Collection)]
 public class AlignedBlockContentStreamTests
 {
     private const int Piece = ContentHasher.PieceSize;

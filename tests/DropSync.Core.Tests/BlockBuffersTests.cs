@@ -5,11 +5,44 @@ using DropSync.Core.Content;
 namespace DropSync.Core.Tests;
 
 /// <summary>
-/// The server-wide block buffers. Other tests may hold buffers at the same time, which only raises the counts, so these
-/// assert what must hold however many buffers others hold.
+/// The server-wide block buffers. The test classes of this project that rent them are one collection, so they do not
+/// run at the same time as the pool's counts are checked.
 /// </summary>
+[Collection(Collection)]
 public class BlockBuffersTests
 {
+    public const string Collection = "block buffers";
+
+    /// <summary>
+    /// A client PUTs six blocks at once: the six buffers are kept for the next six (no mapping, no kernel zeroing), and a
+    /// trim (<see cref="BlockBuffers.ExtrasLinger"/> later) leaves <see cref="BlockBuffers.MaxKept"/>. The checks run
+    /// within microseconds of the returns, well inside the two seconds before the pool's own trim.
+    /// </summary>
+    [Fact]
+    public void A_burst_of_six_is_reused_by_the_next_burst_and_the_extras_are_unmapped_once_trimmed()
+    {
+        BlockBuffers.TrimExtras();
+        var burst = Enumerable.Range(0, 6).Select(_ => BlockBuffers.Rent()).ToList();
+        burst.ForEach(BlockBuffers.Return);
+        Assert.Equal(6, BlockBuffers.Kept);
+
+        var again = Enumerable.Range(0, 6).Select(_ => BlockBuffers.Rent()).ToList();
+        Assert.Equal(burst.ToHashSet(), again.ToHashSet());
+        again.ForEach(BlockBuffers.Return);
+
+        BlockBuffers.TrimExtras();
+        Assert.Equal(BlockBuffers.MaxKept, BlockBuffers.Kept);
+    }
+
+    [Fact]
+    public void No_more_than_the_busy_bound_are_kept()
+    {
+        var many = Enumerable.Range(0, BlockBuffers.MaxKeptWhileBusy + 3).Select(_ => BlockBuffers.Rent()).ToList();
+        many.ForEach(BlockBuffers.Return);
+        Assert.Equal(BlockBuffers.MaxKeptWhileBusy, BlockBuffers.Kept);
+        BlockBuffers.TrimExtras();
+    }
+
     [Fact]
     public void No_spare_goes_to_a_transfer_while_another_holds_a_block_buffer_and_a_holder_of_two_is_asked_for_it_back()
     {

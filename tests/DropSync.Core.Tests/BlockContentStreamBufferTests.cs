@@ -4,6 +4,7 @@ using DropSync.Core.Files;
 namespace DropSync.Core.Tests;
 
 /// <summary>A download's block buffer is sized to the file's largest block: a small file does not hold a 4 MiB buffer.</summary>
+[Collection(BlockBuffersTests.Collection)]
 public class BlockContentStreamBufferTests
 {
     private readonly InMemoryBlockStore _store = new();

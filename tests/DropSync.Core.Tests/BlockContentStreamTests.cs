@@ -3,6 +3,7 @@ using DropSync.Core.Files;
 
 namespace DropSync.Core.Tests;
 
+[Collection(BlockBuffersTests.Collection)]
 public class BlockContentStreamTests
 {
     // Uneven, content-defined-like block sizes, including a 1-byte block.

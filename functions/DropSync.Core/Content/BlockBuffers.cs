@@ -13,13 +13,20 @@ namespace DropSync.Core.Content;
 public static class BlockBuffers
 {
     /// <summary>
-    /// Four concurrent transfers' worth (a media upload holds one, two while it pipelines alone); more are mapped when
-    /// needed and unmapped as soon as they come back. The pool keeps only what was returned, so it holds as many as were
-    /// ever in use at once, up to this: a momentary fifth (a race between one transfer's return and another's rent) is
-    /// no longer kept for the rest of the process. With managed arrays 4 was worse than 8 (each fifth became garbage
-    /// until the next GC); a native buffer goes back to the OS at once (issue 12, round 10).
+    /// Four concurrent transfers' worth (a media upload holds one, two while it pipelines alone), kept while the server is
+    /// idle. More are mapped when needed; those that come back are kept too, up to <see cref="MaxKeptWhileBusy"/>, until
+    /// <see cref="ExtrasLinger"/> has passed, then unmapped (<see cref="TrimExtras"/>): a momentary fifth (a race between
+    /// one transfer's return and another's rent) is not kept for the rest of the process (issue 12, round 10), and a
+    /// client's six parallel block PUTs no longer map, fault in (the kernel zeroing 4 MiB) and unmap a buffer for every
+    /// few blocks (issue 12, round 12).
     /// </summary>
     public const int MaxKept = 4;
+
+    /// <summary>Most buffers kept for <see cref="ExtrasLinger"/> after a burst: a client's block PUTs (six at once) and a few more.</summary>
+    public const int MaxKeptWhileBusy = 8;
+
+    /// <summary>How long buffers beyond <see cref="MaxKept"/> are kept, from the first return that takes the pool past it.</summary>
+    public static readonly TimeSpan ExtrasLinger = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// How much of a block goes to a response per write: each write waits for the transport (Kestrel pauses its output
@@ -52,7 +59,12 @@ public static class BlockBuffers
     private static int s_rentedOut;
 
     private static readonly ConcurrentBag<BlockBuffer> s_free = [];
+    private static readonly Timer s_trim = new(_ => TrimExtras(), null, Timeout.Infinite, Timeout.Infinite);
     private static int s_kept;
+    private static int s_trimArmed;
+
+    /// <summary>Buffers in the pool now (not rented).</summary>
+    public static int Kept => Volatile.Read(ref s_kept);
 
     /// <summary>A buffer for one block (<see cref="Limits.MaxBlockSize"/> bytes); give it back with <see cref="Return"/>.</summary>
     public static BlockBuffer Rent()
@@ -88,14 +100,31 @@ public static class BlockBuffers
 
     private static void Keep(BlockBuffer buffer)
     {
-        if (Interlocked.Increment(ref s_kept) <= MaxKept)
+        var kept = Interlocked.Increment(ref s_kept);
+        if (kept <= MaxKeptWhileBusy)
         {
             s_free.Add(buffer);
+            if (kept > MaxKept && Interlocked.Exchange(ref s_trimArmed, 1) == 0)
+            {
+                s_trim.Change(ExtrasLinger, Timeout.InfiniteTimeSpan);
+            }
+
             return;
         }
 
         Interlocked.Decrement(ref s_kept);
         ((IDisposable)buffer).Dispose();
+    }
+
+    /// <summary>Unmaps the pooled buffers beyond <see cref="MaxKept"/> (rented ones are not touched); runs <see cref="ExtrasLinger"/> after the pool first holds more.</summary>
+    public static void TrimExtras()
+    {
+        Volatile.Write(ref s_trimArmed, 0);
+        while (Volatile.Read(ref s_kept) > MaxKept && s_free.TryTake(out var buffer))
+        {
+            Interlocked.Decrement(ref s_kept);
+            ((IDisposable)buffer).Dispose();
+        }
     }
 
     /// <summary>
