@@ -123,7 +123,7 @@ internal sealed class MoveExecutor(SyncPass p)
         if (p.Indexed.TryGetValue(item.Key, out var i))
         {
             // The same bytes under a new rev (the rename gave it one) need no download; other bytes are still fetched.
-            p.Index.Put(i with { Path = r.Path, Rev = SyncPlanner.SameContent(i, r) ? r.Rev : i.Rev });
+            p.Index.Put(SyncPlanner.SameContent(i, r) ? i with { Path = r.Path, Rev = r.Rev, ContentHash = r.ContentHash } : i with { Path = r.Path });
         }
 
         p.Report.FileMoved();
