@@ -149,7 +149,7 @@ try
         await Task.WhenAll(aWatch, bWatch).ContinueWith(_ => { }, TaskScheduler.Default);
         samples.Sort();
         Console.WriteLine($"save on A -> complete on B (both watching; B woken by the WebSocket feed), {tries} tries: " +
-            $"p50 {Percentile(samples, 0.5):0} ms, p99 {Percentile(samples, 0.99):0} ms, max {samples[^1]:0} ms");
+            $"p50 {IncrementalSteps.Percentile(samples, 0.5):0} ms, p99 {IncrementalSteps.Percentile(samples, 0.99):0} ms, max {samples[^1]:0} ms");
     }
 }
 finally
@@ -189,8 +189,6 @@ static string? SafeRead(string path)
         return null;
     }
 }
-
-static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
 static async Task<string> RegisterAsync(HttpClient http, string tag)
 {

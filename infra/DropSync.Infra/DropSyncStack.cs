@@ -150,8 +150,16 @@ public sealed class DropSyncStack : Stack
             MinValue = 1,
             Description = "The most revisions kept of one file, the newest (DropSync:MaxRevisionsPerFile).",
         });
+        var blockListContentHash = new CfnParameter(this, "BlockListContentHash", new CfnParameterProps
+        {
+            Type = "String",
+            Default = "true",
+            AllowedValues = ["true", "false"],
+            Description = "Whether uploads may have the b1 content hash; false while devices run clients from before it (DropSync:BlockListContentHash).",
+        });
         var common = new Dictionary<string, string>(StringComparer.Ordinal)
         {
+            [LambdaEnvironment.BlockListContentHash] = blockListContentHash.ValueAsString,
             [LambdaEnvironment.VersionRetentionDays] = versionRetentionDays.ValueAsString,
             [LambdaEnvironment.MaxRevisionsPerFile] = maxRevisionsPerFile.ValueAsString,
             [LambdaEnvironment.TablePrefix] = settings.TablePrefix,

@@ -62,6 +62,9 @@ public static class LambdaEnvironment
     /// <summary>Revisions kept per file: the stack parameter MaxRevisionsPerFile.</summary>
     public const string MaxRevisionsPerFile = AwsEnvironment.MaxRevisionsPerFile;
 
+    /// <summary>Whether resumable uploads may have the b1 content hash: the stack parameter BlockListContentHash.</summary>
+    public const string BlockListContentHash = AwsEnvironment.BlockListContentHash;
+
     /// <summary>The path the Lambda Web Adapter POSTs non-HTTP events (SQS, schedule, WebSocket) to.</summary>
     public const string EventsPath = "/events";
 

@@ -147,6 +147,35 @@ public abstract class BlockIndexContract
     }
 
     [Fact]
+    public async Task An_aborted_sessions_blocks_are_candidates_at_once_except_those_a_file_or_a_later_session_holds()
+    {
+        var (index, files, sessions) = await CreateStoresAsync();
+        var alone = Block("aborted, nothing else holds it");
+        var inFile = Block("aborted, a file holds it");
+        var inLater = Block("aborted, a later session pins it");
+        foreach (var block in new[] { alone, inFile, inLater })
+        {
+            await index.RecordAsync("u_alice", block.Hash, block.Size, At(0), None);
+        }
+
+        await files.MustApplyAsync(CreateFile(File(NewNamespace(), "/kept.bin"), inFile));
+        var aborted = PinningSession("u_alice", At(0), At(100), alone, inFile, inLater);
+        await sessions.CreateAsync(aborted, None);
+        await sessions.CreateAsync(PinningSession("u_alice", At(1), At(200), inLater), None);
+        Assert.Empty(await index.ListUnreferencedAsync(At(50), At(20), 100, None));
+
+        await sessions.MarkAbortedAsync(aborted.UploadId, At(10), None);
+
+        // Long before the session's expiry (At(100)), once past the grace cutoff: only the block nothing else holds.
+        Assert.Equal([alone.Hash], (await index.ListUnreferencedAsync(At(50), At(20), 100, None)).Select(b => b.Hash));
+        Assert.False(await index.TryForgetAsync(inFile.Hash, At(20), None));
+        Assert.False(await index.TryForgetAsync(inLater.Hash, At(20), None));
+        Assert.True(await index.TryForgetAsync(alone.Hash, At(20), None));
+        Assert.Single(await index.FindHeldAsync("u_alice", [inFile.Hash], None));
+        Assert.Single(await index.FindHeldAsync("u_alice", [inLater.Hash], None));
+    }
+
+    [Fact]
     public async Task Forgetting_an_unreferenced_block_removes_every_record_of_it_once()
     {
         var (index, _, _) = await CreateStoresAsync();

@@ -86,6 +86,19 @@ public sealed class FunctionTests
     }
 
     [Fact]
+    public void Each_function_takes_the_block_list_content_hash_setting_from_a_stack_parameter()
+    {
+        D.Primary.HasParameter("BlockListContentHash", new Props { ["Type"] = "String", ["Default"] = "true", ["AllowedValues"] = new[] { "true", "false" } });
+        D.Primary.AllResourcesProperties("AWS::Lambda::Function", new Props
+        {
+            ["Environment"] = new Props
+            {
+                ["Variables"] = Match.ObjectLike(new Props { [LambdaEnvironment.BlockListContentHash] = new Props { ["Ref"] = "BlockListContentHash" } }),
+            },
+        });
+    }
+
+    [Fact]
     public void The_http_function_knows_the_websocket_url_and_the_callback_endpoint()
     {
         var variables = (Newtonsoft.Json.Linq.JObject)D.Resources("AWS::Lambda::Function").Single(r => r.Id.StartsWith("HttpFunction", StringComparison.Ordinal)).Properties["Environment"]!["Variables"]!;

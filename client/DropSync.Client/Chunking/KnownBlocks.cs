@@ -16,7 +16,11 @@ namespace DropSync.Client.Chunking;
 /// forced at the maximum size is the same over the same bytes), except a previous version's last block, whose end was
 /// the end of the file: it is taken only where the new file ends with it too. Both versions must be cut with the same
 /// <see cref="ChunkerOptions"/> (the size class goes by length). So the same bytes give the same block and the same
-/// name; <c>KnownBlocksTests</c> checks it against full scans over random edits.
+/// name; <c>KnownBlocksTests</c> checks it against full scans over random edits. A downloaded file's list is the
+/// uploader's cut: the same as this device's when it was cut with the same options (dropsync clients of one size
+/// class); another cut's blocks mostly fail the cut filter in <see cref="Match"/> and are cut afresh, and one that
+/// passes it (a 4 MiB block, which has no cut filter) is still the true name of those bytes, so the list stays a valid
+/// block list of the file, though not necessarily the one a fresh scan here would cut.
 /// </para>
 /// <para>
 /// <b>The risk, honestly.</b> XXH128 is not a cryptographic hash. (1) An accidental collision, a changed block with
@@ -29,8 +33,9 @@ namespace DropSync.Client.Chunking;
 /// has it (the block of the previous version), the new revision holds the previous version's bytes for that block:
 /// the remote copy shows what the file held before in that region, i.e. bytes the attacker also chose. No other
 /// file, user or block is affected, and the server's guarantees (every block verified on write and read, the content
-/// hash over the stored bytes) hold for what it stores. The previous-version list comes only from this device's own
-/// scans, never from the server or another device.
+/// hash over the stored bytes) hold for what it stores. The previous-version list comes only from this device: its own
+/// scans, or its own downloads, whose digests it made over the bytes it wrote, recorded only once each block was checked
+/// against its name or the whole file against its content hash (the names are the server's, each verified there too).
 /// </para>
 /// </summary>
 public sealed class KnownBlocks

@@ -21,6 +21,7 @@ internal sealed class Downloader(SyncPass p)
         var size = r.Size ?? 0;
         var temp = Path.Combine(p.Index.TempFolder, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24] + "-" + r.Rev + ".dropsync-part");
         IReadOnlyList<BlockRef> blocks;
+        DownloadedDigests? digests = null;
         long received = 0;
         try
         {
@@ -42,7 +43,8 @@ internal sealed class Downloader(SyncPass p)
                     bytes = null;
                 }
 
-                (blocks, received) = await DownloadBlocksAsync(r, temp, ct);
+                digests = new DownloadedDigests(p.Index.FastDigestSeed());
+                (blocks, received) = await DownloadBlocksAsync(r, temp, digests, ct);
             }
 
             Place(rel, temp, prior);
@@ -58,6 +60,7 @@ internal sealed class Downloader(SyncPass p)
 
             var info = new FileInfo(p.Full(rel));
             p.Index.Put(new IndexEntry(key, r.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, r.Rev, r.ContentHash, blocks));
+            RememberDigests(key, blocks, digests);
             p.Recorder.FoldersOnServer(r.Path);
             p.Report.FileDownloaded();
         }
@@ -134,7 +137,19 @@ internal sealed class Downloader(SyncPass p)
         }
     }
 
-    private async Task<(IReadOnlyList<BlockRef> Blocks, long Received)> DownloadBlocksAsync(RemoteEntry r, string temp, CancellationToken ct)
+    /// <summary>
+    /// Keeps a proven download's XXH128 digests as the file's known blocks, so its first local edit is re-scanned from
+    /// them (<see cref="KnownBlocks"/>) rather than in full.
+    /// </summary>
+    private void RememberDigests(string key, IReadOnlyList<BlockRef> blocks, DownloadedDigests? digests)
+    {
+        if (digests?.Encode(blocks) is { } known)
+        {
+            p.Index.PutKnownBlocks(key, known);
+        }
+    }
+
+    private async Task<(IReadOnlyList<BlockRef> Blocks, long Received)> DownloadBlocksAsync(RemoteEntry r, string temp, DownloadedDigests digests, CancellationToken ct)
     {
         // The block list comes a page at a time: each page's blocks are fetched before the next page is asked for, so
         // only one page of URLs is held (and none outlives its use); the hashes are kept for the index.
@@ -221,6 +236,7 @@ internal sealed class Downloader(SyncPass p)
                         && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
                         && BlockHash.Of(span.Span).Hex == b.Hash)
                     {
+                        digests.Add(b.Offset, span.Span);
                         pieces.Written(b.Offset, span.Span);
                         p.Advance(b.Size, r.Path);
                         return;
@@ -254,6 +270,7 @@ internal sealed class Downloader(SyncPass p)
 
                     // Written to the file with its piece (or, if the sync stops first, when the writer is disposed:
                     // a block that arrived is kept, and the next run resumes after it).
+                    digests.Add(b.Offset, span.Span);
                     pieces.Written(b.Offset, span.Span);
                     writeBehind?.Written(b.Size);
                     p.Advance(b.Size, r.Path);

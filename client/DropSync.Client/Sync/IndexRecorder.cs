@@ -18,6 +18,15 @@ internal sealed class IndexRecorder(SyncPass p)
         }
     }
 
+    /// <summary>Records a local file found to hold a server file's bytes (<see cref="SameContentCheck"/>): nothing was sent.</summary>
+    public void RecordSame(LocalItem item, long size, long mtime, IReadOnlyList<BlockRef> blocks, RemoteEntry remote)
+    {
+        var after = new FileInfo(p.Full(item.Rel));
+        var changedMeanwhile = !after.Exists || after.Length != size || after.LastWriteTimeUtc.Ticks != mtime;
+        p.Index.Put(new IndexEntry(item.Key, remote.Path, false, size, changedMeanwhile ? -1 : mtime, remote.Rev, remote.ContentHash, blocks));
+        FoldersOnServer(remote.Path);
+    }
+
     /// <summary>Records a committed upload; a file edited while it went up keeps mtime -1 so the next sync sends the newer version.</summary>
     public void RecordUpload(LocalItem item, long size, long mtime, IReadOnlyList<BlockRef> blocks, RemoteEntry result)
     {

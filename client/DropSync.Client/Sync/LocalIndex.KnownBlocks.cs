@@ -65,6 +65,24 @@ public sealed partial class LocalIndex
         cmd.Parameters.AddWithValue("$b", blocks);
     });
 
+    /// <summary>
+    /// Keeps a moved or renamed file's known blocks under its new key. Called after the index entry moved: the entry's
+    /// <see cref="Remove"/> drops them with the old key, and this write is queued after it. A row is a fact about bytes,
+    /// so it stays true of the same bytes under another name.
+    /// </summary>
+    public void CarryKnownBlocks(string fromKey, string toKey)
+    {
+        if (GetKnownBlocks(fromKey) is { } blocks)
+        {
+            Enqueue(cmd =>
+            {
+                cmd.CommandText = "INSERT OR REPLACE INTO known_blocks VALUES($k, $b)";
+                cmd.Parameters.AddWithValue("$k", toKey);
+                cmd.Parameters.AddWithValue("$b", blocks);
+            });
+        }
+    }
+
     public void RemoveKnownBlocks(string key) => Execute(cmd =>
     {
         cmd.CommandText = "DELETE FROM known_blocks WHERE key = $k";

@@ -16,6 +16,7 @@ internal sealed class MoveExecutor(SyncPass p)
             var rev = moved.Rev ?? from.Rev;
             var contentHash = moved.ContentHash ?? from.ContentHash;
             p.Index.Put(new IndexEntry(to.Key, moved.Path, false, to.Size, to.Mtime, rev, contentHash, from.Blocks));
+            p.Index.CarryKnownBlocks(from.Key, to.Key);
             p.Recorder.FoldersOnServer(moved.Path);
             p.Report.FileMoved();
         }
@@ -65,6 +66,7 @@ internal sealed class MoveExecutor(SyncPass p)
             var path = moved.Path + from.Path[move.FromPath.Length..];
             p.Index.Remove(from.Key);
             p.Index.Put(new IndexEntry(to.Key, path, false, to.Size, to.Mtime, from.Rev, from.ContentHash, from.Blocks));
+            p.Index.CarryKnownBlocks(from.Key, to.Key);
             p.Recorder.FoldersOnServer(path);
             p.Report.FileMoved();
         }
@@ -91,6 +93,7 @@ internal sealed class MoveExecutor(SyncPass p)
             var info = new FileInfo(p.Full(toRel + p.Local[from.Key].Rel[move.Folder.Rel.Length..]));
             p.Index.Remove(from.Key);
             p.Index.Put(new IndexEntry(SyncEngine.KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
+            p.Index.CarryKnownBlocks(from.Key, SyncEngine.KeyOf(to.Path));
             p.Recorder.FoldersOnServer(to.Path);
             p.Report.FileMoved();
         }
@@ -106,6 +109,7 @@ internal sealed class MoveExecutor(SyncPass p)
         var info = new FileInfo(p.Full(toRel));
         p.Index.Remove(from.Key);
         p.Index.Put(new IndexEntry(SyncEngine.KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
+        p.Index.CarryKnownBlocks(from.Key, SyncEngine.KeyOf(to.Path));
         p.Recorder.FoldersOnServer(to.Path);
         p.Report.FileMoved();
     }
@@ -123,7 +127,7 @@ internal sealed class MoveExecutor(SyncPass p)
         if (p.Indexed.TryGetValue(item.Key, out var i))
         {
             // The same bytes under a new rev (the rename gave it one) need no download; other bytes are still fetched.
-            p.Index.Put(i with { Path = r.Path, Rev = SyncPlanner.SameContent(i, r) ? r.Rev : i.Rev });
+            p.Index.Put(SyncPlanner.SameContent(i, r) ? i with { Path = r.Path, Rev = r.Rev, ContentHash = r.ContentHash } : i with { Path = r.Path });
         }
 
         p.Report.FileMoved();

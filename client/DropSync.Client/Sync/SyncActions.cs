@@ -13,7 +13,9 @@ public abstract record SyncAction
 
 /// <summary>Sends a local file: <c>add</c> (new, or an edit that beats a delete) or <c>update</c> of <paramref name="Rev"/>.</summary>
 /// <param name="Why">What the planner saw: new, edited, conflict (both sides edited: the server keeps both), edit beats delete, new on both sides.</param>
-public sealed record UploadAction(LocalItem Item, string Mode, string? Rev, string Why) : SyncAction
+/// <param name="Over">New on both sides with the same size: the server's file, which the upload first compares the local
+/// bytes with (<see cref="ContentMatch"/>), so that the same bytes under another hash kind or block cut are not sent as a conflict.</param>
+public sealed record UploadAction(LocalItem Item, string Mode, string? Rev, string Why, RemoteEntry? Over = null) : SyncAction
 {
     public override string Describe() => $"upload {Mode} /{Item.Rel} ({Why})";
 }

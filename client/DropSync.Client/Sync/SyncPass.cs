@@ -20,6 +20,7 @@ internal sealed class SyncPass
         Recorder = new IndexRecorder(this);
         Conflicts = new ConflictHandler(this);
         Uploads = new Uploader(this);
+        SameContent = new SameContentCheck(this);
         Resumable = new ResumableUploader(this);
         Downloads = new Downloader(this);
         BatchDownloads = new BatchDownloader(this);
@@ -41,6 +42,7 @@ internal sealed class SyncPass
     public IndexRecorder Recorder { get; }
     public ConflictHandler Conflicts { get; }
     public Uploader Uploads { get; }
+    public SameContentCheck SameContent { get; }
     public ResumableUploader Resumable { get; }
     public Downloader Downloads { get; }
     public BatchDownloader BatchDownloads { get; }

@@ -22,7 +22,7 @@ public static partial class SyncPlanner
                     // New on both sides: upload in add mode; identical content is a no-op, different content a conflict.
                     if (Up)
                     {
-                        Upload(l, "add", null, "new on both sides");
+                        Upload(l, "add", null, "new on both sides", ContentMatch.BeforeAdd(l.Size, r) == ContentCheck.Different ? null : r);
                     }
                     else
                     {
@@ -98,7 +98,8 @@ public static partial class SyncPlanner
                 // (a rename does that as it renames).
                 if (!renamedThere || !Down)
                 {
-                    _plan.Records.Add(new RecordInIndexAction(i with { Rev = r.Rev, Path = renamedThere ? i.Path : r.Path }));
+                    // The server's hash too: a later server-side move of it is then matched by exact hash text.
+                    _plan.Records.Add(new RecordInIndexAction(i with { Rev = r.Rev, Path = renamedThere ? i.Path : r.Path, ContentHash = r.ContentHash }));
                 }
             }
             else if (!lc && rc && Down)

@@ -76,6 +76,21 @@ public static partial class SyncPlanner
         return covered == i.Size ? ContentHash.OfBlockList(i.Blocks).ToString() : null;
     }
 
+    /// <summary>The content hashes an index entry is known by: its recorded one, and the b1 value its blocks make when that is another.</summary>
+    internal static IEnumerable<string> ContentKeys(IndexEntry i)
+    {
+        if (i.ContentHash is null)
+        {
+            yield break;
+        }
+
+        yield return i.ContentHash;
+        if (BlockListHashOf(i, ContentHash.BlockListPrefix) is { } derived)
+        {
+            yield return derived;
+        }
+    }
+
     private sealed partial class Planning(PlannerInput input)
     {
         private readonly SyncPlan _plan = new();
@@ -131,12 +146,12 @@ public static partial class SyncPlanner
 
         private bool IsLocalOnly(LocalItem l) => input.LocalOnly.TryGetValue(l.Key, out var refused) && refused == (l.Size, l.Mtime);
 
-        private void Upload(LocalItem item, string mode, string? rev, string why)
+        private void Upload(LocalItem item, string mode, string? rev, string why, RemoteEntry? over = null)
         {
             // A file the server refused (read-only for this user) is not sent again until it changes.
             if (!IsLocalOnly(item))
             {
-                _plan.Uploads.Add(new UploadAction(item, mode, rev, why));
+                _plan.Uploads.Add(new UploadAction(item, mode, rev, why, over));
             }
         }
 
@@ -208,13 +223,17 @@ public static partial class SyncPlanner
             }
         }
 
-        /// <summary>Server moves: a new server file with the content of one that vanished from the server, still unchanged here.</summary>
+        /// <summary>
+        /// Server moves: a new server file with the content of one that vanished from the server, still unchanged here.
+        /// Matched by the index's hash, or by the b1 value its blocks make (an entry recorded with Dropbox's hash).
+        /// </summary>
         private void RemoteMoves()
         {
             var gone = _indexFiles.Values
                 .Where(i => !_handled.Contains(i.Key) && !_remoteFiles.ContainsKey(i.Key) && i.ContentHash is not null && i.Size > 0
                     && _localFiles.TryGetValue(i.Key, out var l) && !LocalChanged(l, i))
-                .ToLookup(i => (i.ContentHash, i.Size));
+                .SelectMany(i => ContentKeys(i).Select(hash => (Hash: hash, Entry: i)))
+                .ToLookup(x => (x.Hash, x.Entry.Size), x => x.Entry);
             var used = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (key, r) in _remoteFiles)
             {
@@ -223,7 +242,7 @@ public static partial class SyncPlanner
                     continue;
                 }
 
-                var from = gone[(r.ContentHash, r.Size ?? -1)].FirstOrDefault(g => !used.Contains(g.Key));
+                var from = gone[(r.ContentHash ?? "", r.Size ?? -1)].FirstOrDefault(g => !used.Contains(g.Key));
                 if (from is not null)
                 {
                     used.Add(from.Key);

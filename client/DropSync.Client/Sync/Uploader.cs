@@ -19,15 +19,21 @@ internal sealed class Uploader(SyncPass p)
     /// </summary>
     public List<(string What, Func<CancellationToken, Task> Run)> Actions(List<UploadAction> uploads)
     {
-        var batched = p.Options.BatchUploads ? uploads.Where(u => FitsABatch(u.Item.Rel, u.Item.Size)).ToList() : [];
-        var single = p.Options.BatchUploads ? uploads.Where(u => !FitsABatch(u.Item.Rel, u.Item.Size)).ToList() : uploads;
+        // A file new on both sides with the server's size is compared first (one by one): the same bytes are not sent.
+        var batched = p.Options.BatchUploads ? uploads.Where(u => u.Over is null && FitsABatch(u.Item.Rel, u.Item.Size)).ToList() : [];
+        var single = p.Options.BatchUploads ? uploads.Where(u => u.Over is not null || !FitsABatch(u.Item.Rel, u.Item.Size)).ToList() : uploads;
         var actions = new List<(string What, Func<CancellationToken, Task> Run)>();
-        actions.AddRange(single.Select(u => (u.Item.Rel, (Func<CancellationToken, Task>)(c => UploadAsync(u.Item, u.Mode, u.Rev, c)))));
+        actions.AddRange(single.Select(u => (u.Item.Rel, (Func<CancellationToken, Task>)(c => UploadAsync(u.Item, u.Mode, u.Rev, c, u.Over)))));
         actions.AddRange(Batches(batched).Select(b => ("a batch of uploads", (Func<CancellationToken, Task>)(c => UploadBatchAsync(b, c)))));
         return actions;
     }
 
-    public async Task UploadAsync(LocalItem item, string mode, string? rev, CancellationToken ct)
+    /// <summary>
+    /// Sends one file. <paramref name="over"/>: the server's file of the same size an add lands on; when the local bytes
+    /// are its bytes (under another hash kind or block cut, which the server's "already there" cannot see), nothing is
+    /// sent and the index takes its rev.
+    /// </summary>
+    public async Task UploadAsync(LocalItem item, string mode, string? rev, CancellationToken ct, RemoteEntry? over = null)
     {
         var full = p.Full(item.Rel);
         var info = new FileInfo(full);
@@ -42,6 +48,12 @@ internal sealed class Uploader(SyncPass p)
         long sent = 0, body = 0;
         try
         {
+            if (over is not null && await p.SameContent.SameAsync(full, over, ct) is { } same)
+            {
+                p.Recorder.RecordSame(item, size, mtime, same, over);
+                return;
+            }
+
             RemoteEntry result;
             if (size <= MediaUploadLimit)
             {
@@ -105,7 +117,7 @@ internal sealed class Uploader(SyncPass p)
         try
         {
             var files = new List<(LocalItem Item, string Mode, string? Rev, byte[] Bytes, long Mtime, IReadOnlyList<BlockRef> Blocks)>(batch.Count);
-            foreach (var (item, mode, rev, _) in batch)
+            foreach (var (item, mode, rev, _, _) in batch)
             {
                 var info = new FileInfo(p.Full(item.Rel));
                 if (!info.Exists || !FitsABatch(item.Rel, info.Length))

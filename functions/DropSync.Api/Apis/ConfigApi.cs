@@ -22,7 +22,8 @@ namespace DropSync.Api.Apis;
 /// <param name="UploadBlocksInParts">Whether a resumable upload may begin with part of its block list (<c>more_blocks</c>) and add
 /// the rest through /files/upload/blocks; false from servers before it, whose clients send the whole list at begin.</param>
 /// <param name="BlockListContentHash">Whether a resumable upload may ask for <c>content_hash_kind: "b1"</c>: the revision's
-/// content_hash is then "b1:" + the SHA-256 over its blocks' names and lengths, not Dropbox's; false from servers before it.</param>
+/// content_hash is then "b1:" + the SHA-256 over its blocks' names and lengths, not Dropbox's; false from servers before it,
+/// and from servers whose operator turned it off (DropSync:BlockListContentHash) for clients that cannot check b1.</param>
 public sealed record ServerConfigResponse(
     string Mode,
     string WebsocketUrl,
@@ -66,7 +67,7 @@ internal static class ConfigApi
             DownloadBatches.MaxFiles,
             limits.MaxDownloadBatchBytes,
             UploadBlocksInParts: true,
-            BlockListContentHash: true);
+            BlockListContentHash: options.BlockListContentHash);
     }
 
     /// <summary>The live feed's URL: AWS, the WebSocket stage's (DROPSYNC_WS_URL); embedded, this server's.</summary>

@@ -24,7 +24,7 @@ internal static class AwsModeServices
         string.Equals(config[AwsEnvironment.ModeSetting], AwsEnvironment.AwsMode, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A setting by its environment name, else from <c>DropSync:Aws:*</c> configuration.</summary>
-    /// <summary>The retention policy from the Lambda environment (the stack's parameters), over DropSync:* settings.</summary>
+    /// <summary>The retention policy and the content-hash setting from the Lambda environment (the stack's parameters), over DropSync:* settings.</summary>
     public static void ApplyRetentionSettings(IConfiguration config, DropSync.Core.Files.DropSyncOptions options)
     {
         if (int.TryParse(config.Setting(AwsEnvironment.VersionRetentionDays), System.Globalization.CultureInfo.InvariantCulture, out var days) && days > 0)
@@ -38,6 +38,11 @@ internal static class AwsModeServices
         if (int.TryParse(config.Setting(AwsEnvironment.MaxRevisionsPerFile), System.Globalization.CultureInfo.InvariantCulture, out var revisions) && revisions > 0)
         {
             options.MaxRevisionsPerFile = revisions;
+        }
+
+        if (bool.TryParse(config.Setting(AwsEnvironment.BlockListContentHash), out var blockListHash))
+        {
+            options.BlockListContentHash = blockListHash;
         }
     }
 

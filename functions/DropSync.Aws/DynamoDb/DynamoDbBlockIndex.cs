@@ -323,6 +323,43 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
             }).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Releases an aborted session's pins: a block whose pin is still <paramref name="expiresAt"/> (no session that
+    /// expires later declared it) is pinned only until <paramref name="now"/>. A pin is the latest expiry of the
+    /// sessions that declared the block, so one declared earlier by a session that is still open loses its pin here too
+    /// (its block can then be collected, after its grace period, before that session finishes: the finish answers
+    /// blocks_missing and the client sends it again; a committed revision's blocks are counted references and stay).
+    /// </summary>
+    internal async Task UnpinAsync(IEnumerable<BlockRef> blocks, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(
+            blocks.Select(b => b.Hash).Distinct(),
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (hash, ct) =>
+            {
+                try
+                {
+                    var response = await _db.Client.UpdateItemAsync(
+                        new UpdateItemRequest
+                        {
+                            TableName = _db.Tables.Blocks,
+                            Key = BlockKey(hash),
+                            UpdateExpression = "SET #pin = :now",
+                            ConditionExpression = "#pin = :exp",
+                            ExpressionAttributeNames = new() { ["#pin"] = PinAttribute },
+                            ExpressionAttributeValues = new() { [":exp"] = Ddb.N(Ddb.Ms(expiresAt)), [":now"] = Ddb.N(Ddb.Ms(now)) },
+                            ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+                        },
+                        ct).ConfigureAwait(false);
+                    _db.Capacity.Record("MarkAbortedAsync", response.ConsumedCapacity);
+                }
+                catch (ConditionalCheckFailedException)
+                {
+                    // Pinned by a session that expires later (or no longer pinned): left as it is.
+                }
+            }).ConfigureAwait(false);
+    }
+
     private static Dictionary<string, AttributeValue> BlockKey(BlockHash hash) => Ddb.Key(BlocksPartitionKey, hash.Hex, BlocksSortKey, BlockItemKey);
 
     private Task<Dictionary<string, AttributeValue>?> ReadBlockItemAsync(BlockHash hash, string operation, CancellationToken cancellationToken) =>

@@ -6,8 +6,10 @@ namespace DropSync.Aws.DynamoDb;
 
 /// <summary>
 /// Aborting a session: the open-user key goes (so the cap's count no longer sees it, as on commit) and the abort time is
-/// set, which the append's condition refuses. The expiry key stays: the sweep deletes it when it expires and hands its
-/// blocks to the GC index as for any uncommitted session, so an aborted one gets no TTL either.
+/// set, which the append's condition refuses. Then its blocks are released at once: unpinned where no later session
+/// pins them (<see cref="DynamoDbBlockIndex.UnpinAsync"/>) and those no revision references handed to the GC index, as
+/// the expiry sweep does (idempotent: an abort that dies in between leaves them to the sweep, as before). The expiry key
+/// stays: the sweep deletes the session when it expires, so an aborted one gets no TTL either.
 /// </summary>
 public sealed partial class DynamoDbUploadSessionStore
 {
@@ -41,6 +43,14 @@ public sealed partial class DynamoDbUploadSessionStore
         catch (ConditionalCheckFailedException)
         {
             // Unknown, committed or aborted already: nothing to change.
+            return;
+        }
+
+        if (await GetAsync(uploadId, cancellationToken).ConfigureAwait(false) is { CommittedRev: null } aborted)
+        {
+            var index = new DynamoDbBlockIndex(_db);
+            await index.UnpinAsync(aborted.Blocks, aborted.ExpiresAt, at, cancellationToken).ConfigureAwait(false);
+            await index.JoinGcIndexIfUnreferencedAsync(aborted.Blocks, at, nameof(MarkAbortedAsync), cancellationToken).ConfigureAwait(false);
         }
     }
 }

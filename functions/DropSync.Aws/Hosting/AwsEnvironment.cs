@@ -55,6 +55,9 @@ public static class AwsEnvironment
     /// <summary>The most revisions kept of one file (DropSync:MaxRevisionsPerFile; default 100).</summary>
     public const string MaxRevisionsPerFile = "DROPSYNC_MAX_REVISIONS_PER_FILE";
 
+    /// <summary>"false" turns the block-list content hash off (DropSync:BlockListContentHash; default true).</summary>
+    public const string BlockListContentHash = "DROPSYNC_BLOCK_LIST_CONTENT_HASH";
+
     /// <summary>The region (set by Lambda).</summary>
     public const string Region = "AWS_REGION";
 
@@ -78,7 +81,7 @@ public static class AwsEnvironment
     public static IReadOnlyList<string> All { get; } =
     [
         TablePrefix, Bucket, KmsKeyId, ChangeQueueUrl, WebSocketEndpoint, WebSocketUrl, MasterKey, MasterKeySecretArn, EventsSecret, ColdAfterDays,
-        VersionRetentionDays, MaxRevisionsPerFile, GcShards, Region,
+        VersionRetentionDays, MaxRevisionsPerFile, BlockListContentHash, GcShards, Region,
         DynamoDbEndpoint, S3Endpoint, SqsEndpoint,
     ];
 

@@ -47,6 +47,13 @@ public sealed partial class DropSyncOptions
     /// <summary>How long a revision that is no longer current, or a deleted file, stays restorable (issue 16).</summary>
     public TimeSpan VersionRetention { get; set; } = TimeSpan.FromDays(180);
 
+    /// <summary>
+    /// Whether resumable uploads may have the block-list content hash (<c>b1:</c>, /config's block_list_content_hash).
+    /// Off, /config does not offer it and a begin that asks for it gets Dropbox's hash: for a deployment whose devices
+    /// include clients from before b1, which cannot check a b1 revision they download.
+    /// </summary>
+    public bool BlockListContentHash { get; set; } = true;
+
     /// <summary>The most revisions kept of one file; the newest are kept.</summary>
     public int MaxRevisionsPerFile { get; set; } = 100;
 

@@ -7,8 +7,9 @@ namespace DropSync.Core.Files;
 /// <summary>
 /// <c>/files/upload/abort</c>: a client that gives an upload up (the file changed while it was read, the sync was
 /// cancelled before the session was recorded, the finish was refused) says so, and the session stops counting against
-/// the cap on open sessions at once rather than when it expires. Its blocks stay pinned until then: a block a client
-/// sent is likely sent again soon, and the sweep frees what is left as for any expired session.
+/// the cap on open sessions at once rather than when it expires, and its blocks stop being pinned: those no file and no
+/// other open upload holds are collected after their grace period (a block sent again soon is recorded afresh and
+/// kept), not two days later when the session expires.
 /// </summary>
 public sealed partial class UploadService
 {

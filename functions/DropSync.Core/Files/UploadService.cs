@@ -57,16 +57,21 @@ public sealed partial class UploadService(
                 request.MoreBlocks ? $"The blocks add up to {sum} bytes, more than the size {request.Size}." : $"The blocks add up to {sum} bytes but size says {request.Size}.");
         }
 
+        // With b1 turned off (old clients in the deployment), a begin that asks for it gets Dropbox's hash, the kind every
+        // client checks; a declared value must then be of that kind, since the revision will not carry a b1 one.
+        var kind = request.ContentHashKind == ContentHashKind.BlockList && !options.BlockListContentHash ? ContentHashKind.Pieces : request.ContentHashKind;
         string? declaredHash = null;
         if (request.ContentHash is not null)
         {
-            if (!ContentHash.TryParse(request.ContentHash, out var parsed) || parsed.Kind != request.ContentHashKind)
+            if (!ContentHash.TryParse(request.ContentHash, out var parsed) || parsed.Kind != kind)
             {
                 throw Errors.Errors.BadRequest(
                     ErrorCodes.MalformedContentHash,
-                    request.ContentHashKind == ContentHashKind.BlockList
+                    kind == ContentHashKind.BlockList
                         ? "content_hash is \"b1:\" and 64 hex digits (the block-list hash asked for by content_hash_kind)."
-                        : "content_hash is 64 hex digits (Dropbox's content hash).");
+                        : kind != request.ContentHashKind
+                            ? "content_hash is 64 hex digits (Dropbox's content hash): the block-list hash is turned off on this server."
+                            : "content_hash is 64 hex digits (Dropbox's content hash).");
             }
 
             declaredHash = parsed.ToString();
@@ -87,7 +92,7 @@ public sealed partial class UploadService(
             Mode = request.Mode,
             ExpectedRev = request.Rev,
             ClientContentHash = declaredHash,
-            ContentHashKind = request.ContentHashKind,
+            ContentHashKind = kind,
             CreatedAt = now,
             ExpiresAt = now + options.UploadSessionLifetime,
         };

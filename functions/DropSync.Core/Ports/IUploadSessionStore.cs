@@ -16,7 +16,9 @@ public interface IUploadSessionStore
     /// <summary>
     /// Marks an open session aborted at <paramref name="at"/>: it no longer counts as open, takes no more blocks, and the
     /// service refuses to finish it. Changes nothing for a committed, already aborted or unknown session (so it is
-    /// idempotent). The session is kept, its blocks pinned, until it expires and the sweep deletes it as any other.
+    /// idempotent). The session is kept until it expires and the sweep deletes it as any other, but it pins its blocks no
+    /// more: those no revision references and no other open session pins become collectable at once (after their grace
+    /// period), not when it expires.
     /// </summary>
     Task MarkAbortedAsync(string uploadId, DateTimeOffset at, CancellationToken cancellationToken);
 

@@ -13,12 +13,16 @@ public sealed partial class SqliteMetadataStore
     /// <summary>Hashes per IN list: well under SQLite's bound-parameter limit, while a 65,536-block file takes few queries.</summary>
     private const int HashesPerQuery = 500;
 
-    /// <summary>The collection rule for the row <c>blocks</c>: no revision references it and no live session ($now) pins it.</summary>
+    /// <summary>
+    /// The collection rule for the row <c>blocks</c>: no revision references it and no live session ($now) pins it. An
+    /// aborted session pins nothing from its abort on (it can never be finished), so its blocks that nothing else holds
+    /// are collected as soon as their grace period allows, not when the session expires.
+    /// </summary>
     private const string NothingReferencesBlock = """
         NOT EXISTS (SELECT 1 FROM revision_blocks r WHERE r.hash = blocks.hash)
         AND NOT EXISTS (
             SELECT 1 FROM upload_session_blocks p JOIN upload_sessions s ON s.upload_id = p.upload_id
-            WHERE p.hash = blocks.hash AND s.expires_at > $now)
+            WHERE p.hash = blocks.hash AND s.expires_at > $now AND s.aborted_at IS NULL)
         """;
 
     public Task RecordAsync(string userId, BlockHash hash, int size, DateTimeOffset at, CancellationToken cancellationToken) =>
