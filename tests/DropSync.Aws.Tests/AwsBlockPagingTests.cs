@@ -69,6 +69,9 @@ public sealed class AwsBlockPagingTests(DynamoDbServer dynamo, S3Server s3) : Aw
         while (start is not null)
         {
             var page = await PostAsync(api, "/files/get_blocks", new { path = "/many.bin", start }, "get_blocks", answers);
+            // Presigned S3 URLs are one object each: no run form, and the answer says so.
+            Assert.True(page.AsObject().ContainsKey("runs"), "the answer says which form its URLs take");
+            Assert.Null(page["runs"]);
             foreach (var block in page["blocks"]!.AsArray())
             {
                 reassembled.AddRange(await raw.GetByteArrayAsync(block!["url"]!.GetValue<string>()));

@@ -78,11 +78,11 @@ public sealed class ParallelTransferTests(ServerFixture fixture)
             await a.SyncAsync();
 
             using var cancel = new CancellationTokenSource();
-            b.Counter.CancelAfterBlocks = (3, cancel);
+            b.Counter.CancelAfterReceivedBytes = (data.Length / 4, cancel);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b.SyncAsync(ct: cancel.Token, blockParallelism: 8));
             Assert.False(b.Exists("disk.img"));
 
-            b.Counter.CancelAfterBlocks = null;
+            b.Counter.CancelAfterReceivedBytes = null;
             var report = await b.SyncAsync(blockParallelism: 8);
             Assert.Empty(report.Errors);
             Assert.Equal(data, File.ReadAllBytes(b.PathOf("disk.img")));

@@ -169,17 +169,18 @@ public sealed class ResumeAndDeltaSyncTests(ServerFixture fixture)
             await a.SyncAsync();
 
             using var cancel = new CancellationTokenSource();
-            b.Counter.CancelAfterBlocks = (8, cancel);
+            // Cut a third of the way in: inside a run of blocks (embedded mode fetches up to eight per GET).
+            b.Counter.CancelAfterReceivedBytes = (data.Length / 3, cancel);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b.SyncAsync(ct: cancel.Token, blockParallelism: 1));
-            var first = b.Counter.Received;
+            var first = b.Counter.Delivered;
             Assert.InRange(first, 1, data.Length / 2);
             Assert.False(b.Exists("disk.img"));
 
-            b.Counter.CancelAfterBlocks = null;
+            b.Counter.CancelAfterReceivedBytes = null;
             b.Counter.Reset();
             var report = await b.SyncAsync(blockParallelism: 1);
             Assert.Equal(1, report.FilesDownloaded);
-            // Only the rest comes down; the block whose response was cut off by the cancel (at most one, ≤ 4 MiB) again.
+            // Only the rest comes down; the block whose bytes were cut off by the cancel (at most one, ≤ 4 MiB) again.
             Assert.InRange(b.Counter.Received, data.Length - first, data.Length - first + (4 * 1024 * 1024));
             Assert.True(b.Counter.Received < data.Length * 3 / 4);
             Assert.Equal(data, File.ReadAllBytes(b.PathOf("disk.img")));

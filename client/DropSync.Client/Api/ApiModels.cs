@@ -21,8 +21,14 @@ public sealed record UploadSession(string UploadId, IReadOnlyList<MissingBlock> 
 
 public sealed record BlockDownload(string Hash, int Size, long Offset, string Url);
 
-/// <summary>A page of a file's blocks; <see cref="NextStart"/> (when <see cref="HasMore"/>) is where the next page starts.</summary>
-public sealed record BlockList(RemoteEntry Metadata, IReadOnlyList<BlockDownload> Blocks, bool HasMore = false, int? NextStart = null);
+/// <summary>
+/// A page of a file's blocks; <see cref="NextStart"/> (when <see cref="HasMore"/>) is where the next page starts.
+/// <see cref="Runs"/>, when the server gives them (embedded mode), cover the page's blocks in consecutive runs of one GET each.
+/// </summary>
+public sealed record BlockList(RemoteEntry Metadata, IReadOnlyList<BlockDownload> Blocks, bool HasMore = false, int? NextStart = null, int Start = 0, IReadOnlyList<BlockRun>? Runs = null);
+
+/// <summary>Blocks <see cref="First"/> to <see cref="First"/> + <see cref="Count"/> - 1 of the file in one GET of <see cref="Url"/>, their bytes back to back.</summary>
+public sealed record BlockRun(int First, int Count, long Offset, long Size, string Url);
 
 public sealed record Revision(string Rev, string Path, long Size, string ContentHash, DateTimeOffset ServerModified, string? DeviceId);
 

@@ -314,6 +314,18 @@ public sealed partial class DropSyncApi : IDisposable
         return await body.ReadAsync(probe, ct) == 0 ? total : total + 1;
     }
 
+    /// <summary>Opens a run's body (its blocks' bytes back to back, <see cref="BlockRun.Size"/> in all) for <paramref name="read"/>.</summary>
+    public async Task ReadBlockRunAsync(BlockRun run, Func<Stream, CancellationToken, Task> read, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(read);
+        using var request = new HttpRequestMessage(HttpMethod.Get, run.Url);
+        using var response = await SendUnauthenticatedAsync(request, ct);
+        await EnsureSuccessAsync(response, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        await read(body, ct);
+    }
+
     /// <summary>Streams a file's content (from <paramref name="from"/> on, with a Range request) into <paramref name="destination"/>.</summary>
     public async Task DownloadAsync(string path, string? rev, long from, Stream destination, CancellationToken ct)
     {

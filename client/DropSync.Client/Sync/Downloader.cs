@@ -11,7 +11,7 @@ using Microsoft.Win32.SafeHandles;
 namespace DropSync.Client.Sync;
 
 /// <summary>Fetches files (whole, or by blocks reusing local ones), verifies them, and puts them in place.</summary>
-internal sealed class Downloader(SyncPass p)
+internal sealed partial class Downloader(SyncPass p)
 {
     /// <param name="fetched">The file's content when a batch already brought it (<see cref="BatchDownloader"/>); verified here like any other.</param>
     public async Task DownloadAsync(RemoteEntry r, IndexEntry? prior, CancellationToken ct, byte[]? fetched = null)
@@ -179,7 +179,7 @@ internal sealed class Downloader(SyncPass p)
                 while (true)
                 {
                     refs.AddRange(list.Blocks.Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)));
-                    await FetchPageAsync(handle, existingLength, list.Blocks, pieces, writeBehind);
+                    await FetchPageAsync(handle, existingLength, list, pieces, writeBehind);
                     if (!list.HasMore || list.NextStart is not { } next)
                     {
                         break;
@@ -225,61 +225,80 @@ internal sealed class Downloader(SyncPass p)
 
         return (refs, received);
 
-        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, IReadOnlyList<Api.BlockDownload> blocks, PieceWriter pieces, WriteBehind? writeBehind) =>
-            Parallel.ForEachAsync(blocks, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (b, c) =>
+        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, BlockList page, PieceWriter pieces, WriteBehind? writeBehind) =>
+            Parallel.ForEachAsync(PlanPage(page, existingLength), new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (work, c) =>
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
-                try
+                if (work.Run is { } run)
                 {
-                    var span = buffer.AsMemory(0, b.Size);
-                    if (b.Offset + b.Size <= existingLength
-                        && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
-                        && BlockHash.Of(span.Span).Hex == b.Hash)
+                    var (got, bad, rest) = await FetchRunAsync(r.Path, run, work.Blocks, byNames, pieces, digests, writeBehind, c);
+                    Interlocked.Add(ref received, got);
+                    Interlocked.Add(ref damaged, bad);
+                    // A run torn on the way: its blocks not yet received come one by one, each with its retries.
+                    foreach (var b in rest)
                     {
-                        digests.Add(b.Offset, span.Span);
-                        pieces.Written(b.Offset, span.Span);
-                        p.Advance(b.Size, r.Path);
+                        await FetchOneAsync(handle, existingLength, b, pieces, writeBehind, c);
+                    }
+
+                    return;
+                }
+
+                await FetchOneAsync(handle, existingLength, work.Blocks[0], pieces, writeBehind, c);
+            });
+
+        async Task FetchOneAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, Api.BlockDownload b, PieceWriter pieces, WriteBehind? writeBehind, CancellationToken c)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
+            try
+            {
+                var span = buffer.AsMemory(0, b.Size);
+                if (b.Offset + b.Size <= existingLength
+                    && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
+                    && BlockHash.Of(span.Span).Hex == b.Hash)
+                {
+                    digests.Add(b.Offset, span.Span);
+                    pieces.Written(b.Offset, span.Span);
+                    p.Advance(b.Size, r.Path);
+                    return;
+                }
+
+                if (p.LocalBlocks.TryRead(b.Hash, span))
+                {
+                    p.Report.Reused(b.Size);
+                }
+                else
+                {
+                    // Pieces kind: not hashed as a block: the content hash over the whole file (each 4 MiB piece
+                    // hashed as its bytes are written) proves every byte, so a second SHA-256 pass per block would
+                    // cost a core for nothing; a block that came damaged is found and fetched again from the part
+                    // file next sync. Block-list kind: each block is hashed against its name instead (one pass).
+                    var got = await TransientRetry.RunAsync(t => p.Api.GetBlockAsync(b, span, t), c);
+                    if (got != b.Size)
+                    {
+                        throw new InvalidDataException($"A block of {r.Path} arrived damaged; it will be fetched again on the next sync.");
+                    }
+
+                    if (byNames && BlockHash.Of(span.Span).Hex != b.Hash)
+                    {
+                        Interlocked.Increment(ref damaged);
                         return;
                     }
 
-                    if (p.LocalBlocks.TryRead(b.Hash, span))
-                    {
-                        p.Report.Reused(b.Size);
-                    }
-                    else
-                    {
-                        // Pieces kind: not hashed as a block: the content hash over the whole file (each 4 MiB piece
-                        // hashed as its bytes are written) proves every byte, so a second SHA-256 pass per block would
-                        // cost a core for nothing; a block that came damaged is found and fetched again from the part
-                        // file next sync. Block-list kind: each block is hashed against its name instead (one pass).
-                        var got = await TransientRetry.RunAsync(t => p.Api.GetBlockAsync(b, span, t), c);
-                        if (got != b.Size)
-                        {
-                            throw new InvalidDataException($"A block of {r.Path} arrived damaged; it will be fetched again on the next sync.");
-                        }
-
-                        if (byNames && BlockHash.Of(span.Span).Hex != b.Hash)
-                        {
-                            Interlocked.Increment(ref damaged);
-                            return;
-                        }
-
-                        Interlocked.Add(ref received, b.Size);
-                        p.Report.Downloaded(b.Size);
-                    }
-
-                    // Written to the file with its piece (or, if the sync stops first, when the writer is disposed:
-                    // a block that arrived is kept, and the next run resumes after it).
-                    digests.Add(b.Offset, span.Span);
-                    pieces.Written(b.Offset, span.Span);
-                    writeBehind?.Written(b.Size);
-                    p.Advance(b.Size, r.Path);
+                    Interlocked.Add(ref received, b.Size);
+                    p.Report.Downloaded(b.Size);
                 }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            });
+
+                // Written to the file with its piece (or, if the sync stops first, when the writer is disposed:
+                // a block that arrived is kept, and the next run resumes after it).
+                digests.Add(b.Offset, span.Span);
+                pieces.Written(b.Offset, span.Span);
+                writeBehind?.Written(b.Size);
+                p.Advance(b.Size, r.Path);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
     }
 
     /// <summary>Moves a verified download into place, first setting aside any local version the index does not know.</summary>

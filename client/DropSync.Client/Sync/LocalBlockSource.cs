@@ -8,8 +8,30 @@ internal sealed class LocalBlockSource(SyncPass p)
     private readonly Lock _blocksLock = new();
     private Dictionary<string, (string Rel, long Offset, int Size)>? _localBlocks;
 
+    /// <summary>Whether some unchanged local file has the block, per the index (not read: <see cref="TryRead"/> verifies).</summary>
+    public bool Has(string hash) => Blocks().ContainsKey(hash);
+
     /// <summary>A block some unchanged local file already has (per the index), read and verified.</summary>
     public bool TryRead(string hash, Memory<byte> into)
+    {
+        if (!Blocks().TryGetValue(hash, out var source) || source.Size != into.Length)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var handle = File.OpenHandle(p.Full(source.Rel), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var read = RandomAccess.Read(handle, into.Span, source.Offset);
+            return read == into.Length && BlockHash.Of(into.Span).Hex == hash;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private Dictionary<string, (string Rel, long Offset, int Size)> Blocks()
     {
         lock (_blocksLock)
         {
@@ -33,20 +55,6 @@ internal sealed class LocalBlockSource(SyncPass p)
             }
         }
 
-        if (!_localBlocks.TryGetValue(hash, out var source) || source.Size != into.Length)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var handle = File.OpenHandle(p.Full(source.Rel), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var read = RandomAccess.Read(handle, into.Span, source.Offset);
-            return read == into.Length && BlockHash.Of(into.Span).Hex == hash;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        return _localBlocks;
     }
 }

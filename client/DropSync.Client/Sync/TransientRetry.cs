@@ -36,7 +36,7 @@ internal static class TransientRetry
             return true;
         }, ct);
 
-    private static bool IsTransient(Exception e) => e switch
+    public static bool IsTransient(Exception e) => e switch
     {
         DropSyncApiException api => (int)api.Status >= 500 || api.Status == HttpStatusCode.TooManyRequests,
         HttpRequestException => true,

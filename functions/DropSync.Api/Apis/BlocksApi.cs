@@ -19,6 +19,10 @@ internal static class BlocksApi
         blocks.MapPut("/{hash}", PutBlockAsync).WithName("putBlock").WithSummary("Upload one block to a signed URL from /files/upload?uploadType=resumable.");
         blocks.MapGet("/{hash}", GetBlockAsync).WithName("getBlock")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream").WithSummary("Download one block from a signed URL from /files/get_blocks.");
+        // A literal segment: routing prefers it to /{hash}, and "run" is no block name.
+        blocks.MapGet("/run", GetBlockRunAsync).WithName("getBlockRun")
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream")
+            .WithSummary("Download consecutive blocks, their bytes back to back, from a run URL of /files/get_blocks (embedded mode).");
         return routes;
     }
 
@@ -54,27 +58,62 @@ internal static class BlocksApi
             response.ContentType = "application/octet-stream";
             response.ContentLength = length;
             response.Headers.ETag = $"\"{block.Hex}\"";
-            var writer = response.BodyWriter;
-            var rest = buffer.Memory[..length];
-            while (!rest.IsEmpty)
+            if (await SendAsync(response.BodyWriter, buffer.Memory[..length], () =>
             {
-                var chunk = rest[..Math.Min(BlockBuffers.ResponseChunkSize, rest.Length)];
-                writer.Write(chunk.Span);
-                rest = rest[chunk.Length..];
-                if (rest.IsEmpty)
+                // The last bytes are copied into the response's pipe: the buffer is free before the wait for the client.
+                // Given back after that wait, it was still out when the client, holding the whole block, sent its next
+                // GET, and under load that request got a fifth 4 MiB buffer the pool then kept (issue 12).
+                BlockBuffers.Return(buffer);
+                returned = true;
+            }, context.RequestAborted))
+            {
+                return;
+            }
+        }
+        finally
+        {
+            if (!returned)
+            {
+                BlockBuffers.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A run's blocks in order, each read (decrypted and its tag checked, as a single block GET) into one pooled buffer and
+    /// sent before the next is read. The length is known up front from the signed list; a block that is missing or not
+    /// its listed size after the headers went aborts the response, so the client sees a short body, never wrong bytes.
+    /// </summary>
+    private static async Task GetBlockRunAsync(HttpContext context, SignedBlockUrls urls, BlockService blockService)
+    {
+        var blocks = AuthorizeRun(context, urls);
+        var response = context.Response;
+        var buffer = BlockBuffers.Rent();
+        var returned = false;
+        try
+        {
+            for (var i = 0; i < blocks.Count; i++)
+            {
+                var length = await blockService.ReadIntoAsync(blocks[i].Hash, buffer.Memory, context.RequestAborted);
+                if (length != blocks[i].Size)
                 {
-                    // The last bytes are copied into the response's pipe: the buffer is free before the wait for the client.
-                    // Given back after that wait, it was still out when the client, holding the whole block, sent its next
-                    // GET, and under load that request got a fifth 4 MiB buffer the pool then kept (issue 12).
-                    BlockBuffers.Return(buffer);
-                    returned = true;
+                    // Only a block store that lost or changed a block gets here: nothing wrong is sent either way.
+                    context.Abort();
+                    return;
                 }
 
-                // Each flush waits for the transport (Kestrel pauses the pipe at 64 KiB): a slow reader slows only itself.
-                var flushed = await writer.FlushAsync(context.RequestAborted);
-                if (flushed.IsCompleted || flushed.IsCanceled)
+                if (i == 0)
                 {
-                    break;
+                    // Set once the first block is read: a block missing at the start still answers a JSON error.
+                    response.ContentType = "application/octet-stream";
+                    response.ContentLength = blocks.Sum(b => (long)b.Size);
+                }
+
+                var last = i == blocks.Count - 1;
+                if (await SendAsync(response.BodyWriter, buffer.Memory[..length], last ? () => { BlockBuffers.Return(buffer); returned = true; }
+                : null, context.RequestAborted))
+                {
+                    return;
                 }
             }
         }
@@ -85,6 +124,53 @@ internal static class BlocksApi
                 BlockBuffers.Return(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> to the response a chunk at a time; true when the client went away. Each flush waits
+    /// for the transport (Kestrel pauses the pipe at 64 KiB): a slow reader slows only itself.
+    /// </summary>
+    /// <param name="beforeLastFlush">Run once the last bytes are in the pipe (the source buffer is free).</param>
+    private static async Task<bool> SendAsync(System.IO.Pipelines.PipeWriter writer, ReadOnlyMemory<byte> data, Action? beforeLastFlush, CancellationToken ct)
+    {
+        while (!data.IsEmpty)
+        {
+            var chunk = data[..Math.Min(BlockBuffers.ResponseChunkSize, data.Length)];
+            writer.Write(chunk.Span);
+            data = data[chunk.Length..];
+            if (data.IsEmpty)
+            {
+                beforeLastFlush?.Invoke();
+            }
+
+            var flushed = await writer.FlushAsync(ct);
+            if (flushed.IsCompleted || flushed.IsCanceled)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IReadOnlyList<BlockRef> AuthorizeRun(HttpContext context, SignedBlockUrls urls)
+    {
+        var query = context.Request.Query;
+        var list = query["blocks"].ToString();
+        var blocks = BlockRunList.Parse(list);
+        if (string.IsNullOrEmpty(query["u"])
+            || !long.TryParse(query["exp"], NumberStyles.None, CultureInfo.InvariantCulture, out var exp)
+            || string.IsNullOrEmpty(query["sig"]))
+        {
+            throw Errors.Forbidden(ErrorCodes.InvalidSignature, "This block run URL is incomplete; ask /files/get_blocks for a new one.");
+        }
+
+        return urls.VerifyRun(query["u"].ToString(), list, exp, query["sig"].ToString()) switch
+        {
+            null => blocks,
+            "url_expired" => throw Errors.Forbidden(ErrorCodes.UrlExpired, "This block run URL has expired; call /files/get_blocks again for a fresh one."),
+            _ => throw Errors.Forbidden(ErrorCodes.InvalidSignature, "This block run URL's signature does not match; a run URL is good only for the blocks it was made for."),
+        };
     }
 
     private static (BlockHash Block, string UserId, long Size) Authorize(HttpContext context, string hash, string op, SignedBlockUrls urls)

@@ -17,6 +17,7 @@ public sealed class SignedBlockUrls(byte[] signingKey, IHttpContextAccessor http
 {
     public const string Put = "put";
     public const string Get = "get";
+    public const string GetRun = "getrun";
 
     private static readonly IReadOnlyDictionary<string, string> UploadHeaders =
         new Dictionary<string, string> { ["Content-Type"] = "application/octet-stream" };
@@ -27,10 +28,29 @@ public sealed class SignedBlockUrls(byte[] signingKey, IHttpContextAccessor http
     public BlockTransferUrl DownloadUrl(string userId, BlockHash hash, TimeSpan lifetime) =>
         Make(Get, userId, hash, 0, lifetime, new Dictionary<string, string>());
 
-    /// <summary>Checks a presented URL's signature and expiry; answers the error code, or null if it is good.</summary>
-    public string? Verify(string op, string userId, BlockHash hash, long size, long expires, string signature)
+    /// <summary>
+    /// <c>/blocks/run?blocks=&lt;hash&gt;.&lt;size&gt;,…&amp;u=&amp;exp=&amp;sig=</c>: the signature covers the whole list
+    /// (names, sizes, order), so the URL is good for exactly those blocks, as a block URL is for its one.
+    /// </summary>
+    public BlockTransferUrl RunDownloadUrl(string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime)
     {
-        var expected = Sign(op, userId, hash, size, expires);
+        ArgumentNullException.ThrowIfNull(blocks);
+        var list = BlockRunList.Format(blocks);
+        var exp = (clock.GetUtcNow() + lifetime).ToUnixTimeSeconds();
+        var query = string.Create(CultureInfo.InvariantCulture, $"blocks={list}&u={Uri.EscapeDataString(userId)}&exp={exp}&sig={SignRun(userId, list, exp)}");
+        return new BlockTransferUrl($"{BaseUrl()}/blocks/run?{query}", new Dictionary<string, string>(), DateTimeOffset.FromUnixTimeSeconds(exp));
+    }
+
+    /// <summary>Checks a presented run URL's signature (over its block list as given) and expiry, as <see cref="Verify"/>.</summary>
+    public string? VerifyRun(string userId, string blockList, long expires, string signature) =>
+        Check(SignRun(userId, blockList, expires), signature, expires);
+
+    /// <summary>Checks a presented URL's signature and expiry; answers the error code, or null if it is good.</summary>
+    public string? Verify(string op, string userId, BlockHash hash, long size, long expires, string signature) =>
+        Check(Sign(op, userId, hash, size, expires), signature, expires);
+
+    private string? Check(string expected, string signature, long expires)
+    {
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
         {
             return "invalid_signature";
@@ -58,6 +78,12 @@ public sealed class SignedBlockUrls(byte[] signingKey, IHttpContextAccessor http
 
         var request = http.HttpContext?.Request;
         return request is null ? "" : $"{request.Scheme}://{request.Host}{request.PathBase}";
+    }
+
+    private string SignRun(string userId, string blockList, long expires)
+    {
+        var message = string.Create(CultureInfo.InvariantCulture, $"{GetRun}\n{userId}\n{blockList}\n{expires}");
+        return Ids.Base64Url(HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(message)));
     }
 
     private string Sign(string op, string userId, BlockHash hash, long size, long expires)

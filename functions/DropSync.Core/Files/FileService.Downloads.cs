@@ -1,4 +1,5 @@
 using DropSync.Core.Accounts;
+using DropSync.Core.Content;
 using DropSync.Core.Errors;
 using DropSync.Core.Model;
 using DropSync.Core.Paths;
@@ -104,6 +105,41 @@ public sealed partial class FileService
         }
 
         var hasMore = end < count;
-        return new BlockList(metadata, list, from, count, hasMore, hasMore ? end : null);
+        return new BlockList(metadata, list, from, count, hasMore, hasMore ? end : null, RunsOf(revision, list, from, urlUserId));
+    }
+
+    /// <summary>
+    /// The page's blocks cut into runs (each as many consecutive blocks as fit <see cref="Limits.MaxRunBlocks"/> and
+    /// <see cref="Limits.MaxRunBytes"/>) with one URL each; null when the block URLs have no run form (AWS mode).
+    /// </summary>
+    private List<BlockRun>? RunsOf(FileRevision revision, List<BlockDownload> page, int from, string urlUserId)
+    {
+        var runs = new List<BlockRun>((page.Count + Limits.MaxRunBlocks - 1) / Limits.MaxRunBlocks);
+        var i = 0;
+        while (i < page.Count)
+        {
+            var first = i;
+            long bytes = 0;
+            while (i < page.Count && i - first < Limits.MaxRunBlocks && bytes + page[i].Size <= Limits.MaxRunBytes)
+            {
+                bytes += page[i].Size;
+                i++;
+            }
+
+            var blocks = new BlockRef[i - first];
+            for (var j = 0; j < blocks.Length; j++)
+            {
+                blocks[j] = revision.Blocks[from + first + j];
+            }
+
+            if (urls.RunDownloadUrl(urlUserId, blocks, options.BlockUrlLifetime) is not { } url)
+            {
+                return null;
+            }
+
+            runs.Add(new BlockRun(from + first, blocks.Length, page[first].Offset, bytes, url.Url, url.ExpiresAt));
+        }
+
+        return runs;
     }
 }

@@ -40,9 +40,27 @@ public sealed record ResumableUploadState(string UploadId, IReadOnlyList<Missing
 /// <param name="BlockCount">How many blocks the whole file has.</param>
 /// <param name="HasMore">Whether blocks follow this page: ask again with <c>start</c> = <paramref name="NextStart"/>.</param>
 /// <param name="NextStart">The index of the next page's first block; null on the last page.</param>
-public sealed record BlockList(FileMetadata Metadata, IReadOnlyList<BlockDownload> Blocks, int Start, int BlockCount, bool HasMore, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? NextStart);
+/// <param name="Runs">How the page's blocks can also be fetched several at a time: consecutive runs covering
+/// <paramref name="Blocks"/> in order, each one GET of their bytes back to back (embedded mode). Null when the server
+/// gives only one URL per block (AWS mode: presigned S3 URLs). A client that needs only some blocks of a run fetches
+/// those by their own URLs.</param>
+public sealed record BlockList(
+    FileMetadata Metadata,
+    IReadOnlyList<BlockDownload> Blocks,
+    int Start,
+    int BlockCount,
+    bool HasMore,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? NextStart,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<BlockRun>? Runs);
 
 public sealed record BlockDownload(string Hash, int Size, long Offset, string Url, DateTimeOffset ExpiresAt);
+
+/// <summary>Consecutive blocks of a page fetched in one GET of <paramref name="Url"/>: the body is their bytes in order.</summary>
+/// <param name="First">The index (in the file) of the run's first block.</param>
+/// <param name="Count">How many blocks the run carries (at most <see cref="Content.Limits.MaxRunBlocks"/>).</param>
+/// <param name="Offset">The first block's offset in the file.</param>
+/// <param name="Size">The body's length: the blocks' sizes added (at most <see cref="Content.Limits.MaxRunBytes"/>).</param>
+public sealed record BlockRun(int First, int Count, long Offset, long Size, string Url, DateTimeOffset ExpiresAt);
 
 internal static class BlockUrlExtensions
 {

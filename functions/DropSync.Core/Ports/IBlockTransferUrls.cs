@@ -22,4 +22,11 @@ public interface IBlockTransferUrls
         Task.FromResult<IReadOnlyList<BlockTransferUrl>>(blocks.Select(b => UploadUrl(userId, b, lifetime)).ToList());
 
     BlockTransferUrl DownloadUrl(string userId, BlockHash hash, TimeSpan lifetime);
+
+    /// <summary>
+    /// One URL for consecutive blocks (at most <see cref="Limits.MaxRunBlocks"/> and <see cref="Limits.MaxRunBytes"/>),
+    /// answering their bytes back to back; null where a store hands out only one URL per block (AWS: S3 presigns one
+    /// object per URL), which is the default.
+    /// </summary>
+    BlockTransferUrl? RunDownloadUrl(string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime) => null;
 }

@@ -71,6 +71,7 @@ public static class MatrixRows
 
         // Signed block URLs: the URL is the credential (made for Alice by the API), whoever sends it.
         new("getBlock", Everyone200, w => SignedBlock(w.BlockGetUrl)) { UrlIsTheCredential = true },
+        new("getBlockRun", Everyone200, w => new() { Query = w.BlockRunUrl.Query.TrimStart('?') }) { UrlIsTheCredential = true },
         new("putBlock", Everyone200, w => SignedBlock(w.BlockPutUrl) with { Body = () => Octets(w.BlockPutBytes) }) { UrlIsTheCredential = true },
 
         // Sharing: only the owner manages members; members see them; leaving changes only the leaver's membership.

@@ -40,6 +40,7 @@ public sealed record MatrixWorld(
     string NewcomerInvitationId,
     string DesktopDeviceId,
     Uri BlockGetUrl,
+    Uri BlockRunUrl,
     Uri BlockPutUrl,
     byte[] BlockPutBytes)
 {
@@ -96,7 +97,7 @@ public sealed record MatrixWorld(
             owner, editor, viewer, stranger, tablet, expired, anonymous,
             first["rev"]!.GetValue<string>(), cursor, link["link_id"]!.GetValue<string>(),
             new Uri(link["url"]!.GetValue<string>()).AbsolutePath["/s/".Length..], upload["upload_id"]!.GetValue<string>(), newcomer.Email!, newcomerInvitation, desktop.DeviceId!,
-            Absolute(owner, blocks["blocks"]![0]!["url"]!), Absolute(owner, waiting["missing"]![0]!["url"]!), Bytes("not yet sent"));
+            Absolute(owner, blocks["blocks"]![0]!["url"]!), Absolute(owner, blocks["runs"]![0]!["url"]!), Absolute(owner, waiting["missing"]![0]!["url"]!), Bytes("not yet sent"));
     }
 
     /// <summary>

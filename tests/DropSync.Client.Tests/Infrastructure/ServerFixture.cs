@@ -175,6 +175,17 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     /// <summary>Cancel this source once this many block transfers have completed.</summary>
     public (int After, CancellationTokenSource Source)? CancelAfterBlocks { get; set; }
 
+    /// <summary>
+    /// Cancel this source once the client has read this many bytes of block GET bodies (a download cut mid-transfer,
+    /// whether its blocks come one per GET or several: a run's response is one GET).
+    /// </summary>
+    public (long After, CancellationTokenSource Source)? CancelAfterReceivedBytes { get; set; }
+
+    /// <summary>Bytes of block GET bodies the client has read since the last <see cref="Reset"/>.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    private long _delivered;
+
     /// <summary>Takes one from a count of failures still to inject; false once it is used up.</summary>
     private static bool TakeOne(ref int remaining)
     {
@@ -197,6 +208,7 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     {
         Interlocked.Exchange(ref _sent, 0);
         Interlocked.Exchange(ref _received, 0);
+        Interlocked.Exchange(ref _delivered, 0);
         Interlocked.Exchange(ref _blockTransfers, 0);
         Interlocked.Exchange(ref _blockGets, 0);
         _requests.Clear();
@@ -275,11 +287,80 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
             response.Content = damaged;
         }
 
+        if (isBlock && request.Method == HttpMethod.Get)
+        {
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var counted = new StreamContent(new DeliveryCountingStream(body, n =>
+            {
+                if (Interlocked.Add(ref _delivered, n) >= CancelAfterReceivedBytes?.After)
+                {
+                    CancelAfterReceivedBytes?.Source.Cancel();
+                }
+            }));
+            foreach (var header in response.Content.Headers)
+            {
+                counted.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = counted;
+        }
+
         if (isBlock && Interlocked.Increment(ref _blockTransfers) is var n && CancelAfterBlocks is { } c && n >= c.After)
         {
             await c.Source.CancelAsync();
         }
 
         return response;
+    }
+}
+
+/// <summary>A response body that reports each read's byte count (what the client has actually received).</summary>
+internal sealed class DeliveryCountingStream(Stream inner, Action<int> read) : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var n = inner.Read(buffer, offset, count);
+        read(n);
+        return n;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var n = await inner.ReadAsync(buffer, cancellationToken);
+        read(n);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
