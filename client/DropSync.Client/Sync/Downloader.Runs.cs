@@ -25,7 +25,10 @@ internal sealed partial class Downloader
     private IEnumerable<PageWork> PlanPage(BlockList page, long existingLength)
     {
         var covered = new bool[page.Blocks.Count];
-        foreach (var run in page.Runs ?? [])
+        // Fewer runs than parallel fetches would put the file on fewer connections than block by block does (on a
+        // long-latency link one stream is slower than several): runs only pay where they still fill every slot.
+        var runs = page.Runs is { } offered && offered.Count >= p.Options.BlockParallelism ? offered : [];
+        foreach (var run in runs)
         {
             var first = run.First - page.Start;
             if (run.Count < 2 || first < 0 || first + run.Count > page.Blocks.Count || covered.AsSpan(first, run.Count).Contains(true))
