@@ -293,35 +293,14 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
     }
 
     /// <summary>Pins blocks until <paramref name="expiresAt"/> (an upload session declared them), keeping the latest expiry.</summary>
-    internal async Task PinAsync(IEnumerable<BlockRef> blocks, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        await Parallel.ForEachAsync(
-            blocks.Select(b => b.Hash).Distinct(),
-            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (hash, ct) =>
-            {
-                try
-                {
-                    var response = await _db.Client.UpdateItemAsync(
-                        new UpdateItemRequest
-                        {
-                            TableName = _db.Tables.Blocks,
-                            Key = BlockKey(hash),
-                            UpdateExpression = "SET #pin = :exp",
-                            ConditionExpression = "attribute_not_exists(#pin) OR #pin < :exp",
-                            ExpressionAttributeNames = new() { ["#pin"] = PinAttribute },
-                            ExpressionAttributeValues = new() { [":exp"] = Ddb.N(Ddb.Ms(expiresAt)) },
-                            ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-                        },
-                        ct).ConfigureAwait(false);
-                    _db.Capacity.Record("CreateAsync", response.ConsumedCapacity);
-                }
-                catch (ConditionalCheckFailedException)
-                {
-                    // Already pinned at least as long.
-                }
-            }).ConfigureAwait(false);
-    }
+    internal Task PinAsync(IEnumerable<BlockRef> blocks, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        SetPinsAsync(
+            blocks,
+            ":exp",
+            "attribute_not_exists(#pin) OR #pin < :exp", // otherwise already pinned at least as long
+            new() { [":exp"] = Ddb.N(Ddb.Ms(expiresAt)) },
+            "CreateAsync",
+            cancellationToken);
 
     /// <summary>
     /// Releases an aborted session's pins: a block whose pin is still <paramref name="expiresAt"/> (no session that
@@ -330,7 +309,18 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
     /// (its block can then be collected, after its grace period, before that session finishes: the finish answers
     /// blocks_missing and the client sends it again; a committed revision's blocks are counted references and stay).
     /// </summary>
-    internal async Task UnpinAsync(IEnumerable<BlockRef> blocks, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken)
+    internal Task UnpinAsync(IEnumerable<BlockRef> blocks, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SetPinsAsync(
+            blocks,
+            ":now",
+            "#pin = :exp", // otherwise pinned by a session that expires later (or no longer pinned): left as it is
+            new() { [":exp"] = Ddb.N(Ddb.Ms(expiresAt)), [":now"] = Ddb.N(Ddb.Ms(now)) },
+            "MarkAbortedAsync",
+            cancellationToken);
+
+    /// <summary>Sets each distinct block's pin to <paramref name="pinValue"/> where <paramref name="condition"/> holds; a block where it does not is left as it is.</summary>
+    private async Task SetPinsAsync(
+        IEnumerable<BlockRef> blocks, string pinValue, string condition, Dictionary<string, AttributeValue> values, string operation, CancellationToken cancellationToken)
     {
         await Parallel.ForEachAsync(
             blocks.Select(b => b.Hash).Distinct(),
@@ -344,18 +334,18 @@ public sealed partial class DynamoDbBlockIndex : IBlockIndex
                         {
                             TableName = _db.Tables.Blocks,
                             Key = BlockKey(hash),
-                            UpdateExpression = "SET #pin = :now",
-                            ConditionExpression = "#pin = :exp",
+                            UpdateExpression = "SET #pin = " + pinValue,
+                            ConditionExpression = condition,
                             ExpressionAttributeNames = new() { ["#pin"] = PinAttribute },
-                            ExpressionAttributeValues = new() { [":exp"] = Ddb.N(Ddb.Ms(expiresAt)), [":now"] = Ddb.N(Ddb.Ms(now)) },
+                            ExpressionAttributeValues = new(values), // a request of its own: the SDK may keep what it is given
                             ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
                         },
                         ct).ConfigureAwait(false);
-                    _db.Capacity.Record("MarkAbortedAsync", response.ConsumedCapacity);
+                    _db.Capacity.Record(operation, response.ConsumedCapacity);
                 }
                 catch (ConditionalCheckFailedException)
                 {
-                    // Pinned by a session that expires later (or no longer pinned): left as it is.
+                    // The condition said no: see the callers.
                 }
             }).ConfigureAwait(false);
     }
