@@ -162,19 +162,27 @@ public static partial class SyncPlanner
         private bool WasSynced(string folderKey) =>
             (input.Index.TryGetValue(folderKey, out var i) && i.IsDir) || _indexedFolderAncestors.Contains(folderKey);
 
-        /// <summary>Local moves and renames: a new local file with the size and mtime of a vanished one, whose server copy is unchanged.</summary>
+        /// <summary>
+        /// Local moves and renames: a new local file with the size and mtime of a vanished one, whose server copy is
+        /// unchanged. Only a pair that size and mtime single out is a move: files written together can share an mtime (the
+        /// file system's clock ticks every few ms), and two renamed at once must not be paired crosswise, which would put
+        /// one's bytes on the server under the other's name while both devices' indexes called them in sync. Without a
+        /// single match they go up as new files and the old names are deleted: their blocks are on the server already.
+        /// </summary>
         private void LocalMoves()
         {
             var gone = _indexFiles.Values
                 .Where(i => !_handled.Contains(i.Key) && !_localFiles.ContainsKey(i.Key) && i.Size > 0 && _remoteFiles.TryGetValue(i.Key, out var r) && Unedited(i, r))
                 .ToLookup(i => (i.Size, i.Mtime));
-            var used = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var l in _localFiles.Values.Where(l => !_handled.Contains(l.Key) && !_indexFiles.ContainsKey(l.Key) && !_remoteFiles.ContainsKey(l.Key) && !IsLocalOnly(l)))
+            var arrived = _localFiles.Values
+                .Where(l => !_handled.Contains(l.Key) && !_indexFiles.ContainsKey(l.Key) && !_remoteFiles.ContainsKey(l.Key) && !IsLocalOnly(l))
+                .ToLookup(l => (l.Size, l.Mtime));
+            foreach (var candidates in arrived)
             {
-                var from = gone[(l.Size, l.Mtime)].FirstOrDefault(g => !used.Contains(g.Key));
-                if (from is not null)
+                var vanished = gone[candidates.Key];
+                if (candidates.Count() == 1 && vanished.Count() == 1)
                 {
-                    used.Add(from.Key);
+                    var (from, l) = (vanished.First(), candidates.First());
                     _plan.MovesRemote.Add(new MoveRemoteAction(from, l));
                     _handled.Add(from.Key);
                     _handled.Add(l.Key);
