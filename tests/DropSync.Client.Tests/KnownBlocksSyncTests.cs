@@ -34,6 +34,45 @@ public sealed class KnownBlocksSyncTests(ServerFixture fixture)
         }
     }
 
+    /// <summary>
+    /// Uploads and downloads each ask for the seed as they start, several at once in a pass; on a new index each once
+    /// made a seed of its own, so one file's digests could be made with a seed the index then forgot (its next re-scan
+    /// named none of its known blocks). Threads released together, on one connection and on two, many times over.
+    /// </summary>
+    [Fact]
+    public void Transfers_starting_at_once_on_a_new_index_all_get_the_one_seed_it_keeps()
+    {
+        const int Threads = 8;
+        for (var round = 0; round < 20; round++)
+        {
+            var root = Directory.CreateTempSubdirectory("dropsync-seed-").FullName;
+            try
+            {
+                var seeds = new long[Threads];
+                using (var index = LocalIndex.Open(root))
+                using (var other = LocalIndex.Open(root))
+                using (var start = new Barrier(Threads))
+                {
+                    var threads = Enumerable.Range(0, Threads).Select(i => new Thread(() =>
+                    {
+                        start.SignalAndWait();
+                        seeds[i] = (i % 4 == 3 ? other : index).FastDigestSeed();
+                    })).ToList();
+                    threads.ForEach(t => t.Start());
+                    threads.ForEach(t => t.Join());
+                }
+
+                using var reopened = LocalIndex.Open(root);
+                var kept = reopened.FastDigestSeed();
+                Assert.All(seeds, seed => Assert.Equal(kept, seed));
+            }
+            finally
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public void An_index_written_by_an_older_client_gains_the_table_and_keeps_its_entries()
     {

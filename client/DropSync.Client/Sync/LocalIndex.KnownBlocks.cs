@@ -24,27 +24,39 @@ public sealed partial class LocalIndex
     }
 
     /// <summary>The seed of this index's XXH128 digests: random, made once, so digests cannot be crafted without reading the index.</summary>
+    /// <remarks>
+    /// Read or made under one lock, and made by <c>INSERT OR IGNORE</c> then read back: transfers starting at once on a
+    /// new index (or another connection to it) must all get the one stored seed. Each making its own, one file's digests
+    /// were made with a seed the index then forgot, and its next re-scan named none of its known blocks (round 13).
+    /// </remarks>
     public long FastDigestSeed()
     {
         lock (_lock)
         {
-            if (_fastDigestSeed is { } seed)
+            if (_fastDigestSeed is not { } seed)
             {
-                return seed;
+                var read = GetSetting(FastDigestSeedSetting);
+                if (ParseSeed(read) is not { } stored)
+                {
+                    // Not there: the first to insert wins. There but not a number (damaged): replaced.
+                    using var cmd = _db.CreateCommand();
+                    cmd.CommandText = read is null
+                        ? "INSERT OR IGNORE INTO settings VALUES($k, $v)"
+                        : "INSERT OR REPLACE INTO settings VALUES($k, $v)";
+                    cmd.Parameters.AddWithValue("$k", FastDigestSeedSetting);
+                    cmd.Parameters.AddWithValue("$v", BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)).ToString(CultureInfo.InvariantCulture));
+                    cmd.ExecuteNonQuery();
+                    stored = ParseSeed(GetSetting(FastDigestSeedSetting)) ?? throw new InvalidOperationException("The index's fast-digest seed is not a number.");
+                }
+
+                _fastDigestSeed = seed = stored;
             }
-        }
 
-        if (GetSetting(FastDigestSeedSetting) is not { } stored || !long.TryParse(stored, CultureInfo.InvariantCulture, out var value))
-        {
-            value = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
-            SetSetting(FastDigestSeedSetting, value.ToString(CultureInfo.InvariantCulture));
-        }
-
-        lock (_lock)
-        {
-            return (_fastDigestSeed = value).Value;
+            return seed;
         }
     }
+
+    private static long? ParseSeed(string? stored) => long.TryParse(stored, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>The stored form of the file's last scan (<see cref="Chunking.KnownBlocks.Encode"/>), or null.</summary>
     public byte[]? GetKnownBlocks(string key)
