@@ -78,7 +78,9 @@ public sealed class IncrementalWatchTests(ServerFixture fixture)
             await WhileBothWatchAsync(a, b, async (aReports, bReports) =>
             {
                 a.Write("d3/new.txt", "saved on A");
-                await WaitUntilAsync(() => b.Exists("d3/new.txt") && bReports.Any(r => r.FilesDownloaded > 0), TimeSpan.FromSeconds(30));
+                // Each pass's report comes once the pass is over, after its commits are on the server: wait for both.
+                await WaitUntilAsync(
+                    () => b.Exists("d3/new.txt") && bReports.Any(r => r.FilesDownloaded > 0) && aReports.Any(r => r.FilesUploaded > 0), TimeSpan.FromSeconds(30));
                 Assert.Equal("saved on A", b.Read("d3/new.txt"));
 
                 var up = Assert.Single(aReports, r => r.FilesUploaded > 0);
@@ -147,6 +149,8 @@ public sealed class IncrementalWatchTests(ServerFixture fixture)
 
                 watcher.ReportOverflow();
                 await WaitForServerFileAsync(a, "/d1/unreported.txt");
+                // The pass reports once it is over, a little after its upload is on the server.
+                await WaitUntilAsync(() => reports.Any(r => r.FilesUploaded > 0), TimeSpan.FromSeconds(30));
                 var full = Assert.Single(reports, r => r.FilesUploaded > 0);
                 Assert.Equal(1, full.FullScans);
                 Assert.True(full.LocalItemsScanned > Files, $"the whole folder is read ({full.LocalItemsScanned} items)");
@@ -176,6 +180,7 @@ public sealed class IncrementalWatchTests(ServerFixture fixture)
                 a.Write("d2/f002.txt", "edited, never reported");
                 a.Write("d3/reported.txt", "reported");
                 await WaitForServerFileAsync(a, "/d3/reported.txt");
+                await WaitUntilAsync(() => reports.Any(r => r.FilesUploaded > 0), TimeSpan.FromSeconds(30));
                 var incremental = Assert.Single(reports, r => r.FilesUploaded > 0);
                 Assert.Equal(0, incremental.FullScans);
                 Assert.Equal(1, incremental.FilesUploaded); // Not the unreported edit.
