@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 # usage: commit-timeline.py <server log> <warm-up commits to skip>: see the README, round 10.
-# Distribution of the request timing log's stages for POST /files/upload, and of group commits (every group logged;
-# since round 13 a group waits for its writes inside its transaction, running those that came: "waiting for writes").
+# Distribution of the request timing log's stages for POST /files/upload, and of group commits (every group logged).
 import re, sys
 stages = ["auth", "body read, block sealed", "planned (reads)", "to writer queue", "wait for group", "group's earlier writes",
           "own statements", "group's later writes", "COMMIT (fsync)", "answered (hop back)", "published", "rest"]
@@ -20,8 +19,8 @@ for l in reqs[skip:]:
     q = re.search(r"thread pool queue (\d+) at start", l)
     if q: pools.append(int(q.group(1)))
 for l in lines:
-    m = re.search(r"metadata commit at (\S+): ([0-9.]+) ms for (\d+) writes: queued ([0-9.]+) ms, work ([0-9.]+) ms, COMMIT ([0-9.]+) ms, writer idle before it ([0-9.]+) ms(?:; of its work, waiting for writes ([0-9.]+) ms)?", l)
-    if m: groups.append((m.group(1),) + tuple(float(x or 0) for x in m.groups()[1:]))
+    m = re.search(r"metadata commit at (\S+): ([0-9.]+) ms for (\d+) writes: queued ([0-9.]+) ms, work ([0-9.]+) ms, COMMIT ([0-9.]+) ms, writer idle before it ([0-9.]+) ms", l)
+    if m: groups.append((m.group(1),) + tuple(float(x) for x in m.groups()[1:]))
 def pct(v, p):
     v = sorted(v); return v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
 print(f"requests: {len(totals)} (skipped {skip}); total p50 {pct(totals,.5):.2f} p99 {pct(totals,.99):.2f} ms")
@@ -39,6 +38,6 @@ if groups:
     span = (t(gs[-1][0]) - t(gs[0][0])).total_seconds()
     sizes = [g[2] for g in gs]
     print(f"groups: {len(gs)} over {span:.1f} s = {len(gs)/span if span else 0:.0f}/s, writes/group p50 {pct(sizes,.5):.0f} mean {sum(sizes)/len(sizes):.1f} max {max(sizes):.0f}")
-    for name, i in [("oldest queued -> BEGIN", 3), ("BEGIN -> COMMIT called (statements)", 4), ("  of which waiting for writes", 7), ("COMMIT (WAL write + fsync)", 5), ("writer idle before BEGIN", 6)]:
+    for name, i in [("oldest queued -> BEGIN", 3), ("BEGIN -> COMMIT called (statements)", 4), ("COMMIT (WAL write + fsync)", 5), ("writer idle before BEGIN", 6)]:
         v = [g[i] for g in gs]
         print(f"  {name:36} p50 {pct(v,.5):6.2f} p90 {pct(v,.9):6.2f} p99 {pct(v,.99):6.2f} mean {sum(v)/len(v):6.2f} ms (sum {sum(v)/1e3/span*100 if span else 0:.0f} % of wall)")

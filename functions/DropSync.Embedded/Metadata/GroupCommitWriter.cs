@@ -105,108 +105,62 @@ internal sealed class GroupCommitWriter : IDisposable
         while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             group.Clear();
+            Gather();
 
-            // A write without its own savepoint threw: its group is rolled back whole and runs again, all in savepoints
-            // (the writes it had gathered, no more).
-            if (!RunGroupAsync(group, everyWriteInSavepoint: false, gather: true).GetAwaiter().GetResult())
+            while (group.Count < MaxWritesPerTransaction && _queue.Reader.TryRead(out var write))
             {
-                RunGroupAsync(group, everyWriteInSavepoint: true, gather: false).GetAwaiter().GetResult();
+                group.Add(write);
+                Interlocked.Decrement(ref _queued);
+            }
+
+            // A write without its own savepoint threw: its group is rolled back whole and runs again, all in savepoints.
+            if (!RunGroupAsync(group, everyWriteInSavepoint: false).GetAwaiter().GetResult())
+            {
+                RunGroupAsync(group, everyWriteInSavepoint: true).GetAwaiter().GetResult();
             }
         }
     }
 
     /// <summary>
-    /// Takes the queued writes into <paramref name="group"/> (up to <see cref="MaxWritesPerTransaction"/>).
+    /// Waits a little for a fuller group. Left alone, concurrent writers settle into cohorts: those answered by one
+    /// COMMIT come back while the next group's COMMIT runs, so 16 writers make groups of about 8, and each fsync (the
+    /// larger part of a commit's time) carries half of them. The writes just answered are likely to come back (a
+    /// client's next commit), so once one write is queued, the writer waits until as many are queued as it just
+    /// answered plus those that were waiting when it answered them, for at most <see cref="MaxGather"/> and never longer than the last COMMIT
+    /// took: a lone writer never waits, and a group that does not fill costs at most one more fsync's time.
     /// </summary>
-    private void TakeQueued(List<PendingWrite> group)
+    private void Gather()
     {
-        while (group.Count < MaxWritesPerTransaction && _queue.Reader.TryRead(out var write))
-        {
-            group.Add(write);
-            Interlocked.Decrement(ref _queued);
-        }
-    }
-
-    /// <summary>
-    /// Whether the group being run should wait for more writes before its COMMIT, and how long it may still wait.
-    /// Left alone, concurrent writers settle into cohorts: those answered by one COMMIT come back while the next group's
-    /// COMMIT runs, so 16 writers make groups of about 8, and each fsync (the larger part of a commit's time) carries
-    /// half of them. The writes just answered are likely to come back (a client's next commit), so the group waits
-    /// until it holds as many writes as the last COMMIT answered plus those that were waiting when it answered them,
-    /// waiting at most <see cref="MaxGather"/> in all and never longer than the last COMMIT took: a lone writer
-    /// never waits, and a group that does not fill costs at most one more fsync's time. The writes that have come are
-    /// run while the others come back (the transaction is open, its statements need not wait for the last of them).
-    /// </summary>
-    private (int Target, TimeSpan Window) GatherPlan()
-    {
+        var target = _nextGroupTarget;
         var window = _lastCommit < _maxGather ? _lastCommit : _maxGather;
-        return _nextGroupTarget <= 1 || window <= TimeSpan.Zero ? (0, TimeSpan.Zero) : (_nextGroupTarget, window);
-    }
-
-    /// <summary>
-    /// Called when every write of <paramref name="group"/> has run: takes those queued since, waiting for more while the
-    /// group is short of <paramref name="target"/> and it has waited less than <paramref name="window"/> in all. False
-    /// when the group is complete (nothing came); <paramref name="waited"/> adds the Stopwatch ticks spent waiting.
-    /// </summary>
-    private bool Gathered(List<PendingWrite> group, int target, TimeSpan window, ref long waited)
-    {
-        var ran = group.Count;
-        while (true)
+        if (target <= 1 || window <= TimeSpan.Zero || Volatile.Read(ref _queued) >= target)
         {
-            TakeQueued(group);
-            if (group.Count > ran)
-            {
-                return true;
-            }
-
-            // The window bounds the time spent waiting, not the statements run meanwhile: the COMMIT comes no later
-            // than when the writer waited first and ran the whole group after.
-            var remaining = window - System.Diagnostics.Stopwatch.GetElapsedTime(0, waited);
-            if (ran >= target || ran >= MaxWritesPerTransaction || remaining <= TimeSpan.Zero)
-            {
-                return false;
-            }
-
-            var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
-            WaitForWrites(target - ran, remaining);
-            waited += System.Diagnostics.Stopwatch.GetTimestamp() - waiting;
+            return;
         }
-    }
 
-    /// <summary>
-    /// Waits, for at most <paramref name="remaining"/>, until about half the writes the group still lacks are queued
-    /// (at least one): the writer wakes a few times per group rather than once per write, and runs what came each time.
-    /// </summary>
-    private void WaitForWrites(int missing, TimeSpan remaining)
-    {
-        var wanted = Math.Max(1, missing / 2);
         _gathered.Reset();
-        Volatile.Write(ref _gatherTarget, wanted);
-        // A write queued between the reset and the target being set is counted here.
-        if (Volatile.Read(ref _queued) < wanted)
+        Volatile.Write(ref _gatherTarget, target);
+        // A write queued between the count above and the target being set is counted here.
+        if (Volatile.Read(ref _queued) < target)
         {
-            _gathered.Wait(remaining);
+            _gathered.Wait(window);
         }
 
         Volatile.Write(ref _gatherTarget, 0);
     }
 
     /// <summary>False if a write that ran without a savepoint threw: then nothing of the group was kept or answered.</summary>
-    /// <param name="gather">Take the queued writes into <paramref name="group"/>, and more as they come (see <see cref="GatherPlan"/>); otherwise run the group as given.</param>
-    private async Task<bool> RunGroupAsync(List<PendingWrite> group, bool everyWriteInSavepoint, bool gather)
+    private async Task<bool> RunGroupAsync(List<PendingWrite> group, bool everyWriteInSavepoint)
     {
-        var answered = new List<PendingWrite>(MaxWritesPerTransaction);
-        var (target, window) = gather ? GatherPlan() : (0, TimeSpan.Zero);
+        var answered = new List<PendingWrite>(group.Count);
         var began = System.Diagnostics.Stopwatch.GetTimestamp();
-        long waited = 0;
         long committing;
         try
         {
             // deferred: false is BEGIN IMMEDIATE: the write lock is taken up front, so no write fails half-way on it.
             using var transaction = _connection.BeginTransaction(deferred: false);
-            for (var next = 0; next < group.Count || (gather && Gathered(group, target, window, ref waited)); next++)
+            foreach (var write in group)
             {
-                var write = group[next];
                 // On a second run, a write that failed alone in its savepoint the first time has had its answer.
                 if (write.IsAnswered)
                 {
@@ -302,7 +256,7 @@ internal sealed class GroupCommitWriter : IDisposable
             write.Complete();
         }
 
-        _committed?.Invoke(new GroupCommitTiming(group.Count, group.Min(write => write.QueuedAt), began, committing, committed, waited));
+        _committed?.Invoke(new GroupCommitTiming(group.Count, group.Min(write => write.QueuedAt), began, committing, committed));
         return true;
     }
 
@@ -395,8 +349,5 @@ internal sealed class GroupCommitWriter : IDisposable
     }
 }
 
-/// <summary>
-/// One group commit's moments (Stopwatch timestamps): its oldest write queued, BEGIN, COMMIT called, COMMIT returned;
-/// and how long, between BEGIN and COMMIT, the writer waited for writes to come (Stopwatch ticks).
-/// </summary>
-internal readonly record struct GroupCommitTiming(int Writes, long OldestQueuedAt, long BeganAt, long CommittingAt, long CommittedAt, long GatheringTicks);
+/// <summary>One group commit's moments (Stopwatch timestamps): its oldest write queued, BEGIN, COMMIT called, COMMIT returned.</summary>
+internal readonly record struct GroupCommitTiming(int Writes, long OldestQueuedAt, long BeganAt, long CommittingAt, long CommittedAt);

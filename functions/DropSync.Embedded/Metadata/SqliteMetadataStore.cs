@@ -92,8 +92,7 @@ public sealed partial class SqliteMetadataStore : IFileMetadataStore, IAccountSt
         diagnostics(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"metadata commit at {DateTime.UtcNow - total:O}: {total.TotalMilliseconds:0.00} ms for {timing.Writes} writes: queued {Ms(timing.OldestQueuedAt, timing.BeganAt):0.00} ms, " +
             $"work {Ms(timing.BeganAt, timing.CommittingAt):0.00} ms, COMMIT {Ms(timing.CommittingAt, timing.CommittedAt):0.00} ms, " +
-            $"writer idle before it {(previousCommittedAt == 0 ? 0 : Ms(previousCommittedAt, timing.BeganAt)):0.00} ms; " +
-            $"of its work, waiting for writes {System.Diagnostics.Stopwatch.GetElapsedTime(0, timing.GatheringTicks).TotalMilliseconds:0.00} ms"));
+            $"writer idle before it {(previousCommittedAt == 0 ? 0 : Ms(previousCommittedAt, timing.BeganAt)):0.00} ms"));
     }
 
     /// <summary>Write transactions committed since the store opened: concurrent writes share one (diagnostics, tests).</summary>

@@ -212,43 +212,6 @@ public sealed class GroupCommitTests : IDisposable
     }
 
     [Fact]
-    public async Task Writes_queued_while_a_group_runs_its_statements_join_it_before_its_commit()
-    {
-        // The writer takes writes that come while its group's transaction is open into that group (their statements
-        // run before the one COMMIT), rather than leaving them for the next group and its own fsync.
-        Directory.CreateDirectory(Path.GetDirectoryName(_database.DatabasePath)!);
-        using var connection = MetadataConnections.OpenWriter(MetadataConnections.ConnectionString(_database.DatabasePath));
-        connection.ExecuteNonQuery("CREATE TABLE written (n INTEGER NOT NULL);");
-        using var firstRunning = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        using var writer = new GroupCommitWriter(connection, maxGather: TimeSpan.Zero);
-
-        Task<int> Insert(int n, Action? before = null) => writer.WriteAsync<int>((transaction, _) =>
-        {
-            before?.Invoke();
-            using var command = transaction.Connection!.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"INSERT INTO written (n) VALUES ({n});";
-            command.ExecuteNonQuery();
-            return Task.FromResult((n, true));
-        }, isMetadataBatch: false, None);
-
-        var first = Insert(1, () =>
-        {
-            firstRunning.Set();
-            release.Wait(TimeSpan.FromSeconds(30));
-        });
-        Assert.True(firstRunning.Wait(TimeSpan.FromSeconds(30)));
-        var later = new[] { Insert(2), Insert(3), Insert(4) };
-        release.Set();
-
-        int[] answers = [await first, .. await Task.WhenAll(later)];
-        Assert.Equal([1, 2, 3, 4], answers);
-        Assert.Equal(1, writer.CommittedTransactions);
-        Assert.Equal(4L, connection.ExecuteScalar("SELECT count(*) FROM written;"));
-    }
-
-    [Fact]
     public async Task Writes_after_disposal_fail_with_ObjectDisposedException()
     {
         var store = _database.Open();
