@@ -77,7 +77,7 @@ internal sealed partial class ResumableUploader
                 }
 
                 (declared, declaredBytes) = (blocks.Count, declaredBytes + partBytes);
-                puts.Offer(session.Missing);
+                puts.Offer(session);
             }
 
             // The list adds up to the declared size (checked above), so its blocks were cut with the sizes ForLength(size) gives.
