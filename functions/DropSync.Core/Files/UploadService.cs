@@ -186,40 +186,42 @@ public sealed partial class UploadService(
         var wantedBlocks = wanted.Select(b => b.Block).ToList();
         var signed = await urls.UploadUrlsAsync(session.UserId, wantedBlocks, options.BlockUrlLifetime, ct);
         var page = wantedBlocks.Select((b, i) => signed[i].ToMissing(b)).ToList();
-        return new ResumableUploadState(session.UploadId, page, session.ExpiresAt, null, missing.Count - page.Count, RunsOf(session.UserId, wanted));
+        return new ResumableUploadState(session.UploadId, page, session.ExpiresAt, null, missing.Count - page.Count, RunsOf(session, session.UserId, wanted));
     }
 
     /// <summary>
-    /// The page of missing blocks cut into runs (<see cref="BlockRuns.Cut"/>), one PUT URL each; null when the block URLs
-    /// have no run form (AWS mode). A run never spans a multiple of <see cref="Limits.MaxRunBlocks"/> in the list, so that
-    /// while a client adds parts (which double the list: 4, 8, 16, …) and the blocks of earlier answers are still in
-    /// flight, each answer's runs are those of the last one plus the new ones, rather than runs shifted by the blocks
-    /// stored meanwhile, which a client that already sent those could not use.
+    /// The page of missing blocks in runs, one PUT URL each; null when the block URLs have no run form (AWS mode). The
+    /// runs are cut over the upload's whole block list from its start (<see cref="BlockRuns.Cut"/>), and each carries
+    /// the missing blocks of one: while a client adds parts and the blocks of earlier answers are still in flight, each
+    /// answer's runs are then those of the last one (less blocks stored meanwhile) plus new ones, rather than runs
+    /// shifted by the blocks stored meanwhile, which a client that already sent those could not use.
     /// </summary>
-    private List<UploadRun>? RunsOf(string userId, List<(BlockRef Block, int Index)> wanted)
+    private List<UploadRun>? RunsOf(UploadSession session, string userId, List<(BlockRef Block, int Index)> wanted)
     {
+        var runOf = new int[session.Blocks.Count];
+        var run = 0;
+        foreach (var (first, count, _) in BlockRuns.Cut(session.Blocks))
+        {
+            Array.Fill(runOf, run++, first, count);
+        }
+
         var runs = new List<UploadRun>();
         var start = 0;
         while (start < wanted.Count)
         {
-            var window = wanted[start].Index / Limits.MaxRunBlocks;
-            var end = start;
-            while (end < wanted.Count && wanted[end].Index / Limits.MaxRunBlocks == window)
+            var end = start + 1;
+            while (end < wanted.Count && runOf[wanted[end].Index] == runOf[wanted[start].Index])
             {
                 end++;
             }
 
-            var windowBlocks = wanted.GetRange(start, end - start).Select(b => b.Block).ToList();
-            foreach (var (first, count, bytes) in BlockRuns.Cut(windowBlocks))
+            var blocks = wanted.GetRange(start, end - start).Select(b => b.Block).ToList();
+            if (urls.RunUploadUrl(userId, blocks, options.BlockUrlLifetime) is not { } url)
             {
-                if (urls.RunUploadUrl(userId, windowBlocks.GetRange(first, count), options.BlockUrlLifetime) is not { } url)
-                {
-                    return null;
-                }
-
-                runs.Add(new UploadRun(start + first, count, bytes, url.Url, url.Headers, url.ExpiresAt));
+                return null;
             }
 
+            runs.Add(new UploadRun(start, blocks.Count, blocks.Sum(b => (long)b.Size), url.Url, url.Headers, url.ExpiresAt));
             start = end;
         }
 
