@@ -14,7 +14,7 @@ public sealed class OpenApiContractTests(DropSyncApiFactory factory) : IClassFix
     /// <summary>The operations that need no access token (a shared link's and a block URL's token is in the URL).</summary>
     private static readonly HashSet<string> Anonymous =
     [
-        "GET /config", "POST /auth/register", "POST /auth/login", "PUT /blocks/{hash}", "GET /blocks/{hash}", "GET /blocks/run",
+        "GET /config", "POST /auth/register", "POST /auth/login", "PUT /blocks/{hash}", "GET /blocks/{hash}", "GET /blocks/run", "PUT /blocks/run",
         "GET /s/{token}", "GET /s/{token}/download", "POST /s/{token}/get_blocks",
     ];
 

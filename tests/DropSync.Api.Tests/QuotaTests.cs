@@ -91,4 +91,34 @@ public sealed class QuotaTests : IDisposable
         Assert.Equal(HttpStatusCode.Conflict, shared5k);
         Assert.Equal("insufficient_space", body["error"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Blocks_sent_by_run_obey_the_quota_as_blocks_sent_one_by_one()
+    {
+        var alice = await _server.SignUpAsync();
+        var firstBlocks = ResumableUpload.Split(Dropbox.RandomBytes(6000, seed: 10), 3000, 3000);
+        var secondBlocks = ResumableUpload.Split(Dropbox.RandomBytes(6000, seed: 11), 3000, 3000);
+        var first = await ResumableUpload.BeginAsync(alice, ResumableUpload.Declare("/first.bin", firstBlocks));
+        var second = await ResumableUpload.BeginAsync(alice, ResumableUpload.Declare("/second.bin", secondBlocks));
+        using var anonymous = _server.CreateClient();
+        foreach (var (state, blocks) in new[] { (first, firstBlocks), (second, secondBlocks) })
+        {
+            using var content = new ByteArrayContent(blocks.SelectMany(b => b.Bytes).ToArray());
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var put = await anonymous.PutAsync(state["runs"]![0]!["url"]!.GetValue<string>(), content);
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        await alice.OkAsync("/files/upload/finish", new { upload_id = first["upload_id"]!.GetValue<string>() });
+        var (finish, finishBody) = await alice.PostAsync("/files/upload/finish", new { upload_id = second["upload_id"]!.GetValue<string>() });
+        var (past, pastBody) = await alice.PostAsync("/files/upload?uploadType=resumable", ResumableUpload.Declare("/third.bin", ResumableUpload.Split(Dropbox.RandomBytes(5000, seed: 12), 5000)));
+
+        // Both began within the quota; the second's commit would pass it. A third begun past it gets no URL of either kind.
+        Assert.Equal(HttpStatusCode.Conflict, finish);
+        Assert.Equal("insufficient_space", finishBody["error"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, past);
+        Assert.Equal("insufficient_space", pastBody["error"]!.GetValue<string>());
+        Assert.Null(pastBody["runs"]);
+        Assert.Equal(["/first.bin"], Sharing.Paths(await alice.OkAsync("/files/list_folder", new { path = "" })));
+    }
 }

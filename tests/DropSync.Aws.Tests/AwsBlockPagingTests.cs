@@ -47,6 +47,9 @@ public sealed class AwsBlockPagingTests(DynamoDbServer dynamo, S3Server s3) : Aw
         {
             var missing = state["missing"]!.AsArray();
             handedOut.Add(missing.Count);
+            // A presigned S3 PUT is one object: no upload runs, and the answer says so (clients PUT block by block).
+            Assert.True(state.AsObject().ContainsKey("runs"), "the answer says which form its URLs take");
+            Assert.Null(state["runs"]);
             foreach (var block in missing)
             {
                 using var put = new HttpRequestMessage(HttpMethod.Put, block!["url"]!.GetValue<string>()) { Content = new ByteArrayContent(byHash[block["hash"]!.GetValue<string>()]) };

@@ -39,6 +39,31 @@ public sealed class ParallelTransferTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_run_put_that_fails_is_sent_again_block_by_block()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            var data = TestData.RandomBytes(12 * 1024 * 1024, 93);
+            a.Write("runs.bin", data);
+
+            // The first block request is the first run (the first part's blocks, all missing): it fails, and its blocks
+            // go one by one with their retries.
+            a.Counter.Reset();
+            a.Counter.FailBlockPuts = 1;
+            var up = await a.SyncAsync(blockParallelism: 2);
+
+            Assert.Empty(up.Errors);
+            Assert.Equal(0, a.Counter.FailBlockPuts);
+            Assert.Equal(data.Length, a.Counter.Sent);
+            Assert.InRange(a.Counter.Requests("/blocks/run"), 2, 12);
+            await b.SyncAsync();
+            Assert.Equal(data, File.ReadAllBytes(b.PathOf("runs.bin")));
+        }
+    }
+
+    [Fact]
     public async Task A_block_put_that_keeps_failing_fails_its_file_not_the_sync_and_the_next_sync_sends_it()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

@@ -16,8 +16,14 @@ public sealed record BlockSpec(string Hash, int Size);
 
 public sealed record MissingBlock(string Hash, string Url, IReadOnlyDictionary<string, string>? Headers);
 
-/// <summary>A resumable upload: URLs for a page of the missing blocks, and how many more are missing after it (ask again for those).</summary>
-public sealed record UploadSession(string UploadId, IReadOnlyList<MissingBlock> Missing, DateTimeOffset ExpiresAt, int MoreMissing = 0);
+/// <summary>
+/// A resumable upload: URLs for a page of the missing blocks, and how many more are missing after it (ask again for those).
+/// <see cref="Runs"/>, when the server gives them (embedded mode), cover <see cref="Missing"/> in consecutive runs of one PUT each.
+/// </summary>
+public sealed record UploadSession(string UploadId, IReadOnlyList<MissingBlock> Missing, DateTimeOffset ExpiresAt, int MoreMissing = 0, IReadOnlyList<UploadRun>? Runs = null);
+
+/// <summary>Blocks <see cref="First"/> to <see cref="First"/> + <see cref="Count"/> - 1 of an upload's missing list in one PUT of <see cref="Url"/>, their bytes back to back.</summary>
+public sealed record UploadRun(int First, int Count, long Size, string Url, IReadOnlyDictionary<string, string>? Headers);
 
 public sealed record BlockDownload(string Hash, int Size, long Offset, string Url);
 

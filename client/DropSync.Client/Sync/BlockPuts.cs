@@ -68,9 +68,52 @@ internal sealed class BlockPutter(SyncPass p, LocalItem item, SafeFileHandle han
         }
     }
 
-    /// <summary>PUTs a page of missing blocks, <see cref="SyncOptions.BlockParallelism"/> at once.</summary>
-    public Task PutAllAsync(IReadOnlyList<MissingBlock> missing, CancellationToken ct) =>
-        Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (m, c) => await PutAsync(m, c));
+    /// <summary>
+    /// PUTs a run's blocks in one request, each read from the file as the body goes out (one block in memory). A run
+    /// that fails on the way (connection, 5xx, any refusal but a block that no longer matches its name) is sent again
+    /// block by block, each PUT with its retries: blocks the run stored already are stored again, harmlessly.
+    /// </summary>
+    public async Task PutRunAsync(UploadRun run, IReadOnlyList<MissingBlock> blocks, CancellationToken ct)
+    {
+        var places = blocks.Select(m => _where[m.Hash]).ToList();
+        try
+        {
+            using var body = new BlockRunContent(handle, places);
+            await p.Api.PutBlockRunAsync(run, body, ct);
+        }
+        catch (DropSyncApiException e) when (e.Code == ErrorCodes.BlockHashMismatch)
+        {
+            p.Index.RemoveKnownBlocks(item.Key);
+            throw ChangedWhileUploading();
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            p.Options.Log?.Invoke($"{item.Rel}: a run of {blocks.Count} blocks failed ({e.Message}); sending them one by one");
+            foreach (var m in blocks)
+            {
+                await PutAsync(m, ct);
+            }
+
+            return;
+        }
+
+        foreach (var (_, length) in places)
+        {
+            Interlocked.Add(ref _sent, length);
+            p.Report.Uploaded(length);
+            p.Advance(length, item.Rel);
+        }
+    }
+
+    public Task SendAsync(BlockSend send, CancellationToken ct) =>
+        send.Run is { } run ? PutRunAsync(run, send.Blocks, ct) : PutAsync(send.Blocks[0], ct);
+
+    /// <summary>PUTs a page of missing blocks (by runs where the server offers them), <see cref="SyncOptions.BlockParallelism"/> requests at once.</summary>
+    public Task PutAllAsync(UploadSession session, CancellationToken ct) =>
+        Parallel.ForEachAsync(
+            BlockSend.Cut(session.Missing, session.Runs, new HashSet<string>(StringComparer.Ordinal)),
+            new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct },
+            async (s, c) => await SendAsync(s, c));
 
     /// <summary>The file's bytes no longer match the blocks it was chunked into: forget the session, so the next sync chunks it afresh.</summary>
     public IOException ChangedWhileUploading()
@@ -82,13 +125,13 @@ internal sealed class BlockPutter(SyncPass p, LocalItem item, SafeFileHandle han
 
 /// <summary>
 /// Blocks PUT while the file is still being cut: each block the server answers missing is queued once, in the order
-/// offered (file order), and <see cref="SyncOptions.BlockParallelism"/> workers PUT them. The first failure stops the
+/// offered (file order), alone or in a run, and <see cref="SyncOptions.BlockParallelism"/> workers PUT them. The first failure stops the
 /// workers and <see cref="Stopping"/>, and <see cref="DrainAsync"/> rethrows it.
 /// </summary>
 internal sealed class BlockPutQueue : IAsyncDisposable
 {
     private readonly BlockPutter _putter;
-    private readonly Channel<MissingBlock> _queue = Channel.CreateUnbounded<MissingBlock>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<BlockSend> _queue = Channel.CreateUnbounded<BlockSend>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly HashSet<string> _offered = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop;
     private readonly Task[] _workers;
@@ -104,15 +147,12 @@ internal sealed class BlockPutQueue : IAsyncDisposable
     /// <summary>Cancelled when a PUT failed (or the caller's token was): the scan and the list's parts stop with it.</summary>
     public CancellationToken Stopping => _stop.Token;
 
-    /// <summary>Queues the blocks of <paramref name="missing"/> not queued before.</summary>
-    public void Offer(IReadOnlyList<MissingBlock> missing)
+    /// <summary>Queues the missing blocks of <paramref name="session"/> not queued before, by runs where it offers them.</summary>
+    public void Offer(UploadSession session)
     {
-        foreach (var m in missing)
+        foreach (var send in BlockSend.Cut(session.Missing, session.Runs, _offered))
         {
-            if (_offered.Add(m.Hash))
-            {
-                _queue.Writer.TryWrite(m);
-            }
+            _queue.Writer.TryWrite(send);
         }
     }
 
@@ -151,9 +191,9 @@ internal sealed class BlockPutQueue : IAsyncDisposable
     {
         try
         {
-            await foreach (var m in _queue.Reader.ReadAllAsync(_stop.Token))
+            await foreach (var send in _queue.Reader.ReadAllAsync(_stop.Token))
             {
-                await _putter.PutAsync(m, _stop.Token);
+                await _putter.SendAsync(send, _stop.Token);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)

@@ -13,8 +13,11 @@ namespace DropSync.Client.Sync;
 internal sealed partial class ResumableUploader
 {
     /// <summary>Blocks in the list's first part. A later part waits for at least as many blocks as the list holds (the
-    /// parts double), so a 1 GiB file's ~460 blocks take a handful of requests, and the first PUTs start after ~8 MiB.</summary>
-    private const int FirstPartBlocks = 4;
+    /// parts double), so a 1 GiB file's ~460 blocks take a handful of requests, and the first PUTs start after ~16 MiB.
+    /// Every part but the last ends where one of the server's upload runs ends (<see cref="BlockRuns.Cut"/> over the list
+    /// from its start, as the server cuts them): a part ending inside a run would leave that run's first blocks queued
+    /// by one answer and its last by the next, each then sent alone (round 13: ~105 block requests per GiB, not ~70).</summary>
+    private const int FirstPartBlocks = Limits.MaxRunBlocks;
 
     private async Task<(UploadSession Session, IReadOnlyList<BlockRef> Blocks)> ScanWhileSendingAsync(
         LocalItem item, BlockPutter putter, string remotePath, long size, long mtime, string mode, string? rev, CancellationToken ct)
@@ -50,7 +53,13 @@ internal sealed partial class ResumableUploader
                     continue;
                 }
 
-                var part = blocks.GetRange(declared, blocks.Count - declared);
+                var end = done ? blocks.Count : EndOfLastWholeRun(blocks);
+                if (!done && end <= declared)
+                {
+                    continue;
+                }
+
+                var part = blocks.GetRange(declared, end - declared);
                 var partBytes = part.Sum(b => (long)b.Size);
                 if (declaredBytes + partBytes > size || (done && declaredBytes + partBytes != size))
                 {
@@ -76,8 +85,8 @@ internal sealed partial class ResumableUploader
                     session = await TransientRetry.RunAsync(t => p.Api.AddUploadBlocksAsync(uploadId, index, specs, t), puts.Stopping);
                 }
 
-                (declared, declaredBytes) = (blocks.Count, declaredBytes + partBytes);
-                puts.Offer(session.Missing);
+                (declared, declaredBytes) = (end, declaredBytes + partBytes);
+                puts.Offer(session);
             }
 
             // The list adds up to the declared size (checked above), so its blocks were cut with the sizes ForLength(size) gives.
@@ -112,6 +121,19 @@ internal sealed partial class ResumableUploader
 
         // Every block the last answer listed was PUT by the queue; beyond its page, the caller asks for the rest.
         return session.MoreMissing > 0 ? (await p.Api.ResumeUploadAsync(session.UploadId, ct), blocks) : (session with { Missing = [] }, blocks);
+    }
+
+    /// <summary>Where the last run of <paramref name="blocks"/> that the next block cannot join anymore ends (a run of
+    /// fewer than <see cref="Limits.MaxRunBlocks"/> at the end may still grow, as far as the client can tell).</summary>
+    private static int EndOfLastWholeRun(List<BlockRef> blocks)
+    {
+        var end = 0;
+        foreach (var (first, count, _) in BlockRuns.Cut(blocks))
+        {
+            end = count == Limits.MaxRunBlocks || first + count < blocks.Count ? first + count : end;
+        }
+
+        return end;
     }
 
     private static async Task<IReadOnlyList<Chunk>> ScanAsync(string full, long size, ChannelWriter<Chunk> cut, long seed, KnownBlocks? known, CancellationToken ct)

@@ -48,7 +48,7 @@ internal sealed partial class ResumableUploader(SyncPass p)
             // The server hands out URLs a page at a time (more_missing counts the rest): PUT a page, then ask for the next.
             while (true)
             {
-                await putter.PutAllAsync(session.Missing, ct);
+                await putter.PutAllAsync(session, ct);
                 if (session.MoreMissing <= 0)
                 {
                     break;

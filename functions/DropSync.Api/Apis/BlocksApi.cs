@@ -23,6 +23,8 @@ internal static class BlocksApi
         blocks.MapGet("/run", GetBlockRunAsync).WithName("getBlockRun")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream")
             .WithSummary("Download consecutive blocks, their bytes back to back, from a run URL of /files/get_blocks (embedded mode).");
+        blocks.MapPut("/run", PutBlockRunAsync).WithName("putBlockRun")
+            .WithSummary("Upload consecutive missing blocks, their bytes back to back, to a run URL of /files/upload?uploadType=resumable (embedded mode).");
         return routes;
     }
 
@@ -42,6 +44,56 @@ internal static class BlocksApi
         // The upload sessions waiting for this block hash their content-hash pieces from it now, not at the finish.
         var stored = await blockService.StoreFromStreamAsync(userId, block, context.Request.Body, context.RequestAborted, bytes => pieceHashing.Stored(userId, block, bytes.Span));
         return new StoredBlockResponse(block.Hex, stored);
+    }
+
+    /// <summary>
+    /// A run's blocks read from the body one at a time, each into a pooled block buffer, verified against its name and
+    /// stored exactly as a single block PUT stores it, before the next is read. Bounded before anything is read (the
+    /// signed list, and Content-Length equal to its sizes added). A block that does not match its name stops the run
+    /// with the single PUT's 400 <c>block_hash_mismatch</c>, naming the blocks stored before it, which stay stored; a
+    /// body that ends early leaves the complete blocks before the cut stored.
+    /// </summary>
+    private static async Task<StoredBlockRunResponse> PutBlockRunAsync(HttpContext context, SignedBlockUrls urls, BlockService blockService, UploadPieceHashing pieceHashing)
+    {
+        var (blocks, userId) = AuthorizeRun(context, SignedBlockUrls.PutRun, urls);
+        var total = blocks.Sum(b => (long)b.Size);
+        if (context.Request.ContentLength != total)
+        {
+            throw Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"This run URL is for {blocks.Count} blocks of {total} bytes in all; send them with Content-Length: {total}.");
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = total;
+        }
+
+        var stored = new List<StoredBlockResponse>(blocks.Count);
+        foreach (var block in blocks)
+        {
+            bool complete;
+            try
+            {
+                // As for a single PUT, upload sessions waiting for the block hash their content-hash pieces from it now.
+                complete = await blockService.StoreNextOfRunAsync(userId, block, context.Request.Body, context.RequestAborted, bytes => pieceHashing.Stored(userId, block.Hash, bytes.Span));
+            }
+            catch (DropSyncException e) when (e.Code == ErrorCodes.BlockHashMismatch)
+            {
+                throw new DropSyncException(
+                    e.Kind,
+                    e.Code,
+                    $"Block {stored.Count + 1} of the run does not hash to {block.Hash}; it and the blocks after it were not stored, the {stored.Count} before it were. Re-read it and send it again.",
+                    new Dictionary<string, object?> { ["stored"] = stored.Select(b => b.Hash).ToList(), ["refused"] = block.Hash.Hex });
+            }
+
+            if (!complete)
+            {
+                throw Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"The body ended inside block {stored.Count + 1} of the run; the {stored.Count} before it were stored.");
+            }
+
+            stored.Add(new StoredBlockResponse(block.Hash.Hex, block.Size));
+        }
+
+        return new StoredBlockRunResponse(stored);
     }
 
     private static async Task GetBlockAsync(HttpContext context, string hash, SignedBlockUrls urls, BlockService blockService)
@@ -86,7 +138,7 @@ internal static class BlocksApi
     /// </summary>
     private static async Task GetBlockRunAsync(HttpContext context, SignedBlockUrls urls, BlockService blockService)
     {
-        var blocks = AuthorizeRun(context, urls);
+        var (blocks, _) = AuthorizeRun(context, SignedBlockUrls.GetRun, urls);
         var response = context.Response;
         var buffer = BlockBuffers.Rent();
         var returned = false;
@@ -153,23 +205,25 @@ internal static class BlocksApi
         return false;
     }
 
-    private static IReadOnlyList<BlockRef> AuthorizeRun(HttpContext context, SignedBlockUrls urls)
+    private static (IReadOnlyList<BlockRef> Blocks, string UserId) AuthorizeRun(HttpContext context, string op, SignedBlockUrls urls)
     {
         var query = context.Request.Query;
         var list = query["blocks"].ToString();
         var blocks = BlockRunList.Parse(list);
+        var asker = op == SignedBlockUrls.PutRun ? "/files/upload?uploadType=resumable with the upload_id" : "/files/get_blocks";
         if (string.IsNullOrEmpty(query["u"])
             || !long.TryParse(query["exp"], NumberStyles.None, CultureInfo.InvariantCulture, out var exp)
             || string.IsNullOrEmpty(query["sig"]))
         {
-            throw Errors.Forbidden(ErrorCodes.InvalidSignature, "This block run URL is incomplete; ask /files/get_blocks for a new one.");
+            throw Errors.Forbidden(ErrorCodes.InvalidSignature, $"This block run URL is incomplete; ask {asker} for a new one.");
         }
 
-        return urls.VerifyRun(query["u"].ToString(), list, exp, query["sig"].ToString()) switch
+        var userId = query["u"].ToString();
+        return urls.VerifyRun(op, userId, list, exp, query["sig"].ToString()) switch
         {
-            null => blocks,
-            "url_expired" => throw Errors.Forbidden(ErrorCodes.UrlExpired, "This block run URL has expired; call /files/get_blocks again for a fresh one."),
-            _ => throw Errors.Forbidden(ErrorCodes.InvalidSignature, "This block run URL's signature does not match; a run URL is good only for the blocks it was made for."),
+            null => (blocks, userId),
+            "url_expired" => throw Errors.Forbidden(ErrorCodes.UrlExpired, $"This block run URL has expired; ask {asker} again for a fresh one."),
+            _ => throw Errors.Forbidden(ErrorCodes.InvalidSignature, "This block run URL's signature does not match; a run URL is good only for the blocks and operation it was made for."),
         };
     }
 

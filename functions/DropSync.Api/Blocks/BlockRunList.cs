@@ -35,7 +35,7 @@ public static class BlockRunList
         var items = string.IsNullOrEmpty(text) ? [] : text.Split(',');
         if (items.Length == 0 || items.Length > Limits.MaxRunBlocks)
         {
-            throw Errors.BadRequest(ErrorCodes.InvalidRequest, $"A block run names 1 to {Limits.MaxRunBlocks} blocks; ask /files/get_blocks for its URL.");
+            throw Errors.BadRequest(ErrorCodes.InvalidRequest, $"A block run names 1 to {Limits.MaxRunBlocks} blocks; ask the API for its URL.");
         }
 
         var blocks = new BlockRef[items.Length];

@@ -18,6 +18,7 @@ public sealed class SignedBlockUrls(byte[] signingKey, IHttpContextAccessor http
     public const string Put = "put";
     public const string Get = "get";
     public const string GetRun = "getrun";
+    public const string PutRun = "putrun";
 
     private static readonly IReadOnlyDictionary<string, string> UploadHeaders =
         new Dictionary<string, string> { ["Content-Type"] = "application/octet-stream" };
@@ -29,21 +30,19 @@ public sealed class SignedBlockUrls(byte[] signingKey, IHttpContextAccessor http
         Make(Get, userId, hash, 0, lifetime, new Dictionary<string, string>());
 
     /// <summary>
-    /// <c>/blocks/run?blocks=&lt;hash&gt;.&lt;size&gt;,…&amp;u=&amp;exp=&amp;sig=</c>: the signature covers the whole list
-    /// (names, sizes, order), so the URL is good for exactly those blocks, as a block URL is for its one.
+    /// <c>/blocks/run?blocks=&lt;hash&gt;.&lt;size&gt;,…&amp;u=&amp;exp=&amp;sig=</c>: the signature covers the operation and
+    /// the whole list (names, sizes, order), so the URL is good for exactly those blocks, as a block URL is for its one.
     /// </summary>
-    public BlockTransferUrl RunDownloadUrl(string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime)
-    {
-        ArgumentNullException.ThrowIfNull(blocks);
-        var list = BlockRunList.Format(blocks);
-        var exp = (clock.GetUtcNow() + lifetime).ToUnixTimeSeconds();
-        var query = string.Create(CultureInfo.InvariantCulture, $"blocks={list}&u={Uri.EscapeDataString(userId)}&exp={exp}&sig={SignRun(userId, list, exp)}");
-        return new BlockTransferUrl($"{BaseUrl()}/blocks/run?{query}", new Dictionary<string, string>(), DateTimeOffset.FromUnixTimeSeconds(exp));
-    }
+    public BlockTransferUrl RunDownloadUrl(string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime) =>
+        MakeRun(GetRun, userId, blocks, lifetime, new Dictionary<string, string>());
 
-    /// <summary>Checks a presented run URL's signature (over its block list as given) and expiry, as <see cref="Verify"/>.</summary>
-    public string? VerifyRun(string userId, string blockList, long expires, string signature) =>
-        Check(SignRun(userId, blockList, expires), signature, expires);
+    /// <summary>The same form as <see cref="RunDownloadUrl"/>, signed for a PUT of the blocks' bytes back to back.</summary>
+    public BlockTransferUrl RunUploadUrl(string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime) =>
+        MakeRun(PutRun, userId, blocks, lifetime, UploadHeaders);
+
+    /// <summary>Checks a presented run URL's signature (over <paramref name="op"/> and its block list as given) and expiry, as <see cref="Verify"/>.</summary>
+    public string? VerifyRun(string op, string userId, string blockList, long expires, string signature) =>
+        Check(SignRun(op, userId, blockList, expires), signature, expires);
 
     /// <summary>Checks a presented URL's signature and expiry; answers the error code, or null if it is good.</summary>
     public string? Verify(string op, string userId, BlockHash hash, long size, long expires, string signature) =>
@@ -57,6 +56,15 @@ public sealed class SignedBlockUrls(byte[] signingKey, IHttpContextAccessor http
         }
 
         return clock.GetUtcNow().ToUnixTimeSeconds() > expires ? "url_expired" : null;
+    }
+
+    private BlockTransferUrl MakeRun(string op, string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime, IReadOnlyDictionary<string, string> headers)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        var list = BlockRunList.Format(blocks);
+        var exp = (clock.GetUtcNow() + lifetime).ToUnixTimeSeconds();
+        var query = string.Create(CultureInfo.InvariantCulture, $"blocks={list}&u={Uri.EscapeDataString(userId)}&exp={exp}&sig={SignRun(op, userId, list, exp)}");
+        return new BlockTransferUrl($"{BaseUrl()}/blocks/run?{query}", headers, DateTimeOffset.FromUnixTimeSeconds(exp));
     }
 
     private BlockTransferUrl Make(string op, string userId, BlockHash hash, long size, TimeSpan lifetime, IReadOnlyDictionary<string, string> headers)
@@ -80,9 +88,9 @@ public sealed class SignedBlockUrls(byte[] signingKey, IHttpContextAccessor http
         return request is null ? "" : $"{request.Scheme}://{request.Host}{request.PathBase}";
     }
 
-    private string SignRun(string userId, string blockList, long expires)
+    private string SignRun(string op, string userId, string blockList, long expires)
     {
-        var message = string.Create(CultureInfo.InvariantCulture, $"{GetRun}\n{userId}\n{blockList}\n{expires}");
+        var message = string.Create(CultureInfo.InvariantCulture, $"{op}\n{userId}\n{blockList}\n{expires}");
         return Ids.Base64Url(HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(message)));
     }
 

@@ -67,23 +67,57 @@ public sealed class BlockService(IBlockStore store, IBlockIndex index, BlockLock
                 throw BlockTooLarge();
             }
 
-            data = data[..length];
-            if (stored is null)
-            {
-                await StoreAsync(userId, hash, data, ct);
-                return length;
-            }
-
-            // Hashed here instead of by the store, so that the callback reads verified bytes before the seal.
-            RequireHash(hash, data.Span);
-            stored(data);
-            await StoreHashedAsync(userId, hash, data, ct);
+            await StoreReadAsync(userId, hash, data[..length], stored, ct);
             return length;
         }
         finally
         {
             BlockBuffers.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Reads the next block of a run's body (exactly <paramref name="block"/>'s size) into a pooled block buffer, verifies
+    /// and stores it as <see cref="StoreFromStreamAsync"/> does; false, with nothing stored, when the body ends first.
+    /// </summary>
+    public async Task<bool> StoreNextOfRunAsync(string userId, BlockRef block, Stream body, CancellationToken ct, Action<ReadOnlyMemory<byte>>? stored = null)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (block.Size is < 1 or > Limits.MaxBlockSize)
+        {
+            throw BlockTooLarge();
+        }
+
+        var buffer = BlockBuffers.Rent();
+        try
+        {
+            var data = buffer.Memory[..block.Size];
+            if (await ReadUpToAsync(body, data, ct) != block.Size)
+            {
+                return false;
+            }
+
+            await StoreReadAsync(userId, block.Hash, data, stored, ct);
+            return true;
+        }
+        finally
+        {
+            BlockBuffers.Return(buffer);
+        }
+    }
+
+    private async Task StoreReadAsync(string userId, BlockHash hash, ReadOnlyMemory<byte> data, Action<ReadOnlyMemory<byte>>? stored, CancellationToken ct)
+    {
+        if (stored is null)
+        {
+            await StoreAsync(userId, hash, data, ct);
+            return;
+        }
+
+        // Hashed here instead of by the store, so that the callback reads verified bytes before the seal.
+        RequireHash(hash, data.Span);
+        stored(data);
+        await StoreHashedAsync(userId, hash, data, ct);
     }
 
     /// <summary>

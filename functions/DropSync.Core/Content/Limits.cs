@@ -13,12 +13,12 @@ public static class Limits
     public const int MaxBlocksPerFile = 65_536;
 
     /// <summary>
-    /// Most blocks one run GET (embedded mode's <c>GET /blocks/run</c>) carries: per GET the server pays its request
-    /// pipeline once, so eight blocks cut a 1 GiB download's ~460 GETs to ~60, and a file of a few runs still has
-    /// several in flight.
+    /// Most blocks one run (embedded mode's <c>GET</c> or <c>PUT /blocks/run</c>) carries: per request the server pays
+    /// its request pipeline once, so eight blocks cut a 1 GiB file's ~460 GETs or PUTs to ~60, and a file of a few runs
+    /// still has several in flight.
     /// </summary>
     public const int MaxRunBlocks = 8;
 
-    /// <summary>Most bytes one run GET carries (the sum of its blocks' sizes): a run is a bounded response.</summary>
+    /// <summary>Most bytes one run carries (the sum of its blocks' sizes): a run is a bounded response or request body.</summary>
     public const int MaxRunBytes = 16 * 1024 * 1024;
 }

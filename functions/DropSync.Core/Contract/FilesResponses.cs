@@ -20,6 +20,9 @@ public sealed record CursorResponse(string Cursor);
 /// <summary><c>PUT /blocks/{hash}</c>: the block stored, and its size.</summary>
 public sealed record StoredBlockResponse(string Hash, long Size);
 
+/// <summary><c>PUT /blocks/run</c>: the run's blocks, each verified and stored, in the run's order.</summary>
+public sealed record StoredBlockRunResponse(IReadOnlyList<StoredBlockResponse> Stored);
+
 /// <summary>
 /// One file of <c>POST /files/upload_batch</c>, in the manifest's order: status 200 with its metadata, or its error
 /// status with the error body a single upload of that file would have had.

@@ -109,35 +109,26 @@ public sealed partial class FileService
     }
 
     /// <summary>
-    /// The page's blocks cut into runs (each as many consecutive blocks as fit <see cref="Limits.MaxRunBlocks"/> and
-    /// <see cref="Limits.MaxRunBytes"/>) with one URL each; null when the block URLs have no run form (AWS mode).
+    /// The page's blocks cut into runs (<see cref="BlockRuns.Cut"/>) with one URL each; null when the block URLs have no
+    /// run form (AWS mode).
     /// </summary>
     private List<BlockRun>? RunsOf(FileRevision revision, List<BlockDownload> page, int from, string urlUserId)
     {
-        var runs = new List<BlockRun>((page.Count + Limits.MaxRunBlocks - 1) / Limits.MaxRunBlocks);
-        var i = 0;
-        while (i < page.Count)
+        var pageBlocks = new BlockRef[page.Count];
+        for (var j = 0; j < pageBlocks.Length; j++)
         {
-            var first = i;
-            long bytes = 0;
-            while (i < page.Count && i - first < Limits.MaxRunBlocks && bytes + page[i].Size <= Limits.MaxRunBytes)
-            {
-                bytes += page[i].Size;
-                i++;
-            }
+            pageBlocks[j] = revision.Blocks[from + j];
+        }
 
-            var blocks = new BlockRef[i - first];
-            for (var j = 0; j < blocks.Length; j++)
-            {
-                blocks[j] = revision.Blocks[from + first + j];
-            }
-
-            if (urls.RunDownloadUrl(urlUserId, blocks, options.BlockUrlLifetime) is not { } url)
+        var runs = new List<BlockRun>((page.Count + Limits.MaxRunBlocks - 1) / Limits.MaxRunBlocks);
+        foreach (var (first, count, bytes) in BlockRuns.Cut(pageBlocks))
+        {
+            if (urls.RunDownloadUrl(urlUserId, pageBlocks[first..(first + count)], options.BlockUrlLifetime) is not { } url)
             {
                 return null;
             }
 
-            runs.Add(new BlockRun(from + first, blocks.Length, page[first].Offset, bytes, url.Url, url.ExpiresAt));
+            runs.Add(new BlockRun(from + first, count, page[first].Offset, bytes, url.Url, url.ExpiresAt));
         }
 
         return runs;

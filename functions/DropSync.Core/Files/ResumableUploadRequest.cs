@@ -31,7 +31,23 @@ public sealed record MissingBlock(string Hash, string Url, IReadOnlyDictionary<s
 /// <param name="Committed">The file, once the upload is finished.</param>
 /// <param name="MoreMissing">How many more blocks are missing beyond <paramref name="Missing"/>: after PUTting those, ask
 /// again (<c>POST /files/upload?uploadType=resumable&amp;upload_id=…</c>) for the next page.</param>
-public sealed record ResumableUploadState(string UploadId, IReadOnlyList<MissingBlock> Missing, DateTimeOffset ExpiresAt, FileMetadata? Committed, int MoreMissing);
+/// <param name="Runs">How <paramref name="Missing"/> can also be sent several blocks at a time: consecutive runs covering
+/// it in order, each one PUT of their bytes back to back (embedded mode). Null when the server takes only one block per
+/// URL (AWS mode: presigned S3 URLs); a client may always PUT blocks by their own URLs instead.</param>
+public sealed record ResumableUploadState(
+    string UploadId,
+    IReadOnlyList<MissingBlock> Missing,
+    DateTimeOffset ExpiresAt,
+    FileMetadata? Committed,
+    int MoreMissing,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<UploadRun>? Runs);
+
+/// <summary>Consecutive blocks of an upload's <see cref="ResumableUploadState.Missing"/> sent in one PUT of <paramref name="Url"/>: the body is their bytes in order.</summary>
+/// <param name="First">The index (in <see cref="ResumableUploadState.Missing"/>) of the run's first block.</param>
+/// <param name="Count">How many blocks the run carries (at most <see cref="Content.Limits.MaxRunBlocks"/>).</param>
+/// <param name="Size">The body's length: the blocks' sizes added (at most <see cref="Content.Limits.MaxRunBytes"/>); Content-Length must equal it.</param>
+/// <param name="Headers">Headers the PUT must carry.</param>
+public sealed record UploadRun(int First, int Count, long Size, string Url, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
 
 /// <summary>A page of a file's blocks with where to fetch each.</summary>
 /// <param name="Metadata">The file (its size is the whole file's).</param>

@@ -173,18 +173,59 @@ public sealed partial class UploadService(
         if (session.CommittedRev is not null)
         {
             var committed = await CommittedEntryAsync(session, ct);
-            return new ResumableUploadState(session.UploadId, [], session.ExpiresAt, committed is null ? null : FileMetadata.From(committed) with { Path = session.PathDisplay }, 0);
+            return new ResumableUploadState(session.UploadId, [], session.ExpiresAt, committed is null ? null : FileMetadata.From(committed) with { Path = session.PathDisplay }, 0, []);
         }
 
         // Signed URLs for the first page of missing blocks (in file order) only, so that the answer stays small; the client
         // PUTs them and asks again for the next page.
-        var distinct = session.Blocks.DistinctBy(b => b.Hash).ToList();
-        var held = await index.FindHeldAsync(session.UserId, distinct.Select(b => b.Hash).ToList(), ct);
-        var missing = distinct.Where(b => !held.ContainsKey(b.Hash)).ToList();
+        // Each distinct block with the index of its first place in the list (file order).
+        var distinct = session.Blocks.Select((b, i) => (Block: b, Index: i)).DistinctBy(b => b.Block.Hash).ToList();
+        var held = await index.FindHeldAsync(session.UserId, distinct.Select(b => b.Block.Hash).ToList(), ct);
+        var missing = distinct.Where(b => !held.ContainsKey(b.Block.Hash)).ToList();
         var wanted = missing.Take(Math.Max(1, options.BlockListPageSize)).ToList();
-        var signed = await urls.UploadUrlsAsync(session.UserId, wanted, options.BlockUrlLifetime, ct);
-        var page = wanted.Select((b, i) => signed[i].ToMissing(b)).ToList();
-        return new ResumableUploadState(session.UploadId, page, session.ExpiresAt, null, missing.Count - page.Count);
+        var wantedBlocks = wanted.Select(b => b.Block).ToList();
+        var signed = await urls.UploadUrlsAsync(session.UserId, wantedBlocks, options.BlockUrlLifetime, ct);
+        var page = wantedBlocks.Select((b, i) => signed[i].ToMissing(b)).ToList();
+        return new ResumableUploadState(session.UploadId, page, session.ExpiresAt, null, missing.Count - page.Count, RunsOf(session, session.UserId, wanted));
+    }
+
+    /// <summary>
+    /// The page of missing blocks in runs, one PUT URL each; null when the block URLs have no run form (AWS mode). The
+    /// runs are cut over the upload's whole block list from its start (<see cref="BlockRuns.Cut"/>), and each carries
+    /// the missing blocks of one: while a client adds parts and the blocks of earlier answers are still in flight, each
+    /// answer's runs are then those of the last one (less blocks stored meanwhile) plus new ones, rather than runs
+    /// shifted by the blocks stored meanwhile, which a client that already sent those could not use.
+    /// </summary>
+    private List<UploadRun>? RunsOf(UploadSession session, string userId, List<(BlockRef Block, int Index)> wanted)
+    {
+        var runOf = new int[session.Blocks.Count];
+        var run = 0;
+        foreach (var (first, count, _) in BlockRuns.Cut(session.Blocks))
+        {
+            Array.Fill(runOf, run++, first, count);
+        }
+
+        var runs = new List<UploadRun>();
+        var start = 0;
+        while (start < wanted.Count)
+        {
+            var end = start + 1;
+            while (end < wanted.Count && runOf[wanted[end].Index] == runOf[wanted[start].Index])
+            {
+                end++;
+            }
+
+            var blocks = wanted.GetRange(start, end - start).Select(b => b.Block).ToList();
+            if (urls.RunUploadUrl(userId, blocks, options.BlockUrlLifetime) is not { } url)
+            {
+                return null;
+            }
+
+            runs.Add(new UploadRun(start, blocks.Count, blocks.Sum(b => (long)b.Size), url.Url, url.Headers, url.ExpiresAt));
+            start = end;
+        }
+
+        return runs;
     }
 
     private async Task<FileEntry?> CommittedEntryAsync(UploadSession session, CancellationToken ct)

@@ -29,4 +29,11 @@ public interface IBlockTransferUrls
     /// object per URL), which is the default.
     /// </summary>
     BlockTransferUrl? RunDownloadUrl(string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime) => null;
+
+    /// <summary>
+    /// One URL to PUT consecutive blocks of an upload's missing list (bounded as <see cref="RunDownloadUrl"/>), the body
+    /// their bytes back to back; null where a store takes only one block per URL (AWS: a presigned S3 PUT is one object),
+    /// which is the default.
+    /// </summary>
+    BlockTransferUrl? RunUploadUrl(string userId, IReadOnlyList<BlockRef> blocks, TimeSpan lifetime) => null;
 }

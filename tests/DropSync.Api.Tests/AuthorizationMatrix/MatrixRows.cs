@@ -73,6 +73,7 @@ public static class MatrixRows
         new("getBlock", Everyone200, w => SignedBlock(w.BlockGetUrl)) { UrlIsTheCredential = true },
         new("getBlockRun", Everyone200, w => new() { Query = w.BlockRunUrl.Query.TrimStart('?') }) { UrlIsTheCredential = true },
         new("putBlock", Everyone200, w => SignedBlock(w.BlockPutUrl) with { Body = () => Octets(w.BlockPutBytes) }) { UrlIsTheCredential = true },
+        new("putBlockRun", Everyone200, w => new() { Query = w.BlockRunPutUrl.Query.TrimStart('?'), Body = () => Octets(w.BlockPutBytes) }) { UrlIsTheCredential = true },
 
         // Sharing: only the owner manages members; members see them; leaving changes only the leaver's membership.
         new("addMember", new(200, 403, 403, 404, 401, 401, 401), w => Json(new { path = "/Shared", email = w.NewcomerEmail, role = "editor" })),

@@ -42,6 +42,7 @@ public sealed record MatrixWorld(
     Uri BlockGetUrl,
     Uri BlockRunUrl,
     Uri BlockPutUrl,
+    Uri BlockRunPutUrl,
     byte[] BlockPutBytes)
 {
     public const string Password = "correct horse battery";
@@ -97,7 +98,8 @@ public sealed record MatrixWorld(
             owner, editor, viewer, stranger, tablet, expired, anonymous,
             first["rev"]!.GetValue<string>(), cursor, link["link_id"]!.GetValue<string>(),
             new Uri(link["url"]!.GetValue<string>()).AbsolutePath["/s/".Length..], upload["upload_id"]!.GetValue<string>(), newcomer.Email!, newcomerInvitation, desktop.DeviceId!,
-            Absolute(owner, blocks["blocks"]![0]!["url"]!), Absolute(owner, blocks["runs"]![0]!["url"]!), Absolute(owner, waiting["missing"]![0]!["url"]!), Bytes("not yet sent"));
+            Absolute(owner, blocks["blocks"]![0]!["url"]!), Absolute(owner, blocks["runs"]![0]!["url"]!), Absolute(owner, waiting["missing"]![0]!["url"]!),
+            Absolute(owner, waiting["runs"]![0]!["url"]!), Bytes("not yet sent"));
     }
 
     /// <summary>

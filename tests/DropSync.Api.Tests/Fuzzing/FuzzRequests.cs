@@ -106,7 +106,7 @@ public static class FuzzRequests
         {
             "upload" => FuzzGen.Pick((1, Octets()), (1, Json(values.ForSchema(JsonNode.Parse(Declaration), components), values))),
             "uploadBatch" => Batch(values, components),
-            "putBlock" => Octets(),
+            "putBlock" or "putBlockRun" => Octets(),
             _ when op.Body is not null => Json(values.ForSchema(op.Body, components), values),
             _ => FuzzGen.Pick((6, Gen.Const<(string?, byte[])>((null, []))), (1, Json(values.Any, values))),
         };
