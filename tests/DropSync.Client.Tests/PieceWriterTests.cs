@@ -15,7 +15,7 @@ public sealed class PieceWriterTests : IDisposable
     [InlineData(2 * ContentHasher.PieceSize, true, true)]
     [InlineData((3 * ContentHasher.PieceSize) + 4321, false, true)]
     [InlineData((3 * ContentHasher.PieceSize) + 4321, true, false)]
-    public async Task Blocks_given_in_any_order_make_the_file_and_its_content_hash(int length, bool shuffled, bool tryDirect)
+    public void Blocks_given_in_any_order_make_the_file_and_its_content_hash(int length, bool shuffled, bool tryDirect)
     {
         var data = TestData.RandomBytes(length, length);
         var path = Path.Combine(_folder, "file");
@@ -23,7 +23,7 @@ public sealed class PieceWriterTests : IDisposable
         using (var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
         {
             RandomAccess.SetLength(handle, length);
-            await using var pieces = new PieceWriter(path, handle, length, tryDirect);
+            using var pieces = new PieceWriter(path, handle, length, tryDirect);
             if (!tryDirect)
             {
                 Assert.False(pieces.UsesDirectIo);
@@ -32,10 +32,10 @@ public sealed class PieceWriterTests : IDisposable
             // Blocks of uneven sizes (some straddle pieces), given in file order or shuffled.
             foreach (var (offset, size) in Blocks(length, shuffled))
             {
-                await pieces.WrittenAsync(offset, data.AsSpan(offset, size));
+                pieces.Written(offset, data.AsSpan(offset, size));
             }
 
-            hash = await pieces.ContentHashAsync();
+            hash = pieces.ContentHash();
         }
 
         Assert.Equal(ContentHasher.Compute(data), hash);
@@ -43,35 +43,35 @@ public sealed class PieceWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_file_with_bytes_never_given_has_no_content_hash()
+    public void A_file_with_bytes_never_given_has_no_content_hash()
     {
         var path = Path.Combine(_folder, "partial");
         const int Length = ContentHasher.PieceSize + 10;
         using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite);
         RandomAccess.SetLength(handle, Length);
-        await using var pieces = new PieceWriter(path, handle, Length);
-        await pieces.WrittenAsync(0, new byte[ContentHasher.PieceSize]);
+        using var pieces = new PieceWriter(path, handle, Length);
+        pieces.Written(0, new byte[ContentHasher.PieceSize]);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(pieces.ContentHashAsync);
+        Assert.Throws<InvalidOperationException>(pieces.ContentHash);
     }
 
     [Fact]
-    public async Task Bytes_given_twice_are_refused()
+    public void Bytes_given_twice_are_refused()
     {
         var path = Path.Combine(_folder, "twice");
         const int Length = (2 * ContentHasher.PieceSize) + 10;
         using var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite);
         RandomAccess.SetLength(handle, Length);
-        await using var pieces = new PieceWriter(path, handle, Length);
-        await pieces.WrittenAsync(0, new byte[100]);
+        using var pieces = new PieceWriter(path, handle, Length);
+        pieces.Written(0, new byte[100]);
 
-        Assert.Throws<InvalidOperationException>(() => pieces.WrittenAsync(50, new byte[ContentHasher.PieceSize]));
+        Assert.Throws<InvalidOperationException>(() => pieces.Written(50, new byte[ContentHasher.PieceSize]));
     }
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_download_stopped_early_keeps_every_block_that_came(bool tryDirect)
+    public void A_download_stopped_early_keeps_every_block_that_came(bool tryDirect)
     {
         const int Length = (3 * ContentHasher.PieceSize) + 777;
         var data = TestData.RandomBytes(Length, 7);
@@ -81,38 +81,20 @@ public sealed class PieceWriterTests : IDisposable
         using (var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
         {
             RandomAccess.SetLength(handle, Length);
-            await using var pieces = new PieceWriter(path, handle, Length, tryDirect);
+            using var pieces = new PieceWriter(path, handle, Length, tryDirect);
             foreach (var (offset, size) in given)
             {
-                await pieces.WrittenAsync(offset, data.AsSpan(offset, size));
+                pieces.Written(offset, data.AsSpan(offset, size));
             }
         }
 
-        // Complete pieces were written behind as they completed, the rest when the writer was disposed.
+        // Complete pieces were written as they completed, the rest when the writer was disposed.
         var file = File.ReadAllBytes(path);
         Assert.Equal(Length, file.Length);
         foreach (var (offset, size) in given)
         {
             Assert.True(file.AsSpan(offset, size).SequenceEqual(data.AsSpan(offset, size)), $"the block at {offset} was not kept");
         }
-    }
-
-    [Fact]
-    public async Task A_piece_that_cannot_be_written_fails_the_download()
-    {
-        const int Length = (2 * ContentHasher.PieceSize) + 10;
-        var path = Path.Combine(_folder, "readonly");
-        File.WriteAllBytes(path, new byte[Length]);
-        // Read-only: every write of a complete piece fails, on the writer task, not in the fetch that completed it.
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        var pieces = new PieceWriter(path, handle, Length, tryDirect: false);
-        await pieces.WrittenAsync(0, new byte[ContentHasher.PieceSize]);
-
-        var failed = await Assert.ThrowsAsync<IOException>(pieces.CompleteAsync);
-        Assert.NotNull(failed.InnerException);
-        Assert.Throws<IOException>(() => pieces.WrittenAsync(ContentHasher.PieceSize, new byte[ContentHasher.PieceSize]));
-        // Disposing after a failure writes what it can, best effort, and does not throw the failure again.
-        await pieces.DisposeAsync();
     }
 
     public void Dispose()

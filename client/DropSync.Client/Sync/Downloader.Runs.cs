@@ -86,7 +86,7 @@ internal sealed partial class Downloader
                     received += b.Size;
                     p.Report.Downloaded(b.Size);
                     digests.Add(b.Offset, block.Span);
-                    await pieces.WrittenAsync(b.Offset, block.Span);
+                    pieces.Written(b.Offset, block.Span);
                     writeBehind?.Written(b.Size);
                     p.Advance(b.Size, path);
                 }

@@ -174,7 +174,7 @@ internal sealed partial class Downloader(SyncPass p)
             WriteBehind? writeBehind = null;
             try
             {
-                await using var pieces = new PieceWriter(temp, handle, size, hashPieces: !byNames);
+                using var pieces = new PieceWriter(temp, handle, size, hashPieces: !byNames);
                 writeBehind = pieces.UsesDirectIo ? null : new WriteBehind(handle);
                 while (true)
                 {
@@ -197,12 +197,12 @@ internal sealed partial class Downloader(SyncPass p)
                 // name as it came): the file is not read again.
                 if (byNames)
                 {
-                    await pieces.CompleteAsync();
+                    pieces.Complete();
                     actual = ContentHash.OfBlockList(refs).ToString();
                 }
                 else
                 {
-                    actual = await pieces.ContentHashAsync();
+                    actual = pieces.ContentHash();
                 }
             }
             finally
@@ -256,7 +256,7 @@ internal sealed partial class Downloader(SyncPass p)
                     && BlockHash.Of(span.Span).Hex == b.Hash)
                 {
                     digests.Add(b.Offset, span.Span);
-                    await pieces.WrittenAsync(b.Offset, span.Span);
+                    pieces.Written(b.Offset, span.Span);
                     p.Advance(b.Size, r.Path);
                     return;
                 }
@@ -290,7 +290,7 @@ internal sealed partial class Downloader(SyncPass p)
                 // Written to the file with its piece (or, if the sync stops first, when the writer is disposed:
                 // a block that arrived is kept, and the next run resumes after it).
                 digests.Add(b.Offset, span.Span);
-                await pieces.WrittenAsync(b.Offset, span.Span);
+                pieces.Written(b.Offset, span.Span);
                 writeBehind?.Written(b.Size);
                 p.Advance(b.Size, r.Path);
             }

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using DropSync.Core.Content;
 using Microsoft.Win32.SafeHandles;
 
@@ -18,20 +17,9 @@ namespace DropSync.Client.Transfer;
 /// per block in flight, 4 MiB each). Where the file system refuses direct I/O (tmpfs), pieces go through the ordinary
 /// handle instead, as before.
 /// </para>
-/// <para>
-/// Write-behind: a complete piece is hashed by the fetch that completed it (its bytes still in cache), then its write
-/// (a synchronous <c>pwrite</c> of 4 MiB, a few ms of device time) goes to one writer task, at most
-/// <see cref="WritesQueued"/> waiting, so that fetch goes back to its socket at once. A piece counts as written, and its
-/// memory is reused, only once its write returned; a failed write fails the next <see cref="WrittenAsync"/> and
-/// <see cref="CompleteAsync"/>, and the pieces it left unwritten are written through the ordinary handle on dispose,
-/// as an incomplete piece's bytes are.
-/// </para>
 /// </summary>
-internal sealed class PieceWriter : IDisposable, IAsyncDisposable
+internal sealed class PieceWriter : IDisposable
 {
-    /// <summary>Complete pieces waiting for the writer (4 MiB each), besides the one it writes: past this a fetch waits.</summary>
-    public const int WritesQueued = 2;
-
     /// <summary>Direct writes are whole sectors at sector offsets; 4 KiB covers every common device.</summary>
     private const int Sector = 4096;
 
@@ -43,11 +31,8 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
     private readonly Dictionary<int, Piece> _open = [];
     private readonly Stack<PieceBuffer> _free = new();
     private readonly Lock _lock = new();
-    private readonly Channel<(int Index, Piece Piece)> _writes = Channel.CreateBounded<(int, Piece)>(new BoundedChannelOptions(WritesQueued) { SingleReader = true });
-    private readonly Task _writer;
     private SafeFileHandle? _direct;
     private int _remaining;
-    private Exception? _writeFailure;
 
     /// <param name="path">The file <paramref name="buffered"/> is open on: opened again for direct writes.</param>
     /// <param name="buffered">A read-write handle on the file, already <paramref name="length"/> bytes long.</param>
@@ -64,7 +49,6 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
         _done = new bool[pieces];
         _remaining = pieces;
         _direct = tryDirect ? DirectFile.TryOpenForWrite(path) : null;
-        _writer = Task.Run(WriteQueuedAsync);
     }
 
     /// <summary>Whether complete pieces are written with direct I/O (else through the ordinary handle).</summary>
@@ -72,18 +56,10 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// <paramref name="bytes"/> are the file's at <paramref name="offset"/> (a block, each range given once): copied into
-    /// their pieces before this returns; a piece now complete is hashed and queued for the writer, and the task waits
-    /// only while <see cref="WritesQueued"/> pieces are queued already.
+    /// their pieces; a piece now complete is hashed and written before this returns.
     /// </summary>
-    public ValueTask WrittenAsync(long offset, ReadOnlySpan<byte> bytes)
+    public void Written(long offset, ReadOnlySpan<byte> bytes)
     {
-        if (Volatile.Read(ref _writeFailure) is { } failure)
-        {
-            throw new IOException("A piece of the download could not be written.", failure);
-        }
-
-        (int, Piece)? first = null;
-        (int, Piece)? second = null;
         var end = Math.Min(_length, offset + bytes.Length);
         for (var i = (int)(offset / ContentHasher.PieceSize); (long)i * ContentHasher.PieceSize < end; i++)
         {
@@ -121,56 +97,18 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
 
             if (complete)
             {
-                if (_hashPieces)
-                {
-                    SHA256.HashData(piece.Buffer.Span[..piece.Length], _digests.AsSpan(i * 32, 32));
-                }
-
-                // A block is at most 4 MiB, a piece 4 MiB: one block completes at most two pieces.
-                if (first is null)
-                {
-                    first = (i, piece);
-                }
-                else
-                {
-                    second = (i, piece);
-                }
+                WritePiece(i, pieceStart, piece);
             }
         }
-
-        return first is not { } one ? ValueTask.CompletedTask
-            : second is not { } two ? _writes.Writer.WriteAsync(one)
-            : QueueBothAsync(one, two);
     }
 
     /// <summary>
     /// The content hash, once every piece is written; throws if a byte of the file never came. Also cuts off the zeroed
     /// tail a direct write of the last piece left past the file's end.
     /// </summary>
-    public async Task<string> ContentHashAsync()
+    public string ContentHash()
     {
-        await CompleteAsync();
-        return ContentHash();
-    }
-
-    /// <summary>
-    /// Waits for the queued writes, then checks that every byte of the file was written, and cuts off the zeroed tail a
-    /// direct write of the last piece left past the file's end (<see cref="ContentHashAsync"/> does this too).
-    /// </summary>
-    public async Task CompleteAsync()
-    {
-        _writes.Writer.TryComplete();
-        await _writer;
-        if (Volatile.Read(ref _writeFailure) is { } failure)
-        {
-            throw new IOException("A piece of the download could not be written.", failure);
-        }
-
         Complete();
-    }
-
-    private string ContentHash()
-    {
         if (!_hashPieces)
         {
             throw new InvalidOperationException("This writer was made without hashing its pieces.");
@@ -185,7 +123,11 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
         return hasher.GetHashHex();
     }
 
-    private void Complete()
+    /// <summary>
+    /// Checks that every byte of the file was written, and cuts off the zeroed tail a direct write of the last piece left
+    /// past the file's end (<see cref="ContentHash"/> does this too).
+    /// </summary>
+    public void Complete()
     {
         lock (_lock)
         {
@@ -199,25 +141,10 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Lets the queued writes finish, then writes what came of pieces still unwritten (a cancelled or failed download:
-    /// the next run keeps the blocks that verify and fetches the rest), then frees the pieces' memory.
+    /// Writes what came of pieces still incomplete (a cancelled or failed download: the next run keeps the blocks that
+    /// verify and fetches the rest), then frees the pieces' memory.
     /// </summary>
-    public async ValueTask DisposeAsync()
-    {
-        _writes.Writer.TryComplete();
-        await _writer;
-        WriteUnwritten();
-    }
-
-    /// <summary>As <see cref="DisposeAsync"/>, waiting for the queued writes on this thread.</summary>
     public void Dispose()
-    {
-        _writes.Writer.TryComplete();
-        _writer.GetAwaiter().GetResult();
-        WriteUnwritten();
-    }
-
-    private void WriteUnwritten()
     {
         lock (_lock)
         {
@@ -231,7 +158,7 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
                         RandomAccess.Write(_buffered, piece.Buffer.Span.Slice(from, count), pieceStart + from);
                     }
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                catch (IOException)
                 {
                     // Best effort: the download already failed, and what is not kept is fetched again next time.
                 }
@@ -245,7 +172,7 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
                 // A direct write of the last piece may have left zeroes past the file's end.
                 RandomAccess.SetLength(_buffered, _length);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (IOException)
             {
                 // Best effort, as above: the next run sets the part file's length before it reads it.
             }
@@ -261,41 +188,14 @@ internal sealed class PieceWriter : IDisposable, IAsyncDisposable
 
     private long PieceLength(int piece) => Math.Min(ContentHasher.PieceSize, _length - ((long)piece * ContentHasher.PieceSize));
 
-    private async ValueTask QueueBothAsync((int, Piece) one, (int, Piece) two)
-    {
-        await _writes.Writer.WriteAsync(one);
-        await _writes.Writer.WriteAsync(two);
-    }
-
-    /// <summary>
-    /// The one writer: each queued piece written in turn. After a failed write the rest stay unwritten (and in
-    /// <see cref="_open"/>, so dispose writes their bytes through the ordinary handle, best effort).
-    /// </summary>
-    private async Task WriteQueuedAsync()
-    {
-        await foreach (var (index, piece) in _writes.Reader.ReadAllAsync())
-        {
-            if (Volatile.Read(ref _writeFailure) is not null)
-            {
-                continue;
-            }
-
-            try
-            {
-                WritePiece(index, (long)index * ContentHasher.PieceSize, piece);
-            }
-#pragma warning disable CA1031 // Any failure is the download's: handed to the fetches and CompleteAsync, which throw it.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                Volatile.Write(ref _writeFailure, e);
-            }
-        }
-    }
-
     private void WritePiece(int index, long pieceStart, Piece piece)
     {
         var span = piece.Buffer.Span;
+        if (_hashPieces)
+        {
+            SHA256.HashData(span[..piece.Length], _digests.AsSpan(index * 32, 32));
+        }
+
         var written = false;
         if (Volatile.Read(ref _direct) is { } direct)
         {
