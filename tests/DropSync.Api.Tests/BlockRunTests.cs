@@ -133,29 +133,4 @@ public sealed class BlockRunTests(DropSyncApiFactory factory) : IClassFixture<Dr
         Assert.True(received.Length <= 2 * FileBlockSize, $"{received.Length} bytes arrived");
         Assert.Equal(content[..(int)received.Length], received.ToArray());
     }
-
-    [Fact]
-    public async Task Many_runs_at_once_each_answer_their_blocks_whether_or_not_they_read_ahead()
-    {
-        // Block files (over the store's inline size), three runs each fetched four times at once: twelve runs in flight,
-        // more than RunReadAhead lends second buffers to, so some read each block ahead of sending and some do not.
-        const int FileBlockSize = 100_000;
-        var (_, content, _, page) = await TwentyBlockFileAsync("/parallel.bin", seed: 64, blockSize: FileBlockSize);
-        using var anonymous = factory.CreateClient();
-        var runs = page["runs"]!.AsArray().Select(r => r!).ToList();
-
-        var fetched = await Task.WhenAll(Enumerable.Range(0, 4).SelectMany(_ => runs).Select(async run =>
-        {
-            using var response = await anonymous.GetAsync(run["url"]!.GetValue<string>());
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return (Offset: run["offset"]!.GetValue<int>(), Bytes: await response.Content.ReadAsByteArrayAsync());
-        }));
-
-        foreach (var (offset, bytes) in fetched)
-        {
-            Assert.Equal(content.AsSpan(offset, bytes.Length).ToArray(), bytes);
-        }
-
-        Assert.Equal(content.Length * 4, fetched.Sum(f => f.Bytes.Length));
-    }
 }

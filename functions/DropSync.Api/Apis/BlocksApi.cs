@@ -80,25 +80,21 @@ internal static class BlocksApi
     }
 
     /// <summary>
-    /// A run's blocks in order, each read (decrypted and its tag checked, as a single block GET) into a pooled buffer and
-    /// sent. While block i is sent, block i+1 is read and opened into a second buffer (<see cref="RunReadAhead"/>, where
-    /// one is free), so the disk, the cipher and the socket overlap within a run; no byte of a block is sent before the
-    /// whole block has opened under its name. The length is known up front from the signed list; a block that is missing
-    /// or not its listed size after the headers went aborts the response, so the client sees a short body, never wrong bytes.
+    /// A run's blocks in order, each read (decrypted and its tag checked, as a single block GET) into one pooled buffer and
+    /// sent before the next is read. The length is known up front from the signed list; a block that is missing or not
+    /// its listed size after the headers went aborts the response, so the client sees a short body, never wrong bytes.
     /// </summary>
     private static async Task GetBlockRunAsync(HttpContext context, SignedBlockUrls urls, BlockService blockService)
     {
         var blocks = AuthorizeRun(context, urls);
         var response = context.Response;
-        var ct = context.RequestAborted;
-        BlockBuffer? current = BlockBuffers.Rent();
-        var ahead = blocks.Count > 1 ? RunReadAhead.TryRent() : null;
-        Task<int>? reading = null;
+        var buffer = BlockBuffers.Rent();
+        var returned = false;
         try
         {
-            var length = await blockService.ReadIntoAsync(blocks[0].Hash, current.Memory, ct);
             for (var i = 0; i < blocks.Count; i++)
             {
+                var length = await blockService.ReadIntoAsync(blocks[i].Hash, buffer.Memory, context.RequestAborted);
                 if (length != blocks[i].Size)
                 {
                     // Only a block store that lost or changed a block gets here: nothing wrong is sent either way.
@@ -114,58 +110,18 @@ internal static class BlocksApi
                 }
 
                 var last = i == blocks.Count - 1;
-                if (!last && ahead is not null)
-                {
-                    // The store reads synchronously (an O_DIRECT pread, then AES-GCM): on a pool thread, so this one sends meanwhile.
-                    var (next, into) = (blocks[i + 1].Hash, ahead.Memory);
-                    reading = Task.Run(() => blockService.ReadIntoAsync(next, into, ct), ct);
-                }
-                else if (last && ahead is not null)
-                {
-                    RunReadAhead.Return(ahead);
-                    ahead = null;
-                }
-
-                var sending = current!; // Null only once the last block went.
-                if (await SendAsync(response.BodyWriter, sending.Memory[..length], last ? () => { BlockBuffers.Return(sending); current = null; }
-                : null, ct))
+                if (await SendAsync(response.BodyWriter, buffer.Memory[..length], last ? () => { BlockBuffers.Return(buffer); returned = true; }
+                : null, context.RequestAborted))
                 {
                     return;
-                }
-
-                if (last)
-                {
-                    break;
-                }
-
-                if (reading is not null)
-                {
-                    length = await reading;
-                    reading = null;
-                    (current, ahead) = (ahead, current);
-                }
-                else
-                {
-                    length = await blockService.ReadIntoAsync(blocks[i + 1].Hash, current!.Memory, ct);
                 }
             }
         }
         finally
         {
-            if (reading is not null)
+            if (!returned)
             {
-                // The read still fills its buffer: the buffer goes back only once it is done (its error is moot now).
-                await reading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            }
-
-            if (current is not null)
-            {
-                BlockBuffers.Return(current);
-            }
-
-            if (ahead is not null)
-            {
-                RunReadAhead.Return(ahead);
+                BlockBuffers.Return(buffer);
             }
         }
     }
