@@ -9,12 +9,14 @@
 # BENCH_DIR=<a build's bin/Release/net10.0> runs that build's benchmark dll instead of this tree's (A/B runs; the server
 # is picked as usual, DROPSYNC_BENCH_SERVER=<DropSync.Api.dll> for another). <out>.sys.data also records every syscall
 # entry (no stacks) of both processes; count one step's with syscalls.py <out>.sys.data <client> <server> <from>,<to>.
+# SCHED=1 also records every context switch and wakeup on the machine (perf -a, sched tracepoints) into
+# <out>.sched.data, for off-CPU time lines of both processes: sched.py <out>.sched.data <client> <server> <from>,<to>.
 # Needs perf (linux-perf) and permission to profile (root, or kernel.perf_event_paranoid <= 1).
 set -u
 out=$1; shift
 cd "$(dirname "$0")/../../.."
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-rm -f $out.perf.data* $out.sys.data $out.steps
+rm -f $out.perf.data* $out.sys.data $out.sched.data $out.steps
 if [ -n "${BENCH_DIR:-}" ]; then
   dotnet "$BENCH_DIR/DropSync.Client.Benchmarks.dll" --peers --only "${ONLY:-small}" --skip-rclone "$@" >$out.txt 2>$out.err &
 else
@@ -38,6 +40,10 @@ while kill -0 $runner 2>/dev/null; do
       perfpid=$!
       perf record -e raw_syscalls:sys_enter -k CLOCK_MONOTONIC -p $client,$server -o $out.sys.data 2>/dev/null &
       syspid=$!
+      if [ -n "${SCHED:-}" ]; then
+        perf record -a -e sched:sched_switch -e sched:sched_wakeup -k CLOCK_MONOTONIC -o $out.sched.data 2>/dev/null &
+        syspid="$syspid $!"
+      fi
     fi
     echo "step $n $(python3 -c 'import time; print(f"{time.monotonic():.6f}")')" >> $out.steps
     seen=$n; echo "step $n at $(date +%T)"
