@@ -260,8 +260,22 @@ internal static class PeerComparison
     {
         foreach (var run in PeerRuns.InTurn(round, rclone is null ? [dropsync, rsync] : new[] { dropsync, rsync, rcloneRun }))
         {
+            await WriteBackDirtyPagesAsync();
             await run();
         }
+    }
+
+    /// <summary>
+    /// Writes back every dirty page (sync(1)) before each tool's timed run, untimed, so that no tool pays for another's
+    /// writes: on ext4 (data=ordered) an fsync commits the journal and so waits for the data of every file written
+    /// since — rsync's copy it never flushed, this benchmark's fresh 1 GiB source. Round 13's scheduler trace showed the
+    /// 1 GiB download's last 0.75 s as one client thread in D state after the last byte had arrived.
+    /// </summary>
+    private static async Task WriteBackDirtyPagesAsync()
+    {
+        using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not start sync(1)");
+        await sync.WaitForExitAsync();
     }
 
     /// <summary>The peers' copies of a round's files, removed so that the next round's uploads start from nothing, as the first did.</summary>
