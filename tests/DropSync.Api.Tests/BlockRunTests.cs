@@ -19,10 +19,7 @@ public sealed class BlockRunTests(DropSyncApiFactory factory) : IClassFixture<Dr
     private async Task<(ApiClient Owner, byte[] Content, List<(string Hash, byte[] Bytes)> Blocks, JsonNode Page)> TwentyBlockFileAsync(
         string path, int seed, int count = Blocks, int blockSize = BlockSize)
     {
-        var owner = await factory.SignUpAsync();
-        var content = Dropbox.RandomBytes(count * blockSize, seed);
-        var blocks = ResumableUpload.Split(content, Enumerable.Repeat(blockSize, count).ToArray());
-        var state = await ResumableUpload.BeginAsync(owner, ResumableUpload.Declare(path, blocks));
+        var (owner, content, blocks, state) = await ResumableUpload.BeginRandomAsync(factory, path, seed, count, blockSize);
         using (var anonymous = factory.CreateClient())
         {
             await ResumableUpload.SendMissingAsync(anonymous, state, blocks);

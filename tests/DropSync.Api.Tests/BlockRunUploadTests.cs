@@ -17,14 +17,9 @@ public sealed class BlockRunUploadTests(DropSyncApiFactory factory) : IClassFixt
     // Over the store's inline size (64 KiB), so that each block is a file of its own as a large file's are.
     private const int BlockSize = 100_000;
 
-    private async Task<(ApiClient Owner, byte[] Content, List<(string Hash, byte[] Bytes)> Blocks, JsonNode State)> BeginAsync(
-        string path, int seed, int count, int blockSize = BlockSize)
-    {
-        var owner = await factory.SignUpAsync();
-        var content = Dropbox.RandomBytes(count * blockSize, seed);
-        var blocks = ResumableUpload.Split(content, Enumerable.Repeat(blockSize, count).ToArray());
-        return (owner, content, blocks, await ResumableUpload.BeginAsync(owner, ResumableUpload.Declare(path, blocks)));
-    }
+    private Task<(ApiClient Owner, byte[] Content, List<(string Hash, byte[] Bytes)> Blocks, JsonNode State)> BeginAsync(
+        string path, int seed, int count, int blockSize = BlockSize) =>
+        ResumableUpload.BeginRandomAsync(factory, path, seed, count, blockSize);
 
     private static async Task<HttpResponseMessage> PutRunAsync(HttpClient http, string url, byte[] body, long? contentLength = null)
     {

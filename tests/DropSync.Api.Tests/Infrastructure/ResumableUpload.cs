@@ -39,6 +39,16 @@ public static class ResumableUpload
         return body;
     }
 
+    /// <summary>A new account begins a resumable upload of <paramref name="count"/> random blocks of <paramref name="blockSize"/> bytes.</summary>
+    public static async Task<(ApiClient Owner, byte[] Content, List<(string Hash, byte[] Bytes)> Blocks, JsonNode State)> BeginRandomAsync(
+        DropSyncApiFactory factory, string path, int seed, int count, int blockSize)
+    {
+        var owner = await factory.SignUpAsync();
+        var content = Dropbox.RandomBytes(count * blockSize, seed);
+        var blocks = Split(content, Enumerable.Repeat(blockSize, count).ToArray());
+        return (owner, content, blocks, await BeginAsync(owner, Declare(path, blocks)));
+    }
+
     public static async Task<HttpResponseMessage> PutAsync(HttpClient http, JsonNode missing, byte[] bytes)
     {
         using var content = new ByteArrayContent(bytes);
