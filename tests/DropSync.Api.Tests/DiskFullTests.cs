@@ -47,6 +47,17 @@ public sealed class DiskFullTests : IDisposable
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(Data, "blocks", "tmp")));
             Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/files/get_metadata", new { path = "/during.bin" })).Status);
 
+            // A batch's files fail one by one, each answered as that single upload was (507, not a 500 internal_error).
+            var batch = await UploadBatchAsync(client, ("/batch-a.bin", Dropbox.RandomBytes(300_000, seed: 4)), ("/batch-b.bin", Dropbox.RandomBytes(300_000, seed: 5)));
+            Assert.True(batch.Status == HttpStatusCode.OK, $"{batch.Status} {batch.Body}\n{server.Output}");
+            foreach (var entry in batch.Body["entries"]!.AsArray())
+            {
+                Assert.True(entry!["status"]!.GetValue<int>() == 507, $"{entry}\n{server.Output}");
+                Assert.Equal("insufficient_storage", entry["error"]!["error"]!.GetValue<string>());
+            }
+
+            Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/files/get_metadata", new { path = "/batch-a.bin" })).Status);
+
             // A write of metadata only: once SQLite's files cannot grow (SQLITE_FULL), it answers 507 too and stores nothing.
             (HttpStatusCode Status, System.Text.Json.Nodes.JsonNode Body) folder = default;
             var created = 0;
@@ -79,6 +90,20 @@ public sealed class DiskFullTests : IDisposable
             var (unmounted, why) = Run("umount", Mount);
             Assert.True(unmounted, $"umount {Mount} failed: {why}");
         }
+    }
+
+    private static async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonNode Body)> UploadBatchAsync(ApiClient client, params (string Path, byte[] Content)[] files)
+    {
+        using var body = new MultipartFormDataContent();
+        var manifest = System.Text.Json.JsonSerializer.Serialize(new { files = files.Select(f => new { path = f.Path }) });
+        body.Add(new StringContent(manifest, System.Text.Encoding.UTF8, "application/json"), "manifest");
+        foreach (var (_, content) in files)
+        {
+            body.Add(new ByteArrayContent(content), "file", "f");
+        }
+
+        using var response = await client.Http.PostAsync("/files/upload_batch", body);
+        return (response.StatusCode, await ApiClient.ReadJsonAsync(response));
     }
 
     private void FillDisk()

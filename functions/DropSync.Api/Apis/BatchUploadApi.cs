@@ -121,9 +121,45 @@ internal static class BatchUploadApi
         context.RequestServices.GetRequiredService<BatchFileLimiter>().Take(caller.DeviceId, items.Count);
         Core.Diagnostics.RequestStages.Mark("manifest read");
         var results = await batches.UploadAsync(caller, items, ReadFilesAsync(reader, items, ct), ct);
-        return new BatchUploadResponse([.. results.Select(r => r.Error is null
-            ? new BatchUploadEntry(r.Index, r.Path, StatusCodes.Status200OK, r.Metadata, null)
-            : new BatchUploadEntry(r.Index, Echo(r.Path), ErrorResponses.StatusOf(r.Error.Kind), null, ErrorResponses.Of(r.Error.Code, r.Error.Message, r.Error.Details)))]);
+        LogUnexpectedFailures(context, results);
+        return new BatchUploadResponse([.. results.Select(r => r.Error switch
+        {
+            null => new BatchUploadEntry(r.Index, r.Path, StatusCodes.Status200OK, r.Metadata, null),
+
+            // As a single upload would be answered: the disk being full is 507, not a server fault.
+            { Kind: ErrorKind.Internal } e when DiskFull.Is(e.InnerException) =>
+                new BatchUploadEntry(r.Index, Echo(r.Path), StatusCodes.Status507InsufficientStorage, null, ErrorResponses.Of(DiskFull.Code, DiskFull.Message, null)),
+            { } e => new BatchUploadEntry(r.Index, Echo(r.Path), ErrorResponses.StatusOf(e.Kind), null, ErrorResponses.Of(e.Code, e.Message, e.Details)),
+        })]);
+    }
+
+    /// <summary>
+    /// A file that failed with internal_error is answered without details, as any 500 is; its cause goes to the server's
+    /// log here, as the exception handler logs an unhandled one, so a store or metadata failure is never silent.
+    /// </summary>
+    private static void LogUnexpectedFailures(HttpContext context, IReadOnlyList<BatchUploadResult> results)
+    {
+        var failures = results.Where(r => r.Error is { Kind: ErrorKind.Internal }).ToList();
+        if (failures.Count == 0)
+        {
+            return;
+        }
+
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DropSync.Errors");
+        foreach (var group in failures.GroupBy(r => r.Error!.InnerException?.GetType()))
+        {
+            // One line per kind of cause, with the first one's stack: a batch of 1,000 failing files is not 1,000 lines.
+            var first = group.First();
+            if (DiskFull.Is(first.Error!.InnerException))
+            {
+                DiskFull.Log(context, first.Error.InnerException!);
+            }
+            else
+            {
+                logger.LogError(first.Error.InnerException, "{Count} of {Total} files of a batch failed unexpectedly on {Path} (first: index {Index})",
+                    group.Count(), results.Count, context.Request.Path, first.Index);
+            }
+        }
     }
 
     /// <summary>A refused path as echoed back: never longer than a valid one, so a huge path costs no huge answer.</summary>

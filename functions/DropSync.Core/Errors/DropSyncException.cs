@@ -14,6 +14,15 @@ public sealed class DropSyncException : Exception
         Details = details ?? new Dictionary<string, object?>();
     }
 
+    /// <summary>An unexpected failure answered as this error; <paramref name="cause"/> is kept for the server's log, never sent.</summary>
+    public DropSyncException(ErrorKind kind, string code, string message, Exception cause)
+        : base(message, cause)
+    {
+        Kind = kind;
+        Code = code;
+        Details = new Dictionary<string, object?>();
+    }
+
     public ErrorKind Kind { get; }
 
     public string Code { get; }

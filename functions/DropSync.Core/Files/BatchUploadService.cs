@@ -131,8 +131,9 @@ public sealed class BatchUploadService(BlockService blocks, FileCommitter commit
         return (new PendingCommit(at, new NewContent(refs, file.Content.Length, hasher.GetHashHex()), mode, file.Item.Rev), sealedBlock);
     }
 
+    /// <summary>A file's failure; an unexpected one (a store or metadata call that broke) keeps its cause for the log.</summary>
     private static BatchUploadResult Failed(int index, string? path, Exception error) => new(index, path, null, error as DropSyncException
-        ?? new DropSyncException(ErrorKind.Internal, ErrorCodes.InternalError, "This file could not be stored; send it again."));
+        ?? new DropSyncException(ErrorKind.Internal, ErrorCodes.InternalError, "This file could not be stored; send it again.", error));
 
     private static WriteMode ParseMode(string? mode) => mode switch
     {
