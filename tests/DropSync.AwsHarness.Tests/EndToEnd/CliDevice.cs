@@ -15,9 +15,13 @@ public sealed class CliDevice : IDisposable
     private readonly string _config = Directory.CreateTempSubdirectory("dropsync-e2e-config-").FullName;
     private readonly string _root = Directory.CreateTempSubdirectory("dropsync-e2e-folder-").FullName;
 
-    public CliDevice(string name)
+    private readonly AwsHarness? _harness;
+
+    /// <param name="harness">The local harness the device talks to, if it is one: a failing command then shows its functions' logs.</param>
+    public CliDevice(string name, AwsHarness? harness = null)
     {
         Name = name;
+        _harness = harness;
         Folder = Path.Combine(_root, "DropSync");
         Directory.CreateDirectory(Folder);
     }
@@ -41,18 +45,20 @@ public sealed class CliDevice : IDisposable
     public async Task LoginAsync(Uri server, string email)
     {
         var (code, json) = await RunAsync("login", server.ToString(), "--email", email, "--password", EndToEndFixture.Password, "--device-name", Name);
-        Assert.True(code == ExitCodes.Ok, $"{Name}: login exited {code}: {json}");
+        Assert.True(code == ExitCodes.Ok, $"{Name}: login exited {code}: {json}{Diagnostics()}");
     }
 
     /// <summary><c>dropsync sync</c> of the folder, which must succeed without errors or conflicts; answers its report.</summary>
     public async Task<SyncCounters> SyncAsync()
     {
         var (code, json) = await RunAsync("sync", Folder);
-        Assert.True(code == ExitCodes.Ok, $"{Name}: sync exited {code}: {json}");
+        Assert.True(code == ExitCodes.Ok, $"{Name}: sync exited {code}: {json}{Diagnostics()}");
         var report = JsonSerializer.Deserialize<SyncCounters>(json, SnakeCase)!;
-        Assert.True(report.Errors.Count == 0 && report.Conflicts.Count == 0, $"{Name}: {json}");
+        Assert.True(report.Errors.Count == 0 && report.Conflicts.Count == 0, $"{Name}: {json}{Diagnostics()}");
         return report;
     }
+
+    private string Diagnostics() => _harness is null ? "" : HarnessDiagnostics.Describe(_harness, 40);
 
     public void Write(string relative, byte[] content)
     {

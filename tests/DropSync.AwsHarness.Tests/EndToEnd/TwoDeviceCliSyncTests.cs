@@ -23,8 +23,8 @@ public sealed class TwoDeviceCliSyncTests(EndToEndFixture fixture, ITestOutputHe
         var target = await fixture.TargetAsync();
         output.WriteLine($"Target: {target.Description}");
         var email = await EndToEndFixture.RegisterAsync(target.HttpApiUrl);
-        using var a = new CliDevice("laptop-a");
-        using var b = new CliDevice("desktop-b");
+        using var a = new CliDevice("laptop-a", target.Harness);
+        using var b = new CliDevice("desktop-b", target.Harness);
         await a.LoginAsync(target.HttpApiUrl, email);
         await b.LoginAsync(target.HttpApiUrl, email);
 
