@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using DropSync.Api.Tests.Infrastructure;
+using DropSync.Core.Accounts;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DropSync.Api.Tests;
 
@@ -183,18 +185,34 @@ public sealed class RateLimitTests
     [Fact]
     public async Task Password_hashing_past_its_queue_answers_503_server_busy_with_retry_after()
     {
-        // Slow hashes, one at a time, nobody waiting: concurrent sign-ins beyond the one being hashed are turned away.
-        using var factory = DropSyncApiFactory.WithSettings(
-            ("DropSync:PasswordIterations", "400000"), ("DropSync:PasswordHashingConcurrency", "1"), ("DropSync:PasswordHashingQueueLength", "0"));
+        // One hash at a time, nobody waiting. The test holds the one slot itself (a hash that has not finished), so the
+        // sign-in below is past the queue whatever the machine's load; racing eight sign-ins left that to the scheduler.
+        using var factory = DropSyncApiFactory.WithSettings(("DropSync:PasswordHashingConcurrency", "1"), ("DropSync:PasswordHashingQueueLength", "0"));
         var user = await factory.SignUpAsync();
+        var gate = factory.Services.GetRequiredService<PasswordHashingGate>();
+        using var hashing = new ManualResetEventSlim(false);
+        using var finish = new ManualResetEventSlim(false);
+        var held = Task.Run(() => gate.RunAsync(() => { hashing.Set(); finish.Wait(); return 0; }, CancellationToken.None));
+        Assert.True(hashing.Wait(TimeSpan.FromSeconds(30)), "the test's own hash never started");
 
-        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => LoginAsync(factory, user.Email!, "wrong " + i, null)));
-        var busy = attempts.Where(a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
+        (HttpStatusCode Status, JsonNode Body, int? RetryAfter) busy;
+        try
+        {
+            // Bounded: a gate that queued this sign-in instead of refusing it would wait for the held slot.
+            busy = await LoginAsync(factory, user.Email!, "wrong", null).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            finish.Set();
+            await held;
+        }
 
-        Assert.NotEmpty(busy);
-        Assert.All(busy, a => Assert.Equal("server_busy", a.Body["error"]!.GetValue<string>()));
-        Assert.All(busy, a => Assert.True(a.RetryAfter >= 1));
-        Assert.All(attempts.Except(busy), a => Assert.Equal(HttpStatusCode.Unauthorized, a.Status));
+        var after = await LoginAsync(factory, user.Email!, "wrong", null);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.Status);
+        Assert.Equal("server_busy", busy.Body["error"]!.GetValue<string>());
+        Assert.True(busy.RetryAfter >= 1);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.Status);
     }
 
     private static async Task<(HttpStatusCode Status, JsonNode Body, int? RetryAfter)> LoginAsync(DropSyncApiFactory factory, string email, string password, string? forwardedFor)
