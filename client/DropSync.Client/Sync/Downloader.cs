@@ -174,7 +174,7 @@ internal sealed partial class Downloader(SyncPass p)
             WriteBehind? writeBehind = null;
             try
             {
-                using var pieces = new PieceWriter(temp, handle, size, hashPieces: !byNames);
+                using var pieces = new PieceWriter(temp, handle, size, hashPieces: !byNames, buffers: p.PieceBuffers);
                 writeBehind = pieces.UsesDirectIo ? null : new WriteBehind(handle);
                 while (true)
                 {
