@@ -14,7 +14,7 @@ using DropSync.Testing;
 /// tools alternating within the step and their order flipped every other round, so that none always runs first after
 /// another's writeback; the table then gives medians (<see cref="PeerRuns"/>).
 /// </summary>
-internal static class PeerComparison
+internal static partial class PeerComparison
 {
     private const string Password = "benchmark password";
 
@@ -49,7 +49,7 @@ internal static class PeerComparison
                 await SyncAsync(w);
             }
 
-            if (only is null or "big" && !cold)
+            if (only is null or "big" or "medium" && !cold)
             {
                 await WarmLargePathAsync(server, http, work);
             }
@@ -65,6 +65,15 @@ internal static class PeerComparison
                 {
                     Announce(runs, round, rclone);
                     await BigFileAsync(server, http, rsync, rclone, work, sizeMiB * 1024L * 1024, runs, round);
+                }
+            }
+
+            if (only == "medium")
+            {
+                // Not part of the default run (no peer side): a pass of many medium files down, for per-download costs.
+                for (var round = 1; round <= runs.Rounds; round++)
+                {
+                    await MediumFilesAsync(server, http, work, Arg(args, "--medium-files", 32), Arg(args, "--medium-mib", 32), round);
                 }
             }
 
@@ -310,6 +319,7 @@ internal static class PeerComparison
     {
         using var self = Process.GetCurrentProcess();
         var (client, server) = (self.TotalProcessorTime, ServerCpu());
+        var (allocated, collections, faults) = (GC.GetTotalAllocatedBytes(precise: true), (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)), MinorFaults());
         device.Requests.Reset();
         var sw = Stopwatch.StartNew();
         var report = await device.Engine.SyncAsync(new SyncOptions());
@@ -323,7 +333,27 @@ internal static class PeerComparison
         self.Refresh();
         _server?.Refresh();
         Console.WriteLine($"  peak RSS: client {self.PeakWorkingSet64 / 1024 / 1024} MiB, server {(_server?.PeakWorkingSet64 ?? 0) / 1024 / 1024} MiB");
+        // The client's managed allocations in the run (the benchmark's own are a few objects), and the collections they cost.
+        Console.WriteLine($"  client allocated: {MiB(GC.GetTotalAllocatedBytes(precise: true) - allocated)} managed; GCs gen0/1/2 " +
+            $"{GC.CollectionCount(0) - collections.Item1}/{GC.CollectionCount(1) - collections.Item2}/{GC.CollectionCount(2) - collections.Item3}; " +
+            $"minor page faults {MinorFaults() - faults}; RSS now {self.WorkingSet64 / 1024 / 1024} MiB");
         return (elapsed, report, (self.TotalProcessorTime - client, ServerCpu() - server));
+    }
+
+    /// <summary>This process's minor page faults so far (Linux: <c>/proc/self/stat</c>, field 10; 0 elsewhere): memory touched for the first time.</summary>
+    private static long MinorFaults()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, minflt field 10.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static TimeSpan ServerCpu()

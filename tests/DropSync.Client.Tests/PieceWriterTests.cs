@@ -97,6 +97,54 @@ public sealed class PieceWriterTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Downloads_one_after_another_reuse_the_pass_buffers_and_none_carries_bytes_of_another()
+    {
+        const int Length = (3 * ContentHasher.PieceSize) + 4321;
+        using var buffers = new PieceBuffers();
+        var first = TestData.RandomBytes(Length, 1);
+        var firstPath = Path.Combine(_folder, "first");
+        using (var handle = File.OpenHandle(firstPath, FileMode.Create, FileAccess.ReadWrite))
+        {
+            RandomAccess.SetLength(handle, Length);
+            using var pieces = new PieceWriter(firstPath, handle, Length, buffers: buffers);
+            foreach (var (offset, size) in Blocks(Length, shuffled: true))
+            {
+                pieces.Written(offset, first.AsSpan(offset, size));
+            }
+
+            Assert.Equal(ContentHasher.Compute(first), pieces.ContentHash());
+        }
+
+        var made = buffers.Made;
+        Assert.InRange(made, 1, PieceBuffers.Kept);
+
+        // The second download stops half way: what it never received stays zero in its file, though its buffers held
+        // the first file's bytes.
+        var second = TestData.RandomBytes(Length, 2);
+        var secondPath = Path.Combine(_folder, "second");
+        var given = Blocks(Length, shuffled: true).Take(5).ToList();
+        using (var handle = File.OpenHandle(secondPath, FileMode.Create, FileAccess.ReadWrite))
+        {
+            RandomAccess.SetLength(handle, Length);
+            using var pieces = new PieceWriter(secondPath, handle, Length, buffers: buffers);
+            foreach (var (offset, size) in given)
+            {
+                pieces.Written(offset, second.AsSpan(offset, size));
+            }
+        }
+
+        var expected = new byte[Length];
+        foreach (var (offset, size) in given)
+        {
+            second.AsSpan(offset, size).CopyTo(expected.AsSpan(offset));
+        }
+
+        Assert.Equal(expected, File.ReadAllBytes(secondPath));
+        Assert.Equal(first, File.ReadAllBytes(firstPath));
+        Assert.Equal(made, buffers.Made);
+    }
+
     public void Dispose()
     {
         try

@@ -1,4 +1,6 @@
 using DropSync.Client.Api;
+using DropSync.Client.Chunking;
+using DropSync.Client.Sync;
 using DropSync.Client.Tests.Infrastructure;
 using DropSync.Core.Content;
 
@@ -186,7 +188,56 @@ public sealed class ResumeAndDeltaSyncTests(ServerFixture fixture)
             // Only the rest comes down; the block whose bytes were cut off by the cancel (at most one, ≤ 4 MiB) again.
             Assert.InRange(b.Counter.Received, data.Length - first, data.Length - first + (4 * 1024 * 1024));
             Assert.True(b.Counter.Received < data.Length * 3 / 4);
+            // And it comes by runs: the server was asked for the stretch still needed (its runs cut from the first block
+            // missing), then sent that stretch in run GETs, with at most the stretch's last block alone.
+            var stillNeeded = FastCdc.Chunk(data, ChunkerOptions.ForLength(data.Length)).Count(c => c.Offset + c.Size > first);
+            var runs = b.Counter.Requests("/blocks/run");
+            Assert.True(runs >= 1, $"no run GET for the {stillNeeded} blocks still needed");
+            Assert.InRange(b.Counter.BlockGets - runs, 0, 1);
+            Assert.True(b.Counter.BlockGets < stillNeeded, $"{b.Counter.BlockGets} block GETs for {stillNeeded} blocks");
             Assert.Equal(data, File.ReadAllBytes(b.PathOf("disk.img")));
+        }
+    }
+    [Fact]
+    public async Task A_resumed_download_fetches_a_damaged_kept_block_alone_and_the_rest_by_runs()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            var data = TestData.RandomBytes(24 * 1024 * 1024, 37);
+            var chunks = FastCdc.Chunk(data, ChunkerOptions.ForLength(data.Length));
+            a.Write("disk.img", data);
+            await a.SyncAsync();
+
+            using var cancel = new CancellationTokenSource();
+            b.Counter.CancelAfterReceivedBytes = (data.Length / 2, cancel);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b.SyncAsync(ct: cancel.Token, blockParallelism: 1));
+            var first = b.Counter.Delivered;
+            Assert.True(first > chunks[0].Size + chunks[1].Size, $"the cut came after {first} bytes, before the second block ended");
+
+            // The part file's second block damaged on disk since: it must not be kept, and comes alone by its own URL.
+            var part = Directory.GetFiles(Path.Combine(b.Folder, LocalIndex.StateFolder, "tmp"), "*.dropsync-part").Single();
+            using (var file = File.OpenHandle(part, FileMode.Open, FileAccess.ReadWrite))
+            {
+                var one = new byte[1];
+                RandomAccess.Read(file, one, chunks[1].Offset + 100);
+                one[0] ^= 1;
+                RandomAccess.Write(file, one, chunks[1].Offset + 100);
+            }
+
+            b.Counter.CancelAfterReceivedBytes = null;
+            b.Counter.Reset();
+            var report = await b.SyncAsync(blockParallelism: 1);
+            Assert.Equal(1, report.FilesDownloaded);
+            Assert.Equal(data, File.ReadAllBytes(b.PathOf("disk.img")));
+            // The damaged block and the rest (from the block the cut was in), nothing of the blocks kept.
+            Assert.InRange(b.Counter.Received, data.Length - first + chunks[1].Size, data.Length - first + chunks[1].Size + (4 * 1024 * 1024));
+            var runs = b.Counter.Requests("/blocks/run");
+            var singles = b.Counter.BlockGets - runs;
+            Assert.True(runs >= 1, "the blocks after the cut came without a run GET");
+            // The damaged block alone, and at most the needed stretch's last block.
+            Assert.InRange(singles, 1, 2);
         }
     }
 }

@@ -39,7 +39,9 @@ internal sealed record AddUploadBlocksRequest(string UploadId, int Index, IEnume
 
 internal sealed record UploadIdRequest(string UploadId);
 
-internal sealed record GetBlocksRequest(string Path, string? Rev, int Start);
+/// <summary>A page of a file's block list from block <c>Start</c>; <c>Limit</c> caps the page (a resumed download asks
+/// for the stretch it still needs, so the server cuts that stretch's runs).</summary>
+internal sealed record GetBlocksRequest(string Path, string? Rev, int Start, int? Limit = null);
 
 internal sealed record BatchManifestFile(string Path, string Mode, string? Rev);
 

@@ -288,6 +288,9 @@ public sealed partial class DropSyncApi : IDisposable
     /// <summary>One page of a file's blocks from block <paramref name="start"/> (the server sizes the page).</summary>
     public Task<BlockList> GetBlocksAsync(string path, string? rev, int start, CancellationToken ct) => PostAsync<GetBlocksRequest, BlockList>("/files/get_blocks", new(path, rev, start), ct);
 
+    /// <summary>At most <paramref name="limit"/> of a file's blocks from block <paramref name="start"/>, with their runs cut from there.</summary>
+    public Task<BlockList> GetBlocksAsync(string path, string? rev, int start, int limit, CancellationToken ct) => PostAsync<GetBlocksRequest, BlockList>("/files/get_blocks", new(path, rev, start, limit), ct);
+
     /// <summary>
     /// Reads a block's body straight into <paramref name="into"/> (a pooled buffer of the block's size: no array per
     /// block, no copy). Returns how many bytes came; a body longer than the buffer counts as one more byte than it holds.

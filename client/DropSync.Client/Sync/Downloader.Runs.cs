@@ -18,41 +18,138 @@ internal sealed partial class Downloader
     private readonly record struct PageWork(BlockRun? Run, IReadOnlyList<BlockDownload> Blocks);
 
     /// <summary>
-    /// The page's blocks as runs where every block of the run is to come from the network (none in the part file of an
-    /// interrupted run, none held by a local file), otherwise block by block as before. A server without runs (AWS
+    /// The page's blocks still to fetch (those not <paramref name="kept"/> from the part file) as runs where every block
+    /// of the run is to come from the network (none kept, none held by a local file), otherwise block by block. Where a
+    /// stretch of needed blocks starts or stops inside one of the page's runs (a resumed download, a local block), the
+    /// server is asked for that stretch's own runs (<see cref="RunsOfStretchesAsync"/>). A server without runs (AWS
     /// mode) gives only blocks.
     /// </summary>
-    private IEnumerable<PageWork> PlanPage(BlockList page, long existingLength)
+    private async Task<List<PageWork>> PlanPageAsync(string path, string? rev, BlockList page, bool[] kept, CancellationToken ct)
     {
-        var covered = new bool[page.Blocks.Count];
-        // Fewer runs than parallel fetches would put the file on fewer connections than block by block does (on a
-        // long-latency link one stream is slower than several): runs only pay where they still fill every slot.
-        var runs = page.Runs is { } offered && offered.Count >= p.Options.BlockParallelism ? offered : [];
-        foreach (var run in runs)
+        var blocks = page.Blocks;
+        var runs = new List<BlockRun>();
+        if (page.Runs is { } offered)
         {
-            var first = run.First - page.Start;
-            if (run.Count < 2 || first < 0 || first + run.Count > page.Blocks.Count || covered.AsSpan(first, run.Count).Contains(true))
+            var needed = new bool[blocks.Count];
+            for (var i = 0; i < blocks.Count; i++)
             {
+                needed[i] = !kept[i] && !p.LocalBlocks.Has(blocks[i].Hash);
+            }
+
+            var taken = new bool[blocks.Count];
+            runs.AddRange(offered.Where(run => Fits(page, run, needed, taken)));
+            // The needed stretches no offered run fits (where a stretch begins or ends inside a run): their own runs.
+            var stretches = Stretches(needed, taken);
+            // Fewer runs than parallel fetches would put the file on fewer connections than block by block does (on a
+            // long-latency link one stream is slower than several): runs only pay where they still fill every slot.
+            var expected = runs.Count + stretches.Sum(s => BlockRuns.Cut(RefsOf(blocks, s.First, s.Count)).Count(c => c.Count >= 2));
+            if (expected >= p.Options.BlockParallelism)
+            {
+                var asked = await RunsOfStretchesAsync(path, rev, page.Start, stretches, ct);
+                runs.AddRange(asked.Where(run => Fits(page, run, needed, taken)));
+            }
+            else
+            {
+                runs.Clear();
+            }
+        }
+
+        // In file order, so the pieces in memory are those of the blocks in flight; what no run took (all of the page,
+        // without runs) one block at a time.
+        var startingAt = runs.ToDictionary(run => run.First - page.Start);
+        var plan = new List<PageWork>(blocks.Count);
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            if (startingAt.TryGetValue(i, out var run))
+            {
+                plan.Add(new PageWork(run, blocks.Skip(i).Take(run.Count).ToList()));
+                i += run.Count - 1;
+            }
+            else if (!kept[i])
+            {
+                plan.Add(new PageWork(null, [blocks[i]]));
+            }
+        }
+
+        return plan;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="run"/> lies inside the page, matches its blocks' offsets and sizes, carries at least two
+    /// blocks, all <paramref name="needed"/> and none already <paramref name="taken"/> by another run (then marked taken).
+    /// </summary>
+    private static bool Fits(BlockList page, BlockRun run, bool[] needed, bool[] taken)
+    {
+        var first = run.First - page.Start;
+        if (run.Count < 2 || first < 0 || first + run.Count > page.Blocks.Count
+            || needed.AsSpan(first, run.Count).Contains(false) || taken.AsSpan(first, run.Count).Contains(true))
+        {
+            return false;
+        }
+
+        var blocks = page.Blocks;
+        long size = 0;
+        for (var i = first; i < first + run.Count; i++)
+        {
+            size += blocks[i].Size;
+        }
+
+        if (blocks[first].Offset != run.Offset || size != run.Size)
+        {
+            return false;
+        }
+
+        taken.AsSpan(first, run.Count).Fill(true);
+        return true;
+    }
+
+    /// <summary>The stretches (page-relative first block, count) of two or more needed blocks no run has taken.</summary>
+    private static List<(int First, int Count)> Stretches(bool[] needed, bool[] taken)
+    {
+        var stretches = new List<(int, int)>();
+        var i = 0;
+        while (i < needed.Length)
+        {
+            if (!needed[i] || taken[i])
+            {
+                i++;
                 continue;
             }
 
-            var blocks = page.Blocks.Skip(first).Take(run.Count).ToList();
-            if (blocks[0].Offset == run.Offset && blocks.Sum(b => (long)b.Size) == run.Size
-                && blocks.All(b => b.Offset + b.Size > existingLength && !p.LocalBlocks.Has(b.Hash)))
+            var first = i;
+            while (i < needed.Length && needed[i] && !taken[i])
             {
-                covered.AsSpan(first, run.Count).Fill(true);
-                yield return new PageWork(run, blocks);
+                i++;
+            }
+
+            if (i - first >= 2)
+            {
+                stretches.Add((first, i - first));
             }
         }
 
-        // What no run took (all of the page, without runs), one block at a time.
-        for (var i = 0; i < page.Blocks.Count; i++)
+        return stretches;
+    }
+
+    private static List<BlockRef> RefsOf(IReadOnlyList<BlockDownload> blocks, int first, int count) =>
+        blocks.Skip(first).Take(count).Select(b => new BlockRef(BlockHash.Parse(b.Hash), b.Size)).ToList();
+
+    /// <summary>
+    /// The runs the server cuts for each stretch, asked as a block list page of just that stretch (one small POST per
+    /// stretch, each saving at least one GET); a server that answers without runs gives none.
+    /// </summary>
+    private async Task<List<BlockRun>> RunsOfStretchesAsync(string path, string? rev, int pageStart, List<(int First, int Count)> stretches, CancellationToken ct)
+    {
+        var runs = new List<BlockRun>();
+        await Parallel.ForEachAsync(stretches, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (s, c) =>
         {
-            if (!covered[i])
+            var part = await TransientRetry.RunAsync(t => p.Api.GetBlocksAsync(path, rev, pageStart + s.First, s.Count, t), c);
+            lock (runs)
             {
-                yield return new PageWork(null, [page.Blocks[i]]);
+                runs.AddRange(part.Runs ?? []);
             }
-        }
+        });
+        return runs;
     }
 
     /// <summary>

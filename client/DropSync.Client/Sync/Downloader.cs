@@ -174,7 +174,7 @@ internal sealed partial class Downloader(SyncPass p)
             WriteBehind? writeBehind = null;
             try
             {
-                using var pieces = new PieceWriter(temp, handle, size, hashPieces: !byNames);
+                using var pieces = new PieceWriter(temp, handle, size, hashPieces: !byNames, buffers: p.PieceBuffers);
                 writeBehind = pieces.UsesDirectIo ? null : new WriteBehind(handle);
                 while (true)
                 {
@@ -225,8 +225,15 @@ internal sealed partial class Downloader(SyncPass p)
 
         return (refs, received);
 
-        Task FetchPageAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, BlockList page, PieceWriter pieces, WriteBehind? writeBehind) =>
-            Parallel.ForEachAsync(PlanPage(page, existingLength), new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (work, c) =>
+        async Task FetchPageAsync(SafeFileHandle handle, long existingLength, BlockList page, PieceWriter pieces, WriteBehind? writeBehind)
+        {
+            // A part file from an interrupted run: its blocks that verify are kept first, so what is still needed is
+            // known before the fetch is planned, and comes by runs like a fresh download's.
+            var kept = existingLength > 0
+                ? await KeepFromPartFileAsync(r.Path, handle, existingLength, page, pieces, digests, ct)
+                : new bool[page.Blocks.Count];
+            var plan = await PlanPageAsync(r.Path, metadata.Rev ?? r.Rev, page, kept, ct);
+            await Parallel.ForEachAsync(plan, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (work, c) =>
             {
                 if (work.Run is { } run)
                 {
@@ -236,31 +243,22 @@ internal sealed partial class Downloader(SyncPass p)
                     // A run torn on the way: its blocks not yet received come one by one, each with its retries.
                     foreach (var b in rest)
                     {
-                        await FetchOneAsync(handle, existingLength, b, pieces, writeBehind, c);
+                        await FetchOneAsync(b, pieces, writeBehind, c);
                     }
 
                     return;
                 }
 
-                await FetchOneAsync(handle, existingLength, work.Blocks[0], pieces, writeBehind, c);
+                await FetchOneAsync(work.Blocks[0], pieces, writeBehind, c);
             });
+        }
 
-        async Task FetchOneAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long existingLength, Api.BlockDownload b, PieceWriter pieces, WriteBehind? writeBehind, CancellationToken c)
+        async Task FetchOneAsync(Api.BlockDownload b, PieceWriter pieces, WriteBehind? writeBehind, CancellationToken c)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(b.Size);
             try
             {
                 var span = buffer.AsMemory(0, b.Size);
-                if (b.Offset + b.Size <= existingLength
-                    && await ResumableUploader.ReadExactlyAtAsync(handle, span, b.Offset, c) == b.Size
-                    && BlockHash.Of(span.Span).Hex == b.Hash)
-                {
-                    digests.Add(b.Offset, span.Span);
-                    pieces.Written(b.Offset, span.Span);
-                    p.Advance(b.Size, r.Path);
-                    return;
-                }
-
                 if (p.LocalBlocks.TryRead(b.Hash, span))
                 {
                     p.Report.Reused(b.Size);

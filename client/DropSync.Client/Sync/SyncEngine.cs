@@ -66,7 +66,12 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
             var at = System.Diagnostics.Stopwatch.GetTimestamp();
             var plan = run.Plan();
             at = report.Timed("plan", at);
-            var again = await run.ExecuteAsync(plan, deletions, ct);
+            bool again;
+            using (run.PieceBuffers)
+            {
+                again = await run.ExecuteAsync(plan, deletions, ct);
+            }
+
             at = report.Timed("execute", at);
             index.Flush();
             report.Timed("flush", at);

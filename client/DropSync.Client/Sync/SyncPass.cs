@@ -1,5 +1,6 @@
 using System.Net;
 using DropSync.Client.Api;
+using DropSync.Client.Transfer;
 
 namespace DropSync.Client.Sync;
 
@@ -50,6 +51,9 @@ internal sealed class SyncPass
     public MoveExecutor Moves { get; }
     public DeleteExecutor Deletes { get; }
     public FolderExecutor Folders { get; }
+
+    /// <summary>The downloads' piece buffers, kept from one download to the next of this pass (freed by the engine after it).</summary>
+    public PieceBuffers PieceBuffers { get; } = new();
 
     public IgnoreRules Ignore { get; private set; } = null!;
     public Dictionary<string, LocalItem> Local { get; set; } = null!;

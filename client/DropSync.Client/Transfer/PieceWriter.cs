@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using DropSync.Core.Content;
 using Microsoft.Win32.SafeHandles;
@@ -20,8 +19,7 @@ namespace DropSync.Client.Transfer;
 /// </summary>
 internal sealed class PieceWriter : IDisposable
 {
-    /// <summary>Direct writes are whole sectors at sector offsets; 4 KiB covers every common device.</summary>
-    private const int Sector = 4096;
+    private const int Sector = PieceBuffer.Sector;
 
     private readonly SafeFileHandle _buffered;
     private readonly bool _hashPieces;
@@ -29,7 +27,8 @@ internal sealed class PieceWriter : IDisposable
     private readonly byte[] _digests;
     private readonly bool[] _done;
     private readonly Dictionary<int, Piece> _open = [];
-    private readonly Stack<PieceBuffer> _free = new();
+    private readonly PieceBuffers _buffers;
+    private readonly bool _ownsBuffers;
     private readonly Lock _lock = new();
     private SafeFileHandle? _direct;
     private int _remaining;
@@ -39,8 +38,11 @@ internal sealed class PieceWriter : IDisposable
     /// <param name="tryDirect">False writes through <paramref name="buffered"/> only (tests of the fallback).</param>
     /// <param name="hashPieces">False for a download whose content hash is of the block-list kind: each block is checked
     /// against its name as it comes instead, so hashing the pieces would be a second pass over every byte.</param>
-    public PieceWriter(string path, SafeFileHandle buffered, long length, bool tryDirect = true, bool hashPieces = true)
+    /// <param name="buffers">The pass's piece buffers, shared by its downloads; null: this writer's own, freed with it.</param>
+    public PieceWriter(string path, SafeFileHandle buffered, long length, bool tryDirect = true, bool hashPieces = true, PieceBuffers? buffers = null)
     {
+        _ownsBuffers = buffers is null;
+        _buffers = buffers ?? new PieceBuffers();
         _buffered = buffered;
         _hashPieces = hashPieces;
         _length = length;
@@ -76,7 +78,7 @@ internal sealed class PieceWriter : IDisposable
 
                 if (!_open.TryGetValue(i, out piece!))
                 {
-                    piece = new Piece(_free.TryPop(out var reused) ? reused : new PieceBuffer(), PieceLength(i));
+                    piece = new Piece(_buffers.Rent(), PieceLength(i));
                     _open[i] = piece;
                 }
             }
@@ -142,7 +144,7 @@ internal sealed class PieceWriter : IDisposable
 
     /// <summary>
     /// Writes what came of pieces still incomplete (a cancelled or failed download: the next run keeps the blocks that
-    /// verify and fetches the rest), then frees the pieces' memory.
+    /// verify and fetches the rest), then gives the pieces' memory back (freed, unless the pass keeps it).
     /// </summary>
     public void Dispose()
     {
@@ -163,7 +165,7 @@ internal sealed class PieceWriter : IDisposable
                     // Best effort: the download already failed, and what is not kept is fetched again next time.
                 }
 
-                piece.Buffer.Free();
+                _buffers.Return(piece.Buffer);
             }
 
             _open.Clear();
@@ -177,10 +179,11 @@ internal sealed class PieceWriter : IDisposable
                 // Best effort, as above: the next run sets the part file's length before it reads it.
             }
 
-            while (_free.TryPop(out var buffer))
-            {
-                buffer.Free();
-            }
+        }
+
+        if (_ownsBuffers)
+        {
+            _buffers.Dispose();
         }
 
         _direct?.Dispose();
@@ -224,8 +227,9 @@ internal sealed class PieceWriter : IDisposable
             _open.Remove(index);
             _done[index] = true;
             _remaining--;
-            _free.Push(piece.Buffer);
         }
+
+        _buffers.Return(piece.Buffer);
     }
 
     /// <summary>One piece being filled; guarded by the writer's lock but for the copies into its buffer.</summary>
@@ -239,19 +243,5 @@ internal sealed class PieceWriter : IDisposable
 
         /// <summary>The ranges that came, to write out if the download stops before the piece is complete.</summary>
         public List<(int From, int Count)> Received { get; } = [];
-    }
-
-    /// <summary>A piece's worth of sector-aligned native memory, as direct I/O needs; the writer frees every one it made.</summary>
-    private sealed unsafe class PieceBuffer
-    {
-        private byte* _pointer = (byte*)NativeMemory.AlignedAlloc(ContentHasher.PieceSize, Sector);
-
-        public Span<byte> Span => new(_pointer, ContentHasher.PieceSize);
-
-        public void Free()
-        {
-            NativeMemory.AlignedFree(_pointer);
-            _pointer = null;
-        }
     }
 }
