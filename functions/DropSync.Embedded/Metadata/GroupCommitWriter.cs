@@ -37,6 +37,7 @@ internal sealed class GroupCommitWriter : IDisposable
     private readonly Action<GroupCommitTiming>? _committed;
 
     private readonly TimeSpan _maxGather;
+    private readonly bool _bufferWal;
     private readonly ManualResetEventSlim _gathered = new(false);
     private int _gatherTarget;
     private int _queued;
@@ -53,6 +54,8 @@ internal sealed class GroupCommitWriter : IDisposable
         _connection = connection;
         _committed = committed;
         _maxGather = maxGather ?? MaxGather;
+        // WAL frames may wait in a buffer only until the COMMIT's sync, so only where every COMMIT syncs (FULL or EXTRA).
+        _bufferWal = Convert.ToInt32(connection.ExecuteScalar("PRAGMA synchronous;"), System.Globalization.CultureInfo.InvariantCulture) >= 2;
         // Its own thread, not the thread pool: under load, a pool busy with requests would delay every group's start.
         _loop = new Thread(Run) { IsBackground = true, Name = "DropSync metadata writer" };
         _loop.Start();
@@ -101,6 +104,11 @@ internal sealed class GroupCommitWriter : IDisposable
     // Blocking waits are right here: this thread does nothing else, and the SQLite work completes synchronously anyway.
     private void Run()
     {
+        if (_bufferWal)
+        {
+            WalWriteBuffer.BufferOnThisThread();
+        }
+
         var group = new List<PendingWrite>(MaxWritesPerTransaction);
         while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
