@@ -29,6 +29,9 @@ internal sealed class GroupCommitWriter : IDisposable
     /// </summary>
     public static readonly TimeSpan MaxGather = TimeSpan.FromMilliseconds(1.5);
 
+    /// <summary>The shortest gather wait: the least <see cref="ManualResetEventSlim.Wait(TimeSpan)"/> waits at all.</summary>
+    private static readonly TimeSpan MinGather = TimeSpan.FromMilliseconds(1);
+
     private const string Savepoint = "group_write";
 
     private readonly SqliteConnection _connection;
@@ -135,15 +138,23 @@ internal sealed class GroupCommitWriter : IDisposable
     /// larger part of a commit's time) carries half of them. The writes just answered are likely to come back (a
     /// client's next commit), so once one write is queued, the writer waits until as many are queued as it just
     /// answered plus those that were waiting when it answered them, for at most <see cref="MaxGather"/> and never longer than the last COMMIT
-    /// took: a lone writer never waits, and a group that does not fill costs at most one more fsync's time.
+    /// took or 1 ms, whichever is longer: a lone writer never waits, and a group that does not fill costs at most one more fsync's time
+    /// (or 1 ms).
     /// </summary>
     private void Gather()
     {
         var target = _nextGroupTarget;
-        var window = _lastCommit < _maxGather ? _lastCommit : _maxGather;
-        if (target <= 1 || window <= TimeSpan.Zero || Volatile.Read(ref _queued) >= target)
+        if (target <= 1 || _maxGather <= TimeSpan.Zero || Volatile.Read(ref _queued) >= target)
         {
             return;
+        }
+
+        // The event's wait rounds its timeout down to whole milliseconds, so a window under 1 ms did not wait at all: after
+        // a sub-millisecond COMMIT (common once its WAL frames go out in one buffer) the writers fell back into two cohorts.
+        var window = _lastCommit < _maxGather ? _lastCommit : _maxGather;
+        if (window < MinGather)
+        {
+            window = MinGather;
         }
 
         _gathered.Reset();
