@@ -29,6 +29,9 @@ internal sealed class GroupCommitWriter : IDisposable
     /// </summary>
     public static readonly TimeSpan MaxGather = TimeSpan.FromMilliseconds(1.5);
 
+    /// <summary>The shortest gather wait: the least <see cref="ManualResetEventSlim.Wait(TimeSpan)"/> waits at all.</summary>
+    private static readonly TimeSpan MinGather = TimeSpan.FromMilliseconds(1);
+
     private const string Savepoint = "group_write";
 
     private readonly SqliteConnection _connection;
@@ -37,6 +40,7 @@ internal sealed class GroupCommitWriter : IDisposable
     private readonly Action<GroupCommitTiming>? _committed;
 
     private readonly TimeSpan _maxGather;
+    private readonly bool _bufferWal;
     private readonly ManualResetEventSlim _gathered = new(false);
     private int _gatherTarget;
     private int _queued;
@@ -53,6 +57,8 @@ internal sealed class GroupCommitWriter : IDisposable
         _connection = connection;
         _committed = committed;
         _maxGather = maxGather ?? MaxGather;
+        // WAL frames may wait in a buffer only until the COMMIT's sync, so only where every COMMIT syncs (FULL or EXTRA).
+        _bufferWal = Convert.ToInt32(connection.ExecuteScalar("PRAGMA synchronous;"), System.Globalization.CultureInfo.InvariantCulture) >= 2;
         // Its own thread, not the thread pool: under load, a pool busy with requests would delay every group's start.
         _loop = new Thread(Run) { IsBackground = true, Name = "DropSync metadata writer" };
         _loop.Start();
@@ -101,6 +107,11 @@ internal sealed class GroupCommitWriter : IDisposable
     // Blocking waits are right here: this thread does nothing else, and the SQLite work completes synchronously anyway.
     private void Run()
     {
+        if (_bufferWal)
+        {
+            WalWriteBuffer.BufferOnThisThread();
+        }
+
         var group = new List<PendingWrite>(MaxWritesPerTransaction);
         while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
@@ -127,15 +138,23 @@ internal sealed class GroupCommitWriter : IDisposable
     /// larger part of a commit's time) carries half of them. The writes just answered are likely to come back (a
     /// client's next commit), so once one write is queued, the writer waits until as many are queued as it just
     /// answered plus those that were waiting when it answered them, for at most <see cref="MaxGather"/> and never longer than the last COMMIT
-    /// took: a lone writer never waits, and a group that does not fill costs at most one more fsync's time.
+    /// took or 1 ms, whichever is longer: a lone writer never waits, and a group that does not fill costs at most one more fsync's time
+    /// (or 1 ms).
     /// </summary>
     private void Gather()
     {
         var target = _nextGroupTarget;
-        var window = _lastCommit < _maxGather ? _lastCommit : _maxGather;
-        if (target <= 1 || window <= TimeSpan.Zero || Volatile.Read(ref _queued) >= target)
+        if (target <= 1 || _maxGather <= TimeSpan.Zero || Volatile.Read(ref _queued) >= target)
         {
             return;
+        }
+
+        // The event's wait rounds its timeout down to whole milliseconds, so a window under 1 ms did not wait at all: after
+        // a sub-millisecond COMMIT (common once its WAL frames go out in one buffer) the writers fell back into two cohorts.
+        var window = _lastCommit < _maxGather ? _lastCommit : _maxGather;
+        if (window < MinGather)
+        {
+            window = MinGather;
         }
 
         _gathered.Reset();

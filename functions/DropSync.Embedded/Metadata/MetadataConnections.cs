@@ -48,6 +48,8 @@ internal static class MetadataConnections
         var connection = new SqliteConnection(connectionString);
         try
         {
+            // Before the open: a connection keeps the VFS it opened with. The writer's thread turns the buffering on.
+            WalWriteBuffer.Register();
             connection.Open();
             var journalMode = Convert.ToString(connection.ExecuteScalar("PRAGMA journal_mode = WAL;"), System.Globalization.CultureInfo.InvariantCulture);
             if (!string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
