@@ -314,6 +314,7 @@ internal static class PeerComparison
         var sw = Stopwatch.StartNew();
         var report = await device.Engine.SyncAsync(new SyncOptions());
         var elapsed = sw.Elapsed;
+        device.Requests.WriteTimeline($"{Path.GetFileName(device.Folder)} {elapsed.TotalMilliseconds:0} ms");
         Console.WriteLine($"  dropsync requests: {device.Requests.Total} ({device.Requests.Summary()}); refused with 429/503 and retried: {device.Requests.Refused}");
         if (report.Errors.Count > 0)
         {
