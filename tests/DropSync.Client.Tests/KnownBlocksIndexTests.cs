@@ -54,12 +54,8 @@ public sealed class KnownBlocksIndexTests
             index.PutKnownBlocks("a.bin", [7, 7, 7]);
             index.Flush();
 
-            index.Remove("a.bin");
-            index.Put(Entry("b.bin"));
-            index.CarryKnownBlocks("a.bin", "b.bin");
-            index.Remove("b.bin");
-            index.Put(Entry("c.bin"));
-            index.CarryKnownBlocks("b.bin", "c.bin");
+            index.MoveEntry("a.bin", Entry("b.bin"));
+            index.MoveEntry("b.bin", Entry("c.bin"));
             index.Flush();
 
             Assert.Equal([7, 7, 7], index.GetKnownBlocks("c.bin"));
