@@ -12,20 +12,12 @@ namespace DropSync.Client.Sync;
 /// </summary>
 internal sealed partial class ResumableUploader
 {
-    /// <summary>Blocks in the list's first part. A later part waits for as many blocks as the list holds (the parts
-    /// double) up to <see cref="MaxPartBlocks"/>, and the first PUTs start after ~16 MiB.
+    /// <summary>Blocks in the list's first part. A later part waits for at least as many blocks as the list holds (the
+    /// parts double), so a 1 GiB file's ~460 blocks take a handful of requests, and the first PUTs start after ~16 MiB.
     /// Every part but the last ends where one of the server's upload runs ends (<see cref="BlockRuns.Cut"/> over the list
     /// from its start, as the server cuts them): a part ending inside a run would leave that run's first blocks queued
     /// by one answer and its last by the next, each then sent alone (round 13: ~105 block requests per GiB, not ~70).</summary>
     private const int FirstPartBlocks = Limits.MaxRunBlocks;
-
-    /// <summary>
-    /// Blocks in a later part, at most: four runs (~75 MiB of a large file). Round 14's time line, with the server
-    /// flushing behind the receive: parts that kept doubling (128 blocks, then the last ~200) left the PUTs with nothing
-    /// to send for 0.3–0.4 s at each of the last two parts while the scan cut the next one; capped, the PUTs follow the
-    /// scan within four runs, for ~16 list requests per GiB instead of ~7.
-    /// </summary>
-    private const int MaxPartBlocks = 4 * Limits.MaxRunBlocks;
 
     private async Task<(UploadSession Session, IReadOnlyList<BlockRef> Blocks)> ScanWhileSendingAsync(
         LocalItem item, BlockPutter putter, string remotePath, long size, long mtime, string mode, string? rev, CancellationToken ct)
@@ -56,7 +48,7 @@ internal sealed partial class ResumableUploader
                 done |= cut.Reader.Completion.IsCompletedSuccessfully;
 
                 // A server without parts (an older one) gets the whole list in one begin, once the scan is over.
-                if (!done && (!inParts || blocks.Count - declared < Math.Clamp(declared, FirstPartBlocks, MaxPartBlocks)))
+                if (!done && (!inParts || blocks.Count - declared < Math.Max(FirstPartBlocks, declared)))
                 {
                     continue;
                 }
