@@ -16,6 +16,9 @@ public sealed partial class LocalIndex
 
     private long? _fastDigestSeed;
 
+    /// <summary>Each key's known-blocks row as the queued writes leave it (null: deleted), until they are flushed.</summary>
+    private readonly Dictionary<string, byte[]?> _queuedKnownBlocks = new(StringComparer.Ordinal);
+
     private void CreateKnownBlocksTable()
     {
         using var cmd = _db.CreateCommand();
@@ -59,10 +62,16 @@ public sealed partial class LocalIndex
     private static long? ParseSeed(string? stored) => long.TryParse(stored, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>The stored form of the file's last scan (<see cref="Chunking.KnownBlocks.Encode"/>), or null.</summary>
+    /// <remarks>A write still queued for the key (or the queued removal of its entry) answers first.</remarks>
     public byte[]? GetKnownBlocks(string key)
     {
         lock (_lock)
         {
+            if (_queuedKnownBlocks.TryGetValue(key, out var queued))
+            {
+                return queued;
+            }
+
             using var cmd = _db.CreateCommand();
             cmd.CommandText = "SELECT blocks FROM known_blocks WHERE key = $k";
             cmd.Parameters.AddWithValue("$k", key);
@@ -70,34 +79,44 @@ public sealed partial class LocalIndex
         }
     }
 
-    public void PutKnownBlocks(string key, byte[] blocks) => Execute(cmd =>
-    {
-        cmd.CommandText = "INSERT OR REPLACE INTO known_blocks VALUES($k, $b)";
-        cmd.Parameters.AddWithValue("$k", key);
-        cmd.Parameters.AddWithValue("$b", blocks);
-    });
+    /// <summary>
+    /// Queued, like the entry writes, so it lands after a <see cref="Remove"/> of the same key queued earlier in the pass
+    /// (written at once, the row was deleted again when that removal was flushed).
+    /// </summary>
+    public void PutKnownBlocks(string key, byte[] blocks) => Enqueue(
+        cmd =>
+        {
+            cmd.CommandText = "INSERT OR REPLACE INTO known_blocks VALUES($k, $b)";
+            cmd.Parameters.AddWithValue("$k", key);
+            cmd.Parameters.AddWithValue("$b", blocks);
+        },
+        () => _queuedKnownBlocks[key] = blocks);
 
     /// <summary>
-    /// Keeps a moved or renamed file's known blocks under its new key. Called after the index entry moved: the entry's
-    /// <see cref="Remove"/> drops them with the old key, and this write is queued after it. A row is a fact about bytes,
-    /// so it stays true of the same bytes under another name.
+    /// A moved or renamed file: its entry leaves <paramref name="fromKey"/> for <paramref name="to"/>, and its known
+    /// blocks go with it (a row is a fact about bytes, true of the same bytes under another name). Read before the
+    /// removal is queued, from the queue first, so a file moved twice in one pass (A→B→C) keeps them.
     /// </summary>
-    public void CarryKnownBlocks(string fromKey, string toKey)
+    public void MoveEntry(string fromKey, IndexEntry to)
     {
-        if (GetKnownBlocks(fromKey) is { } blocks)
+        ArgumentNullException.ThrowIfNull(to);
+        lock (_lock)
         {
-            Enqueue(cmd =>
+            var known = GetKnownBlocks(fromKey);
+            Remove(fromKey);
+            Put(to);
+            if (known is not null)
             {
-                cmd.CommandText = "INSERT OR REPLACE INTO known_blocks VALUES($k, $b)";
-                cmd.Parameters.AddWithValue("$k", toKey);
-                cmd.Parameters.AddWithValue("$b", blocks);
-            });
+                PutKnownBlocks(to.Key, known);
+            }
         }
     }
 
-    public void RemoveKnownBlocks(string key) => Execute(cmd =>
-    {
-        cmd.CommandText = "DELETE FROM known_blocks WHERE key = $k";
-        cmd.Parameters.AddWithValue("$k", key);
-    });
+    public void RemoveKnownBlocks(string key) => Enqueue(
+        cmd =>
+        {
+            cmd.CommandText = "DELETE FROM known_blocks WHERE key = $k";
+            cmd.Parameters.AddWithValue("$k", key);
+        },
+        () => _queuedKnownBlocks[key] = null);
 }

@@ -205,6 +205,7 @@ public sealed partial class LocalIndex : IDisposable
 
     public void Remove(string key) => Enqueue(cmd => RemoveCommand(cmd, key), () =>
     {
+        _queuedKnownBlocks[key] = null;
         if (_files is not null && _files.Remove(key, out var old))
         {
             _fileKeys?.Remove(key);
@@ -365,6 +366,7 @@ public sealed partial class LocalIndex : IDisposable
 
         tx.Commit();
         _pending.Clear();
+        _queuedKnownBlocks.Clear();
     }
 
     private void Execute(Action<SqliteCommand> write)

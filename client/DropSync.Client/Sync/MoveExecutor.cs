@@ -12,11 +12,9 @@ internal sealed class MoveExecutor(SyncPass p)
         try
         {
             var moved = await p.Api.MoveAsync(from.Path, "/" + to.Rel, ct);
-            p.Index.Remove(from.Key);
             var rev = moved.Rev ?? from.Rev;
             var contentHash = moved.ContentHash ?? from.ContentHash;
-            p.Index.Put(new IndexEntry(to.Key, moved.Path, false, to.Size, to.Mtime, rev, contentHash, from.Blocks));
-            p.Index.CarryKnownBlocks(from.Key, to.Key);
+            p.Index.MoveEntry(from.Key, new IndexEntry(to.Key, moved.Path, false, to.Size, to.Mtime, rev, contentHash, from.Blocks));
             p.Recorder.FoldersOnServer(moved.Path);
             p.Report.FileMoved();
         }
@@ -64,9 +62,7 @@ internal sealed class MoveExecutor(SyncPass p)
         foreach (var (from, to) in move.Files)
         {
             var path = moved.Path + from.Path[move.FromPath.Length..];
-            p.Index.Remove(from.Key);
-            p.Index.Put(new IndexEntry(to.Key, path, false, to.Size, to.Mtime, from.Rev, from.ContentHash, from.Blocks));
-            p.Index.CarryKnownBlocks(from.Key, to.Key);
+            p.Index.MoveEntry(from.Key, new IndexEntry(to.Key, path, false, to.Size, to.Mtime, from.Rev, from.ContentHash, from.Blocks));
             p.Recorder.FoldersOnServer(path);
             p.Report.FileMoved();
         }
@@ -91,9 +87,7 @@ internal sealed class MoveExecutor(SyncPass p)
         foreach (var (from, to) in move.Files)
         {
             var info = new FileInfo(p.Full(toRel + p.Local[from.Key].Rel[move.Folder.Rel.Length..]));
-            p.Index.Remove(from.Key);
-            p.Index.Put(new IndexEntry(SyncEngine.KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
-            p.Index.CarryKnownBlocks(from.Key, SyncEngine.KeyOf(to.Path));
+            p.Index.MoveEntry(from.Key, new IndexEntry(SyncEngine.KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
             p.Recorder.FoldersOnServer(to.Path);
             p.Report.FileMoved();
         }
@@ -107,9 +101,7 @@ internal sealed class MoveExecutor(SyncPass p)
         File.Move(p.Full(fromRel), p.Full(toRel), overwrite: false);
         p.Index.PlacedFiles.Renamed(p.Full(fromRel), p.Full(toRel));
         var info = new FileInfo(p.Full(toRel));
-        p.Index.Remove(from.Key);
-        p.Index.Put(new IndexEntry(SyncEngine.KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
-        p.Index.CarryKnownBlocks(from.Key, SyncEngine.KeyOf(to.Path));
+        p.Index.MoveEntry(from.Key, new IndexEntry(SyncEngine.KeyOf(to.Path), to.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, to.Rev, to.ContentHash, from.Blocks));
         p.Recorder.FoldersOnServer(to.Path);
         p.Report.FileMoved();
     }

@@ -48,9 +48,11 @@ internal static class BlocksApi
 
     /// <summary>
     /// A run's blocks read from the body one at a time, each into a pooled block buffer, verified against its name and
-    /// stored exactly as a single block PUT stores it, before the next is read. Bounded before anything is read (the
-    /// signed list, and Content-Length equal to its sizes added). A block that does not match its name stops the run
-    /// with the single PUT's 400 <c>block_hash_mismatch</c>, naming the blocks stored before it, which stay stored; a
+    /// written as a single block PUT writes it, before the next is read; each block's flush (fsync of the file and its
+    /// folder, the index record) runs behind the receive, and the answer waits for all of them, so it still comes only
+    /// once every block is durable. Bounded before anything is read (the signed list, and Content-Length equal to its
+    /// sizes added). A block that does not match its name stops the run with the single PUT's 400
+    /// <c>block_hash_mismatch</c>, naming the blocks stored before it, which stay stored (durable before the answer); a
     /// body that ends early leaves the complete blocks before the cut stored.
     /// </summary>
     private static async Task<StoredBlockRunResponse> PutBlockRunAsync(HttpContext context, SignedBlockUrls urls, BlockService blockService, UploadPieceHashing pieceHashing)
@@ -68,29 +70,44 @@ internal static class BlocksApi
         }
 
         var stored = new List<StoredBlockResponse>(blocks.Count);
-        foreach (var block in blocks)
+        // At most one per block of the run (8): each holds a file handle and the block's lock, no buffer.
+        var flushing = new List<Task>(blocks.Count);
+        try
         {
-            bool complete;
-            try
+            foreach (var block in blocks)
             {
-                // As for a single PUT, upload sessions waiting for the block hash their content-hash pieces from it now.
-                complete = await blockService.StoreNextOfRunAsync(userId, block, context.Request.Body, context.RequestAborted, bytes => pieceHashing.Stored(userId, block.Hash, bytes.Span));
-            }
-            catch (DropSyncException e) when (e.Code == ErrorCodes.BlockHashMismatch)
-            {
-                throw new DropSyncException(
-                    e.Kind,
-                    e.Code,
-                    $"Block {stored.Count + 1} of the run does not hash to {block.Hash}; it and the blocks after it were not stored, the {stored.Count} before it were. Re-read it and send it again.",
-                    new Dictionary<string, object?> { ["stored"] = stored.Select(b => b.Hash).ToList(), ["refused"] = block.Hash.Hex });
+                Task? durable;
+                try
+                {
+                    // As for a single PUT, upload sessions waiting for the block hash their content-hash pieces from it now.
+                    durable = await blockService.BeginStoreNextOfRunAsync(userId, block, context.Request.Body, context.RequestAborted, bytes => pieceHashing.Stored(userId, block.Hash, bytes.Span));
+                }
+                catch (DropSyncException e) when (e.Code == ErrorCodes.BlockHashMismatch)
+                {
+                    await Task.WhenAll(flushing);
+                    throw new DropSyncException(
+                        e.Kind,
+                        e.Code,
+                        $"Block {stored.Count + 1} of the run does not hash to {block.Hash}; it and the blocks after it were not stored, the {stored.Count} before it were. Re-read it and send it again.",
+                        new Dictionary<string, object?> { ["stored"] = stored.Select(b => b.Hash).ToList(), ["refused"] = block.Hash.Hex });
+                }
+
+                if (durable is null)
+                {
+                    await Task.WhenAll(flushing);
+                    throw Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"The body ended inside block {stored.Count + 1} of the run; the {stored.Count} before it were stored.");
+                }
+
+                flushing.Add(durable);
+                stored.Add(new StoredBlockResponse(block.Hash.Hex, block.Size));
             }
 
-            if (!complete)
-            {
-                throw Errors.BadRequest(ErrorCodes.BlockSizeMismatch, $"The body ended inside block {stored.Count + 1} of the run; the {stored.Count} before it were stored.");
-            }
-
-            stored.Add(new StoredBlockResponse(block.Hash.Hex, block.Size));
+            await Task.WhenAll(flushing);
+        }
+        finally
+        {
+            // Whatever failed, no flush outlives the request unobserved; the first failure is the one reported.
+            await Task.WhenAll(flushing).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
         return new StoredBlockRunResponse(stored);
