@@ -105,8 +105,9 @@ internal sealed class BlockPutter(SyncPass p, LocalItem item, SafeFileHandle han
         }
     }
 
+    /// <summary>One PUT of a block or a run, within the pass's bound on block transfers (never nested: a run's fallback PUTs are inside its slot).</summary>
     public Task SendAsync(BlockSend send, CancellationToken ct) =>
-        send.Run is { } run ? PutRunAsync(run, send.Blocks, ct) : PutAsync(send.Blocks[0], ct);
+        p.InBlockSlotAsync(() => send.Run is { } run ? PutRunAsync(run, send.Blocks, ct) : PutAsync(send.Blocks[0], ct), ct);
 
     /// <summary>PUTs a page of missing blocks (by runs where the server offers them), <see cref="SyncOptions.BlockParallelism"/> requests at once.</summary>
     public Task PutAllAsync(UploadSession session, CancellationToken ct) =>

@@ -233,24 +233,28 @@ internal sealed partial class Downloader(SyncPass p)
                 ? await KeepFromPartFileAsync(r.Path, handle, existingLength, page, pieces, digests, ct)
                 : new bool[page.Blocks.Count];
             var plan = await PlanPageAsync(r.Path, metadata.Rev ?? r.Rev, page, kept, ct);
-            await Parallel.ForEachAsync(plan, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (work, c) =>
-            {
-                if (work.Run is { } run)
-                {
-                    var (got, bad, rest) = await FetchRunAsync(r.Path, run, work.Blocks, byNames, pieces, digests, writeBehind, c);
-                    Interlocked.Add(ref received, got);
-                    Interlocked.Add(ref damaged, bad);
-                    // A run torn on the way: its blocks not yet received come one by one, each with its retries.
-                    foreach (var b in rest)
-                    {
-                        await FetchOneAsync(b, pieces, writeBehind, c);
-                    }
+            // Each item within the pass's bound on block transfers; a torn run's blocks come inside its slot.
+            await Parallel.ForEachAsync(plan, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, (work, c) =>
+                new ValueTask(p.InBlockSlotAsync(() => FetchWorkAsync(work, pieces, writeBehind, c), c)));
+        }
 
-                    return;
+        async Task FetchWorkAsync(PageWork work, PieceWriter pieces, WriteBehind? writeBehind, CancellationToken c)
+        {
+            if (work.Run is { } run)
+            {
+                var (got, bad, rest) = await FetchRunAsync(r.Path, run, work.Blocks, byNames, pieces, digests, writeBehind, c);
+                Interlocked.Add(ref received, got);
+                Interlocked.Add(ref damaged, bad);
+                // A run torn on the way: its blocks not yet received come one by one, each with its retries.
+                foreach (var b in rest)
+                {
+                    await FetchOneAsync(b, pieces, writeBehind, c);
                 }
 
-                await FetchOneAsync(work.Blocks[0], pieces, writeBehind, c);
-            });
+                return;
+            }
+
+            await FetchOneAsync(work.Blocks[0], pieces, writeBehind, c);
         }
 
         async Task FetchOneAsync(Api.BlockDownload b, PieceWriter pieces, WriteBehind? writeBehind, CancellationToken c)

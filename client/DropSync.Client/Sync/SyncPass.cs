@@ -29,6 +29,7 @@ internal sealed class SyncPass
         Moves = new MoveExecutor(this);
         Deletes = new DeleteExecutor(this);
         Folders = new FolderExecutor(this);
+        BlockTransfers = new SemaphoreSlim(Math.Max(1, options.MaxBlockTransfers));
     }
 
     public DropSyncApi Api { get; }
@@ -51,6 +52,23 @@ internal sealed class SyncPass
     public MoveExecutor Moves { get; }
     public DeleteExecutor Deletes { get; }
     public FolderExecutor Folders { get; }
+
+    /// <summary>The pass's block transfers in flight, up and down (<see cref="SyncOptions.MaxBlockTransfers"/>).</summary>
+    public SemaphoreSlim BlockTransfers { get; }
+
+    /// <summary>Runs one block transfer (a block or a run, with its own fallbacks inside) once the pass has room for it.</summary>
+    public async Task InBlockSlotAsync(Func<Task> transfer, CancellationToken ct)
+    {
+        await BlockTransfers.WaitAsync(ct);
+        try
+        {
+            await transfer();
+        }
+        finally
+        {
+            BlockTransfers.Release();
+        }
+    }
 
     /// <summary>The downloads' piece buffers, kept from one download to the next of this pass (freed by the engine after it).</summary>
     public PieceBuffers PieceBuffers { get; } = new();

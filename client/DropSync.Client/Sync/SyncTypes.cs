@@ -25,6 +25,14 @@ public sealed class SyncOptions
     /// <summary>How many blocks of one large file transfer at once.</summary>
     public int BlockParallelism { get; init; } = 6;
 
+    /// <summary>
+    /// How many block transfers (a block or a run of blocks, up or down) the whole pass has in flight at once. Each holds
+    /// a block buffer (up to 4 MiB), so this bounds the client's memory when many large files move side by side
+    /// (<see cref="Parallelism"/> × <see cref="BlockParallelism"/> would be 96); one file alone still gets its
+    /// <see cref="BlockParallelism"/>.
+    /// </summary>
+    public int MaxBlockTransfers { get; init; } = 16;
+
     /// <summary>Files up to this size go up in one request (uploadType=media) and come down whole.</summary>
     public long SmallFileLimit { get; init; } = 1024 * 1024;
 

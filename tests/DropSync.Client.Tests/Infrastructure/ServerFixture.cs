@@ -82,8 +82,8 @@ public sealed class Device : IDisposable
     public string Folder { get; }
     public SyncEngine Engine { get; }
 
-    public Task<SyncReport> SyncAsync(bool force = false, SyncDirection direction = SyncDirection.Both, CancellationToken ct = default, int blockParallelism = 6) =>
-        Engine.SyncAsync(new SyncOptions { Force = force, Direction = direction, BlockParallelism = blockParallelism }, ct);
+    public Task<SyncReport> SyncAsync(bool force = false, SyncDirection direction = SyncDirection.Both, CancellationToken ct = default, int blockParallelism = 6, int maxBlockTransfers = 16) =>
+        Engine.SyncAsync(new SyncOptions { Force = force, Direction = direction, BlockParallelism = blockParallelism, MaxBlockTransfers = maxBlockTransfers }, ct);
 
     public string PathOf(string rel) => Path.Combine(Folder, rel.Replace('/', Path.DirectorySeparatorChar));
 
@@ -137,6 +137,11 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     public int BlockGets => Volatile.Read(ref _blockGets);
 
     private int _blockGets;
+
+    /// <summary>The most block requests (<c>/blocks/…</c>, PUT or GET, until their answer's headers) in flight at once since the last <see cref="Reset"/>.</summary>
+    public int MostBlockRequestsAtOnce => Volatile.Read(ref _mostBlockRequests);
+
+    private int _blockRequests, _mostBlockRequests;
 
     /// <summary>Answers to this path the server refused for now (429, 503), each sent again by the client.</summary>
     public int Refused(string path) => _refused.TryGetValue(path, out var n) ? n : 0;
@@ -204,6 +209,17 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         }
     }
 
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
     public void Reset()
     {
         Interlocked.Exchange(ref _sent, 0);
@@ -211,6 +227,7 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         Interlocked.Exchange(ref _delivered, 0);
         Interlocked.Exchange(ref _blockTransfers, 0);
         Interlocked.Exchange(ref _blockGets, 0);
+        Interlocked.Exchange(ref _mostBlockRequests, 0);
         _requests.Clear();
         _largest.Clear();
         _refused.Clear();
@@ -251,7 +268,25 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
             };
         }
 
-        var response = await base.SendAsync(request, cancellationToken);
+        HttpResponseMessage response;
+        if (isBlock)
+        {
+            var inFlight = Interlocked.Increment(ref _blockRequests);
+            InterlockedMax(ref _mostBlockRequests, inFlight);
+            try
+            {
+                response = await base.SendAsync(request, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _blockRequests);
+            }
+        }
+        else
+        {
+            response = await base.SendAsync(request, cancellationToken);
+        }
+
         if (RetryAfterHandler.IsRefusal(response.StatusCode))
         {
             _refused.AddOrUpdate(path, 1, (_, n) => n + 1);
