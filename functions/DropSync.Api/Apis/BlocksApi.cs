@@ -15,7 +15,8 @@ internal static class BlocksApi
 {
     public static IEndpointRouteBuilder MapBlocksApi(this IEndpointRouteBuilder routes)
     {
-        var blocks = routes.MapGroup("/blocks").AllowAnonymous().WithTags("Blocks");
+        // Signed URLs, no device token: bounded per client address instead (each transfer holds a block buffer).
+        var blocks = routes.MapGroup("/blocks").AllowAnonymous().RequireRateLimiting(Hosting.RateLimits.BlockTransfersPolicy).WithTags("Blocks");
         blocks.MapPut("/{hash}", PutBlockAsync).WithName("putBlock").WithSummary("Upload one block to a signed URL from /files/upload?uploadType=resumable.");
         blocks.MapGet("/{hash}", GetBlockAsync).WithName("getBlock")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream").WithSummary("Download one block from a signed URL from /files/get_blocks.");

@@ -19,6 +19,7 @@ internal static class RateLimits
 {
     public const string LoginPolicy = "login-per-address";
     public const string RegisterPolicy = "register-per-address";
+    public const string BlockTransfersPolicy = "block-transfers-per-address";
 
     public static IServiceCollection AddDropSyncRateLimits(this IServiceCollection services, RateLimitOptions limits)
     {
@@ -42,6 +43,7 @@ internal static class RateLimits
             };
             options.AddPolicy(LoginPolicy, http => PerAddress(http, "login", limits.LoginsPerAddressPerMinute, TimeSpan.FromMinutes(1)));
             options.AddPolicy(RegisterPolicy, http => PerAddress(http, "register", limits.RegistrationsPerAddressPerHour, TimeSpan.FromHours(1)));
+            options.AddPolicy(BlockTransfersPolicy, http => BlockTransfersPerAddress(http, limits));
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 http.User.FindFirst("device_id")?.Value is { } device
                     ? RateLimitPartition.GetTokenBucketLimiter(device, _ => new TokenBucketRateLimiterOptions
@@ -89,6 +91,25 @@ internal static class RateLimits
             TokensPerPeriod = 1,
             ReplenishmentPeriod = period / perPeriod,
             QueueLimit = 0,
+        });
+    }
+
+    /// <summary>
+    /// Block transfers in progress per client address (a concurrency limiter, waiters in arrival order): a burst of
+    /// parallel block requests waits its turn without a buffer; past the queue it is answered 429.
+    /// </summary>
+    private static RateLimitPartition<string> BlockTransfersPerAddress(HttpContext http, RateLimitOptions limits)
+    {
+        if (http.Connection.RemoteIpAddress is not { } address)
+        {
+            return RateLimitPartition.GetNoLimiter("blocks");
+        }
+
+        return RateLimitPartition.GetConcurrencyLimiter("blocks:" + AddressKey(address), _ => new ConcurrencyLimiterOptions
+        {
+            PermitLimit = limits.BlockTransfersPerAddress,
+            QueueLimit = limits.BlockTransfersQueuedPerAddress,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
     }
 

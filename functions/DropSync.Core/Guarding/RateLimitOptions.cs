@@ -42,6 +42,17 @@ public sealed class RateLimitOptions
     public int BatchFilesPerSecondPerDevice { get; set; } = 10_000;
 
     /// <summary>
+    /// Block transfers through signed URLs (<c>/blocks/…</c>, embedded mode) in progress at once per client address:
+    /// each holds a 4 MiB block buffer while it runs, so this bounds what one address can make the server hold (the
+    /// sync client keeps at most 16 in flight). Those URLs carry no device token, so the per-device bucket does not
+    /// reach them.
+    /// </summary>
+    public int BlockTransfersPerAddress { get; set; } = 32;
+
+    /// <summary>Block transfers per client address that wait (holding no buffer) for one of those; past that, 429.</summary>
+    public int BlockTransfersQueuedPerAddress { get; set; } = 128;
+
+    /// <summary>
     /// Take the client address from the last entry of <c>X-Forwarded-For</c> (the one the proxy in front appended).
     /// Only behind a proxy that sets it (API Gateway does; AWS mode turns this on); otherwise a client could choose its
     /// own address.

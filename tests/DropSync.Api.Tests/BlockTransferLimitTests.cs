@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Headers;
+using DropSync.Api.Tests.Infrastructure;
+using DropSync.Testing;
+
+namespace DropSync.Api.Tests;
+
+/// <summary>
+/// Block transfers through signed URLs carry no device token, so they are bounded per client address
+/// (<c>DropSync:RateLimits:BlockTransfersPerAddress</c> in progress, <c>BlockTransfersQueuedPerAddress</c> waiting):
+/// one address cannot make the server hold a block buffer for every request it opens.
+/// </summary>
+public sealed class BlockTransferLimitTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("dropsync-block-limit-").FullName;
+
+    private const string Address = "203.0.113.40";
+    private const string OtherAddress = "203.0.113.41";
+
+    [Fact]
+    public async Task Block_transfers_past_the_addresss_limit_and_queue_are_answered_429_and_others_go_on()
+    {
+        // A real server (Kestrel): a request's body arrives as the client sends it, so a PUT can hold its transfer.
+        await using var server = await ServerProcess.StartAsync(
+            Path.Combine(_root, "data"), Path.Combine(_root, "keys"),
+            "--DropSync:RateLimits:BlockTransfersPerAddress", "2", "--DropSync:RateLimits:BlockTransfersQueuedPerAddress", "0",
+            "--DropSync:RateLimits:TrustForwardedFor", "true");
+        var owner = new ApiClient(server.CreateClient());
+        await owner.RegisterAsync("held@example.com", "correct horse battery");
+        await owner.LoginAsync("held@example.com", "correct horse battery", "laptop");
+        var content = Dropbox.RandomBytes(2 * 64 * 1024, seed: 41);
+        var blocks = ResumableUpload.Split(content, 64 * 1024, 64 * 1024);
+        var state = await ResumableUpload.BeginAsync(owner, ResumableUpload.Declare("/held.bin", blocks));
+        using var http = server.CreateClient();
+
+        // Two PUTs whose bodies stop half-way hold the address's two transfers.
+        var bodies = new[] { new HeldBody(blocks[0].Bytes), new HeldBody(blocks[1].Bytes) };
+        var missing = state["missing"]!.AsArray();
+        var held = bodies.Select((body, i) => PutAsync(http, missing[i]!["url"]!.GetValue<string>(), body, Address)).ToList();
+        try
+        {
+            // Once both hold their transfers, a third from the same address is refused at once.
+            var refused = await Eventually(async () => await ProbeAsync(http, Address), r => r.Status == HttpStatusCode.TooManyRequests);
+            Assert.True(refused.Status == HttpStatusCode.TooManyRequests, $"a third transfer from the address was {refused.Status} {refused.Code}; the two held PUTs: {string.Join(", ", held.Select(h => h.Status))}");
+            Assert.Equal("too_many_requests", refused.Code);
+            Assert.True(refused.RetryAfter >= 1);
+
+            // Another address is not held back (its probe reaches the endpoint: a bad signature).
+            Assert.Equal(HttpStatusCode.Forbidden, (await ProbeAsync(http, OtherAddress)).Status);
+        }
+        finally
+        {
+            foreach (var body in bodies)
+            {
+                body.Release();
+            }
+        }
+
+        Assert.All(await Task.WhenAll(held), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(HttpStatusCode.Forbidden, (await ProbeAsync(http, Address)).Status);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static async Task<HttpStatusCode> PutAsync(HttpClient http, string url, HeldBody body, string address)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new StreamContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        request.Content.Headers.ContentLength = body.Length;
+        request.Headers.Add("X-Forwarded-For", address);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    /// <summary>A block GET with a wrong signature: 403 once it reaches the endpoint, 429 if the limiter turns it away first.</summary>
+    private static async Task<(HttpStatusCode Status, string? Code, int? RetryAfter)> ProbeAsync(HttpClient http, string address)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/blocks/" + new string('a', 64) + "?user=u&size=1&exp=1&sig=x");
+        request.Headers.Add("X-Forwarded-For", address);
+        using var response = await http.SendAsync(request);
+        var body = await ApiClient.ReadJsonAsync(response);
+        return (response.StatusCode, body["error"]?.GetValue<string>(), (int?)response.Headers.RetryAfter?.Delta?.TotalSeconds);
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done)
+    {
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var result = await probe();
+            if (done(result) || DateTime.UtcNow > until)
+            {
+                return result;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>A request body that gives its first half, then waits for <see cref="Release"/> before the rest.</summary>
+    private sealed class HeldBody(byte[] bytes) : MemoryStream(bytes)
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _released.TrySetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position >= Length / 2)
+            {
+                await _released.Task.WaitAsync(cancellationToken);
+            }
+
+            var limit = Position < Length / 2 ? (int)Math.Min(buffer.Length, (Length / 2) - Position) : buffer.Length;
+            return await base.ReadAsync(buffer[..limit], cancellationToken);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+}
