@@ -13,6 +13,9 @@ internal sealed class SyncPass
 {
     private long _progressDone, _progressTotal;
 
+    /// <summary>The pass's block transfers in flight, up and down (<see cref="SyncOptions.MaxBlockTransfers"/>).</summary>
+    private readonly SemaphoreSlim _blockTransfers;
+
     public SyncPass(DropSyncApi api, string root, string deviceName, LocalIndex index, SyncOptions options, SyncReport report)
     {
         (Api, Root, DeviceName, Index, Options, Report) = (api, root, deviceName, index, options, report);
@@ -29,7 +32,7 @@ internal sealed class SyncPass
         Moves = new MoveExecutor(this);
         Deletes = new DeleteExecutor(this);
         Folders = new FolderExecutor(this);
-        BlockTransfers = new SemaphoreSlim(Math.Max(1, options.MaxBlockTransfers));
+        _blockTransfers = new SemaphoreSlim(Math.Max(1, options.MaxBlockTransfers));
     }
 
     public DropSyncApi Api { get; }
@@ -53,20 +56,17 @@ internal sealed class SyncPass
     public DeleteExecutor Deletes { get; }
     public FolderExecutor Folders { get; }
 
-    /// <summary>The pass's block transfers in flight, up and down (<see cref="SyncOptions.MaxBlockTransfers"/>).</summary>
-    public SemaphoreSlim BlockTransfers { get; }
-
     /// <summary>Runs one block transfer (a block or a run, with its own fallbacks inside) once the pass has room for it.</summary>
     public async Task InBlockSlotAsync(Func<Task> transfer, CancellationToken ct)
     {
-        await BlockTransfers.WaitAsync(ct);
+        await _blockTransfers.WaitAsync(ct);
         try
         {
             await transfer();
         }
         finally
         {
-            BlockTransfers.Release();
+            _blockTransfers.Release();
         }
     }
 

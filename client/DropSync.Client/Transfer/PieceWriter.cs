@@ -178,7 +178,6 @@ internal sealed class PieceWriter : IDisposable
             {
                 // Best effort, as above: the next run sets the part file's length before it reads it.
             }
-
         }
 
         if (_ownsBuffers)
