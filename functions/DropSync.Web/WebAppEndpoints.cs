@@ -25,17 +25,18 @@ public static class DropSyncWebApp
     public static IEndpointRouteBuilder MapDropSyncWebApp(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        var index = (HttpContext context) => ServeAsync(context, "index.html");
-        routes.MapGet("/", index).AllowAnonymous().ExcludeFromDescription();
-        routes.MapGet("/app", index).AllowAnonymous().ExcludeFromDescription();
-        routes.MapGet("/app/{**route}", index).AllowAnonymous().ExcludeFromDescription();
-        routes.MapGet("/link/{token}", index).AllowAnonymous().ExcludeFromDescription();
+        routes.MapGet("/", ServeIndexAsync).AllowAnonymous().ExcludeFromDescription();
+        routes.MapGet("/app", ServeIndexAsync).AllowAnonymous().ExcludeFromDescription();
+        routes.MapGet("/app/{**route}", ServeIndexAsync).AllowAnonymous().ExcludeFromDescription();
+        routes.MapGet("/link/{token}", ServeIndexAsync).AllowAnonymous().ExcludeFromDescription();
         // Browsers ask for /favicon.ico on their own (for JSON and download pages too, which have no <link rel="icon">).
         routes.MapGet("/favicon.ico", (HttpContext context) => ServeAsync(context, "favicon.ico")).AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/assets/{**file}", (HttpContext context, string file) => ServeAsync(context, "assets/" + file))
             .AllowAnonymous().ExcludeFromDescription();
         return routes;
     }
+
+    private static Task ServeIndexAsync(HttpContext context) => ServeAsync(context, "index.html");
 
     private static async Task ServeAsync(HttpContext context, string name)
     {
