@@ -40,7 +40,7 @@ public sealed class BlockTransferLimitTests : IDisposable
         try
         {
             // Once both hold their transfers, a third from the same address is refused at once.
-            var refused = await Eventually(async () => await ProbeAsync(http, Address), r => r.Status == HttpStatusCode.TooManyRequests);
+            var refused = await Eventually.ProbeUntilAsync(async () => await ProbeAsync(http, Address), r => r.Status == HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(20));
             Assert.True(refused.Status == HttpStatusCode.TooManyRequests, $"a third transfer from the address was {refused.Status} {refused.Code}; the two held PUTs: {string.Join(", ", held.Select(h => h.Status))}");
             Assert.Equal("too_many_requests", refused.Code);
             Assert.True(refused.RetryAfter >= 1);
@@ -80,21 +80,6 @@ public sealed class BlockTransferLimitTests : IDisposable
         using var response = await http.SendAsync(request);
         var body = await ApiClient.ReadJsonAsync(response);
         return (response.StatusCode, body["error"]?.GetValue<string>(), (int?)response.Headers.RetryAfter?.Delta?.TotalSeconds);
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done)
-    {
-        var until = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var result = await probe();
-            if (done(result) || DateTime.UtcNow > until)
-            {
-                return result;
-            }
-
-            await Task.Delay(20);
-        }
     }
 
     /// <summary>A request body that gives its first half, then waits for <see cref="Release"/> before the rest.</summary>

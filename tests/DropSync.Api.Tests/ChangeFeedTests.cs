@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using DropSync.Api.Tests.Infrastructure;
 using DropSync.Core.Ports;
+using DropSync.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using static DropSync.Api.Tests.Infrastructure.Sharing;
 
@@ -248,11 +249,7 @@ public sealed class ChangeFeedTests(DropSyncApiFactory factory) : IClassFixture<
         // The fan-out runs after the commits answer; wait for its retention pass.
         var store = server.Services.GetRequiredService<IFileMetadataStore>();
         var userNs = await NamespaceOfAsync(alice);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (await store.GetCompactedThroughAsync(userNs, CancellationToken.None) == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.ProbeUntilAsync(() => store.GetCompactedThroughAsync(userNs, CancellationToken.None), through => through != 0, TimeSpan.FromSeconds(10));
 
         Status(HttpStatusCode.Conflict, await alice.PostAsync("/files/list_folder/continue", new { cursor = old }), "reset");
         Assert.Equal(

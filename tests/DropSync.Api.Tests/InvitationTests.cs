@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using DropSync.Api.Tests.Infrastructure;
+using DropSync.Testing;
 using static DropSync.Api.Tests.Infrastructure.Sharing;
 
 namespace DropSync.Api.Tests;
@@ -174,14 +175,11 @@ public sealed class InvitationTests(DropSyncApiFactory factory) : IClassFixture<
         Assert.Equal(("active", "viewer"), (changed["status"]!.GetValue<string>(), changed["role"]!.GetValue<string>()));
         Assert.Empty((await bob.OkAsync("/sharing/list_invitations", null))["entries"]!.AsArray());
         Status(HttpStatusCode.Forbidden, await bob.UploadAsync("/Desk/x.txt", Bytes("x")), "no_write_permission");
-        JsonNode? joined = null;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (joined is null && DateTime.UtcNow < deadline)
-        {
-            joined = (await alice.OkAsync("/notifications/list", new { limit = 10 }))["notifications"]!.AsArray()
-                .FirstOrDefault(n => n!["kind"]!.GetValue<string>() == "joined" && n["actor_email"]!.GetValue<string>() == bob.Email);
-            await Task.Delay(20);
-        }
+        var joined = await Eventually.ProbeUntilAsync(
+            async () => (await alice.OkAsync("/notifications/list", new { limit = 10 }))["notifications"]!.AsArray()
+                .FirstOrDefault(n => n!["kind"]!.GetValue<string>() == "joined" && n["actor_email"]!.GetValue<string>() == bob.Email),
+            found => found is not null,
+            TimeSpan.FromSeconds(10));
 
         Assert.Equal("/Desk", joined?["path"]?.GetValue<string>());
     }

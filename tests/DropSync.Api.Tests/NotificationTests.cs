@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DropSync.Api.Tests.Infrastructure;
+using DropSync.Testing;
 using static DropSync.Api.Tests.Infrastructure.Sharing;
 
 namespace DropSync.Api.Tests;
@@ -68,13 +69,8 @@ public sealed class NotificationTests(DropSyncApiFactory factory) : IClassFixtur
         }
 
         // The fan-out is asynchronous: wait until all six (Bob joining, then his five edits) are recorded.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        JsonNode all;
-        do
-        {
-            all = await alice.OkAsync("/notifications/list", new { limit = 50 });
-        }
-        while (Items(all).Count < 6 && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+        var all = await Eventually.ProbeUntilAsync(
+            () => alice.OkAsync("/notifications/list", new { limit = 50 }), list => Items(list).Count >= 6, TimeSpan.FromSeconds(10));
 
         var first = await alice.OkAsync("/notifications/list", new { limit = 2 });
         var second = await alice.OkAsync("/notifications/list", new { limit = 2, cursor = first["cursor"]!.GetValue<string>() });

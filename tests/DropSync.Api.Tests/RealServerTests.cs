@@ -103,11 +103,7 @@ public sealed class RealServerTests : IDisposable
             }));
             var writers = newFileWriters.Concat(overwriters).ToList();
 
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (acknowledged.Count < 100 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
+            await Eventually.ProbeUntilAsync(() => Task.FromResult(acknowledged.Count), count => count >= 100, TimeSpan.FromSeconds(30));
 
             await server.KillAsync();
             await stop.CancelAsync();
@@ -217,13 +213,8 @@ public sealed class RealServerTests : IDisposable
     public async Task At_start_the_server_logs_its_address_data_folder_and_key_folder_but_never_the_key()
     {
         await using var server = await ServerProcess.StartAsync(Data, Keys);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!server.Output.Contains("DropSync listening on", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        var log = server.Output;
+        var log = await Eventually.ProbeUntilAsync(
+            () => Task.FromResult(server.Output), output => output.Contains("DropSync listening on", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         var line = log.Split('\n').SkipWhile(l => !l.Contains("DropSync listening on", StringComparison.Ordinal)).Take(2);
         var started = string.Join(" ", line);
         Assert.Contains(server.BaseAddress.ToString().TrimEnd('/'), started, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System.Net;
 using DropSync.Api.Tests.Infrastructure;
+using DropSync.Testing;
 using static DropSync.Api.Tests.Infrastructure.Sharing;
 
 namespace DropSync.Api.Tests;
@@ -127,14 +128,11 @@ public sealed class SharingTests(DropSyncApiFactory factory) : IClassFixture<Dro
 
         // The owner is still told that Bob and Carol left (not of her own removal of Dave); the fan-out records
         // notifications after the commits answer.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        int left;
-        do
-        {
-            var notes = (await alice.OkAsync("/notifications/list", new { limit = 50 }))["notifications"]!.AsArray();
-            left = notes.Count(n => n!["kind"]!.GetValue<string>() == "unshared" && n["path"]!.GetValue<string>() == "/Proj");
-        }
-        while (left < 2 && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+        var left = await Eventually.ProbeUntilAsync(
+            async () => (await alice.OkAsync("/notifications/list", new { limit = 50 }))["notifications"]!.AsArray()
+                .Count(n => n!["kind"]!.GetValue<string>() == "unshared" && n["path"]!.GetValue<string>() == "/Proj"),
+            count => count >= 2,
+            TimeSpan.FromSeconds(10));
 
         Assert.Equal(2, left);
     }

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2.Model;
 using DropSync.Aws.DynamoDb;
 using DropSync.Aws.Tests.Infrastructure;
+using DropSync.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DropSync.Aws.Tests;
@@ -78,7 +79,7 @@ public sealed class MaintenanceLeaseTests(DynamoDbServer dynamo)
         while (clock.GetUtcNow() < end)
         {
             clock.Advance(TimeSpan.FromSeconds(10));
-            await WaitUntilAsync(async () => await ExpiryAsync(db) > clock.GetUtcNow().ToUnixTimeMilliseconds());
+            await Eventually.WaitUntilAsync(async () => await ExpiryAsync(db) > clock.GetUtcNow().ToUnixTimeMilliseconds(), TimeSpan.FromSeconds(30));
         }
 
         Assert.Equal("long-run", await lease.HolderAsync(None));
@@ -98,15 +99,5 @@ public sealed class MaintenanceLeaseTests(DynamoDbServer dynamo)
             },
             None);
         return long.Parse(response.Item["x"].N, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(50);
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using DropSync.Client.Sync;
 using DropSync.Client.Tests.Infrastructure;
-using static DropSync.Client.Tests.Infrastructure.Eventually;
+using static DropSync.Testing.Eventually;
 
 namespace DropSync.Client.Tests;
 
