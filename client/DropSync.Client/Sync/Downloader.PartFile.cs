@@ -10,14 +10,16 @@ namespace DropSync.Client.Sync;
 internal sealed partial class Downloader
 {
     /// <summary>
-    /// Reads each of the page's blocks that lies inside the part file's first <paramref name="existingLength"/> bytes and
-    /// keeps it when its SHA-256 matches its name (handed to the pieces like a fetched block). Answers which blocks were
+    /// Reads each of the page's blocks that lies inside the part file's first <paramref name="existingLength"/> bytes, and
+    /// not in a hole, and keeps it when its SHA-256 matches its name (handed to the pieces like a fetched block). Answers which blocks were
     /// kept, so the rest can be planned as runs before any is fetched.
     /// </summary>
     private async Task<bool[]> KeepFromPartFileAsync(string path, SafeFileHandle handle, long existingLength, BlockList page, PieceWriter pieces, DownloadedDigests digests, CancellationToken ct)
     {
         var kept = new bool[page.Blocks.Count];
-        var inFile = Enumerable.Range(0, page.Blocks.Count).Where(i => page.Blocks[i].Offset + page.Blocks[i].Size <= existingLength);
+        // Blocks in the part file's holes were never written: needed, with no read (SparseFile).
+        var inFile = Enumerable.Range(0, page.Blocks.Count).Where(i =>
+            page.Blocks[i].Offset + page.Blocks[i].Size <= existingLength && SparseFile.MayHoldData(handle, page.Blocks[i].Offset, page.Blocks[i].Size));
         await Parallel.ForEachAsync(inFile, new ParallelOptions { MaxDegreeOfParallelism = p.Options.BlockParallelism, CancellationToken = ct }, async (i, c) =>
         {
             var b = page.Blocks[i];
