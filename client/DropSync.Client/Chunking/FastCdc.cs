@@ -232,8 +232,9 @@ public static class FastCdc
                     }
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception)
             {
+                // Any failure, a cancellation included (harmless: the scan is stopping anyway).
                 await stop.CancelAsync();
                 throw;
             }
