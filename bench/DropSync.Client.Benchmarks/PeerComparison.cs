@@ -227,7 +227,7 @@ internal static partial class PeerComparison
 
         var elapsed = clock.Elapsed;
         self.Refresh();
-        Console.WriteLine($"  the upload's scan alone (untimed above; what overlapping it with the PUTs could save at most): {elapsed.TotalSeconds:0.00} s, {(self.TotalProcessorTime - cpu).TotalSeconds:0.0} CPU-s");
+        Console.WriteLine($"  the upload's scan alone (untimed above; what overlapping it with the PUTs could save at most): {elapsed.TotalSeconds:0.00} s, {(self.TotalProcessorTime - cpu).TotalSeconds:0.00} CPU-s");
     }
 
     private static async Task SmallFilesAsync(ServerProcess server, HttpClient http, RsyncDaemon rsync, RcloneWebDav? rclone, string work, int count, PeerRuns runs, int round)
@@ -308,7 +308,7 @@ internal static partial class PeerComparison
     private static void Row(PeerRuns runs, string figure, TimeSpan dropsync, TimeSpan rsync, TimeSpan? rclone, long bytes, (TimeSpan Client, TimeSpan Server) cpu)
     {
         string Cell(TimeSpan? t) => t is not { } v ? "—" : bytes > 0 ? $"{bytes / v.TotalSeconds / 1e6:0} MB/s ({v.TotalSeconds:0.00} s)" : $"{v.TotalSeconds:0.00} s";
-        Console.WriteLine($"{figure}: dropsync {Cell(dropsync)} (CPU: client {cpu.Client.TotalSeconds:0.0} s, server {cpu.Server.TotalSeconds:0.0} s); rsync {Cell(rsync)}, ratio {Ratio(dropsync, rsync)}; " +
+        Console.WriteLine($"{figure}: dropsync {Cell(dropsync)} (CPU: client {cpu.Client.TotalSeconds:0.00} s, server {cpu.Server.TotalSeconds:0.00} s); rsync {Cell(rsync)}, ratio {Ratio(dropsync, rsync)}; " +
             $"rclone {Cell(rclone)}, ratio {Ratio(dropsync, rclone)}");
         runs.AddTimes(figure, bytes, new TimeRun(dropsync, rsync, rclone, cpu.Client, cpu.Server));
     }

@@ -9,6 +9,13 @@ using DropSync.Testing;
 // dotnet run -c Release --project bench/DropSync.Client.Benchmarks -- [--size-mib 1024] [--small-files 10000] [--tries 20] [--incremental-only ...]
 // ... -- --peers [--size-mib 1024] [--small-files 10000] [--only small|big] [--large-only] [--skip-rclone] [--cold] [--repeat 1]: the side-by-side run against rsync and rclone (PeerComparison.cs).
 // --incremental-only: only issue 11's incremental steps (IncrementalSteps.cs, which lists their flags).
+// --scan-only [--size-mib 1024] [--tries 5] [--file PATH]: the upload's scan alone, in CPU-seconds (ScanOnly.cs).
+if (args.Contains("--scan-only"))
+{
+    await ScanOnly.RunAsync(args);
+    return;
+}
+
 if (args.Contains("--peers"))
 {
     await PeerComparison.RunAsync(args);

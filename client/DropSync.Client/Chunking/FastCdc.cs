@@ -44,13 +44,17 @@ public sealed record ChunkerOptions(int MinSize = 256 * 1024, int AverageSize = 
 /// </para>
 /// <para>
 /// The scan runs on the calling thread (one core; a gear scan is ~1.7 GB/s here) and skips the first
-/// <see cref="ChunkerOptions.MinSize"/> bytes of every block; each block is copied into a pooled buffer and hashed by
-/// workers on all cores. Memory stays flat whatever the stream's length: one read buffer plus a bounded queue of blocks.
+/// <see cref="ChunkerOptions.MinSize"/> bytes of every block; each block is hashed by workers on all cores where it
+/// lies, in a ring of read buffers (<see cref="ReadRing"/>). Memory stays flat whatever the stream's length: the ring.
 /// </para>
 /// </summary>
 public static class FastCdc
 {
-    private const int ReadBufferSize = 16 * 1024 * 1024;
+    // Three 8 MiB read buffers (24 MiB; before round 15 one 16 MiB buffer plus up to six 4 MiB block copies): the scan
+    // fills one while the blocks of the other two are hashed. What is left of a buffer past its last whole block (under
+    // 4 MiB) is copied into the next, the only copy left: ~2 MiB in 8.
+    private const int SlabCount = 3;
+    private const int SlabSize = 8 * 1024 * 1024;
 
     // 256 random 64-bit values from a fixed seed (SplitMix64): the same on every device and version, forever,
     // because block boundaries must agree across devices for delta sync to find shared blocks.
@@ -155,9 +159,16 @@ public static class FastCdc
     /// The previous scan of this stream (its digests made with <paramref name="fastSeed"/>): a block whose bytes it
     /// knows is named from it, without the gear loop or SHA-256. The result is the same as without it.
     /// </param>
-    public static async Task<IReadOnlyList<Chunk>> ChunkAsync(
+    public static Task<IReadOnlyList<Chunk>> ChunkAsync(
         Stream content, ChunkerOptions? options = null, Action<Chunk>? onChunk = null, CancellationToken ct = default,
-        long? fastSeed = null, KnownBlocks? known = null)
+        long? fastSeed = null, KnownBlocks? known = null) =>
+        ChunkAsync(content, options, onChunk, fastSeed, known, SlabCount, SlabSize, null, ct);
+
+    /// <summary><see cref="ChunkAsync(Stream, ChunkerOptions?, Action{Chunk}?, CancellationToken, long?, KnownBlocks?)"/>
+    /// with its read ring's shape and pool given (tests: small slabs put many blocks across their edges).</summary>
+    internal static async Task<IReadOnlyList<Chunk>> ChunkAsync(
+        Stream content, ChunkerOptions? options, Action<Chunk>? onChunk, long? fastSeed, KnownBlocks? known,
+        int slabCount, int slabSize, ArrayPool<byte>? pool, CancellationToken ct)
     {
         options ??= content.CanSeek ? ChunkerOptions.ForLength(content.Length - content.Position) : ChunkerOptions.Default;
         if (options.MinSize < 64 || options.AverageSize <= options.MinSize || options.MaxSize <= options.AverageSize || options.MaxSize > Limits.MaxBlockSize)
@@ -165,14 +176,16 @@ public static class FastCdc
             throw new ArgumentException("Chunk sizes must satisfy 64 <= min < average < max <= 4 MiB.", nameof(options));
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(slabSize, options.MaxSize);
         if (known is not null && (fastSeed != known.Seed || !known.CutWith(options)))
         {
             known = null;
         }
 
         var workers = Math.Max(1, Environment.ProcessorCount);
-        var queue = Channel.CreateBounded<(int Index, long Offset, byte[] Buffer, int Size)>(
-            new BoundedChannelOptions(workers * 2) { SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        // Unbounded: the ring bounds what is queued (every queued block holds its slab).
+        var queue = Channel.CreateUnbounded<(int Index, long Offset, ReadRing.Slab Slab, int Start, int Size)>(
+            new UnboundedChannelOptions { SingleWriter = true });
         var results = new List<Chunk?>();
         var resultsLock = new object();
         var emitted = 0;
@@ -198,78 +211,38 @@ public static class FastCdc
             }
         }
 
+        using var ring = new ReadRing(slabCount, slabSize, pool);
+        // A hasher that fails (onChunk threw) stops the scan, which would otherwise wait for slabs nobody frees.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hashers = Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
         {
-            await foreach (var (index, offset, buffer, size) in queue.Reader.ReadAllAsync(ct))
+            try
             {
-                try
+                await foreach (var (index, offset, slab, start, size) in queue.Reader.ReadAllAsync(stop.Token))
                 {
-                    var block = buffer.AsSpan(0, size);
-                    var fast = fastSeed is { } seed ? KnownBlocks.Digest(block, seed) : default;
-                    Publish(index, new Chunk(offset, size, BlockHash.Of(block), fast));
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    try
+                    {
+                        var block = slab.Bytes.AsSpan(start, size);
+                        var fast = fastSeed is { } seed ? KnownBlocks.Digest(block, seed) : default;
+                        Publish(index, new Chunk(offset, size, BlockHash.Of(block), fast));
+                    }
+                    finally
+                    {
+                        slab.Release();
+                    }
                 }
             }
-        }, ct)).ToArray();
+            catch (Exception)
+            {
+                // Any failure, a cancellation included (harmless: the scan is stopping anyway).
+                await stop.CancelAsync();
+                throw;
+            }
+        }, CancellationToken.None)).ToArray();
 
         try
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
-            try
-            {
-                int start = 0, end = 0, index = 0;
-                long offset = 0;
-                var eof = false;
-                while (true)
-                {
-                    if (!eof && end - start < options.MaxSize)
-                    {
-                        // Slide what is left to the front and fill the rest.
-                        Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                        end -= start;
-                        start = 0;
-                        while (end < buffer.Length)
-                        {
-                            var n = await content.ReadAsync(buffer.AsMemory(end, buffer.Length - end), ct);
-                            if (n == 0)
-                            {
-                                eof = true;
-                                break;
-                            }
-
-                            end += n;
-                        }
-                    }
-
-                    if (start == end)
-                    {
-                        break;
-                    }
-
-                    if (known?.Match(buffer.AsSpan(start, end - start), offset, eof) is { } same)
-                    {
-                        // Named on this thread, in the read buffer: no copy, no gear loop, no SHA-256.
-                        Publish(index++, new Chunk(offset, same.Size, same.Hash, same.Fast));
-                        start += same.Size;
-                        offset += same.Size;
-                        continue;
-                    }
-
-                    var size = FindCut(buffer.AsSpan(start, end - start), options);
-                    var block = ArrayPool<byte>.Shared.Rent(size);
-                    Buffer.BlockCopy(buffer, start, block, 0, size);
-                    await queue.Writer.WriteAsync((index++, offset, block, size), ct);
-                    start += size;
-                    offset += size;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            await ScanAsync(content, options, known, ring, queue.Writer, Publish, stop.Token);
         }
         finally
         {
@@ -278,6 +251,81 @@ public static class FastCdc
         }
 
         return results.Select(c => c!).ToList();
+    }
+
+    /// <summary>
+    /// Fills the ring's slabs in turn and cuts them, queueing each block (holding its slab) for the hashers. What is
+    /// left of a slab when less than a largest block remains (and the stream goes on) is copied to the front of the next.
+    /// </summary>
+    private static async Task ScanAsync(
+        Stream content, ChunkerOptions options, KnownBlocks? known, ReadRing ring,
+        ChannelWriter<(int Index, long Offset, ReadRing.Slab Slab, int Start, int Size)> queue, Action<int, Chunk> publish, CancellationToken ct)
+    {
+        var slab = await ring.TakeAsync(ct);
+        try
+        {
+            int start = 0, end = 0, index = 0;
+            long offset = 0;
+            var eof = false;
+            while (true)
+            {
+                if (!eof && end - start < options.MaxSize)
+                {
+                    if (start > 0)
+                    {
+                        // Blocks queued from this slab are still being hashed there: carry the rest into the next one.
+                        var next = await ring.TakeAsync(ct);
+                        Buffer.BlockCopy(slab.Bytes, start, next.Bytes, 0, end - start);
+                        slab.Release();
+                        slab = next;
+                        end -= start;
+                        start = 0;
+                    }
+
+                    var buffer = slab.Bytes;
+                    while (end < buffer.Length)
+                    {
+                        var n = await content.ReadAsync(buffer.AsMemory(end, buffer.Length - end), ct);
+                        if (n == 0)
+                        {
+                            eof = true;
+                            break;
+                        }
+
+                        end += n;
+                    }
+                }
+
+                if (start == end)
+                {
+                    break;
+                }
+
+                if (known?.Match(slab.Bytes.AsSpan(start, end - start), offset, eof) is { } same)
+                {
+                    // Named on this thread, in the read buffer: no gear loop, no SHA-256.
+                    publish(index++, new Chunk(offset, same.Size, same.Hash, same.Fast));
+                    start += same.Size;
+                    offset += same.Size;
+                    continue;
+                }
+
+                var size = FindCut(slab.Bytes.AsSpan(start, end - start), options);
+                slab.Hold();
+                if (!queue.TryWrite((index++, offset, slab, start, size)))
+                {
+                    slab.Release();
+                    throw new InvalidOperationException("The hashing queue was closed while the scan went on.");
+                }
+
+                start += size;
+                offset += size;
+            }
+        }
+        finally
+        {
+            slab.Release();
+        }
     }
 
     /// <summary>Cuts an in-memory buffer (small files): the same boundaries as <see cref="ChunkAsync"/>, hashed on this thread.</summary>
