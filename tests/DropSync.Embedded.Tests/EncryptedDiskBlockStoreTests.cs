@@ -231,6 +231,42 @@ public sealed class EncryptedDiskBlockStoreTests : BlockStoreContract, IDisposab
         Assert.Same(Task.CompletedTask, await store.BeginPutHashedAsync(hash, original, None)); // stored already: nothing to flush
     }
 
+    /// <summary>The store remembers the block folders it made durable; one deleted behind its back must not lose a block.</summary>
+    [Fact]
+    public async Task A_block_folder_deleted_behind_the_store_is_created_again_and_the_block_stored_durably()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(300_000);
+        var hash = BlockHash.Of(data);
+        await store.PutAsync(hash, data, None);
+        var topFolder = Path.Combine(BlocksFolder, hash.Hex[..2]);
+        Directory.Delete(topFolder, recursive: true);
+
+        await store.PutAsync(hash, data, None);
+
+        Assert.True(File.Exists(store.PathOf(hash)));
+        Assert.Equal(data, await store.ReadAsync(hash, None));
+        Assert.Equal(data, await Open(_key).ReadAsync(hash, None));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(BlocksFolder, EncryptedDiskBlockStore.TempFolderName)));
+    }
+
+    [Fact]
+    public async Task A_block_folder_that_cannot_be_created_again_fails_the_put_and_stores_nothing()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(300_000);
+        var hash = BlockHash.Of(data);
+        await store.PutAsync(hash, data, None);
+        var topFolder = Path.Combine(BlocksFolder, hash.Hex[..2]);
+        Directory.Delete(topFolder, recursive: true);
+        await File.WriteAllTextAsync(topFolder, "a file where the block folder was");
+
+        await Assert.ThrowsAnyAsync<IOException>(() => store.PutAsync(hash, data, None));
+
+        Assert.False(await store.ExistsAsync(hash, None));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(BlocksFolder, EncryptedDiskBlockStore.TempFolderName)));
+    }
+
     [Fact]
     public async Task Blocks_larger_than_4_MiB_are_refused()
     {
