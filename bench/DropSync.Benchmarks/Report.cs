@@ -64,7 +64,7 @@ internal static class Report
     }
 
     private static string Cpu(double cpuSeconds, double wallSeconds) =>
-        string.Create(CultureInfo.InvariantCulture, $"{cpuSeconds:0.0} s {100 * cpuSeconds / wallSeconds,4:0}%");
+        string.Create(CultureInfo.InvariantCulture, $"{cpuSeconds:0.00} s {100 * cpuSeconds / wallSeconds,4:0}%");
 
     /// <summary>The "Reference figures" paragraph of ../shared/README.md, or the figures as they were when this was written.</summary>
     private static string ReferenceFigures(string root)

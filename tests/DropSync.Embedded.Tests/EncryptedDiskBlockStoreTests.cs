@@ -232,6 +232,90 @@ public sealed class EncryptedDiskBlockStoreTests : BlockStoreContract, IDisposab
     }
 
     [Fact]
+    public async Task A_new_store_puts_each_block_file_in_one_of_256_folders()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(300_000);
+        var hash = BlockHash.Of(data);
+
+        await store.PutAsync(hash, data, None);
+
+        Assert.Equal(Path.Combine(BlocksFolder, hash.Hex[..2], hash.Hex), store.PathOf(hash));
+        Assert.True(File.Exists(store.PathOf(hash)));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(BlocksFolder, hash.Hex[..2])));
+    }
+
+    /// <summary>Stores written before round 15 keep their files at &lt;hex[0..2]&gt;/&lt;hex[2..4]&gt;/&lt;hex&gt;: every operation still finds them.</summary>
+    [Fact]
+    public async Task Block_files_in_the_two_level_layout_of_earlier_versions_are_found_read_listed_and_deleted()
+    {
+        var old = RandomBytes(300_000);
+        var oldHash = BlockHash.Of(old);
+        var first = Open(_key);
+        await first.PutAsync(oldHash, old, None);
+        var twoLevel = Path.Combine(BlocksFolder, oldHash.Hex[..2], oldHash.Hex[2..4], oldHash.Hex);
+        Directory.CreateDirectory(Path.GetDirectoryName(twoLevel)!);
+        File.Move(first.PathOf(oldHash), twoLevel);
+        File.Delete(Path.Combine(BlocksFolder, BlockFileLayout.MarkerName)); // as an earlier version left the folder
+
+        var store = Open(_key);
+        var fresh = RandomBytes(300_000);
+        var freshHash = BlockHash.Of(fresh);
+        await store.PutAsync(freshHash, fresh, None);
+
+        Assert.True(await store.ExistsAsync(oldHash, None));
+        Assert.Equal(old, await store.ReadAsync(oldHash, None));
+        var into = new byte[old.Length];
+        Assert.Equal(old.Length, await store.ReadIntoAsync(oldHash, into, None));
+        Assert.Equal(old, into);
+        Assert.Equal(new[] { freshHash.Hex, oldHash.Hex }.Order(), (await ListAsync(store)).Select(b => b.Hash.Hex).Order());
+        Assert.Same(Task.CompletedTask, await store.BeginPutHashedAsync(oldHash, old, None)); // stored already, where it was
+        Assert.False(File.Exists(store.PathOf(oldHash)));
+
+        await store.DeleteAsync(oldHash, None);
+
+        Assert.False(File.Exists(twoLevel));
+        Assert.False(await store.ExistsAsync(oldHash, None));
+        Assert.Equal(fresh, await store.ReadAsync(freshHash, None));
+    }
+
+    /// <summary>The store remembers the block folders it made durable; one deleted behind its back must not lose a block.</summary>
+    [Fact]
+    public async Task A_block_folder_deleted_behind_the_store_is_created_again_and_the_block_stored_durably()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(300_000);
+        var hash = BlockHash.Of(data);
+        await store.PutAsync(hash, data, None);
+        var topFolder = Path.Combine(BlocksFolder, hash.Hex[..2]);
+        Directory.Delete(topFolder, recursive: true);
+
+        await store.PutAsync(hash, data, None);
+
+        Assert.True(File.Exists(store.PathOf(hash)));
+        Assert.Equal(data, await store.ReadAsync(hash, None));
+        Assert.Equal(data, await Open(_key).ReadAsync(hash, None));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(BlocksFolder, EncryptedDiskBlockStore.TempFolderName)));
+    }
+
+    [Fact]
+    public async Task A_block_folder_that_cannot_be_created_again_fails_the_put_and_stores_nothing()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(300_000);
+        var hash = BlockHash.Of(data);
+        await store.PutAsync(hash, data, None);
+        var topFolder = Path.Combine(BlocksFolder, hash.Hex[..2]);
+        Directory.Delete(topFolder, recursive: true);
+        await File.WriteAllTextAsync(topFolder, "a file where the block folder was");
+
+        await Assert.ThrowsAnyAsync<IOException>(() => store.PutAsync(hash, data, None));
+
+        Assert.False(await store.ExistsAsync(hash, None));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(BlocksFolder, EncryptedDiskBlockStore.TempFolderName)));
+    }
+
+    [Fact]
     public async Task Blocks_larger_than_4_MiB_are_refused()
     {
         var store = Open(_key);

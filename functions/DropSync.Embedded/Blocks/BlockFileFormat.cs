@@ -45,14 +45,17 @@ internal sealed class BlockFileFormat(MasterKey masterKey)
         header[FlagsOffset] = compressed ? FlagCompressed : (byte)0;
         masterKey.KeyIdBytes.CopyTo(header[KeyIdOffset..]);
         BinaryPrimitives.WriteInt32LittleEndian(header[LengthOffset..], plaintextLength);
-        RandomNumberGenerator.Fill(header.Slice(WrapNonceOffset, NonceSize));
-        RandomNumberGenerator.Fill(header.Slice(DataNonceOffset, NonceSize));
+
+        // One draw for both nonces and the data key: each Fill is a call into OpenSSL's generator (with a getpid(2) for
+        // its fork check), three per block before.
+        Span<byte> random = stackalloc byte[DataKeySize + (2 * NonceSize)];
+        RandomNumberGenerator.Fill(random);
+        var dataKey = random[..DataKeySize];
+        random.Slice(DataKeySize, NonceSize).CopyTo(header.Slice(WrapNonceOffset, NonceSize));
+        random.Slice(DataKeySize + NonceSize, NonceSize).CopyTo(header.Slice(DataNonceOffset, NonceSize));
 
         Span<byte> associated = stackalloc byte[AuthenticatedPrefixSize + NameSize];
         BuildAssociatedData(header, name, associated);
-
-        Span<byte> dataKey = stackalloc byte[DataKeySize];
-        RandomNumberGenerator.Fill(dataKey);
         try
         {
             using (var data = new AesGcm(dataKey, TagSize))
@@ -70,7 +73,7 @@ internal sealed class BlockFileFormat(MasterKey masterKey)
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(dataKey);
+            CryptographicOperations.ZeroMemory(random);
         }
     }
 

@@ -17,6 +17,9 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
 
     private bool _direct = tryDirectIo && DirectFlag != 0;
 
+    /// <summary>The block folders made durable since the store opened (a <c>stat</c> per block saved).</summary>
+    private readonly ShardFolders _folders = new();
+
     /// <summary>Whether files are currently read and written with direct I/O.</summary>
     public bool UsesDirectIo => _direct;
 
@@ -45,18 +48,14 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
             handle = OpenNew(temp, fileLength, out var direct);
             if (direct)
             {
-                // Whole aligned sectors go to disk; the zeroed tail past the block is cut off again before the flush.
-                var padded = BlockBuffer.AlignUp(fileLength);
-                buffer[fileLength..padded].Clear();
-                RandomAccess.Write(handle, buffer[..padded], 0);
-                RandomAccess.SetLength(handle, fileLength);
+                WriteDirect(handle, buffer, fileLength);
             }
             else
             {
                 RandomAccess.Write(handle, buffer[..fileLength], 0);
             }
 
-            return new PendingBlockFile(handle, temp, path);
+            return new PendingBlockFile(handle, temp, path, _folders);
         }
         catch
         {
@@ -64,6 +63,41 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes the whole aligned sectors with <c>O_DIRECT</c>, then the last partial sector (a block file is never a whole
+    /// number of sectors: its header is 106 bytes) through the page cache, after clearing <c>O_DIRECT</c> on the open
+    /// file. Before, the padded last sector went out direct and <c>ftruncate</c> cut it back, and ext4 then read that
+    /// sector back from disk to zero its tail: a synchronous read and its device round trip per block (0.035 CPU-s per
+    /// GiB in round 15's profile). The fsync that follows writes the one cached page.
+    /// </summary>
+    private static void WriteDirect(SafeFileHandle handle, Span<byte> buffer, int fileLength)
+    {
+        var aligned = fileLength & ~(BlockBuffer.Alignment - 1);
+        if (aligned > 0)
+        {
+            RandomAccess.Write(handle, buffer[..aligned], 0);
+        }
+
+        if (aligned == fileLength)
+        {
+            return;
+        }
+
+        // F_SETFL changes only the status flags (O_DIRECT, O_APPEND, O_NONBLOCK, ...): 0 clears O_DIRECT and leaves the
+        // write-only access mode as it is.
+        if (Fcntl(handle, SetStatusFlags, 0) == 0)
+        {
+            RandomAccess.Write(handle, buffer[aligned..fileLength], aligned);
+            return;
+        }
+
+        // Not expected on Linux; the old way is still correct: the padded sector direct, then the file cut to its length.
+        var padded = BlockBuffer.AlignUp(fileLength);
+        buffer[fileLength..padded].Clear();
+        RandomAccess.Write(handle, buffer[aligned..padded], aligned);
+        RandomAccess.SetLength(handle, fileLength);
     }
 
     /// <summary>
@@ -169,4 +203,9 @@ internal sealed partial class BlockFileIo(string tempFolder, bool tryDirectIo)
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags, int mode);
+
+    private const int SetStatusFlags = 4; // F_SETFL, the same on every Linux architecture
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(SafeFileHandle fd, int command, int argument);
 }

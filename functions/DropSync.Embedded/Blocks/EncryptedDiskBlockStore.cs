@@ -10,7 +10,7 @@ namespace DropSync.Embedded.Blocks;
 
 /// <summary>
 /// The embedded block store: each block is one file, compressed where it pays and always encrypted, at
-/// <c>&lt;folder&gt;/&lt;hex[0..2]&gt;/&lt;hex[2..4]&gt;/&lt;hex&gt;</c>.
+/// <c>&lt;folder&gt;/&lt;hex[0..2]&gt;/&lt;hex&gt;</c> (or where earlier versions put it: <see cref="BlockFileLayout"/>).
 /// <para>
 /// The file format is written by hand because no package provides envelope-encrypted, content-addressed block files: the
 /// pieces (AES-256-GCM, SHA-256, zstd) come from .NET and ZstdSharp, and this class only lays them out. Version 1, integers
@@ -63,6 +63,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     private readonly BlockFileFormat _format;
     private readonly BlockCompression _compression = new();
     private readonly BlockFileIo _io;
+    private readonly BlockFileLayout _layout;
 
     /// <summary>Fails the build unless a block file's header fits <see cref="BlockBuffer.HeaderRoom"/> exactly (a byte cannot hold 256).</summary>
     private const byte HeaderFitsBlockBuffers = HeaderSize == BlockBuffer.HeaderRoom ? 0 : 256;
@@ -86,6 +87,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         _io = new BlockFileIo(tempFolder, directIo);
         Directory.CreateDirectory(tempFolder);
         _io.DeleteStaleTempFiles();
+        _layout = new BlockFileLayout(_folder, TempFolderName);
     }
 
     public string Folder => _folder;
@@ -93,12 +95,11 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     /// <summary>Whether block files are currently read and written with direct I/O (false after the file system refused it).</summary>
     public bool UsesDirectIo => _io.UsesDirectIo;
 
-    /// <summary>Where a block's file is (whether or not it exists).</summary>
-    public string PathOf(BlockHash hash)
-    {
-        var hex = hash.Hex;
-        return Path.Combine(_folder, hex[..2], hex[2..4], hex);
-    }
+    /// <summary>Where a new block's file goes (whether or not it exists); <see cref="HasFile"/> also finds files of earlier versions' layout.</summary>
+    public string PathOf(BlockHash hash) => _layout.PathOf(hash);
+
+    /// <summary>Whether the block is stored as a file here (in either layout, <see cref="BlockFileLayout"/>).</summary>
+    public bool HasFile(BlockHash hash) => _layout.Find(hash) is not null;
 
     public Task PutAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
@@ -123,7 +124,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         return StoreAsync(hash, plaintext, cancellationToken);
     }
 
-    public Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(hash)));
+    public Task<bool> ExistsAsync(BlockHash hash, CancellationToken cancellationToken) => Task.FromResult(HasFile(hash));
 
     public async Task<byte[]> ReadAsync(BlockHash hash, CancellationToken cancellationToken)
     {
@@ -146,48 +147,49 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
 
     public Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken)
     {
-        try
+        DeleteFile(PathOf(hash));
+        if (_layout.MayHoldTwoLevelFiles)
         {
-            File.Delete(PathOf(hash));
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Absent: nothing to delete.
+            // A block stored by an earlier version and again since has a file in each layout.
+            DeleteFile(_layout.TwoLevelPathOf(hash));
         }
 
         return Task.CompletedTask;
+
+        static void DeleteFile(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Absent: nothing to delete.
+            }
+        }
     }
 
     public async IAsyncEnumerable<(BlockHash Hash, DateTimeOffset WrittenAt)> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var top = new DirectoryInfo(_folder);
-        foreach (var first in SafeEnumerate(() => top.EnumerateDirectories()))
+        List<DirectoryInfo> firsts;
+        try
         {
-            if (!IsHexByteName(first.Name))
-            {
-                continue;
-            }
+            firsts = top.EnumerateDirectories().Where(d => BlockFileLayout.IsHexByteName(d.Name)).ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            yield break;
+        }
 
+        foreach (var first in firsts)
+        {
             // Directory walking is blocking I/O: hand the rest of each top-level folder to the thread pool, not the caller's thread.
             await Task.Yield();
-            foreach (var second in SafeEnumerate(() => first.EnumerateDirectories()))
+            foreach (var block in _layout.ListIn(first))
             {
-                if (!IsHexByteName(second.Name))
-                {
-                    continue;
-                }
-
-                foreach (var file in SafeEnumerate(() => second.EnumerateFiles()))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (BlockHash.TryParse(file.Name, out var hash)
-                        && hash.Hex == file.Name
-                        && hash.Hex.AsSpan(0, 2).SequenceEqual(first.Name)
-                        && hash.Hex.AsSpan(2, 2).SequenceEqual(second.Name))
-                    {
-                        yield return (hash, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
-                    }
-                }
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return block;
             }
         }
     }
@@ -216,11 +218,12 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     /// <summary>Seals the block into a file buffer and writes it to a temp file; null when the block is stored already.</summary>
     private async Task<PendingBlockFile?> WriteTempAsync(BlockHash hash, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
-        var path = PathOf(hash);
-        if (File.Exists(path))
+        if (HasFile(hash))
         {
             return null;
         }
+
+        var path = PathOf(hash);
 
         await _gate.WaitAsync(cancellationToken);
         try
@@ -332,7 +335,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
             long fileLength;
             try
             {
-                fileLength = _io.ReadWhole(PathOf(hash), file, MaxFileSize);
+                fileLength = ReadFile(hash, file);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -370,6 +373,19 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
             }
 
             _gate.Release();
+        }
+    }
+
+    /// <summary>Reads the block's file (see <see cref="BlockFileLayout"/>: the one-level path first, then an earlier version's).</summary>
+    private long ReadFile(BlockHash hash, Span<byte> file)
+    {
+        try
+        {
+            return _io.ReadWhole(PathOf(hash), file, MaxFileSize);
+        }
+        catch (Exception e) when (_layout.MayHoldTwoLevelFiles && e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return _io.ReadWhole(_layout.TwoLevelPathOf(hash), file, MaxFileSize);
         }
     }
 
@@ -415,19 +431,5 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         SHA256.HashData(plaintext, digest);
         hash.WriteDigest(name);
         return digest.SequenceEqual(name);
-    }
-
-    private static bool IsHexByteName(string name) => name.Length == 2 && char.IsAsciiHexDigitLower(name[0]) && char.IsAsciiHexDigitLower(name[1]);
-
-    private static IEnumerable<T> SafeEnumerate<T>(Func<IEnumerable<T>> source)
-    {
-        try
-        {
-            return source().ToList();
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return [];
-        }
     }
 }

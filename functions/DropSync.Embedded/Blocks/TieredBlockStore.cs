@@ -54,7 +54,7 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
 
     public SealedBlock? SealForCommit(string userId, BlockHash hash, ReadOnlyMemory<byte> plaintext, bool hashedHere, DateTimeOffset at)
     {
-        if (!StoresWithRecord(plaintext.Length) || File.Exists(files.PathOf(hash)))
+        if (!StoresWithRecord(plaintext.Length) || files.HasFile(hash))
         {
             // Too large for a row, or stored as a file by an earlier server (only its record is new): the usual ways.
             return null;
@@ -86,7 +86,7 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
 
     public async Task<byte[]> ReadAsync(BlockHash hash, CancellationToken cancellationToken)
     {
-        if (File.Exists(files.PathOf(hash)))
+        if (files.HasFile(hash))
         {
             return await files.ReadAsync(hash, cancellationToken);
         }
@@ -99,7 +99,7 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
     public async Task<int> ReadIntoAsync(BlockHash hash, Memory<byte> destination, CancellationToken cancellationToken)
     {
         // A stat first: a large block (the common case by bytes) costs no database read.
-        if (File.Exists(files.PathOf(hash)))
+        if (files.HasFile(hash))
         {
             return await files.ReadIntoAsync(hash, destination, cancellationToken);
         }
@@ -120,7 +120,7 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
         var inline = new List<BlockHash>(hashes.Count);
         foreach (var hash in hashes.Distinct())
         {
-            if (File.Exists(files.PathOf(hash)))
+            if (files.HasFile(hash))
             {
                 blocks[hash] = await files.ReadAsync(hash, cancellationToken);
             }
@@ -144,7 +144,7 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
 
     public async Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken)
     {
-        if (File.Exists(files.PathOf(hash)))
+        if (files.HasFile(hash))
         {
             await files.DeleteAsync(hash, cancellationToken);
             return;
@@ -177,7 +177,7 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
         }
 
         // Stored as a file by an earlier server: the bytes are durable already, only the record is new.
-        if (File.Exists(files.PathOf(hash)))
+        if (files.HasFile(hash))
         {
             if (record is { } fileRecord)
             {
