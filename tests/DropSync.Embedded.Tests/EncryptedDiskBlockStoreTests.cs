@@ -245,20 +245,21 @@ public sealed class EncryptedDiskBlockStoreTests : BlockStoreContract, IDisposab
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(BlocksFolder, hash.Hex[..2])));
     }
 
-    /// <summary>Stores written before round 15 keep their files at &lt;hex[0..2]&gt;/&lt;hex[2..4]&gt;/&lt;hex&gt;: every operation still finds them.</summary>
+    /// <summary>
+    /// Stores written before round 15 keep their files at &lt;hex[0..2]&gt;/&lt;hex[2..4]&gt;/&lt;hex&gt;: every operation
+    /// still finds them, even one an earlier server put there after this store opened the folder empty (a downgrade and back).
+    /// </summary>
     [Fact]
     public async Task Block_files_in_the_two_level_layout_of_earlier_versions_are_found_read_listed_and_deleted()
     {
+        var store = Open(_key);
         var old = RandomBytes(300_000);
         var oldHash = BlockHash.Of(old);
-        var first = Open(_key);
-        await first.PutAsync(oldHash, old, None);
+        await Open(_key).PutAsync(oldHash, old, None);
         var twoLevel = Path.Combine(BlocksFolder, oldHash.Hex[..2], oldHash.Hex[2..4], oldHash.Hex);
         Directory.CreateDirectory(Path.GetDirectoryName(twoLevel)!);
-        File.Move(first.PathOf(oldHash), twoLevel);
-        File.Delete(Path.Combine(BlocksFolder, BlockFileLayout.MarkerName)); // as an earlier version left the folder
+        File.Move(store.PathOf(oldHash), twoLevel);
 
-        var store = Open(_key);
         var fresh = RandomBytes(300_000);
         var freshHash = BlockHash.Of(fresh);
         await store.PutAsync(freshHash, fresh, None);

@@ -7,47 +7,24 @@ namespace DropSync.Embedded.Blocks;
 /// hundred blocks. Stores written before round 15 used <c>&lt;hex[0..2]&gt;/&lt;hex[2..4]&gt;/&lt;hex&gt;</c>: 65,536 folders,
 /// so until a store held a few hundred thousand blocks nearly every block created a folder (a second inode, a mkdir
 /// and an fsync of its parent per block). Those files keep being found, read, listed and deleted where they are; new
-/// blocks go to the one-level path. A blocks folder that was empty when a store opened it gets a marker file and is
-/// never searched for the old layout (one stat per lookup); any other folder without the marker is (two stats for
-/// a block that is not a file). Losing the marker is harmless: the folder is then searched both ways.
+/// blocks go to the one-level path. A block not found at its one-level path is always looked for at the two-level one
+/// too (one more stat, only for a block that is not there): no marker or start-up check decides that a store has no
+/// such files, since an earlier server run on the same folder after this one (a downgrade and back) may have added some.
 /// </summary>
-internal sealed class BlockFileLayout
+internal sealed class BlockFileLayout(string folder)
 {
-    public const string MarkerName = "layout-256";
-
-    private readonly string _folder;
-
-    public BlockFileLayout(string folder, string tempFolderName)
-    {
-        _folder = folder;
-        var marker = Path.Combine(folder, MarkerName);
-        if (File.Exists(marker))
-        {
-            return;
-        }
-
-        MayHoldTwoLevelFiles = Directory.EnumerateFileSystemEntries(folder).Any(e => Path.GetFileName(e) != tempFolderName);
-        if (!MayHoldTwoLevelFiles)
-        {
-            File.WriteAllBytes(marker, []);
-        }
-    }
-
-    /// <summary>Whether block files may be in the two-level layout of earlier versions (see the class summary).</summary>
-    public bool MayHoldTwoLevelFiles { get; }
-
     /// <summary>Where a new block's file goes.</summary>
     public string PathOf(BlockHash hash)
     {
         var hex = hash.Hex;
-        return Path.Combine(_folder, hex[..2], hex);
+        return Path.Combine(folder, hex[..2], hex);
     }
 
     /// <summary>Where the block's file was put before round 15.</summary>
     public string TwoLevelPathOf(BlockHash hash)
     {
         var hex = hash.Hex;
-        return Path.Combine(_folder, hex[..2], hex[2..4], hex);
+        return Path.Combine(folder, hex[..2], hex[2..4], hex);
     }
 
     /// <summary>The path of the block's file, or null when it is not stored as a file.</summary>
@@ -59,7 +36,8 @@ internal sealed class BlockFileLayout
             return path;
         }
 
-        return MayHoldTwoLevelFiles && File.Exists(TwoLevelPathOf(hash)) ? TwoLevelPathOf(hash) : null;
+        var twoLevel = TwoLevelPathOf(hash);
+        return File.Exists(twoLevel) ? twoLevel : null;
     }
 
     /// <summary>The block files in one top-level folder (named <paramref name="first"/>), with their times; misnamed files are skipped.</summary>
@@ -71,11 +49,6 @@ internal sealed class BlockFileLayout
             {
                 yield return (hash, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
             }
-        }
-
-        if (!MayHoldTwoLevelFiles)
-        {
-            yield break;
         }
 
         foreach (var second in SafeEnumerate(() => first.EnumerateDirectories()))

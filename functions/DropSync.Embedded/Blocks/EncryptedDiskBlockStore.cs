@@ -87,7 +87,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         _io = new BlockFileIo(tempFolder, directIo);
         Directory.CreateDirectory(tempFolder);
         _io.DeleteStaleTempFiles();
-        _layout = new BlockFileLayout(_folder, TempFolderName);
+        _layout = new BlockFileLayout(_folder);
     }
 
     public string Folder => _folder;
@@ -148,11 +148,8 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
     public Task DeleteAsync(BlockHash hash, CancellationToken cancellationToken)
     {
         DeleteFile(PathOf(hash));
-        if (_layout.MayHoldTwoLevelFiles)
-        {
-            // A block stored by an earlier version and again since has a file in each layout.
-            DeleteFile(_layout.TwoLevelPathOf(hash));
-        }
+        // A block stored by an earlier version and again since has a file in each layout.
+        DeleteFile(_layout.TwoLevelPathOf(hash));
 
         return Task.CompletedTask;
 
@@ -383,7 +380,7 @@ public sealed class EncryptedDiskBlockStore : IBlockStore, IDisposable
         {
             return _io.ReadWhole(PathOf(hash), file, MaxFileSize);
         }
-        catch (Exception e) when (_layout.MayHoldTwoLevelFiles && e is FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return _io.ReadWhole(_layout.TwoLevelPathOf(hash), file, MaxFileSize);
         }
