@@ -284,12 +284,7 @@ public sealed class EncryptedDiskBlockStoreTests : BlockStoreContract, IDisposab
     [Fact]
     public async Task A_block_folder_deleted_behind_the_store_is_created_again_and_the_block_stored_durably()
     {
-        var store = Open(_key);
-        var data = RandomBytes(300_000);
-        var hash = BlockHash.Of(data);
-        await store.PutAsync(hash, data, None);
-        var topFolder = Path.Combine(BlocksFolder, hash.Hex[..2]);
-        Directory.Delete(topFolder, recursive: true);
+        var (store, data, hash, _) = await StoreWhoseBlockFolderWasDeletedAsync();
 
         await store.PutAsync(hash, data, None);
 
@@ -302,12 +297,7 @@ public sealed class EncryptedDiskBlockStoreTests : BlockStoreContract, IDisposab
     [Fact]
     public async Task A_block_folder_that_cannot_be_created_again_fails_the_put_and_stores_nothing()
     {
-        var store = Open(_key);
-        var data = RandomBytes(300_000);
-        var hash = BlockHash.Of(data);
-        await store.PutAsync(hash, data, None);
-        var topFolder = Path.Combine(BlocksFolder, hash.Hex[..2]);
-        Directory.Delete(topFolder, recursive: true);
+        var (store, data, hash, topFolder) = await StoreWhoseBlockFolderWasDeletedAsync();
         await File.WriteAllTextAsync(topFolder, "a file where the block folder was");
 
         await Assert.ThrowsAnyAsync<IOException>(() => store.PutAsync(hash, data, None));
@@ -325,6 +315,18 @@ public sealed class EncryptedDiskBlockStoreTests : BlockStoreContract, IDisposab
         var error = await Assert.ThrowsAsync<DropSyncException>(() => store.PutAsync(BlockHash.Of(data), data, None));
 
         Assert.Equal("block_too_large", error.Code);
+    }
+
+    /// <summary>A store that put a block and then had that block's folder deleted behind its back (it still remembers the folder).</summary>
+    private async Task<(EncryptedDiskBlockStore Store, byte[] Data, BlockHash Hash, string TopFolder)> StoreWhoseBlockFolderWasDeletedAsync()
+    {
+        var store = Open(_key);
+        var data = RandomBytes(300_000);
+        var hash = BlockHash.Of(data);
+        await store.PutAsync(hash, data, None);
+        var topFolder = Path.Combine(BlocksFolder, hash.Hex[..2]);
+        Directory.Delete(topFolder, recursive: true);
+        return (store, data, hash, topFolder);
     }
 
     private EncryptedDiskBlockStore Open(MasterKey key)
