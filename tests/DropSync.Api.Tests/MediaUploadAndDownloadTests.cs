@@ -147,29 +147,46 @@ public sealed class MediaUploadAndDownloadTests(DropSyncApiFactory factory) : IC
         var alice = await factory.SignUpAsync();
         var files = Enumerable.Range(0, 3).Select(i => Dropbox.RandomBytes((9 * 1024 * 1024) + i, seed: 40 + i)).ToArray();
 
-        // The server's one spare is held here, so this upload stores each block before reading the next, in one buffer.
-        var spare = await HoldTheSpareBufferAsync();
+        // The server's spares are held here, so this upload stores each block before reading the next, in one buffer.
+        var spares = new List<BlockBuffer>();
         try
         {
+            for (var i = 0; i < BlockBuffers.MaxSpare; i++)
+            {
+                spares.Add(await HoldASpareBufferAsync());
+            }
+
             await alice.UploadOkAsync("/no-spare.bin", files[0]);
         }
         finally
         {
-            BlockBuffers.ReturnSpare(spare);
+            spares.ForEach(BlockBuffers.ReturnSpare);
         }
 
-        // Several at once: at most one gets the spare and pipelines; every file must still arrive whole.
+        // One spare held: the upload pipelines with the spares left.
+        var one = await HoldASpareBufferAsync();
+        try
+        {
+            await alice.UploadOkAsync("/one-spare.bin", files[1]);
+        }
+        finally
+        {
+            BlockBuffers.ReturnSpare(one);
+        }
+
+        // Several at once: at most one gets the spares and pipelines; every file must still arrive whole.
         await Task.WhenAll(files.Select((content, i) => alice.UploadOkAsync($"/parallel-{i}.bin", content)));
 
         Assert.Equal(files[0], await alice.DownloadAsync("/no-spare.bin"));
+        Assert.Equal(files[1], await alice.DownloadAsync("/one-spare.bin"));
         for (var i = 0; i < files.Length; i++)
         {
             Assert.Equal(files[i], await alice.DownloadAsync($"/parallel-{i}.bin"));
         }
     }
 
-    /// <summary>Takes the server's spare block buffer, waiting while an upload of another test holds it.</summary>
-    private static async Task<BlockBuffer> HoldTheSpareBufferAsync()
+    /// <summary>Takes one of the server's spare block buffers, waiting while an upload of another test holds them.</summary>
+    private static async Task<BlockBuffer> HoldASpareBufferAsync()
     {
         for (var attempt = 0; attempt < 600; attempt++)
         {
@@ -181,7 +198,7 @@ public sealed class MediaUploadAndDownloadTests(DropSyncApiFactory factory) : IC
             await Task.Delay(50);
         }
 
-        throw new TimeoutException("The spare block buffer was not given back within 30 s.");
+        throw new TimeoutException("No spare block buffer was given back within 30 s.");
     }
 
     private static async Task<byte[]> RangeAsync(ApiClient client, string range, HttpStatusCode expected)

@@ -5,8 +5,8 @@ using DropSync.Core.Content;
 namespace DropSync.Core.Tests;
 
 /// <summary>
-/// The server-wide block buffers. The test classes of this project that rent them are one collection, so they do not
-/// run at the same time as the pool's counts are checked.
+/// The server-wide block buffers. The test classes of this project that rent them (also through the code they test) are
+/// one collection, so they do not run at the same time as the pool's counts are checked.
 /// </summary>
 [Collection(Collection)]
 public class BlockBuffersTests

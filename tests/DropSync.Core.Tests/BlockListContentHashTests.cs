@@ -3,6 +3,7 @@ using DropSync.Core.Files;
 
 namespace DropSync.Core.Tests;
 
+[Collection(BlockBuffersTests.Collection)]
 public sealed class BlockListContentHashTests
 {
     private const int Piece = ContentHasher.PieceSize;

@@ -13,7 +13,7 @@ namespace DropSync.Core.Content;
 public static class BlockBuffers
 {
     /// <summary>
-    /// Four concurrent transfers' worth (a media upload holds one, two while it pipelines alone), kept while the server is
+    /// Four concurrent transfers' worth (a media upload holds one, four while it pipelines alone), kept while the server is
     /// idle. More are mapped when needed; those that come back are kept too, up to <see cref="MaxKeptWhileBusy"/>, until
     /// <see cref="ExtrasLinger"/> has passed, then unmapped (<see cref="TrimExtras"/>): a momentary fifth (a race between
     /// one transfer's return and another's rent) is not kept for the rest of the process (issue 12, round 10), and a
@@ -48,12 +48,13 @@ public static class BlockBuffers
     }
 
     /// <summary>
-    /// Most buffers rented through <see cref="TryRentSpare"/> at once, server-wide. A media upload pipelines (stores block
-    /// n while reading n+1) only with a spare; beyond this many concurrent uploads the others store each block before
-    /// reading the next. Several uploads keep the cores busy by themselves, and each pipelined upload costs 4 MiB more:
-    /// with four parallel media uploads this is what kept the server's peak RSS flat (issue 12).
+    /// Most buffers rented through <see cref="TryRentSpare"/> at once, server-wide: one media upload's spares
+    /// (<see cref="Files.MediaStorePipeline.MaxSpares"/>). A media upload pipelines (stores blocks while reading the next)
+    /// only with spares; other concurrent uploads store each block before reading the next. Several uploads keep the cores
+    /// busy by themselves, and each spare costs 4 MiB: with four parallel media uploads this is what kept the server's
+    /// peak RSS flat (issue 12).
     /// </summary>
-    public const int MaxSpare = 1;
+    public const int MaxSpare = 3;
 
     private static int s_sparesRented;
     private static int s_rentedOut;
@@ -128,10 +129,10 @@ public static class BlockBuffers
     }
 
     /// <summary>
-    /// Whether the holder of a spare (who holds two buffers) should give it back: another transfer holds a block buffer
-    /// too, so the cores have other work and the spare would only add 4 MiB to the server's memory.
+    /// Whether the holder of spares (who holds one buffer besides them) should give them back: another transfer holds a
+    /// block buffer too, so the cores have other work and the spares would only add to the server's memory.
     /// </summary>
-    public static bool SpareWanted => Volatile.Read(ref s_rentedOut) > 2;
+    public static bool SpareWanted => Volatile.Read(ref s_rentedOut) - Volatile.Read(ref s_sparesRented) > 1;
 
     /// <summary>
     /// Blocks below this size get a buffer from <see cref="ArrayPool{T}.Shared"/> sized to them (<see cref="RentFor"/>):
@@ -200,7 +201,7 @@ public static class BlockBuffers
     /// A spare for a transfer that holds one block buffer and is the only one holding any (else null): see
     /// <see cref="SpareWanted"/>, which asks for it back once another transfer starts.
     /// </summary>
-    public static BlockBuffer? TryRentSpareForSoleTransfer() => Volatile.Read(ref s_rentedOut) <= 1 ? TryRentSpare() : null;
+    public static BlockBuffer? TryRentSpareForSoleTransfer() => SpareWanted ? null : TryRentSpare();
 
     /// <summary>Gives back a buffer from <see cref="TryRentSpare"/> (or any buffer of this pool in its place: they are alike).</summary>
     public static void ReturnSpare(BlockBuffer buffer)

@@ -15,16 +15,14 @@ public sealed partial class UploadService
 {
     /// <summary>
     /// Streams a request body into fixed 4 MiB blocks (so the content hash needs no second pass) and commits it. When the
-    /// upload is the only transfer holding block buffers it takes a spare after its first block
-    /// (<see cref="BlockBuffers.TryRentSpareForSoleTransfer"/>) and becomes a two-stage pipeline on the cores: the
-    /// request's thread only receives block n+1 while one work item hashes block n, names it and seals and writes it
-    /// (<see cref="HashAndBeginStoreAsync"/>). One hand-off per block: the hash used to follow the receive in 256 KiB
-    /// pieces, sixteen thread-pool hand-offs and wake-ups per block (round 8 of the benchmark README). Flushing a
-    /// written block (fsync of the file and its folder, the index record) waits on the disk, not the CPU, and needs no
-    /// buffer: it runs behind the receive (<see cref="BlockService.BeginStoreHashedAsync"/>), and the commit waits for
-    /// every block's flush, so the answer still comes only once all of it is durable. Without a spare (several uploads
+    /// upload is the only transfer holding block buffers it takes spares after its first block and becomes a pipeline on
+    /// the cores (<see cref="MediaStorePipeline"/>): the request's thread only receives while up to three work items each
+    /// hash a block, name it and seal and write it (<see cref="HashAndBeginStoreAsync"/>), one hand-off per block.
+    /// Flushing a written block (fsync of the file and its folder, the index record) waits on the disk, not the CPU, and
+    /// needs no buffer: it runs behind the receive (<see cref="BlockService.BeginStoreHashedAsync"/>), and the commit waits
+    /// for every block's flush, so the answer still comes only once all of it is durable. Without spares (several uploads
     /// at once keep the cores busy anyway) each piece is hashed on the receiving thread while it is in the CPU's cache,
-    /// and each block is sealed and written before the next is read. One or two pooled buffers per upload, whatever its size.
+    /// and each block is sealed and written before the next is read. At most four pooled buffers per upload, whatever its size.
     /// </summary>
     public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct, long? declaredSize = null)
     {
@@ -39,16 +37,16 @@ public sealed partial class UploadService
         using var hasher = new ContentHasher();
         using var blockHasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         // A body declared shorter than a block is one block: a small pooled buffer for it, not a 4 MiB one (with many
-        // small uploads at once, 4 MiB buffers past the pool's few were allocated and zeroed per request). With a spare
-        // buffer, block n is stored while n+1 is read from the network; without one (another transfer is running, or
+        // small uploads at once, 4 MiB buffers past the pool's few were allocated and zeroed per request). With spare
+        // buffers, blocks are stored while the next is read from the network; without (another transfer is running, or
         // the body is one block), each block is stored before the next is read, in the one buffer.
         var smallCapacity = declaredSize is >= 0 and < Limits.MaxBlockSize ? (int)declaredSize.Value + 1 : 0;
+#pragma warning disable CA2000 // Handed to the pipeline and back (HandOverAsync swaps buffers); whichever it is at the end goes back in the finally.
         var reading = RentBlockBuffer(smallCapacity);
-        BlockBuffer? spare = null;
+#pragma warning restore CA2000
         var mayPipeline = smallCapacity == 0 && declaredSize is not <= Limits.MaxBlockSize;
         var digest = new byte[32];
         CarriedBlock? carried = null;
-        Task<HashedBlock>? pendingStore = null;
         var flushing = new FlushingBlocks();
         long total = 0;
 
@@ -58,14 +56,23 @@ public sealed partial class UploadService
             hasher.AppendPieceDigest(blockDigest, length);
         }
 
+        var userId = caller.UserId;
+        var pipeline = new MediaStorePipeline(
+            block => HashAndBeginStoreAsync(userId, block, ct),
+            async block =>
+            {
+                Named(block.Digest, block.Length);
+                await flushing.AddAsync(block.Durable);
+            });
+
         try
         {
             while (true)
             {
                 var destination = reading.Memory[..(smallCapacity > 0 ? smallCapacity : Limits.MaxBlockSize)];
-                var n = spare is null
-                    ? await ReadBlockHashingAsync(body, destination, blockHasher, ct)
-                    : await BlockService.ReadUpToAsync(body, destination, ct);
+                var n = pipeline.IsPipelining
+                    ? await BlockService.ReadUpToAsync(body, destination, ct)
+                    : await ReadBlockHashingAsync(body, destination, blockHasher, ct);
                 if (smallCapacity > 0 && n == smallCapacity)
                 {
                     throw Errors.Errors.BadRequest(ErrorCodes.InvalidSize, "The body is longer than its declared Content-Length.");
@@ -77,32 +84,16 @@ public sealed partial class UploadService
                     throw FileTooLarge();
                 }
 
-                if (pendingStore is not null)
-                {
-                    // The block before this one: named and written by now (its buffer is free again), listed in order.
-                    var previous = await pendingStore;
-                    pendingStore = null;
-                    Named(previous.Digest, previous.Length);
-                    await flushing.AddAsync(previous.Durable);
-                }
-
                 if (n == 0)
                 {
                     break;
                 }
 
-                if (spare is null)
+                if (!pipeline.IsPipelining)
                 {
                     blockHasher.GetHashAndReset(digest);
                     var hash = BlockHash.FromDigest(digest);
                     Named(digest, n);
-                    if (mayPipeline && n == Limits.MaxBlockSize)
-                    {
-                        // Taken after the first block rather than at the start: by then the uploads of a batch that started
-                        // together all hold their buffers, so none takes the spare only to give it back (a fifth 4 MiB array).
-                        spare = BlockBuffers.TryRentSpareForSoleTransfer();
-                    }
-
                     if (smallCapacity > 0)
                     {
                         // The whole body is this one small block: sealed now, stored by the commit's own write where the store can.
@@ -115,24 +106,26 @@ public sealed partial class UploadService
                     else
                     {
                         await flushing.AddAsync(await blocks.BeginStoreHashedAsync(caller.UserId, hash, reading.Memory[..n], ct));
+                        if (mayPipeline && n == Limits.MaxBlockSize)
+                        {
+                            // Taken after the first block rather than at the start: by then the uploads of a batch that started
+                            // together all hold their buffers, so none takes spares only to give them back (more 4 MiB arrays).
+                            pipeline.TakeSpares();
+                        }
                     }
                 }
                 else if (BlockBuffers.SpareWanted)
                 {
-                    // Another transfer started: give the spare back and go on without pipelining (see SpareWanted).
-                    BlockBuffers.ReturnSpare(spare);
-                    spare = null;
+                    // Another transfer started: give the spares back and go on without pipelining (see SpareWanted).
+                    await pipeline.DrainAsync();
+                    pipeline.ReturnSpares(reading);
                     SHA256.HashData(reading.Memory.Span[..n], digest);
                     Named(digest, n);
                     await flushing.AddAsync(await blocks.BeginStoreHashedAsync(caller.UserId, BlockHash.FromDigest(digest), reading.Memory[..n], ct));
                 }
                 else
                 {
-                    // Only a pooled buffer pipelines (a small body is one block): the two swap.
-                    (reading, spare) = (spare, (BlockBuffer)reading);
-                    var received = spare.Memory[..n];
-                    var userId = caller.UserId;
-                    pendingStore = Task.Run(() => HashAndBeginStoreAsync(userId, received, ct), CancellationToken.None);
+                    reading = await pipeline.HandOverAsync((BlockBuffer)reading, n);
                 }
 
                 if (n < Limits.MaxBlockSize)
@@ -141,13 +134,7 @@ public sealed partial class UploadService
                 }
             }
 
-            if (pendingStore is not null)
-            {
-                var last = await pendingStore;
-                pendingStore = null;
-                Named(last.Digest, last.Length);
-                flushing.Add(last.Durable);
-            }
+            await pipeline.DrainAsync();
 
             // Durable before the commit can refer to them, as ever: every block flushed, renamed and in the index.
             await flushing.AllDurableAsync();
@@ -160,25 +147,10 @@ public sealed partial class UploadService
         finally
         {
             // Nothing of this upload still runs when it answers, not even the flushes of a failed one.
-            if (pendingStore is not null)
-            {
-                await pendingStore.ContinueWith(
-                    step =>
-                    {
-                        if (step.IsCompletedSuccessfully)
-                        {
-                            flushing.Add(step.Result.Durable);
-                        }
-                    },
-                    TaskScheduler.Default);
-            }
-
+            await pipeline.SettleAsync(flushing);
             await flushing.SettledAsync();
+            pipeline.ReturnSpares(reading);
             ReturnBlockBuffer(reading);
-            if (spare is not null)
-            {
-                BlockBuffers.ReturnSpare(spare);
-            }
         }
 
         RequestStages.Mark("body read, block sealed");
@@ -188,9 +160,6 @@ public sealed partial class UploadService
             return FileMetadata.From(entry, at);
         }
     }
-
-    /// <summary>A block named and written by <see cref="HashAndBeginStoreAsync"/>; <see cref="Durable"/> completes once it is flushed and in the index.</summary>
-    private sealed record HashedBlock(byte[] Digest, int Length, Task Durable);
 
     /// <summary>
     /// Names <paramref name="block"/> by its SHA-256 and seals and writes it under that name, on the calling thread (a
