@@ -19,12 +19,13 @@ public sealed partial class UploadService
     /// (<see cref="BlockBuffers.TryRentSpareForSoleTransfer"/>) and becomes a two-stage pipeline on the cores: the
     /// request's thread only receives block n+1 while one work item hashes block n, names it and seals and writes it
     /// (<see cref="HashAndBeginStoreAsync"/>). One hand-off per block: the hash used to follow the receive in 256 KiB
-    /// pieces, sixteen thread-pool hand-offs and wake-ups per block (round 8 of the benchmark README). Flushing a
-    /// written block (fsync of the file and its folder, the index record) waits on the disk, not the CPU, and needs no
-    /// buffer: it runs behind the receive (<see cref="BlockService.BeginStoreHashedAsync"/>), and the commit waits for
-    /// every block's flush, so the answer still comes only once all of it is durable. Without a spare (several uploads
-    /// at once keep the cores busy anyway) each piece is hashed on the receiving thread while it is in the CPU's cache,
-    /// and each block is sealed and written before the next is read. One or two pooled buffers per upload, whatever its size.
+    /// pieces, sixteen thread-pool hand-offs and wake-ups per block (docs/performance/server-history.md, "Round 8:
+    /// upload CPU, hand-offs and pinned pages"). Flushing a written block (fsync of the file and its folder, the index
+    /// record) waits on the disk, not the CPU, and needs no buffer: it runs behind the receive
+    /// (<see cref="BlockService.BeginStoreHashedAsync"/>), and the commit waits for every block's flush, so the answer
+    /// still comes only once all of it is durable. Without a spare (several uploads at once keep the cores busy anyway)
+    /// each piece is hashed on the receiving thread while it is in the CPU's cache, and each block is sealed and
+    /// written before the next is read. One or two pooled buffers per upload, whatever its size.
     /// </summary>
     public async Task<FileMetadata> UploadMediaAsync(Caller caller, string? rawPath, WriteMode mode, string? rev, Stream body, CancellationToken ct, long? declaredSize = null)
     {
