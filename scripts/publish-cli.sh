@@ -4,7 +4,8 @@
 #   aot (default): Native AOT, one self-contained executable (plus SQLite's libe_sqlite3.so); no .NET runtime needed.
 #   r2r: ReadyToRun, framework-dependent (needs the .NET 10 runtime); for a platform Native AOT cannot build for here.
 # Usage: ./scripts/publish-cli.sh [output folder, default artifacts/cli] [runtime id, default linux-x64] [aot|r2r]
-# Then run `<output folder>/dropsync sync <folder>`, or put the folder on PATH. Why AOT: client/README.md.
+# Then run `<output folder>/dropsync sync <folder>`, or put the folder on PATH. Why AOT: client/README.md, "Install /
+# run" (the figures: docs/performance/client-history.md, "Round 7: idle re-sync as a fresh process").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -78,7 +78,8 @@ public sealed partial class KnownBlocksAfterDownloadTests(ServerFixture fixture)
             b.Write("y2.bin", yEdited);
             var (reusedOnB, totalOnB) = await SyncAndReadReuseAsync(b, "y2.bin");
             // All but the one or two blocks around the insert. (Round 12 saw 0 of N in about one run in five: the two
-            // transfers of the first sync each made the new index a seed of its own; round 13, client/README.md.)
+            // transfers of the first sync each made the new index a seed of its own; docs/performance/client-history.md,
+            // "Round 13: known blocks after a rename".)
             Assert.InRange(totalOnB - reusedOnB, 1, 2);
         }
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# usage: commit-timeline.py <server log> <warm-up commits to skip>: see the README, round 10.
+# usage: commit-timeline.py <server log> <warm-up commits to skip>: see docs/performance/server-history.md, round 10.
 # Distribution of the request timing log's stages for POST /files/upload, and of group commits (every group logged).
 import re, sys
 stages = ["auth", "body read, block sealed", "planned (reads)", "to writer queue", "wait for group", "group's earlier writes",

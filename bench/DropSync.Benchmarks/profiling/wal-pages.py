@@ -2,7 +2,8 @@
 # database: stop the server (kill -STOP), copy metadata.db and metadata.db-wal from its --data folder, continue it
 # (kill -CONT); then: python3 wal-pages.py <copy>/metadata.db. Reads the WAL's frames from its start while their salts
 # match the header (the frames since it last started over), groups them by commit frame, and names each page from
-# SQLite's dbstat table (a copy of the snapshot is opened for that). Round 12 of the README: which b-trees a commit writes.
+# SQLite's dbstat table (a copy of the snapshot is opened for that). docs/performance/server-history.md, round 12:
+# which b-trees a commit writes.
 import sqlite3, struct, sys, collections, shutil, os
 db = sys.argv[1]; wal = db + "-wal"
 data = open(wal, "rb").read()

@@ -10,11 +10,11 @@ namespace DropSync.Client.Transfer;
 /// of it has come, is hashed whole and written with one direct write (<c>O_DIRECT</c>, Linux), then its memory reused.
 /// <para>
 /// Why: writing a download through the page cache cost 1.8 of the 3.3 CPU-s of a 1 GiB download on this machine
-/// (client/README.md, large files round 9: the kernel copying every byte into freshly allocated cache pages), as
-/// writing through it cost the server about 1 s per GiB before its block files went direct. A piece is also hashed from
-/// memory in one call, never read back from the file. Only the pieces that blocks in flight touch are held (about two
-/// per block in flight, 4 MiB each). Where the file system refuses direct I/O (tmpfs), pieces go through the ordinary
-/// handle instead, as before.
+/// (docs/performance/client-history.md, "Large files, round 9": the kernel copying every byte into freshly allocated
+/// cache pages), as writing through it cost the server about 1 s per GiB before its block files went direct. A piece is
+/// also hashed from memory in one call, never read back from the file. Only the pieces that blocks in flight touch are
+/// held (about two per block in flight, 4 MiB each). Where the file system refuses direct I/O (tmpfs), pieces go
+/// through the ordinary handle instead, as before.
 /// </para>
 /// </summary>
 internal sealed class PieceWriter : IDisposable

@@ -5,7 +5,7 @@ namespace DropSync.Api.Hosting;
 /// <summary>
 /// Caps glibc's malloc arenas (issue 12, memory). glibc gives threads that contend on malloc arenas of their own (up to
 /// 8 per core) and keeps what each once used, so a server whose thread-pool threads take turns moving blocks grows its
-/// RSS over a long transfer (measured: half the 12–17 MiB creep of a 10 GiB run, bench/DropSync.Benchmarks/README.md,
+/// RSS over a long transfer (measured: half the 12–17 MiB creep of a 10 GiB run, docs/performance/server-history.md,
 /// "Third round"). Two arenas are enough: managed code allocates from the GC heap, and native allocations here are
 /// SQLite's and OpenSSL's small ones. Same effect as the MALLOC_ARENA_MAX=2 environment variable
 /// (https://man7.org/linux/man-pages/man3/mallopt.3.html), set from code so every way of starting the server gets it.

@@ -9,7 +9,8 @@ namespace DropSync.Api.Hosting;
 /// <c>mallinfo2()</c> on the server during <c>transfer --size 1GiB</c>: 7.5 MB in use throughout, while the free space
 /// kept in the arenas grew 3.8 → 5.1 MB over one run (the native part of the 10 GiB creep). <c>malloc_trim(0)</c>
 /// (https://man7.org/linux/man-pages/man3/malloc_trim.3.html) releases every whole free page of every arena; with a 2 s
-/// period the benchmark's server CPU-seconds per GiB did not move (bench/DropSync.Benchmarks/README.md, round 7).
+/// period the benchmark's server CPU-seconds per GiB did not move (docs/performance/server-history.md,
+/// "Round 7: server memory").
 /// </summary>
 internal sealed partial class NativeHeapTrim(ILogger<NativeHeapTrim> logger) : BackgroundService
 {

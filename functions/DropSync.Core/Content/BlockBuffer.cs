@@ -39,7 +39,8 @@ public sealed unsafe partial class BlockBuffer : MemoryManager<byte>
     /// <summary>
     /// On Linux the buffer is mapped on a 2 MiB boundary and marked for transparent huge pages: a direct-I/O write or read
     /// pins the buffer's pages for the device (the kernel walks them with interrupts off), 1,025 small pages per block
-    /// against two huge ones and one small one (0.05–0.07 CPU-s per GiB of block writes, round 8 of the benchmark README).
+    /// against two huge ones and one small one (0.05–0.07 CPU-s per GiB of block writes,
+    /// docs/performance/server-history.md, "Round 8: upload CPU, hand-offs and pinned pages").
     /// A 4 MiB block fills it whole, so the huge pages hold no more memory than small ones would. Elsewhere, or if the
     /// mapping fails, an ordinary aligned allocation.
     /// </summary>

@@ -15,7 +15,8 @@ namespace DropSync.Core.Files;
 /// each commit adds its size to the cached figure, so a burst of uploads is checked against a running total. Once the
 /// figure is <see cref="DropSyncOptions.QuotaUsageCacheLifetime"/> old, the next check starts a new measurement in the
 /// background and is answered from the running total meanwhile: on the request path the pass (0.5 s over 20,000 files
-/// on a loaded machine) made one save a minute the slowest of the latency benchmark's run (client/README.md, p99 round 9).
+/// on a loaded machine) made one save a minute the slowest of the latency benchmark's run
+/// (docs/performance/client-history.md, "Save → complete p99, round 9").
 /// Only a namespace's first check waits for its measurement. Commits charged while a measurement runs are added to what it
 /// finds (one that committed just before its snapshot counts twice until the next one: towards refusing). Deletes are
 /// seen at the next measurement; the cache errs towards refusing, never towards storing past the quota for long. In

@@ -71,7 +71,8 @@ internal static class MetadataConnections
             // cache_spill lets a transaction's dirty pages grow to 8 MiB before any spill, while cache_size bounds what the
             // cache keeps once they are clean (https://sqlite.org/pragma.html#pragma_cache_spill). A cache_size of 8 MiB
             // did both, but the writer touches every page of the block index, so between transactions it kept as much of
-            // the database as fitted: SQLite's caches grew 0.4 → 5.7 MB over a 10 GiB transfer (benchmark README, round 8).
+            // the database as fitted: SQLite's caches grew 0.4 → 5.7 MB over a 10 GiB transfer
+            // (docs/performance/server-history.md, "Round 8: server memory in the last two steps at 10 GiB").
             // "cache_spill = N" also reads N as an on/off flag truncated to a byte, so 2,048 pages switched spilling off
             // altogether (no bound on a transaction's memory); the "= ON" after it switches it back on, keeping N.
             var pageSize = Convert.ToInt64(connection.ExecuteScalar("PRAGMA page_size;"), System.Globalization.CultureInfo.InvariantCulture);

@@ -36,8 +36,9 @@ internal sealed unsafe partial class WalCheckpointer : IDisposable
     /// <summary>
     /// New WAL pages that start a checkpoint: twice SQLite's automatic threshold. Each checkpoint copies every page it finds
     /// once however often the WAL holds it, and the pages every group dirties (page 1, interior and right-edge pages, the
-    /// hot leaves) are copied once per checkpoint: at 2,000 the checkpointer copied 3 pages per 1 KiB commit, not 6 (benchmark
-    /// README, round 12). Up to 4,096 pages, a reader's lookup of a page in the WAL searches one hash table.
+    /// hot leaves) are copied once per checkpoint: at 2,000 the checkpointer copied 3 pages per 1 KiB commit, not 6
+    /// (docs/performance/server-history.md, "Round 12: the group-commit writer's and the checkpointer's work per
+    /// commit"). Up to 4,096 pages, a reader's lookup of a page in the WAL searches one hash table.
     /// </summary>
     public const int PassiveFrames = 2000;
 
