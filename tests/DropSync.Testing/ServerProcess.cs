@@ -33,14 +33,18 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <param name="settings">More command-line settings, e.g. "--DropSync:BlockListPageSize", "2".</param>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, string keysDirectory, params string[] settings)
+    public static Task<ServerProcess> StartAsync(string dataDirectory, string keysDirectory, params string[] settings) =>
+        StartInAsync(Path.GetDirectoryName(ServerAssembly())!, dataDirectory, keysDirectory, settings);
+
+    /// <summary>The server started with <paramref name="workingDirectory"/> as its working directory, as a service unit might.</summary>
+    public static async Task<ServerProcess> StartInAsync(string workingDirectory, string dataDirectory, string keysDirectory, params string[] settings)
     {
         var port = LocalPorts.Free();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         var assembly = ServerAssembly();
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            WorkingDirectory = workingDirectory,
             ArgumentList =
             {
                 assembly, "--urls", baseAddress.ToString(), "--data", dataDirectory,

@@ -157,7 +157,7 @@ internal static class BatchUploadApi
             else
             {
                 logger.LogError(first.Error.InnerException, "{Count} of {Total} files of a batch failed unexpectedly on {Path} (first: index {Index})",
-                    group.Count(), results.Count, context.Request.Path, first.Index);
+                    group.Count(), results.Count, SecretSafeLogging.LoggedPath(context.Request.Path), first.Index);
             }
         }
     }

@@ -43,7 +43,7 @@ internal static partial class DiskFull
         message.Contains("disk was full", StringComparison.OrdinalIgnoreCase) || message.Contains("No space left on device", StringComparison.Ordinal);
 
     public static void Log(HttpContext context, Exception error) =>
-        LogDiskFull(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DropSync.Errors"), context.Request.Method, context.Request.Path, error.Message);
+        LogDiskFull(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DropSync.Errors"), context.Request.Method, SecretSafeLogging.LoggedPath(context.Request.Path), error.Message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Disk full: {Method} {Path} answered 507 ({Reason}); free space in the data folder")]
     private static partial void LogDiskFull(ILogger logger, string method, string path, string reason);

@@ -22,6 +22,7 @@ internal static class DropSyncServices
     {
         var config = builder.Configuration;
         var services = builder.Services;
+        builder.Logging.KeepUrlSecretsOut();
 
         // "--data <folder>" on the command line, or DropSync:DataDirectory.
         var dataDirectory = Path.GetFullPath(config["data"] ?? config["DropSync:DataDirectory"] ?? "./dropsync-data");

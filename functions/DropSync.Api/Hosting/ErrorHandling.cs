@@ -13,7 +13,7 @@ internal static class ErrorHandling
         {
             var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("DropSync.Errors");
-            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, SecretSafeLogging.LoggedPath(context.Request.Path));
             await ErrorResponses.WriteAsync(context, 500, ErrorCodes.InternalError, "Something went wrong on the server; try again, and report it if it persists.");
         }));
 

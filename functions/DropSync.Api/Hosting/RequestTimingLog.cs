@@ -37,9 +37,8 @@ internal static class RequestTimingLog
                     var durations = stages.Durations();
                     var marked = durations.Sum(d => d.Ms);
                     var total = Stopwatch.GetElapsedTime(stages.StartedAt, end).TotalMilliseconds;
-                    var path = context.Request.Path.Value ?? "";
                     logger.LogDebug("{Line}", string.Create(CultureInfo.InvariantCulture,
-                        $"request at {startedUtc:O}: {context.Request.Method} {(path.StartsWith("/blocks/", StringComparison.Ordinal) ? "/blocks/*" : path)} " +
+                        $"request at {startedUtc:O}: {context.Request.Method} {SecretSafeLogging.LoggedPath(context.Request.Path)} " +
                         $"{context.Response.StatusCode} {total:0.0} ms: {string.Join(", ", durations.Select(d => $"{d.Stage} {d.Ms:0.0}"))}" +
                         $"{(durations.Count > 0 ? ", " : "")}rest {total - marked:0.0}; GC pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:0.0} ms " +
                         $"(gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}); " +
