@@ -181,19 +181,14 @@ internal static partial class PeerComparison
         Row(runs, $"{mib} MiB, first sync up", up.Elapsed, rsyncUp.Elapsed, rcloneUp, size, up.Cpu);
         await ScanAloneAsync(big);
 
-        await using (var b = await DeviceAsync(server, http, work, "big", a.Email))
-        {
-            await InTurnAsync(round, rclone, async () => down = await SyncAsync(b),
-                async () => rsyncDown = await rsync.DownloadAsync(tag, Path.Combine(work, "rsync-down")),
-                async () => rcloneDown = await rclone!.DownloadAsync(tag, Path.Combine(work, "rclone-down")));
-            Row(runs, $"{mib} MiB, first sync down", down.Elapsed, rsyncDown, rcloneDown, size, down.Cpu);
-            BenchFiles.TryDelete(Path.Combine(work, "rsync-down"));
-            BenchFiles.TryDelete(Path.Combine(work, "rclone-down"));
-            if (round < runs.Rounds)
-            {
-                BenchFiles.TryDelete(b.Folder);
-            }
-        }
+        // Device B and the peers' downloaded copies stay for the one-byte insert's way down.
+        await using var b = await DeviceAsync(server, http, work, "big", a.Email);
+        var rsyncCopy = Path.Combine(work, "rsync-down");
+        var rcloneCopy = Path.Combine(work, "rclone-down");
+        await InTurnAsync(round, rclone, async () => down = await SyncAsync(b),
+            async () => rsyncDown = await rsync.DownloadAsync(tag, rsyncCopy),
+            async () => rcloneDown = await rclone!.DownloadAsync(tag, rcloneCopy));
+        Row(runs, $"{mib} MiB, first sync down", down.Elapsed, rsyncDown, rcloneDown, size, down.Cpu);
 
         BenchFiles.InsertByteInMiddle(Path.Combine(a.Folder, "big.bin"));
         BenchFiles.InsertByteInMiddle(big);
@@ -202,6 +197,23 @@ internal static partial class PeerComparison
         Row(runs, $"one byte inserted in the middle of {mib} MiB, sync up", delta.Elapsed, rsyncDelta.Elapsed, rcloneDelta, 0, delta.Cpu);
         Console.WriteLine($"  bytes sent: dropsync {MiB(delta.Report!.BytesUploaded)} of block data; rsync {MiB(rsyncDelta.Sent)} (--stats, whole stream); rclone re-sends the file");
         runs.AddSent("…bytes sent", size, new SentRun(delta.Report.BytesUploaded, rsyncDelta.Sent));
+
+        // The same change onto the device that holds the old version: rsync's pull sends its checksums and gets the
+        // delta back (and rebuilds the file, as dropsync does); rclone fetches the whole file again.
+        (TimeSpan Elapsed, SyncReport Report, (TimeSpan Client, TimeSpan Server) Cpu) deltaDown = default;
+        TimeSpan rsyncDeltaDown = default;
+        TimeSpan? rcloneDeltaDown = null;
+        await InTurnAsync(round, rclone, async () => deltaDown = await SyncAsync(b), async () => rsyncDeltaDown = await rsync.DownloadAsync(tag, rsyncCopy),
+            async () => rcloneDeltaDown = await rclone!.DownloadAsync(tag, rcloneCopy));
+        Row(runs, $"one byte inserted in the middle of {mib} MiB, sync down", deltaDown.Elapsed, rsyncDeltaDown, rcloneDeltaDown, 0, deltaDown.Cpu);
+        Console.WriteLine($"  dropsync fetched {MiB(deltaDown.Report!.BytesDownloaded)} and took {MiB(deltaDown.Report.BytesReusedLocally)} from the old version");
+        BenchFiles.TryDelete(rsyncCopy);
+        BenchFiles.TryDelete(rcloneCopy);
+        if (round < runs.Rounds)
+        {
+            BenchFiles.TryDelete(b.Folder);
+        }
+
         BenchFiles.TryDelete(source);
         if (round < runs.Rounds)
         {

@@ -113,4 +113,23 @@ public class KnownBlocksTests
         // A file that grew past 256 MiB is cut with the large sizes: the small-size list is of no use.
         Assert.Null(KnownBlocks.For(encoded, Seed, ChunkerOptions.LargeFileThreshold));
     }
+
+    [Fact]
+    public async Task A_stored_row_gives_each_block_name_with_the_digest_of_its_bytes()
+    {
+        var data = TestData.RandomBytes(200_000, 77);
+        var chunks = await FullScanAsync(data, Small);
+
+        var digests = KnownBlocks.DigestsByName(KnownBlocks.Encode(chunks));
+
+        Assert.NotNull(digests);
+        Assert.Equal(chunks.Select(c => c.Hash.Hex).Distinct().Count(), digests.Count);
+        foreach (var c in chunks)
+        {
+            Assert.Equal(KnownBlocks.Digest(data.AsSpan((int)c.Offset, c.Size), Seed), digests[c.Hash.Hex]);
+        }
+
+        Assert.Null(KnownBlocks.DigestsByName([]));
+        Assert.Null(KnownBlocks.DigestsByName(new byte[51]));
+    }
 }

@@ -40,6 +40,45 @@ public sealed class ResumeAndDeltaSyncTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_block_of_the_old_version_changed_behind_the_index_is_fetched_not_reused()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            var data = TestData.RandomBytes(20 * 1024 * 1024, 12);
+            a.Write("big.bin", data);
+            await a.SyncAsync();
+            await b.SyncAsync();
+
+            // B's copy changes in its first quarter with its size and mtime kept (a disk error, a tool that restores
+            // mtimes): the index still calls it unchanged, so its blocks are offered for reuse, each checked first
+            // (by the XXH128 digest the download recorded, or SHA-256).
+            var path = b.PathOf("big.bin");
+            var mtime = File.GetLastWriteTimeUtc(path);
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+                stream.Position = data.Length / 4;
+                stream.Write(TestData.RandomBytes(4096, 13));
+            }
+
+            File.SetLastWriteTimeUtc(path, mtime);
+
+            var edited = data.ToArray();
+            edited[data.Length * 3 / 4] ^= 0xFF;
+            a.Write("big.bin", edited);
+            await a.SyncAsync();
+            b.Counter.Reset();
+            var down = await b.SyncAsync();
+
+            Assert.Equal(edited, File.ReadAllBytes(path));
+            // The changed block and the edited one came from the server; the rest was reused.
+            Assert.InRange(b.Counter.Received, 2L * 256 * 1024, 10L * 1024 * 1024);
+            Assert.True(down.BytesReusedLocally >= 10L * 1024 * 1024, $"{down.BytesReusedLocally} bytes reused");
+        }
+    }
+
+    [Fact]
     public async Task A_large_file_goes_up_while_it_is_cut_with_its_block_list_in_a_few_parts()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

@@ -119,6 +119,27 @@ public sealed class KnownBlocks
         return new KnownBlocks(blocks, newLength, options, seed);
     }
 
+    /// <summary>
+    /// Each block name of a stored row with its XXH128 digest (a fact about bytes, whatever the file holds now: bytes
+    /// with this digest are this block), or null when the row is not in the stored form.
+    /// </summary>
+    public static Dictionary<string, UInt128>? DigestsByName(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.Length == 0 || encoded.Length % EntryBytes != 0)
+        {
+            return null;
+        }
+
+        var digests = new Dictionary<string, UInt128>(encoded.Length / EntryBytes, StringComparer.Ordinal);
+        for (var i = 0; i < encoded.Length; i += EntryBytes)
+        {
+            var e = encoded.Slice(i, EntryBytes);
+            digests[BlockHash.FromDigest(e.Slice(4, 32)).Hex] = BinaryPrimitives.ReadUInt128LittleEndian(e[36..]);
+        }
+
+        return digests;
+    }
+
     /// <summary>A scan's blocks in the stored form: per block its length, SHA-256 name and XXH128 digest.</summary>
     public static byte[] Encode(IReadOnlyList<Chunk> chunks)
     {

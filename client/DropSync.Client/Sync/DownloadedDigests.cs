@@ -14,7 +14,10 @@ internal sealed class DownloadedDigests(long seed)
     private readonly ConcurrentDictionary<long, UInt128> _byOffset = new();
 
     /// <summary>Notes the digest of the block at <paramref name="offset"/>, whose bytes are about to be written.</summary>
-    public void Add(long offset, ReadOnlySpan<byte> block) => _byOffset[offset] = KnownBlocks.Digest(block, seed);
+    public void Add(long offset, ReadOnlySpan<byte> block) => Add(offset, KnownBlocks.Digest(block, seed));
+
+    /// <summary>Notes a digest already made with this index's seed (a block reused from a local file).</summary>
+    public void Add(long offset, UInt128 digest) => _byOffset[offset] = digest;
 
     /// <summary>The stored form for <paramref name="blocks"/> (the file's list, in order), or null when a block has no digest.</summary>
     public byte[]? Encode(IReadOnlyList<BlockRef> blocks)

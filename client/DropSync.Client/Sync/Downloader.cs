@@ -263,9 +263,10 @@ internal sealed partial class Downloader(SyncPass p)
             try
             {
                 var span = buffer.AsMemory(0, b.Size);
-                if (p.LocalBlocks.TryRead(b.Hash, span))
+                if (p.LocalBlocks.TryRead(b.Hash, span, out var fast))
                 {
                     p.Report.Reused(b.Size);
+                    digests.Add(b.Offset, fast);
                 }
                 else
                 {
@@ -287,11 +288,11 @@ internal sealed partial class Downloader(SyncPass p)
 
                     Interlocked.Add(ref received, b.Size);
                     p.Report.Downloaded(b.Size);
+                    digests.Add(b.Offset, span.Span);
                 }
 
                 // Written to the file with its piece (or, if the sync stops first, when the writer is disposed:
                 // a block that arrived is kept, and the next run resumes after it).
-                digests.Add(b.Offset, span.Span);
                 pieces.Written(b.Offset, span.Span);
                 writeBehind?.Written(b.Size);
                 p.Advance(b.Size, r.Path);
