@@ -18,7 +18,7 @@ public sealed class RequestTimingLogTests
     {
         using var factory = DropSyncApiFactory.WithSettings(("Logging:LogLevel:" + RequestTimingLog.Category, "Debug"));
         var lines = new ConcurrentQueue<string>();
-        using var timed = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new LineCapture(RequestTimingLog.Category, lines))));
+        using var timed = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new LogLines(lines, RequestTimingLog.Category))));
         var client = new ApiClient(timed.CreateClient());
         await client.RegisterAsync("timing@example.com", "correct horse battery");
         await client.LoginAsync("timing@example.com", "correct horse battery", "laptop");
@@ -48,7 +48,7 @@ public sealed class RequestTimingLogTests
     {
         using var factory = new DropSyncApiFactory();
         var lines = new ConcurrentQueue<string>();
-        using var host = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new LineCapture(RequestTimingLog.Category, lines))));
+        using var host = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new LogLines(lines, RequestTimingLog.Category))));
         var client = new ApiClient(host.CreateClient());
         await client.RegisterAsync("untimed@example.com", "correct horse battery");
 
@@ -83,25 +83,5 @@ public sealed class RequestTimingLogTests
 
         // Other test servers in this process trim on their own timers and may add to the window, never take from it.
         Assert.Equal(NativeHeapTrim.Available, NativeHeapTrim.MillisecondsWithin(from, to) > 0);
-    }
-
-    private sealed class LineCapture(string category, ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName == category ? lines : null);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string>? lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => lines is not null;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines?.Enqueue(formatter(state, exception));
-        }
     }
 }

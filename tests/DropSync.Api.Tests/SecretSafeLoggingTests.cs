@@ -23,7 +23,7 @@ public sealed class SecretSafeLoggingTests : IDisposable
         // What an operator chasing a problem might set: everything, ASP.NET Core's own categories included.
         using var factory = DropSyncApiFactory.WithSettings(("Logging:LogLevel:Default", "Trace"), ("Logging:LogLevel:Microsoft.AspNetCore", "Trace"));
         var lines = new ConcurrentQueue<string>();
-        using var host = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new AllLines(lines))));
+        using var host = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new LogLines(lines))));
         var client = new ApiClient(host.CreateClient());
         await client.RegisterAsync("logs@example.com", "correct horse battery");
         await client.LoginAsync("logs@example.com", "correct horse battery", "laptop");
@@ -77,24 +77,4 @@ public sealed class SecretSafeLoggingTests : IDisposable
         Assert.Equal(logged, SecretSafeLogging.LoggedPath(new PathString(path.Length == 0 ? null : path)));
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private sealed class AllLines(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{category}: {formatter(state, exception)}");
-        }
-    }
 }
