@@ -87,23 +87,14 @@ public sealed class KnownBlocks
     /// <param name="options">The sizes both versions were cut with (tests cut small blocks); by default, by length.</param>
     internal static KnownBlocks? For(ReadOnlySpan<byte> encoded, long seed, long newLength, ChunkerOptions? options)
     {
-        if (encoded.Length == 0 || encoded.Length % EntryBytes != 0)
+        if (Decode(encoded) is not { } blocks)
         {
             return null;
         }
 
-        var blocks = new (int, BlockHash, UInt128)[encoded.Length / EntryBytes];
         long oldLength = 0;
-        for (var i = 0; i < blocks.Length; i++)
+        foreach (var (size, _, _) in blocks)
         {
-            var e = encoded.Slice(i * EntryBytes, EntryBytes);
-            var size = BinaryPrimitives.ReadInt32LittleEndian(e);
-            if (size <= 0 || size > Limits.MaxBlockSize)
-            {
-                return null;
-            }
-
-            blocks[i] = (size, BlockHash.FromDigest(e.Slice(4, 32)), BinaryPrimitives.ReadUInt128LittleEndian(e[36..]));
             oldLength += size;
         }
 
@@ -125,19 +116,42 @@ public sealed class KnownBlocks
     /// </summary>
     public static Dictionary<string, UInt128>? DigestsByName(ReadOnlySpan<byte> encoded)
     {
+        if (Decode(encoded) is not { } blocks)
+        {
+            return null;
+        }
+
+        var digests = new Dictionary<string, UInt128>(blocks.Length, StringComparer.Ordinal);
+        foreach (var (_, hash, fast) in blocks)
+        {
+            digests[hash.Hex] = fast;
+        }
+
+        return digests;
+    }
+
+    /// <summary>The entries of a stored row (<see cref="Encode"/>'s form), or null when it is not in that form.</summary>
+    private static (int Size, BlockHash Hash, UInt128 Fast)[]? Decode(ReadOnlySpan<byte> encoded)
+    {
         if (encoded.Length == 0 || encoded.Length % EntryBytes != 0)
         {
             return null;
         }
 
-        var digests = new Dictionary<string, UInt128>(encoded.Length / EntryBytes, StringComparer.Ordinal);
-        for (var i = 0; i < encoded.Length; i += EntryBytes)
+        var blocks = new (int, BlockHash, UInt128)[encoded.Length / EntryBytes];
+        for (var i = 0; i < blocks.Length; i++)
         {
-            var e = encoded.Slice(i, EntryBytes);
-            digests[BlockHash.FromDigest(e.Slice(4, 32)).Hex] = BinaryPrimitives.ReadUInt128LittleEndian(e[36..]);
+            var e = encoded.Slice(i * EntryBytes, EntryBytes);
+            var size = BinaryPrimitives.ReadInt32LittleEndian(e);
+            if (size <= 0 || size > Limits.MaxBlockSize)
+            {
+                return null;
+            }
+
+            blocks[i] = (size, BlockHash.FromDigest(e.Slice(4, 32)), BinaryPrimitives.ReadUInt128LittleEndian(e[36..]));
         }
 
-        return digests;
+        return blocks;
     }
 
     /// <summary>A scan's blocks in the stored form: per block its length, SHA-256 name and XXH128 digest.</summary>
