@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using DropSync.AwsHarness.Recording;
+using DropSync.AwsHarness.Tests.EndToEnd;
 
 namespace DropSync.AwsHarness.Tests;
 
@@ -39,7 +40,7 @@ public sealed class HttpApiTests(HarnessFixture fixture)
 
         // The commit published its change to the KMS-encrypted change queue.
         var queue = fixture.Harness.Template.Queues.Single(q => q.Url == fixture.Harness.ChangeQueueUrl);
-        Assert.Contains(new AwsCall("http", "sqs:SendMessage", queue.Arn), calls);
+        Assert.True(calls.Contains(new AwsCall("http", "sqs:SendMessage", queue.Arn)), "No change sent to the queue." + HarnessDiagnostics.Describe(fixture.Harness));
         Assert.Contains(new AwsCall("http", "kms:GenerateDataKey", queue.KmsKeyArn!), calls);
     }
 

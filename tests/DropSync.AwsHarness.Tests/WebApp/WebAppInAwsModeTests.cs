@@ -109,8 +109,8 @@ public sealed class WebAppInAwsModeTests(HarnessFixture fixture, BrowserFixture 
             var denied = DropSync.AwsHarness.Iam.IamCheck.Check(harness.Template.Template, harness.Template.Resolve, harness.Calls.Snapshot()).Denied;
             Assert.Fail($"The other device's file did not appear live: {e.Message.Split('\n')[0]}\nFrames received: {string.Join(" | ", frames)}\n" +
                 $"Calls IAM denies: {string.Join(", ", denied.Select(d => d.Call))}\nFailures: {string.Join("\n", failures)}\n" +
-                $"Fanout invocations: {harness.ChangeQueueEvents.Invocations}; fanout calls: {string.Join(", ", harness.Calls.Snapshot().Where(c => c.Function == "fanout").Select(c => c.Action).Distinct())}\n" +
-                $"Fanout output: {harness.Functions["fanout"].Process.Output[^Math.Min(4000, harness.Functions["fanout"].Process.Output.Length)..]}");
+                $"Fanout invocations: {harness.ChangeQueueEvents.Invocations}; fanout calls: {string.Join(", ", harness.Calls.Snapshot().Where(c => c.Function == "fanout").Select(c => c.Action).Distinct())}" +
+                DropSync.AwsHarness.Tests.EndToEnd.HarnessDiagnostics.Describe(harness, 40));
         }
 
         Assert.Equal(0, navigations);

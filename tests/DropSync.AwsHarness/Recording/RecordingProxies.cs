@@ -74,8 +74,9 @@ public sealed class RecordingProxies : IAsyncDisposable
             foreach (var service in Enum.GetValues<AwsService>())
             {
                 var port = LocalPorts.Free();
-                _routes[port] = (function, service);
-                _ports[(function, service)] = port;
+                // Add, not an indexer: two routes on one port would attribute one function's calls to another.
+                _routes.Add(port, (function, service));
+                _ports.Add((function, service), port);
             }
         }
 
