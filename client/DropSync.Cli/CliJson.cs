@@ -11,7 +11,7 @@ internal sealed record ErrorOutput(string Error, string Message, int ExitCode);
 internal sealed record SyncReportJson(
     int FilesUploaded, long BytesUploaded, int FilesDownloaded, long BytesDownloaded, long BytesReusedLocally,
     int DeletedLocal, int DeletedRemote, int Moved, int FoldersCreated, int FoldersDeleted,
-    IReadOnlyList<string> Conflicts, IReadOnlyList<string> Errors);
+    IReadOnlyList<string> Conflicts, IReadOnlyList<string> Errors, IReadOnlyDictionary<string, double> PhaseMs);
 
 internal sealed record ListOutput(IReadOnlyList<RemoteEntry> Entries);
 

@@ -22,7 +22,8 @@ internal static class SyncReportOutput
 
     private static SyncReportJson Json(SyncReport r) => new(
         r.FilesUploaded, r.BytesUploaded, r.FilesDownloaded, r.BytesDownloaded, r.BytesReusedLocally,
-        r.DeletedLocal, r.DeletedRemote, r.Moved, r.FoldersCreated, r.FoldersDeleted, r.Conflicts, r.Errors);
+        r.DeletedLocal, r.DeletedRemote, r.Moved, r.FoldersCreated, r.FoldersDeleted, r.Conflicts, r.Errors,
+        r.PhaseMilliseconds.ToDictionary(p => p.Key, p => Math.Round(p.Value, 1), StringComparer.Ordinal));
 
     private static void Print(IAnsiConsole console, SyncReport r, string prefix)
     {

@@ -143,6 +143,10 @@ public sealed class CliOutputTests(ServerFixture fixture) : IDisposable
         Assert.Equal(2, report.GetProperty("files_uploaded").GetInt32());
         Assert.Equal(1, report.GetProperty("deleted_remote").GetInt32());
         Assert.Equal(4, report.GetProperty("files_downloaded").GetInt32());
+        // Where its time went, by phase: the pass's named phases, none negative.
+        var phases = report.GetProperty("phase_ms").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.Superset(new HashSet<string>(["scan", "index", "server", "plan", "execute", "flush"]), phases.Keys.ToHashSet());
+        Assert.All(phases.Values, ms => Assert.True(ms >= 0, $"{ms} ms"));
         var after = Json((await RunAsync("status", _folder, "--json")).Output);
         foreach (var side in new[] { "to_send", "to_fetch" })
         {

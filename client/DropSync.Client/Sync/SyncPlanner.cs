@@ -23,7 +23,10 @@ public sealed record PlannerInput(
 /// </summary>
 public static partial class SyncPlanner
 {
-    public static SyncPlan Plan(PlannerInput input) => new Planning(input).Run();
+    public static SyncPlan Plan(PlannerInput input) => new Planning(WithoutSettled(input)).Run();
+
+    /// <summary>Plans every key of the input, settled or not: what <see cref="Plan"/> must always equal.</summary>
+    internal static SyncPlan PlanEveryKey(PlannerInput input) => new Planning(input).Run();
 
     /// <summary>The server's tree as a sync sees it: without what the folder's ignore rules leave out.</summary>
     public static Dictionary<string, RemoteEntry> Visible(IReadOnlyDictionary<string, RemoteEntry> tree, IgnoreRules ignore) =>
