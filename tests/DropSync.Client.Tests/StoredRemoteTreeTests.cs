@@ -34,6 +34,36 @@ public sealed class StoredRemoteTreeTests : IDisposable
     }
 
     [Fact]
+    public void A_synced_file_shares_its_strings_with_the_index_and_keeps_the_servers_where_they_differ()
+    {
+        var modified = new DateTimeOffset(2026, 12, 7, 19, 0, 0, TimeSpan.Zero);
+        using (var index = LocalIndex.Open(_root))
+        {
+            index.Put(new IndexEntry("/docs/a.txt", "/docs/a.txt", false, 5, 100, "r1", "h1", []));
+            index.Put(new IndexEntry("/docs/b.txt", "/docs/B.txt", false, 6, 101, "r2", "h2", []));
+            index.Flush();
+            index.SaveRemote([
+                KeyValuePair.Create("/docs/a.txt", (RemoteEntry?)new RemoteEntry("file", "/docs/a.txt", "a.txt", "r1", 5, "h1", modified, "device-a")),
+                KeyValuePair.Create("/docs/b.txt", (RemoteEntry?)new RemoteEntry("file", "/docs/B.txt", "B.txt", "r3", 7, "h3", modified, "device-a")),
+            ], "cursor-1", replace: true);
+        }
+
+        using var reopened = LocalIndex.Open(_root);
+        var tree = reopened.LoadRemote();
+        var (a, indexedA) = (tree["/docs/a.txt"], reopened.Get("/docs/a.txt")!);
+        Assert.Equal(new RemoteEntry("file", "/docs/a.txt", "a.txt", "r1", 5, "h1", modified, "device-a"), a);
+        Assert.Same(indexedA.Path, a.Path);
+        Assert.Same(indexedA.Key, indexedA.Path); // a path in lower case is its own key
+        Assert.Same(indexedA.Rev, a.Rev);
+        Assert.Same(indexedA.ContentHash, a.ContentHash);
+        Assert.Same(a.DeviceId, tree["/docs/b.txt"].DeviceId);
+
+        // Edited on the server since: the server's values, not the index's.
+        Assert.Equal(new RemoteEntry("file", "/docs/B.txt", "B.txt", "r3", 7, "h3", modified, "device-a"), tree["/docs/b.txt"]);
+        Assert.Equal("r2", reopened.Get("/docs/b.txt")!.Rev);
+    }
+
+    [Fact]
     public void An_index_with_the_old_json_tree_forgets_it_and_its_cursor()
     {
         var dir = Path.Combine(_root, LocalIndex.StateFolder);

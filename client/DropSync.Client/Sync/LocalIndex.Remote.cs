@@ -37,21 +37,49 @@ public sealed partial class LocalIndex
     {
         lock (_lock)
         {
+            // A synced file's key, path, rev and hash are the index's too: the entry takes the index's strings, so a
+            // 100,000-file tree keeps one copy of each instead of two (the copies read here die young).
+            var files = Files();
+            var devices = new Dictionary<string, string>(StringComparer.Ordinal);
             using var cmd = _db.CreateCommand();
             cmd.CommandText = $"SELECT {RemoteColumns} FROM remote_entries";
             using var r = cmd.ExecuteReader();
             var all = new Dictionary<string, RemoteEntry>(StringComparer.Ordinal);
             while (r.Read())
             {
-                all.Add(r.GetString(0), new RemoteEntry(
-                    r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetInt64(5),
-                    r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : new DateTimeOffset(r.GetInt64(7), TimeSpan.Zero),
-                    r.IsDBNull(8) ? null : r.GetString(8)));
+                var key = r.GetString(0);
+                var indexed = files.GetValueOrDefault(key);
+                var path = r.GetString(2);
+                var rev = r.IsDBNull(4) ? null : r.GetString(4);
+                var hash = r.IsDBNull(6) ? null : r.GetString(6);
+                var device = r.IsDBNull(8) ? null : r.GetString(8);
+                if (indexed is not null)
+                {
+                    key = indexed.Key;
+                    path = path == indexed.Path ? indexed.Path : path;
+                    rev = rev == indexed.Rev ? indexed.Rev : rev;
+                    hash = hash == indexed.ContentHash ? indexed.ContentHash : hash;
+                }
+                else if (key == path)
+                {
+                    key = path;
+                }
+
+                if (device is not null)
+                {
+                    device = devices.TryGetValue(device, out var known) ? known : devices[device] = device;
+                }
+
+                all.Add(key, new RemoteEntry(
+                    Tag(r.GetString(1)), path, r.GetString(3), rev, r.IsDBNull(5) ? null : r.GetInt64(5),
+                    hash, r.IsDBNull(7) ? null : new DateTimeOffset(r.GetInt64(7), TimeSpan.Zero), device));
             }
 
             return RemoteTree.Wrap(all);
         }
     }
+
+    private static string Tag(string tag) => tag switch { "file" => "file", "folder" => "folder", _ => tag };
 
     /// <summary>
     /// Records changes to the server's tree (null = deleted) and the cursor after them in one transaction, so the two

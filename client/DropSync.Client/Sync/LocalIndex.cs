@@ -166,7 +166,11 @@ public sealed partial class LocalIndex : IDisposable
         var all = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
         while (r.Read())
         {
-            all[r.GetString(0)] = new IndexEntry(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetInt64(3), r.GetInt64(4),
+            // A key is its path folded; for a path already in lower case, one string serves as both.
+            var key = r.GetString(0);
+            var path = r.GetString(1);
+            key = key == path ? path : key;
+            all[key] = new IndexEntry(key, path, r.GetInt64(2) != 0, r.GetInt64(3), r.GetInt64(4),
                 r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), new EncodedBlocks(r.GetString(7)));
         }
 
