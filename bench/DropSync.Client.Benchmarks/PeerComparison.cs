@@ -257,6 +257,24 @@ internal static partial class PeerComparison
         Row(runs, $"first sync of {count:N0} files of 2–6 KiB, up", up.Elapsed, rsyncUp, rcloneUp, 0, up.Cpu);
         Console.WriteLine($"  dropsync uploaded {up.Report!.FilesUploaded} files");
 
+        // Nothing changed, sent again: dropsync as a one-shot `dropsync sync` runs (a fresh engine and change source, so
+        // the index and the stored server tree are read from disk), rsync and rclone sending the same folder again. First,
+        // untimed, the sync after the upload: its delta holds the upload's own 100,000 changes (a watcher pays that once).
+        await a.Engine.SyncAsync(new SyncOptions());
+        var idleSource = new CursorChangeSource(a.Api);
+        var idle = a with { Source = idleSource, Engine = new SyncEngine(a.Api, a.Folder, idleSource, Path.GetFileName(a.Folder)) };
+        (TimeSpan Elapsed, SyncReport Report, (TimeSpan Client, TimeSpan Server) Cpu) again = default;
+        TimeSpan rsyncAgain = default;
+        TimeSpan? rcloneAgain = null;
+        await InTurnAsync(round, rclone, async () => again = await SyncAsync(idle), async () => rsyncAgain = (await rsync.UploadAsync(source, tag)).Elapsed,
+            async () => rcloneAgain = await rclone!.UploadAsync(source, tag));
+        await idleSource.DisposeAsync();
+        Row(runs, $"idle re-sync of {count:N0} files (nothing changed), one-shot", again.Elapsed, rsyncAgain, rcloneAgain, 0, again.Cpu);
+        if (again.Report!.FilesUploaded + again.Report.FilesDownloaded > 0)
+        {
+            Console.WriteLine($"  the idle re-sync was not idle: {again.Report.FilesUploaded} up, {again.Report.FilesDownloaded} down");
+        }
+
         await using var b = await DeviceAsync(server, http, work, "small", a.Email);
         await InTurnAsync(round, rclone, async () => down = await SyncAsync(b),
             async () => rsyncDown = await rsync.DownloadAsync(tag, Path.Combine(work, "rsync-small-down")),
