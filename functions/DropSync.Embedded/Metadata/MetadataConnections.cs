@@ -17,11 +17,19 @@ internal static class MetadataConnections
         ForeignKeys = true,
     }.ToString();
 
-    /// <summary>The writer's page cache kept between transactions, in KiB (SQLite's default is 2,000).</summary>
-    internal const int WriterCacheKibibytes = 2 * 1024;
+    /// <summary>
+    /// The writer's page cache kept between transactions, in KiB (SQLite's default is 2,000). 2 MiB until round 18: with
+    /// 100,000 files in one namespace each commit's B-tree pages mostly missed it and were read again (a pread and a copy
+    /// each: a fifth of the server's CPU in that first upload, on the one writer thread). 16 MiB: the upload's server CPU
+    /// 34–36 → 27–32 s, its time 29–32 → 23–28 s, the server's peak RSS +3–6 MiB (docs/performance/server-history.md).
+    /// </summary>
+    internal const int WriterCacheKibibytes = 16 * 1024;
 
-    /// <summary>How large one transaction's pages may grow before dirty ones spill to the WAL mid-transaction, in KiB.</summary>
-    internal const int WriterSpillKibibytes = 8 * 1024;
+    /// <summary>
+    /// How large one transaction's pages may grow before dirty ones spill to the WAL mid-transaction, in KiB. SQLite
+    /// spills past the larger of this and the cache size, so it is no less than <see cref="WriterCacheKibibytes"/>.
+    /// </summary>
+    internal const int WriterSpillKibibytes = WriterCacheKibibytes;
 
     /// <summary>
     /// The readers' connection string. Without <c>ForeignKeys</c>: readers never write, and with it Microsoft.Data.Sqlite
@@ -68,11 +76,11 @@ internal static class MetadataConnections
 
             // A batch upload's group write (500 files: ~2.5 MB of inline blocks and their index pages) outgrew the default
             // 2 MB page cache, which then spilled dirty pages to the WAL mid-transaction and wrote them again at commit.
-            // cache_spill lets a transaction's dirty pages grow to 8 MiB before any spill, while cache_size bounds what the
-            // cache keeps once they are clean (https://sqlite.org/pragma.html#pragma_cache_spill). A cache_size of 8 MiB
-            // did both, but the writer touches every page of the block index, so between transactions it kept as much of
-            // the database as fitted: SQLite's caches grew 0.4 → 5.7 MB over a 10 GiB transfer
-            // (docs/performance/server-history.md, "Round 8: server memory in the last two steps at 10 GiB").
+            // cache_spill lets a transaction's dirty pages grow to its budget before any spill, while cache_size bounds what
+            // the cache keeps once they are clean (https://sqlite.org/pragma.html#pragma_cache_spill). The writer touches
+            // every page of the block index, so between transactions it keeps as much of the database as fits: with an
+            // 8 MiB cache SQLite's caches grew 0.4 → 5.7 MB over a 10 GiB transfer (docs/performance/server-history.md,
+            // "Round 8: server memory in the last two steps at 10 GiB"); the 16 MiB of round 18 bound it at 16.
             // "cache_spill = N" also reads N as an on/off flag truncated to a byte, so 2,048 pages switched spilling off
             // altogether (no bound on a transaction's memory); the "= ON" after it switches it back on, keeping N.
             var pageSize = Convert.ToInt64(connection.ExecuteScalar("PRAGMA page_size;"), System.Globalization.CultureInfo.InvariantCulture);
