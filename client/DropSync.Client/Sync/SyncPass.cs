@@ -192,9 +192,7 @@ internal sealed class SyncPass
             return new PlannerInput(Local, Indexed, Remote, LocalOnly, Options.Direction);
         }
 
-        var indexed = Focus.Where(Indexed.ContainsKey).ToDictionary(k => k, k => Indexed[k], StringComparer.Ordinal);
-        var remote = SyncPlanner.Visible(Focus.Where(Remote.ContainsKey).ToDictionary(k => k, k => Remote[k], StringComparer.Ordinal), Ignore);
-        return new PlannerInput(Local, indexed, remote, LocalOnly, Options.Direction);
+        return new PlannerInput(Local, SyncPlanner.Only(Indexed, Focus), SyncPlanner.Visible(SyncPlanner.Only(Remote, Focus), Ignore), LocalOnly, Options.Direction);
     }
 
     /// <summary>Runs a plan; answers whether a second pass is needed.</summary>

@@ -48,7 +48,8 @@ public static partial class SyncPlanner
         && (l.IsDir || (!LocalChanged(l, i) && r.Rev == i.Rev))
         && !localOnly.ContainsKey(l.Key);
 
-    private static Dictionary<string, T> Only<T>(IReadOnlyDictionary<string, T> all, HashSet<string> keys)
+    /// <summary>The entries of <paramref name="keys"/> that <paramref name="all"/> has.</summary>
+    internal static Dictionary<string, T> Only<T>(IReadOnlyDictionary<string, T> all, HashSet<string> keys)
     {
         var some = new Dictionary<string, T>(StringComparer.Ordinal);
         foreach (var key in keys)
