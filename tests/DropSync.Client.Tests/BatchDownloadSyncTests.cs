@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using DropSync.Client.Api;
 using DropSync.Client.Sync;
 using DropSync.Client.Tests.Infrastructure;
@@ -38,6 +36,8 @@ public sealed class BatchDownloadSyncTests(ServerFixture fixture)
             Assert.Equal(TestData.RandomBytes(100 + (59 * 50), 759), File.ReadAllBytes(b.PathOf("notes/59.txt")));
             Assert.Empty(File.ReadAllBytes(b.PathOf("notes/empty.txt")));
             Assert.Equal(large, File.ReadAllBytes(b.PathOf("large.bin")));
+            // Each part file was renamed into place: none is left, next to the files or in the state folder.
+            Assert.Empty(Directory.GetFiles(b.Folder, "*.dropsync-part", SearchOption.AllDirectories));
             Assert.Empty((await b.SyncAsync()).Errors);
         }
     }
@@ -78,10 +78,8 @@ public sealed class BatchDownloadSyncTests(ServerFixture fixture)
             var content = TestData.RandomBytes(3000, 811);
             a.Write("notes/stale.txt", content);
             Assert.Empty((await a.SyncAsync()).Errors);
-            var rev = (await a.Api.GetMetadataAsync("/notes/stale.txt", default)).Rev;
-            // The part file the download writes (Downloader's name for it), left longer than the file by an earlier run.
-            var key = SyncEngine.KeyOf("/notes/stale.txt");
-            var part = Path.Combine(b.Folder, LocalIndex.StateFolder, "tmp", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24] + "-" + rev + ".dropsync-part");
+            // The part file the download writes next to the file, left longer than the file by an earlier run.
+            var part = PartFiles.InFolder(b.PathOf("notes/stale.txt"), SyncEngine.KeyOf("/notes/stale.txt"));
             Directory.CreateDirectory(Path.GetDirectoryName(part)!);
             File.WriteAllBytes(part, TestData.RandomBytes(9000, 812));
 
@@ -91,6 +89,7 @@ public sealed class BatchDownloadSyncTests(ServerFixture fixture)
             Assert.Equal(1, down.FilesDownloaded);
             Assert.Equal(content, File.ReadAllBytes(b.PathOf("notes/stale.txt")));
             Assert.False(File.Exists(part));
+            Assert.Empty(Directory.GetFiles(b.Folder, "*.dropsync-part", SearchOption.AllDirectories));
         }
     }
 

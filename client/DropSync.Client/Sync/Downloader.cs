@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
-using System.Text;
 using DropSync.Client.Api;
 using DropSync.Client.Chunking;
 using DropSync.Client.Transfer;
@@ -19,7 +17,7 @@ internal sealed partial class Downloader(SyncPass p)
         var rel = p.Local.TryGetValue(SyncEngine.KeyOf(r.Path), out var existing) && !existing.IsDir ? existing.Rel : p.LocalRelFor(r.Path);
         var key = SyncEngine.KeyOf(r.Path);
         var size = r.Size ?? 0;
-        var temp = Path.Combine(p.Index.TempFolder, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24] + "-" + r.Rev + ".dropsync-part");
+        var temp = PartFiles.InTempFolder(p.Index.TempFolder, key, r.Rev);
         IReadOnlyList<BlockRef> blocks;
         DownloadedDigests? digests = null;
         long received = 0;
@@ -31,8 +29,9 @@ internal sealed partial class Downloader(SyncPass p)
             {
                 received = bytes.Length;
                 blocks = cut;
+                temp = PartFiles.InFolder(p.Full(rel), key);
                 // Written at once: a few KiB cost less written in place than handed to the thread pool and back.
-                WriteNew(temp, bytes);
+                WriteNextTo(rel, temp, bytes);
             }
             else
             {
@@ -90,6 +89,23 @@ internal sealed partial class Downloader(SyncPass p)
         return kind == ContentHashKind.BlockList
             ? null
             : throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
+    }
+
+    /// <summary>A small download's part file, in the folder of <paramref name="rel"/> (made first if need be).</summary>
+    private void WriteNextTo(string rel, string temp, byte[] bytes)
+    {
+        p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
+        try
+        {
+            WriteNew(temp, bytes);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // A folder seen earlier in this pass was removed meanwhile: look again and make it.
+            p.Names.ForgetSeenFolders();
+            p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
+            WriteNew(temp, bytes);
+        }
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace DropSync.Client.Sync;
 
 /// <summary>
 /// What a sync sees of a folder: every file and folder by key, ignore rules applied, symbolic links skipped. Used by the
-/// sync engine and by <c>dropsync status</c>, so both see the same thing.
+/// sync engine and by <c>dropsync status</c>, so both see the same thing. On the way it clears a small download's part
+/// file that an interrupted run left a day ago or more (<see cref="PartFiles"/>).
 /// </summary>
 public static class LocalScan
 {
@@ -54,6 +55,11 @@ public static class LocalScan
             // The folders above were checked on the way down: only the entry's own name is matched here.
             if (info.IsLink || ignore.IsIgnoredBelowKeptFolders(rel, info.IsDir))
             {
+                if (!info.IsDir && !info.IsLink)
+                {
+                    PartFiles.ClearIfLeftover(Path.Combine(dir, info.Name), info.Name, info.Mtime, DateTime.UtcNow);
+                }
+
                 continue;
             }
 
