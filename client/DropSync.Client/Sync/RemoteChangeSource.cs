@@ -120,7 +120,8 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         {
             var cached = _tree is not null && _treeCursor == cursor && _treeIndex == index.Location;
             // The first page is asked for while the stored tree is read (a one-shot sync reads all of it).
-            Task<ChangePage>? firstPage = api.ContinueAsync(cursor, PageSize, ct);
+            var firstPage = api.ContinueAsync(cursor, PageSize, ct);
+            Interlocked.Increment(ref _continues);
             RemoteTree tree;
             try
             {
@@ -137,16 +138,7 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             var changed = new Dictionary<string, RemoteEntry?>(StringComparer.Ordinal);
             try
             {
-                ChangePage page;
-                do
-                {
-                    page = await (firstPage ?? api.ContinueAsync(cursor, PageSize, ct));
-                    firstPage = null;
-                    Interlocked.Increment(ref _continues);
-                    Apply(tree, page.Entries, changed);
-                    cursor = page.Cursor;
-                }
-                while (page.HasMore);
+                cursor = await FollowPagesAsync(firstPage, page => Apply(tree, page.Entries, changed), ct);
             }
             catch (DropSyncApiException e) when (IsReset(e))
             {
@@ -171,20 +163,51 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         Interlocked.Increment(ref _fullListings);
         _tree = null;
         var tree = new RemoteTree();
-        var page = await api.ListFolderPageAsync("", recursive: true, ct);
-        Apply(tree, page.Entries, null);
-        var cursor = page.Cursor;
-        while (page.HasMore)
-        {
-            page = await api.ContinueAsync(cursor, PageSize, ct);
-            Interlocked.Increment(ref _continues);
-            Apply(tree, page.Entries, null);
-            cursor = page.Cursor;
-        }
-
+        var cursor = await FollowPagesAsync(api.ListFolderPageAsync("", recursive: true, ct), page => Apply(tree, page.Entries, null), ct);
         index.SaveRemote(tree.Select(kv => KeyValuePair.Create(kv.Key, (RemoteEntry?)kv.Value)), cursor, replace: true);
         (_tree, _treeCursor, _treeIndex) = (tree, cursor, index.Location);
         return tree;
+    }
+
+    /// <summary>
+    /// Hands each page from <paramref name="first"/> on to <paramref name="apply"/>, in order, and answers the last page's
+    /// cursor. The next page is asked for before this one is applied: the server reads and encodes the next entries while
+    /// this client applies these (a first listing of 100,000 entries is 50 pages).
+    /// </summary>
+    private Task<string> FollowPagesAsync(Task<ChangePage> first, Action<ChangePage> apply, CancellationToken ct) =>
+        FollowPagesAsync(first, cursor =>
+        {
+            Interlocked.Increment(ref _continues);
+            return api.ContinueAsync(cursor, PageSize, ct);
+        }, apply);
+
+    /// <summary>The same, with <paramref name="continueAfter"/> asking for the page after a cursor.</summary>
+    internal static async Task<string> FollowPagesAsync(Task<ChangePage> first, Func<string, Task<ChangePage>> continueAfter, Action<ChangePage> apply)
+    {
+        var pending = first;
+        while (true)
+        {
+            var page = await pending;
+            var next = page.HasMore ? continueAfter(page.Cursor) : null;
+
+            try
+            {
+                apply(page);
+            }
+            catch when (next is not null)
+            {
+                // Not left running unobserved: wait for it, whatever it answers.
+                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                throw;
+            }
+
+            if (next is null)
+            {
+                return page.Cursor;
+            }
+
+            pending = next;
+        }
     }
 
     /// <summary>Applies feed entries in order; <paramref name="changed"/> collects what to write back (null = deleted).</summary>
