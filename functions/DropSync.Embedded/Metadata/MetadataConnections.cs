@@ -22,8 +22,12 @@ internal static class MetadataConnections
     /// 100,000 files in one namespace each commit's B-tree pages mostly missed it and were read again (a pread and a copy
     /// each: a fifth of the server's CPU in that first upload, on the one writer thread). 16 MiB: the upload's server CPU
     /// 34–36 → 27–32 s, its time 29–32 → 23–28 s, the server's peak RSS +3–6 MiB (docs/performance/server-history.md).
+    /// 64 MiB since round 19: the four B-trees keyed by block hash (random places: blocks, holders, inline blocks,
+    /// revision blocks by hash) take ~25 MB at 100,000 files, and the writer still read a fifth of its pages back; the
+    /// upload's server CPU 28–31 → 25 s, its time 25–28 → 23–24 s, peak RSS 179–189 → 228–234 MiB. The cache fills only
+    /// as the database grows: a small one (issue 12's transfer) never reaches it.
     /// </summary>
-    internal const int WriterCacheKibibytes = 16 * 1024;
+    internal const int WriterCacheKibibytes = 64 * 1024;
 
     /// <summary>
     /// How large one transaction's pages may grow before dirty ones spill to the WAL mid-transaction, in KiB. SQLite
