@@ -36,6 +36,18 @@ internal static class MetadataConnections
     internal const int WriterSpillKibibytes = WriterCacheKibibytes;
 
     /// <summary>
+    /// How much of the database file a reader maps into memory (<c>PRAGMA mmap_size</c>; SQLite's own ceiling, 0x7fff0000),
+    /// so its reads of the database file are loads from the OS page cache, not a <c>pread</c> and a copy into its own page
+    /// cache each. A listing reads entries by key from a table kept in the order they were added, about one page per
+    /// entry: a server's listing of 100,000 entries 0.88–0.92 → 0.58–0.64 s (round 19). Pages still in the WAL are read
+    /// as before. The writer does not map: for commits it saved no CPU (round 18). The mapped pages the process touched
+    /// count in its RSS as file-backed memory (the page cache's, shared, not the heap's). Per
+    /// https://www.sqlite.org/mmap.html, an I/O error on a mapped page is a SIGBUS rather than an error code: the process
+    /// stops, as on any failed disk, and what was committed stays in the database and its WAL.
+    /// </summary>
+    internal const long ReaderMapBytes = 0x7fff0000;
+
+    /// <summary>
     /// The readers' connection string. Without <c>ForeignKeys</c>: readers never write, and with it Microsoft.Data.Sqlite
     /// runs <c>PRAGMA foreign_keys</c> on every open. Not pooled by Microsoft.Data.Sqlite: the store keeps its readers
     /// open itself, with their statements prepared (<see cref="KeptReaders"/>).

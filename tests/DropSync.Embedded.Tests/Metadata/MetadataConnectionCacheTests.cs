@@ -37,6 +37,17 @@ public sealed class MetadataConnectionCacheTests : IDisposable
         Assert.Null(reader.ForeignKeys);
     }
 
+    [Fact]
+    public async Task Readers_map_the_database_file_and_the_writer_does_not()
+    {
+        _database.Open().Dispose();
+        await using var reader = await KeptReaderConnection.OpenAsync(MetadataConnections.ReaderConnectionString(_database.DatabasePath), CancellationToken.None);
+        using var writer = MetadataConnections.OpenWriter(MetadataConnections.ConnectionString(_database.DatabasePath));
+
+        Assert.Equal(MetadataConnections.ReaderMapBytes, Number(reader.ExecuteScalar("PRAGMA mmap_size;")));
+        Assert.Equal(0, Number(writer.ExecuteScalar("PRAGMA mmap_size;")));
+    }
+
     public void Dispose() => _database.Dispose();
 
     private static long Number(object? value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
