@@ -14,10 +14,10 @@ internal sealed partial class Downloader(SyncPass p)
     /// <param name="fetched">The file's content when a batch already brought it (<see cref="BatchDownloader"/>); verified here like any other.</param>
     public async Task DownloadAsync(RemoteEntry r, IndexEntry? prior, CancellationToken ct, byte[]? fetched = null)
     {
-        var rel = p.Local.TryGetValue(SyncEngine.KeyOf(r.Path), out var existing) && !existing.IsDir ? existing.Rel : p.LocalRelFor(r.Path);
         var key = SyncEngine.KeyOf(r.Path);
+        var rel = p.Local.TryGetValue(key, out var existing) && !existing.IsDir ? existing.Rel : p.LocalRelFor(r.Path);
         var size = r.Size ?? 0;
-        var temp = PartFiles.InTempFolder(p.Index.TempFolder, key, r.Rev);
+        string temp;
         IReadOnlyList<BlockRef> blocks;
         DownloadedDigests? digests = null;
         long received = 0;
@@ -42,6 +42,7 @@ internal sealed partial class Downloader(SyncPass p)
                     bytes = null;
                 }
 
+                temp = PartFiles.InTempFolder(p.Index.TempFolder, key, r.Rev);
                 digests = new DownloadedDigests(p.Index.FastDigestSeed());
                 (blocks, received) = await DownloadBlocksAsync(r, temp, digests, ct);
             }
