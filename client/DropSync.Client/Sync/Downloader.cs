@@ -93,19 +93,25 @@ internal sealed partial class Downloader(SyncPass p)
     }
 
     /// <summary>A small download's part file, in the folder of <paramref name="rel"/> (made first if need be).</summary>
-    private void WriteNextTo(string rel, string temp, byte[] bytes)
+    private void WriteNextTo(string rel, string temp, byte[] bytes) => InFolderOf(rel, () => WriteNew(temp, bytes), retry: () => true);
+
+    /// <summary>
+    /// Runs <paramref name="act"/>, which needs the folder of <paramref name="rel"/>, making the folder first. If a folder
+    /// seen earlier in this pass was removed meanwhile, looks again, makes it, and runs <paramref name="act"/> once more
+    /// when <paramref name="retry"/> says it still can.
+    /// </summary>
+    private void InFolderOf(string rel, Action act, Func<bool> retry)
     {
         p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
         try
         {
-            WriteNew(temp, bytes);
+            act();
         }
-        catch (DirectoryNotFoundException)
+        catch (DirectoryNotFoundException) when (retry())
         {
-            // A folder seen earlier in this pass was removed meanwhile: look again and make it.
             p.Names.ForgetSeenFolders();
             p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
-            WriteNew(temp, bytes);
+            act();
         }
     }
 
@@ -345,17 +351,7 @@ internal sealed partial class Downloader(SyncPass p)
             }
         }
 
-        p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
-        try
-        {
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (DirectoryNotFoundException) when (File.Exists(temp))
-        {
-            // A folder seen earlier in this pass was removed meanwhile: look again and make it.
-            p.Names.ForgetSeenFolders();
-            p.Names.EnsureLocalFolder(LocalNames.ParentRel(rel));
-            File.Move(temp, full, overwrite: true);
-        }
+        // A part file beside the file went with its folder, if that was removed: nothing left to move.
+        InFolderOf(rel, () => File.Move(temp, full, overwrite: true), retry: () => File.Exists(temp));
     }
 }

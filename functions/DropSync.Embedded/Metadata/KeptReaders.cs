@@ -97,11 +97,7 @@ internal sealed class KeptReaderConnection : SqliteConnection
                 throw new SqliteException($"Could not set the busy timeout of a metadata connection (SQLite error {result}).", result);
             }
 
-            using (var map = connection.CreateCommand())
-            {
-                map.CommandText = $"PRAGMA mmap_size = {MetadataConnections.ReaderMapBytes};";
-                map.ExecuteNonQuery();
-            }
+            connection.ExecuteNonQuery($"PRAGMA mmap_size = {MetadataConnections.ReaderMapBytes};");
 
             return connection;
         }
