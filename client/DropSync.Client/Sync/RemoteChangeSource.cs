@@ -133,12 +133,13 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
                 throw;
             }
 
-            // Mutated below: forgotten until the new cursor is stored with it, so a failed page never leaves it half-applied.
+            // Mutated below: forgotten until the listing's last cursor is stored with it, so a failed page never leaves it
+            // half-applied here (the index has every page before it, with that page's cursor).
             _tree = null;
             var changed = new Dictionary<string, RemoteEntry?>(StringComparer.Ordinal);
             try
             {
-                cursor = await FollowPagesAsync(firstPage, page => Apply(tree, page.Entries, changed), ct);
+                cursor = await FollowAndStorePagesAsync(firstPage, tree, changed, index, replace: false, ct);
             }
             catch (DropSyncApiException e) when (IsReset(e))
             {
@@ -146,7 +147,6 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
                 return await ListAfreshAsync(index, ct);
             }
 
-            index.SaveRemote(changed.Select(kv => KeyValuePair.Create(kv.Key, kv.Value)), cursor, replace: false);
             (_tree, _treeCursor, _treeIndex) = (tree, cursor, index.Location);
             LastChangedKeys = cached ? changed.Keys : null;
             return tree;
@@ -163,87 +163,25 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         Interlocked.Increment(ref _fullListings);
         _tree = null;
         var tree = new RemoteTree();
-        var cursor = await FollowPagesAsync(api.ListFolderPageAsync("", recursive: true, ct), page => Apply(tree, page.Entries, null), ct);
-        index.SaveRemote(tree.Select(kv => KeyValuePair.Create(kv.Key, (RemoteEntry?)kv.Value)), cursor, replace: true);
+        var cursor = await FollowAndStorePagesAsync(api.ListFolderPageAsync("", recursive: true, ct), tree, null, index, replace: true, ct);
         (_tree, _treeCursor, _treeIndex) = (tree, cursor, index.Location);
         return tree;
     }
 
-    /// <summary>
-    /// Hands each page from <paramref name="first"/> on to <paramref name="apply"/>, in order, and answers the last page's
-    /// cursor. The next page is asked for before this one is applied: the server reads and encodes the next entries while
-    /// this client applies these (a first listing of 100,000 entries is 50 pages).
-    /// </summary>
-    private Task<string> FollowPagesAsync(Task<ChangePage> first, Action<ChangePage> apply, CancellationToken ct) =>
-        FollowPagesAsync(first, cursor =>
-        {
-            Interlocked.Increment(ref _continues);
-            return api.ContinueAsync(cursor, PageSize, ct);
-        }, apply);
-
-    /// <summary>The same, with <paramref name="continueAfter"/> asking for the page after a cursor.</summary>
-    internal static async Task<string> FollowPagesAsync(Task<ChangePage> first, Func<string, Task<ChangePage>> continueAfter, Action<ChangePage> apply)
-    {
-        var pending = first;
-        while (true)
-        {
-            var page = await pending;
-            var next = page.HasMore ? continueAfter(page.Cursor) : null;
-
-            try
+    /// <summary>Follows a listing from <paramref name="first"/>, storing each page in <paramref name="index"/> as it goes (<see cref="ListingPages.FollowAndStoreAsync"/>).</summary>
+    private Task<string> FollowAndStorePagesAsync(
+        Task<ChangePage> first, RemoteTree tree, Dictionary<string, RemoteEntry?>? changed, LocalIndex index, bool replace, CancellationToken ct) =>
+        ListingPages.FollowAndStoreAsync(
+            first,
+            cursor =>
             {
-                apply(page);
-            }
-            catch when (next is not null)
-            {
-                // Not left running unobserved: wait for it, whatever it answers.
-                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                throw;
-            }
-
-            if (next is null)
-            {
-                return page.Cursor;
-            }
-
-            pending = next;
-        }
-    }
-
-    /// <summary>Applies feed entries in order; <paramref name="changed"/> collects what to write back (null = deleted).</summary>
-    internal static void Apply(RemoteTree tree, IReadOnlyList<RemoteChange> entries, Dictionary<string, RemoteEntry?>? changed)
-    {
-        foreach (var e in entries)
-        {
-            if (e.Path is "" or "/")
-            {
-                continue;
-            }
-
-            var key = DropPath.Parse(e.Path, allowRoot: false).Key;
-            if (e.Tag == "deleted")
-            {
-                // A deleted folder is listed alone: everything below it goes too.
-                foreach (var gone in tree.KeysBelow(key).Append(key).Where(tree.ContainsKey).ToList())
-                {
-                    tree.Remove(gone);
-                    if (changed is not null)
-                    {
-                        changed[gone] = null;
-                    }
-                }
-            }
-            else if (e.Tag is "file" or "folder")
-            {
-                var entry = e.ToEntry();
-                tree.Set(key, entry);
-                if (changed is not null)
-                {
-                    changed[key] = entry;
-                }
-            }
-        }
-    }
+                Interlocked.Increment(ref _continues);
+                return api.ContinueAsync(cursor, PageSize, ct);
+            },
+            tree,
+            changed,
+            replace,
+            (changes, cursor, clear) => index.SaveRemote(changes, cursor, clear));
 
     public async Task WaitForChangeAsync(TimeSpan atMost, CancellationToken ct)
     {
