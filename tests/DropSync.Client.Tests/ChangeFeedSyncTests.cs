@@ -67,6 +67,49 @@ public sealed class ChangeFeedSyncTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_listing_cut_off_part_way_goes_on_from_its_last_stored_page_next_time()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            a.Write("first.txt", "first");
+            await a.SyncAsync();
+            await b.SyncAsync();
+            for (var i = 0; i < 9; i++)
+            {
+                a.Write($"f{i}.txt", $"file {i}");
+            }
+
+            await a.SyncAsync();
+
+            // B's listing of the nine new files comes two to a page (the first continue and two more), and the
+            // connection is lost at the fourth.
+            b.Source.PageSize = 2;
+            b.Source.StoreEvery = 2;
+            b.Counter.ContinuesBeforeLostConnection = 3;
+            using var index = LocalIndex.Open(b.Folder);
+            var before = index.GetSetting(LocalIndex.RemoteCursorSetting);
+            await Assert.ThrowsAsync<HttpRequestException>(() => b.Source.GetSnapshotAsync(index, default));
+
+            // The three pages it had are stored, with the cursor after them.
+            Assert.Equal(7, index.LoadRemote().Count);
+            Assert.NotEqual(before, index.GetSetting(LocalIndex.RemoteCursorSetting));
+
+            b.Counter.Reset();
+            var tree = await b.Source.GetSnapshotAsync(index, default);
+            Assert.Equal(
+                Enumerable.Range(0, 9).Select(i => $"/f{i}.txt").Append("/first.txt").Order(StringComparer.Ordinal),
+                tree.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(1, b.Source.FullListings);
+            Assert.Equal(0, b.Counter.Requests("/files/list_folder"));
+            // The two pages left (two files, then one), not the nine files again.
+            Assert.Equal(2, b.Counter.Requests("/files/list_folder/continue"));
+            Assert.Equal(10, index.LoadRemote().Count);
+        }
+    }
+
+    [Fact]
     public async Task A_rejected_cursor_or_a_reset_falls_back_to_a_full_listing_and_recovers()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

@@ -82,6 +82,9 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
     /// <summary>Entries per continue page (the server's default when null).</summary>
     public int? PageSize { get; set; }
 
+    /// <summary>How many changes a listing gathers before storing them in the index (<see cref="ListingPages.StoreEvery"/>).</summary>
+    public int StoreEvery { get; set; } = ListingPages.StoreEvery;
+
     /// <summary>Notes on the live connection (connected, lost, ...).</summary>
     public Action<string>? Log { get; init; }
 
@@ -181,7 +184,8 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             tree,
             changed,
             replace,
-            (changes, cursor, clear) => index.SaveRemote(changes, cursor, clear));
+            (changes, cursor, clear) => index.SaveRemote(changes, cursor, clear),
+            StoreEvery);
 
     public async Task WaitForChangeAsync(TimeSpan atMost, CancellationToken ct)
     {

@@ -161,6 +161,9 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
     /// <summary>Answer the next this-many <c>list_folder/continue</c> calls with 409 reset, as a server whose journal was compacted.</summary>
     public int ResetContinues { get; set; }
 
+    /// <summary>When set, let this many more <c>list_folder/continue</c> calls through, then fail the next one as a lost connection (once).</summary>
+    public int? ContinuesBeforeLostConnection { get; set; }
+
     public long Sent => Interlocked.Read(ref _sent);
     public long Received => Interlocked.Read(ref _received);
 
@@ -255,6 +258,15 @@ public sealed class CountingHandler() : DelegatingHandler(DropSyncApi.CreateDefa
         }
         var length = request.Content?.Headers.ContentLength ?? 0;
         _largest.AddOrUpdate(path, length, (_, n) => Math.Max(n, length));
+        if (path == "/files/list_folder/continue" && ContinuesBeforeLostConnection is { } left)
+        {
+            ContinuesBeforeLostConnection = left > 0 ? left - 1 : null;
+            if (left == 0)
+            {
+                throw new HttpRequestException("The connection was lost (a test's).");
+            }
+        }
+
         if (path == "/files/list_folder/continue" && ResetContinues > 0)
         {
             ResetContinues--;
