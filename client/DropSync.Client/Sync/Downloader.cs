@@ -21,6 +21,10 @@ internal sealed partial class Downloader(SyncPass p)
         IReadOnlyList<BlockRef> blocks;
         DownloadedDigests? digests = null;
         long received = 0;
+        // The size and mtime the index records are the part file's, taken before it is placed: rename keeps them, and an
+        // edit made in the moment after the rename then shows as a change instead of being recorded as the server's rev.
+        long placedSize;
+        long placedMtime;
         try
         {
             // A file over the server's answer limit (AWS: Lambda's 6 MB payload) comes by blocks, however small.
@@ -31,7 +35,8 @@ internal sealed partial class Downloader(SyncPass p)
                 blocks = cut;
                 temp = PartFiles.InFolder(p.Full(rel), key);
                 // Written at once: a few KiB cost less written in place than handed to the thread pool and back.
-                WriteNextTo(rel, temp, bytes);
+                placedMtime = WriteNextTo(rel, temp, bytes);
+                placedSize = bytes.Length;
             }
             else
             {
@@ -45,6 +50,8 @@ internal sealed partial class Downloader(SyncPass p)
                 temp = PartFiles.InTempFolder(p.Index.TempFolder, key, r.Rev);
                 digests = new DownloadedDigests(p.Index.FastDigestSeed());
                 (blocks, received) = await DownloadBlocksAsync(r, temp, digests, ct);
+                var part = new FileInfo(temp);
+                (placedSize, placedMtime) = (part.Length, part.LastWriteTimeUtc.Ticks);
             }
 
             Place(rel, temp, prior);
@@ -58,8 +65,7 @@ internal sealed partial class Downloader(SyncPass p)
                 PlacedFiles.SyncFolderOf(p.Full(rel));
             }
 
-            var info = new FileInfo(p.Full(rel));
-            p.Index.Put(new IndexEntry(key, r.Path, false, info.Length, info.LastWriteTimeUtc.Ticks, r.Rev, r.ContentHash, blocks));
+            p.Index.Put(new IndexEntry(key, r.Path, false, placedSize, placedMtime, r.Rev, r.ContentHash, blocks));
             RememberDigests(key, blocks, digests);
             p.Recorder.FoldersOnServer(r.Path);
             p.Report.FileDownloaded();
@@ -92,8 +98,13 @@ internal sealed partial class Downloader(SyncPass p)
             : throw new InvalidDataException($"The download of {r.Path} does not match its content hash; it will be fetched again on the next sync.");
     }
 
-    /// <summary>A small download's part file, in the folder of <paramref name="rel"/> (made first if need be).</summary>
-    private void WriteNextTo(string rel, string temp, byte[] bytes) => InFolderOf(rel, () => WriteNew(temp, bytes), retry: () => true);
+    /// <summary>A small download's part file, in the folder of <paramref name="rel"/> (made first if need be); answers its mtime (ticks, UTC).</summary>
+    private long WriteNextTo(string rel, string temp, byte[] bytes)
+    {
+        long mtime = 0;
+        InFolderOf(rel, () => mtime = WriteNew(temp, bytes), retry: () => true);
+        return mtime;
+    }
 
     /// <summary>
     /// Runs <paramref name="act"/>, which needs the folder of <paramref name="rel"/>, making the folder first. If a folder
@@ -119,9 +130,10 @@ internal sealed partial class Downloader(SyncPass p)
     /// A small download's part file, created new. Not <c>File.WriteAllBytes</c>: its FileMode.Create truncates the file it
     /// opened with <c>ftruncate</c>, and on ext4 a truncate to zero makes <c>close</c> start the file's writeback
     /// (auto_da_alloc): one 4 KiB write and a device notification per file, paid in the downloader's thread. The index's
-    /// commit makes the files durable instead, together (<see cref="PlacedFiles"/>).
+    /// commit makes the files durable instead, together (<see cref="PlacedFiles"/>). Answers the file's mtime (ticks, UTC),
+    /// read from the open handle once the bytes are written.
     /// </summary>
-    private static void WriteNew(string path, byte[] bytes)
+    private static long WriteNew(string path, byte[] bytes)
     {
         SafeFileHandle handle;
         try
@@ -142,6 +154,8 @@ internal sealed partial class Downloader(SyncPass p)
             {
                 RandomAccess.FlushToDisk(handle);
             }
+
+            return File.GetLastWriteTimeUtc(handle).Ticks;
         }
     }
 
