@@ -152,7 +152,7 @@ public sealed partial class WebAppTests
         Assert.Equal(["notes.txt", "todo.txt"], (await api.NamesAsync("")).Order().ToArray());
 
         // Replacing made a new revision of the same file: the old one is in its revisions.
-        await page.GetByRole(AriaRole.Button, new() { Name = "Actions for notes.txt" }).ClickAsync();
+        await OpenActionsAsync(page, "notes.txt");
         await page.GetByRole(AriaRole.Button, new() { Name = "Revisions" }).ClickAsync();
         await Assertions.Expect(page.Locator("tr.revision")).ToHaveCountAsync(2);
         await page.Keyboard.PressAsync("Escape");
