@@ -17,7 +17,7 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
     /// <summary>
     /// Opens a row's actions menu, as a person would: clicked again if no menu came. Right after uploads the live feed
     /// redraws the list, and a redraw between the press and the release of the button loses the click (the two land on
-    /// different elements, so the browser sends no click); one CI run lost it that way.
+    /// different elements, so the browser sends no click); one CI run's menu never came, most likely so.
     /// </summary>
     private static async Task OpenActionsAsync(IPage page, string name)
     {
