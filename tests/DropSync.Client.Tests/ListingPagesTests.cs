@@ -11,6 +11,13 @@ public sealed class ListingPagesTests : IDisposable
     private static ChangePage Page(int number, bool hasMore) =>
         new([new RemoteChange("file", $"/p{number}.txt", $"p{number}.txt", "rev", 1, null, null, null, null, null)], $"c{number}", hasMore);
 
+    /// <summary>The page after cursor <c>c{n}</c> (page n + 1), of a listing whose last page is <paramref name="last"/>.</summary>
+    private static ChangePage PageAfter(string cursor, int last)
+    {
+        var number = int.Parse(cursor[1..], System.Globalization.CultureInfo.InvariantCulture) + 1;
+        return Page(number, number < last);
+    }
+
     [Fact]
     public async Task The_next_page_is_asked_for_before_this_one_is_applied_and_pages_apply_in_order()
     {
@@ -22,8 +29,7 @@ public sealed class ListingPagesTests : IDisposable
             c =>
             {
                 asked.Add(c);
-                var n = int.Parse(c[1..], System.Globalization.CultureInfo.InvariantCulture) + 1;
-                return Task.Run(() => Page(n, n < 4));
+                return Task.Run(() => PageAfter(c, last: 4));
             },
             page =>
             {
@@ -75,7 +81,7 @@ public sealed class ListingPagesTests : IDisposable
         var tree = new RemoteTree();
         var follow = ListingPages.FollowAndStoreAsync(
             Task.FromResult(Page(1, true)),
-            c => Task.FromResult(Page(int.Parse(c[1..], System.Globalization.CultureInfo.InvariantCulture) + 1, c != "c2")),
+            c => Task.FromResult(PageAfter(c, last: 3)),
             tree,
             null,
             replace: true,
@@ -157,7 +163,7 @@ public sealed class ListingPagesTests : IDisposable
         var stored = new List<string>();
         var follow = ListingPages.FollowAndStoreAsync(
             Task.FromResult(Page(1, true)),
-            c => Task.FromResult(Page(int.Parse(c[1..], System.Globalization.CultureInfo.InvariantCulture) + 1, c != "c3")),
+            c => Task.FromResult(PageAfter(c, last: 4)),
             new RemoteTree(),
             null,
             replace: true,
@@ -185,7 +191,7 @@ public sealed class ListingPagesTests : IDisposable
         var stores = new List<(string Cursor, int Count)>();
         var cursor = await ListingPages.FollowAndStoreAsync(
             Task.FromResult(Page(1, true)),
-            c => Task.FromResult(Page(int.Parse(c[1..], System.Globalization.CultureInfo.InvariantCulture) + 1, c != "c4")),
+            c => Task.FromResult(PageAfter(c, last: 5)),
             new RemoteTree(),
             null,
             replace: true,
