@@ -35,6 +35,37 @@ public sealed partial class WebAppTests
     }
 
     [Fact]
+    public async Task A_live_update_redraws_only_the_rows_that_changed_so_a_click_across_it_still_lands()
+    {
+        var email = await app.RegisterAsync("steady");
+        using var api = await app.ApiAsync(email, "api");
+        await api.UploadAsync("/a.txt", Encoding.UTF8.GetBytes("a"));
+        await api.UploadAsync("/b.txt", Encoding.UTF8.GetBytes("b"));
+        await api.UploadAsync("/d.txt", Encoding.UTF8.GetBytes("d"));
+        var page = await app.SignedInPageAsync(email, "browser");
+        await Assertions.Expect(Row(page, "d.txt")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("body[data-live=connected]")).ToHaveCountAsync(1);
+        await page.EvaluateAsync("() => { window.rowBefore = document.querySelector('tr.entry[data-name=\"a.txt\"]'); }");
+
+        // A person presses a.txt's actions button, another device adds, changes and deletes files (the live feed
+        // redraws the list), and only then the button is released: the click is still a.txt's.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Actions for a.txt" }).HoverAsync();
+        await page.Mouse.DownAsync();
+        await api.UploadAsync("/c.txt", Encoding.UTF8.GetBytes("c"));
+        await api.UploadAsync("/b.txt", Encoding.UTF8.GetBytes("b, edited"), "overwrite");
+        await api.PostAsync("/files/delete", new { path = "/d.txt" });
+        await Assertions.Expect(Row(page, "c.txt")).ToBeVisibleAsync();
+        await Assertions.Expect(Row(page, "b.txt").Locator(".col-size")).ToHaveTextAsync("9 B");
+        await Assertions.Expect(Row(page, "d.txt")).ToHaveCountAsync(0);
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.List, new() { Name = "Actions for a.txt" })).ToBeVisibleAsync();
+
+        Assert.True(await page.EvaluateAsync<bool>("() => window.rowBefore === document.querySelector('tr.entry[data-name=\"a.txt\"]')"));
+        Assert.Equal(["a.txt", "b.txt", "c.txt"], await page.Locator("tr.entry").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.name)"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Opening_a_notification_lowers_the_unread_count()
     {
         var ada = await app.RegisterAsync("told");

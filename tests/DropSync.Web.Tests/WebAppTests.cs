@@ -15,9 +15,10 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
     private static ILocator Row(IPage page, string name) => page.Locator($"tr.entry[data-name=\"{name}\"]");
 
     /// <summary>
-    /// Opens a row's actions menu, as a person would: clicked again if no menu came. Right after uploads the live feed
-    /// redraws the list, and a redraw between the press and the release of the button loses the click (the two land on
-    /// different elements, so the browser sends no click); one CI run's menu never came, most likely so.
+    /// Opens a row's actions menu, as a person would: clicked again if no menu came. A redraw keeps unchanged rows
+    /// (A_live_update_redraws_only_the_rows_that_changed_so_a_click_across_it_still_lands), but right after an upload
+    /// the row of the file just uploaded is itself redrawn (its rev changed), and a redraw between the press and the
+    /// release of its button loses the click: one CI run's menu never came, most likely so.
     /// </summary>
     private static async Task OpenActionsAsync(IPage page, string name)
     {

@@ -38,6 +38,8 @@ export function filesView(ctx, folder) {
     folder ? h('button', { class: 'button', onclick: () => shareDialog(ctx, { tag: 'folder', path: folder, path_lower: folderKey ?? pathKey(folder), name: nameOf(folder) }) }, 'Share') : null,
   ].filter(Boolean);
   let readOnly = false;
+  /** What each row element was drawn from (its entry, read-only and search modes), to keep it while that is the same. */
+  const rowDrawn = new WeakMap();
   // The server's key for this folder (its path_lower; '' for the top), known once its metadata has been read.
   let folderKey = folder ? null : '';
   const showWriteControls = (show) => { for (const c of writeControls) c.hidden = !show; };
@@ -130,19 +132,26 @@ export function filesView(ctx, folder) {
   }
 
   /**
-   * Redraws the list. A redraw replaces the rows, which would drop keyboard focus on <body>; so focus goes back to the
-   * row that had it (or to state.focusKey, where a rename or move put it), else to the row now in its place.
+   * Redraws the list. Rows whose entry did not change are kept (drawList), so a focused row or button stays focused;
+   * focus moves only to where a rename or move put it (state.focusKey) or, when its row went away, to the row now in
+   * its place.
    */
   function draw() {
-    const focused = document.activeElement?.closest?.('tr.entry');
-    const hadFocus = focused && list.contains(focused);
+    const focused = document.activeElement;
+    const focusedRow = focused?.closest?.('tr.entry');
+    const hadFocus = focusedRow && list.contains(focusedRow);
     const rows = [...list.querySelectorAll('tr.entry')];
-    const target = state.focusKey ?? (hadFocus ? focused.dataset.pathLower : null);
-    const index = hadFocus ? rows.indexOf(focused) : state.focusIndex ?? -1;
+    const target = state.focusKey ?? (hadFocus ? focusedRow.dataset.pathLower : null);
+    const index = hadFocus ? rows.indexOf(focusedRow) : state.focusIndex ?? -1;
+    const moveFocus = state.focusKey !== null && state.focusKey !== undefined;
     state.focusKey = null;
     state.focusIndex = null;
     drawList();
     if (!target && index < 0) return;
+    if (hadFocus && !moveFocus && list.contains(focused)) {
+      if (document.activeElement !== focused) focused.focus(); // a kept row that moved lost focus in the move
+      return;
+    }
     const now = [...list.querySelectorAll('tr.entry')];
     const row = now.find((r) => target && r.dataset.pathLower === target) ?? now[Math.min(index, now.length - 1)];
     if (row) row.focus();
@@ -151,6 +160,12 @@ export function filesView(ctx, folder) {
 
   const main = () => document.getElementById('main');
 
+  /**
+   * Draws the sorted entries into the list, keyed by path: a row whose entry (and the view's read-only and search
+   * modes) is unchanged is the same element as before, moved if its place changed. A live update of one file so
+   * redraws one row: replacing every row lost a click whose press and release straddled the redraw (they landed on
+   * different elements, so the browser sent none) and the row's focus.
+   */
   function drawList() {
     sortSelect.value = `${state.sort.key}:${state.sort.dir}`;
     const entries = sorted(state.results ?? state.entries);
@@ -160,9 +175,37 @@ export function filesView(ctx, folder) {
         state.results ? null : h('p', { class: 'muted' }, 'Drop files or folders here, or use Upload.')));
       return;
     }
-    clear(list, h('table', { class: 'files', 'aria-label': state.results ? 'Search results' : 'Files' },
-      h('thead', {}, h('tr', {}, sortButton('name', 'Name'), sortButton('size', 'Size'), sortButton('date', 'Modified'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-      h('tbody', {}, entries.map((entry) => row(entry)))));
+    const label = state.results ? 'Search results' : 'Files';
+    let table = list.querySelector(':scope > table.files');
+    if (table?.getAttribute('aria-label') !== label) {
+      table = h('table', { class: 'files', 'aria-label': label }, h('thead'), h('tbody'));
+      clear(list, table);
+    }
+    const sortKey = `${state.sort.key}:${state.sort.dir}`;
+    const head = table.tHead;
+    if (head.dataset.sort !== sortKey) {
+      head.dataset.sort = sortKey;
+      clear(head, h('tr', {}, sortButton('name', 'Name'), sortButton('size', 'Size'), sortButton('date', 'Modified'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))));
+    }
+    const body = table.tBodies[0];
+    const kept = new Map([...body.rows].map((tr) => [tr.dataset.pathLower, tr]));
+    let next = body.firstElementChild;
+    for (const entry of entries) {
+      const drawn = JSON.stringify([entry, readOnly, Boolean(state.results)]);
+      let tr = kept.get(entry.path_lower);
+      if (!tr || rowDrawn.get(tr) !== drawn) {
+        tr = row(entry);
+        rowDrawn.set(tr, drawn);
+      }
+      if (tr === next) next = next.nextElementSibling;
+      else body.insertBefore(tr, next);
+    }
+    // Every row wanted is now before `next`, in order: what follows is gone or replaced.
+    while (next) {
+      const gone = next;
+      next = next.nextElementSibling;
+      gone.remove();
+    }
   }
 
   function row(entry) {
