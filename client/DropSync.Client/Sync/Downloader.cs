@@ -246,7 +246,7 @@ internal sealed partial class Downloader(SyncPass p)
             {
                 if (writeBehind is not null)
                 {
-                    await writeBehind.DrainAsync().ContinueWith(_ => { }, TaskScheduler.Default);
+                    await writeBehind.DrainAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
 

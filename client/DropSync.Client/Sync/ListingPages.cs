@@ -61,7 +61,7 @@ internal static class ListingPages
         }
         catch
         {
-            await stored.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            await stored.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
 
@@ -96,7 +96,7 @@ internal static class ListingPages
             catch when (next is not null)
             {
                 // Not left running unobserved: wait for it, whatever it answers.
-                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw;
             }
 

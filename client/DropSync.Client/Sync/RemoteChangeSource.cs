@@ -132,7 +132,7 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
             }
             catch
             {
-                await firstPage.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                await ((Task)firstPage).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw;
             }
 
@@ -353,7 +353,7 @@ public sealed class CursorChangeSource(DropSyncApi api) : IRemoteChangeSource, I
         await _stop.CancelAsync();
         if (_live is not null)
         {
-            await _live.ContinueWith(_ => { }, TaskScheduler.Default);
+            await _live.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         _stop.Dispose();

@@ -161,7 +161,7 @@ internal sealed class SyncPass
         catch when (fullSnapshot is not null)
         {
             // The index must not be closed under the readers: wait for them, whatever they answer.
-            await Task.WhenAll(fullSnapshot, fullIndex!).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            await Task.WhenAll(fullSnapshot, fullIndex!).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
 

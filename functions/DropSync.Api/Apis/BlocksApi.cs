@@ -108,7 +108,7 @@ internal static class BlocksApi
         finally
         {
             // Whatever failed, no flush outlives the request unobserved; the first failure is the one reported.
-            await Task.WhenAll(flushing).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(flushing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         return new StoredBlockRunResponse(stored);

@@ -35,5 +35,5 @@ internal sealed class FlushingBlocks
     public Task AllDurableAsync() => Task.WhenAll(_flushing);
 
     /// <summary>Completes when no flush is running any more, whatever their outcome (for an upload that failed).</summary>
-    public Task SettledAsync() => Task.WhenAll(_flushing).ContinueWith(_ => { }, TaskScheduler.Default);
+    public async Task SettledAsync() => await Task.WhenAll(_flushing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 }
