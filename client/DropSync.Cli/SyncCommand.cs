@@ -50,6 +50,8 @@ internal static class SyncCommand
             var report = cli.Interactive && !json
                 ? await WithProgressBarAsync(cli, engine, direction, new SyncOptions { Direction = direction, Force = force, Log = Log }, c)
                 : await engine.SyncAsync(new SyncOptions { Direction = direction, Force = force, Log = Log }, c);
+            // The files are in place; the space of those replaced is freed before the process ends.
+            await engine.SettleAsync();
 
             config.RememberFolder(folder, account);
             SyncReportOutput.Write(cli, report, json, "");
@@ -110,6 +112,8 @@ internal static class SyncCommand
         catch (OperationCanceledException) when (c.IsCancellationRequested)
         {
         }
+
+        await engine.SettleAsync();
 
         // Ctrl+C is how a watch ends, but it is still an interruption (a transfer may be half done), as the exit codes say.
         return c.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;

@@ -36,6 +36,11 @@ public sealed class ResumeAndDeltaSyncTests(ServerFixture fixture)
             Assert.InRange(b.Counter.Received, 1, 8L * 1024 * 1024);
             Assert.True(down.BytesReusedLocally >= 12L * 1024 * 1024);
             Assert.Equal(edited, File.ReadAllBytes(b.PathOf("big.bin")));
+
+            // The old version's space is freed behind the sync (ReplacedFiles): nothing of it is left once settled.
+            await b.Engine.SettleAsync();
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(b.Folder, LocalIndex.StateFolder, "tmp"), "*.dropsync-old"));
+            Assert.Equal(edited, File.ReadAllBytes(b.PathOf("big.bin")));
         }
     }
 

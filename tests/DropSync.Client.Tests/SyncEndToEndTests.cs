@@ -49,6 +49,30 @@ public sealed class SyncEndToEndTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_large_file_deleted_on_the_server_is_deleted_here_and_its_space_freed_behind_the_sync()
+    {
+        var (a, b) = await fixture.TwoDevicesAsync();
+        using (a)
+        using (b)
+        {
+            a.Write("video.bin", TestData.RandomBytes((int)Transfer.ReplacedFiles.MinSize + 4096, 5));
+            a.Write("keep.txt", "keep");
+            await a.SyncAsync();
+            await b.SyncAsync();
+            Assert.True(b.Exists("video.bin"));
+
+            File.Delete(a.PathOf("video.bin"));
+            await a.SyncAsync();
+            var gone = await b.SyncAsync();
+
+            Assert.Equal(1, gone.DeletedLocal);
+            Assert.Equal(["keep.txt"], b.Files());
+            await b.Engine.SettleAsync();
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(b.Folder, LocalIndex.StateFolder, "tmp"), "*.dropsync-old"));
+        }
+    }
+
+    [Fact]
     public async Task A_move_is_a_server_move_and_the_other_device_renames_without_downloading()
     {
         var (a, b) = await fixture.TwoDevicesAsync();

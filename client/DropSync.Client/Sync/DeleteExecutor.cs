@@ -77,7 +77,9 @@ internal sealed class DeleteExecutor(SyncPass p)
                 return Task.CompletedTask; // Edited since the scan: the edit wins and goes up next time.
             }
 
-            File.Delete(p.Full(l.Rel));
+            // A large file's space is freed behind the pass (ReplacedFiles), as a replaced one's is.
+            var full = p.Full(l.Rel);
+            p.Replaced.FreeBehind(full, info.Exists ? info.Length : 0, p.Index.TempFolder, () => File.Delete(full));
         }
 
         p.Index.Remove(i.Key);

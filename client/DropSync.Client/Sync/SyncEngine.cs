@@ -1,4 +1,5 @@
 using DropSync.Client.Api;
+using DropSync.Client.Transfer;
 using DropSync.Core.Paths;
 
 namespace DropSync.Client.Sync;
@@ -19,6 +20,14 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
     private DropSyncApi Api { get; } = api;
     private IRemoteChangeSource Remote { get; } = remote;
     private string DeviceName { get; } = deviceName;
+
+    private readonly ReplacedFiles _replaced = new();
+
+    /// <summary>
+    /// Completes once the space of every file the syncs so far replaced is freed (<see cref="ReplacedFiles"/>): a sync
+    /// answers when its files are in place, and a process that ends after it waits for this first.
+    /// </summary>
+    public Task SettleAsync() => _replaced.SettleAsync();
 
     public static string KeyOf(string remotePath) => DropPath.Parse(remotePath, allowRoot: false).Key;
 
@@ -56,12 +65,17 @@ public sealed class SyncEngine(DropSyncApi api, string root, IRemoteChangeSource
         var report = new SyncReport();
         using var owned = openIndex is null ? LocalIndex.Open(Root) : null;
         var index = openIndex ?? owned!;
+        _replaced.ClearLeftoversOnce(index.TempFolder);
         // A second pass uploads local versions that this pass set aside as conflicted copies. It reads everything: what
         // the first one renamed aside is outside its scope. Only a two-way sync reads part of the folder: one that
         // leaves a side unchanged on purpose keeps differences that only a full comparison sees again.
         for (var pass = 0; pass < 2; pass++)
         {
-            var run = new SyncPass(Api, Root, DeviceName, index, options, report) { Scope = pass == 0 && options.Direction == SyncDirection.Both ? scope : null };
+            var run = new SyncPass(Api, Root, DeviceName, index, options, report)
+            {
+                Scope = pass == 0 && options.Direction == SyncDirection.Both ? scope : null,
+                Replaced = _replaced,
+            };
             await run.LoadAsync(Remote, ct);
             var at = System.Diagnostics.Stopwatch.GetTimestamp();
             var plan = run.Plan();

@@ -70,6 +70,9 @@ internal sealed class SyncPass
         }
     }
 
+    /// <summary>The engine's: frees the files downloads replaced, off the downloads' way.</summary>
+    public ReplacedFiles Replaced { get; init; } = new();
+
     /// <summary>The downloads' piece buffers, kept from one download to the next of this pass (freed by the engine after it).</summary>
     public PieceBuffers PieceBuffers { get; } = new();
 
