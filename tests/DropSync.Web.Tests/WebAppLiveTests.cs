@@ -66,6 +66,33 @@ public sealed partial class WebAppTests
     }
 
     [Fact]
+    public async Task A_restore_pressed_while_another_device_restores_another_file_still_restores()
+    {
+        var email = await app.RegisterAsync("restorer");
+        using var api = await app.ApiAsync(email, "api");
+        await api.UploadAsync("/w.txt", Encoding.UTF8.GetBytes("w"));
+        await api.UploadAsync("/x.txt", Encoding.UTF8.GetBytes("x"));
+        await api.PostAsync("/files/delete", new { path = "/w.txt" });
+        await api.PostAsync("/files/delete", new { path = "/x.txt" });
+        var page = await app.SignedInPageAsync(email, "browser", "/app/deleted");
+        await Assertions.Expect(Row(page, "w.txt")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("body[data-live=connected]")).ToHaveCountAsync(1);
+
+        // Newest first: x.txt, then w.txt. Every change redraws the list; the row pressed is kept (and w.txt's going,
+        // below it, moves nothing under the pointer), so the release is its click.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restore x.txt" }).HoverAsync();
+        await page.Mouse.DownAsync();
+        var revisions = await api.PostAsync("/files/list_revisions", new { path = "/w.txt", limit = 1 });
+        await api.PostAsync("/files/restore", new { path = "/w.txt", rev = revisions["entries"]![0]!["rev"]!.GetValue<string>() });
+        await Assertions.Expect(Row(page, "w.txt")).ToHaveCountAsync(0);
+        await page.Mouse.UpAsync();
+
+        await Assertions.Expect(Row(page, "x.txt")).ToHaveCountAsync(0);
+        Assert.Equal(["w.txt", "x.txt"], (await api.NamesAsync("")).Order());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Opening_a_notification_lowers_the_unread_count()
     {
         var ada = await app.RegisterAsync("told");

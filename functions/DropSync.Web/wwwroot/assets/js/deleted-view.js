@@ -3,7 +3,7 @@ import { call } from './api.js';
 import { historyNote } from './history-note.js';
 import { parentOf } from './paths.js';
 import { revisionsDialog } from './revisions-dialog.js';
-import { clear, errorMessage, fileIcon, formatDate, h, showError, toast } from './ui.js';
+import { clear, drawKeyedTable, errorMessage, fileIcon, formatDate, h, showError, toast } from './ui.js';
 
 export function deletedView(ctx) {
   const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Deleted files'),
@@ -15,15 +15,15 @@ export function deletedView(ctx) {
     try {
       const { entries } = await call('/files/list_deleted', { path: '', limit: 500 });
       if (!entries.length) { clear(list, h('p', { class: 'empty' }, 'No deleted files.')); return; }
-      clear(list, h('table', { class: 'files', 'aria-label': 'Deleted files' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Deleted'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-        h('tbody', {}, entries.map((entry) => h('tr', { class: 'entry', dataset: { path: entry.path, name: entry.name } },
+      drawKeyedTable(list, { class: 'files', 'aria-label': 'Deleted files' },
+        [h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Deleted'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))],
+        entries, (entry) => entry.path, (entry) => h('tr', { class: 'entry', dataset: { path: entry.path, name: entry.name } },
           h('td', { class: 'col-name' }, fileIcon({ tag: 'file', name: entry.name }), h('span', {}, entry.name)),
           h('td', {}, parentOf(entry.path) || '/'),
           h('td', {}, formatDate(entry.server_modified)),
           h('td', { class: 'col-actions' },
             h('button', { class: 'button small', 'aria-label': `Revisions of ${entry.name}`, onclick: () => revisionsDialog(ctx, entry, refresh) }, 'Revisions'),
-            h('button', { class: 'button small primary', 'aria-label': `Restore ${entry.name}`, onclick: () => restoreLatest(entry) }, 'Restore')))))));
+            h('button', { class: 'button small primary', 'aria-label': `Restore ${entry.name}`, onclick: () => restoreLatest(entry) }, 'Restore'))));
     } catch (error) { clear(list, h('p', { class: 'error-box', role: 'alert' }, errorMessage(error))); }
   }
   async function restoreLatest(entry) {

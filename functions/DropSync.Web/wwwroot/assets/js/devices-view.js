@@ -2,7 +2,7 @@
 import { call, callAll } from './api.js';
 import { appPasswordsSection } from './app-passwords.js';
 import { changePasswordSection } from './change-password.js';
-import { clear, confirmDialog, errorMessage, formatDate, h, showError, toast } from './ui.js';
+import { clear, confirmDialog, drawKeyed, errorMessage, formatDate, h, showError, toast } from './ui.js';
 
 /** This account's devices; signOut signs this browser out, onRevoked runs after another device is revoked. */
 export function devicesView({ signOut, onRevoked }) {
@@ -13,7 +13,7 @@ export function devicesView({ signOut, onRevoked }) {
   async function refresh() {
     try {
       const { devices } = await callAll('/auth/list_devices', {}, ['devices']);
-      clear(list, devices.filter((d) => !d.revoked_at).map((d) => h('li', { class: 'device', dataset: { deviceId: d.device_id } },
+      drawKeyed(list, devices.filter((d) => !d.revoked_at), (d) => d.device_id, (d) => h('li', { class: 'device', dataset: { deviceId: d.device_id } },
         h('div', {}, h('strong', {}, d.name || 'Unnamed device'), d.current ? h('span', { class: 'badge' }, 'This browser') : null,
           h('div', { class: 'muted' }, `Signed in ${formatDate(d.created_at)}`)),
         d.current
@@ -24,7 +24,7 @@ export function devicesView({ signOut, onRevoked }) {
               if (!await confirmDialog(`Revoke ${d.name}?`, 'It will be signed out at once and has to sign in again.', 'Revoke', true)) return;
               try { await call('/auth/revoke_device', { device_id: d.device_id }); onRevoked(); toast(`Revoked ${d.name}`); await refresh(); } catch (e) { showError(e); }
             },
-          }, 'Revoke'))));
+          }, 'Revoke')));
     } catch (error) { clear(list, h('li', { class: 'error-box', role: 'alert' }, errorMessage(error))); }
   }
   refresh();

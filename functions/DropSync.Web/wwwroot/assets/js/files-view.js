@@ -7,7 +7,7 @@ import { previewFile } from './preview.js';
 import { revisionsDialog } from './revisions-dialog.js';
 import { shareDialog } from './share-dialog.js';
 import {
-  activateOnKeys, clear, confirmDialog, errorMessage, fileIcon, formatDate, formatSize, h, isConflicted,
+  activateOnKeys, clear, confirmDialog, drawKeyed, errorMessage, fileIcon, formatDate, formatSize, h, isConflicted,
   openDialog, promptDialog, showError, toast,
 } from './ui.js';
 
@@ -38,8 +38,6 @@ export function filesView(ctx, folder) {
     folder ? h('button', { class: 'button', onclick: () => shareDialog(ctx, { tag: 'folder', path: folder, path_lower: folderKey ?? pathKey(folder), name: nameOf(folder) }) }, 'Share') : null,
   ].filter(Boolean);
   let readOnly = false;
-  /** What each row element was drawn from (its entry, read-only and search modes), to keep it while that is the same. */
-  const rowDrawn = new WeakMap();
   // The server's key for this folder (its path_lower; '' for the top), known once its metadata has been read.
   let folderKey = folder ? null : '';
   const showWriteControls = (show) => { for (const c of writeControls) c.hidden = !show; };
@@ -161,10 +159,8 @@ export function filesView(ctx, folder) {
   const main = () => document.getElementById('main');
 
   /**
-   * Draws the sorted entries into the list, keyed by path: a row whose entry (and the view's read-only and search
-   * modes) is unchanged is the same element as before, moved if its place changed. A live update of one file so
-   * redraws one row: replacing every row lost a click whose press and release straddled the redraw (they landed on
-   * different elements, so the browser sent none) and the row's focus.
+   * Draws the sorted entries into the list, keyed by path (drawKeyed): a row whose entry (and the view's read-only and
+   * search modes) is unchanged is the same element as before, so a live update of one file redraws one row.
    */
   function drawList() {
     sortSelect.value = `${state.sort.key}:${state.sort.dir}`;
@@ -187,25 +183,7 @@ export function filesView(ctx, folder) {
       head.dataset.sort = sortKey;
       clear(head, h('tr', {}, sortButton('name', 'Name'), sortButton('size', 'Size'), sortButton('date', 'Modified'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))));
     }
-    const body = table.tBodies[0];
-    const kept = new Map([...body.rows].map((tr) => [tr.dataset.pathLower, tr]));
-    let next = body.firstElementChild;
-    for (const entry of entries) {
-      const drawn = JSON.stringify([entry, readOnly, Boolean(state.results)]);
-      let tr = kept.get(entry.path_lower);
-      if (!tr || rowDrawn.get(tr) !== drawn) {
-        tr = row(entry);
-        rowDrawn.set(tr, drawn);
-      }
-      if (tr === next) next = next.nextElementSibling;
-      else body.insertBefore(tr, next);
-    }
-    // Every row wanted is now before `next`, in order: what follows is gone or replaced.
-    while (next) {
-      const gone = next;
-      next = next.nextElementSibling;
-      gone.remove();
-    }
+    drawKeyed(table.tBodies[0], entries, (entry) => entry.path_lower, row, (entry) => JSON.stringify([entry, readOnly, Boolean(state.results)]));
   }
 
   function row(entry) {

@@ -1,7 +1,7 @@
 // Notifications, newest first: opening one marks it read and goes to where it happened.
 import { call } from './api.js';
 import { filesUrl, parentOf } from './paths.js';
-import { activateOnKeys, clear, errorMessage, formatDate, h, showError } from './ui.js';
+import { activateOnKeys, clear, drawKeyed, errorMessage, formatDate, h, showError } from './ui.js';
 
 const KIND_TEXT = { edited: 'edited', deleted: 'deleted', shared: 'shared', unshared: 'stopped sharing', invited: 'invites you to', joined: 'joined' };
 export const describeNotification = (n) => `${n.actor_email || 'Someone'} ${KIND_TEXT[n.kind] ?? n.kind} ${n.path}`;
@@ -19,7 +19,8 @@ export function notificationsView({ navigate, unread, setUnread }) {
     try {
       const page = await call('/notifications/list', { limit: 100 });
       setUnread(page.unread);
-      clear(list, page.notifications.length ? page.notifications.map((n) => {
+      if (!page.notifications.length) { clear(list, h('li', { class: 'empty' }, 'No notifications yet.')); return; }
+      drawKeyed(list, page.notifications, (n) => n.notification_id, (n) => {
         const target = n.kind === 'deleted' ? '/app/deleted' : n.kind === 'invited' ? '/app/shared' : filesUrl(n.kind === 'shared' || n.kind === 'joined' ? n.path : parentOf(n.path));
         const li = h('li', { class: n.read ? 'notification' : 'notification unread', tabindex: '0', role: 'link', 'aria-label': `${n.read ? '' : 'Unread: '}${describeNotification(n)}` },
           h('span', {}, describeNotification(n)), h('span', { class: 'muted' }, formatDate(n.time)));
@@ -38,7 +39,7 @@ export function notificationsView({ navigate, unread, setUnread }) {
         li.addEventListener('click', open);
         activateOnKeys(li, open);
         return li;
-      }) : h('li', { class: 'empty' }, 'No notifications yet.'));
+      });
     } catch (error) { clear(list, h('li', { class: 'error-box', role: 'alert' }, errorMessage(error))); }
   }
   refresh();

@@ -2,7 +2,7 @@
 import { call, callAll } from './api.js';
 import { invitationsPanel } from './invitations-view.js';
 import { filesUrl, nameOf } from './paths.js';
-import { activateOnKeys, clear, confirmDialog, errorMessage, fileIcon, h, showError } from './ui.js';
+import { activateOnKeys, clear, confirmDialog, drawKeyedTable, errorMessage, fileIcon, h, showError } from './ui.js';
 
 export function sharedView(ctx) {
   const root = h('section', { class: 'view', 'aria-labelledby': 'view-title' }, h('h1', { id: 'view-title' }, 'Shared with me'));
@@ -13,9 +13,9 @@ export function sharedView(ctx) {
     try {
       const { entries } = await callAll('/sharing/list_shared_with_me', {});
       if (!entries.length) { clear(list, h('p', { class: 'empty' }, 'Nobody has shared a folder with you yet.')); return; }
-      clear(list, h('table', { class: 'files', 'aria-label': 'Folders shared with me' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Owner'), h('th', { scope: 'col' }, 'Access'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-        h('tbody', {}, entries.map((share) => {
+      drawKeyedTable(list, { class: 'files', 'aria-label': 'Folders shared with me' },
+        [h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Owner'), h('th', { scope: 'col' }, 'Access'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))],
+        entries, (share) => share.path, (share) => {
           const open = () => ctx.navigate(filesUrl(share.path));
           const tr = h('tr', { class: 'entry', tabindex: '0', dataset: { path: share.path, name: nameOf(share.path) }, 'aria-label': `Shared folder ${nameOf(share.path)} from ${share.owner_email}`, ondblclick: open },
             h('td', { class: 'col-name' }, fileIcon({ tag: 'folder' }), h('button', { class: 'name-button', tabindex: '-1', onclick: open }, nameOf(share.path))),
@@ -30,7 +30,7 @@ export function sharedView(ctx) {
             }, 'Leave')));
           activateOnKeys(tr, open);
           return tr;
-        }))));
+        });
     } catch (error) { clear(list, h('p', { class: 'error-box', role: 'alert' }, errorMessage(error))); }
   }
   refresh();

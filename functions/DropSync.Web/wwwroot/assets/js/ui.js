@@ -23,6 +23,56 @@ export function clear(node, ...children) {
   return node;
 }
 
+/** What each element drawKeyed made was drawn from: its item's key and signature. */
+const drawnFrom = new WeakMap();
+
+/**
+ * Puts one element per item into `container`, in order. An element drawn earlier for an item with the same key and the
+ * same signature (by default the item as JSON) is kept, moved if its place changed; others are drawn with
+ * `render(item)`, and the rest removed. Lists that a live update redraws use it: replacing every element lost a click
+ * whose press and release straddled the redraw (they landed on different elements, so the browser sent none), and the
+ * focus of the element that had it.
+ */
+export function drawKeyed(container, items, keyOf, render, signatureOf = (item) => JSON.stringify(item)) {
+  const kept = new Map();
+  for (const element of container.children) {
+    const drawn = drawnFrom.get(element);
+    if (drawn) kept.set(drawn.key, element);
+  }
+  let next = container.firstElementChild;
+  for (const item of items) {
+    const key = keyOf(item);
+    const signature = signatureOf(item);
+    let element = kept.get(key);
+    kept.delete(key);
+    if (!element || drawnFrom.get(element).signature !== signature) {
+      element = render(item);
+      drawnFrom.set(element, { key, signature });
+    }
+    if (element === next) next = next.nextElementSibling;
+    else container.insertBefore(element, next);
+  }
+  // Every element wanted is now before `next`, in order: what follows is gone or replaced.
+  while (next) {
+    const gone = next;
+    next = next.nextElementSibling;
+    gone.remove();
+  }
+}
+
+/**
+ * Shows `items` as the rows of a table in `list` (made with `attrs` and the header cells `heads` unless one with the same
+ * label is there already), drawn with drawKeyed.
+ */
+export function drawKeyedTable(list, attrs, heads, items, keyOf, render) {
+  let table = list.querySelector(':scope > table');
+  if (table?.getAttribute('aria-label') !== attrs['aria-label']) {
+    table = h('table', attrs, h('thead', {}, h('tr', {}, heads)), h('tbody'));
+    clear(list, table);
+  }
+  drawKeyed(table.tBodies[0], items, keyOf, render);
+}
+
 /** A short message at the bottom of the screen; errors are announced assertively. */
 export function toast(message, kind = 'info', timeout = 6000) {
   const box = document.getElementById('toasts');
