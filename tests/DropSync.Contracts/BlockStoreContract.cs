@@ -115,6 +115,38 @@ public abstract class BlockStoreContract
     }
 
     [Fact]
+    public async Task Many_blocks_read_at_once_come_back_each_under_its_name()
+    {
+        var store = await CreateStoreAsync();
+        // Sizes on both sides of a store's tiers (the embedded store keeps blocks up to 64 KiB in its database).
+        var blocks = new[] { 1, 17, 4095, 65_536, 65_537, 1_000_003 }.Select(RandomBytes).ToList();
+        var hashes = blocks.Select(b => BlockHash.Of(b)).ToList();
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            await store.PutAsync(hashes[i], blocks[i], None);
+        }
+
+        var read = await store.ReadManyAsync([.. hashes, hashes[0]], None);
+
+        Assert.Equal(blocks.Count, read.Count);
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            AssertSameBytes(blocks[i], read[hashes[i]]);
+        }
+    }
+
+    [Fact]
+    public async Task Many_blocks_read_at_once_with_an_unknown_one_among_them_are_not_found()
+    {
+        var store = await CreateStoreAsync();
+        var known = RandomBytes(100);
+        await store.PutAsync(BlockHash.Of(known), known, None);
+
+        var e = await Assert.ThrowsAsync<DropSyncException>(() => store.ReadManyAsync([BlockHash.Of(known), BlockHash.Of(RandomBytes(100))], None));
+        Assert.Equal(ErrorCodes.BlockNotFound, e.Code);
+    }
+
+    [Fact]
     public async Task A_deleted_block_is_gone()
     {
         var store = await CreateStoreAsync();

@@ -123,6 +123,7 @@ public sealed class TieredBlockStoreTests : BlockStoreContract, IDisposable
         Assert.Null(await Metadata.ReadInlineBlockAsync(hash, None));
         Assert.Equal(2000, (await Metadata.FindHeldAsync("u_a", [hash], None))[hash]);
         Assert.Equal(data, await Store.ReadAsync(hash, None));
+        Assert.Equal(data, (await Store.ReadManyAsync([hash], None))[hash]);
         await Store.DeleteAsync(hash, None);
         Assert.False(await Store.ExistsAsync(hash, None));
     }

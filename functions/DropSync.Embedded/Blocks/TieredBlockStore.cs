@@ -112,31 +112,32 @@ public sealed class TieredBlockStore(EncryptedDiskBlockStore files, SqliteMetada
             cancellationToken);
     }
 
-    /// <summary>Files one by one; the small blocks in the database in a few queries from one snapshot, not a read each.</summary>
+    /// <summary>
+    /// The small blocks from the database in a few queries from one snapshot, then the rest as files one by one. The
+    /// database is asked first: a batch download's blocks are nearly all small, and looking for each one's file first
+    /// cost two <c>lstat</c>s per block that is not there (both layouts' paths; 1.8 % of the server's samples in a first
+    /// download of 100,000 small files). A block is in one place only: never sealed into a row when it is a file
+    /// (<see cref="SealForCommit"/>, <see cref="PutInlineAsync"/>), and a file only when larger or older than the rows.
+    /// </summary>
     public async Task<IReadOnlyDictionary<BlockHash, byte[]>> ReadManyAsync(IReadOnlyCollection<BlockHash> hashes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hashes);
-        var blocks = new Dictionary<BlockHash, byte[]>(hashes.Count);
-        var inline = new List<BlockHash>(hashes.Count);
-        foreach (var hash in hashes.Distinct())
+        var distinct = hashes.Distinct().ToList();
+        var sealedBlocks = await database.ReadInlineBlocksAsync(distinct, cancellationToken);
+        var blocks = new Dictionary<BlockHash, byte[]>(distinct.Count);
+        foreach (var hash in distinct)
         {
-            if (files.HasFile(hash))
+            if (sealedBlocks.TryGetValue(hash, out var sealedBlock))
             {
-                blocks[hash] = await files.ReadAsync(hash, cancellationToken);
+                byte[]? plaintext = null;
+                files.OpenSealed(hash, sealedBlock, length => plaintext = new byte[length]);
+                blocks[hash] = plaintext!;
             }
             else
             {
-                inline.Add(hash);
+                // Not a row: a file, or no such block (block_not_found).
+                blocks[hash] = await files.ReadAsync(hash, cancellationToken);
             }
-        }
-
-        var sealedBlocks = await database.ReadInlineBlocksAsync(inline, cancellationToken);
-        foreach (var hash in inline)
-        {
-            var sealedBlock = sealedBlocks.GetValueOrDefault(hash) ?? throw Errors.NotFound(ErrorCodes.BlockNotFound, $"No block {hash} is stored. Upload it first.");
-            byte[]? plaintext = null;
-            files.OpenSealed(hash, sealedBlock, length => plaintext = new byte[length]);
-            blocks[hash] = plaintext!;
         }
 
         return blocks;
