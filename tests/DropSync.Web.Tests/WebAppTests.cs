@@ -16,9 +16,10 @@ public sealed partial class WebAppTests(WebAppFixture app) : IClassFixture<WebAp
 
     /// <summary>
     /// Opens a row's actions menu, as a person would: clicked again if no menu came. A redraw keeps unchanged rows
-    /// (A_live_update_redraws_only_the_rows_that_changed_so_a_click_across_it_still_lands), but right after an upload
-    /// the row of the file just uploaded is itself redrawn (its rev changed), and a redraw between the press and the
-    /// release of its button loses the click: one CI run's menu never came, most likely so.
+    /// (A_live_update_redraws_only_the_rows_that_changed) and a live one waits while a button is held, but right after
+    /// an upload the page refreshes by itself and the row of the file just uploaded is redrawn (its rev changed); a
+    /// redraw between the press and the release of its button loses the click: one CI run's menu never came, most
+    /// likely so.
     /// </summary>
     private static async Task OpenActionsAsync(IPage page, string name)
     {

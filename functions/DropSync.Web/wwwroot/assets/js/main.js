@@ -170,7 +170,25 @@ function touchesOpenFolder(key) {
 let refreshTimer = null;
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => current?.refresh?.(), 150);
+  refreshTimer = setTimeout(() => {
+    if (pointerHeld()) { refreshAfterRelease = true; return; }
+    current?.refresh?.();
+  }, 150);
+}
+
+// A live redraw while a button is held could move what is under the pointer (a new row at the top of a newest-first
+// list) and the release would then click something else, or nothing: it waits for the release. Kept rows (drawKeyed)
+// cover the rest. A press held over 10 s (a release outside the window may never come) no longer holds it back.
+let pressedAt = null;
+let refreshAfterRelease = false;
+const pointerHeld = () => pressedAt !== null && Date.now() - pressedAt < 10_000;
+window.addEventListener('pointerdown', () => { pressedAt = Date.now(); }, true);
+for (const type of ['pointerup', 'pointercancel']) {
+  window.addEventListener(type, () => {
+    pressedAt = null;
+    // After the click this release makes (it is dispatched before any timer runs).
+    if (refreshAfterRelease) { refreshAfterRelease = false; scheduleRefresh(); }
+  }, true);
 }
 
 function startLive() {
