@@ -78,8 +78,7 @@ internal sealed class DeleteExecutor(SyncPass p)
             }
 
             // A large file's space is freed behind the pass (ReplacedFiles), as a replaced one's is.
-            var full = p.Full(l.Rel);
-            p.Replaced.FreeBehind(full, info.Exists ? info.Length : 0, p.Index.TempFolder, () => File.Delete(full));
+            p.Replaced.FreeBehind(info, p.Index.TempFolder, () => File.Delete(info.FullName));
         }
 
         p.Index.Remove(i.Key);

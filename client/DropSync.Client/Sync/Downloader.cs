@@ -367,6 +367,6 @@ internal sealed partial class Downloader(SyncPass p)
 
         // A part file beside the file went with its folder, if that was removed: nothing left to move. A large file
         // replaced is freed behind the pass (ReplacedFiles).
-        p.Replaced.FreeBehind(full, info.Exists ? info.Length : 0, p.Index.TempFolder, () => InFolderOf(rel, () => File.Move(temp, full, overwrite: true), retry: () => File.Exists(temp)));
+        p.Replaced.FreeBehind(info, p.Index.TempFolder, () => InFolderOf(rel, () => File.Move(temp, full, overwrite: true), retry: () => File.Exists(temp)));
     }
 }

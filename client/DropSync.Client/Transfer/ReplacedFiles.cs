@@ -41,12 +41,12 @@ internal sealed partial class ReplacedFiles
     }
 
     /// <summary>
-    /// Runs <paramref name="remove"/> (a rename over <paramref name="fullPath"/>, or its deletion), the file's space
-    /// freed behind it when it is <paramref name="size"/> ≥ <see cref="MinSize"/> bytes.
+    /// Runs <paramref name="remove"/> (a rename over <paramref name="file"/>, or its deletion), the file's space freed
+    /// behind it when it exists (as <paramref name="file"/> last saw) with ≥ <see cref="MinSize"/> bytes.
     /// </summary>
-    public void FreeBehind(string fullPath, long size, string tempFolder, Action remove)
+    public void FreeBehind(FileInfo file, string tempFolder, Action remove)
     {
-        var held = Hold(fullPath, size, tempFolder);
+        var held = file.Exists ? Hold(file.FullName, file.Length, tempFolder) : null;
         try
         {
             remove();
