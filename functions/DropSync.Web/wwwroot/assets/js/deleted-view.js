@@ -16,7 +16,7 @@ export function deletedView(ctx) {
       const { entries } = await call('/files/list_deleted', { path: '', limit: 500 });
       if (!entries.length) { clear(list, h('p', { class: 'empty' }, 'No deleted files.')); return; }
       drawKeyedTable(list, { class: 'files', 'aria-label': 'Deleted files' },
-        [h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Deleted'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))],
+        { key: '', cells: () => [h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Deleted'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))] },
         entries, (entry) => entry.path, (entry) => h('tr', { class: 'entry', dataset: { path: entry.path, name: entry.name } },
           h('td', { class: 'col-name' }, fileIcon({ tag: 'file', name: entry.name }), h('span', {}, entry.name)),
           h('td', {}, parentOf(entry.path) || '/'),

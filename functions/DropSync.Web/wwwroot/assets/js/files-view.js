@@ -7,7 +7,7 @@ import { previewFile } from './preview.js';
 import { revisionsDialog } from './revisions-dialog.js';
 import { shareDialog } from './share-dialog.js';
 import {
-  activateOnKeys, clear, confirmDialog, drawKeyed, errorMessage, fileIcon, formatDate, formatSize, h, isConflicted,
+  activateOnKeys, clear, confirmDialog, drawKeyedTable, errorMessage, fileIcon, formatDate, formatSize, h, isConflicted,
   openDialog, promptDialog, showError, toast,
 } from './ui.js';
 
@@ -159,7 +159,7 @@ export function filesView(ctx, folder) {
   const main = () => document.getElementById('main');
 
   /**
-   * Draws the sorted entries into the list, keyed by path (drawKeyed): a row whose entry (and the view's read-only and
+   * Draws the sorted entries into the list, keyed by path (drawKeyedTable): a row whose entry (and the view's read-only and
    * search modes) is unchanged is the same element as before, so a live update of one file redraws one row.
    */
   function drawList() {
@@ -171,19 +171,12 @@ export function filesView(ctx, folder) {
         state.results ? null : h('p', { class: 'muted' }, 'Drop files or folders here, or use Upload.')));
       return;
     }
-    const label = state.results ? 'Search results' : 'Files';
-    let table = list.querySelector(':scope > table.files');
-    if (table?.getAttribute('aria-label') !== label) {
-      table = h('table', { class: 'files', 'aria-label': label }, h('thead'), h('tbody'));
-      clear(list, table);
-    }
-    const sortKey = `${state.sort.key}:${state.sort.dir}`;
-    const head = table.tHead;
-    if (head.dataset.sort !== sortKey) {
-      head.dataset.sort = sortKey;
-      clear(head, h('tr', {}, sortButton('name', 'Name'), sortButton('size', 'Size'), sortButton('date', 'Modified'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))));
-    }
-    drawKeyed(table.tBodies[0], entries, (entry) => entry.path_lower, row, (entry) => JSON.stringify([entry, readOnly, Boolean(state.results)]));
+    drawKeyedTable(list, { class: 'files', 'aria-label': state.results ? 'Search results' : 'Files' },
+      {
+        key: `${state.sort.key}:${state.sort.dir}`,
+        cells: () => [sortButton('name', 'Name'), sortButton('size', 'Size'), sortButton('date', 'Modified'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))],
+      },
+      entries, (entry) => entry.path_lower, row, (entry) => JSON.stringify([entry, readOnly, Boolean(state.results)]));
   }
 
   function row(entry) {

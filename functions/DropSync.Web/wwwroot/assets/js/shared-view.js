@@ -14,7 +14,7 @@ export function sharedView(ctx) {
       const { entries } = await callAll('/sharing/list_shared_with_me', {});
       if (!entries.length) { clear(list, h('p', { class: 'empty' }, 'Nobody has shared a folder with you yet.')); return; }
       drawKeyedTable(list, { class: 'files', 'aria-label': 'Folders shared with me' },
-        [h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Owner'), h('th', { scope: 'col' }, 'Access'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))],
+        { key: '', cells: () => [h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Owner'), h('th', { scope: 'col' }, 'Access'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))] },
         entries, (share) => share.path, (share) => {
           const open = () => ctx.navigate(filesUrl(share.path));
           const tr = h('tr', { class: 'entry', tabindex: '0', dataset: { path: share.path, name: nameOf(share.path) }, 'aria-label': `Shared folder ${nameOf(share.path)} from ${share.owner_email}`, ondblclick: open },

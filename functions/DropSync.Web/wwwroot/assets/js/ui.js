@@ -61,16 +61,21 @@ export function drawKeyed(container, items, keyOf, render, signatureOf = (item) 
 }
 
 /**
- * Shows `items` as the rows of a table in `list` (made with `attrs` and the header cells `heads` unless one with the same
- * label is there already), drawn with drawKeyed.
+ * Shows `items` as the rows of a table in `list` (made with `attrs` unless one with the same label is there already),
+ * drawn with drawKeyed. `head` is `{ key, cells }`: the header row is drawn from `cells()` again only when `key` changes
+ * (the files view's sort), so a redraw keeps its buttons too.
  */
-export function drawKeyedTable(list, attrs, heads, items, keyOf, render) {
+export function drawKeyedTable(list, attrs, head, items, keyOf, render, signatureOf) {
   let table = list.querySelector(':scope > table');
   if (table?.getAttribute('aria-label') !== attrs['aria-label']) {
-    table = h('table', attrs, h('thead', {}, h('tr', {}, heads)), h('tbody'));
+    table = h('table', attrs, h('thead'), h('tbody'));
     clear(list, table);
   }
-  drawKeyed(table.tBodies[0], items, keyOf, render);
+  if (table.tHead.dataset.key !== head.key) {
+    table.tHead.dataset.key = head.key;
+    clear(table.tHead, h('tr', {}, head.cells()));
+  }
+  drawKeyed(table.tBodies[0], items, keyOf, render, signatureOf);
 }
 
 /** A short message at the bottom of the screen; errors are announced assertively. */
